@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: Apache-2.0
+// ClusterSpec: the plain description of a cluster that the topology builders turn into a graph.
+// Filled once by the scenario parser (sim/scenario_json.cpp) in SI units; no JSON, no SimGrid here.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace moetwin {
+
+// The scale-out (or scale-up) fabric joining the nodes.
+enum class FabricKind {
+    SingleNode,   // one node: NVSwitch only, no scale-out network
+    FatTree2,     // two-layer fat-tree, one plane shared by all NICs (ISCA'25 Table 3 "FT2")
+    MultiPlane,   // DeepSeek's multi-plane two-layer fat-tree: NIC k of every node on plane k (ISCA'25 §5.1 "MPFT")
+    RailOptimized,// rail-optimised: NIC k of every node on rail switch k, rails joined by a spine
+    Nvl72,        // what-if: one NVLink scale-up domain of up to 72 GPUs (GB200 NVL72 style), IB between domains
+};
+
+inline std::string_view to_string(FabricKind kind) {
+    switch (kind) {
+    case FabricKind::SingleNode: return "single_node";
+    case FabricKind::FatTree2: return "fat_tree";
+    case FabricKind::MultiPlane: return "multi_plane_fat_tree";
+    case FabricKind::RailOptimized: return "rail_optimized";
+    case FabricKind::Nvl72: return "nvl72";
+    }
+    return "?";
+}
+
+struct LinkParams {
+    double bandwidth_Bps = 0; // per direction
+    double latency_s     = 0;
+};
+
+struct ClusterSpec {
+    FabricKind fabric = FabricKind::MultiPlane;
+    int num_nodes         = 1;
+    int gpus_per_node     = 8;
+    int nics_per_node     = 8;    // one ConnectX-7 per GPU on H800 nodes (ISCA'25 §4.1)
+
+    // Scale-up: NVLink through NVSwitch. H800: 200 GB/s per direction nominal, ~160 GB/s achieved
+    // (ISCA'25 §4.3); 3.33 µs end-to-end for 64 B (ISCA'25 Table 5).
+    LinkParams nvlink{160e9, 3.33e-6};
+    // GPU <-> NIC over PCIe Gen5 x16 (~64 GB/s per direction nominal).
+    LinkParams pcie{64e9, 0.0};
+    // Scale-out: one 400 Gb/s InfiniBand NIC per GPU = 50 GB/s per direction (ISCA'25 §4.1).
+    double ib_bandwidth_Bps        = 50e9;
+    double ib_latency_same_leaf_s  = 2.8e-6; // ISCA'25 Table 5, 64 B, CPU side
+    double ib_latency_cross_leaf_s = 3.7e-6; // ISCA'25 Table 5
+    int switch_ports               = 64;     // 64-port 400G IB switches (ISCA'25 §5.1)
+    int ib_planes                  = 8;      // MPFT planes (one per NIC rank)
+
+    int num_gpus() const { return num_nodes * gpus_per_node; }
+};
+
+} // namespace moetwin
