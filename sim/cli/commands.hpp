@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: Apache-2.0
+// The moetwin CLI's subcommands, one file each (sim/cli/cmd_<name>.cpp). Each add_*_command
+// registers its subcommand on `app`; its callback throws ConfigError for user errors (exit 1).
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace moetwin::cli {
+
+void add_run_command(CLI::App& app);      // cmd_run.cpp
+void add_validate_command(CLI::App& app); // cmd_validate.cpp
+void add_fit_command(CLI::App& app);      // cmd_fit.cpp
+void add_models_command(CLI::App& app);   // cmd_models.cpp
+void add_balance_command(CLI::App& app);  // cmd_balance.cpp   (load balancers)
+void add_topo_command(CLI::App& app);     // cmd_topo.cpp      (topologies)
+void add_bench_command(CLI::App& app);    // cmd_bench.cpp     (benchmarks: comm, ...)
+
+} // namespace moetwin::cli
