@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: Apache-2.0
+// Small pieces every subcommand shares: the version, logging verbosity, and reading the
+// SCENARIO argument (a file, or the embedded default when it is empty).
+#pragma once
+
+#include "sim/scenario.hpp"
+
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace moetwin::cli {
+
+const char* version();
+void set_verbosity(int level); // 0 warnings, 1 info, 2+ debug (spdlog)
+Scenario load_scenario_arg(const std::string& path); // "" -> embedded default
+// Subcommands whose files are not in every build yet (see sim/CMakeLists.txt).
+void add_optional_commands(CLI::App& app);
+
+} // namespace moetwin::cli

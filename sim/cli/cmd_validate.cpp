@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: Apache-2.0
+// `moetwin validate SCENARIO`: parse and check a scenario, print it whole; exit 1 with the
+// file, JSON path and expectation on the first problem.
+#include "sim/cli/cli_common.hpp"
+#include "sim/cli/commands.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <memory>
+
+namespace moetwin::cli {
+
+void add_validate_command(CLI::App& app) {
+    auto path = std::make_shared<std::string>();
+    auto* cmd = app.add_subcommand("validate", "Check a scenario file and print every setting it resolves to");
+    cmd->add_option("scenario", *path, "Scenario JSON file (see scenarios/README.md)")->required();
+    cmd->callback([path] {
+        const Scenario s = load_scenario(*path);
+        std::cout << s << "ok: " << *path << " is a valid scenario\n";
+    });
+}
+
+} // namespace moetwin::cli

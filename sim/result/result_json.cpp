@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: Apache-2.0
+// Writing result.json (format in result_json.hpp). Reading is in result_json_read.cpp.
+#include "sim/result/result_json.hpp"
+
+#include "common/atomic_file.hpp"
+#include "common/errors.hpp"
+#include "sim/result/json_layout.hpp"
+
+#include <array>
+#include <charconv>
+#include <locale>
+#include <ostream>
+
+namespace moetwin {
+namespace {
+
+using OJson = nlohmann::ordered_json;
+
+OJson meta_json(const RunMeta& m) {
+    OJson j;
+    j["format_version"]    = m.format_version;
+    j["moetwin_version"]   = m.moetwin_version;
+    j["scenario"]          = m.scenario;
+    j["model"]             = m.model;
+    j["phase"]             = m.phase;
+    j["seed"]              = m.seed;
+    j["num_nodes"]         = m.num_nodes;
+    j["gpus_per_node"]     = m.gpus_per_node;
+    j["num_gpus"]          = m.num_gpus;
+    j["num_layers"]        = m.num_layers;
+    j["num_micro_batches"] = m.num_micro_batches;
+    j["compute_source"]    = m.compute_source;
+    j["network_model"]     = m.network_model;
+    j["notes"]             = m.notes;
+    return j;
+}
+
+OJson summary_json(const Summary& s) {
+    OJson j;
+    j["step_time_ns"]          = s.step_time_ns;
+    j["tokens_per_step"]       = s.tokens_per_step;
+    j["tokens_per_s_per_gpu"]  = s.tokens_per_s_per_gpu;
+    j["tokens_per_s_per_node"] = s.tokens_per_s_per_node;
+    j["slowest_gpu"]           = s.slowest_gpu;
+    j["slowest_gpu_busy_ns"]   = s.slowest_gpu_busy_ns;
+    j["busiest_link"]          = s.busiest_link;
+    j["max_link_utilisation"]  = s.max_link_utilisation;
+    j["timing_simulated"]      = s.timing_simulated;
+    return j;
+}
+
+OJson gpu_json(const GpuCounters& c) {
+    OJson j;
+    j["gpu"]               = c.gpu;
+    j["node"]              = c.node;
+    j["local_rank"]        = c.local_rank;
+    j["tokens_received"]   = c.tokens_received;
+    j["tokens_sent"]       = c.tokens_sent;
+    j["expert_selections"] = c.expert_selections;
+    j["busy_compute_ns"]   = c.busy_compute_ns;
+    j["dispatch_ns"]       = c.dispatch_ns;
+    j["combine_ns"]        = c.combine_ns;
+    j["idle_ns"]           = c.idle_ns;
+    j["bytes_sent"]        = c.bytes_sent;
+    j["bytes_received"]    = c.bytes_received;
+    j["hbm_used_bytes"]    = c.hbm_used_bytes;
+    return j;
+}
+
+OJson link_json(const LinkStats& l) {
+    OJson j;
+    j["name"]         = l.name;
+    j["kind"]         = l.kind;
+    j["src"]          = l.src;
+    j["dst"]          = l.dst;
+    j["capacity_Bps"] = l.capacity_Bps;
+    j["bytes"]        = l.bytes;
+    j["busy_ns"]      = l.busy_ns;
+    j["utilisation"]  = l.utilisation;
+    return j;
+}
+
+// Everything but the spans, which are streamed (10^6 spans would cost ~150 MB as a json tree).
+OJson doc_json(const RunResult& r) {
+    OJson doc;
+    doc["meta"]     = meta_json(r.meta);
+    doc["summary"]  = summary_json(r.summary);
+    doc["op_names"] = r.op_names;
+    doc["gpus"]     = OJson::array();
+    for (const GpuCounters& c : r.gpus)
+        doc["gpus"].push_back(gpu_json(c));
+    doc["layer_gpu"]["tokens_received"] = r.layer_gpu.tokens_received;
+    doc["layer_gpu"]["compute_ns"]      = r.layer_gpu.compute_ns;
+    doc["links"]                        = OJson::array();
+    for (const LinkStats& l : r.links)
+        doc["links"].push_back(link_json(l));
+    doc["experts"]["num_experts"]   = r.experts.num_experts;
+    doc["experts"]["slots_per_gpu"] = r.experts.slots_per_gpu;
+    doc["experts"]["tokens"]        = r.experts.tokens;
+    doc["experts"]["phy2log"]       = r.experts.phy2log;
+    return doc;
+}
+
+void write_row(std::ostream& out, const Span& s) {
+    std::array<char, 128> buf;
+    char* p                = buf.data();
+    char* const end        = buf.data() + buf.size();
+    const int64_t values[] = {s.begin_ns, s.end_ns, s.layer, s.micro_batch, s.op};
+    *p++                   = '[';
+    for (size_t i = 0; i < std::size(values); ++i) {
+        if (i) {
+            *p++ = ',';
+            *p++ = ' ';
+        }
+        p = std::to_chars(p, end, values[i]).ptr;
+    }
+    *p++ = ']';
+    out.write(buf.data(), p - buf.data());
+}
+
+void write_spans(std::ostream& out, const std::vector<Span>& spans) {
+    using json_layout::indent;
+    out << "  \"spans\": {\n    \"columns\": [\"begin_ns\", \"end_ns\", \"layer\", \"micro_batch\", \"op\"],\n";
+    out << "    \"groups\": [";
+    if (spans.empty()) out << "]\n";
+    for (size_t i = 0; i < spans.size(); ++i) {
+        const Span& s    = spans[i];
+        const bool first = i == 0 || s.gpu != spans[i - 1].gpu || s.lane != spans[i - 1].lane;
+        const bool last  = i + 1 == spans.size() || s.gpu != spans[i + 1].gpu || s.lane != spans[i + 1].lane;
+        if (first) {
+            out << (i ? ",\n" : "\n");
+            indent(out, 3);
+            out << "{\n";
+            indent(out, 4);
+            out << "\"gpu\": " << s.gpu << ",\n";
+            indent(out, 4);
+            out << "\"lane\": \"" << to_string(s.lane) << "\",\n";
+            indent(out, 4);
+            out << "\"rows\": [\n";
+        }
+        indent(out, 5);
+        write_row(out, s);
+        if (!last) {
+            out << ",\n";
+            continue;
+        }
+        out << '\n';
+        indent(out, 4);
+        out << "]\n";
+        indent(out, 3);
+        out << '}';
+    }
+    if (!spans.empty()) out << "\n    ]\n";
+    out << "  }\n";
+}
+
+void write_unchecked(const RunResult& r, std::ostream& out) {
+    out.imbue(std::locale::classic()); // no digit grouping, whatever the global locale
+    const OJson doc = doc_json(r);
+    out << "{\n";
+    for (const auto& [key, value] : doc.items()) {
+        out << "  " << OJson(key).dump() << ": ";
+        json_layout::write(out, value, 1);
+        out << ",\n";
+    }
+    write_spans(out, r.spans);
+    out << "}\n";
+}
+
+} // namespace
+
+void write_result_json(const RunResult& r, std::ostream& out) {
+    validate(r);
+    write_unchecked(r, out);
+}
+
+void write_result_json(const RunResult& r, const std::filesystem::path& path) {
+    try {
+        validate(r);
+    } catch (const ConfigError& e) {
+        throw ConfigError(path.string() + ": refusing to write an invalid result: " + e.what());
+    }
+    write_file_atomic(path, [&](std::ostream& out) {
+        try {
+            write_unchecked(r, out);
+        } catch (const nlohmann::json::exception& e) { // invalid UTF-8 in a string
+            throw ConfigError(path.string() + ": cannot write: " + e.what());
+        }
+    });
+}
+
+} // namespace moetwin

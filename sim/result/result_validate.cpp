@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: Apache-2.0
+// validate(RunResult): every invariant readers (GUI, golden tests) rely on, with a message naming the
+// offending field by its result.json path.
+#include "sim/result/result.hpp"
+
+#include "common/errors.hpp"
+
+#include <cmath>
+#include <limits>
+#include <set>
+#include <sstream>
+
+namespace moetwin {
+namespace {
+
+template <class... Args> [[noreturn]] void fail(const Args&... args) {
+    std::ostringstream os;
+    (os << ... << args);
+    throw ConfigError(os.str());
+}
+
+std::string quoted(const std::string& s) {
+    return "\"" + s + "\"";
+}
+
+void check_range(const std::string& path, int64_t v, int64_t lo, int64_t hi) {
+    if (v < lo || v > hi) fail(path, ": must be in [", lo, ", ", hi, "], got ", v);
+}
+void check_nonneg(const std::string& path, int64_t v) {
+    if (v < 0) fail(path, ": must be >= 0, got ", v);
+}
+void check_nonneg(const std::string& path, double v) {
+    if (!std::isfinite(v) || v < 0) fail(path, ": must be a finite number >= 0, got ", v);
+}
+
+void validate_meta(const RunMeta& m) {
+    if (m.format_version != kResultFormatVersion)
+        fail("meta.format_version: expected ", kResultFormatVersion, ", got ", m.format_version);
+    if (m.phase != "prefill" && m.phase != "decode")
+        fail("meta.phase: expected \"prefill\" or \"decode\", got ", quoted(m.phase));
+    if (m.compute_source != "roofline" && m.compute_source != "profile" && m.compute_source != "mixed")
+        fail("meta.compute_source: expected \"roofline\", \"profile\" or \"mixed\", got ", quoted(m.compute_source));
+    check_range("meta.num_nodes", m.num_nodes, 1, 1 << 20);
+    check_range("meta.gpus_per_node", m.gpus_per_node, 1, 1 << 10);
+    if (int64_t(m.num_nodes) * m.gpus_per_node != m.num_gpus)
+        fail("meta.num_gpus: expected num_nodes * gpus_per_node = ", int64_t(m.num_nodes) * m.gpus_per_node, ", got ",
+             m.num_gpus);
+    check_range("meta.num_layers", m.num_layers, 0, std::numeric_limits<int16_t>::max());
+    check_range("meta.num_micro_batches", m.num_micro_batches, 1, std::numeric_limits<int8_t>::max());
+}
+
+template <class T>
+void check_matrix(const std::string& path, const std::vector<std::vector<T>>& m, size_t rows, size_t cols,
+                  const char* rows_name, const char* cols_name) {
+    if (m.size() != rows) fail(path, ": expected ", rows, " rows (", rows_name, "), got ", m.size());
+    for (size_t i = 0; i < m.size(); ++i) {
+        const std::string row = path + "[" + std::to_string(i) + "]";
+        if (m[i].size() != cols) fail(row, ": expected ", cols, " entries (", cols_name, "), got ", m[i].size());
+        for (size_t j = 0; j < m[i].size(); ++j)
+            if (m[i][j] < 0) fail(row, "[", j, "]: must be >= 0, got ", m[i][j]);
+    }
+}
+
+void validate_gpus(const RunResult& r) {
+    const RunMeta& m = r.meta;
+    if (r.gpus.size() != size_t(m.num_gpus))
+        fail("gpus: expected ", m.num_gpus, " entries (meta.num_gpus), got ", r.gpus.size());
+    for (size_t g = 0; g < r.gpus.size(); ++g) {
+        const GpuCounters& c = r.gpus[g];
+        const std::string p  = "gpus[" + std::to_string(g) + "]";
+        if (c.gpu != int32_t(g)) fail(p, ".gpu: expected ", g, ", got ", c.gpu);
+        if (c.node != c.gpu / m.gpus_per_node) fail(p, ".node: expected ", c.gpu / m.gpus_per_node, ", got ", c.node);
+        if (c.local_rank != c.gpu % m.gpus_per_node)
+            fail(p, ".local_rank: expected ", c.gpu % m.gpus_per_node, ", got ", c.local_rank);
+        const std::pair<const char*, int64_t> counts[] = {
+            {"tokens_received", c.tokens_received},     {"tokens_sent", c.tokens_sent},
+            {"expert_selections", c.expert_selections}, {"bytes_sent", c.bytes_sent},
+            {"bytes_received", c.bytes_received},       {"hbm_used_bytes", c.hbm_used_bytes}};
+        for (const auto& [name, v] : counts)
+            check_nonneg(p + "." + name, v);
+        const std::pair<const char*, int64_t> times[] = {{"busy_compute_ns", c.busy_compute_ns},
+                                                         {"dispatch_ns", c.dispatch_ns},
+                                                         {"combine_ns", c.combine_ns},
+                                                         {"idle_ns", c.idle_ns}};
+        for (const auto& [name, v] : times)
+            check_range(p + "." + name, v, 0, r.summary.step_time_ns);
+    }
+}
+
+void validate_links_and_summary(const RunResult& r) {
+    const Summary& s = r.summary;
+    check_nonneg("summary.step_time_ns", s.step_time_ns);
+    if (s.timing_simulated && s.step_time_ns == 0)
+        fail("summary.step_time_ns: must be > 0 when summary.timing_simulated is true");
+    check_nonneg("summary.tokens_per_step", s.tokens_per_step);
+    check_nonneg("summary.tokens_per_s_per_gpu", s.tokens_per_s_per_gpu);
+    check_nonneg("summary.tokens_per_s_per_node", s.tokens_per_s_per_node);
+    check_range("summary.slowest_gpu", s.slowest_gpu, -1, int64_t(r.meta.num_gpus) - 1);
+    check_range("summary.slowest_gpu_busy_ns", s.slowest_gpu_busy_ns, 0, s.step_time_ns);
+    check_nonneg("summary.max_link_utilisation", s.max_link_utilisation);
+
+    std::set<std::string> names;
+    for (size_t i = 0; i < r.links.size(); ++i) {
+        const LinkStats& l  = r.links[i];
+        const std::string p = "links[" + std::to_string(i) + "]";
+        if (l.name.empty()) fail(p, ".name: must not be empty");
+        if (!names.insert(l.name).second) fail(p, ".name: duplicate link name ", quoted(l.name));
+        if (l.kind != "nvlink" && l.kind != "pcie" && l.kind != "ib")
+            fail(p, ".kind: expected \"nvlink\", \"pcie\" or \"ib\", got ", quoted(l.kind));
+        if (!std::isfinite(l.capacity_Bps) || l.capacity_Bps <= 0)
+            fail(p, ".capacity_Bps: must be a finite number > 0, got ", l.capacity_Bps);
+        check_nonneg(p + ".bytes", l.bytes);
+        check_range(p + ".busy_ns", l.busy_ns, 0, s.step_time_ns);
+        check_nonneg(p + ".utilisation", l.utilisation);
+    }
+    if (!s.busiest_link.empty() && !names.contains(s.busiest_link))
+        fail("summary.busiest_link: ", quoted(s.busiest_link), " is not the name of any entry in links");
+}
+
+void validate_experts(const RunResult& r) {
+    const ExpertStats& e = r.experts;
+    const size_t layers  = size_t(r.meta.num_layers);
+    check_range("experts.num_experts", e.num_experts, 0, 1 << 20);
+    check_range("experts.slots_per_gpu", e.slots_per_gpu, 0, 1 << 20);
+    const size_t slots = size_t(e.slots_per_gpu) * size_t(r.meta.num_gpus);
+    if (e.tokens.size() != layers)
+        fail("experts.tokens: expected ", layers, " rows (meta.num_layers), got ", e.tokens.size());
+    if (e.phy2log.size() != layers)
+        fail("experts.phy2log: expected ", layers, " rows (meta.num_layers), got ", e.phy2log.size());
+    for (size_t l = 0; l < layers; ++l) {
+        const std::string t = "experts.tokens[" + std::to_string(l) + "]";
+        const std::string p = "experts.phy2log[" + std::to_string(l) + "]";
+        if (e.phy2log[l].empty() != e.tokens[l].empty())
+            fail(p, ": must be empty exactly when ", t, " is (a dense layer), got ", e.phy2log[l].size(), " and ",
+                 e.tokens[l].size(), " entries");
+        if (e.tokens[l].empty()) continue;
+        if (e.tokens[l].size() != size_t(e.num_experts))
+            fail(t, ": expected 0 or ", e.num_experts, " entries (experts.num_experts), got ", e.tokens[l].size());
+        if (e.phy2log[l].size() != slots)
+            fail(p, ": expected 0 or ", slots, " entries (meta.num_gpus * experts.slots_per_gpu), got ",
+                 e.phy2log[l].size());
+        for (size_t x = 0; x < e.tokens[l].size(); ++x)
+            if (e.tokens[l][x] < 0) fail(t, "[", x, "]: must be >= 0, got ", e.tokens[l][x]);
+        std::vector<bool> placed(size_t(e.num_experts), false);
+        for (size_t s = 0; s < slots; ++s) {
+            const int32_t x = e.phy2log[l][s];
+            if (x < 0 || x >= e.num_experts)
+                fail(p, "[", s, "]: must be in [0, ", int64_t(e.num_experts) - 1, "], got ", x);
+            placed[size_t(x)] = true;
+        }
+        for (size_t x = 0; x < placed.size(); ++x)
+            if (!placed[x]) fail(p, ": logical expert ", x, " has no slot");
+    }
+}
+
+void validate_spans(const RunResult& r) {
+    const RunMeta& m = r.meta;
+    if (!r.summary.timing_simulated && !r.spans.empty())
+        fail("spans: must be empty when summary.timing_simulated is false, got ", r.spans.size(), " spans");
+    size_t row = 0;
+    for (size_t i = 0; i < r.spans.size(); ++i) {
+        const Span& s = r.spans[i];
+        if (i > 0 && (s.gpu != r.spans[i - 1].gpu || s.lane != r.spans[i - 1].lane)) row = 0;
+        const size_t this_row = row++;
+        const auto p          = [&] {
+            std::ostringstream id;
+            id << "spans (gpu " << s.gpu << " " << to_string(s.lane) << ", row " << this_row << ")";
+            return id.str();
+        };
+        if (s.gpu < 0 || s.gpu >= m.num_gpus)
+            fail(p(), ": gpu ", s.gpu, " outside [0, meta.num_gpus ", m.num_gpus, ")");
+        if (uint8_t(s.lane) >= kNumLanes) fail(p(), ": lane ", int(s.lane), " is not a lane");
+        if (s.op >= r.op_names.size()) fail(p(), ": op ", s.op, " outside [0, op_names size ", r.op_names.size(), ")");
+        if (s.layer < -1 || s.layer >= m.num_layers)
+            fail(p(), ": layer ", s.layer, " outside [-1, meta.num_layers ", m.num_layers, ")");
+        if (s.micro_batch < -1 || s.micro_batch >= m.num_micro_batches)
+            fail(p(), ": micro_batch ", int(s.micro_batch), " outside [-1, meta.num_micro_batches ",
+                 m.num_micro_batches, ")");
+        if (s.begin_ns < 0) fail(p(), ": begin_ns ", s.begin_ns, " is before 0");
+        if (s.end_ns < s.begin_ns) fail(p(), ": end_ns ", s.end_ns, " is before begin_ns ", s.begin_ns);
+        if (s.end_ns > r.summary.step_time_ns)
+            fail(p(), ": end_ns ", s.end_ns, " is after summary.step_time_ns ", r.summary.step_time_ns);
+        if (i > 0 && span_less(s, r.spans[i - 1]))
+            fail(p(), ": out of order; spans must be sorted by (gpu, lane, begin_ns, end_ns, layer, micro_batch, op)");
+    }
+}
+
+} // namespace
+
+void validate(const RunResult& r) {
+    validate_meta(r.meta);
+    if (r.op_names.size() > size_t(std::numeric_limits<uint16_t>::max()) + 1)
+        fail("op_names: at most 65536 names, got ", r.op_names.size());
+    std::set<std::string> ops;
+    for (size_t i = 0; i < r.op_names.size(); ++i) {
+        if (r.op_names[i].empty()) fail("op_names[", i, "]: must not be empty");
+        if (!ops.insert(r.op_names[i]).second) fail("op_names[", i, "]: duplicate name ", quoted(r.op_names[i]));
+    }
+    validate_links_and_summary(r);
+    validate_gpus(r);
+    check_matrix("layer_gpu.tokens_received", r.layer_gpu.tokens_received, size_t(r.meta.num_layers),
+                 size_t(r.meta.num_gpus), "meta.num_layers", "meta.num_gpus");
+    check_matrix("layer_gpu.compute_ns", r.layer_gpu.compute_ns, size_t(r.meta.num_layers), size_t(r.meta.num_gpus),
+                 "meta.num_layers", "meta.num_gpus");
+    validate_experts(r);
+    validate_spans(r);
+}
+
+} // namespace moetwin

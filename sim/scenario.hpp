@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: Apache-2.0
+// Scenario: everything one moetwin run needs, as plain structs in SI units. Parsed and validated
+// once, in sim/scenario_json.cpp (the only scenario code that sees JSON); the schema, with every
+// key, unit and default, is documented in scenarios/README.md.
+#pragma once
+
+#include "engine/gpu_spec.hpp"
+#include "engine/phase.hpp"
+#include "engine/precision.hpp"
+#include "topologies/cluster_spec.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace moetwin {
+
+// One disaggregated serving unit (DeepSeek's Day-6 overview: prefill 4 nodes/EP32, decode 18 nodes/EP144).
+// NOTES: ep_size == num_nodes * gpus_per_node, dp_size * tp_size == ep_size, and
+// n_routed_experts + redundant_experts + shared_expert_slots == ep_size * routed_experts_per_gpu.
+struct DeploymentUnit {
+    int num_nodes              = 0;
+    int ep_size                = 0; // expert-parallel GPUs (the whole unit)
+    int dp_size                = 0; // attention data-parallel ranks
+    int tp_size                = 1; // attention tensor-parallel degree per DP rank
+    int redundant_experts      = 0; // extra replicas of hot routed experts (EPLB)
+    int routed_experts_per_gpu = 0; // physical routed-expert slots per GPU, redundant ones included
+    int shared_experts_per_gpu = 1; // shared expert replicated on every GPU (DeepSeek production)
+    int shared_expert_slots    = 0; // shared expert served as a routed one from dedicated slots (tech report EP320)
+};
+
+struct Deployment {
+    std::optional<DeploymentUnit> prefill;
+    std::optional<DeploymentUnit> decode;
+};
+
+// Weights and traffic precisions (reference §3: FP8 GEMMs and dispatch, BF16 MLA core and combine).
+struct PrecisionConfig {
+    Precision expert_weights = Precision::Fp8E4m3;
+    Precision dense_weights  = Precision::Fp8E4m3; // attention projections and dense FFN
+    Precision kv_cache       = Precision::Bf16;
+    Precision dispatch       = Precision::Fp8E4m3;
+    Precision combine        = Precision::Bf16;
+};
+
+enum class ExpertPopularity { Uniform, Zipf, LogNormal, File };
+enum class ReplicaPolicy { RoundRobin, LeastLoaded, SameNodeFirst };
+
+struct RoutingConfig {
+    int num_groups  = 8; // expert groups (DeepSeek-V3 n_expert_groups)
+    int topk_groups = 4; // groups kept per token (n_limited_groups)
+    int node_limit  = 4; // M: nodes a token may reach (tech report §2.1.2)
+    ExpertPopularity popularity = ExpertPopularity::Uniform;
+    double zipf_s               = 1.0;
+    double lognormal_sigma      = 1.0;
+    std::filesystem::path loads_path; // popularity == File: {"logical_count": [[experts] x layers]}
+    ReplicaPolicy replica_policy = ReplicaPolicy::RoundRobin;
+};
+
+struct BalancerConfig {
+    std::string policy        = "eplb"; // see scenarios/README.md for the list
+    double rebalance_period_s = 600;    // tech report §3.4: "e.g., every 10 minutes"
+    std::filesystem::path fit_loads_path; // loads the placement is fitted on (default: routing's)
+};
+
+enum class ContextDistribution { Fixed, Uniform, LogNormal };
+
+struct WorkloadConfig {
+    Phase phase              = Phase::Decode;
+    int requests_per_gpu     = 128;   // decode batch per DP rank
+    int64_t tokens_per_gpu   = 16384; // prefill tokens per DP rank per step
+    ContextDistribution context_distribution = ContextDistribution::Fixed;
+    int64_t context_tokens     = 4096; // mean KV length per request (Fixed: every request)
+    int64_t context_min_tokens = 0;    // Uniform
+    int64_t context_max_tokens = 0;    // Uniform; also the KV-capacity horizon for the fit
+    double context_sigma       = 0.5;  // LogNormal (of ln tokens)
+    int micro_batches        = 2;
+    int mtp_draft_tokens     = 0;   // multi-token prediction draft tokens per step (DeepSeek-V3: 1)
+    double mtp_acceptance    = 0.0; // accepted fraction of draft tokens (tech report §5.4.3: 85-90 %)
+};
+
+enum class OverlapSchedule { Sequential, TwoMicroBatch };
+enum class AllToAllMode { Auto, Normal, LowLatency };
+
+struct ScheduleConfig {
+    OverlapSchedule overlap = OverlapSchedule::TwoMicroBatch;
+    int compute_sms         = 108; // prefill overlap: 108 compute + 24 communication SMs (reference §4)
+    int comm_sms            = 24;
+};
+
+enum class ComputeSource { Roofline, Profile };
+
+struct ComputeConfig {
+    ComputeSource source = ComputeSource::Roofline;
+    std::filesystem::path profile_path;
+};
+
+struct NetworkConfig {
+    std::string simgrid_model = "CM02"; // CM02 with crosstraffic off: exact latency + bytes/bandwidth
+    bool crosstraffic         = false;
+    AllToAllMode all_to_all   = AllToAllMode::Auto; // Auto: normal in prefill, low-latency in decode
+};
+
+struct OutputConfig {
+    std::filesystem::path dir = "out";
+    bool result_json          = true;
+    bool trace                = true;
+    bool csv                  = true;
+};
+
+struct ModelConfig {
+    std::string name          = "deepseek_v3";
+    int num_dense_layers      = -1; // -1: the model's own; smaller values truncate (tiny test scenarios)
+    int num_moe_layers        = -1;
+};
+
+struct Scenario {
+    std::string name;
+    std::string description;
+    std::filesystem::path source; // the file it came from ("<embedded>" for the default)
+    uint64_t seed = 1;
+    ModelConfig model;
+    GpuSpec gpu;                  // from the hardware table, with the scenario's overrides applied
+    ClusterSpec cluster;
+    Deployment deployment;
+    PrecisionConfig precision;
+    RoutingConfig routing;
+    BalancerConfig balancer;
+    WorkloadConfig workload;
+    ScheduleConfig schedule;
+    ComputeConfig compute;
+    NetworkConfig network;
+    OutputConfig output;
+
+    // The unit that workload.phase simulates (validated to exist).
+    const DeploymentUnit& active_unit() const;
+};
+
+// Reads, parses and validates; throws ConfigError "<file>: <json.path>: <what was expected>".
+Scenario load_scenario(const std::filesystem::path& path);
+// Same, from text; `origin` names it in errors and relative input paths resolve against `base_dir`.
+Scenario parse_scenario(std::string_view json_text, const std::string& origin, const std::filesystem::path& base_dir);
+Scenario parse_scenario(std::string_view json_text, const std::string& origin); // base_dir: current directory
+// The production decode scenario compiled into the binary (scenarios/deepseek_v3_decode_ep144.json).
+Scenario default_scenario();
+std::string_view default_scenario_text();
+
+// The canonical JSON of a scenario: every key explicit, input paths as resolved (absolute when the
+// scenario named them relative). parse_scenario(scenario_to_json(s)) gives back s.
+std::string scenario_to_json(const Scenario& s);
+
+std::string_view to_string(ExpertPopularity);
+std::string_view to_string(ReplicaPolicy);
+std::string_view to_string(ContextDistribution);
+std::string_view to_string(OverlapSchedule);
+std::string_view to_string(AllToAllMode);
+std::string_view to_string(ComputeSource);
+
+// Every field, one per line (design.md example 4).
+std::ostream& operator<<(std::ostream& out, const Scenario& s);
+
+} // namespace moetwin

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: Apache-2.0
+// Scenario -> FitInput: the only place the two vocabularies meet.
+#include "sim/scenario_fit.hpp"
+
+#include "common/errors.hpp"
+
+namespace moetwin {
+
+FitInput fit_input_for(const Scenario& s, Phase phase) {
+    const auto& unit = phase == Phase::Decode ? s.deployment.decode : s.deployment.prefill;
+    MOETWIN_ASSERT(unit.has_value(), "fit_input_for: the scenario has no such unit");
+    FitInput in;
+    in.model                    = s.model.name;
+    in.gpu                      = s.gpu;
+    in.phase                    = phase;
+    in.num_gpus                 = unit->ep_size;
+    in.ep_size                  = unit->ep_size;
+    in.dp_size                  = unit->dp_size;
+    in.tp_size                  = unit->tp_size;
+    in.routed_experts_per_gpu   = unit->routed_experts_per_gpu;
+    in.shared_experts_per_gpu   = unit->shared_experts_per_gpu;
+    in.routed_expert_precision  = s.precision.expert_weights;
+    in.weight_precision         = s.precision.dense_weights;
+    in.kv_precision             = s.precision.kv_cache;
+    in.context_tokens           = s.workload.context_max_tokens;
+    in.query_tokens_per_request = 1 + s.workload.mtp_draft_tokens;
+    in.requests_per_gpu         = s.workload.requests_per_gpu;
+    in.tokens_per_gpu           = s.workload.tokens_per_gpu;
+    in.serve_mtp                = s.workload.mtp_draft_tokens > 0;
+    return in;
+}
+
+} // namespace moetwin

@@ -1,0 +1,528 @@
+// SPDX-License-Identifier: Apache-2.0
+// The one place a scenario's JSON is read: strict (unknown keys rejected), units converted to SI
+// here and nowhere else, cross-field rules checked with the JSON path of the offending key.
+// The schema is documented key by key in scenarios/README.md; keep the two in step.
+#include "sim/json_object.hpp"
+#include "sim/scenario.hpp"
+
+#include "common/atomic_file.hpp"
+#include "engine/model_spec.hpp"
+
+#include <cctype>
+#include <cmath>
+
+namespace moetwin {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr double kGB  = 1e9;           // GB/s keys: decimal gigabytes
+constexpr double kGiB = 1073741824.0;  // GiB keys: binary
+constexpr double kUs  = 1e-6;
+
+// Input paths in a scenario are relative to the scenario file's directory.
+fs::path resolve_input(const JsonObject& o, std::string_view key, const fs::path& base_dir) {
+    fs::path p = o.string(key);
+    if (p.empty()) o.fail(key, "expected a file path, got an empty string");
+    if (p.is_relative()) p = base_dir / p;
+    std::error_code ec;
+    if (!fs::is_regular_file(p, ec)) o.fail(key, "file \"" + p.string() + "\" does not exist");
+    return fs::absolute(p).lexically_normal();
+}
+
+ModelConfig parse_model(const JsonObject& root) {
+    ModelConfig m;
+    const JsonObject o = root.object("model");
+    o.finish({"name", "num_dense_layers", "num_moe_layers"});
+    m.name             = o.string("name");
+    const ModelSpec* spec = nullptr;
+    try {
+        spec = &find_model(m.name);
+    } catch (const ConfigError& e) {
+        o.fail("name", e.what());
+    }
+    m.num_dense_layers = int(o.integer_in("num_dense_layers", -1, -1, spec->num_dense_layers));
+    m.num_moe_layers   = int(o.integer_in("num_moe_layers", -1, -1, spec->num_layers - spec->num_dense_layers));
+    if (m.num_dense_layers == 0 && m.num_moe_layers == 0) o.fail_here("a model needs at least one layer");
+    return m;
+}
+
+GpuSpec parse_hardware(const JsonObject& root) {
+    const JsonObject o = root.object("hardware");
+    o.finish({"gpu", "hbm_GiB", "hbm_bandwidth_GBps", "peak_tflops_bf16", "peak_tflops_fp8", "num_sms"});
+    GpuSpec gpu;
+    try {
+        std::string name = o.string("gpu");
+        for (char& ch : name) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+        gpu = find_gpu(name);
+    } catch (const ConfigError& e) {
+        o.fail("gpu", e.what());
+    }
+    // What-if overrides of the table's figures.
+    gpu.hbm_bytes          = o.has("hbm_GiB") ? o.positive("hbm_GiB", 0) * kGiB : gpu.hbm_bytes;
+    gpu.hbm_bandwidth_Bps  = o.positive("hbm_bandwidth_GBps", gpu.hbm_bandwidth_Bps / kGB) * kGB;
+    gpu.peak_flops_bf16    = o.positive("peak_tflops_bf16", gpu.peak_flops_bf16 / 1e12) * 1e12;
+    gpu.peak_flops_fp8     = o.positive("peak_tflops_fp8", gpu.peak_flops_fp8 / 1e12) * 1e12;
+    gpu.num_sms            = int(o.integer_in("num_sms", gpu.num_sms, 1, 1024));
+    return gpu;
+}
+
+LinkParams parse_link(const JsonObject& o, LinkParams d) {
+    o.finish({"bandwidth_GBps", "latency_us"});
+    d.bandwidth_Bps = o.positive("bandwidth_GBps", d.bandwidth_Bps / kGB) * kGB;
+    d.latency_s     = o.non_negative("latency_us", d.latency_s / kUs) * kUs;
+    return d;
+}
+
+ClusterSpec parse_cluster(const JsonObject& root, const GpuSpec& gpu) {
+    const JsonObject o = root.object("cluster");
+    o.finish({"fabric", "num_nodes", "gpus_per_node", "nics_per_node", "nvlink", "pcie", "ib"});
+    ClusterSpec c;
+    c.nvlink.bandwidth_Bps = gpu.nvlink_achievable_Bps; // achieved, not nominal (H800: 160 of 200 GB/s)
+    c.ib_bandwidth_Bps     = gpu.nic_bandwidth_Bps;
+    c.fabric = o.choice<FabricKind>("fabric",
+                                    {{"single_node", FabricKind::SingleNode},
+                                     {"fat_tree", FabricKind::FatTree2},
+                                     {"multi_plane_fat_tree", FabricKind::MultiPlane},
+                                     {"rail_optimized", FabricKind::RailOptimized},
+                                     {"nvl72", FabricKind::Nvl72}},
+                                    FabricKind::MultiPlane);
+    c.num_nodes     = int(o.integer_in("num_nodes", 0, 1, 16384));
+    if (!o.has("num_nodes")) o.fail_here("missing required key \"num_nodes\"");
+    c.gpus_per_node = int(o.integer_in("gpus_per_node", 8, 1, 72));
+    c.nics_per_node = int(o.integer_in("nics_per_node", c.gpus_per_node, 0, 72));
+    if (auto l = o.optional_object("nvlink")) c.nvlink = parse_link(*l, c.nvlink);
+    if (auto l = o.optional_object("pcie")) c.pcie = parse_link(*l, c.pcie);
+    if (auto ib = o.optional_object("ib")) {
+        ib->finish({"bandwidth_GBps", "latency_same_leaf_us", "latency_cross_leaf_us", "planes", "switch_ports"});
+        c.ib_bandwidth_Bps        = ib->positive("bandwidth_GBps", c.ib_bandwidth_Bps / kGB) * kGB;
+        c.ib_latency_same_leaf_s  = ib->non_negative("latency_same_leaf_us", c.ib_latency_same_leaf_s / kUs) * kUs;
+        c.ib_latency_cross_leaf_s = ib->non_negative("latency_cross_leaf_us", c.ib_latency_cross_leaf_s / kUs) * kUs;
+        c.ib_planes               = int(ib->integer_in("planes", c.ib_planes, 1, 64));
+        c.switch_ports            = int(ib->integer_in("switch_ports", c.switch_ports, 4, 1024));
+        if (c.switch_ports % 2 != 0) ib->fail("switch_ports", "must be even (half down, half up), got " +
+                                                                  std::to_string(c.switch_ports));
+    }
+    if (c.fabric == FabricKind::SingleNode && c.num_nodes != 1)
+        o.fail("num_nodes", std::to_string(c.num_nodes) + " nodes need a scale-out fabric, not single_node");
+    if (c.fabric == FabricKind::MultiPlane && c.ib_planes != c.nics_per_node)
+        o.fail("ib.planes", std::to_string(c.ib_planes) + " planes must equal nics_per_node (" +
+                                std::to_string(c.nics_per_node) + "): one plane per NIC rank");
+    return c;
+}
+
+DeploymentUnit parse_unit(const JsonObject& o, const ClusterSpec& c, const ModelSpec& m) {
+    DeploymentUnit u;
+    const int n_routed = m.num_routed_experts;
+    o.finish({"num_nodes", "ep_size", "dp_size", "tp_size", "redundant_experts", "routed_experts_per_gpu",
+              "shared_experts_per_gpu", "shared_expert_slots"});
+    u.num_nodes              = int(o.integer("num_nodes"));
+    u.ep_size                = int(o.integer("ep_size"));
+    u.dp_size                = int(o.integer("dp_size"));
+    u.tp_size                = int(o.integer_in("tp_size", 1, 1, 1024));
+    u.redundant_experts      = int(o.integer_in("redundant_experts", 0, 0, 1 << 20));
+    u.shared_experts_per_gpu = int(o.integer_in("shared_experts_per_gpu", m.num_shared_experts > 0 ? 1 : 0, 0, 64));
+    u.shared_expert_slots    = int(o.integer_in("shared_expert_slots", 0, 0, 1 << 20));
+    const auto n = [](int v) { return std::to_string(v); };
+    if (u.num_nodes < 1) o.fail("num_nodes", "must be >= 1, got " + n(u.num_nodes));
+    if (u.num_nodes > c.num_nodes)
+        o.fail("num_nodes", n(u.num_nodes) + " exceeds cluster.num_nodes (" + n(c.num_nodes) + ")");
+    if (u.ep_size < 1) o.fail("ep_size", "must be >= 1, got " + n(u.ep_size));
+    if (u.ep_size % c.gpus_per_node != 0 && u.num_nodes > 1)
+        o.fail("ep_size", n(u.ep_size) + " is not a multiple of gpus_per_node (" + n(c.gpus_per_node) + ")");
+    if (u.ep_size != u.num_nodes * c.gpus_per_node)
+        o.fail("ep_size", n(u.ep_size) + " does not span the unit: num_nodes × gpus_per_node = " + n(u.num_nodes) +
+                              " × " + n(c.gpus_per_node) + " = " + n(u.num_nodes * c.gpus_per_node));
+    if (u.dp_size < 1 || u.dp_size * u.tp_size != u.ep_size)
+        o.fail("dp_size", "dp_size × tp_size = " + n(u.dp_size) + " × " + n(u.tp_size) +
+                              " must equal the unit's GPUs (" + n(u.ep_size) + ")");
+    const int slots = n_routed + u.redundant_experts + u.shared_expert_slots;
+    if (slots % u.ep_size != 0)
+        o.fail("redundant_experts", n(n_routed) + " routed + " + n(u.redundant_experts) + " redundant + " +
+                                        n(u.shared_expert_slots) + " shared-expert slots = " + n(slots) +
+                                        " do not divide evenly over " + n(u.ep_size) + " GPUs");
+    u.routed_experts_per_gpu = int(o.integer_in("routed_experts_per_gpu", slots / u.ep_size, 1, 1 << 20));
+    if (u.routed_experts_per_gpu * u.ep_size != slots)
+        o.fail("routed_experts_per_gpu", n(u.routed_experts_per_gpu) + " × " + n(u.ep_size) + " GPUs = " +
+                                             n(u.routed_experts_per_gpu * u.ep_size) + " slots, but " + n(n_routed) +
+                                             " routed + " + n(u.redundant_experts) + " redundant + " +
+                                             n(u.shared_expert_slots) + " shared-expert slots = " + n(slots));
+    if (u.redundant_experts > u.ep_size * u.routed_experts_per_gpu)
+        o.fail("redundant_experts", "more redundant experts than slots");
+    if (m.num_shared_experts > 0 && u.shared_experts_per_gpu == 0 && u.shared_expert_slots == 0)
+        o.fail("shared_experts_per_gpu", "the model has a shared expert: place it on every GPU "
+                                         "(shared_experts_per_gpu >= 1) or in shared_expert_slots");
+    return u;
+}
+
+PrecisionConfig parse_precision_config(const JsonObject& root) {
+    PrecisionConfig p;
+    const auto o = root.optional_object("precision");
+    if (!o) return p;
+    o->finish({"expert_weights", "dense_weights", "kv_cache", "dispatch", "combine"});
+    const auto read = [&](std::string_view key, Precision fallback) {
+        if (!o->has(key)) return fallback;
+        try {
+            return parse_precision(o->string(key));
+        } catch (const ConfigError& e) {
+            o->fail(key, e.what());
+        }
+    };
+    p.expert_weights = read("expert_weights", p.expert_weights);
+    p.dense_weights  = read("dense_weights", p.dense_weights);
+    p.kv_cache       = read("kv_cache", p.kv_cache);
+    p.dispatch       = read("dispatch", p.dispatch);
+    p.combine        = read("combine", p.combine);
+    const auto wire = [](Precision x) { return x == Precision::Bf16 || x == Precision::Fp8E4m3; };
+    if (!wire(p.dispatch)) o->fail("dispatch", "\"" + std::string(to_string(p.dispatch)) + "\" is not a wire format: use bf16 or fp8_e4m3");
+    if (!wire(p.combine)) o->fail("combine", "\"" + std::string(to_string(p.combine)) + "\" is not a wire format: use bf16 or fp8_e4m3");
+    return p;
+}
+
+RoutingConfig parse_routing(const JsonObject& root, const ModelSpec& m, const DeploymentUnit& unit,
+                            const fs::path& base_dir) {
+    RoutingConfig r;
+    r.num_groups  = m.num_expert_groups;
+    r.topk_groups = m.topk_groups;
+    r.node_limit  = std::min(4, unit.num_nodes);
+    const auto o  = root.optional_object("routing");
+    if (!o) return r;
+    o->finish({"num_groups", "topk_groups", "node_limit", "popularity", "replica_policy"});
+    r.num_groups  = int(o->integer_in("num_groups", r.num_groups, 1, m.num_routed_experts));
+    if (m.num_routed_experts % r.num_groups != 0)
+        o->fail("num_groups", std::to_string(r.num_groups) + " does not divide the model's " +
+                                  std::to_string(m.num_routed_experts) + " routed experts");
+    r.topk_groups = int(o->integer_in("topk_groups", std::min(r.topk_groups, r.num_groups), 1, r.num_groups));
+    const int experts_in_groups = r.topk_groups * (m.num_routed_experts / r.num_groups);
+    if (experts_in_groups < m.top_k)
+        o->fail("topk_groups", std::to_string(r.topk_groups) + " groups hold " + std::to_string(experts_in_groups) +
+                                   " experts, fewer than top_k (" + std::to_string(m.top_k) + ")");
+    r.node_limit = int(o->integer_in("node_limit", r.node_limit, 1, 1 << 20));
+    if (r.node_limit > unit.num_nodes)
+        o->fail("node_limit", std::to_string(r.node_limit) + " exceeds the unit's " +
+                                  std::to_string(unit.num_nodes) + " nodes");
+    if (auto p = o->optional_object("popularity")) {
+        r.popularity = p->choice<ExpertPopularity>("distribution",
+                                                   {{"uniform", ExpertPopularity::Uniform},
+                                                    {"zipf", ExpertPopularity::Zipf},
+                                                    {"lognormal", ExpertPopularity::LogNormal},
+                                                    {"file", ExpertPopularity::File}},
+                                                   ExpertPopularity::Uniform);
+        if (!p->has("distribution")) p->fail_here("missing required key \"distribution\"");
+        switch (r.popularity) {
+        case ExpertPopularity::Uniform: p->finish({"distribution"}); break;
+        case ExpertPopularity::Zipf:
+            r.zipf_s = p->non_negative("s", r.zipf_s);
+            p->finish({"distribution", "s"});
+            break;
+        case ExpertPopularity::LogNormal:
+            r.lognormal_sigma = p->non_negative("sigma", r.lognormal_sigma);
+            p->finish({"distribution", "sigma"});
+            break;
+        case ExpertPopularity::File:
+            if (!p->has("path")) p->fail_here("missing required key \"path\" (an expert-load JSON file)");
+            r.loads_path = resolve_input(*p, "path", base_dir);
+            p->finish({"distribution", "path"});
+            break;
+        }
+    }
+    r.replica_policy = o->choice<ReplicaPolicy>("replica_policy",
+                                                {{"round_robin", ReplicaPolicy::RoundRobin},
+                                                 {"least_loaded", ReplicaPolicy::LeastLoaded},
+                                                 {"same_node_first", ReplicaPolicy::SameNodeFirst}},
+                                                r.replica_policy);
+    return r;
+}
+
+// Names accepted by balancer.policy; the balancer library (sim/balancer) implements them.
+constexpr std::string_view kBalancerPolicies[] = {"none", "replicate_hottest", "eplb", "eplb_hierarchical",
+                                                  "eplb_global", "local_search", "milp"};
+
+BalancerConfig parse_balancer(const JsonObject& root, const DeploymentUnit& unit, const fs::path& base_dir) {
+    BalancerConfig b;
+    if (unit.redundant_experts == 0) b.policy = "none";
+    const auto o = root.optional_object("balancer");
+    if (!o) return b;
+    o->finish({"policy", "rebalance_period_min", "fit_loads_path"});
+    b.policy = o->string("policy", b.policy);
+    if (std::find(std::begin(kBalancerPolicies), std::end(kBalancerPolicies), b.policy) == std::end(kBalancerPolicies)) {
+        std::string list;
+        for (auto p : kBalancerPolicies) list += (list.empty() ? "" : ", ") + std::string(p);
+        o->fail("policy", "\"" + b.policy + "\" is not one of " + list);
+    }
+    b.rebalance_period_s = o->positive("rebalance_period_min", b.rebalance_period_s / 60) * 60;
+    if (o->has("fit_loads_path")) b.fit_loads_path = resolve_input(*o, "fit_loads_path", base_dir);
+    return b;
+}
+
+WorkloadConfig parse_workload(const JsonObject& root, const Deployment& d) {
+    WorkloadConfig w;
+    const JsonObject o = root.object("workload");
+    o.finish({"phase", "requests_per_gpu", "tokens_per_gpu", "context", "micro_batches", "mtp"});
+    w.phase = o.choice<Phase>("phase", {{"prefill", Phase::Prefill}, {"decode", Phase::Decode}}, Phase::Decode);
+    if (!o.has("phase")) o.fail_here("missing required key \"phase\" (prefill or decode)");
+    if (w.phase == Phase::Decode && !d.decode) o.fail("phase", "\"decode\" needs deployment.decode");
+    if (w.phase == Phase::Prefill && !d.prefill) o.fail("phase", "\"prefill\" needs deployment.prefill");
+    w.requests_per_gpu = int(o.integer_in("requests_per_gpu", w.requests_per_gpu, 1, 1 << 20));
+    w.tokens_per_gpu   = o.integer_in("tokens_per_gpu", w.tokens_per_gpu, 1, int64_t(1) << 30);
+    if (auto c = o.optional_object("context")) {
+        w.context_distribution = c->choice<ContextDistribution>("distribution",
+                                                                {{"fixed", ContextDistribution::Fixed},
+                                                                 {"uniform", ContextDistribution::Uniform},
+                                                                 {"lognormal", ContextDistribution::LogNormal}},
+                                                                ContextDistribution::Fixed);
+        switch (w.context_distribution) {
+        case ContextDistribution::Fixed:
+            w.context_tokens = c->integer_in("tokens", w.context_tokens, 1, int64_t(1) << 24);
+            c->finish({"distribution", "tokens"});
+            break;
+        case ContextDistribution::Uniform:
+            w.context_min_tokens = c->integer_in("min_tokens", 1, 1, int64_t(1) << 24);
+            w.context_max_tokens = c->integer("max_tokens");
+            if (w.context_max_tokens < w.context_min_tokens)
+                c->fail("max_tokens", std::to_string(w.context_max_tokens) + " is below min_tokens (" +
+                                          std::to_string(w.context_min_tokens) + ")");
+            w.context_tokens = (w.context_min_tokens + w.context_max_tokens) / 2;
+            c->finish({"distribution", "min_tokens", "max_tokens"});
+            break;
+        case ContextDistribution::LogNormal:
+            w.context_tokens     = c->integer_in("mean_tokens", w.context_tokens, 1, int64_t(1) << 24);
+            w.context_sigma      = c->non_negative("sigma", w.context_sigma);
+            w.context_max_tokens = c->integer_in("max_tokens", int64_t(1) << 17, w.context_tokens, int64_t(1) << 24);
+            c->finish({"distribution", "mean_tokens", "sigma", "max_tokens"});
+            break;
+        }
+    }
+    if (w.context_max_tokens == 0) w.context_max_tokens = w.context_tokens;
+    w.micro_batches = int(o.integer_in("micro_batches", w.micro_batches, 1, 2));
+    if (auto m = o.optional_object("mtp")) {
+        m->finish({"draft_tokens", "acceptance_rate"});
+        w.mtp_draft_tokens = int(m->integer_in("draft_tokens", 1, 0, 4));
+        const double acc   = m->number("acceptance_rate", 0.85);
+        if (acc < 0 || acc > 1) m->fail("acceptance_rate", "must be within [0, 1], got " + format_number(acc));
+        w.mtp_acceptance = acc;
+    }
+    return w;
+}
+
+ScheduleConfig parse_schedule(const JsonObject& root, const WorkloadConfig& w, const GpuSpec& gpu) {
+    ScheduleConfig s;
+    if (w.micro_batches == 1) s.overlap = OverlapSchedule::Sequential;
+    const auto o = root.optional_object("schedule");
+    if (!o) return s;
+    o->finish({"overlap", "compute_sms", "comm_sms"});
+    s.overlap = o->choice<OverlapSchedule>(
+        "overlap", {{"sequential", OverlapSchedule::Sequential}, {"two_micro_batch", OverlapSchedule::TwoMicroBatch}},
+        s.overlap);
+    if (s.overlap == OverlapSchedule::TwoMicroBatch && w.micro_batches != 2)
+        o->fail("overlap", "\"two_micro_batch\" needs workload.micro_batches = 2, got " +
+                               std::to_string(w.micro_batches));
+    s.comm_sms    = int(o->integer_in("comm_sms", s.comm_sms, 0, gpu.num_sms - 1));
+    s.compute_sms = int(o->integer_in("compute_sms", gpu.num_sms - s.comm_sms, 1, gpu.num_sms));
+    if (s.compute_sms + s.comm_sms > gpu.num_sms)
+        o->fail("compute_sms", std::to_string(s.compute_sms) + " + comm_sms " + std::to_string(s.comm_sms) +
+                                   " exceeds the GPU's " + std::to_string(gpu.num_sms) + " SMs");
+    return s;
+}
+
+ComputeConfig parse_compute(const JsonObject& root, const fs::path& base_dir) {
+    ComputeConfig c;
+    const auto o = root.optional_object("compute");
+    if (!o) return c;
+    o->finish({"source", "profile_path"});
+    c.source = o->choice<ComputeSource>("source", {{"roofline", ComputeSource::Roofline},
+                                                   {"profile", ComputeSource::Profile}}, c.source);
+    if (c.source == ComputeSource::Profile) {
+        if (!o->has("profile_path")) o->fail_here("missing required key \"profile_path\" for source \"profile\"");
+        c.profile_path = resolve_input(*o, "profile_path", base_dir);
+    } else if (o->has("profile_path")) {
+        o->fail("profile_path", "only used with \"source\": \"profile\"");
+    }
+    return c;
+}
+
+NetworkConfig parse_network(const JsonObject& root) {
+    NetworkConfig n;
+    const auto o = root.optional_object("network");
+    if (!o) return n;
+    o->finish({"simgrid_model", "crosstraffic", "all_to_all"});
+    n.simgrid_model = o->choice<std::string>("simgrid_model",
+                                             {{"CM02", "CM02"}, {"LV08", "LV08"}, {"SMPI", "SMPI"}}, n.simgrid_model);
+    n.crosstraffic  = o->boolean("crosstraffic", n.crosstraffic);
+    n.all_to_all    = o->choice<AllToAllMode>("all_to_all", {{"auto", AllToAllMode::Auto},
+                                                          {"normal", AllToAllMode::Normal},
+                                                          {"low_latency", AllToAllMode::LowLatency}},
+                                           n.all_to_all);
+    return n;
+}
+
+OutputConfig parse_output(const JsonObject& root, const std::string& name) {
+    OutputConfig out;
+    out.dir      = fs::path("out") / name;
+    const auto o = root.optional_object("output");
+    if (!o) return out;
+    o->finish({"dir", "result_json", "trace", "csv"});
+    if (o->has("dir")) out.dir = o->string("dir");
+    out.result_json = o->boolean("result_json", out.result_json);
+    out.trace       = o->boolean("trace", out.trace);
+    out.csv         = o->boolean("csv", out.csv);
+    return out;
+}
+
+} // namespace
+
+Scenario parse_scenario(std::string_view text, const std::string& origin, const fs::path& base_dir) {
+    const nlohmann::json j = parse_json_text(text, origin);
+    const JsonObject root(j, "", origin);
+    root.finish({"name", "description", "seed", "model", "hardware", "cluster", "deployment", "precision", "routing",
+                 "balancer", "workload", "schedule", "compute", "network", "output"});
+    Scenario s;
+    s.source      = origin;
+    s.name        = root.string("name");
+    if (s.name.empty() || s.name.find_first_of("/\\ ") != std::string::npos)
+        root.fail("name", "expected a non-empty name without spaces or slashes, got \"" + s.name + "\"");
+    s.description = root.string("description", "");
+    s.seed        = uint64_t(root.integer_in("seed", 1, 0, INT64_MAX));
+    s.model       = parse_model(root);
+    const ModelSpec& model = find_model(s.model.name);
+    s.gpu         = parse_hardware(root);
+    s.cluster     = parse_cluster(root, s.gpu);
+
+    const JsonObject dep = root.object("deployment");
+    dep.finish({"prefill", "decode"});
+    if (auto u = dep.optional_object("prefill")) s.deployment.prefill = parse_unit(*u, s.cluster, model);
+    if (auto u = dep.optional_object("decode")) s.deployment.decode = parse_unit(*u, s.cluster, model);
+    if (!s.deployment.prefill && !s.deployment.decode) dep.fail_here("expected a \"prefill\" or a \"decode\" unit");
+
+    s.precision = parse_precision_config(root);
+    s.workload  = parse_workload(root, s.deployment);
+    const DeploymentUnit& unit = s.active_unit();
+    s.routing   = parse_routing(root, model, unit, base_dir);
+    s.balancer  = parse_balancer(root, unit, base_dir);
+    s.schedule  = parse_schedule(root, s.workload, s.gpu);
+    s.compute   = parse_compute(root, base_dir);
+    s.network   = parse_network(root);
+    s.output    = parse_output(root, s.name);
+    return s;
+}
+
+Scenario parse_scenario(std::string_view text, const std::string& origin) {
+    return parse_scenario(text, origin, fs::current_path());
+}
+
+Scenario load_scenario(const fs::path& path) {
+    const std::string text = read_file(path);
+    const fs::path base    = path.has_parent_path() ? path.parent_path() : fs::path(".");
+    return parse_scenario(text, path.string(), base);
+}
+
+} // namespace moetwin
+
+// ---------------------------------------------------------------------------------------------
+// Writing: the canonical form of a scenario, every key explicit, in the units of the key names.
+// parse_scenario(scenario_to_json(s)) reproduces s (tested), which the GUI's what-if panel relies on.
+
+namespace moetwin {
+namespace {
+
+nlohmann::ordered_json unit_json(const DeploymentUnit& u) {
+    return {{"num_nodes", u.num_nodes},
+            {"ep_size", u.ep_size},
+            {"dp_size", u.dp_size},
+            {"tp_size", u.tp_size},
+            {"redundant_experts", u.redundant_experts},
+            {"routed_experts_per_gpu", u.routed_experts_per_gpu},
+            {"shared_experts_per_gpu", u.shared_experts_per_gpu},
+            {"shared_expert_slots", u.shared_expert_slots}};
+}
+
+std::string str(std::string_view v) { return std::string(v); }
+
+} // namespace
+
+std::string scenario_to_json(const Scenario& s) {
+    using oj = nlohmann::ordered_json;
+    const auto& c = s.cluster;
+    oj j;
+    j["name"]        = s.name;
+    j["description"] = s.description;
+    j["seed"]        = s.seed;
+    j["model"]       = {{"name", s.model.name}};
+    if (s.model.num_dense_layers >= 0) j["model"]["num_dense_layers"] = s.model.num_dense_layers;
+    if (s.model.num_moe_layers >= 0) j["model"]["num_moe_layers"] = s.model.num_moe_layers;
+    j["hardware"] = {{"gpu", s.gpu.name},
+                     {"hbm_GiB", s.gpu.hbm_bytes / kGiB},
+                     {"hbm_bandwidth_GBps", s.gpu.hbm_bandwidth_Bps / kGB},
+                     {"peak_tflops_bf16", s.gpu.peak_flops_bf16 / 1e12},
+                     {"peak_tflops_fp8", s.gpu.peak_flops_fp8 / 1e12},
+                     {"num_sms", s.gpu.num_sms}};
+    j["cluster"] = {{"fabric", str(to_string(c.fabric))},
+                    {"num_nodes", c.num_nodes},
+                    {"gpus_per_node", c.gpus_per_node},
+                    {"nics_per_node", c.nics_per_node},
+                    {"nvlink", {{"bandwidth_GBps", c.nvlink.bandwidth_Bps / kGB}, {"latency_us", c.nvlink.latency_s / kUs}}},
+                    {"pcie", {{"bandwidth_GBps", c.pcie.bandwidth_Bps / kGB}, {"latency_us", c.pcie.latency_s / kUs}}},
+                    {"ib",
+                     {{"bandwidth_GBps", c.ib_bandwidth_Bps / kGB},
+                      {"latency_same_leaf_us", c.ib_latency_same_leaf_s / kUs},
+                      {"latency_cross_leaf_us", c.ib_latency_cross_leaf_s / kUs},
+                      {"planes", c.ib_planes},
+                      {"switch_ports", c.switch_ports}}}};
+    j["deployment"] = oj::object();
+    if (s.deployment.prefill) j["deployment"]["prefill"] = unit_json(*s.deployment.prefill);
+    if (s.deployment.decode) j["deployment"]["decode"] = unit_json(*s.deployment.decode);
+    const auto& p  = s.precision;
+    j["precision"] = {{"expert_weights", str(to_string(p.expert_weights))},
+                      {"dense_weights", str(to_string(p.dense_weights))},
+                      {"kv_cache", str(to_string(p.kv_cache))},
+                      {"dispatch", str(to_string(p.dispatch))},
+                      {"combine", str(to_string(p.combine))}};
+    const auto& r = s.routing;
+    oj pop        = {{"distribution", str(to_string(r.popularity))}};
+    if (r.popularity == ExpertPopularity::Zipf) pop["s"] = r.zipf_s;
+    if (r.popularity == ExpertPopularity::LogNormal) pop["sigma"] = r.lognormal_sigma;
+    if (r.popularity == ExpertPopularity::File) pop["path"] = r.loads_path.string();
+    j["routing"] = {{"num_groups", r.num_groups},
+                    {"topk_groups", r.topk_groups},
+                    {"node_limit", r.node_limit},
+                    {"popularity", pop},
+                    {"replica_policy", str(to_string(r.replica_policy))}};
+    j["balancer"] = {{"policy", s.balancer.policy}, {"rebalance_period_min", s.balancer.rebalance_period_s / 60}};
+    if (!s.balancer.fit_loads_path.empty()) j["balancer"]["fit_loads_path"] = s.balancer.fit_loads_path.string();
+    const auto& w = s.workload;
+    oj ctx        = {{"distribution", str(to_string(w.context_distribution))}};
+    switch (w.context_distribution) {
+    case ContextDistribution::Fixed: ctx["tokens"] = w.context_tokens; break;
+    case ContextDistribution::Uniform:
+        ctx["min_tokens"] = w.context_min_tokens;
+        ctx["max_tokens"] = w.context_max_tokens;
+        break;
+    case ContextDistribution::LogNormal:
+        ctx["mean_tokens"] = w.context_tokens;
+        ctx["sigma"]       = w.context_sigma;
+        ctx["max_tokens"]  = w.context_max_tokens;
+        break;
+    }
+    j["workload"] = {{"phase", str(to_string(w.phase))},
+                     {"requests_per_gpu", w.requests_per_gpu},
+                     {"tokens_per_gpu", w.tokens_per_gpu},
+                     {"context", ctx},
+                     {"micro_batches", w.micro_batches}};
+    if (w.mtp_draft_tokens > 0)
+        j["workload"]["mtp"] = {{"draft_tokens", w.mtp_draft_tokens}, {"acceptance_rate", w.mtp_acceptance}};
+    j["schedule"] = {{"overlap", str(to_string(s.schedule.overlap))},
+                     {"compute_sms", s.schedule.compute_sms},
+                     {"comm_sms", s.schedule.comm_sms}};
+    j["compute"]  = {{"source", str(to_string(s.compute.source))}};
+    if (s.compute.source == ComputeSource::Profile) j["compute"]["profile_path"] = s.compute.profile_path.string();
+    j["network"] = {{"simgrid_model", s.network.simgrid_model},
+                    {"crosstraffic", s.network.crosstraffic},
+                    {"all_to_all", str(to_string(s.network.all_to_all))}};
+    j["output"]  = {{"dir", s.output.dir.string()},
+                    {"result_json", s.output.result_json},
+                    {"trace", s.output.trace},
+                    {"csv", s.output.csv}};
+    return j.dump(2) + "\n";
+}
+
+} // namespace moetwin

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: Apache-2.0
+// Malformed result files, each with the exact message the user (or the GUI) sees.
+#include "sim/result/result_json.hpp"
+
+#include "common/atomic_file.hpp"
+#include "common/errors.hpp"
+#include "sample_result.hpp"
+
+#include <gtest/gtest.h>
+#ifndef JSON_USE_IMPLICIT_CONVERSIONS
+#define JSON_USE_IMPLICIT_CONVERSIONS 0
+#endif
+#include <nlohmann/json.hpp>
+
+#include <sstream>
+
+namespace fs = std::filesystem;
+using namespace moetwin;
+using OJson = nlohmann::ordered_json;
+
+namespace {
+
+OJson sample_doc() {
+    std::ostringstream out;
+    write_result_json(test::sample_result(), out);
+    return OJson::parse(out.str());
+}
+
+std::string error_of_text(const std::string& text) {
+    try {
+        parse_result_json(text, "bad.json");
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+std::string error_of(const OJson& doc) {
+    return error_of_text(doc.dump(2));
+}
+
+} // namespace
+
+TEST(ResultJsonErrors, SyntaxErrorHasLineAndColumn) {
+    EXPECT_EQ(error_of_text("{\n  \"meta\": {\n    \"format_version\": 1,\n  }\n}"),
+              "bad.json:4:3: invalid JSON: syntax error while parsing object key - unexpected '}'; expected string "
+              "literal");
+    EXPECT_EQ(error_of_text("{\"meta\": [1, 2,, 3]}"),
+              "bad.json:1:16: invalid JSON: syntax error while parsing value - unexpected ','; expected '[', '{', or "
+              "a literal");
+    EXPECT_EQ(error_of_text("{\"a\": 1e999}"), "bad.json: invalid JSON: number overflow parsing '1e999'");
+}
+
+TEST(ResultJsonErrors, TruncatedFile) {
+    EXPECT_EQ(error_of_text("{\n  \"meta\": {\n    \"format_version\": 1"),
+              "bad.json:3:24: truncated JSON: the file ends before the document does (syntax error while parsing "
+              "object - unexpected end of input; expected '}')");
+    EXPECT_EQ(error_of_text(""), "bad.json: empty file, expected a JSON document");
+
+    // A real result file cut in half, read from disk: the message names the file and says truncated.
+    const fs::path p = test::scratch_dir("truncated") / "half.json";
+    std::ostringstream out;
+    write_result_json(test::sample_result(), out);
+    write_file_atomic(p, out.str().substr(0, out.str().size() / 2));
+    try {
+        read_result_json(p);
+        FAIL() << "expected ConfigError";
+    } catch (const ConfigError& e) {
+        const std::string msg = e.what();
+        EXPECT_EQ(msg.rfind(p.string() + ":", 0), 0u) << msg;
+        EXPECT_NE(msg.find(": truncated JSON: the file ends before the document does ("), std::string::npos) << msg;
+    }
+}
+
+TEST(ResultJsonErrors, DuplicateKey) {
+    EXPECT_EQ(error_of_text("{\"meta\": {\"seed\": 1, \"seed\": 2}}"), "bad.json: duplicate key \"seed\"");
+}
+
+TEST(ResultJsonErrors, UnknownKey) {
+    OJson doc             = sample_doc();
+    doc["meta"]["colour"] = "red";
+    EXPECT_EQ(error_of(doc), "bad.json: meta.colour: unknown key (allowed: format_version, moetwin_version, scenario, "
+                             "model, phase, seed, num_nodes, gpus_per_node, num_gpus, num_layers, num_micro_batches, "
+                             "compute_source, network_model, notes)");
+    doc                                 = sample_doc();
+    doc["spans"]["groups"][1]["colour"] = 1;
+    EXPECT_EQ(error_of(doc), "bad.json: spans.groups[1].colour: unknown key (allowed: gpu, lane, rows)");
+    doc          = sample_doc();
+    doc["extra"] = OJson::object();
+    EXPECT_EQ(error_of(doc), "bad.json: extra: unknown key (allowed: meta, summary, op_names, gpus, layer_gpu, links, "
+                             "experts, spans)");
+}
+
+TEST(ResultJsonErrors, WrongType) {
+    OJson doc               = sample_doc();
+    doc["meta"]["num_gpus"] = "4";
+    EXPECT_EQ(error_of(doc), "bad.json: meta.num_gpus: expected integer, got string \"4\"");
+    doc                                = sample_doc();
+    doc["summary"]["timing_simulated"] = 1;
+    EXPECT_EQ(error_of(doc), "bad.json: summary.timing_simulated: expected boolean, got integer 1");
+    doc                             = sample_doc();
+    doc["links"][2]["capacity_Bps"] = nullptr;
+    EXPECT_EQ(error_of(doc), "bad.json: links[2].capacity_Bps: expected number, got null");
+    doc                          = sample_doc();
+    doc["gpus"][1]["bytes_sent"] = 1.5;
+    EXPECT_EQ(error_of(doc), "bad.json: gpus[1].bytes_sent: expected integer, got number 1.5");
+    doc                 = sample_doc();
+    doc["meta"]["seed"] = -1;
+    EXPECT_EQ(error_of(doc), "bad.json: meta.seed: expected unsigned integer, got integer -1");
+    doc                                     = sample_doc();
+    doc["spans"]["groups"][0]["rows"][1][2] = 40000;
+    EXPECT_EQ(error_of(doc),
+              "bad.json: spans.groups[0].rows[1][2]: expected integer in [-1, 32767], got integer 40000");
+    doc                                  = sample_doc();
+    doc["spans"]["groups"][0]["rows"][1] = {1500, 1750, 0, 0};
+    EXPECT_EQ(error_of(doc), "bad.json: spans.groups[0].rows[1]: expected array of 5 integers [begin_ns, end_ns, "
+                             "layer, micro_batch, op], got array of 4");
+    doc                               = sample_doc();
+    doc["spans"]["groups"][3]["lane"] = "comput";
+    EXPECT_EQ(
+        error_of(doc),
+        "bad.json: spans.groups[3].lane: expected \"compute\", \"dispatch\" or \"combine\", got string \"comput\"");
+    EXPECT_EQ(error_of_text("[1]"), "bad.json: (root): expected object, got array of 1");
+}
+
+TEST(ResultJsonErrors, MissingKey) {
+    OJson doc = sample_doc();
+    doc["summary"].erase("step_time_ns");
+    EXPECT_EQ(error_of(doc), "bad.json: summary.step_time_ns: expected integer, got missing key");
+    doc = sample_doc();
+    doc.erase("experts");
+    EXPECT_EQ(error_of(doc), "bad.json: experts: expected object, got missing key");
+    doc = sample_doc();
+    doc["links"][0].erase("kind");
+    EXPECT_EQ(error_of(doc), "bad.json: links[0].kind: expected string, got missing key");
+}
+
+TEST(ResultJsonErrors, SpanOutOfRange) {
+    OJson doc                               = sample_doc();
+    doc["spans"]["groups"][0]["rows"][3][1] = 20000; // gpu 0 compute, 4th span: end after the step
+    EXPECT_EQ(error_of(doc),
+              "bad.json: spans (gpu 0 compute, row 3): end_ns 20000 is after summary.step_time_ns 10000");
+    doc                                     = sample_doc();
+    doc["spans"]["groups"][0]["rows"][0][4] = 9;
+    EXPECT_EQ(error_of(doc), "bad.json: spans (gpu 0 compute, row 0): op 9 outside [0, op_names size 6)");
+}
+
+TEST(ResultJsonErrors, GpuIdOutOfRange) {
+    OJson doc                        = sample_doc();
+    doc["spans"]["groups"][6]["gpu"] = 7; // the last group (gpu 3 dispatch)
+    EXPECT_EQ(error_of(doc), "bad.json: spans (gpu 7 dispatch, row 0): gpu 7 outside [0, meta.num_gpus 4)");
+    doc                           = sample_doc();
+    doc["summary"]["slowest_gpu"] = 4;
+    EXPECT_EQ(error_of(doc), "bad.json: summary.slowest_gpu: must be in [-1, 3], got 4");
+}
+
+TEST(ResultJsonErrors, MatrixWrongShape) {
+    OJson doc = sample_doc();
+    doc["layer_gpu"]["compute_ns"][1].erase(3);
+    EXPECT_EQ(error_of(doc), "bad.json: layer_gpu.compute_ns[1]: expected 4 entries (meta.num_gpus), got 3");
+    doc = sample_doc();
+    doc["experts"]["tokens"].push_back({1, 2, 3, 4});
+    EXPECT_EQ(error_of(doc), "bad.json: experts.tokens: expected 2 rows (meta.num_layers), got 3");
+    doc = sample_doc();
+    doc["experts"]["phy2log"][0].push_back(1);
+    EXPECT_EQ(error_of(doc), "bad.json: experts.phy2log[0]: expected 0 or 8 entries (meta.num_gpus * "
+                             "experts.slots_per_gpu), got 9");
+}
+
+TEST(ResultJsonErrors, OtherFormatVersion) {
+    OJson doc                     = sample_doc();
+    doc["meta"]["format_version"] = 2;
+    doc["meta"]["new_key"]        = true; // not the first thing reported
+    EXPECT_EQ(error_of(doc),
+              "bad.json: meta.format_version: expected 1 (this moetwin reads result format 1), got integer 2");
+}
+
+TEST(ResultJsonErrors, MissingFile) {
+    EXPECT_THROW(read_result_json("/nonexistent/moetwin/result.json"), ConfigError);
+}

@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: Apache-2.0
+// Scenario parsing: the shipped scenarios load with the values they state, the canonical JSON
+// round-trips, and malformed scenarios fail with the exact message (file, JSON path, expectation).
+#include "common/errors.hpp"
+#include "sim/scenario.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+
+using namespace moetwin;
+using nlohmann::json;
+
+namespace {
+
+const std::string kScenarios = std::string(MOETWIN_SOURCE_DIR) + "/scenarios/";
+
+// A small valid scenario that each malformed case mutates in one place.
+json base() {
+    return json::parse(R"({
+      "name": "t",
+      "model": { "name": "deepseek_v3" },
+      "hardware": { "gpu": "h800" },
+      "cluster": { "num_nodes": 18, "gpus_per_node": 8 },
+      "deployment": { "decode": { "num_nodes": 18, "ep_size": 144, "dp_size": 144,
+                                  "redundant_experts": 32, "routed_experts_per_gpu": 2 } },
+      "workload": { "phase": "decode", "requests_per_gpu": 128 }
+    })");
+}
+
+std::string error_text(const std::string& text) {
+    try {
+        parse_scenario(text, "day6_decode.json");
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+std::string error_of(const json& j) { return error_text(j.dump(2)); }
+
+} // namespace
+
+TEST(ScenarioJson, ProductionDecodeHasDay6Values) {
+    const Scenario s = load_scenario(kScenarios + "deepseek_v3_decode_ep144.json");
+    ASSERT_TRUE(s.deployment.decode.has_value());
+    const DeploymentUnit& u = s.active_unit();
+    EXPECT_EQ(u.num_nodes, 18);
+    EXPECT_EQ(u.ep_size, 144);
+    EXPECT_EQ(u.dp_size, 144);
+    EXPECT_EQ(u.redundant_experts, 32);
+    EXPECT_EQ(u.routed_experts_per_gpu, 2);
+    EXPECT_EQ(u.shared_experts_per_gpu, 1);
+    EXPECT_EQ(s.workload.phase, Phase::Decode);
+    EXPECT_EQ(s.cluster.num_gpus(), 144);
+    // Units converted once: 160 GB/s, 3.33 µs, 2.8/3.7 µs (ISCA'25 Table 5).
+    EXPECT_DOUBLE_EQ(s.cluster.nvlink.bandwidth_Bps, 160e9);
+    EXPECT_DOUBLE_EQ(s.cluster.nvlink.latency_s, 3.33e-6);
+    EXPECT_DOUBLE_EQ(s.cluster.ib_bandwidth_Bps, 50e9);
+    EXPECT_DOUBLE_EQ(s.cluster.ib_latency_same_leaf_s, 2.8e-6);
+    EXPECT_DOUBLE_EQ(s.cluster.ib_latency_cross_leaf_s, 3.7e-6);
+    EXPECT_EQ(s.precision.dispatch, Precision::Fp8E4m3);
+    EXPECT_EQ(s.precision.combine, Precision::Bf16);
+    EXPECT_EQ(s.network.all_to_all, AllToAllMode::LowLatency);
+    EXPECT_EQ(s.workload.mtp_draft_tokens, 1);
+    EXPECT_DOUBLE_EQ(s.workload.mtp_acceptance, 0.85);
+}
+
+TEST(ScenarioJson, EmbeddedDefaultIsTheProductionDecodeFile) {
+    const Scenario d = default_scenario();
+    const Scenario f = load_scenario(kScenarios + "deepseek_v3_decode_ep144.json");
+    EXPECT_EQ(scenario_to_json(d), scenario_to_json(f));
+}
+
+TEST(ScenarioJson, ProductionPrefillAndReportDecode) {
+    const Scenario p = load_scenario(kScenarios + "deepseek_v3_prefill_ep32.json");
+    EXPECT_EQ(p.workload.phase, Phase::Prefill);
+    EXPECT_EQ(p.active_unit().ep_size, 32);
+    EXPECT_EQ(p.active_unit().routed_experts_per_gpu, 9); // (256 + 32) / 32
+    EXPECT_EQ(p.schedule.compute_sms, 108);
+    EXPECT_EQ(p.schedule.comm_sms, 24);
+    EXPECT_EQ(p.routing.popularity, ExpertPopularity::File);
+    EXPECT_TRUE(std::filesystem::exists(p.routing.loads_path));
+
+    const Scenario r = load_scenario(kScenarios + "deepseek_v3_decode_ep320_report.json");
+    EXPECT_EQ(r.active_unit().ep_size, 320);
+    EXPECT_EQ(r.active_unit().dp_size * r.active_unit().tp_size, 320);
+    EXPECT_EQ(r.active_unit().routed_experts_per_gpu, 1);
+    EXPECT_EQ(r.active_unit().shared_expert_slots + r.active_unit().redundant_experts, 64);
+}
+
+TEST(ScenarioJson, EveryShippedScenarioRoundTrips) {
+    for (const auto& entry : std::filesystem::directory_iterator(kScenarios)) {
+        if (entry.path().extension() != ".json") continue;
+        SCOPED_TRACE(entry.path().string());
+        const Scenario s        = load_scenario(entry.path());
+        const std::string once  = scenario_to_json(s);
+        const Scenario again    = parse_scenario(once, "canonical.json");
+        EXPECT_EQ(scenario_to_json(again), once);
+        EXPECT_EQ(again.active_unit().ep_size, s.active_unit().ep_size);
+        EXPECT_EQ(again.seed, s.seed);
+        EXPECT_DOUBLE_EQ(again.cluster.nvlink.latency_s, s.cluster.nvlink.latency_s);
+        EXPECT_DOUBLE_EQ(again.gpu.hbm_bytes, s.gpu.hbm_bytes);
+    }
+}
+
+TEST(ScenarioJson, DefaultsFilledIn) {
+    const Scenario s = parse_scenario(base().dump(), "t.json");
+    EXPECT_EQ(s.routing.num_groups, 8);
+    EXPECT_EQ(s.routing.topk_groups, 4);
+    EXPECT_EQ(s.routing.node_limit, 4);
+    EXPECT_EQ(s.balancer.policy, "eplb");
+    EXPECT_EQ(s.cluster.fabric, FabricKind::MultiPlane);
+    EXPECT_EQ(s.schedule.overlap, OverlapSchedule::TwoMicroBatch);
+    EXPECT_EQ(s.schedule.compute_sms + s.schedule.comm_sms, 132);
+    EXPECT_EQ(s.output.dir, std::filesystem::path("out/t"));
+    EXPECT_EQ(s.workload.context_tokens, 4096);
+    EXPECT_EQ(s.active_unit().shared_experts_per_gpu, 1);
+}
+
+// ---- malformed scenarios: one mutation each, the exact message expected ----
+
+TEST(ScenarioJsonErrors, EpSizeNotMultipleOfGpusPerNode) {
+    json j                             = base();
+    j["deployment"]["decode"]["ep_size"] = 145;
+    EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode.ep_size: 145 is not a multiple of gpus_per_node (8)");
+}
+
+TEST(ScenarioJsonErrors, EpSizeDoesNotSpanUnit) {
+    json j                             = base();
+    j["deployment"]["decode"]["ep_size"] = 136;
+    EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode.ep_size: 136 does not span the unit: "
+                           "num_nodes × gpus_per_node = 18 × 8 = 144");
+}
+
+TEST(ScenarioJsonErrors, SyntaxErrorGivesLineAndColumn) {
+    const std::string text = "{\n  \"name\": \"t\",\n  \"seed\": 1,,\n}\n";
+    EXPECT_EQ(error_text(text), "day6_decode.json:3:13: JSON syntax error: syntax error while parsing object key - "
+                              "unexpected ','; expected string literal");
+}
+
+TEST(ScenarioJsonErrors, TruncatedFile) {
+    // The first 60 bytes end inside line 4, `    "num_nodes": 1` (19 characters): the error is just past it.
+    const std::string text = base().dump(2).substr(0, 60);
+    EXPECT_EQ(error_text(text), "day6_decode.json:4:20: JSON syntax error: syntax error while parsing object - "
+                                "unexpected end of input; expected '}'");
+}
+
+TEST(ScenarioJsonErrors, EmptyFile) { EXPECT_EQ(error_text("  \n"), "day6_decode.json: empty file: expected a JSON object"); }
+
+TEST(ScenarioJsonErrors, TopLevelNotAnObject) {
+    EXPECT_EQ(error_text("[1, 2]"), "day6_decode.json: (top level): expected an object, got an array");
+}
+
+TEST(ScenarioJsonErrors, UnknownTopLevelKey) {
+    json j         = base();
+    j["workloads"] = json::object();
+    EXPECT_EQ(error_of(j), "day6_decode.json: workloads: unknown key (expected one of: name, description, seed, "
+                           "model, hardware, cluster, deployment, precision, routing, balancer, workload, schedule, "
+                           "compute, network, output)");
+}
+
+TEST(ScenarioJsonErrors, UnknownNestedKey) {
+    json j                   = base();
+    j["cluster"]["nvlinks"] = {{"bandwidth_GBps", 160}};
+    EXPECT_EQ(error_of(j), "day6_decode.json: cluster.nvlinks: unknown key (expected one of: fabric, num_nodes, "
+                           "gpus_per_node, nics_per_node, nvlink, pcie, ib)");
+}
+
+TEST(ScenarioJsonErrors, UnitlessBandwidthKeyRejected) {
+    json j                  = base();
+    j["cluster"]["nvlink"] = {{"bandwidth", 160}};
+    EXPECT_EQ(error_of(j), "day6_decode.json: cluster.nvlink.bandwidth: unknown key (expected one of: "
+                           "bandwidth_GBps, latency_us)");
+}
+
+TEST(ScenarioJsonErrors, WrongType) {
+    json j                     = base();
+    j["cluster"]["num_nodes"] = "18";
+    EXPECT_EQ(error_of(j), "day6_decode.json: cluster.num_nodes: expected an integer, got the string \"18\"");
+}
+
+TEST(ScenarioJsonErrors, FractionalInteger) {
+    json j                                  = base();
+    j["deployment"]["decode"]["dp_size"] = 144.5;
+    EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode.dp_size: expected an integer, got the number 144.5");
+}
+
+TEST(ScenarioJsonErrors, MissingRequiredKey) {
+    json j = base();
+    j["deployment"]["decode"].erase("ep_size");
+    EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode: missing required key \"ep_size\"");
+}
+
+TEST(ScenarioJsonErrors, DataParallelTimesTensorParallel) {
+    json j                                  = base();
+    j["deployment"]["decode"]["tp_size"] = 4;
+    EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode.dp_size: dp_size × tp_size = 144 × 4 must equal "
+                           "the unit's GPUs (144)");
+}
+
+TEST(ScenarioJsonErrors, ExpertSlotsDoNotMultiplyOut) {
+    json j                                                 = base();
+    j["deployment"]["decode"]["routed_experts_per_gpu"] = 3;
+    EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode.routed_experts_per_gpu: 3 × 144 GPUs = 432 slots, "
+                           "but 256 routed + 32 redundant + 0 shared-expert slots = 288");
+}
+
+TEST(ScenarioJsonErrors, RedundantExpertsDoNotDivide) {
+    json j                                            = base();
+    j["deployment"]["decode"]["redundant_experts"] = 30;
+    EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode.redundant_experts: 256 routed + 30 redundant + 0 "
+                           "shared-expert slots = 286 do not divide evenly over 144 GPUs");
+}
+
+TEST(ScenarioJsonErrors, UnitLargerThanCluster) {
+    json j                                    = base();
+    j["deployment"]["decode"]["num_nodes"] = 20;
+    EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode.num_nodes: 20 exceeds cluster.num_nodes (18)");
+}
+
+TEST(ScenarioJsonErrors, UnknownModel) {
+    json j              = base();
+    j["model"]["name"] = "deepseek_v4";
+    EXPECT_EQ(error_of(j).substr(0, 76),
+              "day6_decode.json: model.name: unknown model 'deepseek_v4' (known: deepseek_v");
+}
+
+TEST(ScenarioJsonErrors, UnknownGpu) {
+    json j                = base();
+    j["hardware"]["gpu"] = "h900";
+    EXPECT_EQ(error_of(j).substr(0, 61), "day6_decode.json: hardware.gpu: unknown gpu 'h900' (known: h8");
+}
+
+TEST(ScenarioJsonErrors, NegativeBandwidth) {
+    json j            = base();
+    j["cluster"]["ib"] = {{"bandwidth_GBps", -50}};
+    EXPECT_EQ(error_of(j), "day6_decode.json: cluster.ib.bandwidth_GBps: must be > 0, got -50");
+}
+
+TEST(ScenarioJsonErrors, PhaseWithoutItsUnit) {
+    json j                   = base();
+    j["workload"]["phase"] = "prefill";
+    EXPECT_EQ(error_of(j), "day6_decode.json: workload.phase: \"prefill\" needs deployment.prefill");
+}
+
+TEST(ScenarioJsonErrors, UnknownPhase) {
+    json j                   = base();
+    j["workload"]["phase"] = "train";
+    EXPECT_EQ(error_of(j), "day6_decode.json: workload.phase: \"train\" is not one of prefill, decode");
+}
+
+TEST(ScenarioJsonErrors, NodeLimitAboveNodes) {
+    json j                         = base();
+    j["routing"] = {{"node_limit", 20}};
+    EXPECT_EQ(error_of(j), "day6_decode.json: routing.node_limit: 20 exceeds the unit's 18 nodes");
+}
+
+TEST(ScenarioJsonErrors, TopkGroupsTooFewExperts) {
+    json j       = base();
+    j["routing"] = {{"num_groups", 64}, {"topk_groups", 1}};
+    EXPECT_EQ(error_of(j), "day6_decode.json: routing.topk_groups: 1 groups hold 4 experts, fewer than top_k (8)");
+}
+
+TEST(ScenarioJsonErrors, AcceptanceRateOutOfRange) {
+    json j                  = base();
+    j["workload"]["mtp"] = {{"acceptance_rate", 1.5}};
+    EXPECT_EQ(error_of(j), "day6_decode.json: workload.mtp.acceptance_rate: must be within [0, 1], got 1.5");
+}
+
+TEST(ScenarioJsonErrors, LoadsFileMissing) {
+    json j       = base();
+    j["routing"] = {{"popularity", {{"distribution", "file"}, {"path", "/nonexistent/loads.json"}}}};
+    EXPECT_EQ(error_of(j), "day6_decode.json: routing.popularity.path: file \"/nonexistent/loads.json\" does not "
+                           "exist");
+}
+
+TEST(ScenarioJsonErrors, DuplicateKey) {
+    std::string text = base().dump();
+    text.insert(1, "\"seed\": 1, \"seed\": 2, ");
+    EXPECT_EQ(error_text(text), "day6_decode.json: duplicate key \"seed\"");
+}
+
+TEST(ScenarioJsonErrors, UnknownPrecision) {
+    json j         = base();
+    j["precision"] = {{"kv_cache", "fp16"}};
+    EXPECT_EQ(error_of(j), "day6_decode.json: precision.kv_cache: unknown precision 'fp16' (known: bf16, fp8_e4m3, "
+                           "int4, nvfp4)");
+}
+
+TEST(ScenarioJsonErrors, OverlapNeedsTwoMicroBatches) {
+    json j                           = base();
+    j["workload"]["micro_batches"] = 1;
+    j["schedule"]                    = {{"overlap", "two_micro_batch"}};
+    EXPECT_EQ(error_of(j), "day6_decode.json: schedule.overlap: \"two_micro_batch\" needs workload.micro_batches = 2, "
+                           "got 1");
+}
+
+TEST(ScenarioJsonErrors, ProfileSourceWithoutPath) {
+    json j       = base();
+    j["compute"] = {{"source", "profile"}};
+    EXPECT_EQ(error_of(j), "day6_decode.json: compute: missing required key \"profile_path\" for source \"profile\"");
+}
+
+TEST(ScenarioJsonErrors, MultiPlaneNeedsOnePlanePerNic) {
+    json j                = base();
+    j["cluster"]["ib"] = {{"planes", 4}};
+    EXPECT_EQ(error_of(j), "day6_decode.json: cluster.ib.planes: 4 planes must equal nics_per_node (8): one plane "
+                           "per NIC rank");
+}
+
+TEST(ScenarioJsonErrors, MissingFileNamesPath) {
+    try {
+        load_scenario("scenarios/no_such_scenario.json");
+        FAIL();
+    } catch (const ConfigError& e) {
+        EXPECT_STREQ(e.what(), "scenarios/no_such_scenario.json: cannot read: No such file or directory");
+    }
+}
