@@ -10,7 +10,7 @@ namespace moetwin {
 
 RunResult run(const Scenario& s) {
     const DeploymentUnit& unit = s.active_unit();
-    const ModelSpec& model     = find_model(s.model.name);
+    const ModelSpec model      = with_layers(find_model(s.model.name), s.model.num_dense_layers, s.model.num_moe_layers);
     const FitReport fit        = fit_memory(fit_input_for(s, s.workload.phase));
 
     RunResult r;
@@ -22,8 +22,7 @@ RunResult run(const Scenario& s) {
     r.meta.num_nodes         = unit.num_nodes;
     r.meta.gpus_per_node     = s.cluster.gpus_per_node;
     r.meta.num_gpus          = unit.ep_size;
-    r.meta.num_layers        = (s.model.num_dense_layers >= 0 ? s.model.num_dense_layers : model.num_dense_layers) +
-                        (s.model.num_moe_layers >= 0 ? s.model.num_moe_layers : model.num_moe_layers());
+    r.meta.num_layers        = model.num_layers;
     r.meta.num_micro_batches = s.workload.micro_batches;
     r.meta.compute_source    = std::string(to_string(s.compute.source));
     r.meta.network_model     = s.network.simgrid_model;

@@ -3,6 +3,7 @@
 #include "sim/scenario_fit.hpp"
 
 #include "common/errors.hpp"
+#include "engine/model_spec.hpp"
 
 namespace moetwin {
 
@@ -11,6 +12,8 @@ FitInput fit_input_for(const Scenario& s, Phase phase) {
     MOETWIN_ASSERT(unit.has_value(), "fit_input_for: the scenario has no such unit");
     FitInput in;
     in.model                    = s.model.name;
+    in.num_dense_layers         = s.model.num_dense_layers;
+    in.num_moe_layers           = s.model.num_moe_layers;
     in.gpu                      = s.gpu;
     in.phase                    = phase;
     in.num_gpus                 = unit->ep_size;
@@ -26,7 +29,7 @@ FitInput fit_input_for(const Scenario& s, Phase phase) {
     in.query_tokens_per_request = 1 + s.workload.mtp_draft_tokens;
     in.requests_per_gpu         = s.workload.requests_per_gpu;
     in.tokens_per_gpu           = s.workload.tokens_per_gpu;
-    in.serve_mtp                = s.workload.mtp_draft_tokens > 0;
+    in.serve_mtp                = s.workload.mtp_draft_tokens > 0 && find_model(s.model.name).num_mtp_modules > 0;
     return in;
 }
 

@@ -396,6 +396,8 @@ Scenario parse_scenario(std::string_view text, const std::string& origin, const 
 
     s.precision = parse_precision_config(root);
     s.workload  = parse_workload(root, s.deployment);
+    if (s.workload.mtp_draft_tokens > 0 && model.num_mtp_modules == 0)
+        root.fail("workload.mtp", s.model.name + " has no multi-token-prediction module");
     const DeploymentUnit& unit = s.active_unit();
     s.routing   = parse_routing(root, model, unit, base_dir);
     s.balancer  = parse_balancer(root, unit, base_dir);

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+// GpuSpec: the peak figures of one accelerator, and a static table of the GPUs moetwin knows
+// (in the style of llm.c's mfu.h). Every figure carries its source in gpu_spec.cpp. The roofline
+// fallback and the memory fit read these; scenarios may override single fields.
+#pragma once
+
+#include <iosfwd>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace moetwin {
+
+// NOTES: all rates are per GPU and dense (no 2:4 sparsity); datasheets that quote "with sparsity"
+// figures are halved. Bandwidths are per direction.
+struct GpuSpec {
+    std::string name;         // table key: "h800"
+    std::string display_name; // "H800 SXM5 80GB"
+    int num_sms = 0;
+
+    double hbm_bytes = 0; // capacity CUDA reports (cudaDeviceProp::totalGlobalMem) where measured,
+                          // otherwise the datasheet figure in decimal GB (a lower bound)
+    double hbm_bandwidth_Bps = 0;
+    double peak_flops_bf16   = 0; // dense tensor-core peak at the clock below
+    double peak_flops_fp8    = 0;
+    double peak_flops_fp4    = 0; // 0: no FP4 tensor cores (Hopper)
+
+    double nvlink_bandwidth_Bps  = 0; // scale-up, per direction, nominal
+    double nvlink_achievable_Bps = 0; // what an all-to-all reaches in practice (H800: measured)
+    double nic_bandwidth_Bps     = 0; // scale-out NIC bandwidth per GPU, per direction, nominal
+    double sm_clock_hz           = 0; // clock the tensor peak is quoted at; 0 when not derivable
+
+    // Throws ConfigError "gpu 'x': field ..." when a figure is missing or negative.
+    void validate() const;
+};
+
+// The table: h800, h100, h200, h20, b200, gb200.
+std::span<const GpuSpec> gpu_catalogue();
+// Throws ConfigError "unknown gpu 'x' (known: h800, h100, ...)".
+const GpuSpec& find_gpu(std::string_view name);
+
+// Every field, one line, with units (design.md example 4).
+std::ostream& operator<<(std::ostream& out, const GpuSpec& gpu);
+
+} // namespace moetwin

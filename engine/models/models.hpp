@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: Apache-2.0
+// The catalogue models, one file each. Every factory fills the hyper-parameters from the model's
+// Hugging Face config.json (cited in its file), calls build_op_lists() and returns the spec.
+#pragma once
+
+#include "engine/model_spec.hpp"
+
+namespace moetwin::models {
+
+ModelSpec deepseek_v3();     // deepseek_v3.cpp
+ModelSpec deepseek_v2();     // deepseek_v2.cpp
+ModelSpec qwen3_235b_a22b(); // qwen3_235b_a22b.cpp
+ModelSpec kimi_k2();         // kimi_k2.cpp
+ModelSpec mixtral_8x22b();   // mixtral_8x22b.cpp
+
+} // namespace moetwin::models

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: Apache-2.0
+// The moetwin binary end to end: exit codes (0 ok, 1 input error), messages on stderr, outputs
+// written atomically and only on success, and no invented timings before the step simulator.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Outcome {
+    int exit_code = -1;
+    std::string output; // stdout and stderr together
+};
+
+Outcome moetwin(const std::string& args) {
+    const std::string cmd = std::string(MOETWIN_BINARY_DIR) + "/bin/moetwin " + args + " 2>&1";
+    Outcome o;
+    FILE* pipe = ::popen(cmd.c_str(), "r");
+    if (!pipe) return o;
+    std::array<char, 4096> buf{};
+    size_t n = 0;
+    while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) o.output.append(buf.data(), n);
+    const int status = ::pclose(pipe);
+    o.exit_code      = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return o;
+}
+
+fs::path scratch(const std::string& name) {
+    const fs::path dir = fs::temp_directory_path() / ("moetwin_cli_" + std::to_string(::getpid()) + "_" + name);
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    return dir;
+}
+
+} // namespace
+
+TEST(Cli, VersionAndHelp) {
+    const Outcome v = moetwin("--version");
+    EXPECT_EQ(v.exit_code, 0);
+    EXPECT_EQ(v.output, "moetwin 0.1.0\n");
+    for (const char* sub : {"run", "validate", "fit", "models"}) {
+        const Outcome h = moetwin(std::string(sub) + " --help");
+        EXPECT_EQ(h.exit_code, 0) << sub;
+        EXPECT_NE(h.output.find("Usage"), std::string::npos) << sub;
+    }
+}
+
+TEST(Cli, NoSubcommandIsUsageError) { EXPECT_EQ(moetwin("").exit_code, 1); }
+
+TEST(Cli, UnknownOptionIsUsageError) { EXPECT_EQ(moetwin("run --bogus").exit_code, 1); }
+
+TEST(Cli, ValidateGoodScenario) {
+    const Outcome o = moetwin("validate scenarios/deepseek_v3_prefill_ep32.json");
+    EXPECT_EQ(o.exit_code, 0) << o.output;
+    EXPECT_NE(o.output.find("deployment.prefill: 4 nodes, EP32, DP32, TP1, 32 redundant experts, 9 routed + 1 "
+                            "shared experts per GPU"),
+              std::string::npos)
+        << o.output;
+}
+
+TEST(Cli, ValidateBadScenarioExitsOneWithPath) {
+    const fs::path dir = scratch("bad");
+    const fs::path bad = dir / "day6_decode.json";
+    std::ofstream(bad) << R"({"name": "x", "model": {"name": "deepseek_v3"}, "hardware": {"gpu": "h800"},
+        "cluster": {"num_nodes": 18}, "deployment": {"decode": {"num_nodes": 18, "ep_size": 145, "dp_size": 145}},
+        "workload": {"phase": "decode"}})";
+    const Outcome o = moetwin("validate " + bad.string());
+    EXPECT_EQ(o.exit_code, 1);
+    EXPECT_EQ(o.output, "moetwin: " + bad.string() +
+                            ": deployment.decode.ep_size: 145 is not a multiple of gpus_per_node (8)\n");
+}
+
+TEST(Cli, RunMissingFileExitsOne) {
+    const Outcome o = moetwin("run /nonexistent/s.json --out /tmp/never_written");
+    EXPECT_EQ(o.exit_code, 1);
+    EXPECT_EQ(o.output, "moetwin: /nonexistent/s.json: cannot read: No such file or directory\n");
+    EXPECT_FALSE(fs::exists("/tmp/never_written"));
+}
+
+TEST(Cli, RunDefaultWritesOutputsWithoutInventedTimings) {
+    const fs::path dir = scratch("run");
+    const Outcome o    = moetwin("run --out " + dir.string());
+    EXPECT_EQ(o.exit_code, 0) << o.output;
+    EXPECT_NE(o.output.find("scenario deepseek_v3_decode_ep144 (<embedded default scenario>)"), std::string::npos);
+    EXPECT_NE(o.output.find("== memory fit: decode unit (18 nodes, EP144) =="), std::string::npos);
+    EXPECT_NE(o.output.find("timing: not simulated yet"), std::string::npos);
+    EXPECT_EQ(o.output.find("tokens/s"), o.output.find("tokens/s is reported")) << "a throughput was printed";
+    EXPECT_TRUE(fs::exists(dir / "result.json"));
+    EXPECT_TRUE(fs::exists(dir / "gpus.csv"));
+    EXPECT_TRUE(fs::exists(dir / "links.csv"));
+    for (const auto& e : fs::directory_iterator(dir)) EXPECT_NE(e.path().filename().string()[0], '.') << e.path();
+}
+
+TEST(Cli, SameScenarioSameBytes) {
+    const fs::path a = scratch("det_a"), b = scratch("det_b");
+    ASSERT_EQ(moetwin("run scenarios/tiny_1node_ep8_decode.json --out " + a.string()).exit_code, 0);
+    ASSERT_EQ(moetwin("run scenarios/tiny_1node_ep8_decode.json --out " + b.string()).exit_code, 0);
+    for (const char* f : {"result.json", "gpus.csv", "links.csv"}) {
+        std::ifstream fa(a / f), fb(b / f);
+        const std::string sa((std::istreambuf_iterator<char>(fa)), {}), sb((std::istreambuf_iterator<char>(fb)), {});
+        EXPECT_FALSE(sa.empty()) << f;
+        EXPECT_EQ(sa, sb) << f;
+    }
+}
+
+TEST(Cli, ModelsListsTheCatalogue) {
+    const Outcome o = moetwin("models");
+    EXPECT_EQ(o.exit_code, 0);
+    for (const char* m : {"deepseek_v3", "deepseek_v2", "qwen3_235b_a22b", "kimi_k2", "mixtral_8x22b"})
+        EXPECT_NE(o.output.find(m), std::string::npos) << m;
+}
+
+TEST(Cli, FitSaysWhetherItFits) {
+    const Outcome o = moetwin("fit scenarios/deepseek_v3_prefill_ep32.json");
+    EXPECT_EQ(o.exit_code, 0) << o.output;
+    EXPECT_NE(o.output.find("max batch per GPU:"), std::string::npos) << o.output;
+}
