@@ -7,6 +7,7 @@
 
 #include "common/atomic_file.hpp"
 #include "engine/model_spec.hpp"
+#include "sim/balancer/placement.hpp"
 
 #include <cctype>
 #include <cmath>
@@ -234,22 +235,26 @@ RoutingConfig parse_routing(const JsonObject& root, const ModelSpec& m, const De
     return r;
 }
 
-// Names accepted by balancer.policy; the balancer library (sim/balancer) implements them.
-constexpr std::string_view kBalancerPolicies[] = {"none", "replicate_hottest", "eplb", "eplb_hierarchical",
-                                                  "eplb_global", "local_search", "milp"};
-
-BalancerConfig parse_balancer(const JsonObject& root, const DeploymentUnit& unit, const fs::path& base_dir) {
+BalancerConfig parse_balancer(const JsonObject& root, const DeploymentUnit& unit, const RoutingConfig& routing,
+                              const fs::path& base_dir) {
     BalancerConfig b;
     if (unit.redundant_experts == 0) b.policy = "none";
     const auto o = root.optional_object("balancer");
     if (!o) return b;
     o->finish({"policy", "rebalance_period_min", "fit_loads_path"});
     b.policy = o->string("policy", b.policy);
-    if (std::find(std::begin(kBalancerPolicies), std::end(kBalancerPolicies), b.policy) == std::end(kBalancerPolicies)) {
-        std::string list;
-        for (auto p : kBalancerPolicies) list += (list.empty() ? "" : ", ") + std::string(p);
-        o->fail("policy", "\"" + b.policy + "\" is not one of " + list);
+    try {
+        (void)balancer::find_placement_policy(b.policy); // the balancer library owns the names
+    } catch (const ConfigError& e) {
+        o->fail("policy", e.what());
     }
+    if (b.policy == "none" && unit.redundant_experts > 0)
+        o->fail("policy", "\"none\" places no redundant experts, but the unit has " +
+                              std::to_string(unit.redundant_experts));
+    if (b.policy == "eplb_hierarchical" && routing.num_groups % unit.num_nodes != 0)
+        o->fail("policy", "\"eplb_hierarchical\" needs the " + std::to_string(routing.num_groups) +
+                              " expert groups to divide over the unit's " + std::to_string(unit.num_nodes) +
+                              " nodes; use \"eplb\" or \"eplb_global\"");
     b.rebalance_period_s = o->positive("rebalance_period_min", b.rebalance_period_s / 60) * 60;
     if (o->has("fit_loads_path")) b.fit_loads_path = resolve_input(*o, "fit_loads_path", base_dir);
     return b;
@@ -400,7 +405,7 @@ Scenario parse_scenario(std::string_view text, const std::string& origin, const 
         root.fail("workload.mtp", s.model.name + " has no multi-token-prediction module");
     const DeploymentUnit& unit = s.active_unit();
     s.routing   = parse_routing(root, model, unit, base_dir);
-    s.balancer  = parse_balancer(root, unit, base_dir);
+    s.balancer  = parse_balancer(root, unit, s.routing, base_dir);
     s.schedule  = parse_schedule(root, s.workload, s.gpu);
     s.compute   = parse_compute(root, base_dir);
     s.network   = parse_network(root);

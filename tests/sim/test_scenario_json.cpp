@@ -319,3 +319,33 @@ TEST(ScenarioJsonErrors, MissingFileNamesPath) {
         EXPECT_STREQ(e.what(), "scenarios/no_such_scenario.json: cannot read: No such file or directory");
     }
 }
+
+TEST(ScenarioJsonErrors, UnknownBalancerPolicy) {
+    json j        = base();
+    j["balancer"] = {{"policy", "eplb_v2"}};
+    EXPECT_EQ(error_of(j), "day6_decode.json: balancer.policy: unknown placement policy 'eplb_v2' (expected one of: "
+                           "none, replicate_hottest, eplb, eplb_hierarchical, eplb_global, lpt_swap, group_affine)");
+}
+
+TEST(ScenarioJsonErrors, HierarchicalEplbNeedsGroupsToDivideOverNodes) {
+    json j        = base();
+    j["balancer"] = {{"policy", "eplb_hierarchical"}};
+    EXPECT_EQ(error_of(j), "day6_decode.json: balancer.policy: \"eplb_hierarchical\" needs the 8 expert groups to "
+                           "divide over the unit's 18 nodes; use \"eplb\" or \"eplb_global\"");
+}
+
+TEST(ScenarioJsonErrors, NonePolicyWithRedundantExperts) {
+    json j        = base();
+    j["balancer"] = {{"policy", "none"}};
+    EXPECT_EQ(error_of(j), "day6_decode.json: balancer.policy: \"none\" places no redundant experts, but the unit "
+                           "has 32");
+}
+
+TEST(ScenarioJsonErrors, MtpNeedsAnMtpModule) {
+    json j                  = base();
+    j["model"]["name"]     = "deepseek_v2";
+    j["deployment"]["decode"]["redundant_experts"] = 128;
+    j["deployment"]["decode"].erase("routed_experts_per_gpu");
+    j["workload"]["mtp"] = {{"draft_tokens", 1}};
+    EXPECT_EQ(error_of(j), "day6_decode.json: workload.mtp: deepseek_v2 has no multi-token-prediction module");
+}

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: Apache-2.0
+// Dynamic rebalancing: loads drift minute by minute; a static placement (fitted once) is compared
+// with one re-placed every N minutes from a moving average of observed loads, paying to move
+// expert weights (tech report §3.4: redundant set adjusted "e.g., every 10 minutes").
+#pragma once
+
+#include "sim/balancer/migration.hpp"
+#include "sim/balancer/placement.hpp"
+
+#include <cstdint>
+#include <iosfwd>
+#include <vector>
+
+namespace moetwin::balancer {
+
+// Drift model (ours, stated): per layer and expert, log-popularity follows a Gaussian random walk
+// with step drift_sigma per minute, starting at log(base load). Each minute's observed load is the
+// expected (token, expert) count tokens_per_minute × topk × popularity share plus Gaussian
+// sampling noise of variance = mean (Poisson-like), clamped at 0.
+struct DriftSpec {
+    int num_minutes          = 120;
+    double tokens_per_minute = 1e6; // tokens through each MoE layer per minute
+    int topk                 = 8;
+    double drift_sigma       = 0.05;
+    std::uint64_t seed       = 1;
+    void validate() const;
+};
+
+struct RebalanceSpec {
+    int interval_minutes = 10; // re-place every N minutes (tech report §3.4)
+    int window_minutes   = 10; // moving average over the last W observed minutes
+    PlaceFn place        = nullptr;
+    bool incremental     = false; // re-place with place_incremental from the placement in force
+    MigrationSpec migration;
+    void validate() const;
+};
+
+std::ostream& operator<<(std::ostream& os, const DriftSpec& d);
+std::ostream& operator<<(std::ostream& os, const RebalanceSpec& r);
+
+// The observed load of every minute: [num_minutes] ExpertLoads shaped like `base`.
+std::vector<ExpertLoad> drifting_loads(const ExpertLoad& base, const DriftSpec& drift);
+
+struct RebalanceMinute {
+    int minute           = 0;
+    double static_ratio  = 0; // busiest/mean (mean over layers) of the placement fitted on `base`
+    double dynamic_ratio = 0; // same for the rebalanced placement in force this minute
+    bool rebalanced      = false;
+    MigrationCost moved; // zero unless rebalanced
+};
+
+// Minute 0 uses the placement fitted on `base` for both; from minute interval, every interval
+// minutes, the dynamic placement is re-fitted on the last window minutes (their sum: policies are
+// scale-free, so this is the moving average), either from scratch with `place` and then aligned to
+// the previous one (align_to_previous), or with place_incremental; it is charged migration_cost.
+std::vector<RebalanceMinute> simulate_rebalancing(const ExpertLoad& base, const PlacementSpec& spec,
+                                                  const std::vector<ExpertLoad>& minutes, const RebalanceSpec& r);
+
+// CSV: minute,static_ratio,dynamic_ratio,rebalanced,experts_moved,bytes_moved,bytes_ib,migration_s
+void write_rebalance_csv(const std::vector<RebalanceMinute>& timeline, std::ostream& out);
+
+} // namespace moetwin::balancer

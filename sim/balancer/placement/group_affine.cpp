@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: Apache-2.0
+// Intent (ours): keep each expert group on one home node, as EPLB's hierarchical policy does (a
+// token's experts then span few nodes: fewer IB bytes), but place the redundant replicas across
+// nodes to even out node loads, then pack each node's GPUs with LPT + swaps.
+#include "sim/balancer/placement/eplb_core.hpp"
+#include "sim/balancer/placement/lpt_swap.hpp"
+#include "sim/balancer/placement/policies.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+namespace moetwin::balancer {
+namespace {
+
+// NOTES: home nodes: with num_groups % num_nodes == 0, EPLB's balanced packing of group loads; else
+// experts are cut into num_nodes contiguous chunks (groups then straddle neighbouring nodes).
+std::vector<int> home_nodes(std::span<const double> w, const PlacementSpec& spec) {
+    const int E = static_cast<int>(w.size()), N = spec.num_nodes;
+    std::vector<int> home(E);
+    if (spec.num_groups % N == 0) {
+        const int gs = E / spec.num_groups;
+        std::vector<double> group_load(spec.num_groups, 0.0);
+        for (int e = 0; e < E; ++e)
+            group_load[e / gs] += w[e];
+        std::vector<int> pack, rank;
+        eplb::balanced_packing(group_load, N, pack, rank);
+        for (int e = 0; e < E; ++e)
+            home[e] = pack[e / gs];
+    } else {
+        for (int e = 0; e < E; ++e)
+            home[e] = static_cast<int>(static_cast<long long>(e) * N / E);
+    }
+    return home;
+}
+
+// Stop node-level swaps once the busiest node is within 0.1 % of the mean; the GPU level then
+// has the rest of the budget.
+constexpr double kNodeStop = 1.001;
+constexpr double kGpuStop  = 1.0001;
+
+} // namespace
+
+Placement place_group_affine(const ExpertLoad& load, const PlacementSpec& spec) {
+    spec.validate(load.num_experts);
+    const int E = load.num_experts, S = spec.num_slots, N = spec.num_nodes;
+    const int slots_per_node = S / N, gpus_per_node = spec.gpus_per_node(), per_gpu = spec.slots_per_gpu();
+    std::vector<int> phy2log(static_cast<std::size_t>(load.num_layers) * S);
+    std::vector<int> rep2log, rank, count, node_of, order(S), gpu, gpu_rank, gpu_of;
+    std::vector<double> share(S), node_load(N);
+    std::vector<char> holds(static_cast<std::size_t>(N) * E);
+    for (int l = 0; l < load.num_layers; ++l) {
+        const auto w                = load.layer(l);
+        const std::vector<int> home = home_nodes(w, spec);
+        eplb::replicate_experts(w, S, rep2log, rank, count); // replicas r < E are the originals
+        for (int r = 0; r < S; ++r)
+            share[r] = w[rep2log[r]] / count[rep2log[r]];
+
+        // Originals at home, then redundant replicas (largest share first) on the lightest node with
+        // room, preferring a node that holds no copy yet (a local copy serves that node's tokens).
+        node_of.assign(S, -1);
+        std::fill(node_load.begin(), node_load.end(), 0.0);
+        std::fill(holds.begin(), holds.end(), 0);
+        std::vector<int> used(N, 0);
+        for (int r = 0; r < E; ++r) {
+            node_of[r] = home[r];
+            node_load[home[r]] += share[r];
+            ++used[home[r]];
+            holds[static_cast<std::size_t>(home[r]) * E + r] = 1;
+        }
+        std::iota(order.begin(), order.end(), 0);
+        std::stable_sort(order.begin() + E, order.end(), [&](int a, int b) { return share[a] > share[b]; });
+        for (int i = E; i < S; ++i) {
+            const int r = order[i], e = rep2log[r];
+            int best = -1;
+            for (int pass = 0; pass < 2 && best < 0; ++pass)
+                for (int n = 0; n < N; ++n)
+                    if (used[n] < slots_per_node && (pass == 1 || !holds[static_cast<std::size_t>(n) * E + e]) &&
+                        (best < 0 || node_load[n] < node_load[best]))
+                        best = n;
+            node_of[r] = best;
+            node_load[best] += share[r];
+            ++used[best];
+            holds[static_cast<std::size_t>(best) * E + e] = 1;
+        }
+        if (N > 1) improve_by_swaps(share, N, node_of, 4 * S, kNodeStop);
+
+        // Each node: its replicas onto its GPUs, LPT then swaps; then swaps across all GPUs, which
+        // move a replica off its node only when that lowers the busiest GPU (few slots per GPU).
+        gpu_of.assign(S, -1);
+        for (int n = 0; n < N; ++n) {
+            std::vector<int> mine;
+            std::vector<double> mine_share;
+            for (int r = 0; r < S; ++r)
+                if (node_of[r] == n) mine.push_back(r), mine_share.push_back(share[r]);
+            eplb::balanced_packing(mine_share, gpus_per_node, gpu, gpu_rank);
+            improve_by_swaps(mine_share, gpus_per_node, gpu, 8 * slots_per_node, kGpuStop);
+            for (std::size_t i = 0; i < mine.size(); ++i)
+                gpu_of[mine[i]] = n * gpus_per_node + gpu[i];
+        }
+        improve_by_swaps(share, spec.num_gpus, gpu_of, 8 * S, kGpuStop);
+        int* row = phy2log.data() + static_cast<std::size_t>(l) * S;
+        std::vector<int> filled(spec.num_gpus, 0);
+        for (int r = 0; r < S; ++r)
+            row[gpu_of[r] * per_gpu + filled[gpu_of[r]]++] = rep2log[r];
+    }
+    return make_placement(load.num_layers, E, S, std::move(phy2log));
+}
+
+} // namespace moetwin::balancer

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: Apache-2.0
+// Intent: a greedy baseline — keep the contiguous layout of `none` and give each spare slot a copy
+// of the expert with the largest load per replica, on the lightest GPU that has a free slot.
+#include "sim/balancer/placement/policies.hpp"
+
+#include <algorithm>
+
+namespace moetwin::balancer {
+
+// NOTES: a copy is only made when it lowers that expert's per-replica load without raising the
+// layer's busiest GPU; otherwise the slot stays empty, so this never does worse than `none`.
+Placement place_replicate_hottest(const ExpertLoad& load, const PlacementSpec& spec) {
+    Placement base = place_none(load, spec);
+    const int E = load.num_experts, S = spec.num_slots, G = spec.num_gpus, per_gpu = spec.slots_per_gpu();
+    std::vector<int> phy2log = base.phy2log;
+    std::vector<int> count(E);
+    std::vector<double> gpu_load(G);
+    for (int l = 0; l < load.num_layers; ++l) {
+        const auto w = load.layer(l);
+        int* row     = phy2log.data() + static_cast<std::size_t>(l) * S;
+        std::fill(count.begin(), count.end(), 0);
+        for (int s = 0; s < S; ++s)
+            if (row[s] != kEmptySlot) ++count[row[s]];
+        auto recompute = [&] {
+            std::fill(gpu_load.begin(), gpu_load.end(), 0.0);
+            for (int s = 0; s < S; ++s)
+                if (row[s] != kEmptySlot) gpu_load[s / per_gpu] += w[row[s]] / count[row[s]];
+        };
+        recompute();
+        for (int spare = S - E; spare > 0; --spare) {
+            int hot = 0;
+            for (int e = 1; e < E; ++e)
+                if (w[e] / count[e] > w[hot] / count[hot]) hot = e;
+            int target = -1;
+            for (int g = 0; g < G; ++g) {
+                const bool has_free = std::count(row + g * per_gpu, row + (g + 1) * per_gpu, kEmptySlot) > 0;
+                if (has_free && (target < 0 || gpu_load[g] < gpu_load[target])) target = g;
+            }
+            if (target < 0 || w[hot] <= 0) break;
+            const double before = *std::max_element(gpu_load.begin(), gpu_load.end());
+            int* free_slot      = std::find(row + target * per_gpu, row + (target + 1) * per_gpu, kEmptySlot);
+            *free_slot          = hot;
+            ++count[hot];
+            recompute();
+            if (*std::max_element(gpu_load.begin(), gpu_load.end()) > before) { // undo, stop this layer
+                *free_slot = kEmptySlot;
+                --count[hot];
+                recompute();
+                break;
+            }
+        }
+    }
+    return make_placement(load.num_layers, E, S, std::move(phy2log));
+}
+
+} // namespace moetwin::balancer

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: Apache-2.0
+// The list of placement policies `moetwin balance --policy` accepts, in the order it prints them.
+#include "sim/balancer/placement.hpp"
+#include "sim/balancer/placement/policies.hpp"
+
+#include "common/errors.hpp"
+
+#include <array>
+#include <string>
+
+namespace moetwin::balancer {
+namespace {
+constexpr std::array kPolicies = {
+    PlacementPolicy{"none", "contiguous layout, no redundant experts", &place_none},
+    PlacementPolicy{"replicate_hottest", "contiguous + copies of the hottest experts on the lightest GPUs",
+                    &place_replicate_hottest},
+    PlacementPolicy{"eplb", "deepseek-ai/EPLB's choice: hierarchical when groups divide over nodes, else global",
+                    &place_eplb},
+    PlacementPolicy{"eplb_hierarchical", "deepseek-ai/EPLB: groups → nodes, replicas within nodes",
+                    &place_eplb_hierarchical},
+    PlacementPolicy{"eplb_global", "deepseek-ai/EPLB: replicas and packing over all GPUs", &place_eplb_global},
+    PlacementPolicy{"lpt_swap", "ours: EPLB replica counts, global LPT packing + swap local search", &place_lpt_swap},
+    PlacementPolicy{"group_affine",
+                    "ours: groups stay on home nodes (fewer IB bytes), redundant replicas "
+                    "balance nodes, LPT + swaps per node",
+                    &place_group_affine},
+};
+} // namespace
+
+std::span<const PlacementPolicy> placement_policies() {
+    return kPolicies;
+}
+
+const PlacementPolicy& find_placement_policy(std::string_view name) {
+    std::string names;
+    for (const auto& p : kPolicies) {
+        if (p.name == name) return p;
+        names += (names.empty() ? "" : ", ") + std::string(p.name);
+    }
+    throw ConfigError("unknown placement policy '" + std::string(name) + "' (expected one of: " + names + ")");
+}
+
+} // namespace moetwin::balancer
