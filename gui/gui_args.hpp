@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: Apache-2.0
+// The moetwin-gui command line:
+//   moetwin-gui [RESULT.json] [--compare B.json] [--scenario S.json] [--moetwin PATH]
+//               [--screenshot OUT.png] [--view NAME] [--size WxH] [--time-window B,E] [--mouse X,Y] [--bench-frames N]
+// No ImGui.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace moetwin::gui {
+
+// The views, in tab order; --view takes one of these names.
+inline const std::vector<std::string> kViewNames = {"overview", "cluster",  "layers",  "experts",
+                                                    "links",    "timeline", "compare", "whatif"};
+
+struct GuiArgs {
+    std::string result;      // result.json (or a folder holding one); empty: start with the file dialog
+    std::string compare;     // a second result, shown as B
+    std::string scenario;    // what-if scenario file; empty: guessed from the result's meta.scenario
+    std::string moetwin_cli; // the moetwin CLI; empty: beside this executable, then PATH
+    std::string screenshot;  // write a PNG and exit
+    std::string view        = "overview";
+    int width               = 1600;
+    int height              = 1000;
+    int bench_frames        = 0;  // > 0: draw this many frames unthrottled and print load time and frames/s
+    int64_t window_begin_ns = -1; // --time-window B,E (µs): the timeline's initial visible window
+    int64_t window_end_ns   = -1;
+    float mouse_x           = -1; // --mouse X,Y (screenshots): where the pointer is, to show a hover tooltip
+    float mouse_y           = -1;
+    bool help               = false;
+};
+
+// Throws ConfigError with the offending argument.
+GuiArgs parse_gui_args(const std::vector<std::string>& args);
+std::string gui_usage();
+
+int view_index(std::string_view name); // -1 when unknown
+
+} // namespace moetwin::gui

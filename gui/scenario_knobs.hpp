@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: Apache-2.0
+// The what-if knobs of a scenario file (schema: scenarios/README.md), read from and written back into its
+// JSON text. Only the keys whose knob changed are touched; everything else stays as the user wrote it.
+// The only GUI code that includes nlohmann/json (in the .cpp). No ImGui.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace moetwin::gui {
+
+// 0 or "" means "not set in the file: the scenario's default applies".
+struct ScenarioKnobs {
+    std::string name;            // name (read-only)
+    std::string phase;           // workload.phase: which deployment unit runs (read-only)
+    int gpus_per_node     = 8;   // cluster.gpus_per_node (read-only: EP size moves in whole nodes)
+    int tp_size           = 1;   // deployment.<phase>.tp_size (read-only)
+    int ep_size           = 0;   // deployment.<phase>.ep_size (also sets num_nodes and dp_size)
+    int redundant_experts = 0;   // deployment.<phase>.redundant_experts
+    std::string balancer_policy; // balancer.policy
+    int node_limit    = 0;       // routing.node_limit (M)
+    int batch_per_gpu = 0;       // workload.requests_per_gpu (decode) or workload.tokens_per_gpu (prefill)
+    int micro_batches = 0;       // workload.micro_batches
+    std::string overlap;         // schedule.overlap
+    std::string gpu;             // hardware.gpu
+    double nvlink_GBps = 0;      // cluster.nvlink.bandwidth_GBps
+    double ib_GBps     = 0;      // cluster.ib.bandwidth_GBps
+
+    bool operator==(const ScenarioKnobs&) const = default;
+};
+
+inline const std::vector<std::string> kBalancerPolicies = {
+    "none", "replicate_hottest", "eplb", "eplb_hierarchical", "eplb_global", "local_search", "milp"};
+inline const std::vector<std::string> kOverlaps = {"sequential", "two_micro_batch"};
+inline const std::vector<std::string> kGpus     = {"H800", "H100", "H200", "H20", "B200", "GB200"};
+
+// Throws ConfigError "<file_name>: <json.path>: ..." when the text is not a scenario object with
+// workload.phase and deployment.<phase>.
+ScenarioKnobs read_knobs(std::string_view scenario_json, const std::string& file_name);
+
+// The scenario text with every changed knob written (2-space JSON, key order kept). Changing ep_size also
+// sets deployment.<phase>.num_nodes = ep / gpus_per_node and dp_size = ep / tp_size, grows cluster.num_nodes,
+// drops a "single_node" fabric for several nodes and the derived routed_experts_per_gpu, and caps
+// routing.node_limit at the unit's nodes. Relative input paths (routing.popularity.path, balancer.fit_loads_path,
+// compute.profile_path) become absolute against file_name's folder, because the re-run writes the text elsewhere.
+// Throws ConfigError when ep_size is not a multiple of gpus_per_node.
+std::string apply_knobs(std::string_view scenario_json, const ScenarioKnobs& knobs, const std::string& file_name);
+
+// "deployment.decode.ep_size: 144 -> 320" for each knob that differs.
+std::vector<std::string> knob_changes(const ScenarioKnobs& before, const ScenarioKnobs& after);
+
+} // namespace moetwin::gui
