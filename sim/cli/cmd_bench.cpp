@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: Apache-2.0
+// `moetwin bench <what>`: benchmarks that print tables. This file creates `bench` and its `comm`
+// subcommand. Other benchmarks join as siblings from their own file, after add_bench_command():
+//     void add_bench_step_command(CLI::App& app) {            // e.g. sim/cli/cmd_bench_step.cpp
+//         CLI::App* step = app.get_subcommand("bench")->add_subcommand("step", "...");
+//         ...
+//     }
+//
+// `bench comm` (issue 3, items 5-6):
+//   (default)    DeepEP calibration table: EP, published, simulated, error (fluid backend in SimGrid)
+//   --fit        refit the calibration (in-process fluid model) and print the table with it
+//   --proxy, --ll-nvlink   also print the DeepEP rows that are checks, not targets
+//   --accuracy   fluid model vs one SimGrid comm per flow on EP16..--max-ep
+//   --scale      16,384-GPU MPFT build/route/seal and EP144 wall time per phase
+#include "sim/cli/commands.hpp"
+#include "sim/network/deepep_calibration.hpp"
+#include "sim/network/network_bench.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <thread>
+
+namespace moetwin::cli {
+namespace {
+
+struct CommArgs {
+    std::string fabric  = "fat_tree";
+    std::string backend = "fluid";
+    std::string model   = "CM02";
+    int max_ep          = 256;
+    std::uint64_t seed  = 1;
+    bool fit = false, proxy = false, ll_nvlink = false, scale = false, accuracy = false, reference = false;
+};
+
+void run_bench_comm(const CommArgs& a) {
+    static const std::map<std::string, FabricKind> fabrics{{"fat_tree", FabricKind::FatTree2},
+                                                           {"multi_plane_fat_tree", FabricKind::MultiPlane},
+                                                           {"rail_optimized", FabricKind::RailOptimized}};
+    CalibrationSetup setup;
+    setup.fabric        = fabrics.at(a.fabric);
+    setup.backend       = a.backend == "fluid" ? CommBackend::Fluid : CommBackend::SimGridFlows;
+    setup.network_model = a.model;
+    setup.seed          = a.seed;
+    std::ostream& out   = std::cout;
+    if (a.scale) {
+        ScaleBenchOptions o;
+        o.reference = a.reference;
+        o.seed      = a.seed;
+        run_scale_bench(o, out);
+        return;
+    }
+    if (a.accuracy) {
+        run_accuracy_bench(std::min(a.max_ep, 64), out, a.seed);
+        return;
+    }
+    if (a.fit) {
+        CalibrationSetup fit = setup;
+        fit.use_simgrid      = false;
+        setup.calibration    = fit_calibration(fit, &out);
+        out << "fitted: " << setup.calibration << "\n\n";
+    }
+    std::vector<PublishedRow> rows;
+    for (const PublishedRow& r : deepep_published_rows())
+        if (r.ep <= a.max_ep) rows.push_back(r);
+    out << "DeepEP V1 calibration: " << a.fabric << " fabric, " << to_string(setup.backend) << " backend in SimGrid ("
+        << setup.network_model << "), seed " << setup.seed << "\n"
+        << "calibration: " << setup.calibration << "\n"
+        << "settings: normal 4096 tokens/GPU, hidden 7168, top-8 of (256/EP)*EP experts, node-limited to min(nodes, 4);"
+        << " low-latency 128 tokens/GPU, top-8 of 288 experts (rounded up to a multiple of EP)\n";
+    const auto t0      = std::chrono::steady_clock::now();
+    const auto results = run_calibration(setup, rows);
+    print_calibration_table(results, out);
+    out << "wall " << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s\n";
+    if (a.proxy) {
+        out << "\nfor comparison, not fitted: DeepEP as released (ebfe47e), internode RDMA through NVSHMEM's CPU "
+               "proxy\n";
+        std::vector<PublishedRow> proxy;
+        for (const PublishedRow& r : deepep_proxy_rows())
+            if (r.ep <= a.max_ep) proxy.push_back(r);
+        print_calibration_table(run_calibration(setup, proxy), out);
+    }
+    if (a.ll_nvlink) {
+        out << "\nfor comparison, not fitted: low-latency after DeepEP PR #173 (d8dd185), same-node messages over "
+               "NVLink\n";
+        CalibrationSetup nvl = setup;
+        nvl.ll_policy        = RoutePolicy::NvlinkFirst;
+        std::vector<PublishedRow> later;
+        for (const PublishedRow& r : deepep_nvlink_ll_rows())
+            if (r.ep <= a.max_ep) later.push_back(r);
+        print_calibration_table(run_calibration(nvl, later), out);
+    }
+}
+
+} // namespace
+
+void add_bench_command(CLI::App& app) {
+    CLI::App* bench = app.add_subcommand("bench", "Benchmarks that print tables (comm, ...)");
+    bench->require_subcommand(1);
+    auto a         = std::make_shared<CommArgs>();
+    CLI::App* comm = bench->add_subcommand("comm", "All-to-all calibration against DeepEP, accuracy and scale");
+    comm->add_option("--fabric", a->fabric, "Scale-out fabric of the calibration cluster")
+        ->check(CLI::IsMember({"fat_tree", "multi_plane_fat_tree", "rail_optimized"}));
+    comm->add_option("--backend", a->backend, "fluid (default) or simgrid_flows (one SimGrid comm per flow; slow)")
+        ->check(CLI::IsMember({"fluid", "simgrid_flows"}));
+    comm->add_option("--model", a->model, "SimGrid network model")->check(CLI::IsMember({"CM02", "LV08", "SMPI"}));
+    comm->add_option("--max-ep", a->max_ep, "Largest EP to run (simgrid_flows: keep <= 64)");
+    comm->add_option("--seed", a->seed, "Seed of the DeepEP test routing");
+    comm->add_flag("--fit", a->fit, "Refit the calibration before printing the table");
+    comm->add_flag("--proxy", a->proxy, "Also compare with the released (CPU-proxy RDMA) internode rows");
+    comm->add_flag("--ll-nvlink", a->ll_nvlink, "Also compare with the low-latency rows after PR #173 (NVLink)");
+    comm->add_flag("--accuracy", a->accuracy, "Fluid model vs SimGrid flows on small cases");
+    comm->add_flag("--scale", a->scale, "16,384-GPU build and EP144 per-phase wall time");
+    comm->add_flag("--reference", a->reference, "With --scale: also time SimGrid flows at EP144 (minutes)");
+    comm->callback([a] { run_bench_comm(*a); });
+}
+
+} // namespace moetwin::cli

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: Apache-2.0
+// The all-to-all primitive the step simulator calls from its SimGrid actors: one AllToAllPhase per
+// (layer, micro-batch, dispatch|combine), joined by every rank, waited on per rank.
+//
+//   auto phase = fabric.create_phase(build_deepep_flows(traffic, router, gpus, opt),
+//                                    deepep_phase_options(opt.mode, calib));
+//   // in rank r's actor:
+//   AllToAllHandle h = phase->start(r);   // non-blocking
+//   ... compute (Exec) overlapping the transfer ...
+//   h.wait();                              // blocks until rank r's part is done
+//   phase->timing().recv_done_s[r]        // per-rank completion; fabric.link_bytes(): per link
+#pragma once
+
+#include "sim/network/deepep.hpp"
+#include "sim/network/flow_set.hpp"
+#include "sim/network/fluid_model.hpp"
+#include "sim/network/network_calibration.hpp"
+#include "sim/network/platform.hpp"
+
+#include <simgrid/forward.h>
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+namespace moetwin {
+
+enum class CommBackend : std::uint8_t {
+    Fluid,        // FluidNetwork solves the phase when the last rank joins; ranks sleep until their time
+    SimGridFlows, // every Flow is a SimGrid communication (CM02 max-min sharing); slow, the reference
+};
+std::string_view to_string(CommBackend b);
+
+struct PhaseOptions {
+    double overhead_s   = 0;    // fixed cost before the first byte moves
+    double chunk_bytes  = 0;    // fluid only: relays end at least one chunk after their inbound data
+    bool wait_for_sends = true; // a rank's part ends when its sends and receives have landed (normal
+                                // kernels); false: receives only (low-latency kernels post RDMA and go)
+};
+PhaseOptions deepep_phase_options(DeepEpMode mode, const NetworkCalibration& calib);
+
+class AllToAllPhase;
+struct PhaseSync; // all_to_all.cpp: the s4u mutex and condition variable of a phase
+
+struct AllToAllHandle {
+    std::shared_ptr<AllToAllPhase> phase;
+    int rank = -1;
+    void wait() const;
+};
+
+// One per simulation: owns the fluid link calendar and the per-link byte totals.
+class CommFabric {
+  public:
+    CommFabric(const Router& router, const PlatformMap& platform, const NetworkCalibration& calib, CommBackend backend);
+    ~CommFabric();
+
+    std::shared_ptr<AllToAllPhase> create_phase(FlowSet flows, PhaseOptions options);
+    CommBackend backend() const { return backend_; }
+    const std::vector<double>& link_bytes() const { return link_bytes_; } // by 2 * LinkId + (up ? 0 : 1)
+
+  private:
+    friend class AllToAllPhase;
+    struct PhaseSync; // all_to_all.cpp: the s4u mutex and condition variable of a phase
+    const Router& router_;
+    const PlatformMap& platform_;
+    CommBackend backend_;
+    FluidNetwork fluid_;
+    std::vector<double> link_bytes_;
+    int next_phase_id_ = 0;
+};
+
+// Contract: each rank calls start(rank) exactly once, from a SimGrid actor; the phase begins when
+// the last rank has started (DeepEP's notify step and the low-latency receive wait both need every
+// rank). wait(rank) blocks the calling actor until that rank's part is done, not the whole phase.
+class AllToAllPhase : public std::enable_shared_from_this<AllToAllPhase> {
+  public:
+    AllToAllPhase(CommFabric& fabric, FlowSet flows, PhaseOptions options, int id);
+
+    AllToAllHandle start(int rank);
+    void wait(int rank);
+    bool started() const { return started_; }
+    // When rank's part ends (valid once wait(rank) returned): receives, and sends if wait_for_sends.
+    double completion_s(int rank) const;
+    const PhaseTiming& timing() const { return timing_; } // complete once every rank has waited
+    const FlowSet& flows() const { return flows_; }
+    const std::vector<LinkLoad>& link_loads() const { return loads_; }
+
+  private:
+    void begin();              // last rank joined: solve (fluid) or launch flows (SimGrid)
+    void run_sender(int rank); // SimGrid backend: the actor issuing rank's flows
+    bool rank_done(int rank) const;
+
+    CommFabric& fabric_;
+    FlowSet flows_;
+    PhaseOptions options_;
+    int id_;
+    int joined_   = 0;
+    bool started_ = false;
+    std::vector<char> has_joined_;
+    PhaseTiming timing_;
+    std::vector<LinkLoad> loads_;
+    std::vector<int> pending_send_, pending_recv_; // SimGrid backend: flows still in flight per rank
+    std::vector<std::vector<int>> flows_by_src_;   // SimGrid backend
+    std::shared_ptr<PhaseSync> sync_;              // s4u mutex + condition variable (kept out of this header)
+};
+
+} // namespace moetwin

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: Apache-2.0
+// DeepEP message sizes and the flows of its normal and low-latency patterns.
+#include "sim/network/deepep.hpp"
+
+#include "common/errors.hpp"
+
+namespace moetwin {
+namespace {
+
+constexpr std::int64_t kSourceMetaBytes = 8; // struct SourceMeta {int src_rdma_rank, is_token_in_nvl_rank_bits;}
+
+std::int64_t align16(std::int64_t b) {
+    return (b + 15) / 16 * 16;
+}
+
+std::int64_t payload_bytes(const DeepEpShape& s, CommDirection dir) {
+    const bool fp8       = dir == CommDirection::Dispatch && s.fp8_dispatch;
+    const std::int64_t h = s.hidden;
+    // FP8: one byte per element + one float scale per 128 elements; BF16: two bytes per element.
+    // Dispatch carries top-k indices and weights, combine the weights only.
+    return fp8 ? h + h / 128 * 4 + s.num_topk * 8 : h * 2 + (dir == CommDirection::Dispatch ? 8 : 4) * s.num_topk;
+}
+
+void build_normal(const TrafficMatrix& t, const Router& router, const DeepEpOptions& o, FlowSet& fs) {
+    const int n = t.num_gpus, per_node = t.gpus_per_node, nodes = t.num_nodes();
+    const double rdma   = double(rdma_token_bytes(o.shape, o.direction));
+    const double nvl    = double(nvl_token_bytes(o.shape, o.direction));
+    const bool dispatch = o.direction == CommDirection::Dispatch;
+    auto forwarder      = [&](int src, int node) { return node * per_node + src % per_node; };
+    // RDMA hop: src -> forwarder on each other node (dispatch), reversed for combine.
+    for (int s = 0; s < n; ++s)
+        for (int m = 0; m < nodes; ++m) {
+            const std::int64_t k = t.node_tokens_at(s, m);
+            const int f          = forwarder(s, m);
+            if (k == 0 || m == t.node_of(s) || f >= n) continue;
+            if (dispatch)
+                fs.add(router, RoutePolicy::NvlinkFirst, s, f, double(k) * rdma, 0);
+            else
+                fs.add(router, RoutePolicy::NvlinkFirst, f, s, double(k) * rdma, 1, f);
+        }
+    // NVLink hop: forwarder <-> destination GPU inside the destination node.
+    std::vector<double> merged;
+    if (o.granularity == FlowGranularity::Aggregated) merged.assign(std::size_t(n) * std::size_t(n), 0);
+    for (int s = 0; s < n; ++s)
+        for (int d = 0; d < n; ++d) {
+            const std::int64_t k = t.tokens_at(s, d);
+            const int f          = forwarder(s, t.node_of(d));
+            if (k == 0 || d == f) continue; // d == f: the forwarder keeps its own copy
+            const bool relayed = t.node_of(d) != t.node_of(s);
+            if (!merged.empty())
+                merged[std::size_t(f) * std::size_t(n) + std::size_t(d)] += double(k) * nvl;
+            else if (dispatch)
+                fs.add(router, RoutePolicy::NvlinkFirst, f, d, double(k) * nvl, 1, relayed ? f : -1);
+            else
+                fs.add(router, RoutePolicy::NvlinkFirst, d, f, double(k) * nvl, 0);
+        }
+    if (merged.empty()) return;
+    for (int f = 0; f < n; ++f)
+        for (int d = 0; d < n; ++d) {
+            const double b = merged[std::size_t(f) * std::size_t(n) + std::size_t(d)];
+            if (b == 0) continue;
+            if (dispatch)
+                fs.add(router, RoutePolicy::NvlinkFirst, f, d, b, 1, nodes > 1 ? f : -1);
+            else
+                fs.add(router, RoutePolicy::NvlinkFirst, d, f, b, 0);
+        }
+}
+
+void build_low_latency(const TrafficMatrix& t, const Router& router, const DeepEpOptions& o, FlowSet& fs) {
+    const bool dispatch = o.direction == CommDirection::Dispatch;
+    const double per_sel =
+        double(dispatch ? ll_dispatch_bytes_per_selection(o.shape) : ll_combine_bytes_per_selection(o.shape));
+    for (int s = 0; s < t.num_gpus; ++s)
+        for (int d = 0; d < t.num_gpus; ++d) {
+            const std::int64_t k = t.selections_at(s, d);
+            if (k == 0 || s == d) continue; // own experts: a local copy
+            if (dispatch)
+                fs.add(router, o.ll_policy, s, d, double(k) * per_sel);
+            else
+                fs.add(router, o.ll_policy, d, s, double(k) * per_sel);
+        }
+}
+
+} // namespace
+
+std::string_view to_string(DeepEpMode m) {
+    return m == DeepEpMode::Normal ? "normal" : "low_latency";
+}
+std::string_view to_string(CommDirection d) {
+    return d == CommDirection::Dispatch ? "dispatch" : "combine";
+}
+
+std::int64_t ll_dispatch_bytes_per_selection(const DeepEpShape& s) {
+    const std::int64_t h = s.hidden;
+    return (s.fp8_dispatch ? h + h / 128 * 4 : h * 2) + 16;
+}
+std::int64_t ll_combine_bytes_per_selection(const DeepEpShape& s) {
+    return std::int64_t(s.hidden) * 2;
+}
+
+std::int64_t rdma_token_bytes(const DeepEpShape& s, CommDirection dir) {
+    return align16(payload_bytes(s, dir) + kSourceMetaBytes);
+}
+std::int64_t nvl_token_bytes(const DeepEpShape& s, CommDirection dir) {
+    return payload_bytes(s, dir) + kSourceMetaBytes;
+}
+
+double normal_metric_bytes_per_token(const DeepEpShape& s, CommDirection dir) {
+    const double bf16 = double(s.hidden) * 2;
+    return dir == CommDirection::Dispatch && s.fp8_dispatch ? bf16 * (1 + 4.0 / 128) / 2 : bf16;
+}
+
+FlowSet build_deepep_flows(const TrafficMatrix& traffic, const Router& router, std::vector<int> gpu_of_rank,
+                           const DeepEpOptions& opt) {
+    traffic.validate();
+    if (int(gpu_of_rank.size()) != traffic.num_gpus)
+        throw ConfigError("all-to-all: " + std::to_string(gpu_of_rank.size()) +
+                          " GPUs mapped for a traffic matrix of " + std::to_string(traffic.num_gpus));
+    for (int r = 0; r < traffic.num_gpus; ++r) {
+        const int g = gpu_of_rank[std::size_t(r)];
+        if (g < 0 || g >= router.topology().num_gpus())
+            throw ConfigError("all-to-all: rank " + std::to_string(r) + " maps to missing GPU " + std::to_string(g));
+        const int first = gpu_of_rank[std::size_t(r - r % traffic.gpus_per_node)];
+        if (router.node_of(g) != router.node_of(first))
+            throw ConfigError("all-to-all: ranks of one DeepEP node must share a node (rank " + std::to_string(r) +
+                              ")");
+    }
+    FlowSet fs;
+    fs.gpu_of_rank = std::move(gpu_of_rank);
+    if (opt.mode == DeepEpMode::Normal)
+        build_normal(traffic, router, opt, fs);
+    else
+        build_low_latency(traffic, router, opt, fs);
+    return fs;
+}
+
+} // namespace moetwin

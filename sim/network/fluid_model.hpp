@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+// FluidNetwork: the fast all-to-all model. Each phase is solved in one pass over its flows:
+// every directed link drains the bytes routed over it at its effective bandwidth, and a flow ends
+// when the most loaded link on its route has drained, plus the route latency.
+//
+// NOTES: why this and not SimGrid flows (toolchain.md §3, measured again in `bench comm --scale`):
+//  - One SimGrid comm per GPU pair costs 0.25-0.5 s per EP144 phase, one per (GPU, node) ~25 ms,
+//    one ptask ~13 ms; this costs O(flows x route length): ~0.1-1 ms for EP144.
+//  - Every link finishes its phase at exactly bytes / bandwidth (the lower bound on any schedule),
+//    so the phase makespan equals the max-min (SimGrid CM02) one whenever the bottleneck link is
+//    kept busy, which holds for all-to-all. Within a link the flows progress in proportion to
+//    their size (DeepEP sends in token order, so every destination advances together), so a small
+//    flow behind a hot link ends with the link, where max-min fair sharing would end it earlier.
+//  - Phases see each other through a per-link calendar: a link busy with an earlier phase starts
+//    draining the next one when it is free (FIFO), instead of sharing bandwidth.
+#pragma once
+
+#include "sim/network/flow_set.hpp"
+#include "sim/network/network_calibration.hpp"
+#include "topologies/topology.hpp"
+
+#include <cstdint>
+#include <vector>
+
+namespace moetwin {
+
+struct PhaseTiming {
+    double start_s = 0;              // when the phase was started (all ranks joined)
+    std::vector<double> send_done_s; // per rank: last byte of the flows it sends or relays has landed
+    std::vector<double> recv_done_s; // per rank: last byte of the flows it receives has landed
+    double end_s() const;            // latest of all the above (start_s if no flow)
+};
+
+struct LinkLoad {
+    std::uint32_t directed_link = 0; // 2 * LinkId + (up ? 0 : 1)
+    double bytes                = 0;
+};
+
+struct FluidOptions {
+    double overhead_s  = 0; // fixed cost before the first byte moves (kernel launch, notify)
+    double chunk_bytes = 0; // relays (Flow::after) end at least one chunk after their inbound data
+};
+
+class FluidNetwork {
+  public:
+    FluidNetwork(const Topology& topo, const NetworkCalibration& calib);
+
+    // Solves one phase whose flows start together at start_s. Updates the link calendar. If
+    // `loads` is given, appends the bytes put on every directed link the phase touched.
+    PhaseTiming solve(const FlowSet& flows, double start_s, const FluidOptions& opt,
+                      std::vector<LinkLoad>* loads = nullptr);
+    void reset_calendar();
+
+    double capacity_Bps(std::uint32_t directed_link) const { return capacity_Bps_[directed_link]; }
+
+  private:
+    std::vector<double> capacity_Bps_; // per directed link, effective
+    std::vector<double> latency_s_;    // per link
+    std::vector<double> busy_until_s_; // per directed link
+    std::vector<double> bytes_;        // scratch per directed link, zero outside solve()
+    std::vector<double> end_s_;        // scratch per directed link
+    std::vector<std::uint32_t> touched_;
+};
+
+inline std::uint32_t directed(const Hop& h) {
+    return 2 * h.link + (h.up ? 0u : 1u);
+}
+
+} // namespace moetwin

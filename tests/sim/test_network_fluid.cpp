@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: Apache-2.0
+// DeepEP flow construction and the fluid model against hand-computed times (no SimGrid).
+#include "sim/network/deepep.hpp"
+#include "sim/network/fluid_model.hpp"
+#include "topologies/h800_cluster.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace moetwin {
+namespace {
+
+NetworkCalibration ideal() {
+    NetworkCalibration c;
+    c.nvlink_efficiency = c.ib_efficiency = c.pcie_efficiency = 1.0;
+    c.chunk_bytes                                             = 0;
+    return c;
+}
+
+ClusterSpec fat_tree(int nodes, int gpus_per_node = 8) {
+    ClusterSpec s;
+    s.fabric        = FabricKind::FatTree2;
+    s.num_nodes     = nodes;
+    s.gpus_per_node = s.nics_per_node = gpus_per_node;
+    return s;
+}
+
+TEST(NetworkFluid, OneFlowTakesLatencyPlusBytesOverBandwidth) {
+    const Topology t = build_cluster(fat_tree(2, 1));
+    const Router r(t);
+    FlowSet fs;
+    fs.gpu_of_rank = {0, 1};
+    fs.add(r, RoutePolicy::NvlinkFirst, 0, 1, 50e6);
+    FluidNetwork net(t, ideal());
+    const PhaseTiming p = net.solve(fs, 1.0, {});
+    EXPECT_NEAR(p.recv_done_s[1] - 1.0, 2.8e-6 + 50e6 / 50e9, 1e-12);
+    EXPECT_NEAR(p.send_done_s[0], p.recv_done_s[1], 1e-15);
+}
+
+TEST(NetworkFluid, IncastDrainsTheReceiverLink) {
+    // Three GPUs on other nodes send 10 MB each to GPU 0: its NIC downlink carries 30 MB.
+    const Topology t = build_cluster(fat_tree(4, 1));
+    const Router r(t);
+    FlowSet fs;
+    fs.gpu_of_rank = {0, 1, 2, 3};
+    for (int s = 1; s < 4; ++s)
+        fs.add(r, RoutePolicy::NvlinkFirst, s, 0, 10e6);
+    FluidNetwork net(t, ideal());
+    const PhaseTiming p = net.solve(fs, 0, {});
+    EXPECT_NEAR(p.recv_done_s[0], 2.8e-6 + 30e6 / 50e9, 1e-12);
+    EXPECT_NEAR(p.send_done_s[1], 2.8e-6 + 30e6 / 50e9, 1e-12); // proportional: every flow ends with the link
+}
+
+TEST(NetworkFluid, CalendarQueuesPhasesOnBusyLinks) {
+    const Topology t = build_cluster(fat_tree(2, 1));
+    const Router r(t);
+    FlowSet fs;
+    fs.gpu_of_rank = {0, 1};
+    fs.add(r, RoutePolicy::NvlinkFirst, 0, 1, 50e6); // 1 ms of link time
+    FluidNetwork net(t, ideal());
+    net.solve(fs, 0, {});
+    const PhaseTiming second = net.solve(fs, 0.5e-3, {}); // starts while the first still drains
+    EXPECT_NEAR(second.recv_done_s[1], 2e-3 + 2.8e-6, 1e-12);
+    net.reset_calendar();
+    EXPECT_NEAR(net.solve(fs, 0.5e-3, {}).recv_done_s[1], 1.5e-3 + 2.8e-6, 1e-12);
+}
+
+TEST(NetworkFluid, RelayWaitsForItsInboundData) {
+    const Topology t = build_cluster(fat_tree(2, 2));
+    const Router r(t);
+    FlowSet fs;
+    fs.gpu_of_rank = {0, 1, 2, 3};
+    fs.add(r, RoutePolicy::NvlinkFirst, 0, 2, 50e6, 0);     // IB: 1 ms
+    fs.add(r, RoutePolicy::NvlinkFirst, 2, 3, 1.6e6, 1, 2); // NVLink relay: 10 us alone
+    FluidNetwork net(t, ideal());
+    FluidOptions o;
+    o.chunk_bytes       = 160e3; // 1 us at 160 GB/s
+    const PhaseTiming p = net.solve(fs, 0, o);
+    EXPECT_NEAR(p.recv_done_s[3], (2.8e-6 + 1e-3) + 3.33e-6 + 1e-6, 1e-12);
+}
+
+TEST(NetworkFluid, NormalDispatchSendsOncePerNodeThenForwards) {
+    const Topology t = build_cluster(fat_tree(2));
+    const Router r(t);
+    TrafficMatrix tm(16, 8);
+    const std::vector<int> token{9, 10, 11, 1}; // GPU 0: three experts on node 1, one local on GPU 1
+    tm.add_token(0, token);
+    DeepEpOptions o;
+    o.granularity    = FlowGranularity::PerPair;
+    const FlowSet fs = build_deepep_flows(tm, r, first_gpus(16), o);
+    std::map<std::pair<int, int>, double> bytes;
+    for (const Flow& f : fs.flows)
+        bytes[{f.src, f.dst}] += f.bytes;
+    EXPECT_EQ(bytes.size(), 5u);
+    EXPECT_EQ(bytes[std::make_pair(0, 8)], 7472); // one RDMA token to the same-rank GPU of node 1
+    EXPECT_EQ(bytes[std::make_pair(8, 9)], 7464); // forwarded over NVLink
+    EXPECT_EQ(bytes[std::make_pair(8, 10)], 7464);
+    EXPECT_EQ(bytes[std::make_pair(8, 11)], 7464);
+    EXPECT_EQ(bytes[std::make_pair(0, 1)], 7464); // local node: NVLink only
+    o.direction        = CommDirection::Combine;
+    const FlowSet back = build_deepep_flows(tm, r, first_gpus(16), o);
+    double rdma        = 0;
+    for (const Flow& f : back.flows)
+        if (f.src == 8 && f.dst == 0) rdma += f.bytes;
+    EXPECT_EQ(rdma, 14384);
+}
+
+TEST(NetworkFluid, LowLatencyGoesThroughTheNicEvenInsideANode) {
+    const Topology t = build_cluster(fat_tree(1));
+    const Router r(t);
+    TrafficMatrix tm(8, 8);
+    const std::vector<int> token{3, 3};
+    tm.add_token(0, token);
+    DeepEpOptions o;
+    o.mode           = DeepEpMode::LowLatency;
+    const FlowSet fs = build_deepep_flows(tm, r, first_gpus(8), o);
+    ASSERT_EQ(fs.flows.size(), 1u);
+    EXPECT_EQ(fs.flows[0].bytes, 2 * 7408);
+    EXPECT_EQ(fs.flows[0].hop_end - fs.flows[0].hop_begin, 4u); // PCIe, NIC->leaf, leaf->NIC, PCIe
+}
+
+} // namespace
+} // namespace moetwin

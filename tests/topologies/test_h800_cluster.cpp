@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: Apache-2.0
+// Device and link counts per fabric, against hand counts and ISCA'25 Table 3 (FT2, MPFT).
+#include "common/errors.hpp"
+#include "topologies/h800_cluster.hpp"
+#include "topologies/topology_export.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+namespace moetwin {
+namespace {
+
+ClusterSpec spec(FabricKind fabric, int nodes) {
+    ClusterSpec s;
+    s.fabric    = fabric;
+    s.num_nodes = nodes;
+    return s;
+}
+
+TEST(H800Cluster, SingleNodeHasNvlinkOnly) {
+    const Topology t       = build_cluster(spec(FabricKind::SingleNode, 1));
+    const TopologyCounts c = t.counts();
+    EXPECT_EQ(c.gpus, 8);
+    EXPECT_EQ(c.nvswitches, 1);
+    EXPECT_EQ(c.nvlinks, 8);
+    EXPECT_EQ(c.nics, 0);
+    EXPECT_EQ(c.switches(), 0);
+    EXPECT_EQ(t.link(0).bandwidth_Bps, 160e9);
+    EXPECT_DOUBLE_EQ(t.link(0).latency_s, 3.33e-6 / 2);
+}
+
+TEST(H800Cluster, FatTreeTwoNodesIsOneLeaf) {
+    const TopologyCounts c = build_cluster(spec(FabricKind::FatTree2, 2)).counts();
+    EXPECT_EQ(c.gpus, 16);
+    EXPECT_EQ(c.nics, 16);
+    EXPECT_EQ(c.pcie_links, 16);
+    EXPECT_EQ(c.leaf_switches, 1);
+    EXPECT_EQ(c.spine_switches, 0);
+    EXPECT_EQ(c.ib_access_links, 16);
+    EXPECT_EQ(c.ib_trunk_links, 0);
+}
+
+TEST(H800Cluster, FatTreeMatchesIscaTable3) {
+    // ISCA'25 Table 3, FT2: 2,048 endpoints, 96 switches, 2,048 (switch-switch) links.
+    const TopologyCounts c = build_cluster(spec(FabricKind::FatTree2, 256)).counts();
+    EXPECT_EQ(c.nics, 2048);
+    EXPECT_EQ(c.leaf_switches, 64);
+    EXPECT_EQ(c.spine_switches, 32);
+    EXPECT_EQ(c.switches(), 96);
+    EXPECT_EQ(c.ib_trunk_links, 2048);
+}
+
+TEST(H800Cluster, MultiPlaneMatchesIscaTable3) {
+    // ISCA'25 Table 3, MPFT: 16,384 endpoints, 768 switches, 16,384 links (8 planes x FT2).
+    const Topology t       = build_cluster(spec(FabricKind::MultiPlane, 2048));
+    const TopologyCounts c = t.counts();
+    EXPECT_EQ(c.gpus, 16384);
+    EXPECT_EQ(c.nics, 16384);
+    EXPECT_EQ(c.switches(), 768);
+    EXPECT_EQ(c.ib_trunk_links, 16384);
+    EXPECT_EQ(c.ib_access_links, 16384);
+    EXPECT_EQ(t.num_planes(), 8);
+}
+
+TEST(H800Cluster, MultiPlaneSmallHasOneLeafPerPlane) {
+    const Topology t       = build_cluster(spec(FabricKind::MultiPlane, 4));
+    const TopologyCounts c = t.counts();
+    EXPECT_EQ(c.leaf_switches, 8);
+    EXPECT_EQ(c.spine_switches, 0);
+    for (LinkId id = 0; id < t.num_links(); ++id) {
+        if (t.link(id).kind != LinkKind::IbAccess) continue;
+        EXPECT_EQ(t.device(t.ends(id).lower).local_rank, t.device(t.ends(id).upper).plane); // NIC k on plane k
+    }
+}
+
+TEST(H800Cluster, RailOptimizedHasOneLeafPerRailAndUnit) {
+    // 40 nodes = 2 scalable units of 32 nodes; 8 rails -> 16 leaves, 32 spines shared by all rails.
+    const TopologyCounts c = build_cluster(spec(FabricKind::RailOptimized, 40)).counts();
+    EXPECT_EQ(c.leaf_switches, 16);
+    EXPECT_EQ(c.spine_switches, 32);
+    EXPECT_EQ(c.ib_trunk_links, 16 * 32);
+    EXPECT_EQ(c.ib_access_links, 320);
+}
+
+TEST(H800Cluster, Nvl72DomainsShareOneNvswitch) {
+    ClusterSpec s          = spec(FabricKind::Nvl72, 2);
+    s.gpus_per_node        = 72;
+    s.nics_per_node        = 72;
+    const TopologyCounts c = build_cluster(s).counts();
+    EXPECT_EQ(c.gpus, 144);
+    EXPECT_EQ(c.nvswitches, 2);
+    EXPECT_EQ(c.nvlinks, 144);
+    EXPECT_EQ(c.leaf_switches, 5); // ceil(144 / 32)
+    EXPECT_EQ(c.spine_switches, 32);
+}
+
+TEST(H800Cluster, RejectsWhatCannotBeBuilt) {
+    EXPECT_THROW(build_cluster(spec(FabricKind::FatTree2, 257)), ConfigError);    // > 2,048 endpoints
+    EXPECT_THROW(build_cluster(spec(FabricKind::MultiPlane, 2049)), ConfigError); // > 16,384
+    EXPECT_THROW(build_cluster(spec(FabricKind::SingleNode, 2)), ConfigError);
+    ClusterSpec s   = spec(FabricKind::FatTree2, 2);
+    s.nics_per_node = 4;
+    EXPECT_THROW(build_cluster(s), ConfigError);
+}
+
+TEST(H800Cluster, ExportsDotAndJson) {
+    const Topology t = build_cluster(spec(FabricKind::FatTree2, 2));
+    std::ostringstream dot, json;
+    write_dot(t, dot);
+    write_json(t, json);
+    EXPECT_NE(dot.str().find("n1.gpu7"), std::string::npos);
+    EXPECT_NE(dot.str().find("ib_access"), std::string::npos);
+    EXPECT_NE(json.str().find("\"leaf_switches\": 1"), std::string::npos);
+    EXPECT_NE(json.str().find("\"bandwidth_GBps\": 50"), std::string::npos);
+}
+
+} // namespace
+} // namespace moetwin

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: Apache-2.0
+// build_cluster(): nodes (GPUs, NVSwitch, NICs) first, then the scale-out fabric chosen by the spec.
+#include "topologies/h800_cluster.hpp"
+
+#include "common/errors.hpp"
+#include "topologies/ib_fabric.hpp"
+
+#include <string>
+
+namespace moetwin {
+namespace {
+
+std::string str(int v) {
+    return std::to_string(v);
+}
+
+struct Nodes {
+    std::vector<DeviceId> gpus; // by global GPU index
+    std::vector<DeviceId> nics; // by global NIC index (== GPU index: one NIC per GPU)
+};
+
+Nodes add_nodes(TopologyGraph& g, const ClusterSpec& s) {
+    const bool with_nics = s.fabric != FabricKind::SingleNode;
+    Nodes n;
+    for (int node = 0; node < s.num_nodes; ++node) {
+        const DeviceId nvs = g.add_device({DeviceKind::NvSwitch, "n" + str(node) + ".nvswitch", node, -1, -1, node});
+        for (int r = 0; r < s.gpus_per_node; ++r) {
+            const int index    = node * s.gpus_per_node + r;
+            const DeviceId gpu = g.add_device({DeviceKind::Gpu, "n" + str(node) + ".gpu" + str(r), node, r, -1, index});
+            n.gpus.push_back(gpu);
+            g.add_link(gpu, nvs, {LinkKind::NvLink, s.nvlink.bandwidth_Bps, s.nvlink.latency_s / 2, -1});
+            if (!with_nics) continue;
+            const int plane = s.fabric == FabricKind::MultiPlane ? r % s.ib_planes : 0;
+            const DeviceId nic =
+                g.add_device({DeviceKind::Nic, "n" + str(node) + ".nic" + str(r), node, r, plane, index});
+            n.nics.push_back(nic);
+            g.add_link(gpu, nic, {LinkKind::Pcie, s.pcie.bandwidth_Bps, s.pcie.latency_s, -1});
+        }
+    }
+    return n;
+}
+
+} // namespace
+
+int fat_tree_plane_capacity(int switch_ports) {
+    return switch_ports * (switch_ports / 2);
+}
+
+void validate_cluster_spec(const ClusterSpec& s) {
+    auto fail = [](const std::string& what) { throw ConfigError("cluster: " + what); };
+    if (s.num_nodes < 1) fail("num_nodes must be >= 1, got " + str(s.num_nodes));
+    if (s.gpus_per_node < 1) fail("gpus_per_node must be >= 1, got " + str(s.gpus_per_node));
+    if (s.fabric == FabricKind::SingleNode && s.num_nodes != 1)
+        fail("single_node fabric with " + str(s.num_nodes) + " nodes");
+    if (s.fabric == FabricKind::Nvl72 && s.gpus_per_node > 72)
+        fail("an NVL72 scale-up domain holds at most 72 GPUs, got " + str(s.gpus_per_node));
+    if (s.fabric != FabricKind::SingleNode && s.nics_per_node != s.gpus_per_node)
+        fail("one NIC per GPU is modelled: nics_per_node (" + str(s.nics_per_node) + ") must equal gpus_per_node (" +
+             str(s.gpus_per_node) + ")");
+    if (!(s.nvlink.bandwidth_Bps > 0) || !(s.pcie.bandwidth_Bps > 0) || !(s.ib_bandwidth_Bps > 0))
+        fail("link bandwidths must be > 0");
+    if (s.ib_latency_cross_leaf_s < s.ib_latency_same_leaf_s)
+        fail("cross-leaf IB latency must be >= same-leaf latency");
+    if (s.ib_latency_same_leaf_s < 2 * s.pcie.latency_s) fail("same-leaf IB latency must cover two PCIe hops");
+    if (s.switch_ports < 4 || s.switch_ports % 2 != 0) fail("switch_ports must be even and >= 4");
+    if (s.fabric == FabricKind::MultiPlane && (s.ib_planes < 1 || s.ib_planes > s.nics_per_node))
+        fail("multi-plane fabric needs 1 <= planes <= nics_per_node, got " + str(s.ib_planes));
+    const int cap        = fat_tree_plane_capacity(s.switch_ports);
+    const int planes     = s.fabric == FabricKind::MultiPlane ? s.ib_planes : 1;
+    const long endpoints = long(s.num_nodes) * s.nics_per_node;
+    if (s.fabric != FabricKind::SingleNode && endpoints > long(cap) * planes)
+        fail(str(int(endpoints)) + " NICs exceed the " + str(cap * planes) + " endpoints of " + str(planes) +
+             " two-tier plane(s) of " + str(s.switch_ports) + "-port switches");
+}
+
+Topology build_cluster(const ClusterSpec& s) {
+    validate_cluster_spec(s);
+    TopologyGraph g;
+    const Nodes nodes = add_nodes(g, s);
+    detail::LeafSpineParams p;
+    p.bandwidth_Bps    = s.ib_bandwidth_Bps;
+    p.access_latency_s = (s.ib_latency_same_leaf_s - 2 * s.pcie.latency_s) / 2;
+    p.trunk_latency_s  = (s.ib_latency_cross_leaf_s - s.ib_latency_same_leaf_s) / 2;
+    p.switch_ports     = s.switch_ports;
+    const int down     = s.switch_ports / 2;
+
+    switch (s.fabric) {
+    case FabricKind::SingleNode:
+        break;
+    case FabricKind::FatTree2:
+    case FabricKind::Nvl72:
+        detail::add_leaf_spine_plane(g, detail::consecutive_groups(nodes.nics, down), 0, p);
+        break;
+    case FabricKind::MultiPlane:
+        for (int plane = 0; plane < s.ib_planes; ++plane) {
+            std::vector<DeviceId> nics;
+            for (int node = 0; node < s.num_nodes; ++node)
+                for (int r = plane; r < s.nics_per_node; r += s.ib_planes)
+                    nics.push_back(nodes.nics[std::size_t(node * s.nics_per_node + r)]);
+            detail::add_leaf_spine_plane(g, detail::consecutive_groups(nics, down), plane, p);
+        }
+        break;
+    case FabricKind::RailOptimized: {
+        // Leaf (unit u, rail k) holds NIC k of the `down` nodes of scalable unit u.
+        std::vector<std::vector<DeviceId>> groups;
+        for (int unit = 0; unit * down < s.num_nodes; ++unit)
+            for (int rail = 0; rail < s.nics_per_node; ++rail) {
+                std::vector<DeviceId> group;
+                for (int node = unit * down; node < std::min(s.num_nodes, (unit + 1) * down); ++node)
+                    group.push_back(nodes.nics[std::size_t(node * s.nics_per_node + rail)]);
+                groups.push_back(std::move(group));
+            }
+        detail::add_leaf_spine_plane(g, groups, 0, p);
+        break;
+    }
+    }
+    return Topology(s, std::move(g));
+}
+
+} // namespace moetwin
