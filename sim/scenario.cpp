@@ -63,6 +63,8 @@ std::string_view to_string(AllToAllMode m) {
 
 std::string_view to_string(ComputeSource s) { return s == ComputeSource::Roofline ? "roofline" : "profile"; }
 
+std::string_view to_string(NetworkBackend b) { return b == NetworkBackend::Fluid ? "fluid" : "simgrid_flows"; }
+
 namespace {
 
 void print_unit(std::ostream& out, const char* name, const std::optional<DeploymentUnit>& u) {
@@ -122,7 +124,12 @@ std::ostream& operator<<(std::ostream& out, const Scenario& s) {
     out << "  compute: " << to_string(s.compute.source);
     if (s.compute.source == ComputeSource::Profile) out << " " << s.compute.profile_path.string();
     out << "; network: SimGrid " << s.network.simgrid_model << (s.network.crosstraffic ? "" : ", no cross-traffic")
-        << ", all-to-all " << to_string(s.network.all_to_all) << '\n';
+        << ", all-to-all " << to_string(s.network.all_to_all) << ", backend " << to_string(s.network.backend)
+        << (s.network.low_latency_nvlink ? ", low-latency over NVLink inside nodes" : "") << '\n';
+    const auto& cal = s.network.calibration;
+    out << "  network calibration: NVLink " << cal.nvlink_efficiency << ", IB " << cal.ib_efficiency << ", PCIe "
+        << cal.pcie_efficiency << " of nominal; phase overhead " << cal.normal_overhead_s * 1e6 << " µs normal, "
+        << cal.low_latency_overhead_s * 1e6 << " µs low-latency; relay chunk " << cal.chunk_bytes << " B\n";
     out << "  output: " << s.output.dir.string() << (s.output.result_json ? " result.json" : "")
         << (s.output.trace ? " trace.json" : "") << (s.output.csv ? " gpus.csv" : "") << '\n';
     return out;

@@ -7,6 +7,7 @@
 #include "engine/gpu_spec.hpp"
 #include "engine/phase.hpp"
 #include "engine/precision.hpp"
+#include "sim/network/network_calibration.hpp"
 #include "topologies/cluster_spec.hpp"
 
 #include <cstdint>
@@ -98,10 +99,18 @@ struct ComputeConfig {
     std::filesystem::path profile_path;
 };
 
+enum class NetworkBackend {
+    Fluid,        // one solve per all-to-all phase (sim/network/fluid_model.hpp): milliseconds per phase
+    SimGridFlows, // one SimGrid communication per flow, max-min sharing: the slow reference
+};
+
 struct NetworkConfig {
     std::string simgrid_model = "CM02"; // CM02 with crosstraffic off: exact latency + bytes/bandwidth
     bool crosstraffic         = false;
     AllToAllMode all_to_all   = AllToAllMode::Auto; // Auto: normal in prefill, low-latency in decode
+    NetworkBackend backend    = NetworkBackend::Fluid;
+    bool low_latency_nvlink   = false; // DeepEP PR #173: low-latency kernels use NVLink inside a node
+    NetworkCalibration calibration;    // effective link shares and per-phase costs, fitted to DeepEP (§5.1)
 };
 
 struct OutputConfig {
@@ -158,6 +167,7 @@ std::string_view to_string(ContextDistribution);
 std::string_view to_string(OverlapSchedule);
 std::string_view to_string(AllToAllMode);
 std::string_view to_string(ComputeSource);
+std::string_view to_string(NetworkBackend);
 
 // Every field, one per line (design.md example 4).
 std::ostream& operator<<(std::ostream& out, const Scenario& s);

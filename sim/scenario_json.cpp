@@ -6,6 +6,7 @@
 #include "sim/scenario.hpp"
 
 #include "common/atomic_file.hpp"
+#include "common/units.hpp"
 #include "engine/model_spec.hpp"
 #include "sim/balancer/placement.hpp"
 
@@ -17,9 +18,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr double kGB  = 1e9;           // GB/s keys: decimal gigabytes
-constexpr double kGiB = 1073741824.0;  // GiB keys: binary
-constexpr double kUs  = 1e-6;
+using units::kGB;
+using units::kGiB;
+using units::kUs;
 
 // Input paths in a scenario are relative to the scenario file's directory.
 fs::path resolve_input(const JsonObject& o, std::string_view key, const fs::path& base_dir) {
@@ -350,7 +351,7 @@ NetworkConfig parse_network(const JsonObject& root) {
     NetworkConfig n;
     const auto o = root.optional_object("network");
     if (!o) return n;
-    o->finish({"simgrid_model", "crosstraffic", "all_to_all"});
+    o->finish({"simgrid_model", "crosstraffic", "all_to_all", "backend", "low_latency_nvlink", "calibration"});
     n.simgrid_model = o->choice<std::string>("simgrid_model",
                                              {{"CM02", "CM02"}, {"LV08", "LV08"}, {"SMPI", "SMPI"}}, n.simgrid_model);
     n.crosstraffic  = o->boolean("crosstraffic", n.crosstraffic);
@@ -358,6 +359,25 @@ NetworkConfig parse_network(const JsonObject& root) {
                                                           {"normal", AllToAllMode::Normal},
                                                           {"low_latency", AllToAllMode::LowLatency}},
                                            n.all_to_all);
+    n.backend = o->choice<NetworkBackend>(
+        "backend", {{"fluid", NetworkBackend::Fluid}, {"simgrid_flows", NetworkBackend::SimGridFlows}}, n.backend);
+    n.low_latency_nvlink = o->boolean("low_latency_nvlink", n.low_latency_nvlink);
+    if (auto c = o->optional_object("calibration")) {
+        c->finish({"nvlink_efficiency", "ib_efficiency", "pcie_efficiency", "normal_overhead_us",
+                   "low_latency_overhead_us", "chunk_bytes"});
+        NetworkCalibration& cal = n.calibration;
+        const auto share = [&](std::string_view key, double fallback) {
+            const double v = c->positive(key, fallback);
+            if (v > 1) c->fail(key, "a share of the nominal bandwidth must be within (0, 1], got " + format_number(v));
+            return v;
+        };
+        cal.nvlink_efficiency      = share("nvlink_efficiency", cal.nvlink_efficiency);
+        cal.ib_efficiency          = share("ib_efficiency", cal.ib_efficiency);
+        cal.pcie_efficiency        = share("pcie_efficiency", cal.pcie_efficiency);
+        cal.normal_overhead_s      = c->non_negative("normal_overhead_us", cal.normal_overhead_s / kUs) * kUs;
+        cal.low_latency_overhead_s = c->non_negative("low_latency_overhead_us", cal.low_latency_overhead_s / kUs) * kUs;
+        cal.chunk_bytes            = c->non_negative("chunk_bytes", cal.chunk_bytes);
+    }
     return n;
 }
 
@@ -421,115 +441,6 @@ Scenario load_scenario(const fs::path& path) {
     const std::string text = read_file(path);
     const fs::path base    = path.has_parent_path() ? path.parent_path() : fs::path(".");
     return parse_scenario(text, path.string(), base);
-}
-
-} // namespace moetwin
-
-// ---------------------------------------------------------------------------------------------
-// Writing: the canonical form of a scenario, every key explicit, in the units of the key names.
-// parse_scenario(scenario_to_json(s)) reproduces s (tested), which the GUI's what-if panel relies on.
-
-namespace moetwin {
-namespace {
-
-nlohmann::ordered_json unit_json(const DeploymentUnit& u) {
-    return {{"num_nodes", u.num_nodes},
-            {"ep_size", u.ep_size},
-            {"dp_size", u.dp_size},
-            {"tp_size", u.tp_size},
-            {"redundant_experts", u.redundant_experts},
-            {"routed_experts_per_gpu", u.routed_experts_per_gpu},
-            {"shared_experts_per_gpu", u.shared_experts_per_gpu},
-            {"shared_expert_slots", u.shared_expert_slots}};
-}
-
-std::string str(std::string_view v) { return std::string(v); }
-
-} // namespace
-
-std::string scenario_to_json(const Scenario& s) {
-    using oj = nlohmann::ordered_json;
-    const auto& c = s.cluster;
-    oj j;
-    j["name"]        = s.name;
-    j["description"] = s.description;
-    j["seed"]        = s.seed;
-    j["model"]       = {{"name", s.model.name}};
-    if (s.model.num_dense_layers >= 0) j["model"]["num_dense_layers"] = s.model.num_dense_layers;
-    if (s.model.num_moe_layers >= 0) j["model"]["num_moe_layers"] = s.model.num_moe_layers;
-    j["hardware"] = {{"gpu", s.gpu.name},
-                     {"hbm_GiB", s.gpu.hbm_bytes / kGiB},
-                     {"hbm_bandwidth_GBps", s.gpu.hbm_bandwidth_Bps / kGB},
-                     {"peak_tflops_bf16", s.gpu.peak_flops_bf16 / 1e12},
-                     {"peak_tflops_fp8", s.gpu.peak_flops_fp8 / 1e12},
-                     {"num_sms", s.gpu.num_sms}};
-    j["cluster"] = {{"fabric", str(to_string(c.fabric))},
-                    {"num_nodes", c.num_nodes},
-                    {"gpus_per_node", c.gpus_per_node},
-                    {"nics_per_node", c.nics_per_node},
-                    {"nvlink", {{"bandwidth_GBps", c.nvlink.bandwidth_Bps / kGB}, {"latency_us", c.nvlink.latency_s / kUs}}},
-                    {"pcie", {{"bandwidth_GBps", c.pcie.bandwidth_Bps / kGB}, {"latency_us", c.pcie.latency_s / kUs}}},
-                    {"ib",
-                     {{"bandwidth_GBps", c.ib_bandwidth_Bps / kGB},
-                      {"latency_same_leaf_us", c.ib_latency_same_leaf_s / kUs},
-                      {"latency_cross_leaf_us", c.ib_latency_cross_leaf_s / kUs},
-                      {"planes", c.ib_planes},
-                      {"switch_ports", c.switch_ports}}}};
-    j["deployment"] = oj::object();
-    if (s.deployment.prefill) j["deployment"]["prefill"] = unit_json(*s.deployment.prefill);
-    if (s.deployment.decode) j["deployment"]["decode"] = unit_json(*s.deployment.decode);
-    const auto& p  = s.precision;
-    j["precision"] = {{"expert_weights", str(to_string(p.expert_weights))},
-                      {"dense_weights", str(to_string(p.dense_weights))},
-                      {"kv_cache", str(to_string(p.kv_cache))},
-                      {"dispatch", str(to_string(p.dispatch))},
-                      {"combine", str(to_string(p.combine))}};
-    const auto& r = s.routing;
-    oj pop        = {{"distribution", str(to_string(r.popularity))}};
-    if (r.popularity == ExpertPopularity::Zipf) pop["s"] = r.zipf_s;
-    if (r.popularity == ExpertPopularity::LogNormal) pop["sigma"] = r.lognormal_sigma;
-    if (r.popularity == ExpertPopularity::File) pop["path"] = r.loads_path.string();
-    j["routing"] = {{"num_groups", r.num_groups},
-                    {"topk_groups", r.topk_groups},
-                    {"node_limit", r.node_limit},
-                    {"popularity", pop},
-                    {"replica_policy", str(to_string(r.replica_policy))}};
-    j["balancer"] = {{"policy", s.balancer.policy}, {"rebalance_period_min", s.balancer.rebalance_period_s / 60}};
-    if (!s.balancer.fit_loads_path.empty()) j["balancer"]["fit_loads_path"] = s.balancer.fit_loads_path.string();
-    const auto& w = s.workload;
-    oj ctx        = {{"distribution", str(to_string(w.context_distribution))}};
-    switch (w.context_distribution) {
-    case ContextDistribution::Fixed: ctx["tokens"] = w.context_tokens; break;
-    case ContextDistribution::Uniform:
-        ctx["min_tokens"] = w.context_min_tokens;
-        ctx["max_tokens"] = w.context_max_tokens;
-        break;
-    case ContextDistribution::LogNormal:
-        ctx["mean_tokens"] = w.context_tokens;
-        ctx["sigma"]       = w.context_sigma;
-        ctx["max_tokens"]  = w.context_max_tokens;
-        break;
-    }
-    j["workload"] = {{"phase", str(to_string(w.phase))},
-                     {"requests_per_gpu", w.requests_per_gpu},
-                     {"tokens_per_gpu", w.tokens_per_gpu},
-                     {"context", ctx},
-                     {"micro_batches", w.micro_batches}};
-    if (w.mtp_draft_tokens > 0)
-        j["workload"]["mtp"] = {{"draft_tokens", w.mtp_draft_tokens}, {"acceptance_rate", w.mtp_acceptance}};
-    j["schedule"] = {{"overlap", str(to_string(s.schedule.overlap))},
-                     {"compute_sms", s.schedule.compute_sms},
-                     {"comm_sms", s.schedule.comm_sms}};
-    j["compute"]  = {{"source", str(to_string(s.compute.source))}};
-    if (s.compute.source == ComputeSource::Profile) j["compute"]["profile_path"] = s.compute.profile_path.string();
-    j["network"] = {{"simgrid_model", s.network.simgrid_model},
-                    {"crosstraffic", s.network.crosstraffic},
-                    {"all_to_all", str(to_string(s.network.all_to_all))}};
-    j["output"]  = {{"dir", s.output.dir.string()},
-                    {"result_json", s.output.result_json},
-                    {"trace", s.output.trace},
-                    {"csv", s.output.csv}};
-    return j.dump(2) + "\n";
 }
 
 } // namespace moetwin

@@ -349,3 +349,23 @@ TEST(ScenarioJsonErrors, MtpNeedsAnMtpModule) {
     j["workload"]["mtp"] = {{"draft_tokens", 1}};
     EXPECT_EQ(error_of(j), "day6_decode.json: workload.mtp: deepseek_v2 has no multi-token-prediction module");
 }
+
+TEST(ScenarioJson, NetworkCalibrationKeys) {
+    json j       = base();
+    j["network"] = {{"backend", "simgrid_flows"},
+                    {"low_latency_nvlink", true},
+                    {"calibration", {{"ib_efficiency", 0.8}, {"low_latency_overhead_us", 5}}}};
+    const Scenario s = parse_scenario(j.dump(), "t.json");
+    EXPECT_EQ(s.network.backend, NetworkBackend::SimGridFlows);
+    EXPECT_TRUE(s.network.low_latency_nvlink);
+    EXPECT_DOUBLE_EQ(s.network.calibration.ib_efficiency, 0.8);
+    EXPECT_DOUBLE_EQ(s.network.calibration.low_latency_overhead_s, 5e-6);
+    EXPECT_DOUBLE_EQ(s.network.calibration.nvlink_efficiency, 0.83); // default: DeepEP fit
+}
+
+TEST(ScenarioJsonErrors, EfficiencyAboveOne) {
+    json j       = base();
+    j["network"] = {{"calibration", {{"nvlink_efficiency", 1.2}}}};
+    EXPECT_EQ(error_of(j), "day6_decode.json: network.calibration.nvlink_efficiency: a share of the nominal "
+                           "bandwidth must be within (0, 1], got 1.2");
+}
