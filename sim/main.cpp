@@ -22,7 +22,10 @@ int main(int argc, char** argv) {
     cli::add_validate_command(app);
     cli::add_fit_command(app);
     cli::add_models_command(app);
-    cli::add_optional_commands(app);
+    cli::add_balance_command(app);
+    cli::add_topo_command(app);
+    cli::add_bench_command(app);
+    cli::add_bench_step_command(app); // adds `bench step` and `bench roofline` to `bench`
     try {
         app.parse(argc, argv);
         return 0;

@@ -1,17 +1,24 @@
 // SPDX-License-Identifier: Apache-2.0
-// run(): scenario -> RunResult. Today: the static part (unit layout, per-GPU memory from the fit);
-// the step simulator (SimGrid, issue 4) fills spans, links, expert loads and the summary's timings.
+// run(): scenario -> RunResult. The static part (unit layout, per-GPU memory from the fit), then the
+// step simulator: plan (routing, placement, compute times; sim/step/step_plan.hpp), SimGrid
+// execution (sim/step/step_executor.hpp) and the result (sim/step/step_result.hpp).
 #include "sim/run.hpp"
 
 #include "engine/model_spec.hpp"
+#include "engine/roofline.hpp"
 #include "sim/scenario_fit.hpp"
+#include "sim/step/step_executor.hpp"
+#include "sim/step/step_plan.hpp"
+#include "sim/step/step_result.hpp"
+#include "topologies/h800_cluster.hpp"
 
 namespace moetwin {
 
 RunResult run(const Scenario& s) {
     const DeploymentUnit& unit = s.active_unit();
-    const ModelSpec model      = with_layers(find_model(s.model.name), s.model.num_dense_layers, s.model.num_moe_layers);
     const FitReport fit        = fit_memory(fit_input_for(s, s.workload.phase));
+    const RooflineModel roofline(s.gpu);
+    const step::StepPlan plan = step::plan_step(s, roofline);
 
     RunResult r;
     r.meta.moetwin_version   = MOETWIN_VERSION;
@@ -22,15 +29,23 @@ RunResult run(const Scenario& s) {
     r.meta.num_nodes         = unit.num_nodes;
     r.meta.gpus_per_node     = s.cluster.gpus_per_node;
     r.meta.num_gpus          = unit.ep_size;
-    r.meta.num_layers        = model.num_layers;
+    r.meta.num_layers        = plan.num_layers();
     r.meta.num_micro_batches = s.workload.micro_batches;
-    r.meta.compute_source    = std::string(to_string(s.compute.source));
+    r.meta.compute_source    = "roofline";
     r.meta.network_model     = s.network.simgrid_model;
-    r.meta.notes.push_back("timing not simulated: the step simulator is not built yet; this result holds the "
-                           "deployment's static facts only");
+    r.meta.notes.push_back("compute: " + roofline.describe() +
+                           (s.compute.source == ComputeSource::Profile ? " (compute.source = profile is not wired into "
+                                                                         "the step simulator yet; roofline used)"
+                                                                       : ""));
+    r.meta.notes.push_back("network: fluid (calibrated to DeepEP), " + std::string(to_string(plan.comm_mode)) +
+                           " all-to-all, SimGrid " + s.network.simgrid_model);
+    r.meta.notes.push_back("schedule: " + std::string(to_string(s.schedule.overlap)) +
+                           "; MTP modules' own layer not simulated (draft tokens are verified by the main layers)");
+    for (const auto& note : plan.notes)
+        r.meta.notes.push_back(note);
 
-    const int64_t used = fit.weight_bytes + fit.kv_bytes + fit.comm_buffer_bytes + fit.activation_bytes +
-                         fit.reserve_bytes;
+    const int64_t used =
+        fit.weight_bytes + fit.kv_bytes + fit.comm_buffer_bytes + fit.activation_bytes + fit.reserve_bytes;
     for (int g = 0; g < unit.ep_size; ++g) {
         GpuCounters c;
         c.gpu            = g;
@@ -39,14 +54,14 @@ RunResult run(const Scenario& s) {
         c.hbm_used_bytes = used;
         r.gpus.push_back(c);
     }
-    r.layer_gpu.tokens_received.assign(size_t(r.meta.num_layers), std::vector<int64_t>(size_t(unit.ep_size), 0));
-    r.layer_gpu.compute_ns = r.layer_gpu.tokens_received;
-    // No routing has been simulated: expert rows stay empty (the result format's "no data" for a layer).
-    r.experts.num_experts   = model.num_routed_experts;
-    r.experts.slots_per_gpu = unit.routed_experts_per_gpu;
-    r.experts.tokens.assign(size_t(r.meta.num_layers), {});
-    r.experts.phy2log.assign(size_t(r.meta.num_layers), {});
-    r.summary.timing_simulated = false;
+
+    const Topology topo = build_cluster(s.cluster);
+    const Router router(topo);
+    step::ExecOptions exec;
+    exec.network_model       = s.network.simgrid_model;
+    exec.crosstraffic        = s.network.crosstraffic;
+    const step::StepTrace tr = step::execute_step(plan, router, exec);
+    step::fill_step_result(r, plan, tr, topo, exec.calibration);
     return r;
 }
 

@@ -8,9 +8,11 @@
 namespace moetwin {
 
 // Contract: deterministic in (scenario, seed); never prints; throws ConfigError for inputs it cannot use.
-// NOTES: until the step simulator lands (issue 4) the result carries the deployment's static facts
-// (GPUs, memory per GPU from the fit) with summary.timing_simulated = false and no spans: it never
-// contains invented timings.
+// Simulates one full step of the active unit (sim/step/): routing, placement, compute from the
+// calibrated roofline, every dispatch and combine through the fluid network model on SimGrid, the
+// scenario's overlap schedule. summary.timing_simulated = true; meta.notes say which models were used.
+// NOTES: constructs the process's one SimGrid Engine, so it runs once per process (tests that need
+// several runs fork, see sim/network/subprocess.hpp).
 RunResult run(const Scenario& scenario);
 
 } // namespace moetwin

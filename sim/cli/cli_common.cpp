@@ -24,16 +24,4 @@ Scenario load_scenario_arg(const std::string& path) {
     return load_scenario(path);
 }
 
-void add_optional_commands([[maybe_unused]] CLI::App& app) {
-#ifdef MOETWIN_HAVE_CMD_BALANCE
-    add_balance_command(app);
-#endif
-#ifdef MOETWIN_HAVE_CMD_TOPO
-    add_topo_command(app);
-#endif
-#ifdef MOETWIN_HAVE_CMD_BENCH
-    add_bench_command(app);
-#endif
-}
-
 } // namespace moetwin::cli

@@ -16,7 +16,5 @@ namespace moetwin::cli {
 const char* version();
 void set_verbosity(int level); // 0 warnings, 1 info, 2+ debug (spdlog)
 Scenario load_scenario_arg(const std::string& path); // "" -> embedded default
-// Subcommands whose files are not in every build yet (see sim/CMakeLists.txt).
-void add_optional_commands(CLI::App& app);
 
 } // namespace moetwin::cli

@@ -8,6 +8,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <iomanip>
 #include <iostream>
 #include <memory>
 
@@ -16,6 +18,45 @@ namespace moetwin::cli {
 void print_fit(std::ostream& out, const Scenario& s); // cmd_fit.cpp
 
 namespace {
+
+// The terminal summary of a simulated step: step time, throughput, lane shares, stragglers, links.
+void print_step_summary(std::ostream& out, const RunResult& r) {
+    const Summary& s = r.summary;
+    if (!s.timing_simulated) {
+        out << "timing: not simulated; no step time or throughput is reported\n";
+        return;
+    }
+    const double step_ms = double(s.step_time_ns) * 1e-6;
+    out << "== step: " << r.meta.phase << ", " << r.meta.num_gpus << " GPUs, " << r.meta.num_layers << " layers, "
+        << r.meta.num_micro_batches << " micro-batch(es) ==\n";
+    for (const auto& note : r.meta.notes) out << "  " << note << '\n';
+    out << std::fixed << std::setprecision(3);
+    out << "step time: " << step_ms << " ms (per-layer mean " << step_ms / std::max(1, r.meta.num_layers) << " ms)\n";
+    out << std::setprecision(1) << "throughput: " << s.tokens_per_s_per_gpu << " tokens/s per GPU, "
+        << s.tokens_per_s_per_node << " tokens/s per node (" << s.tokens_per_step << " tokens per step)\n";
+    double compute = 0, dispatch = 0, combine = 0, idle = 0;
+    for (const GpuCounters& g : r.gpus) {
+        compute += double(g.busy_compute_ns);
+        dispatch += double(g.dispatch_ns);
+        combine += double(g.combine_ns);
+        idle += double(g.idle_ns);
+    }
+    const double denom = double(s.step_time_ns) * double(std::max<std::size_t>(1, r.gpus.size())) / 100.0;
+    out << "time share, mean over GPUs (lanes overlap): compute " << compute / denom << " %, dispatch "
+        << dispatch / denom << " %, combine " << combine / denom << " %, idle " << idle / denom << " %\n";
+    if (s.slowest_gpu >= 0) {
+        const GpuCounters& g = r.gpus[std::size_t(s.slowest_gpu)];
+        out << std::setprecision(3) << "slowest GPU: " << s.slowest_gpu << " (node " << g.node << "), busy "
+            << double(s.slowest_gpu_busy_ns) * 1e-6 << " ms, compute " << double(g.busy_compute_ns) * 1e-6
+            << " ms, " << g.tokens_received << " tokens received\n";
+    }
+    for (const LinkStats& l : r.links)
+        if (l.name == s.busiest_link)
+            out << std::setprecision(1) << "busiest link: " << l.name << " (" << l.kind << ", " << l.src << " -> "
+                << l.dst << "): " << 100 * l.utilisation << " % utilised, " << double(l.bytes) / 1e6 << " MB\n";
+    out.unsetf(std::ios::fixed);
+    out << std::setprecision(6);
+}
 
 struct RunArgs {
     std::string scenario;
@@ -32,10 +73,7 @@ void run_main(const RunArgs& args) {
     const auto written     = write_run_outputs(result, scenario.output, dir);
 
     std::cout << '\n';
-    if (!result.summary.timing_simulated) {
-        std::cout << "timing: not simulated yet (the SimGrid step simulator is not built); no step time or "
-                     "tokens/s is reported\n";
-    }
+    print_step_summary(std::cout, result);
     for (const auto& p : written) std::cout << "wrote " << p.string() << '\n';
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The moetwin binary end to end: exit codes (0 ok, 1 input error), messages on stderr, outputs
-// written atomically and only on success, and no invented timings before the step simulator.
+// written atomically and only on success, and a simulated step's figures in the summary.
 #include <gtest/gtest.h>
 
 #include <array>
@@ -85,14 +85,24 @@ TEST(Cli, RunMissingFileExitsOne) {
     EXPECT_FALSE(fs::exists("/tmp/never_written"));
 }
 
-TEST(Cli, RunDefaultWritesOutputsWithoutInventedTimings) {
+TEST(Cli, RunDefaultSimulatesTheStepAndWritesOutputs) {
     const fs::path dir = scratch("run");
     const Outcome o    = moetwin("run --out " + dir.string());
     EXPECT_EQ(o.exit_code, 0) << o.output;
     EXPECT_NE(o.output.find("scenario deepseek_v3_decode_ep144 (<embedded default scenario>)"), std::string::npos);
     EXPECT_NE(o.output.find("== memory fit: decode unit (18 nodes, EP144) =="), std::string::npos);
-    EXPECT_NE(o.output.find("timing: not simulated yet"), std::string::npos);
-    EXPECT_EQ(o.output.find("tokens/s"), o.output.find("tokens/s is reported")) << "a throughput was printed";
+    EXPECT_EQ(o.output.find("timing: not simulated"), std::string::npos) << o.output;
+    EXPECT_NE(o.output.find("== step: decode, 144 GPUs, 61 layers, 2 micro-batch(es) =="), std::string::npos) << o.output;
+    // A real, positive step time and throughput, in ms and tokens/s.
+    const auto at = o.output.find("step time: ");
+    ASSERT_NE(at, std::string::npos) << o.output;
+    const double step_ms = std::stod(o.output.substr(at + 11));
+    EXPECT_GT(step_ms, 1.0) << o.output; // 61 layers cannot take under a millisecond
+    EXPECT_LT(step_ms, 1000.0) << o.output;
+    EXPECT_NE(o.output.find(" tokens/s per GPU, "), std::string::npos) << o.output;
+    EXPECT_NE(o.output.find("slowest GPU: "), std::string::npos) << o.output;
+    EXPECT_NE(o.output.find("busiest link: "), std::string::npos) << o.output;
+    EXPECT_NE(o.output.find("network: fluid (calibrated to DeepEP), low_latency all-to-all"), std::string::npos);
     EXPECT_TRUE(fs::exists(dir / "result.json"));
     EXPECT_TRUE(fs::exists(dir / "gpus.csv"));
     EXPECT_TRUE(fs::exists(dir / "links.csv"));

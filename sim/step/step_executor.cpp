@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: Apache-2.0
+// execute_step(): Engine, platform, per-GPU actors walking the step program, phases created lazily.
+#include "sim/step/step_executor.hpp"
+
+#include "common/errors.hpp"
+
+#include <simgrid/s4u/Actor.hpp>
+#include <simgrid/s4u/ConditionVariable.hpp>
+#include <simgrid/s4u/Engine.hpp>
+#include <simgrid/s4u/Mutex.hpp>
+
+#include <chrono>
+#include <memory>
+
+namespace sg4 = simgrid::s4u;
+
+namespace moetwin::step {
+namespace {
+
+double wall_now() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// Comm id of a MoE (layer, micro-batch, direction).
+int comm_id(const StepPlan& p, int layer, int mb, CommDir d) {
+    return ((layer - p.num_dense) * p.micro_batches + mb) * 2 + int(d);
+}
+
+// Per-GPU handshake between the compute actor and the comm-lane actor.
+struct GpuLane {
+    sg4::MutexPtr mutex          = sg4::Mutex::create();
+    sg4::ConditionVariablePtr cv = sg4::ConditionVariable::create();
+    std::vector<char> signaled, done;
+};
+
+struct Sim {
+    const StepPlan& plan;
+    const Router& router;
+    CommFabric& fabric;
+    PhaseOptions phase_options;
+    RoutePolicy ll_policy;
+    std::vector<std::shared_ptr<AllToAllPhase>> phases; // by comm id, live while in use
+    std::vector<char> created;                          // by comm id: creation begun
+    sg4::MutexPtr create_mutex          = sg4::Mutex::create();
+    sg4::ConditionVariablePtr create_cv = sg4::ConditionVariable::create();
+    std::vector<int> waits;      // ranks done with each phase
+    std::vector<int> lane_order; // comm ids in signal order
+    std::vector<GpuLane> lanes;  // serial comm lane only
+    StepTrace trace;
+
+    // The first rank to need a phase builds it. NOTES: creating a phase creates s4u synchronisation
+    // objects, which yields to other actors, hence the mutex around the creation.
+    AllToAllPhase& phase(int id) {
+        std::unique_lock lock(*create_mutex);
+        auto& ph = phases[std::size_t(id)];
+        if (!created[std::size_t(id)]) {
+            created[std::size_t(id)] = 1;
+            const int mb = (id / 2) % plan.micro_batches, layer = plan.num_dense + id / 2 / plan.micro_batches;
+            DeepEpOptions opt;
+            opt.mode      = plan.comm_mode;
+            opt.direction = id % 2 == 0 ? CommDirection::Dispatch : CommDirection::Combine;
+            opt.shape     = plan.comm_shape;
+            opt.ll_policy = ll_policy;
+            FlowSet fs    = build_deepep_flows(plan.route(layer, mb).traffic, router, first_gpus(plan.num_gpus), opt);
+            for (const Flow& f : fs.flows) {
+                if (f.hop_end == f.hop_begin) continue;
+                trace.gpu_bytes_sent[std::size_t(f.src)] += f.bytes;
+                trace.gpu_bytes_received[std::size_t(f.dst)] += f.bytes;
+            }
+            ph = fabric.create_phase(std::move(fs), phase_options);
+            create_cv->notify_all();
+        }
+        create_cv->wait(lock, [&] { return ph != nullptr; });
+        return *ph;
+    }
+    void finished(int id) {
+        if (++waits[std::size_t(id)] == plan.num_gpus) phases[std::size_t(id)].reset();
+    }
+    void comm_span(int gpu, int id, double begin, double end) {
+        const int mb = (id / 2) % plan.micro_batches, layer = plan.num_dense + id / 2 / plan.micro_batches;
+        trace.spans.push_back(
+            {gpu, id % 2 == 0 ? Lane::Dispatch : Lane::Combine, begin, std::max(begin, end), layer, mb, Stage::Attn});
+    }
+
+    void compute_actor(int r) {
+        const bool serial = plan.program.serial_comm_lane();
+        std::vector<AllToAllHandle> handles(serial ? 0 : phases.size());
+        std::vector<double> begin(serial ? 0 : phases.size());
+        for (const Instr& in : plan.program.instrs) {
+            if (in.kind == Instr::Compute) {
+                const double t = plan.seconds(r, in.layer, in.micro_batch, in.stage);
+                if (t <= 0) continue;
+                const double t0 = sg4::Engine::get_clock();
+                sg4::this_actor::sleep_for(t);
+                trace.spans.push_back(
+                    {r, Lane::Compute, t0, sg4::Engine::get_clock(), in.layer, in.micro_batch, in.stage});
+                continue;
+            }
+            const int id = comm_id(plan, in.layer, in.micro_batch, in.dir);
+            if (serial) {
+                GpuLane& lane = lanes[std::size_t(r)];
+                std::unique_lock lock(*lane.mutex);
+                if (in.kind == Instr::Signal) {
+                    lane.signaled[std::size_t(id)] = 1;
+                    lane.cv->notify_all();
+                } else {
+                    lane.cv->wait(lock, [&] { return lane.done[std::size_t(id)] != 0; });
+                }
+            } else if (in.kind == Instr::Signal) {
+                begin[std::size_t(id)]   = sg4::Engine::get_clock();
+                handles[std::size_t(id)] = phase(id).start(r);
+            } else {
+                AllToAllHandle& h = handles[std::size_t(id)];
+                h.wait();
+                comm_span(r, id, begin[std::size_t(id)], h.phase->completion_s(r));
+                h = {};
+                finished(id);
+            }
+        }
+    }
+
+    void comm_lane_actor(int r) {
+        GpuLane& lane = lanes[std::size_t(r)];
+        for (int id : lane_order) {
+            {
+                std::unique_lock lock(*lane.mutex);
+                lane.cv->wait(lock, [&] { return lane.signaled[std::size_t(id)] != 0; });
+            }
+            const double t0  = sg4::Engine::get_clock();
+            AllToAllHandle h = phase(id).start(r);
+            h.wait();
+            comm_span(r, id, t0, h.phase->completion_s(r));
+            h = {};
+            finished(id);
+            std::unique_lock lock(*lane.mutex);
+            lane.done[std::size_t(id)] = 1;
+            lane.cv->notify_all();
+        }
+    }
+};
+
+} // namespace
+
+StepTrace execute_step(const StepPlan& plan, const Router& router, const ExecOptions& options) {
+    static bool engine_used = false;
+    if (engine_used) throw ConfigError("execute_step: one SimGrid engine per process (use run_in_child)");
+    engine_used = true;
+    if (router.topology().num_gpus() < plan.num_gpus)
+        throw ConfigError("step: the cluster has " + std::to_string(router.topology().num_gpus()) +
+                          " GPUs, the unit needs " + std::to_string(plan.num_gpus));
+
+    int argc     = 2;
+    char arg0[]  = "moetwin";
+    char arg1[]  = "--log=root.thres:warning";
+    char* argv[] = {arg0, arg1, nullptr};
+    sg4::Engine engine(&argc, argv);
+    configure_network_model(options.network_model, options.crosstraffic);
+    double t0 = wall_now();
+    PlatformOptions popt;
+    popt.calibration           = options.calibration;
+    popt.rdma_endpoints        = options.backend == CommBackend::SimGridFlows;
+    const PlatformMap platform = build_platform(router, popt);
+    CommFabric fabric(router, platform, options.calibration, options.backend);
+
+    const int num_comm = plan.num_moe * plan.micro_batches * 2;
+    Sim sim{plan, router, fabric, deepep_phase_options(plan.comm_mode, options.calibration),
+            router.has_scale_out() ? RoutePolicy::RdmaOnly : RoutePolicy::NvlinkFirst};
+    sim.phases.resize(std::size_t(num_comm));
+    sim.created.assign(std::size_t(num_comm), 0);
+    sim.waits.assign(std::size_t(num_comm), 0);
+    sim.trace.gpu_bytes_sent.assign(std::size_t(plan.num_gpus), 0.0);
+    sim.trace.gpu_bytes_received.assign(std::size_t(plan.num_gpus), 0.0);
+    for (const Instr& in : plan.program.instrs)
+        if (in.kind == Instr::Signal) sim.lane_order.push_back(comm_id(plan, in.layer, in.micro_batch, in.dir));
+    const bool serial = plan.program.serial_comm_lane();
+    if (serial) {
+        sim.lanes.resize(std::size_t(plan.num_gpus));
+        for (GpuLane& l : sim.lanes) {
+            l.signaled.assign(std::size_t(num_comm), 0);
+            l.done.assign(std::size_t(num_comm), 0);
+        }
+    }
+    for (int r = 0; r < plan.num_gpus; ++r) {
+        sg4::Host* host = platform.gpu_hosts[std::size_t(r)];
+        sg4::Actor::create("gpu" + std::to_string(r), host, [&sim, r] { sim.compute_actor(r); });
+        if (serial && num_comm > 0)
+            sg4::Actor::create("gpu" + std::to_string(r) + ".comm", host, [&sim, r] { sim.comm_lane_actor(r); });
+    }
+    sim.trace.platform_wall_s = wall_now() - t0;
+    t0                        = wall_now();
+    engine.run();
+    sim.trace.run_wall_s = wall_now() - t0;
+    sim.trace.step_s     = sg4::Engine::get_clock();
+    sim.trace.link_bytes = fabric.link_bytes();
+    return std::move(sim.trace);
+}
+
+} // namespace moetwin::step

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+// execute_step(): a StepPlan on SimGrid. One actor per GPU walks the plan's program: compute stages
+// are timed activities on that GPU's host, every MoE dispatch and combine is an AllToAllPhase
+// (sim/network/all_to_all.hpp) carrying that layer's traffic; with a serial comm lane (prefill,
+// sequential) a second actor per GPU runs the phases one after another in signal order.
+#pragma once
+
+#include "sim/network/all_to_all.hpp"
+#include "sim/result/result.hpp"
+#include "sim/step/step_plan.hpp"
+#include "topologies/routing.hpp"
+
+#include <cstdint>
+#include <vector>
+
+namespace moetwin::step {
+
+// One activity as it happened (seconds of simulated time).
+struct ExecSpan {
+    int gpu        = 0;
+    Lane lane      = Lane::Compute;
+    double begin_s = 0, end_s = 0;
+    int layer = -1, micro_batch = 0;
+    Stage stage = Stage::Attn; // compute lane only
+};
+
+struct StepTrace {
+    double step_s = 0; // when the last GPU finished
+    std::vector<ExecSpan> spans;
+    std::vector<double> link_bytes;         // by 2 * LinkId + (up ? 0 : 1)
+    std::vector<double> gpu_bytes_sent;     // [num_gpus] bytes of every flow leg a GPU's route starts
+    std::vector<double> gpu_bytes_received; // [num_gpus] ... ends
+    double platform_wall_s = 0, run_wall_s = 0;
+};
+
+struct ExecOptions {
+    NetworkCalibration calibration;
+    CommBackend backend       = CommBackend::Fluid;
+    std::string network_model = "CM02";
+    bool crosstraffic         = false;
+};
+
+// Contract: deterministic in its inputs; constructs the process's one SimGrid Engine, so it runs
+// once per process (ConfigError on a second call; tests use run_in_child). `router` must be built
+// on the scenario's cluster with at least plan.num_gpus GPUs; ranks map to GPUs 0..num_gpus-1.
+StepTrace execute_step(const StepPlan& plan, const Router& router, const ExecOptions& options);
+
+} // namespace moetwin::step

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: Apache-2.0
+// plan_step(): scenario -> placement, routing per MoE layer and micro-batch, compute-stage seconds.
+#include "sim/step/step_plan.hpp"
+
+#include "common/errors.hpp"
+#include "sim/step/expert_popularity.hpp"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+namespace moetwin::step {
+namespace {
+
+std::string_view dispatch_name(ReplicaPolicy p) {
+    switch (p) {
+    case ReplicaPolicy::RoundRobin:
+        return "round_robin";
+    case ReplicaPolicy::LeastLoaded:
+        return "least_loaded";
+    case ReplicaPolicy::SameNodeFirst:
+        return "same_node_first";
+    }
+    return "round_robin";
+}
+
+// Index of the first op named ffn_norm (ops before it are the attention side, sharded by attention
+// TP and fed the DP rank's tokens); the list size when there is none.
+std::size_t ffn_start(const std::vector<OpSpec>& ops) {
+    for (std::size_t i = 0; i < ops.size(); ++i)
+        if (ops[i].name == "ffn_norm") return i;
+    return ops.size();
+}
+
+// Times op lists at shapes, caching identical (ops, tokens, requests, kv, sms) questions.
+class StageTimer {
+  public:
+    StageTimer(const ComputeModel& cm, const Scenario& s) : cm_(cm), s_(s) {}
+
+    // Seconds of ops[i] for i in `which`, attention-side ops (i < attn_end) at the DP rank's shape.
+    double time(const std::vector<OpSpec>& ops, const std::vector<std::size_t>& which, std::size_t attn_end,
+                const MicroBatch& rank_mb, int64_t gpu_tokens, int64_t local_experts, int64_t tokens_per_expert,
+                int sms) {
+        const auto key = std::make_tuple(
+            &ops, which.empty() ? -1 : int(which.front()), int(which.size()), rank_mb.num_tokens, rank_mb.num_requests,
+            rank_mb.kv_len, rank_mb.query_tokens_per_request, gpu_tokens, local_experts, tokens_per_expert, sms);
+        if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+        const DeploymentUnit& unit = s_.active_unit();
+        double sec                 = 0;
+        for (std::size_t i : which) {
+            const OpSpec& op = ops[i];
+            OpShape shape;
+            shape.phase                    = s_.workload.phase;
+            shape.num_requests             = std::max<int64_t>(1, rank_mb.num_requests);
+            shape.kv_len                   = rank_mb.kv_len;
+            shape.query_tokens_per_request = rank_mb.query_tokens_per_request;
+            shape.weight_precision =
+                op.role == WeightRole::RoutedExpert ? s_.precision.expert_weights : s_.precision.dense_weights;
+            shape.kv_precision       = s_.precision.kv_cache;
+            shape.dispatch_precision = s_.precision.dispatch;
+            if (i < attn_end) {
+                shape.num_tokens   = rank_mb.num_tokens;
+                shape.attn_tp_size = unit.tp_size;
+            } else {
+                shape.num_tokens = gpu_tokens;
+            }
+            shape.num_local_experts = std::max<int64_t>(1, local_experts);
+            shape.tokens_per_expert = tokens_per_expert;
+            if (shape.num_tokens <= 0) continue;
+            sec += cm_.op_time(op, shape, sms).seconds;
+        }
+        cache_.emplace(key, sec);
+        return sec;
+    }
+
+  private:
+    const ComputeModel& cm_;
+    const Scenario& s_;
+    std::map<std::tuple<const void*, int, int, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int>,
+             double>
+        cache_;
+};
+
+std::vector<std::size_t> indices_of(const std::vector<OpSpec>& ops, Phase phase,
+                                    const std::vector<std::optional<Stage>>& stages, std::optional<Stage> want) {
+    std::vector<std::size_t> out;
+    for (std::size_t i = 0; i < ops.size(); ++i)
+        if (runs_in(ops[i], phase) && (!want || stages[i] == want)) out.push_back(i);
+    return out;
+}
+
+} // namespace
+
+std::vector<std::optional<Stage>> moe_op_stages(const ModelSpec& model) {
+    const auto& ops = model.moe_layer_ops;
+    std::vector<std::optional<Stage>> st(ops.size());
+    int comms = 0;
+    bool core = false;
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+        const OpSpec& op = ops[i];
+        if (op.kind == OpKind::Communication) {
+            ++comms;
+            continue;
+        }
+        if (op.kind == OpKind::Attention) core = true;
+        if (op.role == WeightRole::SharedExpert || comms >= 2)
+            st[i] = Stage::Shared;
+        else if (comms == 1)
+            st[i] = Stage::Mlp;
+        else
+            st[i] = core ? Stage::Attn1 : Stage::Attn0;
+    }
+    return st;
+}
+
+StepPlan plan_step(const Scenario& s, const ComputeModel& compute) {
+    const DeploymentUnit& unit = s.active_unit();
+    if (unit.shared_expert_slots > 0)
+        throw ConfigError("deployment: shared_expert_slots (shared expert served as a routed one) is not modelled by "
+                          "the step simulator yet");
+    const ModelSpec& full = find_model(s.model.name);
+    StepPlan p;
+    p.model                   = with_layers(full, s.model.num_dense_layers, s.model.num_moe_layers);
+    p.num_gpus                = unit.ep_size;
+    p.gpus_per_node           = s.cluster.gpus_per_node;
+    p.micro_batches           = s.workload.micro_batches;
+    p.num_dense               = p.model.num_dense_layers;
+    p.num_moe                 = p.model.num_moe_layers();
+    p.tp_size                 = unit.tp_size;
+    const bool prefill        = s.workload.phase == Phase::Prefill;
+    const ProgramKind kind    = s.schedule.overlap == OverlapSchedule::Sequential ? ProgramKind::Sequential
+                                : prefill                                         ? ProgramKind::PrefillOverlap
+                                                                                  : ProgramKind::DecodeOverlap;
+    p.program                 = build_program(kind, p.num_dense, p.num_moe, p.micro_batches);
+    p.comm_mode               = s.network.all_to_all == AllToAllMode::Normal       ? DeepEpMode::Normal
+                                : s.network.all_to_all == AllToAllMode::LowLatency ? DeepEpMode::LowLatency
+                                : prefill                                          ? DeepEpMode::Normal
+                                                                                   : DeepEpMode::LowLatency;
+    p.comm_shape.hidden       = int(p.model.hidden_size);
+    p.comm_shape.num_topk     = p.model.top_k;
+    p.comm_shape.fp8_dispatch = s.precision.dispatch == Precision::Fp8E4m3;
+
+    // Placement, fitted on the popularity the tokens are sampled from.
+    const balancer::ExpertLoad pop = expert_popularity(s, full, p.model);
+    p.placement_spec.num_slots     = unit.ep_size * unit.routed_experts_per_gpu;
+    p.placement_spec.num_groups    = s.routing.num_groups;
+    p.placement_spec.num_nodes     = unit.num_nodes;
+    p.placement_spec.num_gpus      = unit.ep_size;
+    p.placement_spec.validate(p.model.num_routed_experts);
+    if (p.num_moe > 0) {
+        p.placement = balancer::find_placement_policy(s.balancer.policy).place(pop, p.placement_spec);
+        balancer::check_placement(p.placement, p.placement_spec);
+    }
+
+    // Batches and the tokens each GPU dispatches per micro-batch.
+    p.ranks = make_rank_batches(s);
+    std::vector<std::vector<int64_t>> gpu_tokens(std::size_t(p.micro_batches),
+                                                 std::vector<int64_t>(std::size_t(p.num_gpus)));
+    for (int g = 0; g < p.num_gpus; ++g)
+        for (int m = 0; m < p.micro_batches; ++m)
+            gpu_tokens[std::size_t(m)][std::size_t(g)] = gpu_share(
+                p.ranks[std::size_t(g / p.tp_size)].micro_batches[std::size_t(m)].num_tokens, p.tp_size, g % p.tp_size);
+    for (const RankBatch& r : p.ranks)
+        p.output_tokens += r.output_tokens;
+
+    // Routing per MoE layer and micro-batch.
+    balancer::GateSpec gate{p.model.num_routed_experts, s.routing.num_groups, s.routing.topk_groups, p.model.top_k};
+    const balancer::DispatchFn dispatch =
+        balancer::find_dispatch_policy(dispatch_name(s.routing.replica_policy)).dispatch;
+    int64_t relaxed = 0;
+    for (int l = 0; l < p.num_moe; ++l)
+        for (int m = 0; m < p.micro_batches; ++m) {
+            LayerRoutingInput in;
+            in.gate           = gate;
+            in.node_limit     = s.routing.node_limit;
+            in.weights        = pop.layer(l);
+            in.placement      = &p.placement;
+            in.spec           = &p.placement_spec;
+            in.layer          = l;
+            in.dispatch       = dispatch;
+            in.tokens_per_gpu = gpu_tokens[std::size_t(m)];
+            in.gpus_per_node  = p.gpus_per_node;
+            in.seed           = s.seed;
+            in.stream         = 0x70c0000ull + uint64_t(l) * 64 + uint64_t(m);
+            p.routing.push_back(route_layer(in));
+            relaxed += p.routing.back().node_limit_relaxed;
+        }
+    if (relaxed > 0)
+        p.notes.push_back("node limit lifted for " + std::to_string(relaxed) +
+                          " tokens that could not reach top-k "
+                          "experts within " +
+                          std::to_string(s.routing.node_limit) + " nodes");
+
+    // Compute-stage seconds.
+    StageTimer timer(compute, s);
+    const Phase phase = s.workload.phase;
+    const int all_sms = s.gpu.num_sms;
+    const int moe_sms = kind == ProgramKind::PrefillOverlap ? s.schedule.compute_sms : all_sms;
+    const auto stages = moe_op_stages(p.model);
+    const std::vector<std::optional<Stage>> none_e(p.model.embedding_ops.size()),
+        none_d(p.model.dense_layer_ops.size()), none_h(p.model.head_ops.size());
+    const auto embed_ops          = indices_of(p.model.embedding_ops, phase, none_e, std::nullopt);
+    const auto dense_ops          = indices_of(p.model.dense_layer_ops, phase, none_d, std::nullopt);
+    const auto head_ops           = indices_of(p.model.head_ops, phase, none_h, std::nullopt);
+    auto attn0                    = indices_of(p.model.moe_layer_ops, phase, stages, Stage::Attn0);
+    auto attn1                    = indices_of(p.model.moe_layer_ops, phase, stages, Stage::Attn1);
+    std::vector<std::size_t> attn = attn0;
+    attn.insert(attn.end(), attn1.begin(), attn1.end());
+    const auto mlp                   = indices_of(p.model.moe_layer_ops, phase, stages, Stage::Mlp);
+    const auto shared                = indices_of(p.model.moe_layer_ops, phase, stages, Stage::Shared);
+    const std::size_t dense_attn_end = ffn_start(p.model.dense_layer_ops),
+                      moe_attn_end   = ffn_start(p.model.moe_layer_ops);
+    const int spg                    = unit.routed_experts_per_gpu;
+
+    p.stage_s.assign(
+        std::size_t(p.num_gpus) * std::size_t(p.num_layers() + 1) * std::size_t(p.micro_batches) * kNumStages, 0.0);
+    for (int g = 0; g < p.num_gpus; ++g)
+        for (int m = 0; m < p.micro_batches; ++m) {
+            const MicroBatch& mb              = p.ranks[std::size_t(g / p.tp_size)].micro_batches[std::size_t(m)];
+            const int64_t tok                 = gpu_tokens[std::size_t(m)][std::size_t(g)];
+            p.seconds(g, -1, m, Stage::Embed) = timer.time(p.model.embedding_ops, embed_ops, 0, mb, tok, 1, 0, all_sms);
+            p.seconds(g, -1, m, Stage::Head)  = timer.time(p.model.head_ops, head_ops, 0, mb, tok, 1, 0, all_sms);
+            for (int L = 0; L < p.num_dense; ++L)
+                p.seconds(g, L, m, Stage::Dense) =
+                    timer.time(p.model.dense_layer_ops, dense_ops, dense_attn_end, mb, tok, 1, 0, all_sms);
+            for (int L = p.num_dense; L < p.num_layers(); ++L) {
+                const LayerRouting& r = p.route(L, m);
+                int64_t sel = 0, used = 0;
+                for (int k = 0; k < spg; ++k) {
+                    const int64_t n = r.slot_selections[std::size_t(g * spg + k)];
+                    sel += n;
+                    used += n > 0;
+                }
+                const int64_t per_expert          = used > 0 ? (sel + used - 1) / used : 0;
+                auto& ops                         = p.model.moe_layer_ops;
+                p.seconds(g, L, m, Stage::Attn0)  = timer.time(ops, attn0, moe_attn_end, mb, tok, 1, 0, moe_sms);
+                p.seconds(g, L, m, Stage::Attn1)  = timer.time(ops, attn1, moe_attn_end, mb, tok, 1, 0, moe_sms);
+                p.seconds(g, L, m, Stage::Attn)   = timer.time(ops, attn, moe_attn_end, mb, tok, 1, 0, moe_sms);
+                p.seconds(g, L, m, Stage::Shared) = timer.time(ops, shared, moe_attn_end, mb, tok, 1, 0, moe_sms);
+                p.seconds(g, L, m, Stage::Mlp) =
+                    sel > 0 ? timer.time(ops, mlp, moe_attn_end, mb, tok, used, per_expert, moe_sms) : 0.0;
+            }
+        }
+    return p;
+}
+
+} // namespace moetwin::step

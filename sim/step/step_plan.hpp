@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+// StepPlan: everything about one step that needs no SimGrid: the schedule program, the expert
+// placement, every MoE layer's routing and traffic per micro-batch, and the seconds of every compute
+// stage on every GPU from the ComputeModel. The executor (step_executor.hpp) only adds time.
+#pragma once
+
+#include "engine/compute_model.hpp"
+#include "engine/model_spec.hpp"
+#include "sim/balancer/placement.hpp"
+#include "sim/network/deepep.hpp"
+#include "sim/scenario.hpp"
+#include "sim/step/layer_routing.hpp"
+#include "sim/step/rank_batches.hpp"
+#include "sim/step/step_program.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace moetwin::step {
+
+struct StepPlan {
+    ModelSpec model; // truncated to the scenario's layers
+    StepProgram program;
+    int num_gpus = 0, gpus_per_node = 0, micro_batches = 0;
+    int num_dense = 0, num_moe = 0;
+    int tp_size          = 1;
+    DeepEpMode comm_mode = DeepEpMode::LowLatency;
+    DeepEpShape comm_shape;
+    balancer::PlacementSpec placement_spec;
+    balancer::Placement placement;     // one layer per MoE layer
+    std::vector<RankBatch> ranks;      // [dp_size]
+    std::vector<LayerRouting> routing; // [num_moe * micro_batches]: MoE layer l, micro-batch m at l * mbs + m
+    std::vector<double> stage_s;       // [num_gpus][num_layers + 1][micro_batches][kNumStages]; layer -1 at 0
+    double output_tokens = 0;          // tokens the step produces, all ranks
+    std::vector<std::string> notes;
+
+    int num_layers() const { return num_dense + num_moe; }
+    const LayerRouting& route(int layer, int mb) const { // layer: model layer of a MoE layer
+        return routing[std::size_t((layer - num_dense) * micro_batches + mb)];
+    }
+    double& seconds(int gpu, int layer, int mb, Stage s) {
+        return stage_s[((std::size_t(gpu) * std::size_t(num_layers() + 1) + std::size_t(layer + 1)) *
+                            std::size_t(micro_batches) +
+                        std::size_t(mb)) *
+                           kNumStages +
+                       std::size_t(s)];
+    }
+    double seconds(int gpu, int layer, int mb, Stage s) const {
+        return const_cast<StepPlan*>(this)->seconds(gpu, layer, mb, s);
+    }
+};
+
+// Contract: pure and deterministic in (scenario, seed); throws ConfigError for what the step
+// simulator does not model (shared expert served from routed slots, overlap with != 2 micro-batches).
+// Placement: balancer.policy fitted on the routing popularity, once per run, per MoE layer.
+// SMs (how overlap is decided): in the prefill overlap program every MoE-layer compute stage runs
+// while the serial comm lane is busy by construction of the reference order, so all of them are
+// timed with schedule.compute_sms (108); embedding, dense layers, head, the sequential schedule and
+// decode (low-latency comm holds no SMs) use every SM of the GPU.
+StepPlan plan_step(const Scenario& s, const ComputeModel& compute);
+
+// The stage each op of a MoE layer belongs to (Attn0/Attn1 split at the first core-attention op;
+// Mlp between the dispatch and combine ops; Shared after the combine or a shared-expert weight);
+// std::nullopt for the communication ops. Exposed for tests.
+std::vector<std::optional<Stage>> moe_op_stages(const ModelSpec& model);
+
+} // namespace moetwin::step

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: Apache-2.0
+// build_program(): the three schedules as instruction lists.
+#include "sim/step/step_program.hpp"
+
+#include "common/errors.hpp"
+
+#include <ostream>
+
+namespace moetwin::step {
+
+std::string_view to_string(Stage s) {
+    switch (s) {
+    case Stage::Embed:
+        return "embed";
+    case Stage::Dense:
+        return "dense";
+    case Stage::Attn:
+        return "attn";
+    case Stage::Attn0:
+        return "attn0";
+    case Stage::Attn1:
+        return "attn1";
+    case Stage::Mlp:
+        return "mlp";
+    case Stage::Shared:
+        return "shared";
+    case Stage::Head:
+        return "head";
+    }
+    return "?";
+}
+
+namespace {
+
+struct Builder {
+    std::vector<Instr> v;
+    void compute(Stage s, int layer, int mb) { v.push_back({Instr::Compute, s, CommDir::Dispatch, layer, mb}); }
+    void signal(CommDir d, int layer, int mb) { v.push_back({Instr::Signal, Stage::Attn, d, layer, mb}); }
+    void wait(CommDir d, int layer, int mb) { v.push_back({Instr::Wait, Stage::Attn, d, layer, mb}); }
+};
+
+constexpr auto D = CommDir::Dispatch;
+constexpr auto C = CommDir::Combine;
+
+// Reference §4 prefill: compute ATTN(mb1) -> SHARED(mb0) -> ATTN(mb0) -> MLP(mb1) -> MLP(mb0) ->
+// SHARED(mb1) || comm COMBINE(mb0) -> DISPATCH(mb1) -> DISPATCH(mb0) -> COMBINE(mb1). In layer L the
+// SHARED(mb0) and COMBINE(mb0) are those of layer L-1 (mb0's MLP ended the previous window).
+void prefill_moe(Builder& b, int first, int n) {
+    for (int L = first; L < first + n; ++L) {
+        const bool prev = L > first;
+        if (prev) b.signal(C, L - 1, 0);
+        if (prev) b.wait(C, L - 1, 1);
+        b.compute(Stage::Attn, L, 1);
+        b.signal(D, L, 1);
+        if (prev) b.compute(Stage::Shared, L - 1, 0);
+        if (prev) b.wait(C, L - 1, 0);
+        b.compute(Stage::Attn, L, 0);
+        b.signal(D, L, 0);
+        b.wait(D, L, 1);
+        b.compute(Stage::Mlp, L, 1);
+        b.signal(C, L, 1);
+        b.wait(D, L, 0);
+        b.compute(Stage::Mlp, L, 0);
+        b.compute(Stage::Shared, L, 1);
+    }
+    const int last = first + n - 1;
+    b.signal(C, last, 0);
+    b.wait(C, last, 1);
+    b.compute(Stage::Shared, last, 0);
+    b.wait(C, last, 0);
+}
+
+// Reference §4 decode: [SHARED(mb0) + ATTN-0(mb1)] -> MLP(mb0) -> ATTN-1(mb1) -> [SHARED(mb1) +
+// ATTN-0(mb0)] -> MLP(mb1) -> ATTN-1(mb0), comm DISPATCH(mb0), COMBINE(mb0), DISPATCH(mb1),
+// COMBINE(mb1) under it. mb0's ATTN-0/ATTN-1 at the window's end belong to layer L+1.
+void decode_moe(Builder& b, int first, int n) {
+    const int last = first + n - 1;
+    b.compute(Stage::Attn0, first, 0);
+    b.compute(Stage::Attn1, first, 0);
+    b.signal(D, first, 0);
+    for (int L = first; L <= last; ++L) {
+        b.compute(Stage::Shared, L, 0);
+        if (L > first) b.wait(C, L - 1, 1);
+        b.compute(Stage::Attn0, L, 1);
+        b.wait(D, L, 0);
+        b.compute(Stage::Mlp, L, 0);
+        b.signal(C, L, 0);
+        b.compute(Stage::Attn1, L, 1);
+        b.signal(D, L, 1);
+        b.compute(Stage::Shared, L, 1);
+        if (L < last) {
+            b.wait(C, L, 0);
+            b.compute(Stage::Attn0, L + 1, 0);
+        }
+        b.wait(D, L, 1);
+        b.compute(Stage::Mlp, L, 1);
+        b.signal(C, L, 1);
+        if (L < last) {
+            b.compute(Stage::Attn1, L + 1, 0);
+            b.signal(D, L + 1, 0);
+        }
+    }
+    b.wait(C, last, 0);
+    b.wait(C, last, 1);
+}
+
+} // namespace
+
+StepProgram build_program(ProgramKind kind, int num_dense, int num_moe, int micro_batches) {
+    if (micro_batches < 1) throw ConfigError("workload.micro_batches: must be >= 1");
+    if (kind != ProgramKind::Sequential && micro_batches != 2)
+        throw ConfigError("schedule.overlap: two_micro_batch needs workload.micro_batches = 2, got " +
+                          std::to_string(micro_batches));
+    Builder b;
+    for (int m = 0; m < micro_batches; ++m)
+        b.compute(Stage::Embed, -1, m);
+    for (int L = 0; L < num_dense; ++L)
+        for (int m = 0; m < micro_batches; ++m)
+            b.compute(Stage::Dense, L, m);
+    if (num_moe > 0) {
+        if (kind == ProgramKind::PrefillOverlap)
+            prefill_moe(b, num_dense, num_moe);
+        else if (kind == ProgramKind::DecodeOverlap)
+            decode_moe(b, num_dense, num_moe);
+        else
+            for (int L = num_dense; L < num_dense + num_moe; ++L)
+                for (int m = 0; m < micro_batches; ++m) {
+                    b.compute(Stage::Attn, L, m);
+                    b.signal(D, L, m);
+                    b.wait(D, L, m);
+                    b.compute(Stage::Mlp, L, m);
+                    b.signal(C, L, m);
+                    b.wait(C, L, m);
+                    b.compute(Stage::Shared, L, m);
+                }
+    }
+    for (int m = 0; m < micro_batches; ++m)
+        b.compute(Stage::Head, -1, m);
+    return {kind, std::move(b.v)};
+}
+
+std::ostream& operator<<(std::ostream& out, const Instr& i) {
+    const char* dir = i.dir == CommDir::Dispatch ? "dispatch" : "combine";
+    if (i.kind == Instr::Compute) return out << to_string(i.stage) << "(L" << i.layer << ",mb" << i.micro_batch << ")";
+    return out << (i.kind == Instr::Signal ? "signal " : "wait ") << dir << "(L" << i.layer << ",mb" << i.micro_batch
+               << ")";
+}
+
+} // namespace moetwin::step

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: Apache-2.0
+// fill_step_result(): StepPlan + StepTrace -> RunResult.
+#include "sim/step/step_result.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace moetwin::step {
+namespace {
+
+int64_t to_ns(double s) {
+    return std::llround(s * 1e9);
+}
+
+std::string link_kind(LinkKind k) {
+    switch (k) {
+    case LinkKind::NvLink:
+        return "nvlink";
+    case LinkKind::Pcie:
+        return "pcie";
+    default:
+        return "ib";
+    }
+}
+
+} // namespace
+
+void fill_step_result(RunResult& r, const StepPlan& plan, const StepTrace& trace, const Topology& topo,
+                      const NetworkCalibration& calib) {
+    const int n = plan.num_gpus, layers = plan.num_layers();
+    r.summary.step_time_ns = to_ns(trace.step_s);
+
+    // Spans, one op name per stage and comm direction.
+    r.spans.reserve(trace.spans.size());
+    for (const ExecSpan& e : trace.spans) {
+        Span s;
+        s.gpu         = e.gpu;
+        s.lane        = e.lane;
+        s.begin_ns    = to_ns(e.begin_s);
+        s.end_ns      = std::min(to_ns(e.end_s), r.summary.step_time_ns);
+        s.layer       = int16_t(e.layer);
+        s.micro_batch = int8_t(e.micro_batch);
+        s.op          = intern_op(r, e.lane == Lane::Compute    ? to_string(e.stage)
+                                     : e.lane == Lane::Dispatch ? "dispatch"
+                                                                : "combine");
+        r.spans.push_back(s);
+    }
+    sort_spans(r.spans);
+
+    // Per-layer matrices and token counters.
+    r.layer_gpu.tokens_received.assign(std::size_t(layers), std::vector<int64_t>(std::size_t(n), 0));
+    r.layer_gpu.compute_ns = r.layer_gpu.tokens_received;
+    for (const Span& s : r.spans)
+        if (s.lane == Lane::Compute && s.layer >= 0)
+            r.layer_gpu.compute_ns[std::size_t(s.layer)][std::size_t(s.gpu)] += s.duration_ns();
+    const int spg           = plan.placement_spec.slots_per_gpu();
+    r.experts.num_experts   = plan.model.num_routed_experts;
+    r.experts.slots_per_gpu = spg;
+    r.experts.tokens.assign(std::size_t(layers), {});
+    r.experts.phy2log.assign(std::size_t(layers), {});
+    for (int L = plan.num_dense; L < layers; ++L) {
+        auto& et = r.experts.tokens[std::size_t(L)];
+        et.assign(std::size_t(plan.model.num_routed_experts), 0);
+        const auto slots = plan.placement.slots(L - plan.num_dense);
+        r.experts.phy2log[std::size_t(L)].assign(slots.begin(), slots.end());
+        for (int m = 0; m < plan.micro_batches; ++m) {
+            const LayerRouting& lr = plan.route(L, m);
+            for (std::size_t e = 0; e < et.size(); ++e)
+                et[e] += lr.expert_selections[e];
+            for (int s = 0; s < n; ++s)
+                for (int d = 0; d < n; ++d) {
+                    const int64_t k = lr.traffic.tokens_at(s, d);
+                    r.layer_gpu.tokens_received[std::size_t(L)][std::size_t(d)] += k;
+                    r.gpus[std::size_t(d)].tokens_received += k;
+                    if (s != d) r.gpus[std::size_t(s)].tokens_sent += k;
+                }
+            for (int g = 0; g < n; ++g)
+                for (int k = 0; k < spg; ++k)
+                    r.gpus[std::size_t(g)].expert_selections += lr.slot_selections[std::size_t(g * spg + k)];
+        }
+    }
+    for (int g = 0; g < n; ++g) {
+        r.gpus[std::size_t(g)].bytes_sent     = std::llround(trace.gpu_bytes_sent[std::size_t(g)]);
+        r.gpus[std::size_t(g)].bytes_received = std::llround(trace.gpu_bytes_received[std::size_t(g)]);
+    }
+
+    // Links that carried bytes, each direction on its own (l<id>.up: lower -> upper device).
+    for (std::size_t i = 0; i < trace.link_bytes.size(); ++i) {
+        if (trace.link_bytes[i] <= 0) continue;
+        const LinkId id  = LinkId(i / 2);
+        const bool up    = i % 2 == 0;
+        const Link& link = topo.link(id);
+        const LinkEnds e = topo.ends(id);
+        LinkStats ls;
+        ls.name         = "l" + std::to_string(id) + (up ? ".up" : ".down");
+        ls.kind         = link_kind(link.kind);
+        ls.src          = topo.device(up ? e.lower : e.upper).name;
+        ls.dst          = topo.device(up ? e.upper : e.lower).name;
+        ls.capacity_Bps = effective_bandwidth_Bps(link, calib);
+        ls.bytes        = std::llround(trace.link_bytes[i]);
+        ls.busy_ns      = std::min(r.summary.step_time_ns, to_ns(trace.link_bytes[i] / ls.capacity_Bps));
+        r.links.push_back(std::move(ls));
+    }
+
+    r.summary.tokens_per_step  = std::llround(plan.output_tokens);
+    r.summary.timing_simulated = true;
+    fill_counters_from_spans(r);
+    fill_summary(r);
+}
+
+} // namespace moetwin::step

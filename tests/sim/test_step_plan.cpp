@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: Apache-2.0
+// The step simulator's pure half (sim/step/): schedule programs in the reference §4 orders, routing
+// (conservation, node limit, determinism), batches with MTP, and stage times from the roofline.
+#include "common/errors.hpp"
+#include "engine/roofline.hpp"
+#include "sim/balancer/dispatch.hpp"
+#include "sim/balancer/placement.hpp"
+#include "sim/scenario.hpp"
+#include "sim/step/layer_routing.hpp"
+#include "sim/step/rank_batches.hpp"
+#include "sim/step/step_plan.hpp"
+#include "sim/step/step_program.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <sstream>
+
+namespace moetwin::step {
+namespace {
+
+std::vector<std::string> compute_order(const StepProgram& p, int layer_lo, int layer_hi) {
+    std::vector<std::string> out;
+    for (const Instr& i : p.instrs) {
+        if (i.kind != Instr::Compute || i.layer < layer_lo || i.layer > layer_hi) continue;
+        std::ostringstream s;
+        s << i;
+        out.push_back(s.str());
+    }
+    return out;
+}
+
+std::vector<std::string> signal_order(const StepProgram& p) {
+    std::vector<std::string> out;
+    for (const Instr& i : p.instrs)
+        if (i.kind == Instr::Signal) {
+            std::ostringstream s;
+            s << i;
+            out.push_back(s.str());
+        }
+    return out;
+}
+
+// Reference §4 decode: [SHARED(mb0) + ATTN-0(mb1)] -> MLP(mb0) -> ATTN-1(mb1) -> [SHARED(mb1) +
+// ATTN-0(mb0)] -> MLP(mb1) -> ATTN-1(mb0); comm DISPATCH(mb0), COMBINE(mb0), DISPATCH(mb1), COMBINE(mb1).
+TEST(StepProgram, DecodeFiveStageOrderIsExactlyTheReference) {
+    const StepProgram p = build_program(ProgramKind::DecodeOverlap, 3, 3, 2);
+    std::vector<std::string> all;
+    for (const Instr& i : p.instrs)
+        if (i.kind == Instr::Compute) {
+            std::ostringstream s;
+            s << i;
+            all.push_back(s.str());
+        }
+    // The window of MoE layer 4 (the middle one): from SHARED(L4, mb0) to ATTN-1(L5, mb0).
+    const auto first = std::find(all.begin(), all.end(), "shared(L4,mb0)");
+    ASSERT_NE(first, all.end());
+    const std::vector<std::string> window(first, first + 8);
+    EXPECT_EQ(window, (std::vector<std::string>{"shared(L4,mb0)", "attn0(L4,mb1)", "mlp(L4,mb0)", "attn1(L4,mb1)",
+                                                "shared(L4,mb1)", "attn0(L5,mb0)", "mlp(L4,mb1)", "attn1(L5,mb0)"}));
+    const auto sig = signal_order(p);
+    const auto d4  = std::find(sig.begin(), sig.end(), "signal dispatch(L4,mb0)");
+    ASSERT_NE(d4, sig.end());
+    EXPECT_EQ(std::vector<std::string>(d4, d4 + 4),
+              (std::vector<std::string>{"signal dispatch(L4,mb0)", "signal combine(L4,mb0)", "signal dispatch(L4,mb1)",
+                                        "signal combine(L4,mb1)"}));
+    EXPECT_FALSE(p.serial_comm_lane()); // decode comm holds no SMs: phases start at their signal
+    // Dense layers first (both micro-batches), embedding before, head after.
+    EXPECT_EQ(all.front(), "embed(L-1,mb0)");
+    EXPECT_EQ(all[2], "dense(L0,mb0)");
+    EXPECT_EQ(all.back(), "head(L-1,mb1)");
+}
+
+// Reference §4 prefill: ATTN(mb1) -> SHARED(mb0) -> ATTN(mb0) -> MLP(mb1) -> MLP(mb0) -> SHARED(mb1)
+// || COMBINE(mb0) -> DISPATCH(mb1) -> DISPATCH(mb0) -> COMBINE(mb1).
+TEST(StepProgram, PrefillOverlapFollowsTheReferenceOrder) {
+    const StepProgram p = build_program(ProgramKind::PrefillOverlap, 0, 3, 2);
+    const auto all      = compute_order(p, -1, 10);
+    const auto first    = std::find(all.begin(), all.end(), "attn(L1,mb1)");
+    ASSERT_NE(first, all.end());
+    EXPECT_EQ(std::vector<std::string>(first, first + 6),
+              (std::vector<std::string>{"attn(L1,mb1)", "shared(L0,mb0)", "attn(L1,mb0)", "mlp(L1,mb1)", "mlp(L1,mb0)",
+                                        "shared(L1,mb1)"}));
+    const auto sig = signal_order(p);
+    const auto c0  = std::find(sig.begin(), sig.end(), "signal combine(L0,mb0)");
+    ASSERT_NE(c0, sig.end());
+    EXPECT_EQ(std::vector<std::string>(c0, c0 + 4),
+              (std::vector<std::string>{"signal combine(L0,mb0)", "signal dispatch(L1,mb1)", "signal dispatch(L1,mb0)",
+                                        "signal combine(L1,mb1)"}));
+    EXPECT_TRUE(p.serial_comm_lane());
+}
+
+// Every program: each comm signalled and waited exactly once, wait after signal; MLP after the wait
+// for its dispatch; the next layer's first stage of a micro-batch after the wait for its combine.
+TEST(StepProgram, DependenciesHoldForEveryKind) {
+    for (ProgramKind k : {ProgramKind::Sequential, ProgramKind::PrefillOverlap, ProgramKind::DecodeOverlap}) {
+        const StepProgram p = build_program(k, 1, 4, 2);
+        auto pos            = [&](Instr::Kind kind, CommDir d, int L, int m) {
+            int found = -1, n = 0;
+            for (int i = 0; i < int(p.instrs.size()); ++i) {
+                const Instr& x = p.instrs[std::size_t(i)];
+                if (x.kind == kind && x.dir == d && x.layer == L && x.micro_batch == m) found = i, ++n;
+            }
+            EXPECT_EQ(n, 1) << int(k) << " L" << L << " mb" << m;
+            return found;
+        };
+        for (int L = 1; L < 5; ++L)
+            for (int m = 0; m < 2; ++m)
+                for (CommDir d : {CommDir::Dispatch, CommDir::Combine})
+                    EXPECT_LT(pos(Instr::Signal, d, L, m), pos(Instr::Wait, d, L, m));
+        for (int i = 0; i < int(p.instrs.size()); ++i) {
+            const Instr& x = p.instrs[std::size_t(i)];
+            if (x.kind != Instr::Compute) continue;
+            if (x.stage == Stage::Mlp) EXPECT_GT(i, pos(Instr::Wait, CommDir::Dispatch, x.layer, x.micro_batch));
+            const bool first_of_layer = x.stage == Stage::Attn || x.stage == Stage::Attn0;
+            if (first_of_layer && x.layer > 1)
+                EXPECT_GT(i, pos(Instr::Wait, CommDir::Combine, x.layer - 1, x.micro_batch));
+        }
+    }
+    EXPECT_THROW(build_program(ProgramKind::DecodeOverlap, 0, 2, 3), ConfigError);
+}
+
+struct RoutingFixture {
+    balancer::PlacementSpec spec;
+    balancer::Placement placement;
+    std::vector<double> weights;
+    std::vector<int64_t> tokens;
+    RoutingFixture(int num_nodes, int gpus_per_node, int64_t tokens_per_gpu, double zipf_s) {
+        spec.num_gpus   = num_nodes * gpus_per_node;
+        spec.num_nodes  = num_nodes;
+        spec.num_groups = 8;
+        spec.num_slots  = 256;
+        placement       = balancer::find_placement_policy("none").place(
+                  balancer::ExpertLoad{1, 256, std::vector<double>(256, 1.0)}, spec);
+        for (int e = 0; e < 256; ++e)
+            weights.push_back(1.0 / std::pow(double(e % 37 + 1), zipf_s));
+        tokens.assign(std::size_t(spec.num_gpus), tokens_per_gpu);
+    }
+    LayerRoutingInput input(int node_limit) const {
+        LayerRoutingInput in;
+        in.node_limit     = node_limit;
+        in.weights        = weights;
+        in.placement      = &placement;
+        in.spec           = &spec;
+        in.dispatch       = balancer::dispatch_round_robin;
+        in.tokens_per_gpu = tokens;
+        in.gpus_per_node  = spec.gpus_per_node();
+        in.seed           = 11;
+        return in;
+    }
+};
+
+TEST(StepRouting, TokensAreConservedAndDeterministic) {
+    RoutingFixture f(4, 8, 300, 1.0);
+    const LayerRouting a = route_layer(f.input(4)), b = route_layer(f.input(4));
+    EXPECT_EQ(a.num_tokens, 32 * 300);
+    const int64_t sel = 8 * a.num_tokens;
+    EXPECT_EQ(std::accumulate(a.expert_selections.begin(), a.expert_selections.end(), int64_t(0)), sel);
+    EXPECT_EQ(std::accumulate(a.slot_selections.begin(), a.slot_selections.end(), int64_t(0)), sel);
+    EXPECT_EQ(a.traffic.total_selections(), sel);
+    EXPECT_NO_THROW(a.traffic.validate());
+    EXPECT_EQ(a.traffic.selections, b.traffic.selections);
+    EXPECT_EQ(a.traffic.node_tokens, b.traffic.node_tokens);
+    // Each source sends each token to at least one node and at most 4.
+    for (int s = 0; s < 32; ++s) {
+        int64_t reach = 0;
+        for (int m = 0; m < 4; ++m)
+            reach += a.traffic.node_tokens_at(s, m);
+        EXPECT_GE(reach, 300);
+        EXPECT_LE(reach, 4 * 300);
+    }
+    // Another seed, another sample.
+    LayerRoutingInput other = f.input(4);
+    other.seed              = 12;
+    EXPECT_NE(route_layer(other).traffic.selections, a.traffic.selections);
+}
+
+TEST(StepRouting, NodeLimitBoundsNodesPerToken) {
+    RoutingFixture f(8, 4, 200, 0.5); // contiguous placement: group g on node g (32 experts per node)
+    for (int M : {1, 2, 3}) {
+        const LayerRouting r = route_layer(f.input(M));
+        EXPECT_EQ(r.node_limit_relaxed, 0) << M;
+        for (int s = 0; s < 32; ++s) {
+            int64_t reach = 0;
+            for (int m = 0; m < 8; ++m)
+                reach += r.traffic.node_tokens_at(s, m);
+            EXPECT_LE(reach, int64_t(M) * 200) << "M=" << M;
+            if (M == 1) EXPECT_EQ(reach, 200);
+        }
+    }
+}
+
+TEST(StepRouting, BundlesKeepCountsExact) {
+    RoutingFixture f(1, 8, 5000, 1.0); // 5,000 tokens per GPU > kMaxSampledTokensPerGpu
+    LayerRoutingInput in = f.input(4);
+    const LayerRouting r = route_layer(in);
+    EXPECT_EQ(r.num_tokens, 8 * 5000);
+    EXPECT_EQ(r.traffic.total_selections(), 8 * 8 * 5000);
+    for (int s = 0; s < 8; ++s)
+        EXPECT_EQ(r.traffic.node_tokens_at(s, 0), 5000);
+}
+
+TEST(StepBatches, DecodeWithMtpVerifiesDraftsAndCountsAcceptedOnes) {
+    Scenario s                  = default_scenario();
+    s.workload.requests_per_gpu = 7;
+    const auto ranks            = make_rank_batches(s);
+    ASSERT_EQ(ranks.size(), 144u);
+    EXPECT_EQ(ranks[0].micro_batches[0].num_requests, 4);
+    EXPECT_EQ(ranks[0].micro_batches[1].num_requests, 3);
+    EXPECT_EQ(ranks[0].micro_batches[0].num_tokens, 8); // 1 + 1 draft token per request
+    EXPECT_EQ(ranks[0].micro_batches[0].kv_len, 4096 + 2);
+    EXPECT_DOUBLE_EQ(ranks[0].output_tokens, 7 * 1.85);
+}
+
+TEST(StepPlan, StageTimesComeFromTheRoofline) {
+    const Scenario s = load_scenario("scenarios/tiny_2gpu_1layer.json");
+    const RooflineModel roof(s.gpu);
+    const StepPlan p = plan_step(s, roof);
+    ASSERT_EQ(p.num_moe, 1);
+    // Shared expert on GPU 0: 16 decode tokens through shared_gate_up, shared_swiglu, shared_down on 132 SMs.
+    OpShape shape;
+    shape.phase        = Phase::Decode;
+    shape.num_tokens   = 16;
+    shape.num_requests = 16;
+    shape.kv_len       = 1025;
+    double shared      = 0;
+    for (const OpSpec& op : p.model.moe_layer_ops)
+        if (op.name.rfind("shared_", 0) == 0) shared += roof.op_time(op, shape, 132).seconds;
+    EXPECT_GT(shared, 0);
+    EXPECT_DOUBLE_EQ(p.seconds(0, 0, 0, Stage::Shared), shared);
+    // Attention: ATTN = ATTN-0 + ATTN-1, and the core attention is in ATTN-1.
+    EXPECT_NEAR(p.seconds(0, 0, 0, Stage::Attn), p.seconds(0, 0, 0, Stage::Attn0) + p.seconds(0, 0, 0, Stage::Attn1),
+                1e-15);
+    const auto st = moe_op_stages(p.model);
+    for (std::size_t i = 0; i < st.size(); ++i) {
+        const std::string& n = p.model.moe_layer_ops[i].name;
+        if (n == "mla_decode" || n == "moe_gate" || n == "o_proj") EXPECT_EQ(st[i], Stage::Attn1) << n;
+        if (n == "q_a_proj" || n == "kv_a_proj") EXPECT_EQ(st[i], Stage::Attn0) << n;
+        if (n == "expert_down") EXPECT_EQ(st[i], Stage::Mlp) << n;
+        if (n == "dispatch" || n == "combine") EXPECT_FALSE(st[i].has_value()) << n;
+    }
+    // Tokens: 16 requests per GPU, 8 experts each, all accounted for.
+    const LayerRouting& r = p.route(0, 0);
+    EXPECT_EQ(r.traffic.total_selections(), 2 * 16 * 8);
+}
+
+// Data-parallel attention: each rank has its own requests and KV lengths, so attention time differs
+// per rank (uniform 512-4096 context), and the MLP follows the tokens each GPU received.
+TEST(StepPlan, RanksHaveTheirOwnKvLengths) {
+    const Scenario s = load_scenario("scenarios/tiny_1node_ep8_decode.json");
+    const RooflineModel roof(s.gpu);
+    const StepPlan p = plan_step(s, roof);
+    double lo = 1e9, hi = 0;
+    for (int g = 0; g < p.num_gpus; ++g) {
+        const double t = p.seconds(g, 0, 0, Stage::Attn1); // core attention lives in ATTN-1
+        lo             = std::min(lo, t);
+        hi             = std::max(hi, t);
+        EXPECT_GT(p.ranks[std::size_t(g)].micro_batches[0].kv_len, 512);
+        EXPECT_LT(p.ranks[std::size_t(g)].micro_batches[0].kv_len, 4096 + 2);
+    }
+    EXPECT_GT(hi, lo * 1.01) << "attention should differ between DP ranks";
+}
+
+// Prefill overlap: MoE-layer compute runs on schedule.compute_sms (108) while the comm kernels hold
+// 24 SMs; the sequential schedule uses all 132.
+TEST(StepPlan, PrefillOverlapTimesMoeStagesOnComputeSms) {
+    Scenario s                = load_scenario("scenarios/deepseek_v3_prefill_ep32.json");
+    s.model.num_dense_layers  = 0;
+    s.model.num_moe_layers    = 1;
+    s.workload.tokens_per_gpu = 2048;
+    const RooflineModel roof(s.gpu);
+    const StepPlan over = plan_step(s, roof);
+    s.schedule.overlap  = OverlapSchedule::Sequential;
+    const StepPlan seq  = plan_step(s, roof);
+    EXPECT_GT(over.seconds(0, 0, 0, Stage::Attn), seq.seconds(0, 0, 0, Stage::Attn));
+    EXPECT_GT(over.seconds(0, 0, 0, Stage::Shared), seq.seconds(0, 0, 0, Stage::Shared));
+    EXPECT_DOUBLE_EQ(over.seconds(0, -1, 0, Stage::Head), seq.seconds(0, -1, 0, Stage::Head));
+    EXPECT_EQ(over.comm_mode, DeepEpMode::Normal);
+}
+
+} // namespace
+} // namespace moetwin::step
