@@ -4,7 +4,9 @@
 // execution (sim/step/step_executor.hpp) and the result (sim/step/step_result.hpp).
 #include "sim/run.hpp"
 
+#include "common/errors.hpp"
 #include "engine/model_spec.hpp"
+#include "engine/profile.hpp"
 #include "engine/roofline.hpp"
 #include "sim/scenario_fit.hpp"
 #include "sim/step/step_executor.hpp"
@@ -13,12 +15,46 @@
 #include "topologies/h800_cluster.hpp"
 
 namespace moetwin {
+namespace {
 
-RunResult run(const Scenario& s) {
+// compute.source = profile: the profile database with the roofline as fallback, for the scenario's model.
+std::unique_ptr<ProfileTable> load_profile_for(const Scenario& s, const RooflineModel& roofline) {
+    if (s.compute.source != ComputeSource::Profile) return nullptr;
+    auto table = load_profile_table(s.compute.profile_path, &roofline);
+    if (table->model() != s.model.name)
+        throw ConfigError("compute.profile_path: " + s.compute.profile_path.string() + " profiles model '" +
+                          table->model() + "' but the scenario runs '" + s.model.name + "'");
+    return table;
+}
+
+// "profile" when every op lookup hit measured records, "roofline" when none did, else "mixed";
+// and the note with the counts (lookups are per distinct op and shape: plan_step caches them).
+std::string profile_note(const ProfileTable& t, std::string& source) {
+    int64_t exact = 0, interpolated = 0, fallback = 0;
+    std::string first;
+    for (const auto& [op, st] : t.stats()) {
+        exact += st.exact;
+        interpolated += st.interpolated;
+        fallback += st.fallback;
+        if (first.empty() && st.fallback > 0) first = op + ": " + st.first_fallback;
+    }
+    const int64_t measured = exact + interpolated;
+    source                 = fallback == 0 ? "profile" : measured == 0 ? "roofline" : "mixed";
+    return "compute: " + t.describe() + ": " + std::to_string(measured) + " op lookups measured (" +
+           std::to_string(exact) + " exact, " + std::to_string(interpolated) + " interpolated), " +
+           std::to_string(fallback) + " fell back to the roofline" + (first.empty() ? "" : " (first: " + first + ")");
+}
+
+} // namespace
+
+RunResult run(const Scenario& s, const ProgressFn& progress) {
+    const RooflineModel roofline(s.gpu);
+    const std::unique_ptr<ProfileTable> profile = load_profile_for(s, roofline);
+    if (progress) progress(0.0, "planning");
     const DeploymentUnit& unit = s.active_unit();
     const FitReport fit        = fit_memory(fit_input_for(s, s.workload.phase));
-    const RooflineModel roofline(s.gpu);
-    const step::StepPlan plan = step::plan_step(s, roofline);
+    const step::StepPlan plan =
+        step::plan_step(s, profile ? static_cast<const ComputeModel&>(*profile) : roofline, progress);
 
     RunResult r;
     r.meta.moetwin_version   = MOETWIN_VERSION;
@@ -33,12 +69,16 @@ RunResult run(const Scenario& s) {
     r.meta.num_micro_batches = s.workload.micro_batches;
     r.meta.compute_source    = "roofline";
     r.meta.network_model     = s.network.simgrid_model;
-    r.meta.notes.push_back("compute: " + roofline.describe() +
-                           (s.compute.source == ComputeSource::Profile ? " (compute.source = profile is not wired into "
-                                                                         "the step simulator yet; roofline used)"
-                                                                       : ""));
-    r.meta.notes.push_back("network: fluid (calibrated to DeepEP), " + std::string(to_string(plan.comm_mode)) +
-                           " all-to-all, SimGrid " + s.network.simgrid_model);
+    if (profile)
+        r.meta.notes.push_back(profile_note(*profile, r.meta.compute_source));
+    else
+        r.meta.notes.push_back("compute: " + roofline.describe());
+    r.meta.notes.push_back(std::string("network: ") +
+                           (s.network.backend == NetworkBackend::SimGridFlows ? "SimGrid flows (reference)"
+                                                                              : "fluid (calibrated to DeepEP)") +
+                           ", " + std::string(to_string(plan.comm_mode)) + " all-to-all" +
+                           (s.network.low_latency_nvlink ? " (low-latency over NVLink inside a node)" : "") +
+                           ", SimGrid " + s.network.simgrid_model);
     r.meta.notes.push_back("schedule: " + std::string(to_string(s.schedule.overlap)) +
                            "; MTP modules' own layer not simulated (draft tokens are verified by the main layers)");
     for (const auto& note : plan.notes)
@@ -57,11 +97,10 @@ RunResult run(const Scenario& s) {
 
     const Topology topo = build_cluster(s.cluster);
     const Router router(topo);
-    step::ExecOptions exec;
-    exec.network_model       = s.network.simgrid_model;
-    exec.crosstraffic        = s.network.crosstraffic;
-    const step::StepTrace tr = step::execute_step(plan, router, exec);
+    const step::ExecOptions exec = step::exec_options_for(s);
+    const step::StepTrace tr     = step::execute_step(plan, router, exec, progress);
     step::fill_step_result(r, plan, tr, topo, exec.calibration);
+    if (progress) progress(1.0, "done");
     return r;
 }
 

@@ -41,10 +41,9 @@ std::string bench_once(const Scenario& s) {
         const double plan_s       = wall_now() - t0;
         const Topology topo       = build_cluster(s.cluster);
         const Router router(topo);
-        step::ExecOptions exec;
-        exec.network_model       = s.network.simgrid_model;
-        const step::StepTrace tr = step::execute_step(plan, router, exec);
-        t0                       = wall_now();
+        const step::ExecOptions exec = step::exec_options_for(s);
+        const step::StepTrace tr     = step::execute_step(plan, router, exec);
+        t0                           = wall_now();
         RunResult r;
         r.meta.num_gpus = plan.num_gpus;
         for (int g = 0; g < plan.num_gpus; ++g) {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // `moetwin run [SCENARIO] [--out DIR]`: the main job. Reads like the data flow:
-// scenario -> memory fit -> run() -> result files -> terminal summary.
+// scenario -> memory fit -> run() -> result files -> terminal summary (progress lines on stderr).
 #include "sim/cli/cli_common.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/run.hpp"
@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -68,7 +69,11 @@ void run_main(const RunArgs& args) {
     std::cout << scenario;
     print_fit(std::cout, scenario);
 
-    const RunResult result = run(scenario);
+    // Progress on stderr, "progress <fraction> <what>" (sim/progress.hpp); stdout stays the report.
+    const RunResult result = run(scenario, [](double fraction, std::string_view what) {
+        std::fprintf(stderr, "progress %.2f %.*s\n", fraction, int(what.size()), what.data());
+        std::fflush(stderr);
+    });
     const auto dir         = args.out_dir.empty() ? scenario.output.dir : std::filesystem::path(args.out_dir);
     const auto written     = write_run_outputs(result, scenario.output, dir);
 

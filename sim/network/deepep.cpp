@@ -70,6 +70,14 @@ void build_low_latency(const TrafficMatrix& t, const Router& router, const DeepE
     const bool dispatch = o.direction == CommDirection::Dispatch;
     const double per_sel =
         double(dispatch ? ll_dispatch_bytes_per_selection(o.shape) : ll_combine_bytes_per_selection(o.shape));
+    // One flow per pair; same-plane RDMA routes have 6 hops (PCIe, NIC access, trunk, each way), a
+    // cross-plane one 2 NVLink hops more: reserve for 6 (a hint only, to avoid regrowing per phase).
+    std::size_t pairs = 0;
+    for (int s = 0; s < t.num_gpus; ++s)
+        for (int d = 0; d < t.num_gpus; ++d)
+            pairs += t.selections_at(s, d) != 0 && s != d;
+    fs.flows.reserve(fs.flows.size() + pairs);
+    fs.hops.reserve(fs.hops.size() + 6 * pairs);
     for (int s = 0; s < t.num_gpus; ++s)
         for (int d = 0; d < t.num_gpus; ++d) {
             const std::int64_t k = t.selections_at(s, d);

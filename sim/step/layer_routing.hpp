@@ -33,18 +33,22 @@ struct LayerRoutingInput {
     uint64_t seed               = 1;
     uint64_t stream             = 0; // distinct per (layer, micro-batch)
     int64_t max_samples_per_gpu = kMaxSampledTokensPerGpu;
+    // Logical expert every token selects besides its top-k (the shared expert served from routed
+    // slots, placement expert id num_experts); -1: none.
+    int shared_expert = -1;
 };
 
 struct LayerRouting {
     TrafficMatrix traffic;
     std::vector<int64_t> slot_selections;   // [num_slots] (token, expert) pairs each physical slot serves
-    std::vector<int64_t> expert_selections; // [num_experts] tokens routed to each logical expert
+    std::vector<int64_t> expert_selections; // [placement experts] tokens routed to each logical expert
     int64_t num_tokens         = 0;
     int64_t node_limit_relaxed = 0; // tokens for which the node limit could not be met (see NOTES)
 };
 
 // Contract: pure and deterministic in its input. Every token gets gate.topk distinct logical
-// experts (tokens are conserved: sum(expert_selections) = sum(slot_selections) = topk x tokens).
+// experts (tokens are conserved: sum(expert_selections) = sum(slot_selections) = topk x tokens),
+// plus shared_expert when set (then topk + 1 selections per token, its replica by the dispatch policy).
 // Sampling (Plackett-Luce form of the gate, as balancer/token_sampler.hpp): topk_groups groups
 // drawn without replacement with probability proportional to the group's weight, then experts drawn
 // in those groups proportional to their weight; the draw order is the token's score order.

@@ -39,6 +39,8 @@ struct Sim {
     CommFabric& fabric;
     PhaseOptions phase_options;
     RoutePolicy ll_policy;
+    const ProgressFn& progress;
+    int reported_tenths = 0;                            // GPU 0's last progress report, in tenths of the layers
     std::vector<std::shared_ptr<AllToAllPhase>> phases; // by comm id, live while in use
     std::vector<char> created;                          // by comm id: creation begun
     sg4::MutexPtr create_mutex          = sg4::Mutex::create();
@@ -73,6 +75,13 @@ struct Sim {
         create_cv->wait(lock, [&] { return ph != nullptr; });
         return *ph;
     }
+    void report(int layer) {
+        const int tenths = 10 * layer / std::max(1, plan.num_layers());
+        if (tenths <= reported_tenths) return;
+        reported_tenths = tenths;
+        progress(0.5 + 0.045 * tenths, "simulating layer " + std::to_string(layer + 1) + "/" +
+                                           std::to_string(plan.num_layers()) + " (GPU 0)");
+    }
     void finished(int id) {
         if (++waits[std::size_t(id)] == plan.num_gpus) phases[std::size_t(id)].reset();
     }
@@ -87,6 +96,7 @@ struct Sim {
         std::vector<AllToAllHandle> handles(serial ? 0 : phases.size());
         std::vector<double> begin(serial ? 0 : phases.size());
         for (const Instr& in : plan.program.instrs) {
+            if (r == 0 && progress && in.layer >= 0) report(in.layer);
             if (in.kind == Instr::Compute) {
                 const double t = plan.seconds(r, in.layer, in.micro_batch, in.stage);
                 if (t <= 0) continue;
@@ -141,7 +151,18 @@ struct Sim {
 
 } // namespace
 
-StepTrace execute_step(const StepPlan& plan, const Router& router, const ExecOptions& options) {
+ExecOptions exec_options_for(const Scenario& s) {
+    ExecOptions o;
+    o.calibration = s.network.calibration;
+    o.backend     = s.network.backend == NetworkBackend::SimGridFlows ? CommBackend::SimGridFlows : CommBackend::Fluid;
+    o.network_model      = s.network.simgrid_model;
+    o.crosstraffic       = s.network.crosstraffic;
+    o.low_latency_nvlink = s.network.low_latency_nvlink;
+    return o;
+}
+
+StepTrace execute_step(const StepPlan& plan, const Router& router, const ExecOptions& options,
+                       const ProgressFn& progress) {
     static bool engine_used = false;
     if (engine_used) throw ConfigError("execute_step: one SimGrid engine per process (use run_in_child)");
     engine_used = true;
@@ -163,8 +184,12 @@ StepTrace execute_step(const StepPlan& plan, const Router& router, const ExecOpt
     CommFabric fabric(router, platform, options.calibration, options.backend);
 
     const int num_comm = plan.num_moe * plan.micro_batches * 2;
-    Sim sim{plan, router, fabric, deepep_phase_options(plan.comm_mode, options.calibration),
-            router.has_scale_out() ? RoutePolicy::RdmaOnly : RoutePolicy::NvlinkFirst};
+    Sim sim{plan,
+            router,
+            fabric,
+            deepep_phase_options(plan.comm_mode, options.calibration),
+            router.has_scale_out() && !options.low_latency_nvlink ? RoutePolicy::RdmaOnly : RoutePolicy::NvlinkFirst,
+            progress};
     sim.phases.resize(std::size_t(num_comm));
     sim.created.assign(std::size_t(num_comm), 0);
     sim.waits.assign(std::size_t(num_comm), 0);

@@ -38,11 +38,20 @@ struct ExecOptions {
     CommBackend backend       = CommBackend::Fluid;
     std::string network_model = "CM02";
     bool crosstraffic         = false;
+    // Low-latency phases: NVLink inside a node (DeepEP PR #173, RoutePolicy::NvlinkFirst) instead
+    // of RDMA for every pair (V1). Clusters without a scale-out network use NVLink either way.
+    bool low_latency_nvlink = false;
 };
+
+// Contract: pure. The scenario's network section as executor options (backend, calibration,
+// low-latency NVLink, SimGrid model and crosstraffic).
+ExecOptions exec_options_for(const Scenario& s);
 
 // Contract: deterministic in its inputs; constructs the process's one SimGrid Engine, so it runs
 // once per process (ConfigError on a second call; tests use run_in_child). `router` must be built
 // on the scenario's cluster with at least plan.num_gpus GPUs; ranks map to GPUs 0..num_gpus-1.
-StepTrace execute_step(const StepPlan& plan, const Router& router, const ExecOptions& options);
+// `progress` hears fractions 0.5..0.95 as GPU 0 enters every ~10 % of the layers (simulated order).
+StepTrace execute_step(const StepPlan& plan, const Router& router, const ExecOptions& options,
+                       const ProgressFn& progress = {});
 
 } // namespace moetwin::step

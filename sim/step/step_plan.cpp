@@ -4,6 +4,7 @@
 
 #include "common/errors.hpp"
 #include "sim/step/expert_popularity.hpp"
+#include "sim/step/step_placement.hpp"
 
 #include <algorithm>
 #include <map>
@@ -113,12 +114,9 @@ std::vector<std::optional<Stage>> moe_op_stages(const ModelSpec& model) {
     return st;
 }
 
-StepPlan plan_step(const Scenario& s, const ComputeModel& compute) {
+StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const ProgressFn& progress) {
     const DeploymentUnit& unit = s.active_unit();
-    if (unit.shared_expert_slots > 0)
-        throw ConfigError("deployment: shared_expert_slots (shared expert served as a routed one) is not modelled by "
-                          "the step simulator yet");
-    const ModelSpec& full = find_model(s.model.name);
+    const ModelSpec& full      = find_model(s.model.name);
     StepPlan p;
     p.model                   = with_layers(full, s.model.num_dense_layers, s.model.num_moe_layers);
     p.num_gpus                = unit.ep_size;
@@ -139,17 +137,17 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute) {
     p.comm_shape.hidden       = int(p.model.hidden_size);
     p.comm_shape.num_topk     = p.model.top_k;
     p.comm_shape.fp8_dispatch = s.precision.dispatch == Precision::Fp8E4m3;
-
     // Placement, fitted on the popularity the tokens are sampled from.
     const balancer::ExpertLoad pop = expert_popularity(s, full, p.model);
-    p.placement_spec.num_slots     = unit.ep_size * unit.routed_experts_per_gpu;
-    p.placement_spec.num_groups    = s.routing.num_groups;
-    p.placement_spec.num_nodes     = unit.num_nodes;
-    p.placement_spec.num_gpus      = unit.ep_size;
-    p.placement_spec.validate(p.model.num_routed_experts);
-    if (p.num_moe > 0) {
-        p.placement = balancer::find_placement_policy(s.balancer.policy).place(pop, p.placement_spec);
-        balancer::check_placement(p.placement, p.placement_spec);
+    StepPlacement sp               = place_step_experts(s, pop);
+    p.placement_spec               = sp.spec;
+    p.shared_expert                = sp.shared_expert;
+    p.placement                    = std::move(sp.placement);
+    if (p.shared_expert >= 0) {
+        p.comm_shape.num_topk += 1; // every token also selects the shared expert
+        p.notes.push_back("shared expert served from " + std::to_string(unit.shared_expert_slots) +
+                          " dedicated slots as logical expert " + std::to_string(p.shared_expert) +
+                          ": each token selects top-" + std::to_string(p.model.top_k) + " + 1");
     }
 
     // Batches and the tokens each GPU dispatches per micro-batch.
@@ -182,8 +180,12 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute) {
             in.gpus_per_node  = p.gpus_per_node;
             in.seed           = s.seed;
             in.stream         = 0x70c0000ull + uint64_t(l) * 64 + uint64_t(m);
+            in.shared_expert  = p.shared_expert;
             p.routing.push_back(route_layer(in));
             relaxed += p.routing.back().node_limit_relaxed;
+            if (progress && m + 1 == p.micro_batches)
+                progress(0.5 * (l + 1) / p.num_moe,
+                         "planned MoE layer " + std::to_string(l + 1) + "/" + std::to_string(p.num_moe));
         }
     if (relaxed > 0)
         p.notes.push_back("node limit lifted for " + std::to_string(relaxed) +
@@ -236,7 +238,9 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute) {
                 p.seconds(g, L, m, Stage::Attn0)  = timer.time(ops, attn0, moe_attn_end, mb, tok, 1, 0, moe_sms);
                 p.seconds(g, L, m, Stage::Attn1)  = timer.time(ops, attn1, moe_attn_end, mb, tok, 1, 0, moe_sms);
                 p.seconds(g, L, m, Stage::Attn)   = timer.time(ops, attn, moe_attn_end, mb, tok, 1, 0, moe_sms);
-                p.seconds(g, L, m, Stage::Shared) = timer.time(ops, shared, moe_attn_end, mb, tok, 1, 0, moe_sms);
+                p.seconds(g, L, m, Stage::Shared) = // none where the shared expert is served from slots only
+                    unit.shared_experts_per_gpu > 0 ? timer.time(ops, shared, moe_attn_end, mb, tok, 1, 0, moe_sms)
+                                                    : 0.0;
                 p.seconds(g, L, m, Stage::Mlp) =
                     sel > 0 ? timer.time(ops, mlp, moe_attn_end, mb, tok, used, per_expert, moe_sms) : 0.0;
             }

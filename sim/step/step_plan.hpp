@@ -8,6 +8,7 @@
 #include "engine/model_spec.hpp"
 #include "sim/balancer/placement.hpp"
 #include "sim/network/deepep.hpp"
+#include "sim/progress.hpp"
 #include "sim/scenario.hpp"
 #include "sim/step/layer_routing.hpp"
 #include "sim/step/rank_batches.hpp"
@@ -29,6 +30,7 @@ struct StepPlan {
     DeepEpShape comm_shape;
     balancer::PlacementSpec placement_spec;
     balancer::Placement placement;     // one layer per MoE layer
+    int shared_expert = -1;            // logical id of the shared expert served from slots, -1: none
     std::vector<RankBatch> ranks;      // [dp_size]
     std::vector<LayerRouting> routing; // [num_moe * micro_batches]: MoE layer l, micro-batch m at l * mbs + m
     std::vector<double> stage_s;       // [num_gpus][num_layers + 1][micro_batches][kNumStages]; layer -1 at 0
@@ -52,13 +54,16 @@ struct StepPlan {
 };
 
 // Contract: pure and deterministic in (scenario, seed); throws ConfigError for what the step
-// simulator does not model (shared expert served from routed slots, overlap with != 2 micro-batches).
-// Placement: balancer.policy fitted on the routing popularity, once per run, per MoE layer.
+// simulator does not model (overlap with != 2 micro-batches, shared-expert slots it cannot lay out).
+// Placement: balancer.policy fitted on the routing popularity, once per run, per MoE layer
+// (step_placement.hpp; shared_expert_slots make the shared expert a routed one every token selects,
+// and GPUs with shared_experts_per_gpu = 0 run no Shared stage).
 // SMs (how overlap is decided): in the prefill overlap program every MoE-layer compute stage runs
 // while the serial comm lane is busy by construction of the reference order, so all of them are
 // timed with schedule.compute_sms (108); embedding, dense layers, head, the sequential schedule and
 // decode (low-latency comm holds no SMs) use every SM of the GPU.
-StepPlan plan_step(const Scenario& s, const ComputeModel& compute);
+// `progress` hears fractions 0..0.5, one report per MoE layer routed.
+StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const ProgressFn& progress = {});
 
 // The stage each op of a MoE layer belongs to (Attn0/Attn1 split at the first core-attention op;
 // Mlp between the dispatch and combine ops; Shared after the combine or a shared-expert weight);

@@ -53,14 +53,14 @@ void fill_step_result(RunResult& r, const StepPlan& plan, const StepTrace& trace
     for (const Span& s : r.spans)
         if (s.lane == Lane::Compute && s.layer >= 0)
             r.layer_gpu.compute_ns[std::size_t(s.layer)][std::size_t(s.gpu)] += s.duration_ns();
-    const int spg           = plan.placement_spec.slots_per_gpu();
-    r.experts.num_experts   = plan.model.num_routed_experts;
+    const int spg         = plan.placement_spec.slots_per_gpu();
+    r.experts.num_experts = plan.placement.num_experts > 0 ? plan.placement.num_experts : plan.model.num_routed_experts;
     r.experts.slots_per_gpu = spg;
     r.experts.tokens.assign(std::size_t(layers), {});
     r.experts.phy2log.assign(std::size_t(layers), {});
     for (int L = plan.num_dense; L < layers; ++L) {
         auto& et = r.experts.tokens[std::size_t(L)];
-        et.assign(std::size_t(plan.model.num_routed_experts), 0);
+        et.assign(std::size_t(r.experts.num_experts), 0); // the shared expert last when served from slots
         const auto slots = plan.placement.slots(L - plan.num_dense);
         r.experts.phy2log[std::size_t(L)].assign(slots.begin(), slots.end());
         for (int m = 0; m < plan.micro_batches; ++m) {

@@ -3,11 +3,13 @@
 // written atomically and only on success, and a simulated step's figures in the summary.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,11 +19,11 @@ namespace {
 
 struct Outcome {
     int exit_code = -1;
-    std::string output; // stdout and stderr together
+    std::string output; // stdout and stderr together (unless `streams` redirects stderr elsewhere)
 };
 
-Outcome moetwin(const std::string& args) {
-    const std::string cmd = std::string(MOETWIN_BINARY_DIR) + "/bin/moetwin " + args + " 2>&1";
+Outcome moetwin(const std::string& args, const std::string& streams = " 2>&1") {
+    const std::string cmd = std::string(MOETWIN_BINARY_DIR) + "/bin/moetwin " + args + streams;
     Outcome o;
     FILE* pipe = ::popen(cmd.c_str(), "r");
     if (!pipe) return o;
@@ -103,10 +105,35 @@ TEST(Cli, RunDefaultSimulatesTheStepAndWritesOutputs) {
     EXPECT_NE(o.output.find("slowest GPU: "), std::string::npos) << o.output;
     EXPECT_NE(o.output.find("busiest link: "), std::string::npos) << o.output;
     EXPECT_NE(o.output.find("network: fluid (calibrated to DeepEP), low_latency all-to-all"), std::string::npos);
+    // Progress reports (stderr): planning per MoE layer, the SimGrid run, the end.
+    EXPECT_NE(o.output.find("progress 0.00 planning\n"), std::string::npos) << o.output;
+    EXPECT_NE(o.output.find("progress 0.50 planned MoE layer 58/58\n"), std::string::npos) << o.output;
+    EXPECT_NE(o.output.find("progress 0.91 simulating layer 56/61 (GPU 0)\n"), std::string::npos) << o.output;
+    EXPECT_NE(o.output.find("progress 1.00 done\n"), std::string::npos) << o.output;
     EXPECT_TRUE(fs::exists(dir / "result.json"));
     EXPECT_TRUE(fs::exists(dir / "gpus.csv"));
     EXPECT_TRUE(fs::exists(dir / "links.csv"));
     for (const auto& e : fs::directory_iterator(dir)) EXPECT_NE(e.path().filename().string()[0], '.') << e.path();
+}
+
+TEST(Cli, RunProgressGoesToStderrOnlyInOrder) {
+    const fs::path dir = scratch("stderr_split");
+    const Outcome o    = moetwin("run scenarios/tiny_1node_ep8_decode.json --out " + dir.string(),
+                                 " 2>" + (dir / "stderr.txt").string());
+    ASSERT_EQ(o.exit_code, 0) << o.output;
+    EXPECT_EQ(o.output.find("progress"), std::string::npos) << o.output; // stdout: the report only
+    EXPECT_NE(o.output.find("step time: "), std::string::npos) << o.output;
+    std::ifstream err(dir / "stderr.txt");
+    std::string line;
+    std::vector<double> fractions;
+    while (std::getline(err, line)) {
+        ASSERT_EQ(line.rfind("progress ", 0), 0u) << line;
+        fractions.push_back(std::stod(line.substr(9)));
+    }
+    ASSERT_GE(fractions.size(), 4u); // planning, 2 MoE layers, done
+    EXPECT_EQ(fractions.front(), 0.0);
+    EXPECT_EQ(fractions.back(), 1.0);
+    EXPECT_TRUE(std::is_sorted(fractions.begin(), fractions.end()));
 }
 
 TEST(Cli, SameScenarioSameBytes) {

@@ -6,13 +6,19 @@
 
 namespace moetwin::balancer {
 
+// NOTES: replica counts and the layer's log2phy row are read once (no span per pair); an expert
+// with one replica takes it without the modulo.
 void dispatch_round_robin(const DispatchInput& in, std::span<int> out_slot) {
     const Placement& p = *in.placement;
-    std::vector<int> next(p.num_experts, 0);
+    std::vector<int> count(static_cast<std::size_t>(p.num_experts)), next(count.size(), 0);
+    for (int e = 0; e < p.num_experts; ++e)
+        count[e] = p.count(in.layer, e);
+    const int* log2phy = p.log2phy.data() + static_cast<std::size_t>(in.layer) * p.num_experts * p.max_replicas;
     for (std::size_t i = 0; i < in.token_experts.size(); ++i) {
         const int e    = in.token_experts[i];
-        const auto rep = p.replicas(in.layer, e);
-        out_slot[i]    = rep[next[e]++ % rep.size()];
+        const int* rep = log2phy + static_cast<std::size_t>(e) * p.max_replicas;
+        const int n    = next[e]++;
+        out_slot[i]    = count[e] == 1 ? rep[0] : rep[n % count[e]];
     }
 }
 

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: Apache-2.0
+// GateTables and AliasTable: Walker's alias method over group subsets and their experts.
+#include "sim/step/gate_tables.hpp"
+
+#include "common/errors.hpp"
+
+#include <numeric>
+
+namespace moetwin::step {
+namespace {
+
+// Adds the probability of every ordered sequence of `left` more groups (Plackett-Luce, without
+// replacement) to its set's entry in `out`.
+void enumerate(const std::vector<double>& gw, uint64_t mask, double p, double rest, int left,
+               std::unordered_map<uint64_t, double>& out) {
+    if (left == 0) {
+        out[mask] += p;
+        return;
+    }
+    for (int g = 0; g < int(gw.size()); ++g)
+        if (!(mask >> g & 1))
+            enumerate(gw, mask | uint64_t(1) << g, p * gw[std::size_t(g)] / rest, rest - gw[std::size_t(g)], left - 1,
+                      out);
+}
+
+} // namespace
+
+void AliasTable::build(std::span<const double> w) {
+    const int n = int(w.size());
+    MOETWIN_ASSERT(n >= 1, "AliasTable: no columns");
+    const double sum = std::accumulate(w.begin(), w.end(), 0.0);
+    MOETWIN_ASSERT(sum > 0, "AliasTable: weights sum to 0");
+    prob.assign(std::size_t(n), 1.0);
+    alias.resize(std::size_t(n));
+    std::vector<double> scaled(static_cast<std::size_t>(n));
+    std::vector<int> small, large;
+    for (int i = 0; i < n; ++i) {
+        scaled[std::size_t(i)] = w[std::size_t(i)] * n / sum;
+        alias[std::size_t(i)]  = i;
+        (scaled[std::size_t(i)] < 1.0 ? small : large).push_back(i);
+    }
+    while (!small.empty() && !large.empty()) {
+        const int s = small.back(), l = large.back();
+        small.pop_back();
+        prob[std::size_t(s)]  = scaled[std::size_t(s)];
+        alias[std::size_t(s)] = l;
+        scaled[std::size_t(l)] -= 1.0 - scaled[std::size_t(s)];
+        if (scaled[std::size_t(l)] < 1.0) {
+            large.pop_back();
+            small.push_back(l);
+        }
+    }
+}
+
+GateTables::GateTables(const balancer::GateSpec& gate, std::span<const double> w, std::span<const int> home,
+                       int num_nodes)
+    : gate_(gate), w_(w.begin(), w.end()), group_w_(std::size_t(gate.num_groups), 0.0), home_(home.begin(), home.end()),
+      num_nodes_(num_nodes), chosen_(std::size_t(gate.num_groups), 0) {
+    if (gate.num_groups > 64) throw ConfigError("route_layer: at most 64 expert groups");
+    const int gs = gate.group_size();
+    for (int e = 0; e < gate.num_experts; ++e)
+        group_w_[std::size_t(e / gs)] += w_[std::size_t(e)];
+    int64_t sequences = 1;
+    for (int k = 0; k < gate.topk_groups && sequences <= kMaxEnumeratedGroupSequences; ++k)
+        sequences *= gate.num_groups - k;
+    enumerated_ = sequences <= kMaxEnumeratedGroupSequences;
+    if (!enumerated_) return;
+    std::unordered_map<uint64_t, double> p;
+    enumerate(group_w_, 0, 1.0, std::accumulate(group_w_.begin(), group_w_.end(), 0.0), gate.topk_groups, p);
+    std::vector<std::pair<uint64_t, double>> sets(p.begin(), p.end());
+    std::sort(sets.begin(), sets.end()); // by mask: independent of the hash map's order
+    std::vector<double> sw;
+    for (const auto& [mask, prob] : sets) {
+        subset_of(mask);
+        sw.push_back(std::max(prob, 0.0));
+    }
+    subset_table_.build(sw);
+}
+
+int GateTables::subset_of(uint64_t mask) {
+    if (auto it = index_.find(mask); it != index_.end()) return it->second;
+    Subset s;
+    for (int g = 0; g < gate_.num_groups; ++g)
+        if (mask >> g & 1) s.groups.push_back(g);
+    subsets_.push_back(std::move(s));
+    index_.emplace(mask, int(subsets_.size()) - 1);
+    return int(subsets_.size()) - 1;
+}
+
+void GateTables::build_experts(Subset& s) const {
+    const int gs = gate_.group_size();
+    std::vector<double> w;
+    for (int g : s.groups)
+        for (int e = g * gs; e < (g + 1) * gs; ++e) {
+            s.experts.push_back(e);
+            w.push_back(w_[std::size_t(e)]);
+        }
+    s.table.build(w);
+    for (int a : s.table.alias)
+        s.alias_expert.push_back(s.experts[std::size_t(a)]);
+    s.node_begin.assign(std::size_t(num_nodes_) + 1, 0);
+    s.node_w.assign(std::size_t(num_nodes_), 0.0);
+    for (int e : s.experts) {
+        ++s.node_begin[std::size_t(home_[std::size_t(e)]) + 1];
+        s.node_w[std::size_t(home_[std::size_t(e)])] += w_[std::size_t(e)];
+    }
+    std::partial_sum(s.node_begin.begin(), s.node_begin.end(), s.node_begin.begin());
+    s.by_node.resize(s.experts.size());
+    std::vector<int> fill(s.node_begin.begin(), s.node_begin.end() - 1);
+    for (int e : s.experts)
+        s.by_node[std::size_t(fill[std::size_t(home_[std::size_t(e)])]++)] = e;
+    for (int e : s.by_node)
+        s.by_node_w.push_back(w_[std::size_t(e)]);
+}
+
+int GateTables::draw_subset(balancer::Rng& rng) {
+    if (enumerated_) return subset_table_.draw(rng);
+    // One group at a time, without replacement, proportional to group weight.
+    std::fill(chosen_.begin(), chosen_.end(), 0);
+    double left   = std::accumulate(group_w_.begin(), group_w_.end(), 0.0);
+    uint64_t mask = 0;
+    for (int j = 0; j < gate_.topk_groups; ++j) {
+        double u = rng.uniform() * left;
+        int pick = -1;
+        for (int g = 0; g < gate_.num_groups; ++g) {
+            if (chosen_[std::size_t(g)]) continue;
+            pick = g;
+            if ((u -= group_w_[std::size_t(g)]) < 0) break;
+        }
+        chosen_[std::size_t(pick)] = 1;
+        mask |= uint64_t(1) << pick;
+        left -= group_w_[std::size_t(pick)];
+    }
+    return subset_of(mask);
+}
+
+} // namespace moetwin::step

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+// place_step_experts(): policy placement, with the shared expert's dedicated slots spliced in.
+#include "sim/step/step_placement.hpp"
+
+#include "common/errors.hpp"
+
+#include <numeric>
+#include <string>
+
+namespace moetwin::step {
+
+StepPlacement place_step_experts(const Scenario& s, const balancer::ExpertLoad& pop) {
+    const DeploymentUnit& unit = s.active_unit();
+    StepPlacement out;
+    out.spec.num_slots  = unit.ep_size * unit.routed_experts_per_gpu;
+    out.spec.num_groups = s.routing.num_groups;
+    out.spec.num_nodes  = unit.num_nodes;
+    out.spec.num_gpus   = unit.ep_size;
+    const int E         = pop.num_experts;
+    const int k         = unit.shared_expert_slots;
+    const auto& policy  = balancer::find_placement_policy(s.balancer.policy);
+    if (pop.num_layers == 0) { // no MoE layer: the spec only
+        out.spec.validate(E);
+        return out;
+    }
+    if (k == 0) {
+        out.spec.validate(E);
+        out.placement = policy.place(pop, out.spec);
+        balancer::check_placement(out.placement, out.spec);
+        return out;
+    }
+    // Which slots hold the shared expert.
+    const int spg = unit.routed_experts_per_gpu, n = unit.ep_size;
+    std::vector<char> shared(std::size_t(out.spec.num_slots), 0);
+    if (k % n == 0 && k / n < spg) {
+        for (int g = 0; g < n; ++g)
+            for (int j = spg - k / n; j < spg; ++j)
+                shared[std::size_t(g * spg + j)] = 1;
+    } else if (spg == 1 && n % k == 0 && k < n) {
+        for (int i = 0; i < k; ++i)
+            shared[std::size_t((i + 1) * (n / k) - 1)] = 1;
+    } else {
+        throw ConfigError("deployment.shared_expert_slots: " + std::to_string(k) +
+                          " slots must be a multiple of ep_size (" + std::to_string(n) +
+                          ", the same number on every GPU) or, with one slot per GPU, divide ep_size");
+    }
+    // The routed experts' unit: the remaining slots in order.
+    balancer::PlacementSpec routed = out.spec;
+    routed.num_slots               = out.spec.num_slots - k;
+    routed.num_gpus                = k % n == 0 ? n : n - k;
+    routed.num_nodes               = std::gcd(routed.num_gpus, unit.num_nodes);
+    routed.validate(E);
+    const balancer::Placement rp = policy.place(pop, routed);
+    balancer::check_placement(rp, routed);
+
+    std::vector<int> phy2log(std::size_t(pop.num_layers) * std::size_t(out.spec.num_slots));
+    for (int l = 0; l < pop.num_layers; ++l) {
+        const auto rs = rp.slots(l);
+        int next      = 0;
+        for (int sl = 0; sl < out.spec.num_slots; ++sl)
+            phy2log[std::size_t(l) * std::size_t(out.spec.num_slots) + std::size_t(sl)] =
+                shared[std::size_t(sl)] ? E : rs[std::size_t(next++)];
+    }
+    out.placement     = balancer::make_placement(pop.num_layers, E + 1, out.spec.num_slots, std::move(phy2log));
+    out.shared_expert = E;
+    return out;
+}
+
+} // namespace moetwin::step

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: Apache-2.0
+// place_step_experts(): the expert placement of a step: the balancer's policy over the routed
+// experts, and with deployment.shared_expert_slots (tech report EP320 decode) the shared expert as
+// one more logical expert (id = num_routed_experts) in its dedicated slots.
+#pragma once
+
+#include "sim/balancer/expert_load.hpp"
+#include "sim/balancer/placement.hpp"
+#include "sim/scenario.hpp"
+
+namespace moetwin::step {
+
+struct StepPlacement {
+    balancer::PlacementSpec spec; // the whole unit: ep_size GPUs x routed_experts_per_gpu slots
+    balancer::Placement placement;
+    int shared_expert = -1; // logical id of the slot-served shared expert, -1: none
+};
+
+// Contract: pure and deterministic in (scenario, pop); pop without layers: the spec only (validated).
+// Without shared-expert slots: the policy on
+// the whole spec. With k shared-expert slots, which slots hold the shared expert:
+//  - k a multiple of ep_size: the last k / ep_size slots of every GPU;
+//  - one slot per GPU and ep_size a multiple of k: the last GPU of every ep_size / k consecutive
+//    GPUs (EP320, k = 32: GPUs 9, 19, ..., spread over the nodes);
+//  - anything else: ConfigError.
+// The policy then places the routed experts (and the redundant ones) in the remaining slots, seen
+// as a unit of their own whose node count is gcd(its GPUs, num_nodes) (node-aware policies see
+// that grouping, not the real nodes, when dedicated GPUs make the real one uneven).
+StepPlacement place_step_experts(const Scenario& s, const balancer::ExpertLoad& pop);
+
+} // namespace moetwin::step
