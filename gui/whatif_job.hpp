@@ -28,7 +28,7 @@ class WhatIfJob {
 
     State state() const { return state_; }
     bool running() const { return state_ == State::Running; }
-    std::optional<double> progress() const { return progress_; } // empty: the CLI prints no progress
+    std::optional<double> progress() const { return progress_; } // empty: no "progress <fraction>" line read yet
     double elapsed_s() const;
     const std::string& log() const { return log_; }     // the child's output (the last 256 KiB)
     std::string last_line() const;                      // last non-empty output line

@@ -145,7 +145,7 @@ void WhatIfPanel::draw_job() {
         ImGui::SameLine();
         if (ImGui::Button("Cancel", ImVec2(100, 0))) job_.cancel();
         if (!p)
-            ImGui::TextColored(ImColor(kTextDim), "the CLI prints no progress lines; the bar only shows it is alive");
+            ImGui::TextColored(ImColor(kTextDim), "no progress line from the CLI yet; the bar only shows it is alive");
     } else if (st == WhatIfJob::State::Succeeded) {
         coloured_text(IM_COL32(110, 210, 120, 255), "done in " + format_fixed(job_.elapsed_s(), 1) +
                                                         " s: " + job_.result_path().string() + " (opened as B)");
