@@ -19,19 +19,32 @@ void add_bundle(TrafficMatrix& t, const std::vector<int>& gpu_node, int src, con
     int64_t* sel_row  = &t.selections_at(src, 0);
     int64_t* tok_row  = &t.tokens_at(src, 0);
     int64_t* node_row = &t.node_tokens_at(src, 0);
+    // Branch-free (whether a GPU / node repeats within a token is unpredictable): integer sums, so
+    // adding weight * 0 for a repeat is exactly the skipped add.
     for (int j = 0; j < k; ++j) {
         const int d = dst[j];
         sel_row[d] += weight;
-        if (gpu_mark[std::size_t(d)] != stamp) {
-            gpu_mark[std::size_t(d)] = stamp;
-            tok_row[d] += weight;
-        }
-        const int m = gpu_node[std::size_t(d)];
-        if (node_mark[std::size_t(m)] != stamp) {
-            node_mark[std::size_t(m)] = stamp;
-            node_row[m] += weight;
-        }
+        tok_row[d] += weight * int64_t(gpu_mark[std::size_t(d)] != stamp);
+        gpu_mark[std::size_t(d)] = stamp;
+        const int m              = gpu_node[std::size_t(d)];
+        node_row[m] += weight * int64_t(node_mark[std::size_t(m)] != stamp);
+        node_mark[std::size_t(m)] = stamp;
     }
+}
+
+// The expert of [first, last) at offset u (>= 0) in their free weight, scanning in order; -1 if
+// none is free. Branch-free on taken experts: their free_w is 0, so u - 0 == u neither moves u nor
+// breaks (u >= 0 until the pick), the same pick as skipping them. Its own function so that the
+// loop keeps its values in registers.
+int scan_free(const int* first, const int* last, const double* free_w, double u) {
+    int e = -1;
+    for (; first != last; ++first) {
+        const int x     = *first;
+        const double fw = free_w[x];
+        e               = fw > 0 ? x : e; // the last free one absorbs rounding
+        if ((u -= fw) < 0) break;
+    }
+    return e;
 }
 
 } // namespace
@@ -87,6 +100,7 @@ LayerRouting route_layer(const LayerRoutingInput& in) {
     balancer::Rng rng(in.seed, in.stream);
 
     std::vector<char> is_taken(std::size_t(g.num_experts), 0);
+    std::vector<double> free_w(w); // w[e], 0 while e is taken (w > 0 after the floor above)
     std::vector<int> node_on(std::size_t(num_nodes), 0); // 1 + the node's index in used_nodes, 0: not used
     std::vector<int> used_nodes(std::size_t(g.topk));
     std::vector<double> node_taken_w(std::size_t(g.topk)), node_free_w(std::size_t(g.topk));
@@ -128,12 +142,8 @@ LayerRouting route_layer(const LayerRoutingInput& in) {
                     while (j < nnodes - 1 && u >= node_free_w[std::size_t(j)]) // u becomes the offset in node j
                         u -= node_free_w[std::size_t(j++)];
                     const int node = used_nodes[std::size_t(j)];
-                    for (int i = lists.begin[node]; i < lists.begin[node + 1]; ++i) {
-                        const int x = lists.experts[i];
-                        if (is_taken[std::size_t(x)]) continue;
-                        e = x; // the last free one absorbs rounding
-                        if ((u -= lists.expert_w[i]) < 0) break;
-                    }
+                    e = scan_free(lists.experts + lists.begin[node], lists.experts + lists.begin[node + 1],
+                                  free_w.data(), u);
                 }
             }
             if (e < 0) {
@@ -163,6 +173,7 @@ LayerRouting route_layer(const LayerRoutingInput& in) {
             // used_nodes / node_taken_w is free, so it may be written either way.
             sel[count++]                      = e;
             is_taken[std::size_t(e)]          = 1;
+            free_w[std::size_t(e)]            = 0.0;
             const int m                       = home[std::size_t(e)];
             const int on                      = node_on[std::size_t(m)]; // 1 + index in used_nodes, 0: new
             const int at                      = on > 0 ? on - 1 : nnodes;
@@ -174,8 +185,10 @@ LayerRouting route_layer(const LayerRoutingInput& in) {
         }
         if (in.shared_expert >= 0) sel[g.topk] = in.shared_expert;
         out.node_limit_relaxed += relaxed;
-        for (int j = 0; j < count; ++j)
+        for (int j = 0; j < count; ++j) {
             is_taken[std::size_t(sel[j])] = 0;
+            free_w[std::size_t(sel[j])]   = w[std::size_t(sel[j])];
+        }
         for (int j = 0; j < nnodes; ++j)
             node_on[std::size_t(used_nodes[std::size_t(j)])] = 0;
     }

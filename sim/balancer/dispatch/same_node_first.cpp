@@ -3,6 +3,7 @@
 // node the token is already sent to; round-robin among the replicas of the best tier.
 #include "sim/balancer/dispatch.hpp"
 
+#include <cstdint>
 #include <vector>
 
 namespace moetwin::balancer {
@@ -51,10 +52,23 @@ void dispatch_same_node_first(const DispatchInput& in, std::span<int> out_slot) 
     std::vector<int> next(p.num_experts, 0);
     std::vector<int> tier_of(p.max_replicas);
     std::vector<int> node_token(static_cast<std::size_t>(s.num_nodes), -1); // last token sending to each node
-    for (int t = 0; t < in.num_tokens(); ++t) {
-        const int src_gpu = in.source_gpu[t], src_node = s.node_of_gpu(src_gpu);
-        const std::size_t base = static_cast<std::size_t>(t) * in.topk;
-        for (int k = 0; k < in.topk; ++k) {
+    std::vector<int> gpu_node(static_cast<std::size_t>(num_gpus));
+    for (int g = 0; g < num_gpus; ++g)
+        gpu_node[g] = s.node_of_gpu(g);
+    // x % d without a division (Lemire's fastmod, exact for every 32-bit x and d >= 1): d is a
+    // replica count, so the magic numbers are precomputed for 1..max_replicas.
+    std::vector<uint64_t> magic(static_cast<std::size_t>(p.max_replicas) + 1, 0);
+    for (int d = 1; d <= p.max_replicas; ++d)
+        magic[d] = ~uint64_t(0) / uint64_t(d) + 1;
+    const auto mod = [&](int x, int d) {
+        const uint64_t low = magic[d] * uint32_t(x);
+        return int((static_cast<unsigned __int128>(low) * uint32_t(d)) >> 64);
+    };
+    const int topk = in.topk, num_tokens = in.num_tokens(); // locals: out_slot writes may alias in
+    for (int t = 0; t < num_tokens; ++t) {
+        const int src_gpu = in.source_gpu[t], src_node = gpu_node[src_gpu];
+        const std::size_t base = static_cast<std::size_t>(t) * topk;
+        for (int k = 0; k < topk; ++k) {
             const int e          = in.token_experts[base + k];
             const int* rep       = log2phy + static_cast<std::size_t>(e) * p.max_replicas;
             const int n          = count[e];
@@ -62,7 +76,7 @@ void dispatch_same_node_first(const DispatchInput& in, std::span<int> out_slot) 
             const std::size_t at = static_cast<std::size_t>(e) * num_gpus + src_gpu;
             if (n > 1 && near_begin[at + 1] > near_begin[at]) {
                 const int in_tier = near_begin[at + 1] - near_begin[at];
-                slot              = near[near_begin[at] + (in_tier == 1 ? 0 : next[e] % in_tier)];
+                slot              = near[near_begin[at] + (in_tier == 1 ? 0 : mod(next[e], in_tier))];
             } else if (n > 1) {
                 int best_tier = 3, in_tier = 0;
                 for (int r = 0; r < n; ++r) {
@@ -75,7 +89,7 @@ void dispatch_same_node_first(const DispatchInput& in, std::span<int> out_slot) 
                     if (tier < best_tier) best_tier = tier, in_tier = 0;
                     if (tier == best_tier) ++in_tier;
                 }
-                int pick = in_tier == 1 ? 0 : next[e] % in_tier;
+                int pick = in_tier == 1 ? 0 : mod(next[e], in_tier);
                 for (int r = 0; r < n; ++r)
                     if (tier_of[r] == best_tier && pick-- == 0) {
                         slot = rep[r];
