@@ -27,6 +27,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/errors.hpp"
+#include "common/text_position.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -199,19 +200,6 @@ OpProfile parse_record(const Obj& o) {
     return r;
 }
 
-// 1-based line:column of the byte nlohmann reports (the one after the error).
-std::string line_column(std::string_view text, size_t byte) {
-    size_t line = 1, col = 1;
-    const size_t end = std::min(byte > 0 ? byte - 1 : 0, text.size());
-    for (size_t i = 0; i < end; ++i) {
-        if (text[i] == '\n')
-            ++line, col = 1;
-        else
-            ++col;
-    }
-    return std::to_string(line) + ":" + std::to_string(col);
-}
-
 ordered shape_json(const OpShape& s) {
     const OpShape d;
     ordered j;
@@ -250,7 +238,7 @@ ProfileFile parse_profile_json(std::string_view text, const std::string& origin)
         std::string msg = e.what();
         if (const auto colon = msg.find(": "); msg.rfind("[json.exception", 0) == 0 && colon != std::string::npos)
             msg = msg.substr(colon + 2);
-        throw ConfigError(origin + ":" + line_column(text, e.byte) + ": JSON syntax error: " + msg);
+        throw ConfigError(origin + ":" + to_string(json_error_position(text, e.byte)) + ": JSON syntax error: " + msg);
     }
     const Obj top(j, "", origin);
     top.only({"format", "version", "model", "generator", "created_utc", "timing", "records"});

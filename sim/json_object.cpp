@@ -2,6 +2,8 @@
 // Strict JSON reading with errors that name the file, the JSON path and what was expected.
 #include "sim/json_object.hpp"
 
+#include "common/text_position.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -10,21 +12,6 @@ namespace moetwin {
 using nlohmann::json;
 
 namespace {
-
-// 1-based line and column of byte offset `byte` (nlohmann reports the byte after the error).
-std::pair<size_t, size_t> line_column(std::string_view text, size_t byte) {
-    size_t line = 1, col = 1;
-    const size_t end = std::min(byte > 0 ? byte - 1 : 0, text.size());
-    for (size_t i = 0; i < end; ++i) {
-        if (text[i] == '\n') {
-            ++line;
-            col = 1;
-        } else {
-            ++col;
-        }
-    }
-    return {line, col};
-}
 
 // nlohmann's message without its "[json.exception.parse_error.101] parse error at line L, column C: " prefix.
 std::string strip_parse_prefix(std::string msg) {
@@ -54,8 +41,7 @@ json parse_json_text(std::string_view text, const std::string& origin) {
     try {
         j = json::parse(text.begin(), text.end(), cb);
     } catch (const json::parse_error& e) {
-        const auto [line, col] = line_column(text, e.byte);
-        throw ConfigError(origin + ":" + std::to_string(line) + ":" + std::to_string(col) +
+        throw ConfigError(origin + ":" + to_string(json_error_position(text, e.byte)) +
                           ": JSON syntax error: " + strip_parse_prefix(e.what()));
     }
     if (!duplicate.empty()) throw ConfigError(origin + ": duplicate key \"" + duplicate + "\"");

@@ -5,6 +5,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/errors.hpp"
+#include "common/text_position.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -15,20 +16,6 @@ namespace moetwin::balancer {
 namespace {
 
 using nlohmann::json;
-
-// Line and column (1-based) of byte offset `byte` (nlohmann counts the byte after the error).
-std::string line_col(std::string_view text, std::size_t byte) {
-    if (byte > 0) --byte;
-    if (byte > text.size()) byte = text.size();
-    std::size_t line = 1, col = 1;
-    for (std::size_t i = 0; i < byte; ++i) {
-        if (text[i] == '\n')
-            ++line, col = 1;
-        else
-            ++col;
-    }
-    return std::to_string(line) + ":" + std::to_string(col);
-}
 
 std::string kind(const json& j) {
     std::string s = j.dump();
@@ -44,7 +31,7 @@ ExpertLoad parse_expert_load(std::string_view text, std::string_view source) {
     try {
         doc = json::parse(text.begin(), text.end());
     } catch (const json::parse_error& e) {
-        throw ConfigError(src + ":" + line_col(text, e.byte) + ": JSON syntax error: " + e.what());
+        throw ConfigError(src + ":" + to_string(json_error_position(text, e.byte)) + ": JSON syntax error: " + e.what());
     }
     if (!doc.is_object()) throw ConfigError(src + ": top level: expected an object, got " + kind(doc));
     for (const auto& [key, value] : doc.items())

@@ -9,20 +9,6 @@
 
 namespace moetwin::strict_json {
 
-LineCol line_col(std::string_view text, size_t offset) {
-    offset = std::min(offset, text.size());
-    LineCol lc;
-    size_t line_start = 0;
-    for (size_t i = 0; i < offset; ++i) {
-        if (text[i] == '\n') {
-            ++lc.line;
-            line_start = i + 1;
-        }
-    }
-    lc.col = offset - line_start + 1;
-    return lc;
-}
-
 namespace {
 
 // nlohmann's what() is "[json.exception.parse_error.101] parse error at line 1, column 7: <reason>".
@@ -62,8 +48,7 @@ Json parse(std::string_view text, const std::string& file) {
     } catch (const Json::parse_error& e) {
         // e.byte is the 1-based index of the offending byte; one past the end when the input ran out.
         const size_t offset     = e.byte > 0 ? e.byte - 1 : 0;
-        const LineCol lc        = line_col(text, offset);
-        const std::string where = file + ":" + std::to_string(lc.line) + ":" + std::to_string(lc.col) + ": ";
+        const std::string where = file + ":" + to_string(line_col(text, offset)) + ": ";
         if (offset >= text.size())
             throw ConfigError(where + "truncated JSON: the file ends before the document does (" +
                               parse_reason(e.what()) + ")");

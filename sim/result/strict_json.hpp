@@ -8,6 +8,8 @@
 #endif
 #include <nlohmann/json.hpp>
 
+#include "common/text_position.hpp"
+
 #include <cstdint>
 #include <initializer_list>
 #include <string>
@@ -23,12 +25,9 @@ using Json = nlohmann::json;
 // "<file>: duplicate key \"<key>\"" (JSON allows duplicates; we do not guess which one was meant).
 Json parse(std::string_view text, const std::string& file);
 
-// 1-based line and column of the byte at 0-based `offset` in `text`.
-struct LineCol {
-    size_t line = 1;
-    size_t col  = 1;
-};
-LineCol line_col(std::string_view text, size_t offset);
+// Line and column of a byte: moetwin::line_col (common/text_position.hpp).
+using moetwin::LineCol;
+using moetwin::line_col;
 
 // "integer 3", "number 1.5", "string \"abc\"", "boolean true", "null", "array of 2", "object".
 std::string describe(const Json& v);
