@@ -81,6 +81,9 @@ class AllToAllPhase : public std::enable_shared_from_this<AllToAllPhase> {
     bool started() const { return started_; }
     // When rank's part ends (valid once wait(rank) returned): receives, and sends if wait_for_sends.
     double completion_s(int rank) const;
+    // True once the phase has ended for `rank` as far as wait() is concerned (completion_s is then
+    // final), so a caller may skip wait() and account for completion_s itself.
+    bool done_for(int rank) const { return rank_done(rank); }
     const PhaseTiming& timing() const { return timing_; } // complete once every rank has waited
     const FlowSet& flows() const { return flows_; }
     const std::vector<LinkLoad>& link_loads() const { return loads_; }

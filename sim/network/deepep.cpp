@@ -21,7 +21,7 @@ std::int64_t payload_bytes(const DeepEpShape& s, CommDirection dir) {
     return fp8 ? h + h / 128 * 4 + s.num_topk * 8 : h * 2 + (dir == CommDirection::Dispatch ? 8 : 4) * s.num_topk;
 }
 
-void build_normal(const TrafficMatrix& t, const Router& router, const DeepEpOptions& o, FlowSet& fs) {
+void build_normal(const TrafficMatrix& t, RouteTable& router, const DeepEpOptions& o, FlowSet& fs) {
     const int n = t.num_gpus, per_node = t.gpus_per_node, nodes = t.num_nodes();
     const double rdma   = double(rdma_token_bytes(o.shape, o.direction));
     const double nvl    = double(nvl_token_bytes(o.shape, o.direction));
@@ -66,18 +66,16 @@ void build_normal(const TrafficMatrix& t, const Router& router, const DeepEpOpti
         }
 }
 
-void build_low_latency(const TrafficMatrix& t, const Router& router, const DeepEpOptions& o, FlowSet& fs) {
+void build_low_latency(const TrafficMatrix& t, RouteTable& router, const DeepEpOptions& o, FlowSet& fs) {
     const bool dispatch = o.direction == CommDirection::Dispatch;
     const double per_sel =
         double(dispatch ? ll_dispatch_bytes_per_selection(o.shape) : ll_combine_bytes_per_selection(o.shape));
-    // One flow per pair; same-plane RDMA routes have 6 hops (PCIe, NIC access, trunk, each way), a
-    // cross-plane one 2 NVLink hops more: reserve for 6 (a hint only, to avoid regrowing per phase).
+    // One flow per pair (reserved, to avoid regrowing per phase); routes are indexed, not copied.
     std::size_t pairs = 0;
     for (int s = 0; s < t.num_gpus; ++s)
         for (int d = 0; d < t.num_gpus; ++d)
             pairs += t.selections_at(s, d) != 0 && s != d;
     fs.flows.reserve(fs.flows.size() + pairs);
-    fs.hops.reserve(fs.hops.size() + 6 * pairs);
     for (int s = 0; s < t.num_gpus; ++s)
         for (int d = 0; d < t.num_gpus; ++d) {
             const std::int64_t k = t.selections_at(s, d);
@@ -120,6 +118,13 @@ double normal_metric_bytes_per_token(const DeepEpShape& s, CommDirection dir) {
 
 FlowSet build_deepep_flows(const TrafficMatrix& traffic, const Router& router, std::vector<int> gpu_of_rank,
                            const DeepEpOptions& opt) {
+    RouteTable routes(router);
+    return build_deepep_flows(traffic, routes, std::move(gpu_of_rank), opt);
+}
+
+FlowSet build_deepep_flows(const TrafficMatrix& traffic, RouteTable& routes, std::vector<int> gpu_of_rank,
+                           const DeepEpOptions& opt) {
+    const Router& router = routes.router();
     traffic.validate();
     if (int(gpu_of_rank.size()) != traffic.num_gpus)
         throw ConfigError("all-to-all: " + std::to_string(gpu_of_rank.size()) +
@@ -136,9 +141,9 @@ FlowSet build_deepep_flows(const TrafficMatrix& traffic, const Router& router, s
     FlowSet fs;
     fs.gpu_of_rank = std::move(gpu_of_rank);
     if (opt.mode == DeepEpMode::Normal)
-        build_normal(traffic, router, opt, fs);
+        build_normal(traffic, routes, opt, fs);
     else
-        build_low_latency(traffic, router, opt, fs);
+        build_low_latency(traffic, routes, opt, fs);
     return fs;
 }
 

@@ -57,5 +57,8 @@ struct DeepEpOptions {
 // `gpu_of_rank` maps ranks to topology GPUs; ranks of one node must sit in one scale-up domain.
 FlowSet build_deepep_flows(const TrafficMatrix& traffic, const Router& router, std::vector<int> gpu_of_rank,
                            const DeepEpOptions& opt);
+// The same with routes memoised across calls (one RouteTable per run: every phase reuses them).
+FlowSet build_deepep_flows(const TrafficMatrix& traffic, RouteTable& routes, std::vector<int> gpu_of_rank,
+                           const DeepEpOptions& opt);
 
 } // namespace moetwin

@@ -4,32 +4,45 @@
 // topology GPUs.
 #pragma once
 
+#include "topologies/route_table.hpp"
 #include "topologies/routing.hpp"
 
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <vector>
 
 namespace moetwin {
 
 struct Flow {
+    double bytes            = 0;
     int src                 = 0; // rank that sends (the route starts at its GPU)
     int dst                 = 0; // rank that receives
-    double bytes            = 0;
-    std::uint32_t hop_begin = 0, hop_end = 0; // route: FlowSet::hops[hop_begin, hop_end)
-    int after = -1;         // pipelined relay: this flow cannot finish before the stage-0 traffic into rank
-                            // `after` (its forwarder) has landed, plus one chunk (DeepEP forwards in chunks)
-    int stage          = 0; // 0: first hop of the pattern, 1: forwarded
+    std::uint32_t hop_begin = 0, hop_end = 0; // route: FlowSet::route_of()
+    int after = -1;             // pipelined relay: this flow cannot finish before the stage-0 traffic into rank
+                                // `after` (its forwarder) has landed, plus one chunk (DeepEP forwards in chunks)
+    std::uint8_t stage = 0;     // 0: first hop of the pattern, 1: forwarded
     RoutePolicy policy = RoutePolicy::NvlinkFirst; // how the route was chosen (SimGrid picks hosts by it)
 };
 
 struct FlowSet {
     std::vector<int> gpu_of_rank; // rank -> topology GPU index
     std::vector<Flow> flows;
+    // Routes: flows added through a Router copy theirs into `hops`; flows added through a
+    // RouteTable index its store (`shared_hops`) instead. One set uses one of the two.
     std::vector<Hop> hops;
+    std::shared_ptr<const std::vector<Hop>> shared_hops;
 
     int num_ranks() const { return int(gpu_of_rank.size()); }
+    std::span<const Hop> route_of(const Flow& f) const {
+        const Hop* base = shared_hops ? shared_hops->data() : hops.data();
+        return {base + f.hop_begin, std::size_t(f.hop_end - f.hop_begin)};
+    }
     // Appends a flow src -> dst along router's route between their GPUs. Zero-byte flows are dropped.
     void add(const Router& router, RoutePolicy policy, int src, int dst, double bytes, int stage = 0, int after = -1);
+    // The same through a RouteTable: the flow indexes the table's store (no copy). The table must
+    // be the same for every flow of the set.
+    void add(RouteTable& routes, RoutePolicy policy, int src, int dst, double bytes, int stage = 0, int after = -1);
     double total_bytes() const;
 };
 

@@ -47,8 +47,8 @@ PhaseTiming FluidNetwork::solve(const FlowSet& fs, double start_s, const FluidOp
 
     touched_.clear();
     for (const Flow& f : fs.flows)
-        for (std::uint32_t h = f.hop_begin; h < f.hop_end; ++h) {
-            const std::uint32_t dl = directed(fs.hops[h]);
+        for (const Hop& hop : fs.route_of(f)) {
+            const std::uint32_t dl = directed(hop);
             if (bytes_[dl] == 0) touched_.push_back(dl);
             bytes_[dl] += f.bytes;
         }
@@ -63,10 +63,10 @@ PhaseTiming FluidNetwork::solve(const FlowSet& fs, double start_s, const FluidOp
     std::vector<double> inbound_stage0(std::size_t(ranks), t0);
     auto flow_end = [&](const Flow& f) {
         double drained = t0, latency = 0, slowest = 0;
-        for (std::uint32_t h = f.hop_begin; h < f.hop_end; ++h) {
-            const std::uint32_t dl = directed(fs.hops[h]);
+        for (const Hop& hop : fs.route_of(f)) {
+            const std::uint32_t dl = directed(hop);
             drained                = std::max(drained, end_s_[dl]);
-            latency += latency_s_[fs.hops[h].link];
+            latency += latency_s_[hop.link];
             slowest = std::max(slowest, 1.0 / capacity_Bps_[dl]);
         }
         double end = drained + latency;

@@ -32,8 +32,12 @@ void AliasTable::build(std::span<const double> w) {
     MOETWIN_ASSERT(sum > 0, "AliasTable: weights sum to 0");
     prob.assign(std::size_t(n), 1.0);
     alias.resize(std::size_t(n));
-    std::vector<double> scaled(static_cast<std::size_t>(n));
-    std::vector<int> small, large;
+    // Scratch kept across calls: a layer builds about 1,300 small tables (subsets and their nodes).
+    thread_local std::vector<double> scaled;
+    thread_local std::vector<int> small, large;
+    scaled.resize(std::size_t(n));
+    small.clear();
+    large.clear();
     for (int i = 0; i < n; ++i) {
         scaled[std::size_t(i)] = w[std::size_t(i)] * n / sum;
         alias[std::size_t(i)]  = i;
@@ -75,6 +79,8 @@ GateTables::GateTables(const balancer::GateSpec& gate, std::span<const double> w
         sw.push_back(std::max(prob, 0.0));
     }
     subset_table_.build(sw);
+    for (Subset& x : subsets_)
+        build_experts(x);
 }
 
 int GateTables::subset_of(uint64_t mask) {
@@ -95,15 +101,18 @@ void GateTables::build_experts(Subset& s) const {
             s.experts.push_back(e);
             w.push_back(w_[std::size_t(e)]);
         }
-    s.table.build(w);
-    for (int a : s.table.alias)
-        s.alias_expert.push_back(s.experts[std::size_t(a)]);
+    AliasTable table;
+    table.build(w);
+    for (std::size_t c = 0; c < s.experts.size(); ++c)
+        s.columns.push_back({table.prob[c], s.experts[c], s.experts[std::size_t(table.alias[c])]});
     s.node_begin.assign(std::size_t(num_nodes_) + 1, 0);
     s.node_w.assign(std::size_t(num_nodes_), 0.0);
     for (int e : s.experts) {
         ++s.node_begin[std::size_t(home_[std::size_t(e)]) + 1];
         s.node_w[std::size_t(home_[std::size_t(e)])] += w_[std::size_t(e)];
     }
+    for (int n = 0; n < num_nodes_; ++n)
+        s.num_nodes += s.node_begin[std::size_t(n) + 1] > 0;
     std::partial_sum(s.node_begin.begin(), s.node_begin.end(), s.node_begin.begin());
     s.by_node.resize(s.experts.size());
     std::vector<int> fill(s.node_begin.begin(), s.node_begin.end() - 1);
@@ -111,10 +120,19 @@ void GateTables::build_experts(Subset& s) const {
         s.by_node[std::size_t(fill[std::size_t(home_[std::size_t(e)])]++)] = e;
     for (int e : s.by_node)
         s.by_node_w.push_back(w_[std::size_t(e)]);
+    s.node_columns.resize(s.by_node.size());
+    for (int n = 0; n < num_nodes_; ++n) {
+        const int b = s.node_begin[std::size_t(n)], len = s.node_begin[std::size_t(n) + 1] - b;
+        if (len == 0) continue;
+        AliasTable t;
+        t.build(std::span<const double>(s.by_node_w).subspan(std::size_t(b), std::size_t(len)));
+        for (int c = 0; c < len; ++c)
+            s.node_columns[std::size_t(b + c)] = {t.prob[std::size_t(c)], s.by_node[std::size_t(b + c)],
+                                                  s.by_node[std::size_t(b + t.alias[std::size_t(c)])]};
+    }
 }
 
-int GateTables::draw_subset(balancer::Rng& rng) {
-    if (enumerated_) return subset_table_.draw(rng);
+int GateTables::draw_subset_by_group(balancer::Rng& rng) {
     // One group at a time, without replacement, proportional to group weight.
     std::fill(chosen_.begin(), chosen_.end(), 0);
     double left   = std::accumulate(group_w_.begin(), group_w_.end(), 0.0);

@@ -26,9 +26,26 @@ struct AliasTable {
         const int n    = int(prob.size());
         const double v = rng.uniform() * n;
         const int col  = std::min(n - 1, int(v));
-        return v - col < prob[std::size_t(col)] ? col : alias[std::size_t(col)];
+        const int keep = -int(v - col < prob[std::size_t(col)]); // bitwise select, no branch
+        return alias[std::size_t(col)] ^ ((col ^ alias[std::size_t(col)]) & keep);
     }
 };
+
+// One column of an alias table with both outcomes as expert ids, packed so that a draw touches
+// one cache line (separate prob / keep / alias arrays cost three L1 misses per draw).
+struct AliasColumn {
+    double prob; // keep probability
+    int keep;    // expert of the column
+    int other;   // expert of its alias
+};
+inline int draw_column(const AliasColumn* col, int n, balancer::Rng& rng) {
+    const double v     = rng.uniform() * n;
+    const int c        = std::min(n - 1, int(v));
+    const AliasColumn& x = col[c];
+    // A bitwise select: as a ?: the compiler emits a branch, mispredicted about half the time.
+    const int keep = -int(v - c < x.prob); // all ones or zero
+    return x.other ^ ((x.keep ^ x.other) & keep);
+}
 
 // Ordered group sequences enumerated up to this count (8 groups, top-4: 1,680); beyond it the
 // groups are drawn one by one (same distribution, topk_groups uniforms per token).
@@ -40,52 +57,63 @@ class GateTables {
     // expert's node. Subsets' expert tables are built on first use.
     GateTables(const balancer::GateSpec& gate, std::span<const double> w, std::span<const int> home, int num_nodes);
 
-    // A set of topk_groups groups, drawn without replacement proportional to group weight.
-    int draw_subset(balancer::Rng& rng);
+    // A set of topk_groups groups, drawn without replacement proportional to group weight. Inline
+    // (one alias draw) when the sets are enumerated; the caller's Rng never has its address taken,
+    // so it stays in registers in the per-token loop.
+    int draw_subset(balancer::Rng& rng) {
+        if (enumerated_) return subset_table_.draw(rng);
+        balancer::Rng r = rng;
+        const int subset = draw_subset_by_group(r);
+        rng              = r;
+        return subset;
+    }
     const std::vector<int>& groups(int subset) const { return subsets_[std::size_t(subset)].groups; }
     // An expert of the subset's groups, proportional to its weight (repeats possible: the caller rejects).
     struct ExpertDraw { // one subset's alias table over its experts, columns mapped to expert ids
-        const double* prob;
-        const int* keep;  // expert of the column
-        const int* other; // expert of the column's alias
+        const AliasColumn* col;
         int n;
-        int operator()(balancer::Rng& rng) const {
-            const double v = rng.uniform() * n;
-            const int col  = std::min(n - 1, int(v));
-            return v - col < prob[col] ? keep[col] : other[col];
-        }
+        int operator()(balancer::Rng& rng) const { return draw_column(col, n, rng); }
     };
+    // Distinct home nodes of the subset's experts: the node limit M can bind only if this exceeds M.
+    int num_nodes(int subset) { return s(subset).num_nodes; }
     ExpertDraw expert_draw(int subset) {
         const Subset& x = s(subset);
-        return {x.table.prob.data(), x.experts.data(), x.alias_expert.data(), int(x.experts.size())};
+        return {x.columns.data(), int(x.columns.size())};
     }
     struct NodeLists {          // one subset's experts grouped by home node
         const int* begin;       // [num_nodes + 1] into experts
         const int* experts;     // by node
         const double* expert_w; // [experts] their weights, same order
         const double* weight;   // [num_nodes]
+        const AliasColumn* columns; // [experts] per node, an alias table over its experts (same order)
+        // An expert of `node` proportional to its weight (taken ones included: the caller rejects).
+        int draw(int node, balancer::Rng& rng) const {
+            return draw_column(columns + begin[node], begin[node + 1] - begin[node], rng);
+        }
     };
     NodeLists node_lists(int subset) {
         const Subset& x = s(subset);
-        return {x.node_begin.data(), x.by_node.data(), x.by_node_w.data(), x.node_w.data()};
+        return {x.node_begin.data(), x.by_node.data(), x.by_node_w.data(), x.node_w.data(), x.node_columns.data()};
     }
 
   private:
     struct Subset {
         std::vector<int> groups;              // ascending
         std::vector<int> experts;             // the groups' experts, ascending
-        AliasTable table;                     // over experts
-        std::vector<int> alias_expert;        // [experts] expert of each column's alias
+        std::vector<AliasColumn> columns;     // [experts] alias table over experts
         std::vector<int> node_begin, by_node; // the experts grouped by home node: [num_nodes + 1], [experts]
         std::vector<double> node_w;           // [num_nodes] their weight
         std::vector<double> by_node_w;        // [experts] weight of by_node[i]
+        std::vector<AliasColumn> node_columns; // [experts] per-node alias tables, aligned with by_node
+        int num_nodes = 0;                    // nodes with at least one of the experts
     };
     Subset& s(int subset) {
         Subset& x = subsets_[std::size_t(subset)];
-        if (x.table.prob.empty()) build_experts(x);
+        if (x.columns.empty()) build_experts(x);
         return x;
     }
     int subset_of(uint64_t mask);
+    int draw_subset_by_group(balancer::Rng& rng);
     void build_experts(Subset& s) const;
 
     balancer::GateSpec gate_;

@@ -47,33 +47,64 @@ int scan_free(const int* first, const int* last, const double* free_w, double u)
     return e;
 }
 
+// Index j in [0, n) of the node whose free weight holds offset u; u becomes the offset within it.
+int pick_node(const double* w, int n, double& u) {
+    int j = 0;
+    while (j < n - 1 && u >= w[j])
+        u -= w[j++];
+    return j;
+}
+
+// Node limits up to this use the fixed-size cumulative table of the at-M-nodes draw.
+constexpr int kMaxNodeLimit = 16;
+
 } // namespace
 
+LayerGate prepare_layer(const LayerRoutingInput& in) {
+    const balancer::GateSpec& g = in.gate;
+    g.validate();
+    if (int(in.weights.size()) != g.num_experts) throw ConfigError("route_layer: weights size != num_experts");
+    const int num_gpus = int(in.tokens_per_gpu.size());
+    LayerGate p;
+    // Floor weights so every expert can be drawn (balancer::sample_tokens does the same).
+    p.w.assign(in.weights.begin(), in.weights.end());
+    const double mean = std::accumulate(p.w.begin(), p.w.end(), 0.0) / double(p.w.size());
+    for (double& x : p.w)
+        x = std::max(x, 1e-9 * mean);
+    // Slot -> GPU, GPU -> node and expert -> home node, without divisions in the per-token loops.
+    p.slot_gpu.resize(std::size_t(in.spec->num_slots));
+    p.gpu_node.resize(std::size_t(num_gpus));
+    for (int sl = 0; sl < in.spec->num_slots; ++sl)
+        p.slot_gpu[std::size_t(sl)] = in.spec->gpu_of_slot(sl);
+    for (int gp = 0; gp < num_gpus; ++gp)
+        p.gpu_node[std::size_t(gp)] = gp / in.gpus_per_node;
+    p.home.resize(std::size_t(g.num_experts));
+    for (int e = 0; e < g.num_experts; ++e)
+        p.home[std::size_t(e)] =
+            in.spec->node_of_gpu(p.slot_gpu[std::size_t(in.placement->replicas(in.layer, e)[0])]);
+    p.tables.emplace(g, p.w, p.home, in.spec->num_nodes);
+    return p;
+}
+
 LayerRouting route_layer(const LayerRoutingInput& in) {
+    LayerGate prepared = prepare_layer(in);
+    return route_layer(in, prepared);
+}
+
+LayerRouting route_layer(const LayerRoutingInput& in, LayerGate& prepared) {
     const balancer::GateSpec& g = in.gate;
     g.validate();
     if (int(in.weights.size()) != g.num_experts) throw ConfigError("route_layer: weights size != num_experts");
     if (in.max_samples_per_gpu < 1) throw ConfigError("route_layer: max_samples_per_gpu must be >= 1");
     const int num_gpus = int(in.tokens_per_gpu.size());
     const int gs       = g.group_size();
-    // Floor weights so every expert can be drawn (balancer::sample_tokens does the same).
-    std::vector<double> w(in.weights.begin(), in.weights.end());
-    const double mean = std::accumulate(w.begin(), w.end(), 0.0) / double(w.size());
-    for (double& x : w)
-        x = std::max(x, 1e-9 * mean);
-
-    // Slot -> GPU, GPU -> node and expert -> home node, without divisions in the per-token loops.
-    const int num_nodes = in.spec->num_nodes;
-    std::vector<int> slot_gpu(static_cast<std::size_t>(in.spec->num_slots));
-    std::vector<int> gpu_node(static_cast<std::size_t>(num_gpus));
-    for (int sl = 0; sl < in.spec->num_slots; ++sl)
-        slot_gpu[std::size_t(sl)] = in.spec->gpu_of_slot(sl);
-    for (int gp = 0; gp < num_gpus; ++gp)
-        gpu_node[std::size_t(gp)] = gp / in.gpus_per_node;
-    std::vector<int> home(std::size_t(g.num_experts));
-    for (int e = 0; e < g.num_experts; ++e)
-        home[std::size_t(e)] = in.spec->node_of_gpu(slot_gpu[std::size_t(in.placement->replicas(in.layer, e)[0])]);
-    GateTables tables(g, w, home, num_nodes);
+    const std::vector<double>& w      = prepared.w;
+    const std::vector<int>& slot_gpu = prepared.slot_gpu;
+    const std::vector<int>& gpu_node = prepared.gpu_node;
+    const std::vector<int>& home     = prepared.home;
+    GateTables& tables               = *prepared.tables;
+    const int num_nodes              = in.spec->num_nodes;
+    if (int(gpu_node.size()) != num_gpus) throw ConfigError("route_layer: prepared for another GPU count");
 
     LayerRouting out;
     // Tokens of a GPU beyond max_samples_per_gpu are bundles: each sampled token stands for
@@ -99,80 +130,70 @@ LayerRouting route_layer(const LayerRoutingInput& in) {
     std::vector<int> experts(source.size() * std::size_t(kk));
     balancer::Rng rng(in.seed, in.stream);
 
-    std::vector<char> is_taken(std::size_t(g.num_experts), 0);
-    std::vector<double> free_w(w); // w[e], 0 while e is taken (w > 0 after the floor above)
+    // taken[e] == t: token t already picked expert e (int stamps, never reset; not a char array,
+    // whose stores the compiler must assume may alias every pointer in the loop).
+    std::vector<int> taken(std::size_t(g.num_experts), -1);
+    std::vector<double> free_w(w); // node-limited tokens: w[e], 0 while e is taken (w > 0 after the floor)
     std::vector<int> node_on(std::size_t(num_nodes), 0); // 1 + the node's index in used_nodes, 0: not used
     std::vector<int> used_nodes(std::size_t(g.topk));
     std::vector<double> node_taken_w(std::size_t(g.topk)), node_free_w(std::size_t(g.topk));
-    int last = -1;
-    for (std::size_t tok = 0; tok < source.size(); ++tok) {
-        int* sel                          = &experts[tok * std::size_t(kk)];
+    const int topk = g.topk, limit = in.node_limit;
+    // One draw over the subset's experts that `ok` admits, proportional to weight, by a direct scan
+    // (the last admitted one absorbs rounding); -1 if it admits none.
+    auto scan_draw = [&](const std::vector<int>& groups, auto ok) {
+        double sum = 0;
+        for (int c : groups)
+            for (int x = c * gs; x < (c + 1) * gs; ++x)
+                sum += ok(x) ? w[std::size_t(x)] : 0.0;
+        if (!(sum > 0)) return -1;
+        double u = rng.uniform() * sum;
+        int e    = -1;
+        for (int c : groups)
+            for (int x = c * gs; x < (c + 1) * gs; ++x)
+                if (ok(x)) {
+                    e = x;
+                    if ((u -= w[std::size_t(x)]) < 0) return e;
+                }
+        return e;
+    };
+    for (std::size_t t = 0; t < source.size(); ++t) {
+        const int tok                     = int(t);
+        int* sel                          = &experts[t * std::size_t(kk)];
         const int subset                  = tables.draw_subset(rng);
         const std::vector<int>& groups    = tables.groups(subset);
         const GateTables::ExpertDraw draw = tables.expert_draw(subset);
-        const GateTables::NodeLists lists = tables.node_lists(subset);
-        // Experts: below M nodes, alias draws over the subset's experts rejecting repeats (exact
-        // Plackett-Luce by rejection); from M nodes on, one draw over the free experts of the subset
-        // on the token's nodes (a node by its free weight, then an expert in it). After 16
-        // rejections in a row, or nothing free there, one draw over the eligible experts by a
-        // direct scan (the same distribution; it lifts the limit if none is eligible).
-        int count     = 0;
-        int nnodes    = 0;
-        bool relaxed  = false;
-        auto eligible = [&](int e) {
-            return !is_taken[std::size_t(e)] && (nnodes < in.node_limit || node_on[std::size_t(home[std::size_t(e)])]);
-        };
-        while (count < g.topk) {
-            int e = -1;
-            if (nnodes < in.node_limit) {
+        auto free                         = [&](int x) { return taken[std::size_t(x)] != tok; };
+        int count                         = 0;
+        if (tables.num_nodes(subset) <= limit) {
+            // The subset's experts span at most M nodes, so the limit cannot bind: alias draws over
+            // them rejecting repeats (exact Plackett-Luce by rejection); after 16 rejections in a row
+            // one draw over the free experts by a direct scan (the same distribution).
+            while (count < topk) {
+                int e = -1;
                 for (int tries = 0; tries < 16 && e < 0; ++tries) {
                     const int x = draw(rng);
-                    if (!is_taken[std::size_t(x)]) e = x;
+                    e           = free(x) ? x : -1;
                 }
-            } else { // one draw over the free experts of the groups on the token's nodes
-                double total = 0;
-                for (int j = 0; j < nnodes; ++j) {
-                    node_free_w[std::size_t(j)] =
-                        std::max(0.0, lists.weight[used_nodes[std::size_t(j)]] - node_taken_w[std::size_t(j)]);
-                    total += node_free_w[std::size_t(j)];
-                }
-                if (total > 0) {
-                    double u = rng.uniform() * total;
-                    int j    = 0;
-                    while (j < nnodes - 1 && u >= node_free_w[std::size_t(j)]) // u becomes the offset in node j
-                        u -= node_free_w[std::size_t(j++)];
-                    const int node = used_nodes[std::size_t(j)];
-                    e = scan_free(lists.experts + lists.begin[node], lists.experts + lists.begin[node + 1],
-                                  free_w.data(), u);
-                }
+                if (e < 0) e = scan_draw(groups, free);
+                taken[std::size_t(e)] = tok;
+                sel[count++]          = e;
             }
-            if (e < 0) {
-                double sum = 0;
-                for (int c : groups)
-                    for (int x = c * gs; x < (c + 1) * gs; ++x)
-                        if (eligible(x)) sum += w[std::size_t(x)];
-                if (!(sum > 0)) { // no eligible expert left within M nodes: lift the limit
-                    relaxed = true;
-                    for (int c : groups)
-                        for (int x = c * gs; x < (c + 1) * gs; ++x)
-                            if (!is_taken[std::size_t(x)]) sum += w[std::size_t(x)];
-                }
-                double u = rng.uniform() * sum;
-                for (int c : groups) {
-                    for (int x = c * gs; x < (c + 1) * gs && e < 0; ++x)
-                        if (relaxed ? !is_taken[std::size_t(x)] : eligible(x)) {
-                            e = x; // the last eligible one absorbs rounding
-                            if ((u -= w[std::size_t(x)]) < 0) break;
-                            e = -1, last = x;
-                        }
-                    if (e >= 0) break;
-                }
-                if (e < 0) e = last;
-            }
-            // Accept e, without a branch on whether its node is new (unpredictable): slot nnodes of
-            // used_nodes / node_taken_w is free, so it may be written either way.
+            if (in.shared_expert >= 0) sel[g.topk] = in.shared_expert;
+            continue;
+        }
+        // Node-limited: below M nodes, alias draws as above; from M nodes on, one draw over the
+        // free experts of the subset on the token's nodes (a node by its free weight, then an expert
+        // in it). After 16 rejections in a row, or nothing free there, one draw over the eligible
+        // experts by a direct scan (the same distribution; it lifts the limit if none is eligible).
+        const GateTables::NodeLists lists = tables.node_lists(subset);
+        int nnodes                        = 0;
+        bool relaxed                      = false;
+        auto eligible = [&](int x) { return free(x) && (nnodes < limit || node_on[std::size_t(home[std::size_t(x)])]); };
+        // Accept e, without a branch on whether its node is new (unpredictable): slot nnodes of
+        // used_nodes / node_taken_w is free, so it may be written either way.
+        auto accept = [&](int e) {
             sel[count++]                      = e;
-            is_taken[std::size_t(e)]          = 1;
+            taken[std::size_t(e)]             = tok;
             free_w[std::size_t(e)]            = 0.0;
             const int m                       = home[std::size_t(e)];
             const int on                      = node_on[std::size_t(m)]; // 1 + index in used_nodes, 0: new
@@ -182,13 +203,61 @@ LayerRouting route_layer(const LayerRoutingInput& in) {
             node_taken_w[std::size_t(at)] += w[std::size_t(e)];
             node_on[std::size_t(m)] = at + 1;
             nnodes += on == 0;
+        };
+        while (count < topk && nnodes < limit) { // below M nodes
+            int e = -1;
+            for (int tries = 0; tries < 16 && e < 0; ++tries) {
+                const int x = draw(rng);
+                e           = free(x) ? x : -1;
+            }
+            if (e < 0) e = scan_draw(groups, eligible);
+            accept(e);
+        }
+        // At M nodes: a node by its weight in the subset (taken experts included), then an expert
+        // of it by its alias table, rejecting taken ones: exactly a draw over the free experts on
+        // the token's nodes proportional to weight. Cumulative node weights are fixed from here on.
+        double cum[kMaxNodeLimit];
+        const int reach = std::min(nnodes, kMaxNodeLimit);
+        for (int j = 0; j < reach; ++j)
+            cum[j] = (j > 0 ? cum[j - 1] : 0.0) + lists.weight[used_nodes[std::size_t(j)]];
+        while (count < topk) {
+            int e = -1;
+            for (int tries = 0; tries < 32 && e < 0 && nnodes == reach; ++tries) {
+                const double v = rng.uniform() * cum[reach - 1];
+                int j          = 0;
+                for (int i = 0; i < reach - 1; ++i)
+                    j += v >= cum[i];
+                const int x = lists.draw(used_nodes[std::size_t(j)], rng);
+                e           = free(x) ? x : -1;
+            }
+            if (e >= 0) {
+                accept(e);
+                continue;
+            }
+            // Mostly taken there (or M beyond kMaxNodeLimit): one draw by node free weight and a scan.
+            double total = 0;
+            for (int j = 0; j < nnodes; ++j) {
+                node_free_w[std::size_t(j)] =
+                    std::max(0.0, lists.weight[used_nodes[std::size_t(j)]] - node_taken_w[std::size_t(j)]);
+                total += node_free_w[std::size_t(j)];
+            }
+            if (total > 0) {
+                double u       = rng.uniform() * total;
+                const int node = used_nodes[std::size_t(pick_node(node_free_w.data(), nnodes, u))];
+                e = scan_free(lists.experts + lists.begin[node], lists.experts + lists.begin[node + 1], free_w.data(),
+                              u);
+            }
+            if (e < 0) e = scan_draw(groups, eligible);
+            if (e < 0) { // no eligible expert left within M nodes: lift the limit
+                relaxed = true;
+                e       = scan_draw(groups, free);
+            }
+            accept(e);
         }
         if (in.shared_expert >= 0) sel[g.topk] = in.shared_expert;
         out.node_limit_relaxed += relaxed;
-        for (int j = 0; j < count; ++j) {
-            is_taken[std::size_t(sel[j])] = 0;
-            free_w[std::size_t(sel[j])]   = w[std::size_t(sel[j])];
-        }
+        for (int j = 0; j < count; ++j)
+            free_w[std::size_t(sel[j])] = w[std::size_t(sel[j])];
         for (int j = 0; j < nnodes; ++j)
             node_on[std::size_t(used_nodes[std::size_t(j)])] = 0;
     }

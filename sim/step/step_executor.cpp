@@ -49,12 +49,14 @@ struct Sim {
     std::vector<int> lane_order; // comm ids in signal order
     std::vector<GpuLane> lanes;  // serial comm lane only
     StepTrace trace;
+    RouteTable routes{router}; // every phase's routes, computed once per GPU pair
 
     // The first rank to need a phase builds it. NOTES: creating a phase creates s4u synchronisation
     // objects, which yields to other actors, hence the mutex around the creation.
     AllToAllPhase& phase(int id) {
-        std::unique_lock lock(*create_mutex);
         auto& ph = phases[std::size_t(id)];
+        if (ph) return *ph; // built: no simcall needed (actors switch only inside simcalls)
+        std::unique_lock lock(*create_mutex);
         if (!created[std::size_t(id)]) {
             created[std::size_t(id)] = 1;
             const int mb = (id / 2) % plan.micro_batches, layer = plan.num_dense + id / 2 / plan.micro_batches;
@@ -63,7 +65,7 @@ struct Sim {
             opt.direction = id % 2 == 0 ? CommDirection::Dispatch : CommDirection::Combine;
             opt.shape     = plan.comm_shape;
             opt.ll_policy = ll_policy;
-            FlowSet fs    = build_deepep_flows(plan.route(layer, mb).traffic, router, first_gpus(plan.num_gpus), opt);
+            FlowSet fs    = build_deepep_flows(plan.route(layer, mb).traffic, routes, first_gpus(plan.num_gpus), opt);
             for (const Flow& f : fs.flows) {
                 if (f.hop_end == f.hop_begin) continue;
                 trace.gpu_bytes_sent[std::size_t(f.src)] += f.bytes;
@@ -91,42 +93,61 @@ struct Sim {
             {gpu, id % 2 == 0 ? Lane::Dispatch : Lane::Combine, begin, std::max(begin, end), layer, mb, Stage::Attn});
     }
 
+    // Compute stages advance this GPU's own clock `now` without a SimGrid sleep each; SimGrid's
+    // clock catches up (one sleep) only before the GPU interacts: a signal (a phase starts when its
+    // last rank joins, at that rank's clock) or a wait whose phase has not ended. A wait on a phase
+    // already solved for this rank just moves `now` to its completion. Same times as one sleep per
+    // stage, with about half the context switches (each sleep or simcall costs two).
     void compute_actor(int r) {
         const bool serial = plan.program.serial_comm_lane();
         std::vector<AllToAllHandle> handles(serial ? 0 : phases.size());
         std::vector<double> begin(serial ? 0 : phases.size());
+        double now    = sg4::Engine::get_clock();
+        auto catch_up = [&] {
+            if (now > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(now);
+            now = sg4::Engine::get_clock();
+        };
         for (const Instr& in : plan.program.instrs) {
             if (r == 0 && progress && in.layer >= 0) report(in.layer);
             if (in.kind == Instr::Compute) {
                 const double t = plan.seconds(r, in.layer, in.micro_batch, in.stage);
                 if (t <= 0) continue;
-                const double t0 = sg4::Engine::get_clock();
-                sg4::this_actor::sleep_for(t);
-                trace.spans.push_back(
-                    {r, Lane::Compute, t0, sg4::Engine::get_clock(), in.layer, in.micro_batch, in.stage});
+                trace.spans.push_back({r, Lane::Compute, now, now + t, in.layer, in.micro_batch, in.stage});
+                now += t;
                 continue;
             }
             const int id = comm_id(plan, in.layer, in.micro_batch, in.dir);
             if (serial) {
                 GpuLane& lane = lanes[std::size_t(r)];
+                if (in.kind == Instr::Wait && lane.done[std::size_t(id)]) continue; // ended before `now`
+                catch_up();
                 std::unique_lock lock(*lane.mutex);
                 if (in.kind == Instr::Signal) {
                     lane.signaled[std::size_t(id)] = 1;
                     lane.cv->notify_all();
                 } else {
                     lane.cv->wait(lock, [&] { return lane.done[std::size_t(id)] != 0; });
+                    now = sg4::Engine::get_clock();
                 }
             } else if (in.kind == Instr::Signal) {
-                begin[std::size_t(id)]   = sg4::Engine::get_clock();
+                catch_up();
+                begin[std::size_t(id)]   = now;
                 handles[std::size_t(id)] = phase(id).start(r);
             } else {
                 AllToAllHandle& h = handles[std::size_t(id)];
-                h.wait();
+                if (h.phase->done_for(r)) {
+                    now = std::max(now, h.phase->completion_s(r));
+                } else {
+                    catch_up();
+                    h.wait();
+                    now = sg4::Engine::get_clock();
+                }
                 comm_span(r, id, begin[std::size_t(id)], h.phase->completion_s(r));
                 h = {};
                 finished(id);
             }
         }
+        catch_up();
     }
 
     void comm_lane_actor(int r) {

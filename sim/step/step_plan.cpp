@@ -166,7 +166,8 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
     const balancer::DispatchFn dispatch =
         balancer::find_dispatch_policy(dispatch_name(s.routing.replica_policy)).dispatch;
     int64_t relaxed = 0;
-    for (int l = 0; l < p.num_moe; ++l)
+    for (int l = 0; l < p.num_moe; ++l) {
+        std::optional<LayerGate> prepared; // the layer's gate tables, shared by its micro-batches
         for (int m = 0; m < p.micro_batches; ++m) {
             LayerRoutingInput in;
             in.gate           = gate;
@@ -181,12 +182,14 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
             in.seed           = s.seed;
             in.stream         = 0x70c0000ull + uint64_t(l) * 64 + uint64_t(m);
             in.shared_expert  = p.shared_expert;
-            p.routing.push_back(route_layer(in));
+            if (!prepared) prepared = prepare_layer(in);
+            p.routing.push_back(route_layer(in, *prepared));
             relaxed += p.routing.back().node_limit_relaxed;
             if (progress && m + 1 == p.micro_batches)
                 progress(0.5 * (l + 1) / p.num_moe,
                          "planned MoE layer " + std::to_string(l + 1) + "/" + std::to_string(p.num_moe));
         }
+    }
     if (relaxed > 0)
         p.notes.push_back("node limit lifted for " + std::to_string(relaxed) +
                           " tokens that could not reach top-k "

@@ -11,8 +11,8 @@ namespace moetwin::balancer {
 // NOTES: tiers are 0 = source GPU, 1 = source node, 2 = a node an earlier pair of the same token
 // already targets (no extra IB transfer: DeepEP sends a token to a node once), 3 = any other.
 // Slot -> GPU / node tables keep divisions out of the per-pair loop; an expert with one replica
-// takes it directly (its round-robin counter still advances, as the tier walk would); the nodes a
-// token already targets are marked with the token's index instead of searched.
+// takes it from its one-entry `near` range (its round-robin counter still advances, as the tier
+// walk would); the nodes a token already targets are marked with the token's index instead of searched.
 void dispatch_same_node_first(const DispatchInput& in, std::span<int> out_slot) {
     const Placement& p     = *in.placement;
     const PlacementSpec& s = *in.spec;
@@ -35,8 +35,11 @@ void dispatch_same_node_first(const DispatchInput& in, std::span<int> out_slot) 
         for (int g = 0; g < num_gpus; ++g) {
             const std::size_t at = static_cast<std::size_t>(e) * num_gpus + g;
             near_begin[at]       = int(near.size());
-            if (count[e] < 2) continue;
-            const int* rep = log2phy + static_cast<std::size_t>(e) * p.max_replicas;
+            const int* rep       = log2phy + static_cast<std::size_t>(e) * p.max_replicas;
+            if (count[e] < 2) {
+                near.push_back(rep[0]); // one replica: the only choice
+                continue;
+            }
             const int node = s.node_of_gpu(g);
             bool on_gpu    = false;
             for (int r = 0; r < count[e]; ++r)
@@ -74,10 +77,10 @@ void dispatch_same_node_first(const DispatchInput& in, std::span<int> out_slot) 
             const int n          = count[e];
             int slot             = rep[0];
             const std::size_t at = static_cast<std::size_t>(e) * num_gpus + src_gpu;
-            if (n > 1 && near_begin[at + 1] > near_begin[at]) {
-                const int in_tier = near_begin[at + 1] - near_begin[at];
-                slot              = near[near_begin[at] + (in_tier == 1 ? 0 : mod(next[e], in_tier))];
-            } else if (n > 1) {
+            const int in_near    = near_begin[at + 1] - near_begin[at];
+            if (in_near > 0) { // mod(x, 1) == 0: no branch on the count (unpredictable per expert)
+                slot = near[near_begin[at] + mod(next[e], in_near)];
+            } else {
                 int best_tier = 3, in_tier = 0;
                 for (int r = 0; r < n; ++r) {
                     const int node = slot_node[rep[r]];
