@@ -120,5 +120,39 @@ TEST(NetworkFluid, LowLatencyGoesThroughTheNicEvenInsideANode) {
     EXPECT_EQ(fs.flows[0].hop_end - fs.flows[0].hop_begin, 4u); // PCIe, NIC->leaf, leaf->NIC, PCIe
 }
 
+TEST(NetworkFluid, IndexedRoutesSolveExactlyLikeCopiedOnes) {
+    const Topology t = build_cluster(fat_tree(3));
+    const Router r(t);
+    RouteTable table(r);
+    TrafficMatrix tm(24, 8);
+    for (int src = 0; src < 24; ++src)
+        for (int k = 0; k < 40; ++k) {
+            const std::vector<int> token{(src * 7 + k) % 24, (src + 3 * k + 1) % 24, (5 * k + 2) % 24};
+            tm.add_token(src, token);
+        }
+    for (DeepEpMode mode : {DeepEpMode::Normal, DeepEpMode::LowLatency})
+        for (CommDirection dir : {CommDirection::Dispatch, CommDirection::Combine}) {
+            DeepEpOptions o;
+            o.mode                = mode;
+            o.direction           = dir;
+            const FlowSet indexed = build_deepep_flows(tm, table, first_gpus(24), o);
+            ASSERT_TRUE(indexed.shared_hops);
+            EXPECT_TRUE(indexed.hops.empty());
+            FlowSet copied;
+            copied.gpu_of_rank = first_gpus(24);
+            for (const Flow& f : indexed.flows)
+                copied.add(r, f.policy, f.src, f.dst, f.bytes, f.stage, f.after);
+            ASSERT_EQ(copied.flows.size(), indexed.flows.size());
+            for (std::size_t i = 0; i < copied.flows.size(); ++i) {
+                const auto a = indexed.route_of(indexed.flows[i]), b = copied.route_of(copied.flows[i]);
+                ASSERT_EQ(std::vector<Hop>(a.begin(), a.end()), std::vector<Hop>(b.begin(), b.end()));
+            }
+            FluidNetwork n1(t, NetworkCalibration{}), n2(t, NetworkCalibration{});
+            const PhaseTiming x = n1.solve(indexed, 0.5, {7e-6, 4096}), y = n2.solve(copied, 0.5, {7e-6, 4096});
+            EXPECT_EQ(x.send_done_s, y.send_done_s);
+            EXPECT_EQ(x.recv_done_s, y.recv_done_s);
+        }
+}
+
 } // namespace
 } // namespace moetwin

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Routes: hop counts and latencies computed by hand, every pair routable as a graph walk, ECMP.
 #include "topologies/h800_cluster.hpp"
+#include "topologies/route_table.hpp"
 #include "topologies/routing.hpp"
 
 #include <gtest/gtest.h>
@@ -104,6 +105,33 @@ TEST(Routing, PairHashSpreadsButCollides) {
         max_flows = std::max(max_flows, n);
     EXPECT_GT(flows_per_uplink.size(), 10u); // spread over many spines ...
     EXPECT_GT(max_flows, 1);                 // ... with collisions (32 balls in 32 bins)
+}
+
+TEST(RouteTable, GivesTheRoutersRoutesAndKeepsOffsetsAsItGrows) {
+    for (FabricKind fabric : {FabricKind::FatTree2, FabricKind::MultiPlane}) {
+        const Topology t = build_cluster(spec(fabric, 3));
+        const Router r(t);
+        RouteTable table(r);
+        std::map<std::tuple<int, int, int>, RouteTable::Ref> first;
+        for (RoutePolicy policy : {RoutePolicy::NvlinkFirst, RoutePolicy::RdmaOnly})
+            for (int a = 0; a < t.num_gpus(); a += 5)
+                for (int b = 0; b < t.num_gpus(); ++b) {
+                    const std::span<const Hop> got = table.route(a, b, policy);
+                    const Route want               = r.route(a, b, policy);
+                    ASSERT_EQ(std::vector<Hop>(got.begin(), got.end()), want.hops) << a << " -> " << b;
+                    first[{int(policy), a, b}] = table.ref(a, b, policy);
+                }
+        // Asked again after the store grew: the same ranges, and they still hold the routes.
+        for (const auto& [key, ref] : first) {
+            const auto [policy, a, b] = key;
+            const RouteTable::Ref again = table.ref(a, b, RoutePolicy(policy));
+            EXPECT_EQ(again.begin, ref.begin);
+            EXPECT_EQ(again.length, ref.length);
+            const auto& store = *table.store();
+            EXPECT_EQ(std::vector<Hop>(store.begin() + ref.begin, store.begin() + ref.begin + ref.length),
+                      r.route(a, b, RoutePolicy(policy)).hops);
+        }
+    }
 }
 
 } // namespace
