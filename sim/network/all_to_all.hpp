@@ -86,6 +86,9 @@ class AllToAllPhase : public std::enable_shared_from_this<AllToAllPhase> {
     bool done_for(int rank) const { return rank_done(rank); }
     const PhaseTiming& timing() const { return timing_; } // complete once every rank has waited
     const FlowSet& flows() const { return flows_; }
+    // Hands the flows' storage back for reuse by a later phase; the phase keeps its timing and
+    // link loads. Contract: every rank has waited.
+    std::vector<Flow> take_flow_storage() { return std::move(flows_.flows); }
     const std::vector<LinkLoad>& link_loads() const { return loads_; }
 
   private:

@@ -123,7 +123,7 @@ FlowSet build_deepep_flows(const TrafficMatrix& traffic, const Router& router, s
 }
 
 FlowSet build_deepep_flows(const TrafficMatrix& traffic, RouteTable& routes, std::vector<int> gpu_of_rank,
-                           const DeepEpOptions& opt) {
+                           const DeepEpOptions& opt, std::vector<Flow> storage) {
     const Router& router = routes.router();
     traffic.validate();
     if (int(gpu_of_rank.size()) != traffic.num_gpus)
@@ -140,6 +140,8 @@ FlowSet build_deepep_flows(const TrafficMatrix& traffic, RouteTable& routes, std
     }
     FlowSet fs;
     fs.gpu_of_rank = std::move(gpu_of_rank);
+    fs.flows       = std::move(storage);
+    fs.flows.clear();
     if (opt.mode == DeepEpMode::Normal)
         build_normal(traffic, routes, opt, fs);
     else

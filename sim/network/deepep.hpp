@@ -58,7 +58,9 @@ struct DeepEpOptions {
 FlowSet build_deepep_flows(const TrafficMatrix& traffic, const Router& router, std::vector<int> gpu_of_rank,
                            const DeepEpOptions& opt);
 // The same with routes memoised across calls (one RouteTable per run: every phase reuses them).
+// `storage` is cleared and holds the flows: passing an earlier phase's keeps its warm memory
+// (an EP144 phase's 20k flows in freshly mapped pages cost more than building them).
 FlowSet build_deepep_flows(const TrafficMatrix& traffic, RouteTable& routes, std::vector<int> gpu_of_rank,
-                           const DeepEpOptions& opt);
+                           const DeepEpOptions& opt, std::vector<Flow> storage = {});
 
 } // namespace moetwin

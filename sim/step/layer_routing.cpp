@@ -217,18 +217,30 @@ LayerRouting route_layer(const LayerRoutingInput& in, LayerGate& prepared) {
         // of it by its alias table, rejecting taken ones: exactly a draw over the free experts on
         // the token's nodes proportional to weight. Cumulative node weights are fixed from here on.
         double cum[kMaxNodeLimit];
+        const AliasColumn* node_col[kMaxNodeLimit];
+        int node_n[kMaxNodeLimit];
         const int reach = std::min(nnodes, kMaxNodeLimit);
-        for (int j = 0; j < reach; ++j)
-            cum[j] = (j > 0 ? cum[j - 1] : 0.0) + lists.weight[used_nodes[std::size_t(j)]];
+        for (int j = 0; j < reach; ++j) {
+            const int node = used_nodes[std::size_t(j)];
+            cum[j]         = (j > 0 ? cum[j - 1] : 0.0) + lists.weight[node];
+            node_col[j]    = lists.columns + lists.begin[node];
+            node_n[j]      = lists.begin[node + 1] - lists.begin[node];
+        }
+        auto candidate = [&] {
+            const double v = rng.uniform() * cum[reach - 1];
+            int j          = 0;
+            for (int i = 0; i < reach - 1; ++i)
+                j += v >= cum[i];
+            return draw_column(node_col[j], node_n[j], rng);
+        };
         while (count < topk) {
             int e = -1;
-            for (int tries = 0; tries < 32 && e < 0 && nnodes == reach; ++tries) {
-                const double v = rng.uniform() * cum[reach - 1];
-                int j          = 0;
-                for (int i = 0; i < reach - 1; ++i)
-                    j += v >= cum[i];
-                const int x = lists.draw(used_nodes[std::size_t(j)], rng);
-                e           = free(x) ? x : -1;
+            // Two candidates per round, the first free one taken: fewer mispredicted loop exits
+            // (about 40 % of candidates are taken) for one spare draw.
+            for (int tries = 0; tries < 16 && e < 0 && nnodes == reach; ++tries) {
+                const int x1 = candidate(), x2 = candidate();
+                const int f2 = free(x2) ? x2 : -1;
+                e            = free(x1) ? x1 : f2;
             }
             if (e >= 0) {
                 accept(e);
@@ -280,14 +292,21 @@ LayerRouting route_layer(const LayerRoutingInput& in, LayerGate& prepared) {
     std::vector<int> gpu_mark(std::size_t(num_gpus), -1), node_mark(std::size_t(out.traffic.num_nodes()), -1);
     for (std::size_t i = 0; i < source.size(); ++i) {
         const int* sl = &slots[i * std::size_t(kk)];
-        const int* ex = &experts[i * std::size_t(kk)];
         for (int j = 0; j < kk; ++j) {
             dst[std::size_t(j)] = slot_gpu[std::size_t(sl[j])];
             out.slot_selections[std::size_t(sl[j])] += bundle[i];
-            out.expert_selections[std::size_t(ex[j])] += bundle[i];
         }
         add_bundle(out.traffic, gpu_node, source[i], dst.data(), kk, bundle[i], gpu_mark, node_mark, int(i));
     }
+    // Per logical expert: the sum over its replicas (the dispatch contract: slot s serves expert
+    // phy2log[s]), checked against the selections made.
+    const std::span<const int> phy2log = in.placement->slots(in.layer);
+    for (int sl = 0; sl < in.spec->num_slots; ++sl)
+        if (out.slot_selections[std::size_t(sl)] > 0) {
+            const int e = phy2log[std::size_t(sl)];
+            MOETWIN_ASSERT(e >= 0, "dispatch chose an empty slot");
+            out.expert_selections[std::size_t(e)] += out.slot_selections[std::size_t(sl)];
+        }
     return out;
 }
 

@@ -49,7 +49,8 @@ struct Sim {
     std::vector<int> lane_order; // comm ids in signal order
     std::vector<GpuLane> lanes;  // serial comm lane only
     StepTrace trace;
-    RouteTable routes{router}; // every phase's routes, computed once per GPU pair
+    RouteTable routes{router};                  // every phase's routes, computed once per GPU pair
+    std::vector<std::vector<Flow>> spare_flows; // storage of finished phases, for the next ones
 
     // The first rank to need a phase builds it. NOTES: creating a phase creates s4u synchronisation
     // objects, which yields to other actors, hence the mutex around the creation.
@@ -65,7 +66,13 @@ struct Sim {
             opt.direction = id % 2 == 0 ? CommDirection::Dispatch : CommDirection::Combine;
             opt.shape     = plan.comm_shape;
             opt.ll_policy = ll_policy;
-            FlowSet fs    = build_deepep_flows(plan.route(layer, mb).traffic, routes, first_gpus(plan.num_gpus), opt);
+            std::vector<Flow> storage;
+            if (!spare_flows.empty()) {
+                storage = std::move(spare_flows.back());
+                spare_flows.pop_back();
+            }
+            FlowSet fs = build_deepep_flows(plan.route(layer, mb).traffic, routes, first_gpus(plan.num_gpus), opt,
+                                            std::move(storage));
             for (const Flow& f : fs.flows) {
                 if (f.hop_end == f.hop_begin) continue;
                 trace.gpu_bytes_sent[std::size_t(f.src)] += f.bytes;
@@ -85,7 +92,11 @@ struct Sim {
                                            std::to_string(plan.num_layers()) + " (GPU 0)");
     }
     void finished(int id) {
-        if (++waits[std::size_t(id)] == plan.num_gpus) phases[std::size_t(id)].reset();
+        if (++waits[std::size_t(id)] == plan.num_gpus) {
+            if (fabric.backend() == CommBackend::Fluid) // SimGrid senders may still read their flows
+                spare_flows.push_back(phases[std::size_t(id)]->take_flow_storage());
+            phases[std::size_t(id)].reset();
+        }
     }
     void comm_span(int gpu, int id, double begin, double end) {
         const int mb = (id / 2) % plan.micro_batches, layer = plan.num_dense + id / 2 / plan.micro_batches;
