@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // GateTables: one layer's gate (the Plackett-Luce form of layer_routing.hpp) precomputed for
 // route_layer's per-token loop: the set of topk_groups groups by one alias draw over all group
-// subsets, then an expert of that set by one alias draw over the set's experts.
+// subsets, then an expert of that set by one alias draw over the set's experts, or, for the node
+// limit, an expert of one node of the set by that node's own alias table.
 #pragma once
 
 #include "sim/balancer/gate.hpp"
@@ -54,7 +55,8 @@ inline constexpr int64_t kMaxEnumeratedGroupSequences = 1 << 16;
 class GateTables {
   public:
     // Contract: gate validated, w [num_experts] > 0, home [num_experts] in [0, num_nodes): each
-    // expert's node. Subsets' expert tables are built on first use.
+    // expert's node. With enumerated subsets every subset's tables are built here; otherwise a
+    // subset's on its first draw.
     GateTables(const balancer::GateSpec& gate, std::span<const double> w, std::span<const int> home, int num_nodes);
 
     // A set of topk_groups groups, drawn without replacement proportional to group weight. Inline
