@@ -62,16 +62,18 @@ PhaseTiming FluidNetwork::solve(const FlowSet& fs, double start_s, const FluidOp
     // Flow ends: stage 0 first, so relays can wait for the data they forward.
     std::vector<double> inbound_stage0(std::size_t(ranks), t0);
     auto flow_end = [&](const Flow& f) {
-        double drained = t0, latency = 0, slowest = 0;
+        double drained = t0, latency = 0;
         for (const Hop& hop : fs.route_of(f)) {
-            const std::uint32_t dl = directed(hop);
-            drained                = std::max(drained, end_s_[dl]);
+            drained = std::max(drained, end_s_[directed(hop)]);
             latency += latency_s_[hop.link];
-            slowest = std::max(slowest, 1.0 / capacity_Bps_[dl]);
         }
         double end = drained + latency;
-        if (f.after >= 0)
+        if (f.after >= 0) { // relays only: the slowest hop's time for one chunk
+            double slowest = 0;
+            for (const Hop& hop : fs.route_of(f))
+                slowest = std::max(slowest, 1.0 / capacity_Bps_[directed(hop)]);
             end = std::max(end, inbound_stage0[std::size_t(f.after)] + latency + opt.chunk_bytes * slowest);
+        }
         return end;
     };
     for (int stage = 0; stage < 2; ++stage)
