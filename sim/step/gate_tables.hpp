@@ -40,8 +40,8 @@ struct AliasColumn {
     int other;   // expert of its alias
 };
 inline int draw_column(const AliasColumn* col, int n, balancer::Rng& rng) {
-    const double v     = rng.uniform() * n;
-    const int c        = std::min(n - 1, int(v));
+    const double v       = rng.uniform() * n;
+    const int c          = std::min(n - 1, int(v));
     const AliasColumn& x = col[c];
     // A bitwise select: as a ?: the compiler emits a branch, mispredicted about half the time.
     const int keep = -int(v - c < x.prob); // all ones or zero
@@ -64,7 +64,7 @@ class GateTables {
     // so it stays in registers in the per-token loop.
     int draw_subset(balancer::Rng& rng) {
         if (enumerated_) return subset_table_.draw(rng);
-        balancer::Rng r = rng;
+        balancer::Rng r  = rng;
         const int subset = draw_subset_by_group(r);
         rng              = r;
         return subset;
@@ -82,11 +82,11 @@ class GateTables {
         const Subset& x = s(subset);
         return {x.columns.data(), int(x.columns.size())};
     }
-    struct NodeLists {          // one subset's experts grouped by home node
-        const int* begin;       // [num_nodes + 1] into experts
-        const int* experts;     // by node
-        const double* expert_w; // [experts] their weights, same order
-        const double* weight;   // [num_nodes]
+    struct NodeLists {              // one subset's experts grouped by home node
+        const int* begin;           // [num_nodes + 1] into experts
+        const int* experts;         // by node
+        const double* expert_w;     // [experts] their weights, same order
+        const double* weight;       // [num_nodes]
         const AliasColumn* columns; // [experts] per node, an alias table over its experts (same order)
         // An expert of `node` proportional to its weight (taken ones included: the caller rejects).
         int draw(int node, balancer::Rng& rng) const {
@@ -100,14 +100,14 @@ class GateTables {
 
   private:
     struct Subset {
-        std::vector<int> groups;              // ascending
-        std::vector<int> experts;             // the groups' experts, ascending
-        std::vector<AliasColumn> columns;     // [experts] alias table over experts
-        std::vector<int> node_begin, by_node; // the experts grouped by home node: [num_nodes + 1], [experts]
-        std::vector<double> node_w;           // [num_nodes] their weight
-        std::vector<double> by_node_w;        // [experts] weight of by_node[i]
+        std::vector<int> groups;               // ascending
+        std::vector<int> experts;              // the groups' experts, ascending
+        std::vector<AliasColumn> columns;      // [experts] alias table over experts
+        std::vector<int> node_begin, by_node;  // the experts grouped by home node: [num_nodes + 1], [experts]
+        std::vector<double> node_w;            // [num_nodes] their weight
+        std::vector<double> by_node_w;         // [experts] weight of by_node[i]
         std::vector<AliasColumn> node_columns; // [experts] per-node alias tables, aligned with by_node
-        int num_nodes = 0;                    // nodes with at least one of the experts
+        int num_nodes = 0;                     // nodes with at least one of the experts
     };
     Subset& s(int subset) {
         Subset& x = subsets_[std::size_t(subset)];

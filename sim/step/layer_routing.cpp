@@ -4,33 +4,14 @@
 
 #include "common/errors.hpp"
 #include "sim/balancer/rng.hpp"
-#include "sim/step/gate_tables.hpp"
+#include "sim/step/layer_gate.hpp"
+#include "sim/step/layer_traffic.hpp"
 
 #include <algorithm>
 #include <numeric>
 
 namespace moetwin::step {
 namespace {
-
-// TrafficMatrix::add_token for a bundle of `weight` identical tokens; `gpu_mark`/`node_mark` hold the
-// last bundle (`stamp`) that counted each GPU / node, so duplicates are found without a search.
-void add_bundle(TrafficMatrix& t, const std::vector<int>& gpu_node, int src, const int* dst, int k, int64_t weight,
-                std::vector<int>& gpu_mark, std::vector<int>& node_mark, int stamp) {
-    int64_t* sel_row  = &t.selections_at(src, 0);
-    int64_t* tok_row  = &t.tokens_at(src, 0);
-    int64_t* node_row = &t.node_tokens_at(src, 0);
-    // Branch-free (whether a GPU / node repeats within a token is unpredictable): integer sums, so
-    // adding weight * 0 for a repeat is exactly the skipped add.
-    for (int j = 0; j < k; ++j) {
-        const int d = dst[j];
-        sel_row[d] += weight;
-        tok_row[d] += weight * int64_t(gpu_mark[std::size_t(d)] != stamp);
-        gpu_mark[std::size_t(d)] = stamp;
-        const int m              = gpu_node[std::size_t(d)];
-        node_row[m] += weight * int64_t(node_mark[std::size_t(m)] != stamp);
-        node_mark[std::size_t(m)] = stamp;
-    }
-}
 
 // The expert of [first, last) at offset u (>= 0) in their free weight, scanning in order; -1 if
 // none is free. Branch-free on taken experts: their free_w is 0, so u - 0 == u neither moves u nor
@@ -60,32 +41,6 @@ constexpr int kMaxNodeLimit = 16;
 
 } // namespace
 
-LayerGate prepare_layer(const LayerRoutingInput& in) {
-    const balancer::GateSpec& g = in.gate;
-    g.validate();
-    if (int(in.weights.size()) != g.num_experts) throw ConfigError("route_layer: weights size != num_experts");
-    const int num_gpus = int(in.tokens_per_gpu.size());
-    LayerGate p;
-    // Floor weights so every expert can be drawn (balancer::sample_tokens does the same).
-    p.w.assign(in.weights.begin(), in.weights.end());
-    const double mean = std::accumulate(p.w.begin(), p.w.end(), 0.0) / double(p.w.size());
-    for (double& x : p.w)
-        x = std::max(x, 1e-9 * mean);
-    // Slot -> GPU, GPU -> node and expert -> home node, without divisions in the per-token loops.
-    p.slot_gpu.resize(std::size_t(in.spec->num_slots));
-    p.gpu_node.resize(std::size_t(num_gpus));
-    for (int sl = 0; sl < in.spec->num_slots; ++sl)
-        p.slot_gpu[std::size_t(sl)] = in.spec->gpu_of_slot(sl);
-    for (int gp = 0; gp < num_gpus; ++gp)
-        p.gpu_node[std::size_t(gp)] = gp / in.gpus_per_node;
-    p.home.resize(std::size_t(g.num_experts));
-    for (int e = 0; e < g.num_experts; ++e)
-        p.home[std::size_t(e)] =
-            in.spec->node_of_gpu(p.slot_gpu[std::size_t(in.placement->replicas(in.layer, e)[0])]);
-    p.tables.emplace(g, p.w, p.home, in.spec->num_nodes);
-    return p;
-}
-
 LayerRouting route_layer(const LayerRoutingInput& in) {
     LayerGate prepared = prepare_layer(in);
     return route_layer(in, prepared);
@@ -96,10 +51,9 @@ LayerRouting route_layer(const LayerRoutingInput& in, LayerGate& prepared) {
     g.validate();
     if (int(in.weights.size()) != g.num_experts) throw ConfigError("route_layer: weights size != num_experts");
     if (in.max_samples_per_gpu < 1) throw ConfigError("route_layer: max_samples_per_gpu must be >= 1");
-    const int num_gpus = int(in.tokens_per_gpu.size());
-    const int gs       = g.group_size();
-    const std::vector<double>& w      = prepared.w;
-    const std::vector<int>& slot_gpu = prepared.slot_gpu;
+    const int num_gpus               = int(in.tokens_per_gpu.size());
+    const int gs                     = g.group_size();
+    const std::vector<double>& w     = prepared.w;
     const std::vector<int>& gpu_node = prepared.gpu_node;
     const std::vector<int>& home     = prepared.home;
     GateTables& tables               = *prepared.tables;
@@ -163,17 +117,21 @@ LayerRouting route_layer(const LayerRoutingInput& in, LayerGate& prepared) {
         const std::vector<int>& groups    = tables.groups(subset);
         const GateTables::ExpertDraw draw = tables.expert_draw(subset);
         auto free                         = [&](int x) { return taken[std::size_t(x)] != tok; };
-        int count                         = 0;
+        auto draw_free                    = [&] { // an alias draw that is not a repeat; -1 after 16 repeats
+            int e = -1;
+            for (int tries = 0; tries < 16 && e < 0; ++tries) {
+                                   const int x = draw(rng);
+                                   e           = free(x) ? x : -1;
+            }
+            return e;
+        };
+        int count = 0;
         if (tables.num_nodes(subset) <= limit) {
             // The subset's experts span at most M nodes, so the limit cannot bind: alias draws over
             // them rejecting repeats (exact Plackett-Luce by rejection); after 16 rejections in a row
             // one draw over the free experts by a direct scan (the same distribution).
             while (count < topk) {
-                int e = -1;
-                for (int tries = 0; tries < 16 && e < 0; ++tries) {
-                    const int x = draw(rng);
-                    e           = free(x) ? x : -1;
-                }
+                int e = draw_free();
                 if (e < 0) e = scan_draw(groups, free);
                 taken[std::size_t(e)] = tok;
                 sel[count++]          = e;
@@ -188,7 +146,9 @@ LayerRouting route_layer(const LayerRoutingInput& in, LayerGate& prepared) {
         const GateTables::NodeLists lists = tables.node_lists(subset);
         int nnodes                        = 0;
         bool relaxed                      = false;
-        auto eligible = [&](int x) { return free(x) && (nnodes < limit || node_on[std::size_t(home[std::size_t(x)])]); };
+        auto eligible                     = [&](int x) {
+            return free(x) && (nnodes < limit || node_on[std::size_t(home[std::size_t(x)])]);
+        };
         // Accept e, without a branch on whether its node is new (unpredictable): slot nnodes of
         // used_nodes / node_taken_w is free, so it may be written either way.
         auto accept = [&](int e) {
@@ -205,11 +165,7 @@ LayerRouting route_layer(const LayerRoutingInput& in, LayerGate& prepared) {
             nnodes += on == 0;
         };
         while (count < topk && nnodes < limit) { // below M nodes
-            int e = -1;
-            for (int tries = 0; tries < 16 && e < 0; ++tries) {
-                const int x = draw(rng);
-                e           = free(x) ? x : -1;
-            }
+            int e = draw_free();
             if (e < 0) e = scan_draw(groups, eligible);
             accept(e);
         }
@@ -274,39 +230,7 @@ LayerRouting route_layer(const LayerRoutingInput& in, LayerGate& prepared) {
             node_on[std::size_t(used_nodes[std::size_t(j)])] = 0;
     }
 
-    // Replicas, then the traffic matrix.
-    std::vector<int> slots(experts.size());
-    balancer::DispatchInput din;
-    din.placement     = in.placement;
-    din.spec          = in.spec;
-    din.layer         = in.layer;
-    din.topk          = kk;
-    din.token_experts = experts;
-    din.source_gpu    = source;
-    in.dispatch(din, slots);
-
-    out.traffic = TrafficMatrix(num_gpus, in.gpus_per_node);
-    out.slot_selections.assign(std::size_t(in.spec->num_slots), 0);
-    out.expert_selections.assign(std::size_t(in.placement->num_experts), 0);
-    std::vector<int> dst(static_cast<std::size_t>(kk));
-    std::vector<int> gpu_mark(std::size_t(num_gpus), -1), node_mark(std::size_t(out.traffic.num_nodes()), -1);
-    for (std::size_t i = 0; i < source.size(); ++i) {
-        const int* sl = &slots[i * std::size_t(kk)];
-        for (int j = 0; j < kk; ++j) {
-            dst[std::size_t(j)] = slot_gpu[std::size_t(sl[j])];
-            out.slot_selections[std::size_t(sl[j])] += bundle[i];
-        }
-        add_bundle(out.traffic, gpu_node, source[i], dst.data(), kk, bundle[i], gpu_mark, node_mark, int(i));
-    }
-    // Per logical expert: the sum over its replicas (the dispatch contract: slot s serves expert
-    // phy2log[s]), checked against the selections made.
-    const std::span<const int> phy2log = in.placement->slots(in.layer);
-    for (int sl = 0; sl < in.spec->num_slots; ++sl)
-        if (out.slot_selections[std::size_t(sl)] > 0) {
-            const int e = phy2log[std::size_t(sl)];
-            MOETWIN_ASSERT(e >= 0, "dispatch chose an empty slot");
-            out.expert_selections[std::size_t(e)] += out.slot_selections[std::size_t(sl)];
-        }
+    tally_layer(in, prepared, experts, source, bundle, kk, out);
     return out;
 }
 

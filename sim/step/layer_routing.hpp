@@ -8,10 +8,8 @@
 #include "sim/balancer/gate.hpp"
 #include "sim/balancer/placement.hpp"
 #include "sim/network/traffic_matrix.hpp"
-#include "sim/step/gate_tables.hpp"
 
 #include <cstdint>
-#include <optional>
 #include <span>
 #include <vector>
 
@@ -65,16 +63,7 @@ struct LayerRouting {
 // first replica, so with redundant experts the limit holds for logical homes, not wire nodes.
 LayerRouting route_layer(const LayerRoutingInput& in);
 
-// What route_layer derives from the layer alone (floored weights, slot and expert homes, the gate
-// tables), so that a layer's micro-batches build it once.
-struct LayerGate {
-    std::vector<double> w;          // [num_experts] popularity floored at 1e-9 x its mean
-    std::vector<int> slot_gpu;      // [num_slots]
-    std::vector<int> gpu_node;      // [num_gpus]
-    std::vector<int> home;          // [num_experts] node of the expert's first replica
-    std::optional<GateTables> tables;
-};
-LayerGate prepare_layer(const LayerRoutingInput& in);
+struct LayerGate; // layer_gate.hpp
 // Contract: `prepared` = prepare_layer(x) for an x that differs from `in` at most in the values of
 // tokens_per_gpu, seed, stream, max_samples_per_gpu and shared_expert. The same result as
 // route_layer(in).

@@ -4,6 +4,7 @@
 
 #include "common/errors.hpp"
 #include "sim/step/expert_popularity.hpp"
+#include "sim/step/layer_gate.hpp"
 #include "sim/step/step_placement.hpp"
 
 #include <algorithm>

@@ -6,6 +6,7 @@
 // draws below M nodes, node-then-expert rejection at M nodes).
 #include "sim/balancer/dispatch.hpp"
 #include "sim/balancer/placement.hpp"
+#include "sim/step/layer_gate.hpp"
 #include "sim/step/layer_routing.hpp"
 
 #include <gtest/gtest.h>
@@ -109,7 +110,8 @@ void expect_matches_exact(int M) {
     for (int e = 0; e < 12; ++e) {
         const double p     = exact[std::size_t(e)];
         const double sigma = std::sqrt(p * (1 - p) / n);
-        EXPECT_NEAR(double(r.expert_selections[std::size_t(e)]) / n, p, 5 * sigma + 1e-9) << "M=" << M << " expert " << e;
+        EXPECT_NEAR(double(r.expert_selections[std::size_t(e)]) / n, p, 5 * sigma + 1e-9)
+            << "M=" << M << " expert " << e;
     }
 }
 
@@ -142,18 +144,18 @@ TEST(StepRoutingExact, PreparedLayerGivesTheSameResult) {
     const SmallGate s;
     const std::vector<int64_t> tokens(6, 500), other(6, 300);
     LayerRoutingInput in;
-    in.gate           = s.gate;
-    in.node_limit     = 2;
-    in.weights        = s.w;
-    in.placement      = &s.placement;
-    in.spec           = &s.spec;
-    in.dispatch       = balancer::dispatch_round_robin;
-    in.tokens_per_gpu = tokens;
-    in.gpus_per_node  = 2;
+    in.gate            = s.gate;
+    in.node_limit      = 2;
+    in.weights         = s.w;
+    in.placement       = &s.placement;
+    in.spec            = &s.spec;
+    in.dispatch        = balancer::dispatch_round_robin;
+    in.tokens_per_gpu  = tokens;
+    in.gpus_per_node   = 2;
     LayerGate prepared = prepare_layer(in);
     for (int stream = 0; stream < 3; ++stream) {
-        in.stream         = uint64_t(stream);
-        in.tokens_per_gpu = stream == 1 ? other : tokens;
+        in.stream            = uint64_t(stream);
+        in.tokens_per_gpu    = stream == 1 ? other : tokens;
         const LayerRouting a = route_layer(in), b = route_layer(in, prepared);
         EXPECT_EQ(a.traffic.selections, b.traffic.selections);
         EXPECT_EQ(a.traffic.tokens, b.traffic.tokens);
