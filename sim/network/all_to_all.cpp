@@ -155,7 +155,7 @@ void AllToAllPhase::wait(int rank) {
     MOETWIN_ASSERT(has_joined_[std::size_t(rank)], "wait() before start()");
     // S4U actors run one at a time and switch only inside simcalls, so a phase already done for
     // this rank needs no lock (each mutex or condition-variable call is a simcall: two context
-    // switches; this fast path halves a decode step's SimGrid time).
+    // switches). With the same skip in the executor's phase lookup: decode SimGrid 0.355 -> 0.325 s.
     if (!rank_done(rank)) {
         std::unique_lock lock(*sync_->mutex);
         sync_->ready->wait(lock, [&] { return rank_done(rank); });

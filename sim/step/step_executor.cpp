@@ -108,7 +108,8 @@ struct Sim {
     // clock catches up (one sleep) only before the GPU interacts: a signal (a phase starts when its
     // last rank joins, at that rank's clock) or a wait whose phase has not ended. A wait on a phase
     // already solved for this rank just moves `now` to its completion. Same times as one sleep per
-    // stage, with about half the context switches (each sleep or simcall costs two).
+    // stage, with fewer context switches (each sleep or simcall costs two): decode SimGrid
+    // 0.325 -> 0.30 s on the bench machine of sim/step/PERF.md.
     void compute_actor(int r) {
         const bool serial = plan.program.serial_comm_lane();
         std::vector<AllToAllHandle> handles(serial ? 0 : phases.size());
