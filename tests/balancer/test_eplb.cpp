@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // EPLB re-implementation against the published README vector and reference §8's per-GPU loads.
 #include "sim/balancer/placement/eplb_core.hpp"
+#include "sim/balancer/placement/eplb_readme.hpp"
 #include "sim/balancer/placement/policies.hpp"
 #include "sim/balancer/placement_metrics.hpp"
 #include "test_helpers.hpp"
@@ -19,7 +20,7 @@ using ::testing::DoubleNear;
 using ::testing::ElementsAreArray;
 using ::testing::Pointwise;
 
-const PlacementSpec kReadmeSpec{16, 4, 2, 8}; // 16 replicas, 4 groups, 2 nodes, 8 GPUs
+const PlacementSpec kReadmeSpec = eplb_readme::kSpec; // 16 replicas, 4 groups, 2 nodes, 8 GPUs
 
 std::vector<int> row(const Placement& p, int l) {
     return {p.slots(l).begin(), p.slots(l).end()};
@@ -27,18 +28,16 @@ std::vector<int> row(const Placement& p, int l) {
 
 TEST(Eplb, HierarchicalReproducesReadmePhy2log) {
     const Placement p = place_eplb_hierarchical(test::readme_weight(), kReadmeSpec);
-    EXPECT_THAT(row(p, 0), ElementsAreArray({5, 6, 5, 7, 8, 4, 3, 4, 10, 9, 10, 2, 0, 1, 11, 1}));
-    EXPECT_THAT(row(p, 1), ElementsAreArray({7, 10, 6, 8, 6, 11, 8, 9, 2, 4, 5, 1, 5, 0, 3, 1}));
+    EXPECT_THAT(row(p, 0), ElementsAreArray(eplb_readme::kHierarchicalPhy2log[0]));
+    EXPECT_THAT(row(p, 1), ElementsAreArray(eplb_readme::kHierarchicalPhy2log[1]));
     check_placement(p, kReadmeSpec);
 }
 
 TEST(Eplb, HierarchicalPerGpuLoadsMatchReferenceTable) {
     const ExpertLoad w = test::readme_weight();
     const Placement p  = place_eplb_hierarchical(w, kReadmeSpec);
-    EXPECT_THAT(gpu_loads(p, kReadmeSpec, w, 0),
-                Pointwise(DoubleNear(1e-9), std::vector<double>{121.5, 86.5, 125, 113, 147.5, 131.5, 156, 152}));
-    EXPECT_THAT(gpu_loads(p, kReadmeSpec, w, 1),
-                Pointwise(DoubleNear(1e-9), std::vector<double>{173, 179.5, 120.5, 172, 123, 152, 118.5, 117.5}));
+    EXPECT_THAT(gpu_loads(p, kReadmeSpec, w, 0), Pointwise(DoubleNear(1e-9), eplb_readme::kHierarchicalGpuLoads[0]));
+    EXPECT_THAT(gpu_loads(p, kReadmeSpec, w, 1), Pointwise(DoubleNear(1e-9), eplb_readme::kHierarchicalGpuLoads[1]));
     const BalanceSummary b = busiest_over_mean(p, kReadmeSpec, w);
     EXPECT_NEAR(b.layer_ratio[0], 156 / 129.125, 1e-12);
     EXPECT_NEAR(b.layer_ratio[1], 179.5 / 144.5, 1e-12);
@@ -47,12 +46,10 @@ TEST(Eplb, HierarchicalPerGpuLoadsMatchReferenceTable) {
 TEST(Eplb, GlobalMatchesReferenceTable) {
     const ExpertLoad w = test::readme_weight();
     const Placement p  = place_eplb_global(w, kReadmeSpec);
-    EXPECT_THAT(row(p, 0), ElementsAreArray({10, 6, 10, 7, 0, 2, 11, 4, 5, 9, 5, 4, 8, 3, 1, 1}));
-    EXPECT_THAT(row(p, 1), ElementsAreArray({1, 10, 2, 4, 5, 11, 5, 0, 6, 7, 6, 3, 8, 8, 9, 7}));
-    EXPECT_THAT(gpu_loads(p, kReadmeSpec, w, 0),
-                Pointwise(DoubleNear(1e-9), std::vector<double>{130.5, 95.5, 130, 138, 138.5, 134.5, 134, 132}));
-    EXPECT_THAT(gpu_loads(p, kReadmeSpec, w, 1),
-                Pointwise(DoubleNear(1e-9), std::vector<double>{123, 123, 125.5, 118.5, 172, 157.5, 172, 164.5}));
+    EXPECT_THAT(row(p, 0), ElementsAreArray(eplb_readme::kGlobalPhy2log[0]));
+    EXPECT_THAT(row(p, 1), ElementsAreArray(eplb_readme::kGlobalPhy2log[1]));
+    EXPECT_THAT(gpu_loads(p, kReadmeSpec, w, 0), Pointwise(DoubleNear(1e-9), eplb_readme::kGlobalGpuLoads[0]));
+    EXPECT_THAT(gpu_loads(p, kReadmeSpec, w, 1), Pointwise(DoubleNear(1e-9), eplb_readme::kGlobalGpuLoads[1]));
 }
 
 TEST(Eplb, Log2phyAndCountsAgreeWithPhy2log) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "sim/balancer/expert_load.hpp"
+#include "sim/balancer/placement/eplb_readme.hpp"
 #include "sim/balancer/rng.hpp"
 
 #include <cmath>
@@ -13,8 +14,7 @@ namespace moetwin::balancer::test {
 
 // deepseek-ai/EPLB README example (reference §8): 2 layers × 12 experts.
 inline ExpertLoad readme_weight() {
-    return {2, 12, {90, 132, 40,  61, 104, 165, 39,  4,   73,  56, 183, 86,
-                    20, 107, 104, 64, 19,  197, 187, 157, 172, 86, 16,  27}};
+    return eplb_readme::weight();
 }
 
 // Skewed random loads: log-normal with σ = `skew`, a few zeros sprinkled in.
