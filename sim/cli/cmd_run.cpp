@@ -3,6 +3,7 @@
 // scenario -> memory fit -> run() -> result files -> terminal summary (progress lines on stderr).
 #include "sim/cli/cli_common.hpp"
 #include "sim/cli/commands.hpp"
+#include "sim/result/stage_report.hpp"
 #include "sim/run.hpp"
 #include "sim/run_outputs.hpp"
 
@@ -57,6 +58,7 @@ void print_step_summary(std::ostream& out, const RunResult& r) {
                 << l.dst << "): " << 100 * l.utilisation << " % utilised, " << double(l.bytes) / 1e6 << " MB\n";
     out.unsetf(std::ios::fixed);
     out << std::setprecision(6);
+    print_stage_report(out, stage_report(r));
 }
 
 struct RunArgs {
