@@ -17,5 +17,6 @@ void add_balance_command(CLI::App& app);  // cmd_balance.cpp   (load balancers)
 void add_topo_command(CLI::App& app);     // cmd_topo.cpp      (topologies)
 void add_bench_command(CLI::App& app);    // cmd_bench.cpp     (benchmarks: comm, ...)
 void add_bench_step_command(CLI::App& app); // cmd_bench_step.cpp (bench step, bench roofline; after add_bench_command)
+void add_calibrate_command(CLI::App& app);  // cmd_calibrate.cpp (profiler trace -> profiles, calibration)
 
 } // namespace moetwin::cli
