@@ -97,14 +97,14 @@ TEST(ProfilerTrace, KernelFieldsAreRequired) {
     b.events[2]["args"].erase("correlation");
     EXPECT_THAT(error_of(b.text()),
                 HasSubstr("traceEvents[2].args.correlation (\"void cuda::per_token_cast_to_fp8_with_channels<__nv_"
-                          "bfloat16>\"): expected an integer: the correlation id of the kernel's launch"));
+                          "bfloat16\"): expected an integer: the correlation id of the kernel's launch"));
 }
 
 TEST(ProfilerTrace, KernelWithoutLaunchIsRejected) {
     TraceBuilder b                     = one_kernel();
     b.events[2]["args"]["correlation"] = 8;
     EXPECT_THAT(error_of(b.text()), HasSubstr("t.json: traceEvents[2].args.correlation (\"void cuda::per_token_cast_to_"
-                                              "fp8_with_channels<__nv_bfloat16>\"): no cuda_runtime or cuda_driver "
+                                              "fp8_with_channels<__nv_bfloat16\"): no cuda_runtime or cuda_driver "
                                               "event has correlation 8: expected the launch of every kernel"));
 }
 

@@ -94,7 +94,8 @@ TEST(TrainingOps, AreValidProfileRecords) {
 
 CalibrationFile one_factor(CalibrationFamily family, int sms, double value) {
     CalibrationFile f;
-    f.trace = "t.json";
+    f.trace       = "t.json";
+    f.gpu_num_sms = 132;
     f.factors.push_back({.family = family, .num_sms = sms, .value = value});
     return f;
 }
