@@ -98,6 +98,20 @@ std::string_view to_string(WeightRole role) {
     return "?";
 }
 
+std::string_view to_string(OpPass pass) {
+    switch (pass) {
+    case OpPass::Forward:
+        return "forward";
+    case OpPass::Recompute:
+        return "recompute";
+    case OpPass::InputGrad:
+        return "input_grad";
+    case OpPass::WeightGrad:
+        return "weight_grad";
+    }
+    return "?";
+}
+
 std::ostream& operator<<(std::ostream& out, const OpShape& s) {
     return out << "OpShape{phase=" << to_string(s.phase) << " num_tokens=" << s.num_tokens
                << " num_requests=" << s.num_requests << " kv_len=" << s.kv_len

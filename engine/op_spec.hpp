@@ -36,6 +36,14 @@ struct OpShape {
 
 enum class OpKind { Embedding, Norm, Gemm, GroupedGemm, Attention, Elementwise, Gate, Communication };
 
+// Which pass of training an op belongs to (engine/training_ops.hpp); inference ops are Forward.
+enum class OpPass { Forward, Recompute, InputGrad, WeightGrad };
+
+// The dimensions of one (grouped) GEMM: `groups` × [m, k] · [k, n].
+struct GemmDims {
+    int64_t groups = 1, m = 0, n = 0, k = 0;
+};
+
 // What the weights of an op are, for parameter counts and memory by category.
 enum class WeightRole { None, Embedding, Attention, Norm, DenseFfn, Gate, RoutedExpert, SharedExpert, Mtp, Head };
 inline constexpr int kNumWeightRoles = 10;
@@ -60,6 +68,9 @@ struct OpSpec {
     bool tp_splits_in_features = false; // TP shards in_features (o_proj) instead of out_features
     bool quantized             = false; // stored in the GEMM weight precision (else BF16)
     std::optional<Phase> only_in;       // set for ops that run in one phase only (mla_prefill/mla_decode)
+    OpPass pass = OpPass::Forward;      // training ops say which pass they are (engine/training_ops.hpp)
+    // Set when the GEMM is not (rows, out_features, in_features): weight gradients, whose K is the rows.
+    std::function<GemmDims(const OpShape&)> gemm_dims;
     OpCostFn flops;
     OpCostFn bytes;
 };
@@ -71,6 +82,7 @@ bool runs_in(const OpSpec& op, Phase phase);
 int64_t instance_weight_bytes(const OpSpec& op, Precision weight_precision, int attn_tp_size);
 
 std::string_view to_string(OpKind kind);
+std::string_view to_string(OpPass pass);
 std::string_view to_string(WeightRole role);
 std::ostream& operator<<(std::ostream& out, const OpShape& shape);
 std::ostream& operator<<(std::ostream& out, const OpSpec& op); // name, kind, role, params, instances

@@ -5,6 +5,7 @@
 
 #include "common/errors.hpp"
 #include "engine/model_spec.hpp"
+#include "engine/training_ops.hpp"
 
 #include <algorithm>
 #include <array>
@@ -184,8 +185,9 @@ ProfileTable::ProfileTable(ProfileFile file, std::string origin, const ComputeMo
     } catch (const ConfigError& e) {
         throw ConfigError(I.origin + ": model: " + e.what());
     }
+    const std::vector<OpSpec> training = make_training_ops(*model); // backward-pass records (training_ops.hpp)
     for (const auto* list : {&model->embedding_ops, &model->dense_layer_ops, &model->moe_layer_ops, &model->head_ops,
-                             &model->mtp_ops, &profile_aux_ops()})
+                             &model->mtp_ops, &profile_aux_ops(), &training})
         for (const OpSpec& op : *list)
             if (op.kind != OpKind::Communication) I.specs.emplace(op.name, op);
 

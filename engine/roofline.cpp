@@ -16,28 +16,39 @@
 
 namespace moetwin {
 
-RooflineModel::RooflineModel(GpuSpec gpu, RooflineEfficiency eff) : gpu_(std::move(gpu)), eff_(eff) {
+RooflineModel::RooflineModel(GpuSpec gpu, RooflineEfficiency eff, std::shared_ptr<const CalibrationFile> calibration)
+    : gpu_(std::move(gpu)), eff_(eff), calibration_(std::move(calibration)) {
     gpu_.validate();
 }
 
-std::string RooflineModel::describe() const { return "roofline (" + gpu_.name + ")"; }
+std::string RooflineModel::describe() const {
+    return "roofline (" + gpu_.name + ")" +
+           (calibration_ ? ", calibrated from " + calibration_->trace + " (" +
+                               std::to_string(calibration_->factors.size()) + " factors)"
+                         : "");
+}
 
 double RooflineModel::gemm_seconds(double flops, double bytes, int64_t groups, int64_t m, int64_t n, int64_t k,
                                    double peak_flops, int num_sms) const {
-    num_sms                 = std::clamp(num_sms, 1, gpu_.num_sms);
-    const double sm_share   = double(num_sms) / gpu_.num_sms;
-    const int64_t block_m   = m <= 64 ? 64 : 128;
-    const auto ceil_div     = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
-    const int64_t tiles     = std::max<int64_t>(groups, 1) * ceil_div(std::max<int64_t>(m, 1), block_m) *
-                          ceil_div(std::max<int64_t>(n, 1), eff_.gemm_block_n);
+    return gemm_seconds(eff_, flops, bytes, groups, m, n, k, peak_flops, num_sms);
+}
+
+double RooflineModel::gemm_seconds(const RooflineEfficiency& eff, double flops, double bytes, int64_t groups, int64_t m,
+                                   int64_t n, int64_t k, double peak_flops, int num_sms) const {
+    num_sms               = std::clamp(num_sms, 1, gpu_.num_sms);
+    const double sm_share = double(num_sms) / gpu_.num_sms;
+    const int64_t block_m = m <= 64 ? 64 : 128;
+    const auto ceil_div   = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
+    const int64_t tiles   = std::max<int64_t>(groups, 1) * ceil_div(std::max<int64_t>(m, 1), block_m) *
+                          ceil_div(std::max<int64_t>(n, 1), eff.gemm_block_n);
     const int64_t waves     = ceil_div(tiles, num_sms);
     const double wave_eff   = tiles >= num_sms ? double(tiles) / double(waves * num_sms) : 1.0;
-    const double stream_eff = std::min(1.0, double(tiles) / eff_.gemm_saturating_ctas);
+    const double stream_eff = std::min(1.0, double(tiles) / eff.gemm_saturating_ctas);
     const double kd         = double(std::max<int64_t>(k, 1));
-    const double t_c = flops / (peak_flops * sm_share * eff_.gemm_compute * wave_eff) * (kd + eff_.gemm_k_overhead) / kd;
-    const double t_m = bytes / (gpu_.hbm_bandwidth_Bps * eff_.gemm_memory * stream_eff);
-    const double p   = eff_.overlap_power;
-    return std::pow(std::pow(t_c, p) + std::pow(t_m, p), 1.0 / p) + eff_.kernel_overhead_s;
+    const double t_c = flops / (peak_flops * sm_share * eff.gemm_compute * wave_eff) * (kd + eff.gemm_k_overhead) / kd;
+    const double t_m = bytes / (gpu_.hbm_bandwidth_Bps * eff.gemm_memory * stream_eff);
+    const double p   = eff.overlap_power;
+    return std::pow(std::pow(t_c, p) + std::pow(t_m, p), 1.0 / p) + eff.kernel_overhead_s;
 }
 
 OpTime RooflineModel::op_time(const OpSpec& op, const OpShape& shape, int num_sms) const {
@@ -45,9 +56,23 @@ OpTime RooflineModel::op_time(const OpSpec& op, const OpShape& shape, int num_sm
     const double flops = op.flops ? op.flops(shape) : 0.0;
     const double bytes = op.bytes ? op.bytes(shape) : 0.0;
     if (flops <= 0 && bytes <= 0) return {0.0, false}; // e.g. a grouped GEMM with no tokens routed here
-    const double sm_share = double(std::clamp(num_sms, 1, gpu_.num_sms)) / gpu_.num_sms;
-    const bool fp8        = op.quantized && shape.weight_precision == Precision::Fp8E4m3;
-    const double peak     = fp8 ? gpu_.peak_flops_fp8 : gpu_.peak_flops_bf16;
+    const double sm_share  = double(std::clamp(num_sms, 1, gpu_.num_sms)) / gpu_.num_sms;
+    const bool fp8         = op.quantized && shape.weight_precision == Precision::Fp8E4m3;
+    const double peak      = fp8 ? gpu_.peak_flops_fp8 : gpu_.peak_flops_bf16;
+    RooflineEfficiency eff = eff_; // the calibrated factor of the op's family, if any
+    bool gate_as_gemm      = false;
+    if (calibration_)
+        if (const auto family = calibration_family(op, shape)) {
+            eff          = calibrated_efficiency(eff_, *calibration_, *family, num_sms);
+            gate_as_gemm = op.kind == OpKind::Gate && calibration_->find(*family, num_sms);
+        }
+    if (op.gemm_dims) {
+        const GemmDims d = op.gemm_dims(shape);
+        return {gemm_seconds(eff, flops, bytes, d.groups, d.m, d.n, d.k, peak, num_sms), false};
+    }
+    if (gate_as_gemm)
+        return {gemm_seconds(eff, flops, bytes, 1, shape.num_tokens, op.out_features, op.in_features, peak, num_sms),
+                false};
     switch (op.kind) {
     case OpKind::Gemm:
     case OpKind::GroupedGemm: {
@@ -57,19 +82,19 @@ OpTime RooflineModel::op_time(const OpSpec& op, const OpShape& shape, int num_sm
         const int64_t k      = op.tp_splits_in_features ? op.in_features / shards : op.in_features;
         const int64_t groups = grouped ? shape.num_local_experts : op.instances_per_layer;
         const int64_t m      = grouped ? shape.tokens_per_expert : shape.num_tokens;
-        return {gemm_seconds(flops, bytes, groups, m, n, k, peak, num_sms), false};
+        return {gemm_seconds(eff, flops, bytes, groups, m, n, k, peak, num_sms), false};
     }
     case OpKind::Attention: {
         // FlashMLA runs BF16 on tensor cores; memory- or compute-bound, with no overlap penalty
         // (its published figures are each at one bound).
-        const double t_c = flops / (gpu_.peak_flops_bf16 * sm_share * eff_.attention_compute);
-        const double t_m = bytes / (gpu_.hbm_bandwidth_Bps * eff_.attention_memory);
-        return {std::max(t_c, t_m) + eff_.kernel_overhead_s, false};
+        const double t_c = flops / (gpu_.peak_flops_bf16 * sm_share * eff.attention_compute);
+        const double t_m = bytes / (gpu_.hbm_bandwidth_Bps * eff.attention_memory);
+        return {std::max(t_c, t_m) + eff.kernel_overhead_s, false};
     }
     default: {
-        const double t_m = bytes / (gpu_.hbm_bandwidth_Bps * eff_.elementwise_memory);
+        const double t_m = bytes / (gpu_.hbm_bandwidth_Bps * eff.elementwise_memory);
         const double t_c = flops / (gpu_.peak_flops_bf16 * sm_share); // CUDA-core work is never the bound here
-        return {std::max(t_c, t_m) + eff_.kernel_overhead_s, false};
+        return {std::max(t_c, t_m) + eff.kernel_overhead_s, false};
     }
     }
 }

@@ -4,9 +4,11 @@
 // reference §6-7). The fallback of the profile database and the default compute source.
 #pragma once
 
+#include "engine/calibration.hpp"
 #include "engine/compute_model.hpp"
 #include "engine/gpu_spec.hpp"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -36,7 +38,10 @@ struct RooflineEfficiency {
 
 class RooflineModel final : public ComputeModel {
 public:
-    explicit RooflineModel(GpuSpec gpu, RooflineEfficiency eff = {});
+    // With `calibration` (a scenario's compute.calibration), each op's family takes its fitted factor
+    // (calibration.hpp); the router gate is then timed by the GEMM law at the BF16 peak (family gemm_bf16).
+    explicit RooflineModel(GpuSpec gpu, RooflineEfficiency eff = {},
+                           std::shared_ptr<const CalibrationFile> calibration = nullptr);
     OpTime op_time(const OpSpec& op, const OpShape& shape, int num_sms) const override;
     std::string describe() const override;
 
@@ -46,10 +51,15 @@ public:
                         double peak_flops, int num_sms) const;
     const GpuSpec& gpu() const { return gpu_; }
     const RooflineEfficiency& efficiency() const { return eff_; }
+    const CalibrationFile* calibration() const { return calibration_.get(); }
 
 private:
+    double gemm_seconds(const RooflineEfficiency& eff, double flops, double bytes, int64_t groups, int64_t m,
+                        int64_t n, int64_t k, double peak_flops, int num_sms) const;
+
     GpuSpec gpu_;
     RooflineEfficiency eff_;
+    std::shared_ptr<const CalibrationFile> calibration_;
 };
 
 // One published kernel figure and what the roofline predicts for it.

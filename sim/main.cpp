@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
     cli::add_bench_command(app);
     cli::add_bench_step_command(app); // adds `bench step` and `bench roofline` to `bench`
     cli::add_check_command(app);
+    cli::add_calibrate_command(app);
     try {
         app.parse(argc, argv);
         return 0;

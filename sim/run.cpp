@@ -45,10 +45,20 @@ std::string profile_note(const ProfileTable& t, std::string& source) {
            std::to_string(fallback) + " fell back to the roofline" + (first.empty() ? "" : " (first: " + first + ")");
 }
 
+// compute.calibration: the fitted efficiency factors the roofline uses (engine/calibration.hpp).
+std::shared_ptr<const CalibrationFile> load_calibration_for(const Scenario& s) {
+    if (s.compute.calibration_path.empty()) return nullptr;
+    try {
+        return std::make_shared<const CalibrationFile>(read_calibration_file(s.compute.calibration_path));
+    } catch (const ConfigError& e) {
+        throw ConfigError("compute.calibration: " + std::string(e.what()));
+    }
+}
+
 } // namespace
 
 RunResult run(const Scenario& s, const ProgressFn& progress) {
-    const RooflineModel roofline(s.gpu);
+    const RooflineModel roofline(s.gpu, {}, load_calibration_for(s));
     const std::unique_ptr<ProfileTable> profile = load_profile_for(s, roofline);
     if (progress) progress(0.0, "planning");
     const DeploymentUnit& unit = s.active_unit();

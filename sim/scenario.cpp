@@ -123,6 +123,7 @@ std::ostream& operator<<(std::ostream& out, const Scenario& s) {
         << s.schedule.comm_sms << " communication SMs in prefill)\n";
     out << "  compute: " << to_string(s.compute.source);
     if (s.compute.source == ComputeSource::Profile) out << " " << s.compute.profile_path.string();
+    if (!s.compute.calibration_path.empty()) out << ", calibration " << s.compute.calibration_path.string();
     out << "; network: SimGrid " << s.network.simgrid_model << (s.network.crosstraffic ? "" : ", no cross-traffic")
         << ", all-to-all " << to_string(s.network.all_to_all) << ", backend " << to_string(s.network.backend)
         << (s.network.low_latency_nvlink ? ", low-latency over NVLink inside nodes" : "") << '\n';

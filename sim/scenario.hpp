@@ -97,6 +97,7 @@ enum class ComputeSource { Roofline, Profile };
 struct ComputeConfig {
     ComputeSource source = ComputeSource::Roofline;
     std::filesystem::path profile_path;
+    std::filesystem::path calibration_path; // empty: the roofline's built-in constants (engine/calibration.hpp)
 };
 
 enum class NetworkBackend {

@@ -335,7 +335,7 @@ ComputeConfig parse_compute(const JsonObject& root, const fs::path& base_dir) {
     ComputeConfig c;
     const auto o = root.optional_object("compute");
     if (!o) return c;
-    o->finish({"source", "profile_path"});
+    o->finish({"source", "profile_path", "calibration"});
     c.source = o->choice<ComputeSource>("source", {{"roofline", ComputeSource::Roofline},
                                                    {"profile", ComputeSource::Profile}}, c.source);
     if (c.source == ComputeSource::Profile) {
@@ -344,6 +344,7 @@ ComputeConfig parse_compute(const JsonObject& root, const fs::path& base_dir) {
     } else if (o->has("profile_path")) {
         o->fail("profile_path", "only used with \"source\": \"profile\"");
     }
+    if (o->has("calibration")) c.calibration_path = resolve_input(*o, "calibration", base_dir);
     return c;
 }
 

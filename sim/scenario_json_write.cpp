@@ -105,6 +105,7 @@ std::string scenario_to_json(const Scenario& s) {
                      {"comm_sms", s.schedule.comm_sms}};
     j["compute"]  = {{"source", str(to_string(s.compute.source))}};
     if (s.compute.source == ComputeSource::Profile) j["compute"]["profile_path"] = s.compute.profile_path.string();
+    if (!s.compute.calibration_path.empty()) j["compute"]["calibration"] = s.compute.calibration_path.string();
     const auto& cal = s.network.calibration;
     j["network"] = {{"simgrid_model", s.network.simgrid_model},
                     {"crosstraffic", s.network.crosstraffic},

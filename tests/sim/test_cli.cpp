@@ -160,3 +160,41 @@ TEST(Cli, FitSaysWhetherItFits) {
     EXPECT_EQ(o.exit_code, 0) << o.output;
     EXPECT_NE(o.output.find("max batch per GPU:"), std::string::npos) << o.output;
 }
+
+TEST(Cli, CalibrateHelpAndBadTrace) {
+    const Outcome h = moetwin("calibrate --help");
+    EXPECT_EQ(h.exit_code, 0);
+    EXPECT_NE(h.output.find("--scenario"), std::string::npos);
+    const fs::path dir = scratch("calibrate_bad");
+    { std::ofstream(dir / "t.json") << "{\"traceEvents\": 5}"; }
+    const Outcome o = moetwin("calibrate " + (dir / "t.json").string() + " -o " + (dir / "out").string());
+    EXPECT_EQ(o.exit_code, 1);
+    EXPECT_NE(o.output.find("t.json: traceEvents: expected an array of trace events"), std::string::npos) << o.output;
+    EXPECT_FALSE(fs::exists(dir / "out")); // nothing written on error
+    fs::remove_all(dir);
+}
+
+TEST(Cli, CalibrateTheRealTraceAndUseTheCalibration) {
+    const fs::path trace = fs::path(MOETWIN_SHARED_DIR) / "data/profile_traces/deepseek_v3_train_ep64.json.gz";
+    if (!fs::exists(trace)) GTEST_SKIP() << trace << " not found";
+    const fs::path dir = scratch("calibrate_real");
+    const Outcome o    = moetwin("calibrate " + trace.string() + " -o " + dir.string());
+    ASSERT_EQ(o.exit_code, 0) << o.output;
+    EXPECT_NE(o.output.find("963 kernels, 963 attributed"), std::string::npos);
+    EXPECT_NE(o.output.find("unclassified kernels: 3"), std::string::npos);
+    for (const char* f : {"profile.json", "calibration.json"})
+        EXPECT_TRUE(fs::exists(dir / f)) << f;
+    // A scenario naming the calibration validates and says so.
+    std::ifstream in(std::string(MOETWIN_SOURCE_DIR) + "/scenarios/deepseek_v3_train_ep64_trace.json");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string key = "\"compute\": { \"source\": \"roofline\" }";
+    ASSERT_NE(text.find(key), std::string::npos);
+    text.replace(text.find(key), key.size(),
+                 "\"compute\": { \"source\": \"profile\", \"profile_path\": \"profile.json\", \"calibration\": "
+                 "\"calibration.json\" }");
+    { std::ofstream(dir / "scenario.json") << text; }
+    const Outcome v = moetwin("validate " + (dir / "scenario.json").string());
+    EXPECT_EQ(v.exit_code, 0) << v.output;
+    EXPECT_NE(v.output.find("calibration"), std::string::npos) << v.output;
+    fs::remove_all(dir);
+}

@@ -2,13 +2,16 @@
 // Scenario parsing: the shipped scenarios load with the values they state, the canonical JSON
 // round-trips, and malformed scenarios fail with the exact message (file, JSON path, expectation).
 #include "common/errors.hpp"
+#include "sim/run.hpp"
 #include "sim/scenario.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
+#include <unistd.h>
 
 using namespace moetwin;
 using nlohmann::json;
@@ -368,4 +371,26 @@ TEST(ScenarioJsonErrors, EfficiencyAboveOne) {
     j["network"] = {{"calibration", {{"nvlink_efficiency", 1.2}}}};
     EXPECT_EQ(error_of(j), "day6_decode.json: network.calibration.nvlink_efficiency: a share of the nominal "
                            "bandwidth must be within (0, 1], got 1.2");
+}
+
+TEST(ScenarioJson, CalibrationKeyRoundTripsAndIsReadStrictly) {
+    const std::filesystem::path cal =
+        std::filesystem::temp_directory_path() / ("moetwin_cal_" + std::to_string(::getpid()) + ".json");
+    { std::ofstream(cal) << "{\"format\": \"moetwin.calibration\", \"version\": 7}"; }
+    json j       = base();
+    j["compute"] = {{"source", "roofline"}, {"calibration", cal.string()}};
+    const Scenario s = parse_scenario(j.dump(), "day6_decode.json");
+    EXPECT_EQ(s.compute.calibration_path, cal);
+    const std::string once = scenario_to_json(s);
+    EXPECT_EQ(scenario_to_json(parse_scenario(once, "canonical.json")), once);
+    // run() reads the file before simulating: its errors name the key, the file and the JSON path.
+    try {
+        run(s);
+        FAIL() << "expected a ConfigError";
+    } catch (const ConfigError& e) {
+        EXPECT_EQ(std::string(e.what()), "compute.calibration: " + cal.string() + ": version: expected 1, got 7");
+    }
+    std::filesystem::remove(cal);
+    j["compute"]["calibration"] = "/no/such/calibration.json";
+    EXPECT_EQ(error_of(j), "day6_decode.json: compute.calibration: file \"/no/such/calibration.json\" does not exist");
 }
