@@ -6,6 +6,7 @@
 #include "sim/step/expert_popularity.hpp"
 #include "sim/step/layer_gate.hpp"
 #include "sim/step/step_placement.hpp"
+#include "sim/step/training_stages.hpp"
 
 #include <algorithm>
 #include <map>
@@ -127,9 +128,10 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
     p.num_moe                 = p.model.num_moe_layers();
     p.tp_size                 = unit.tp_size;
     const bool prefill        = s.workload.phase == Phase::Prefill;
-    const ProgramKind kind    = s.schedule.overlap == OverlapSchedule::Sequential ? ProgramKind::Sequential
-                                : prefill                                         ? ProgramKind::PrefillOverlap
-                                                                                  : ProgramKind::DecodeOverlap;
+    const ProgramKind kind    = s.schedule.overlap == OverlapSchedule::Sequential          ? ProgramKind::Sequential
+                                : s.schedule.overlap == OverlapSchedule::DualPipeChunkPair ? ProgramKind::TrainingChunkPair
+                                : prefill                                                  ? ProgramKind::PrefillOverlap
+                                                                                           : ProgramKind::DecodeOverlap;
     p.program                 = build_program(kind, p.num_dense, p.num_moe, p.micro_batches);
     p.comm_mode               = s.network.all_to_all == AllToAllMode::Normal       ? DeepEpMode::Normal
                                 : s.network.all_to_all == AllToAllMode::LowLatency ? DeepEpMode::LowLatency
@@ -201,7 +203,10 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
     StageTimer timer(compute, s);
     const Phase phase = s.workload.phase;
     const int all_sms = s.gpu.num_sms;
-    const int moe_sms = kind == ProgramKind::PrefillOverlap ? s.schedule.compute_sms : all_sms;
+    // Training chunk pairs run their compute beside DeepEP's normal kernels, as the prefill overlap does.
+    const int moe_sms = kind == ProgramKind::PrefillOverlap || kind == ProgramKind::TrainingChunkPair
+                            ? s.schedule.compute_sms
+                            : all_sms;
     const auto stages = moe_op_stages(p.model);
     const std::vector<std::optional<Stage>> none_e(p.model.embedding_ops.size()),
         none_d(p.model.dense_layer_ops.size()), none_h(p.model.head_ops.size());
@@ -249,6 +254,7 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
                     sel > 0 ? timer.time(ops, mlp, moe_attn_end, mb, tok, used, per_expert, moe_sms) : 0.0;
             }
         }
+    if (kind == ProgramKind::TrainingChunkPair) fill_backward_stages(p, s, compute, moe_sms);
     return p;
 }
 

@@ -26,6 +26,14 @@ std::string_view to_string(Stage s) {
         return "shared";
     case Stage::Head:
         return "head";
+    case Stage::AttnB:
+        return "attn_b";
+    case Stage::AttnW:
+        return "attn_w";
+    case Stage::MlpB:
+        return "mlp_b";
+    case Stage::MlpW:
+        return "mlp_w";
     }
     return "?";
 }
@@ -104,6 +112,33 @@ void decode_moe(Builder& b, int first, int n) {
     b.wait(C, last, 1);
 }
 
+// Reference §4 training (one DualPipe chunk pair), as DeepSeek's H800 trace runs it per layer
+// (../shared/data/profile_traces, 10 stages per layer): compute ATTN(F) -> MLP(B) -> MLP(W) -> MLP(F) ->
+// ATTN(B) -> ATTN(W) || comm COMBINE(B) -> DISPATCH(F) -> DISPATCH(B) -> COMBINE(F). Forward chunk =
+// micro-batch 0 (dispatch D, combine C), backward chunk = micro-batch 1 (combine(B) is D, dispatch(B)
+// is C). Data dependencies: ATTN(F) of layer L+1 needs COMBINE(F) of L; COMBINE(B) of L+1 needs ATTN(B)
+// of L; MLP(B) needs COMBINE(B); DISPATCH(B) needs MLP(B); ATTN(B) needs DISPATCH(B); MLP(F) needs
+// DISPATCH(F); COMBINE(F) needs MLP(F). PP transfers are left out, as in the trace.
+void training_chunk_pair(Builder& b, int first, int n) {
+    for (int L = first; L < first + n; ++L) {
+        b.signal(D, L, 1); // combine(B): after ATTN(B) of the previous layer
+        if (L > first) b.wait(C, L - 1, 0);
+        b.compute(Stage::Attn, L, 0);
+        b.signal(D, L, 0); // dispatch(F)
+        b.wait(D, L, 1);
+        b.compute(Stage::MlpB, L, 1);
+        b.signal(C, L, 1); // dispatch(B)
+        b.compute(Stage::MlpW, L, 1);
+        b.wait(D, L, 0);
+        b.compute(Stage::Mlp, L, 0);
+        b.signal(C, L, 0); // combine(F)
+        b.wait(C, L, 1);
+        b.compute(Stage::AttnB, L, 1);
+        b.compute(Stage::AttnW, L, 1);
+    }
+    b.wait(C, first + n - 1, 0);
+}
+
 } // namespace
 
 StepProgram build_program(ProgramKind kind, int num_dense, int num_moe, int micro_batches) {
@@ -112,6 +147,14 @@ StepProgram build_program(ProgramKind kind, int num_dense, int num_moe, int micr
         throw ConfigError("schedule.overlap: two_micro_batch needs workload.micro_batches = 2, got " +
                           std::to_string(micro_batches));
     Builder b;
+    if (kind == ProgramKind::TrainingChunkPair) { // a window of MoE layers: no embedding, dense layers or head
+        if (num_dense != 0)
+            throw ConfigError("schedule.overlap: dualpipe_chunk_pair simulates MoE layers only; set "
+                              "model.num_dense_layers = 0, got " +
+                              std::to_string(num_dense));
+        training_chunk_pair(b, 0, num_moe);
+        return {kind, std::move(b.v)};
+    }
     for (int m = 0; m < micro_batches; ++m)
         b.compute(Stage::Embed, -1, m);
     for (int L = 0; L < num_dense; ++L)

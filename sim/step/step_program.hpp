@@ -20,9 +20,15 @@ enum class Stage : uint8_t {
     Mlp,    // routed experts on the tokens this GPU received
     Shared, // shared expert
     Head,   // final norm + lm_head (outside layers)
+    // Training (backward chunk of a DualPipe chunk pair; its forward chunk uses Attn and Mlp):
+    AttnB, // attention input gradients, with the recomputed norms and MLA up-projections
+    AttnW, // attention weight gradients
+    MlpB,  // routed and shared experts' input gradients
+    MlpW,  // routed and shared experts' weight gradients
 };
-inline constexpr int kNumStages = 8;
-std::string_view to_string(Stage s); // "embed", "dense", "attn", "attn0", "attn1", "mlp", "shared", "head"
+inline constexpr int kNumStages = 12;
+// "embed", "dense", "attn", "attn0", "attn1", "mlp", "shared", "head", "attn_b", "attn_w", "mlp_b", "mlp_w"
+std::string_view to_string(Stage s);
 
 enum class CommDir : uint8_t { Dispatch, Combine };
 
@@ -39,6 +45,11 @@ enum class ProgramKind : uint8_t {
     Sequential,     // per layer and micro-batch: attn, dispatch, mlp, combine, shared; no overlap
     PrefillOverlap, // two micro-batches, reference §4 prefill order; comm lane serial
     DecodeOverlap,  // two micro-batches, reference §4 decode 5-stage order; comm issued in line
+    // Training: one DualPipe forward chunk (micro-batch 0) overlapped with one backward chunk
+    // (micro-batch 1) over the MoE layers, in reference §4's training order; comm lane serial (the 20
+    // SMs of DeepEP's normal kernels). Dispatch of micro-batch 1 is combine(B) (gradients to the
+    // experts, FP8 as the forward dispatch), its combine is dispatch(B) (gradients back, BF16).
+    TrainingChunkPair,
 };
 
 struct StepProgram {
