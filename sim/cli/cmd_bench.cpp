@@ -9,6 +9,7 @@
 // `bench comm` (issue 3, items 5-6):
 //   (default)    per DeepEP generation (network.deepep), its own table: EP, published, simulated,
 //                error (fluid backend in SimGrid); --generation NAME picks one, --list names them
+//   --sms N      normal kernels on N SMs instead of the tests' 24 (channel-limited rates)
 //   --fit        refit the generation's parameters (in-process fluid model) and print the table with them
 //   --accuracy   fluid model vs one SimGrid comm per flow on EP16..--max-ep
 //   --scale      16,384-GPU MPFT build/route/seal and EP144 wall time per phase
@@ -35,6 +36,7 @@ struct CommArgs {
     int max_ep             = 256;
     std::uint64_t seed     = 1;
     std::string generation = "all";
+    int sms                = kDeepEpTestSms;
     bool fit = false, list = false, scale = false, accuracy = false, reference = false;
 };
 
@@ -74,6 +76,7 @@ void run_bench_comm(const CommArgs& a) {
         setup.backend          = a.backend == "fluid" ? CommBackend::Fluid : CommBackend::SimGridFlows;
         setup.network_model    = a.model;
         setup.seed             = a.seed;
+        setup.comm_sms         = a.sms;
         if (a.fit) {
             CalibrationSetup fit = setup;
             fit.use_simgrid      = false;
@@ -122,6 +125,8 @@ void add_bench_command(CLI::App& app) {
         names.emplace_back(g.name);
     comm->add_option("--generation", a->generation, "DeepEP generation whose table to reproduce (default: all)")
         ->check(CLI::IsMember(names));
+    comm->add_option("--sms", a->sms, "SMs of the normal kernels (DeepEP's tests: 24; channels = SMs / 2)")
+        ->check(CLI::Range(2, 132));
     comm->add_flag("--list", a->list, "List the DeepEP generations (scenario key network.deepep)");
     comm->add_flag("--accuracy", a->accuracy, "Fluid model vs SimGrid flows on small cases");
     comm->add_flag("--scale", a->scale, "16,384-GPU build and EP144 per-phase wall time");
