@@ -2,6 +2,8 @@
 // fill_step_result(): StepPlan + StepTrace -> RunResult.
 #include "sim/step/step_result.hpp"
 
+#include "common/errors.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -28,6 +30,9 @@ std::string link_kind(LinkKind k) {
 void fill_step_result(RunResult& r, const StepPlan& plan, const StepTrace& trace, const Topology& topo,
                       const NetworkCalibration& calib) {
     const int n = plan.num_gpus, layers = plan.num_layers();
+    MOETWIN_ASSERT(calib.nvlink_efficiency == trace.calibration.nvlink_efficiency &&
+                       calib.ib_efficiency == trace.calibration.ib_efficiency,
+                   "the trace ran with another calibration than the scenario's");
     r.summary.step_time_ns = to_ns(trace.step_s);
 
     // Spans, one op name per stage and comm direction.
@@ -41,8 +46,8 @@ void fill_step_result(RunResult& r, const StepPlan& plan, const StepTrace& trace
         s.layer       = int16_t(e.layer);
         s.micro_batch = int8_t(e.micro_batch);
         s.op          = intern_op(r, e.lane == Lane::Compute    ? to_string(e.stage)
-                                     : e.lane == Lane::Dispatch ? "dispatch"
-                                                                : "combine");
+                                     : e.lane == Lane::Dispatch ? (e.notify ? "notify_dispatch" : "dispatch")
+                                                                : (e.notify ? "cached_notify" : "combine"));
         r.spans.push_back(s);
     }
     sort_spans(r.spans);
@@ -96,7 +101,7 @@ void fill_step_result(RunResult& r, const StepPlan& plan, const StepTrace& trace
         ls.kind         = link_kind(link.kind);
         ls.src          = topo.device(up ? e.lower : e.upper).name;
         ls.dst          = topo.device(up ? e.upper : e.lower).name;
-        ls.capacity_Bps = effective_bandwidth_Bps(link, calib);
+        ls.capacity_Bps = effective_bandwidth_Bps(link, trace.calibration);
         ls.bytes        = std::llround(trace.link_bytes[i]);
         ls.busy_ns      = std::min(r.summary.step_time_ns, to_ns(trace.link_bytes[i] / ls.capacity_Bps));
         r.links.push_back(std::move(ls));

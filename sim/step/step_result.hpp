@@ -13,7 +13,9 @@ namespace moetwin::step {
 
 // Contract: `r.meta` and `r.gpus` (with gpu/node/local_rank/hbm) are already set for plan.num_gpus
 // GPUs; fills the rest and sets summary.timing_simulated = true. Deterministic (sorted spans, links in
-// LinkId order). Times are rounded to integer ns once, here.
+// LinkId order). Times are rounded to integer ns once, here. `calib` is the scenario's; link
+// capacities use trace.calibration, the same resolved for the step's kernels (SMs, CPU proxy).
+// Normal-mode comm spans come in pairs: "notify_dispatch" / "cached_notify", then the transfer.
 void fill_step_result(RunResult& r, const StepPlan& plan, const StepTrace& trace, const Topology& topo,
                       const NetworkCalibration& calib);
 

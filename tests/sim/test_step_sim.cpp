@@ -59,15 +59,20 @@ double expected_sequential_step_s(const step::StepPlan& p, const Topology& topo,
                         fn(router.route(from, to), to, double(tm.selections_at(s, d)) * per_sel);
                     }
         };
+        std::map<std::pair<LinkId, bool>, double> issue_s; // per-message cost on a first NVLink hop
         flows([&](const Route& route, int, double bytes) {
             for (const Hop& h : route.hops)
                 load[{h.link, h.up}] += bytes;
+            const Hop& first = route.hops.front();
+            if (topo.link(first.link).kind == LinkKind::NvLink)
+                issue_s[{first.link, first.up}] += bytes / per_sel * calib.ll_nvlink_message_s;
         });
         std::vector<double> done(std::size_t(n), start);
         flows([&](const Route& route, int to, double) {
             double drain = 0, latency = 0;
             for (const Hop& h : route.hops) {
-                drain = std::max(drain, load[{h.link, h.up}] / effective_bandwidth_Bps(topo.link(h.link), calib));
+                drain = std::max(drain, load[{h.link, h.up}] / effective_bandwidth_Bps(topo.link(h.link), calib) +
+                                            issue_s[{h.link, h.up}]);
                 latency += topo.link(h.link).latency_s;
             }
             done[std::size_t(to)] = std::max(done[std::size_t(to)], start + drain + latency);
@@ -93,8 +98,9 @@ void expect_hand_computed(const Scenario& s) {
     const step::StepPlan plan = step::plan_step(s, roof);
     const Topology topo       = build_cluster(s.cluster);
     const Router router(topo);
-    const double expected = expected_sequential_step_s(plan, topo, router, NetworkCalibration{});
-    const RunResult r     = run_scenario(s);
+    const NetworkCalibration calib = s.network.calibration.for_kernels(false, s.schedule.comm_sms);
+    const double expected          = expected_sequential_step_s(plan, topo, router, calib);
+    const RunResult r              = run_scenario(s);
     EXPECT_TRUE(r.summary.timing_simulated);
     EXPECT_NEAR(double(r.summary.step_time_ns), expected * 1e9, 2.0) << s.name; // ns rounding only
     EXPECT_GT(expected, 0);
