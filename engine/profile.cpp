@@ -19,7 +19,7 @@ namespace moetwin {
 const std::vector<OpSpec>& profile_aux_ops() {
     static const std::vector<OpSpec> ops = [] {
         std::vector<OpSpec> v;
-        for (const char* name : {"moe_permute", "moe_unpermute"}) {
+        for (const char* name : {"moe_unpermute"}) {
             OpSpec op;
             op.name  = name;
             op.kind  = OpKind::Elementwise;
@@ -185,7 +185,7 @@ ProfileTable::ProfileTable(ProfileFile file, std::string origin, const ComputeMo
         throw ConfigError(I.origin + ": model: " + e.what());
     }
     for (const auto* list : {&model->embedding_ops, &model->dense_layer_ops, &model->moe_layer_ops, &model->head_ops,
-                             &model->mtp_ops, &profile_aux_ops()})
+                             &model->mtp_ops, &model->mtp_head_ops, &profile_aux_ops()})
         for (const OpSpec& op : *list)
             if (op.kind != OpKind::Communication) I.specs.emplace(op.name, op);
 
