@@ -100,7 +100,7 @@ std::vector<OpSpec> make_moe_ffn_ops(const ModelSpec& m) {
     reduce.kind             = OpKind::Reduce;
     reduce.normal_comm_only = true;
     reduce.flops            = [=](const OpShape& s) { return 2.0 * expert_rows(s) * double(h); };
-    reduce.bytes = [=](const OpShape& s) { return (expert_rows(s) + received_rows(s)) * double(h) * 2.0; };
+    reduce.bytes            = [=](const OpShape& s) { return (expert_rows(s) + received_rows(s)) * double(h) * 2.0; };
     ops.push_back(std::move(reduce));
     ops.push_back(all_to_all("combine",
                              [=](const OpShape& s) { return double(s.num_tokens) * double(top_k) * double(h) * 2.0; }));
@@ -114,9 +114,8 @@ std::vector<OpSpec> make_moe_ffn_ops(const ModelSpec& m) {
                                  .out_features = 2 * mi,
                                  .instances    = n}));
         ops.push_back(make_swiglu("shared_swiglu", mi, n, token_rows));
-        ops.push_back(make_scale_transpose("shared_down_input_transpose", width(mi), [n](const OpShape& s) {
-            return double(n) * token_rows(s);
-        }));
+        ops.push_back(make_scale_transpose("shared_down_input_transpose", width(mi),
+                                           [n](const OpShape& s) { return double(n) * token_rows(s); }));
         ops.push_back(make_gemm({.name         = "shared_down",
                                  .role         = WeightRole::SharedExpert,
                                  .in_features  = mi,

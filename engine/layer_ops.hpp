@@ -16,7 +16,8 @@ namespace moetwin {
 // --- op lists (each reads only the hyper-parameters of `m`) ---
 std::vector<OpSpec> make_attention_ops(const ModelSpec& m); // attn_norm … o_proj (MLA or GQA)
 std::vector<OpSpec> make_dense_ffn_ops(const ModelSpec& m); // ffn_norm, dense_gate_up, dense_swiglu, dense_down
-std::vector<OpSpec> make_moe_ffn_ops(const ModelSpec& m); // ffn_norm … dispatch, moe_permute, expert_*, moe_reduce, combine, shared_*
+std::vector<OpSpec>
+make_moe_ffn_ops(const ModelSpec& m); // ffn_norm … dispatch, moe_permute, expert_*, moe_reduce, combine, shared_*
 std::vector<OpSpec> make_embedding_ops(const ModelSpec& m); // embed
 std::vector<OpSpec> make_head_ops(const ModelSpec& m);      // final_norm, lm_head, sampling
 std::vector<OpSpec> make_mtp_ops(const ModelSpec& m);       // mtp_enorm, mtp_hnorm, mtp_eh_proj

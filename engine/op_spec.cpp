@@ -116,9 +116,8 @@ std::ostream& operator<<(std::ostream& out, const OpShape& s) {
                << " num_requests=" << s.num_requests << " kv_len=" << s.kv_len
                << " query_tokens_per_request=" << s.query_tokens_per_request
                << " num_local_experts=" << s.num_local_experts << " tokens_per_expert=" << s.tokens_per_expert
-               << " received_tokens=" << s.received_tokens
-               << " attn_tp_size=" << s.attn_tp_size << " weight_precision=" << to_string(s.weight_precision)
-               << " kv_precision=" << to_string(s.kv_precision)
+               << " received_tokens=" << s.received_tokens << " attn_tp_size=" << s.attn_tp_size
+               << " weight_precision=" << to_string(s.weight_precision) << " kv_precision=" << to_string(s.kv_precision)
                << " dispatch_precision=" << to_string(s.dispatch_precision) << "}";
 }
 

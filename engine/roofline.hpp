@@ -80,7 +80,7 @@ public:
     // HBM efficiency of a memory-bound op family (Norm, Cast, ...; Elementwise for the rest).
     double memory_efficiency(OpKind kind) const;
 
-private:
+  private:
     GpuSpec gpu_;
     RooflineEfficiency eff_;
 };

@@ -43,10 +43,10 @@ class StageTimer {
     double time(const std::vector<OpSpec>& ops, const std::vector<std::size_t>& which, std::size_t attn_end,
                 const MicroBatch& rank_mb, int64_t gpu_tokens, int64_t local_experts, int64_t tokens_per_expert,
                 int sms, int64_t received_tokens = 0) {
-        const auto key = std::make_tuple(&ops, which.empty() ? -1 : int(which.front()), int(which.size()),
-                                         rank_mb.num_tokens, rank_mb.num_requests, rank_mb.kv_len,
-                                         rank_mb.query_tokens_per_request, gpu_tokens, local_experts,
-                                         tokens_per_expert, sms, received_tokens);
+        const auto key =
+            std::make_tuple(&ops, which.empty() ? -1 : int(which.front()), int(which.size()), rank_mb.num_tokens,
+                            rank_mb.num_requests, rank_mb.kv_len, rank_mb.query_tokens_per_request, gpu_tokens,
+                            local_experts, tokens_per_expert, sms, received_tokens);
         if (auto it = cache_.find(key); it != cache_.end()) return it->second;
         const DeploymentUnit& unit = s_.active_unit();
         double sec                 = 0;
@@ -80,9 +80,9 @@ class StageTimer {
   private:
     const ComputeModel& cm_;
     const Scenario& s_;
-    std::map<std::tuple<const void*, int, int, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int,
-                        int64_t>,
-             double>
+    std::map<
+        std::tuple<const void*, int, int, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int, int64_t>,
+        double>
         cache_;
 };
 
@@ -101,9 +101,9 @@ std::vector<std::size_t> indices_of(const std::vector<OpSpec>& ops, Phase phase,
 // drafts) over one token per request.
 MicroBatch mtp_pass_batch(const MicroBatch& mb, int pass) {
     if (pass == 0) return mb;
-    MicroBatch b                 = mb;
-    b.num_tokens                 = mb.num_requests;
-    b.query_tokens_per_request   = 1;
+    MicroBatch b               = mb;
+    b.num_tokens               = mb.num_requests;
+    b.query_tokens_per_request = 1;
     return b;
 }
 
@@ -152,7 +152,7 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
     p.num_mtp = s.workload.phase == Phase::Decode && p.model.num_mtp_modules > 0 && p.model.num_moe_layers() > 0
                     ? s.workload.mtp_draft_tokens
                     : 0;
-    p.num_moe                 = p.model.num_moe_layers() + p.num_mtp;
+    p.num_moe = p.model.num_moe_layers() + p.num_mtp;
     if (s.workload.mtp_draft_tokens > 0 && p.num_mtp == 0)
         p.notes.push_back("MTP module not run: the step simulates its layer in decode only");
     p.tp_size                 = unit.tp_size;
@@ -180,8 +180,8 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
         const auto last          = p.placement.slots(main_moe - 1);
         for (int k = 0; k < p.num_mtp; ++k)
             phy2log.insert(phy2log.end(), last.begin(), last.end());
-        p.placement = balancer::make_placement(p.num_moe, p.placement.num_experts, p.placement.num_slots,
-                                               std::move(phy2log));
+        p.placement =
+            balancer::make_placement(p.num_moe, p.placement.num_experts, p.placement.num_slots, std::move(phy2log));
         p.notes.push_back("MTP: " + std::to_string(p.num_mtp) + " pass(es) of the MTP module as MoE layer(s) " +
                           std::to_string(p.num_layers() - p.num_mtp) + (p.num_mtp > 1 ? ".." : "") +
                           (p.num_mtp > 1 ? std::to_string(p.num_layers() - 1) : std::string()) +
@@ -259,8 +259,8 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
     };
     const auto embed_ops = all_of(md.embedding_ops), dense_ops = all_of(md.dense_layer_ops),
                head_ops = all_of(md.head_ops), mtp_ops = all_of(md.mtp_ops), mtp_head_ops = all_of(md.mtp_head_ops);
-    const auto attn0 = indices_of(md.moe_layer_ops, phase, cm, stages, Stage::Attn0);
-    const auto attn1 = indices_of(md.moe_layer_ops, phase, cm, stages, Stage::Attn1);
+    const auto attn0              = indices_of(md.moe_layer_ops, phase, cm, stages, Stage::Attn0);
+    const auto attn1              = indices_of(md.moe_layer_ops, phase, cm, stages, Stage::Attn1);
     std::vector<std::size_t> attn = attn0;
     attn.insert(attn.end(), attn1.begin(), attn1.end());
     const auto mlp                   = indices_of(md.moe_layer_ops, phase, cm, stages, Stage::Mlp);
@@ -278,8 +278,8 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
         std::size_t(p.num_gpus) * std::size_t(p.num_layers() + 1) * std::size_t(p.micro_batches) * kNumStages, 0.0);
     for (int g = 0; g < p.num_gpus; ++g)
         for (int m = 0; m < p.micro_batches; ++m) {
-            const MicroBatch& main_mb = p.ranks[std::size_t(g / p.tp_size)].micro_batches[std::size_t(m)];
-            const int64_t tok         = gpu_tokens[std::size_t(m)][std::size_t(g)];
+            const MicroBatch& main_mb         = p.ranks[std::size_t(g / p.tp_size)].micro_batches[std::size_t(m)];
+            const int64_t tok                 = gpu_tokens[std::size_t(m)][std::size_t(g)];
             p.seconds(g, -1, m, Stage::Embed) = timer.time(md.embedding_ops, embed_ops, 0, main_mb, tok, 1, 0, all_sms);
             p.seconds(g, -1, m, Stage::Head)  = timer.time(md.head_ops, head_ops, 0, main_mb, tok, 1, 0, all_sms);
             for (int L = 0; L < p.num_dense; ++L)
@@ -302,10 +302,11 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
                 const int64_t recv       = rv.empty() ? 0 : rv[std::size_t(g)];
                 auto& ops                = md.moe_layer_ops;
                 // An MTP pass starts with the next tokens' embedding and the MTP projections.
-                const double pre = mtp ? timer.time(md.mtp_ops, mtp_ops, md.mtp_ops.size(), mb, ltok, 1, 0, moe_sms) : 0.0;
-                p.seconds(g, L, m, Stage::Attn0) = pre + timer.time(ops, attn0, moe_attn_end, mb, ltok, 1, 0, moe_sms);
-                p.seconds(g, L, m, Stage::Attn1) = timer.time(ops, attn1, moe_attn_end, mb, ltok, 1, 0, moe_sms);
-                p.seconds(g, L, m, Stage::Attn)  = pre + timer.time(ops, attn, moe_attn_end, mb, ltok, 1, 0, moe_sms);
+                const double pre =
+                    mtp ? timer.time(md.mtp_ops, mtp_ops, md.mtp_ops.size(), mb, ltok, 1, 0, moe_sms) : 0.0;
+                p.seconds(g, L, m, Stage::Attn0)  = pre + timer.time(ops, attn0, moe_attn_end, mb, ltok, 1, 0, moe_sms);
+                p.seconds(g, L, m, Stage::Attn1)  = timer.time(ops, attn1, moe_attn_end, mb, ltok, 1, 0, moe_sms);
+                p.seconds(g, L, m, Stage::Attn)   = pre + timer.time(ops, attn, moe_attn_end, mb, ltok, 1, 0, moe_sms);
                 p.seconds(g, L, m, Stage::Shared) = // none where the shared expert is served from slots only
                     unit.shared_experts_per_gpu > 0 ? timer.time(ops, shared, moe_attn_end, mb, ltok, 1, 0, moe_sms)
                                                     : 0.0;
@@ -317,7 +318,7 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
                     MicroBatch draft               = mb;
                     draft.num_tokens               = mb.num_requests;
                     draft.query_tokens_per_request = 1;
-                    const int64_t rows = gpu_share(draft.num_tokens, p.tp_size, g % p.tp_size);
+                    const int64_t rows             = gpu_share(draft.num_tokens, p.tp_size, g % p.tp_size);
                     p.seconds(g, L, m, Stage::Head) =
                         timer.time(md.mtp_head_ops, mtp_head_ops, 0, draft, rows, 1, 0, all_sms);
                 }

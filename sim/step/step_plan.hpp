@@ -25,7 +25,7 @@ struct StepPlan {
     StepProgram program;
     int num_gpus = 0, gpus_per_node = 0, micro_batches = 0;
     int num_dense = 0, num_moe = 0; // num_moe includes the MTP passes
-    int num_mtp          = 0;        // MTP passes (decode: workload.mtp_draft_tokens): the last MoE layers
+    int num_mtp          = 0;       // MTP passes (decode: workload.mtp_draft_tokens): the last MoE layers
     int tp_size          = 1;
     DeepEpMode comm_mode = DeepEpMode::LowLatency;
     DeepEpShape comm_shape;

@@ -54,9 +54,9 @@ struct StepProgram {
 // (num_mtp <= num_moe) are the MTP module's passes in decode: each runs after the main model's head
 // (it needs the token just sampled) as Embed (the next tokens' embedding), one MoE layer (its Attn0 /
 // Attn holds the MTP projections) and Head (the draft's norm, shared lm_head and sampling), all at
-// the pass's layer index. Overlap programs need exactly 2 micro-batches (ConfigError otherwise). Each MoE (layer, micro-batch, dir) is signalled
-// once and waited once, the wait after the signal; compute of a micro-batch in layer L+1 comes
-// after the wait for its combine in layer L; the MLP after the wait for its dispatch.
+// the pass's layer index. Overlap programs need exactly 2 micro-batches (ConfigError otherwise). Each MoE (layer,
+// micro-batch, dir) is signalled once and waited once, the wait after the signal; compute of a micro-batch in layer L+1
+// comes after the wait for its combine in layer L; the MLP after the wait for its dispatch.
 StepProgram build_program(ProgramKind kind, int num_dense, int num_moe, int micro_batches, int num_mtp = 0);
 
 std::ostream& operator<<(std::ostream& out, const Instr& i); // "attn1(L4,mb1)", "signal dispatch(L4,mb0)"

@@ -20,7 +20,9 @@ const OpSpec& op_named(const std::vector<OpSpec>& ops, std::string_view name) {
     throw std::runtime_error("no op " + std::string(name));
 }
 
-const ModelSpec& v3() { return find_model("deepseek_v3"); }
+const ModelSpec& v3() {
+    return find_model("deepseek_v3");
+}
 
 OpShape tokens(int64_t n) {
     OpShape s;
@@ -42,16 +44,16 @@ TEST(GlueOps, Fp8CastsMoveBf16InAndFp8PlusScalesOut) {
     EXPECT_DOUBLE_EQ(op_named(ops, "ffn_input_cast").bytes(s), 4096.0 * (14336 + 7168 + 224));
     // o_proj input: 128 heads x 128 v dims = 16384 values; TP 4 keeps 32 heads = 4096 values.
     EXPECT_DOUBLE_EQ(op_named(ops, "o_proj_input_cast").bytes(s), 4096.0 * (32768 + 16384 + 512));
-    OpShape tp       = s;
-    tp.attn_tp_size  = 4;
+    OpShape tp      = s;
+    tp.attn_tp_size = 4;
     EXPECT_DOUBLE_EQ(op_named(ops, "o_proj_input_cast").bytes(tp), 4096.0 * (8192 + 4096 + 128));
     // kv_b's input in prefill: every context token's 512-value latent (2 requests x 3000 tokens).
-    OpShape pre                 = s;
-    pre.phase                   = Phase::Prefill;
-    pre.num_requests            = 2;
-    pre.kv_len                  = 3000;
+    OpShape pre                  = s;
+    pre.phase                    = Phase::Prefill;
+    pre.num_requests             = 2;
+    pre.kv_len                   = 3000;
     pre.query_tokens_per_request = 3000;
-    pre.num_tokens              = 6000;
+    pre.num_tokens               = 6000;
     EXPECT_DOUBLE_EQ(op_named(ops, "kv_b_input_cast").bytes(pre), 6000.0 * (1024 + 512 + 16));
     // BF16 weights take BF16 inputs: no cast; the MoE input cast still feeds an FP8 dispatch.
     OpShape bf16          = s;
@@ -157,7 +159,7 @@ TEST(RooflineFamilies, MemoryBoundFamiliesReproduceTheTracedKernels) {
     const RooflineModel model(find_gpu("h800"));
     const ModelSpec& m = v3();
     const OpShape s    = tokens(4096);
-    const auto us      = [&](const OpSpec& op, const OpShape& shape) { return model.op_time(op, shape, 112).seconds * 1e6; };
+    const auto us = [&](const OpSpec& op, const OpShape& shape) { return model.op_time(op, shape, 112).seconds * 1e6; };
     // per_token_cast_to_fp8_with_channels [4096 x 7168]: median of 21 kernels 51 µs.
     EXPECT_NEAR(us(op_named(m.moe_layer_ops, "attn_input_cast"), s) / 51.0, 1.0, 0.06);
     // ... [4096 x 16384] (o_proj input): 94-114 µs, median 110.5.
@@ -167,7 +169,7 @@ TEST(RooflineFamilies, MemoryBoundFamiliesReproduceTheTracedKernels) {
     // utils::transpose of [4096 x 56] scales: median of 9 kernels 10 µs.
     EXPECT_NEAR(us(op_named(m.moe_layer_ops, "attn_input_transpose"), s) / 10.0, 1.0, 0.06);
     // expand_to_fused_with_scales and reduce_fused of one layer: 32512 rows, 30048 tokens: 174, 340 µs.
-    OpShape e          = s;
+    OpShape e           = s;
     e.num_local_experts = 4;
     e.tokens_per_expert = 8128;
     e.received_tokens   = 30048;

@@ -124,16 +124,40 @@ TEST(ModelSpec, OpListsCarryDeepSeekNames) {
     std::vector<std::string> moe;
     for (const OpSpec& o : m.moe_layer_ops)
         moe.push_back(o.name);
-    EXPECT_EQ(moe, (std::vector<std::string>{
-                       "attn_norm",          "attn_input_cast",     "attn_input_transpose",  "q_a_proj",
-                       "q_a_norm",           "q_b_input_cast",      "q_b_input_transpose",   "q_b_proj",
-                       "kv_a_proj",          "kv_a_norm",           "kv_b_input_cast",       "kv_b_input_transpose",
-                       "kv_b_proj",          "attn_rotary",         "mla_prefill",           "mla_decode",
-                       "o_proj_input_cast",  "o_proj_input_transpose", "o_proj",             "ffn_norm",
-                       "moe_gate",           "ffn_input_cast",      "dispatch",              "moe_permute",
-                       "expert_gate_up",     "expert_swiglu",       "expert_down",           "moe_reduce",
-                       "combine",            "ffn_input_transpose", "shared_gate_up",        "shared_swiglu",
-                       "shared_down_input_transpose", "shared_down"}));
+    EXPECT_EQ(moe, (std::vector<std::string>{"attn_norm",
+                                             "attn_input_cast",
+                                             "attn_input_transpose",
+                                             "q_a_proj",
+                                             "q_a_norm",
+                                             "q_b_input_cast",
+                                             "q_b_input_transpose",
+                                             "q_b_proj",
+                                             "kv_a_proj",
+                                             "kv_a_norm",
+                                             "kv_b_input_cast",
+                                             "kv_b_input_transpose",
+                                             "kv_b_proj",
+                                             "attn_rotary",
+                                             "mla_prefill",
+                                             "mla_decode",
+                                             "o_proj_input_cast",
+                                             "o_proj_input_transpose",
+                                             "o_proj",
+                                             "ffn_norm",
+                                             "moe_gate",
+                                             "ffn_input_cast",
+                                             "dispatch",
+                                             "moe_permute",
+                                             "expert_gate_up",
+                                             "expert_swiglu",
+                                             "expert_down",
+                                             "moe_reduce",
+                                             "combine",
+                                             "ffn_input_transpose",
+                                             "shared_gate_up",
+                                             "shared_swiglu",
+                                             "shared_down_input_transpose",
+                                             "shared_down"}));
     EXPECT_EQ(op(m.dense_layer_ops, "dense_gate_up").out_features, 2 * 18432);
     for (const OpSpec& o : m.dense_layer_ops)
         EXPECT_NE(o.role, WeightRole::RoutedExpert) << o.name;

@@ -95,7 +95,8 @@ TEST(Cli, RunDefaultSimulatesTheStepAndWritesOutputs) {
     EXPECT_NE(o.output.find("== memory fit: decode unit (18 nodes, EP144) =="), std::string::npos);
     EXPECT_EQ(o.output.find("timing: not simulated"), std::string::npos) << o.output;
     // 61 model layers + the MTP module's pass (one draft token) as layer 61.
-    EXPECT_NE(o.output.find("== step: decode, 144 GPUs, 62 layers, 2 micro-batch(es) =="), std::string::npos) << o.output;
+    EXPECT_NE(o.output.find("== step: decode, 144 GPUs, 62 layers, 2 micro-batch(es) =="), std::string::npos)
+        << o.output;
     EXPECT_NE(o.output.find("MTP: 1 pass(es) of the MTP module as MoE layer(s) 61"), std::string::npos) << o.output;
     // A real, positive step time and throughput, in ms and tokens/s.
     const auto at = o.output.find("step time: ");

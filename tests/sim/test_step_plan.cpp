@@ -281,10 +281,10 @@ TEST(StepPlan, MtpPassesAreMoeLayersAfterTheHead) {
     EXPECT_GT(pre, 0);
     EXPECT_NEAR(p.seconds(0, 1, 0, Stage::Attn), p.seconds(0, 0, 0, Stage::Attn) + pre, 1e-12);
     // Draft head: 16 rows through mtp_final_norm, the shared lm_head and sampling.
-    OpShape rows   = shape;
-    rows.num_tokens = 16;
+    OpShape rows                  = shape;
+    rows.num_tokens               = 16;
     rows.query_tokens_per_request = 1;
-    double head    = 0;
+    double head                   = 0;
     for (const OpSpec& op : p.model.mtp_head_ops)
         head += roof.op_time(op, rows, 132).seconds;
     EXPECT_DOUBLE_EQ(p.seconds(0, 1, 0, Stage::Head), head);
@@ -309,10 +309,10 @@ TEST(StepPlan, MtpPassesAreMoeLayersAfterTheHead) {
 TEST(StepPlan, PermuteAndReduceOnlyBesideTheNormalAllToAll) {
     Scenario s = load_scenario("scenarios/tiny_2gpu_1layer.json");
     const RooflineModel roof(s.gpu);
-    const StepPlan ll         = plan_step(s, roof);
-    s.network.all_to_all      = AllToAllMode::Normal;
-    const StepPlan normal     = plan_step(s, roof);
-    const LayerRouting& r     = normal.route(0, 0);
+    const StepPlan ll     = plan_step(s, roof);
+    s.network.all_to_all  = AllToAllMode::Normal;
+    const StepPlan normal = plan_step(s, roof);
+    const LayerRouting& r = normal.route(0, 0);
     ASSERT_EQ(r.traffic.selections, ll.route(0, 0).traffic.selections); // routing ignores the comm mode
     int64_t sel = 0, used = 0;
     for (int k = 0; k < 128; ++k) {
