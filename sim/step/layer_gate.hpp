@@ -16,11 +16,15 @@ struct LayerGate {
     std::vector<int> slot_gpu; // [num_slots]
     std::vector<int> gpu_node; // [num_gpus]
     std::vector<int> home;     // [num_experts] node of the expert's first replica
+    int num_nodes = 1;
     std::optional<GateTables> tables;
+    int fit_rounds        = 0; // with fit_samples: the fit's rounds (popularity_fit.hpp), 0: not fitted
+    double fit_tv_initial = 0, fit_tv_final = 0, fit_wall_s = 0;
 };
 
-// Contract: pure; reads in.gate, weights, placement, spec, layer, gpus_per_node and the size of
-// tokens_per_gpu. Throws ConfigError as route_layer does for an invalid gate or weights.
+// Contract: pure; reads in.gate, weights, placement, spec, layer, gpus_per_node, the size of
+// tokens_per_gpu, and with in.fit_samples > 0 node_limit and seed (the fit's stream is the layer's). Throws ConfigError
+// as route_layer does for an invalid gate or weights.
 LayerGate prepare_layer(const LayerRoutingInput& in);
 
 } // namespace moetwin::step

@@ -36,6 +36,10 @@ struct LayerRoutingInput {
     // Logical expert every token selects besides its top-k (the shared expert served from routed
     // slots, placement expert id num_experts); -1: none.
     int shared_expert = -1;
+    // > 0: prepare_layer fits the sampler's weights so that the realised per-expert shares match
+    // `weights` (popularity_fit.hpp), measuring them on this many sampled tokens; 0: `weights` are
+    // the sampler's weights as given.
+    int64_t fit_samples = 0;
 };
 
 struct LayerRouting {

@@ -5,6 +5,8 @@
 #include "common/errors.hpp"
 #include "sim/step/expert_popularity.hpp"
 #include "sim/step/layer_gate.hpp"
+#include "sim/step/popularity_fit.hpp"
+#include "sim/step/popularity_report.hpp"
 #include "sim/step/step_placement.hpp"
 
 #include <algorithm>
@@ -167,6 +169,9 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
     const balancer::DispatchFn dispatch =
         balancer::find_dispatch_policy(dispatch_name(s.routing.replica_policy)).dispatch;
     int64_t relaxed = 0;
+    // Recorded loads: the sampler's weights are fitted so that selections come out as recorded.
+    const bool fit = s.routing.popularity == ExpertPopularity::File;
+    PopularityFitReport fit_report;
     for (int l = 0; l < p.num_moe; ++l) {
         std::optional<LayerGate> prepared; // the layer's gate tables, shared by its micro-batches
         for (int m = 0; m < p.micro_batches; ++m) {
@@ -183,6 +188,7 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
             in.seed           = s.seed;
             in.stream         = 0x70c0000ull + uint64_t(l) * 64 + uint64_t(m);
             in.shared_expert  = p.shared_expert;
+            in.fit_samples    = fit ? kDefaultFitSamples : 0;
             if (!prepared) prepared = prepare_layer(in);
             p.routing.push_back(route_layer(in, *prepared));
             relaxed += p.routing.back().node_limit_relaxed;
@@ -190,7 +196,9 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
                 progress(0.5 * (l + 1) / p.num_moe,
                          "planned MoE layer " + std::to_string(l + 1) + "/" + std::to_string(p.num_moe));
         }
+        if (fit) add_layer_fit(fit_report, *prepared, pop.layer(l), p.routing, l, p.micro_batches);
     }
+    if (fit) p.notes.push_back(describe(fit_report));
     if (relaxed > 0)
         p.notes.push_back("node limit lifted for " + std::to_string(relaxed) +
                           " tokens that could not reach top-k "
