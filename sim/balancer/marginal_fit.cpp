@@ -33,7 +33,8 @@ void MarginalFitSpec::validate() const {
 }
 
 std::ostream& operator<<(std::ostream& os, const MarginalFitSpec& s) {
-    return os << "MarginalFitSpec{max_rounds=" << s.max_rounds << ", tolerance=" << s.tolerance << "}";
+    return os << "MarginalFitSpec{max_rounds=" << s.max_rounds << ", tolerance=" << s.tolerance
+              << ", take_last_step=" << (s.take_last_step ? "true" : "false") << "}";
 }
 
 double total_variation(std::span<const double> a, std::span<const double> b) {
@@ -70,6 +71,7 @@ MarginalFit fit_marginals(std::span<const double> target_in, const RealisedShare
         for (std::size_t e = 0; e < n; ++e)
             w[e] *= target[e] > 0 ? std::clamp(target[e] / std::max(r[e], 1e-300), 1 / kMaxStep, kMaxStep) : 0.0;
         normalise_mean(w);
+        if (spec.take_last_step && round + 1 == spec.max_rounds) best.weights = w;
     }
     return best;
 }

@@ -8,7 +8,8 @@
 // realised shares, w_e <- w_e * target_e / realised_e: the fixed point reproduces the target
 // exactly, and the map is a contraction in practice because every realised share increases with
 // its own weight. One driver for every sampler of recorded loads: the step's router
-// (sim/step/popularity_fit.hpp) and `moetwin balance`'s token sampler (token_sampler.hpp).
+// (sim/step/popularity_fit.hpp) and `moetwin balance`'s token sampler (token_sampler.hpp), both
+// followed by a LoadController (load_control.hpp) that removes what the fit's sample noise leaves.
 #pragma once
 
 #include <functional>
@@ -21,6 +22,9 @@ namespace moetwin::balancer {
 struct MarginalFitSpec {
     int max_rounds   = 8;     // realised-share evaluations at most
     double tolerance = 0.001; // stop at this total-variation distance between realised and target
+    // true: return the weights after the last round's update, not evaluated (a coarse fit whose
+    // remaining error a LoadController removes: one more step for no more evaluations).
+    bool take_last_step = false;
     void validate() const;
 };
 
@@ -41,7 +45,8 @@ using RealisedSharesFn = std::function<void(std::span<const double>, std::span<d
 // Contract: target [E] >= 0 with a positive sum (normalised here). Deterministic. Experts with
 // target 0 keep a weight of 1e-9 x the mean (the samplers' floor). Each round multiplies w_e by
 // target_e / realised_e, clamped to [1/4, 4] (an expert the sample never selected moves by 4x, not
-// to infinity); the weights with the smallest TV seen are returned.
+// to infinity); the weights with the smallest TV seen are returned (with spec.take_last_step and
+// no early stop: the last round's updated weights; tv_final is then still the best TV evaluated).
 MarginalFit fit_marginals(std::span<const double> target, const RealisedSharesFn& realised,
                           const MarginalFitSpec& spec = {});
 

@@ -37,7 +37,9 @@ constexpr int kMaxNodeLimit = 16;
 } // namespace
 
 int64_t draw_gate_tokens(const balancer::GateSpec& g, int node_limit, int shared_expert, LayerGate& prepared,
-                         balancer::LatticeRng& rng, std::span<int> experts) {
+                         balancer::Rng& rng_io, std::span<int> experts) {
+    // A local copy: its address is never taken, so its state stays in registers in the loop.
+    balancer::Rng rng             = rng_io;
     const int gs                  = g.group_size();
     const std::vector<double>& w  = prepared.w;
     const std::vector<int>& home  = prepared.home;
@@ -74,7 +76,6 @@ int64_t draw_gate_tokens(const balancer::GateSpec& g, int node_limit, int shared
         return e;
     };
     for (std::size_t t = 0; t < num_samples; ++t) {
-        rng.start_token(t);
         const int tok                     = int(t);
         int* sel                          = &experts[t * std::size_t(kk)];
         const int subset                  = tables.draw_subset(rng);
@@ -193,7 +194,7 @@ int64_t draw_gate_tokens(const balancer::GateSpec& g, int node_limit, int shared
         for (int j = 0; j < nnodes; ++j)
             node_on[std::size_t(used_nodes[std::size_t(j)])] = 0;
     }
-
+    rng_io = rng;
     return num_relaxed;
 }
 

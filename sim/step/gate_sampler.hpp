@@ -4,7 +4,7 @@
 #pragma once
 
 #include "sim/balancer/gate.hpp"
-#include "sim/balancer/lattice_rng.hpp"
+#include "sim/balancer/rng.hpp"
 #include "sim/step/layer_gate.hpp"
 
 #include <cstdint>
@@ -14,10 +14,11 @@ namespace moetwin::step {
 
 // Contract: `prepared` from prepare_layer (its w, home and tables); experts.size() a multiple of
 // kk = gate.topk (+ 1 with shared_expert >= 0). Writes each sampled token's logical experts in
-// draw order (the shared expert last), token t from the lattice point t of `rng` (t from 0).
-// Returns the tokens for which the node limit had to be lifted. The sampling rule is route_layer's
-// (layer_routing.hpp): the Plackett-Luce gate with the greedy node limit.
+// draw order (the shared expert last), drawing from `rng` and leaving it after the last draw (so
+// that consecutive calls continue one stream; between calls the caller may replace prepared.w and
+// prepared.tables). Returns the tokens for which the node limit had to be lifted. The sampling
+// rule is route_layer's (layer_routing.hpp): the Plackett-Luce gate with the greedy node limit.
 int64_t draw_gate_tokens(const balancer::GateSpec& g, int node_limit, int shared_expert, LayerGate& prepared,
-                         balancer::LatticeRng& rng, std::span<int> experts);
+                         balancer::Rng& rng, std::span<int> experts);
 
 } // namespace moetwin::step

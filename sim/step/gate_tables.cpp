@@ -132,4 +132,24 @@ void GateTables::build_experts(Subset& s) const {
     }
 }
 
+int GateTables::draw_subset_by_group(balancer::Rng& rng) {
+    // One group at a time, without replacement, proportional to group weight.
+    std::fill(chosen_.begin(), chosen_.end(), 0);
+    double left   = std::accumulate(group_w_.begin(), group_w_.end(), 0.0);
+    uint64_t mask = 0;
+    for (int j = 0; j < gate_.topk_groups; ++j) {
+        double u = rng.uniform() * left;
+        int pick = -1;
+        for (int g = 0; g < gate_.num_groups; ++g) {
+            if (chosen_[std::size_t(g)]) continue;
+            pick = g;
+            if ((u -= group_w_[std::size_t(g)]) < 0) break;
+        }
+        chosen_[std::size_t(pick)] = 1;
+        mask |= uint64_t(1) << pick;
+        left -= group_w_[std::size_t(pick)];
+    }
+    return subset_of(mask);
+}
+
 } // namespace moetwin::step

@@ -30,8 +30,7 @@ struct AliasTable {
 
     // Contract: w.size() >= 1, every w >= 0, sum > 0.
     void build(std::span<const double> w);
-    template <class R> // balancer::Rng or balancer::LatticeRng
-    int draw(R& rng) const {
+    int draw(balancer::Rng& rng) const {
         const int n    = int(prob.size());
         const double v = rng.uniform() * n;
         const int col  = std::min(n - 1, int(v));
@@ -46,7 +45,7 @@ struct AliasColumn {
     int keep;    // expert of the column
     int other;   // expert of its alias
 };
-template <class R> inline int draw_column(const AliasColumn* col, int n, R& rng) {
+inline int draw_column(const AliasColumn* col, int n, balancer::Rng& rng) {
     const double v       = rng.uniform() * n;
     const int c          = std::min(n - 1, int(v));
     const AliasColumn& x = col[c];
@@ -67,9 +66,9 @@ class GateTables {
     // A set of topk_groups groups, drawn without replacement proportional to group weight. Inline
     // (one alias draw) when the sets are enumerated; the caller's Rng never has its address taken,
     // so it stays in registers in the per-token loop.
-    template <class R> int draw_subset(R& rng) {
+    int draw_subset(balancer::Rng& rng) {
         if (enumerated_) return subset_table_.draw(rng);
-        R r              = rng;
+        balancer::Rng r  = rng;
         const int subset = draw_subset_by_group(r);
         rng              = r;
         return subset;
@@ -79,7 +78,7 @@ class GateTables {
     struct ExpertDraw { // one subset's alias table over its experts, columns mapped to expert ids
         const AliasColumn* col;
         int n;
-        template <class R> int operator()(R& rng) const { return draw_column(col, n, rng); }
+        int operator()(balancer::Rng& rng) const { return draw_column(col, n, rng); }
     };
     // Distinct home nodes of the subset's experts: the node limit M can bind only if this exceeds M.
     int num_nodes(int subset) { return s(subset).num_nodes; }
@@ -94,7 +93,7 @@ class GateTables {
         const double* weight;       // [num_nodes]
         const AliasColumn* columns; // [experts] per node, an alias table over its experts (same order)
         // An expert of `node` proportional to its weight (taken ones included: the caller rejects).
-        template <class R> int draw(int node, R& rng) const {
+        int draw(int node, balancer::Rng& rng) const {
             return draw_column(columns + begin[node], begin[node + 1] - begin[node], rng);
         }
     };
@@ -120,27 +119,7 @@ class GateTables {
         return x;
     }
     int subset_of(uint64_t mask);
-    template <class R>
-    int draw_subset_by_group(R& rng) { // one group at a time, without replacement, proportional to group weight
-        std::fill(chosen_.begin(), chosen_.end(), 0);
-        double left = 0;
-        for (double x : group_w_)
-            left += x;
-        uint64_t mask = 0;
-        for (int j = 0; j < gate_.topk_groups; ++j) {
-            double u = rng.uniform() * left;
-            int pick = -1;
-            for (int g = 0; g < gate_.num_groups; ++g) {
-                if (chosen_[std::size_t(g)]) continue;
-                pick = g;
-                if ((u -= group_w_[std::size_t(g)]) < 0) break;
-            }
-            chosen_[std::size_t(pick)] = 1;
-            mask |= uint64_t(1) << pick;
-            left -= group_w_[std::size_t(pick)];
-        }
-        return subset_of(mask);
-    }
+    int draw_subset_by_group(balancer::Rng& rng);
     void build_experts(Subset& s) const;
 
     balancer::GateSpec gate_;

@@ -11,7 +11,7 @@
 namespace moetwin::step {
 namespace {
 
-// Stream of the fit's lattice sample (+ the MoE layer); route_layer's streams are the plan's.
+// Stream of the coarse fit's sample (+ the MoE layer); route_layer's streams are the plan's.
 constexpr uint64_t kFitStream = 0xf170000ull;
 
 } // namespace
@@ -45,7 +45,6 @@ LayerGate prepare_layer(const LayerRoutingInput& in) {
         p.fit_rounds     = st.rounds;
         p.fit_tv_initial = st.tv_initial;
         p.fit_tv_final   = st.tv_final;
-        p.fit_wall_s     = st.wall_s;
     }
     return p;
 }

@@ -3,6 +3,7 @@
 // homes, the gate tables), so that the layer's micro-batches build it once.
 #pragma once
 
+#include "sim/balancer/load_control.hpp"
 #include "sim/step/gate_tables.hpp"
 #include "sim/step/layer_routing.hpp"
 
@@ -18,13 +19,17 @@ struct LayerGate {
     std::vector<int> home;     // [num_experts] node of the expert's first replica
     int num_nodes = 1;
     std::optional<GateTables> tables;
-    int fit_rounds        = 0; // with fit_samples: the fit's rounds (popularity_fit.hpp), 0: not fitted
-    double fit_tv_initial = 0, fit_tv_final = 0, fit_wall_s = 0;
+    // With in.fit_samples > 0 (popularity_fit.hpp): the controller that holds the layer's realised
+    // loads to `weights` while route_layer draws its micro-batches (w and tables follow it), and
+    // the coarse fit's statistics. Empty / 0: the plain sampler.
+    std::optional<balancer::LoadController> control;
+    int fit_rounds        = 0;
+    double fit_tv_initial = 0, fit_tv_final = 0;
 };
 
 // Contract: pure; reads in.gate, weights, placement, spec, layer, gpus_per_node, the size of
-// tokens_per_gpu, and with in.fit_samples > 0 node_limit and seed (the fit's stream is the layer's). Throws ConfigError
-// as route_layer does for an invalid gate or weights.
+// tokens_per_gpu, and with in.fit_samples > 0 node_limit and seed (the fit's stream is the
+// layer's). Throws ConfigError as route_layer does for an invalid gate or weights.
 LayerGate prepare_layer(const LayerRoutingInput& in);
 
 } // namespace moetwin::step

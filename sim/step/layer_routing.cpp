@@ -3,7 +3,7 @@
 #include "sim/step/layer_routing.hpp"
 
 #include "common/errors.hpp"
-#include "sim/balancer/lattice_rng.hpp"
+#include "sim/balancer/rng.hpp"
 #include "sim/step/gate_sampler.hpp"
 #include "sim/step/layer_gate.hpp"
 #include "sim/step/layer_traffic.hpp"
@@ -23,14 +23,8 @@ LayerRouting route_layer(const LayerRoutingInput& in, LayerGate& prepared) {
     g.validate();
     if (int(in.weights.size()) != g.num_experts) throw ConfigError("route_layer: weights size != num_experts");
     if (in.max_samples_per_gpu < 1) throw ConfigError("route_layer: max_samples_per_gpu must be >= 1");
-    const int num_gpus               = int(in.tokens_per_gpu.size());
-    const int gs                     = g.group_size();
-    const std::vector<double>& w     = prepared.w;
-    const std::vector<int>& gpu_node = prepared.gpu_node;
-    const std::vector<int>& home     = prepared.home;
-    GateTables& tables               = *prepared.tables;
-    const int num_nodes              = in.spec->num_nodes;
-    if (int(gpu_node.size()) != num_gpus) throw ConfigError("route_layer: prepared for another GPU count");
+    const int num_gpus = int(in.tokens_per_gpu.size());
+    if (int(prepared.gpu_node.size()) != num_gpus) throw ConfigError("route_layer: prepared for another GPU count");
 
     LayerRouting out;
     // Tokens of a GPU beyond max_samples_per_gpu are bundles: each sampled token stands for
@@ -54,9 +48,29 @@ LayerRouting route_layer(const LayerRoutingInput& in, LayerGate& prepared) {
     }
     const int kk = g.topk + (in.shared_expert >= 0 ? 1 : 0); // selections per token
     std::vector<int> experts(source.size() * std::size_t(kk));
-    balancer::LatticeRng rng(in.seed, in.stream);
+    balancer::Rng rng(in.seed, in.stream);
 
-    out.node_limit_relaxed = draw_gate_tokens(g, in.node_limit, in.shared_expert, prepared, rng, experts);
+    if (!prepared.control) {
+        out.node_limit_relaxed = draw_gate_tokens(g, in.node_limit, in.shared_expert, prepared, rng, experts);
+    } else {
+        // Held to the recorded loads (popularity_fit.hpp): batches of tokens, each drawn exactly
+        // from the gate with the weights in force, the controller moving the weights in between.
+        balancer::LoadController& control = *prepared.control;
+        const std::size_t batch           = std::size_t(balancer::control_batch_tokens(int64_t(source.size())));
+        for (std::size_t first = 0; first < source.size(); first += batch) {
+            const std::size_t n = std::min(batch, source.size() - first);
+            out.node_limit_relaxed +=
+                draw_gate_tokens(g, in.node_limit, in.shared_expert, prepared, rng,
+                                 std::span<int>(experts).subspan(first * std::size_t(kk), n * std::size_t(kk)));
+            for (std::size_t t = first; t < first + n; ++t) {
+                for (int j = 0; j < g.topk; ++j) // routed experts only (a shared expert is last)
+                    control.add_selection(experts[t * std::size_t(kk) + std::size_t(j)], bundle[t]);
+                control.add_tokens(bundle[t]);
+            }
+            control.update(prepared.w);
+            prepared.tables.emplace(g, prepared.w, prepared.home, prepared.num_nodes);
+        }
+    }
     tally_layer(in, prepared, experts, source, bundle, kk, out);
     return out;
 }

@@ -42,15 +42,15 @@ void add_layer_fit(PopularityFitReport& r, const LayerGate& prepared, std::span<
     r.tv_step.push_back(
         routed_tv(target, std::span<const LayerRouting>(routing).subspan(std::size_t(l * mbs), std::size_t(mbs))));
     r.rounds += prepared.fit_rounds;
-    r.wall_s += prepared.fit_wall_s;
+    r.updates += prepared.control ? prepared.control->batches() : 0;
 }
 
 std::string describe(const PopularityFitReport& r) {
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "; %d rounds in %.2f s", r.rounds, r.wall_s);
-    return "popularity fit to the recorded loads, TV per MoE layer (mean / max): recorded loads as weights " +
-           mean_max(r.tv_recorded) + ", fitted weights " + mean_max(r.tv_fit) + " (fit sample), the step's routing " +
-           mean_max(r.tv_step) + buf;
+    return "recorded loads held per MoE layer (TV to the recording, mean / max over layers): recorded loads as "
+           "weights " +
+           mean_max(r.tv_recorded) + ", coarse fit " + mean_max(r.tv_fit) + " (its " + std::to_string(r.rounds) +
+           " evaluations' sample), the step's routed loads " + mean_max(r.tv_step) + " (" + std::to_string(r.updates) +
+           " controller updates)";
 }
 
 } // namespace moetwin::step

@@ -16,8 +16,8 @@ struct PopularityFitReport {
     std::vector<double> tv_recorded; // [MoE layers] TV(target, the target used as weights) on the fit sample
     std::vector<double> tv_fit;      // [MoE layers] TV(target, fitted weights) on the fit sample
     std::vector<double> tv_step;     // [MoE layers] TV(target, the step's routed selections, all micro-batches)
-    int rounds    = 0;               // summed over layers
-    double wall_s = 0;               // summed over layers
+    int rounds  = 0;                 // coarse-fit evaluations, summed over layers
+    int updates = 0;                 // controller updates, summed over layers
 };
 
 // TV between the routed per-expert selections of `routing` [first, first + n) (one layer's
@@ -29,7 +29,8 @@ double routed_tv(std::span<const double> target, std::span<const LayerRouting> r
 void add_layer_fit(PopularityFitReport& r, const LayerGate& prepared, std::span<const double> target,
                    const std::vector<LayerRouting>& routing, int l, int mbs);
 
-// One line: "popularity fit: TV to the recorded loads per MoE layer, mean / max: ...".
+// One line for the plan's notes: the TVs above, mean / max over layers (no wall times: notes are
+// part of the result, which must be byte-identical from run to run).
 std::string describe(const PopularityFitReport& r);
 
 } // namespace moetwin::step

@@ -188,7 +188,7 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
             in.seed           = s.seed;
             in.stream         = 0x70c0000ull + uint64_t(l) * 64 + uint64_t(m);
             in.shared_expert  = p.shared_expert;
-            in.fit_samples    = fit ? kDefaultFitSamples : 0;
+            in.fit_samples    = fit ? kFitSamples : 0;
             if (!prepared) prepared = prepare_layer(in);
             p.routing.push_back(route_layer(in, *prepared));
             relaxed += p.routing.back().node_limit_relaxed;
