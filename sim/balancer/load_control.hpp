@@ -54,6 +54,8 @@ class LoadController {
     void add_tokens(int64_t count) { tokens_ += count, batch_tokens_ += count; }
     // Ends a batch: the sampler's weights for the next batch into w [E] (> 0).
     void update(std::span<double> w);
+    // Tokens were added since the last update.
+    bool pending() const { return batch_tokens_ > 0; }
 
     const std::vector<double>& base() const { return base_; }
     // TV between the selections so far and the target (0 before any).

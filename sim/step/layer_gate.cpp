@@ -44,7 +44,6 @@ LayerGate prepare_layer(const LayerRoutingInput& in) {
             fit_layer_gate(p, g, in.node_limit, in.weights, in.fit_samples, in.seed, kFitStream + uint64_t(in.layer));
         p.fit_rounds     = st.rounds;
         p.fit_tv_initial = st.tv_initial;
-        p.fit_tv_final   = st.tv_final;
     }
     return p;
 }

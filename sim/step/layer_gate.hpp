@@ -24,7 +24,7 @@ struct LayerGate {
     // the coarse fit's statistics. Empty / 0: the plain sampler.
     std::optional<balancer::LoadController> control;
     int fit_rounds        = 0;
-    double fit_tv_initial = 0, fit_tv_final = 0;
+    double fit_tv_initial = 0; // TV(target, realised) of the target as weights, on the fit sample
 };
 
 // Contract: pure; reads in.gate, weights, placement, spec, layer, gpus_per_node, the size of

@@ -58,6 +58,10 @@ LayerRouting route_layer(const LayerRoutingInput& in, LayerGate& prepared) {
         balancer::LoadController& control = *prepared.control;
         const std::size_t batch           = std::size_t(balancer::control_batch_tokens(int64_t(source.size())));
         for (std::size_t first = 0; first < source.size(); first += batch) {
+            if (control.pending()) { // the weights for this batch (none after the layer's last)
+                control.update(prepared.w);
+                prepared.tables->reweight(prepared.w);
+            }
             const std::size_t n = std::min(batch, source.size() - first);
             out.node_limit_relaxed +=
                 draw_gate_tokens(g, in.node_limit, in.shared_expert, prepared, rng,
@@ -67,8 +71,6 @@ LayerRouting route_layer(const LayerRoutingInput& in, LayerGate& prepared) {
                     control.add_selection(experts[t * std::size_t(kk) + std::size_t(j)], bundle[t]);
                 control.add_tokens(bundle[t]);
             }
-            control.update(prepared.w);
-            prepared.tables.emplace(g, prepared.w, prepared.home, prepared.num_nodes);
         }
     }
     tally_layer(in, prepared, experts, source, bundle, kk, out);

@@ -23,7 +23,7 @@ LayerFitStats fit_layer_gate(LayerGate& prepared, const balancer::GateSpec& g, i
     auto realised = [&](std::span<const double> w, std::span<double> shares) {
         if (!first) {
             prepared.w.assign(w.begin(), w.end());
-            prepared.tables.emplace(g, prepared.w, prepared.home, prepared.num_nodes);
+            prepared.tables->reweight(prepared.w);
         }
         first = false;
         balancer::Rng rng(seed, stream);
@@ -36,7 +36,7 @@ LayerFitStats fit_layer_gate(LayerGate& prepared, const balancer::GateSpec& g, i
     };
     const balancer::MarginalFit fit = balancer::fit_marginals(target, realised, spec);
     prepared.w                      = fit.weights;
-    prepared.tables.emplace(g, prepared.w, prepared.home, prepared.num_nodes);
+    prepared.tables->reweight(prepared.w);
     prepared.control.emplace(target, prepared.w, g.topk);
     LayerFitStats st;
     st.rounds     = fit.rounds;

@@ -38,7 +38,6 @@ double routed_tv(std::span<const double> target, std::span<const LayerRouting> r
 void add_layer_fit(PopularityFitReport& r, const LayerGate& prepared, std::span<const double> target,
                    const std::vector<LayerRouting>& routing, int l, int mbs) {
     r.tv_recorded.push_back(prepared.fit_tv_initial);
-    r.tv_fit.push_back(prepared.fit_tv_final);
     r.tv_step.push_back(
         routed_tv(target, std::span<const LayerRouting>(routing).subspan(std::size_t(l * mbs), std::size_t(mbs))));
     r.rounds += prepared.fit_rounds;
@@ -46,11 +45,10 @@ void add_layer_fit(PopularityFitReport& r, const LayerGate& prepared, std::span<
 }
 
 std::string describe(const PopularityFitReport& r) {
-    return "recorded loads held per MoE layer (TV to the recording, mean / max over layers): recorded loads as "
-           "weights " +
-           mean_max(r.tv_recorded) + ", coarse fit " + mean_max(r.tv_fit) + " (its " + std::to_string(r.rounds) +
-           " evaluations' sample), the step's routed loads " + mean_max(r.tv_step) + " (" + std::to_string(r.updates) +
-           " controller updates)";
+    return "recorded loads held per MoE layer (TV to the recording, mean / max over layers): " + mean_max(r.tv_step) +
+           " in the step's routed loads (" + std::to_string(r.updates) + " controller updates after a coarse fit of " +
+           std::to_string(r.rounds) + " sampler evaluations); with the recorded loads as gate weights it would be " +
+           mean_max(r.tv_recorded) + " (fit sample)";
 }
 
 } // namespace moetwin::step

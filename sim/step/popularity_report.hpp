@@ -14,7 +14,6 @@ namespace moetwin::step {
 
 struct PopularityFitReport {
     std::vector<double> tv_recorded; // [MoE layers] TV(target, the target used as weights) on the fit sample
-    std::vector<double> tv_fit;      // [MoE layers] TV(target, fitted weights) on the fit sample
     std::vector<double> tv_step;     // [MoE layers] TV(target, the step's routed selections, all micro-batches)
     int rounds  = 0;                 // coarse-fit evaluations, summed over layers
     int updates = 0;                 // controller updates, summed over layers
