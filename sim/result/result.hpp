@@ -13,7 +13,8 @@
 
 namespace moetwin {
 
-inline constexpr int32_t kResultFormatVersion = 1;
+// 2: the summary's realised routed balance (gpu_balance_*, node_balance_*, node_max_over_min_step).
+inline constexpr int32_t kResultFormatVersion = 2;
 
 struct RunMeta {
     int32_t format_version = kResultFormatVersion;

@@ -16,9 +16,11 @@ double busiest_over_mean(const std::vector<double>& v) {
     return sum > 0 ? max / (sum / double(v.size())) : 0.0;
 }
 
-// The realised routed-expert balance of Summary (result.hpp): per-GPU and per-node selections
-// served by each GPU's slots, per MoE layer and summed over the step.
-void fill_balance(Summary& s, const StepPlan& plan) {
+} // namespace
+
+void fill_routed_balance(Summary& s, const StepPlan& plan) {
+    s.gpu_balance_layer_mean = s.gpu_balance_layer_worst = s.gpu_balance_step = 0;
+    s.node_balance_layer_mean = s.node_balance_step = s.node_max_over_min_step = 0;
     const int n = plan.num_gpus, spg = plan.placement_spec.slots_per_gpu();
     const int nodes = (n + plan.gpus_per_node - 1) / plan.gpus_per_node;
     std::vector<double> step_gpu(std::size_t(n), 0.0), step_node(std::size_t(nodes), 0.0);
@@ -51,6 +53,8 @@ void fill_balance(Summary& s, const StepPlan& plan) {
     const double least       = *std::min_element(step_node.begin(), step_node.end());
     s.node_max_over_min_step = least > 0 ? *std::max_element(step_node.begin(), step_node.end()) / least : 0.0;
 }
+
+namespace {
 
 int64_t to_ns(double s) {
     return std::llround(s * 1e9);
@@ -148,7 +152,7 @@ void fill_step_result(RunResult& r, const StepPlan& plan, const StepTrace& trace
 
     r.summary.tokens_per_step  = std::llround(plan.output_tokens);
     r.summary.timing_simulated = true;
-    fill_balance(r.summary, plan);
+    fill_routed_balance(r.summary, plan);
     fill_counters_from_spans(r);
     fill_summary(r);
 }

@@ -17,4 +17,11 @@ namespace moetwin::step {
 void fill_step_result(RunResult& r, const StepPlan& plan, const StepTrace& trace, const Topology& topo,
                       const NetworkCalibration& calib);
 
+// The realised routed-expert balance of Summary (result.hpp: gpu_balance_*, node_balance_*,
+// node_max_over_min_step) from the plan's routing: (token, expert) selections served by each GPU's
+// slots (shared-expert slots included), per MoE layer and summed over the step's MoE layers; the
+// figures `moetwin balance` gives from loads (busy/mean), here from the routed tokens. Sets those
+// six fields only; 0 where the plan has no MoE layer. Pure.
+void fill_routed_balance(Summary& s, const StepPlan& plan);
+
 } // namespace moetwin::step
