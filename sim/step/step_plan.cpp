@@ -5,6 +5,8 @@
 #include "common/errors.hpp"
 #include "sim/step/expert_popularity.hpp"
 #include "sim/step/layer_gate.hpp"
+#include "sim/step/popularity_fit.hpp"
+#include "sim/step/popularity_report.hpp"
 #include "sim/step/step_placement.hpp"
 
 #include <algorithm>
@@ -216,8 +218,14 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
     const balancer::DispatchFn dispatch =
         balancer::find_dispatch_policy(dispatch_name(s.routing.replica_policy)).dispatch;
     int64_t relaxed = 0;
+    // Recorded loads: the layer's routed loads are held to the recording (popularity_fit.hpp).
+    const bool fit = s.routing.popularity == ExpertPopularity::File;
+    PopularityFitReport fit_report;
     for (int l = 0; l < p.num_moe; ++l) {
         std::optional<LayerGate> prepared; // the layer's gate tables, shared by its micro-batches
+        // A recorded row with no load (a layer the recording missed) has nothing to hold.
+        const auto row  = pop.layer(l);
+        const bool held = fit && std::any_of(row.begin(), row.end(), [](double x) { return x > 0; });
         for (int m = 0; m < p.micro_batches; ++m) {
             LayerRoutingInput in;
             in.gate           = gate;
@@ -232,6 +240,7 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
             in.seed           = s.seed;
             in.stream         = 0x70c0000ull + uint64_t(l) * 64 + uint64_t(m);
             in.shared_expert  = p.shared_expert;
+            in.fit_samples    = held ? kFitSamples : 0;
             if (!prepared) prepared = prepare_layer(in);
             p.routing.push_back(route_layer(in, *prepared));
             relaxed += p.routing.back().node_limit_relaxed;
@@ -239,7 +248,9 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
                 progress(0.5 * (l + 1) / p.num_moe,
                          "planned MoE layer " + std::to_string(l + 1) + "/" + std::to_string(p.num_moe));
         }
+        if (prepared->control) add_layer_fit(fit_report, *prepared, pop.layer(l), p.routing, l, p.micro_batches);
     }
+    if (!fit_report.tv_step.empty()) p.notes.push_back(describe(fit_report));
     if (relaxed > 0)
         p.notes.push_back("node limit lifted for " + std::to_string(relaxed) +
                           " tokens that could not reach top-k "
