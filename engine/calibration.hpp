@@ -25,10 +25,12 @@
 //   grouped_gemm_fp8  grouped FP8 GEMMs (routed experts), fwd and dgrad  gemm_compute
 //   wgrad_gemm_fp8    FP8 weight-gradient GEMMs (dense and grouped)      gemm_compute
 //   gemm_bf16         BF16 GEMMs and the router gate                     gemm_compute (at the BF16 peak)
-//   attention_fwd     core attention forward                             attention_compute
-//   attention_bwd     core attention backward                            attention_compute
-//   norm              RMSNorm forward, recomputation and backward        elementwise_memory
-//   elementwise       SwiGLU and other memory-bound ops                  elementwise_memory
+//   attention_fwd     prefill core attention forward                     prefill_attention_compute
+//   attention_bwd     prefill core attention backward                    prefill_attention_compute
+//   norm              RMSNorm forward, recomputation and backward        norm_memory
+//   elementwise       SwiGLU and other OpKind::Elementwise ops           elementwise_memory
+// Decode attention (FlashMLA), casts, transposes, rotary, permute, reduce and sampling are in no family:
+// they keep the defaults of RooflineEfficiency (engine/roofline.hpp, read off the same trace per kernel).
 #pragma once
 
 #include "engine/op_spec.hpp"

@@ -86,11 +86,9 @@ RunResult run(const Scenario& s, const ProgressFn& progress) {
     r.meta.notes.push_back(std::string("network: ") +
                            (s.network.backend == NetworkBackend::SimGridFlows ? "SimGrid flows (reference)"
                                                                               : "fluid (calibrated to DeepEP)") +
-                           ", " + std::string(to_string(plan.comm_mode)) + " all-to-all" +
-                           (s.network.low_latency_nvlink ? " (low-latency over NVLink inside a node)" : "") +
-                           ", SimGrid " + s.network.simgrid_model);
-    r.meta.notes.push_back("schedule: " + std::string(to_string(s.schedule.overlap)) +
-                           "; MTP modules' own layer not simulated (draft tokens are verified by the main layers)");
+                           ", " + std::string(to_string(plan.comm_mode)) + " all-to-all" + ", DeepEP " +
+                           std::string(to_string(s.network.deepep)) + ", SimGrid " + s.network.simgrid_model);
+    r.meta.notes.push_back("schedule: " + std::string(to_string(s.schedule.overlap)));
     for (const auto& note : plan.notes)
         r.meta.notes.push_back(note);
 

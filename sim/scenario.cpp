@@ -131,11 +131,13 @@ std::ostream& operator<<(std::ostream& out, const Scenario& s) {
     if (!s.compute.calibration_path.empty()) out << ", calibration " << s.compute.calibration_path.string();
     out << "; network: SimGrid " << s.network.simgrid_model << (s.network.crosstraffic ? "" : ", no cross-traffic")
         << ", all-to-all " << to_string(s.network.all_to_all) << ", backend " << to_string(s.network.backend)
-        << (s.network.low_latency_nvlink ? ", low-latency over NVLink inside nodes" : "") << '\n';
+        << ", DeepEP " << to_string(s.network.deepep) << " (" << info(s.network.deepep).what << ")\n";
     const auto& cal = s.network.calibration;
     out << "  network calibration: NVLink " << cal.nvlink_efficiency << ", IB " << cal.ib_efficiency << ", PCIe "
         << cal.pcie_efficiency << " of nominal; phase overhead " << cal.normal_overhead_s * 1e6 << " µs normal, "
-        << cal.low_latency_overhead_s * 1e6 << " µs low-latency; relay chunk " << cal.chunk_bytes << " B\n";
+        << cal.low_latency_overhead_s * 1e6 << " µs low-latency; relay chunk " << cal.chunk_bytes
+        << " B; CPU-proxy RDMA cap " << cal.proxy_rdma_Bps / 1e9 << " GB/s (0: none); low-latency NVLink message "
+        << cal.ll_nvlink_message_s * 1e9 << " ns; normal kernels saturate at " << cal.saturating_sms << " SMs\n";
     out << "  output: " << s.output.dir.string() << (s.output.result_json ? " result.json" : "")
         << (s.output.trace ? " trace.json" : "") << (s.output.csv ? " gpus.csv" : "") << '\n';
     return out;

@@ -7,6 +7,7 @@
 #include "engine/gpu_spec.hpp"
 #include "engine/phase.hpp"
 #include "engine/precision.hpp"
+#include "sim/network/deepep_generation.hpp"
 #include "sim/network/network_calibration.hpp"
 #include "topologies/cluster_spec.hpp"
 
@@ -112,8 +113,10 @@ struct NetworkConfig {
     bool crosstraffic         = false;
     AllToAllMode all_to_all   = AllToAllMode::Auto; // Auto: normal in prefill, low-latency in decode
     NetworkBackend backend    = NetworkBackend::Fluid;
-    bool low_latency_nvlink   = false; // DeepEP PR #173: low-latency kernels use NVLink inside a node
-    NetworkCalibration calibration;    // effective link shares and per-phase costs, fitted to DeepEP (§5.1)
+    // DeepEP kernel generation the all-to-all is calibrated to (sim/network/deepep_generation.hpp):
+    // low-latency routing inside a node and the defaults of `calibration`.
+    DeepEpGeneration deepep        = kDefaultDeepEpGeneration;
+    NetworkCalibration calibration = deepep_calibration(kDefaultDeepEpGeneration); // fitted to DeepEP (§5.1)
 };
 
 struct OutputConfig {

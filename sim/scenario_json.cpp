@@ -358,7 +358,23 @@ NetworkConfig parse_network(const JsonObject& root) {
     NetworkConfig n;
     const auto o = root.optional_object("network");
     if (!o) return n;
-    o->finish({"simgrid_model", "crosstraffic", "all_to_all", "backend", "low_latency_nvlink", "calibration"});
+    if (o->has("low_latency_nvlink"))
+        o->fail("low_latency_nvlink", "removed: the DeepEP generation decides it; use \"deepep\": "
+                                      "\"v1_2025_06_nvlink\" (network.deepep) for low-latency kernels over "
+                                      "NVLink inside a node");
+    o->finish({"simgrid_model", "crosstraffic", "all_to_all", "backend", "deepep", "calibration"});
+    if (o->has("deepep")) {
+        const std::string name = o->string("deepep");
+        const auto g           = deepep_generation_from_string(name);
+        if (!g) {
+            std::string accepted;
+            for (const DeepEpGenerationInfo& i : deepep_generations())
+                accepted += (accepted.empty() ? "" : ", ") + std::string(i.name);
+            o->fail("deepep", "\"" + name + "\" is not one of " + accepted);
+        }
+        n.deepep      = *g;
+        n.calibration = deepep_calibration(*g); // the generation's fit; `calibration` overrides keys of it
+    }
     n.simgrid_model = o->choice<std::string>("simgrid_model",
                                              {{"CM02", "CM02"}, {"LV08", "LV08"}, {"SMPI", "SMPI"}}, n.simgrid_model);
     n.crosstraffic  = o->boolean("crosstraffic", n.crosstraffic);
@@ -368,10 +384,10 @@ NetworkConfig parse_network(const JsonObject& root) {
                                            n.all_to_all);
     n.backend = o->choice<NetworkBackend>(
         "backend", {{"fluid", NetworkBackend::Fluid}, {"simgrid_flows", NetworkBackend::SimGridFlows}}, n.backend);
-    n.low_latency_nvlink = o->boolean("low_latency_nvlink", n.low_latency_nvlink);
     if (auto c = o->optional_object("calibration")) {
         c->finish({"nvlink_efficiency", "ib_efficiency", "pcie_efficiency", "normal_overhead_us",
-                   "low_latency_overhead_us", "chunk_bytes"});
+                   "low_latency_overhead_us", "chunk_bytes", "proxy_rdma_GBps", "ll_nvlink_message_ns",
+                   "saturating_sms"});
         NetworkCalibration& cal = n.calibration;
         const auto share = [&](std::string_view key, double fallback) {
             const double v = c->positive(key, fallback);
@@ -384,6 +400,9 @@ NetworkConfig parse_network(const JsonObject& root) {
         cal.normal_overhead_s      = c->non_negative("normal_overhead_us", cal.normal_overhead_s / kUs) * kUs;
         cal.low_latency_overhead_s = c->non_negative("low_latency_overhead_us", cal.low_latency_overhead_s / kUs) * kUs;
         cal.chunk_bytes            = c->non_negative("chunk_bytes", cal.chunk_bytes);
+        cal.proxy_rdma_Bps         = c->non_negative("proxy_rdma_GBps", cal.proxy_rdma_Bps / 1e9) * 1e9;
+        cal.ll_nvlink_message_s    = c->non_negative("ll_nvlink_message_ns", cal.ll_nvlink_message_s * 1e9) * 1e-9;
+        cal.saturating_sms         = int(c->integer_in("saturating_sms", cal.saturating_sms, 2, 1024));
     }
     return n;
 }

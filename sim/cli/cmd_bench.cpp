@@ -7,13 +7,15 @@
 //     }
 //
 // `bench comm` (issue 3, items 5-6):
-//   (default)    DeepEP calibration table: EP, published, simulated, error (fluid backend in SimGrid)
-//   --fit        refit the calibration (in-process fluid model) and print the table with it
-//   --proxy, --ll-nvlink   also print the DeepEP rows that are checks, not targets
+//   (default)    per DeepEP generation (network.deepep), its own table: EP, published, simulated,
+//                error (fluid backend in SimGrid); --generation NAME picks one, --list names them
+//   --sms N      normal kernels on N SMs instead of the tests' 24 (channel-limited rates)
+//   --fit        refit the generation's parameters (in-process fluid model) and print the table with them
 //   --accuracy   fluid model vs one SimGrid comm per flow on EP16..--max-ep
 //   --scale      16,384-GPU MPFT build/route/seal and EP144 wall time per phase
 #include "sim/cli/commands.hpp"
 #include "sim/network/deepep_calibration.hpp"
+#include "sim/network/deepep_generation.hpp"
 #include "sim/network/network_bench.hpp"
 
 #include <CLI/CLI.hpp>
@@ -28,24 +30,31 @@ namespace moetwin::cli {
 namespace {
 
 struct CommArgs {
-    std::string fabric  = "fat_tree";
-    std::string backend = "fluid";
-    std::string model   = "CM02";
-    int max_ep          = 256;
-    std::uint64_t seed  = 1;
-    bool fit = false, proxy = false, ll_nvlink = false, scale = false, accuracy = false, reference = false;
+    std::string fabric     = "fat_tree";
+    std::string backend    = "fluid";
+    std::string model      = "CM02";
+    int max_ep             = 256;
+    std::uint64_t seed     = 1;
+    std::string generation = "all";
+    int sms                = kDeepEpTestSms;
+    bool fit = false, list = false, scale = false, accuracy = false, reference = false;
 };
+
+void list_generations(std::ostream& out) {
+    for (const DeepEpGenerationInfo& g : deepep_generations())
+        out << g.name << "  (" << g.date << ", DeepEP " << g.commit << ")"
+            << (g.generation == kDefaultDeepEpGeneration ? " [default]" : "") << "\n    " << g.what << '\n';
+}
 
 void run_bench_comm(const CommArgs& a) {
     static const std::map<std::string, FabricKind> fabrics{{"fat_tree", FabricKind::FatTree2},
                                                            {"multi_plane_fat_tree", FabricKind::MultiPlane},
                                                            {"rail_optimized", FabricKind::RailOptimized}};
-    CalibrationSetup setup;
-    setup.fabric        = fabrics.at(a.fabric);
-    setup.backend       = a.backend == "fluid" ? CommBackend::Fluid : CommBackend::SimGridFlows;
-    setup.network_model = a.model;
-    setup.seed          = a.seed;
-    std::ostream& out   = std::cout;
+    std::ostream& out = std::cout;
+    if (a.list) {
+        list_generations(out);
+        return;
+    }
     if (a.scale) {
         ScaleBenchOptions o;
         o.reference = a.reference;
@@ -57,42 +66,43 @@ void run_bench_comm(const CommArgs& a) {
         run_accuracy_bench(std::min(a.max_ep, 64), out, a.seed);
         return;
     }
-    if (a.fit) {
-        CalibrationSetup fit = setup;
-        fit.use_simgrid      = false;
-        setup.calibration    = fit_calibration(fit, &out);
-        out << "fitted: " << setup.calibration << "\n\n";
+    std::vector<DeepEpGeneration> generations;
+    for (const DeepEpGenerationInfo& g : deepep_generations())
+        if (a.generation == "all" || a.generation == g.name) generations.push_back(g.generation);
+    int bad = 0;
+    for (DeepEpGeneration g : generations) {
+        CalibrationSetup setup = setup_for(g);
+        setup.fabric           = fabrics.at(a.fabric);
+        setup.backend          = a.backend == "fluid" ? CommBackend::Fluid : CommBackend::SimGridFlows;
+        setup.network_model    = a.model;
+        setup.seed             = a.seed;
+        setup.comm_sms         = a.sms;
+        if (a.fit) {
+            CalibrationSetup fit = setup;
+            fit.use_simgrid      = false;
+            setup.calibration    = fit_generation(fit, &out);
+            out << "fitted: " << setup.calibration << "\n\n";
+        }
+        std::vector<PublishedRow> rows;
+        for (const PublishedRow& r : deepep_rows(g))
+            if (r.ep <= a.max_ep) rows.push_back(r);
+        const DeepEpGenerationInfo& gi = info(g);
+        out << "DeepEP " << gi.name << " (" << gi.date << ", " << gi.commit << "): " << gi.what << '\n'
+            << a.fabric << " fabric, " << to_string(setup.backend) << " backend in SimGrid (" << setup.network_model
+            << "), seed " << setup.seed << ", normal kernels on " << setup.comm_sms << " SMs\n"
+            << "calibration: " << setup.calibration << "\n"
+            << "settings: normal 4096 tokens/GPU, hidden 7168, top-8 of (256/EP)*EP experts, node-limited to "
+               "min(nodes, "
+               "4); low-latency 128 tokens/GPU, top-8 of 288 experts (rounded up to a multiple of EP)\n";
+        const auto t0      = std::chrono::steady_clock::now();
+        const auto results = run_calibration(setup, rows);
+        print_calibration_table(results, out);
+        for (const CalibrationResult& r : results)
+            bad += std::abs(r.error) > kCalibrationTolerance;
+        out << "wall " << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s\n\n";
     }
-    std::vector<PublishedRow> rows;
-    for (const PublishedRow& r : deepep_published_rows())
-        if (r.ep <= a.max_ep) rows.push_back(r);
-    out << "DeepEP V1 calibration: " << a.fabric << " fabric, " << to_string(setup.backend) << " backend in SimGrid ("
-        << setup.network_model << "), seed " << setup.seed << "\n"
-        << "calibration: " << setup.calibration << "\n"
-        << "settings: normal 4096 tokens/GPU, hidden 7168, top-8 of (256/EP)*EP experts, node-limited to min(nodes, 4);"
-        << " low-latency 128 tokens/GPU, top-8 of 288 experts (rounded up to a multiple of EP)\n";
-    const auto t0      = std::chrono::steady_clock::now();
-    const auto results = run_calibration(setup, rows);
-    print_calibration_table(results, out);
-    out << "wall " << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s\n";
-    if (a.proxy) {
-        out << "\nfor comparison, not fitted: DeepEP as released (ebfe47e), internode RDMA through NVSHMEM's CPU "
-               "proxy\n";
-        std::vector<PublishedRow> proxy;
-        for (const PublishedRow& r : deepep_proxy_rows())
-            if (r.ep <= a.max_ep) proxy.push_back(r);
-        print_calibration_table(run_calibration(setup, proxy), out);
-    }
-    if (a.ll_nvlink) {
-        out << "\nfor comparison, not fitted: low-latency after DeepEP PR #173 (d8dd185), same-node messages over "
-               "NVLink\n";
-        CalibrationSetup nvl = setup;
-        nvl.ll_policy        = RoutePolicy::NvlinkFirst;
-        std::vector<PublishedRow> later;
-        for (const PublishedRow& r : deepep_nvlink_ll_rows())
-            if (r.ep <= a.max_ep) later.push_back(r);
-        print_calibration_table(run_calibration(nvl, later), out);
-    }
+    out << generations.size() << " generation(s), " << bad << " row(s) outside +/-" << kCalibrationTolerance * 100
+        << " %\n";
 }
 
 } // namespace
@@ -110,8 +120,14 @@ void add_bench_command(CLI::App& app) {
     comm->add_option("--max-ep", a->max_ep, "Largest EP to run (simgrid_flows: keep <= 64)");
     comm->add_option("--seed", a->seed, "Seed of the DeepEP test routing");
     comm->add_flag("--fit", a->fit, "Refit the calibration before printing the table");
-    comm->add_flag("--proxy", a->proxy, "Also compare with the released (CPU-proxy RDMA) internode rows");
-    comm->add_flag("--ll-nvlink", a->ll_nvlink, "Also compare with the low-latency rows after PR #173 (NVLink)");
+    std::vector<std::string> names{"all"};
+    for (const DeepEpGenerationInfo& g : deepep_generations())
+        names.emplace_back(g.name);
+    comm->add_option("--generation", a->generation, "DeepEP generation whose table to reproduce (default: all)")
+        ->check(CLI::IsMember(names));
+    comm->add_option("--sms", a->sms, "SMs of the normal kernels (DeepEP's tests: 24; channels = SMs / 2)")
+        ->check(CLI::Range(2, 132));
+    comm->add_flag("--list", a->list, "List the DeepEP generations (scenario key network.deepep)");
     comm->add_flag("--accuracy", a->accuracy, "Fluid model vs SimGrid flows on small cases");
     comm->add_flag("--scale", a->scale, "16,384-GPU build and EP144 per-phase wall time");
     comm->add_flag("--reference", a->reference, "With --scale: also time SimGrid flows at EP144 (minutes)");

@@ -34,10 +34,15 @@ PhaseOptions deepep_phase_options(DeepEpMode mode, const NetworkCalibration& cal
         o.chunk_bytes    = calib.chunk_bytes;
         o.wait_for_sends = true;
     } else {
-        o.overhead_s     = calib.low_latency_overhead_s;
-        o.wait_for_sends = false;
+        o.overhead_s       = calib.low_latency_overhead_s;
+        o.wait_for_sends   = false;
+        o.nvlink_message_s = calib.ll_nvlink_message_s;
     }
     return o;
+}
+
+FluidOptions fluid_options(const PhaseOptions& o) {
+    return {o.overhead_s, o.chunk_bytes, o.nvlink_message_s};
 }
 
 void AllToAllHandle::wait() const {
@@ -74,7 +79,7 @@ void AllToAllPhase::begin() {
     const double now = sg4::Engine::get_clock();
     const int n      = flows_.num_ranks();
     if (fabric_.backend_ == CommBackend::Fluid) {
-        timing_ = fabric_.fluid_.solve(flows_, now, {options_.overhead_s, options_.chunk_bytes}, &loads_);
+        timing_ = fabric_.fluid_.solve(flows_, now, fluid_options(options_), &loads_);
         for (auto* v : {&timing_.send_done_s, &timing_.recv_done_s})
             for (double& t : *v)
                 t = std::max(t, now + options_.overhead_s);

@@ -32,12 +32,14 @@ enum class CommBackend : std::uint8_t {
 std::string_view to_string(CommBackend b);
 
 struct PhaseOptions {
-    double overhead_s   = 0;    // fixed cost before the first byte moves
-    double chunk_bytes  = 0;    // fluid only: relays end at least one chunk after their inbound data
-    bool wait_for_sends = true; // a rank's part ends when its sends and receives have landed (normal
-                                // kernels); false: receives only (low-latency kernels post RDMA and go)
+    double overhead_s       = 0;    // fixed cost before the first byte moves
+    double chunk_bytes      = 0;    // fluid only: relays end at least one chunk after their inbound data
+    double nvlink_message_s = 0;    // fluid only: low-latency issue time per NVLink message (FluidOptions)
+    bool wait_for_sends     = true; // a rank's part ends when its sends and receives have landed (normal
+                                    // kernels); false: receives only (low-latency kernels post RDMA and go)
 };
 PhaseOptions deepep_phase_options(DeepEpMode mode, const NetworkCalibration& calib);
+FluidOptions fluid_options(const PhaseOptions& o);
 
 class AllToAllPhase;
 struct PhaseSync; // all_to_all.cpp: the s4u mutex and condition variable of a phase

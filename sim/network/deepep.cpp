@@ -4,6 +4,8 @@
 
 #include "common/errors.hpp"
 
+#include <algorithm>
+
 namespace moetwin {
 namespace {
 
@@ -84,6 +86,7 @@ void build_low_latency(const TrafficMatrix& t, RouteTable& router, const DeepEpO
                 fs.add(router, o.ll_policy, s, d, double(k) * per_sel);
             else
                 fs.add(router, o.ll_policy, d, s, double(k) * per_sel);
+            fs.flows.back().messages = std::uint16_t(std::min<std::int64_t>(k, 65535)); // <= 256 tokens x top-k
         }
 }
 

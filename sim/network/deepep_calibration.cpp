@@ -24,15 +24,27 @@ using M = DeepEpMode;
 using D = CommDirection;
 
 // Reference §5.1 (DeepEP README at the commits named).
-constexpr PublishedRow kTargets[] = {
+constexpr PublishedRow kIntranode[] = {
     {M::Normal, D::Dispatch, 8, 153, 0, "ebfe47e intranode (NVLink)"},
     {M::Normal, D::Combine, 8, 158, 0, "ebfe47e intranode (NVLink)"},
+};
+constexpr PublishedRow kInternodeProxy[] = {
+    {M::Normal, D::Dispatch, 16, 43, 0, "ebfe47e internode (RDMA, CPU proxy)"},
+    {M::Normal, D::Combine, 16, 43, 0, "ebfe47e internode (RDMA, CPU proxy)"},
+    {M::Normal, D::Dispatch, 32, 44, 0, "ebfe47e internode (RDMA, CPU proxy)"},
+    {M::Normal, D::Combine, 32, 47, 0, "ebfe47e internode (RDMA, CPU proxy)"},
+    {M::Normal, D::Dispatch, 64, 46, 0, "ebfe47e internode (RDMA, CPU proxy)"},
+    {M::Normal, D::Combine, 64, 45, 0, "ebfe47e internode (RDMA, CPU proxy)"},
+};
+constexpr PublishedRow kInternodeIbgda[] = {
     {M::Normal, D::Dispatch, 16, 43, 0, "3b1045d internode (RDMA, IBGDA)"},
     {M::Normal, D::Combine, 16, 43, 0, "3b1045d internode (RDMA, IBGDA)"},
     {M::Normal, D::Dispatch, 32, 58, 0, "3b1045d internode (RDMA, IBGDA)"},
     {M::Normal, D::Combine, 32, 57, 0, "3b1045d internode (RDMA, IBGDA)"},
     {M::Normal, D::Dispatch, 64, 51, 0, "3b1045d internode (RDMA, IBGDA)"},
     {M::Normal, D::Combine, 64, 50, 0, "3b1045d internode (RDMA, IBGDA)"},
+};
+constexpr PublishedRow kLowLatencyRdma[] = {
     {M::LowLatency, D::Dispatch, 8, 46, 163, "ebfe47e low-latency (pure RDMA)"},
     {M::LowLatency, D::Combine, 8, 46, 318, "ebfe47e low-latency (pure RDMA)"},
     {M::LowLatency, D::Dispatch, 16, 43, 173, "ebfe47e low-latency (pure RDMA)"},
@@ -46,16 +58,7 @@ constexpr PublishedRow kTargets[] = {
     {M::LowLatency, D::Dispatch, 256, 39, 194, "ebfe47e low-latency (pure RDMA)"},
     {M::LowLatency, D::Combine, 256, 40, 360, "ebfe47e low-latency (pure RDMA)"},
 };
-constexpr PublishedRow kProxy[] = {
-    {M::Normal, D::Dispatch, 16, 43, 0, "ebfe47e internode (RDMA, CPU proxy)"},
-    {M::Normal, D::Combine, 16, 43, 0, "ebfe47e internode (RDMA, CPU proxy)"},
-    {M::Normal, D::Dispatch, 32, 44, 0, "ebfe47e internode (RDMA, CPU proxy)"},
-    {M::Normal, D::Combine, 32, 47, 0, "ebfe47e internode (RDMA, CPU proxy)"},
-    {M::Normal, D::Dispatch, 64, 46, 0, "ebfe47e internode (RDMA, CPU proxy)"},
-    {M::Normal, D::Combine, 64, 45, 0, "ebfe47e internode (RDMA, CPU proxy)"},
-};
-
-constexpr PublishedRow kNvlinkLowLatency[] = {
+constexpr PublishedRow kLowLatencyNvlink[] = {
     {M::LowLatency, D::Dispatch, 8, 98, 77, "d8dd185 low-latency (NVLink inside a node)"},
     {M::LowLatency, D::Combine, 8, 127, 114, "d8dd185 low-latency (NVLink inside a node)"},
     {M::LowLatency, D::Dispatch, 16, 63, 118, "d8dd185 low-latency (NVLink inside a node)"},
@@ -94,7 +97,7 @@ Case make_case(const CalibrationSetup& s, DeepEpMode mode, int ep) {
         DeepEpOptions o;
         o.mode      = mode;
         o.direction = CommDirection(d);
-        o.ll_policy = s.ll_policy;
+        o.ll_policy = low_latency_policy(s.generation);
         c.flows[d]  = build_deepep_flows(c.traffic, *c.router, first_gpus(ep), o);
     }
     return c;
@@ -116,12 +119,13 @@ CaseTimes measure(const Case& c, const PhaseTiming& dispatch, const PhaseTiming&
     return t;
 }
 
-CaseTimes run_fluid(const Case& c, const NetworkCalibration& calib) {
-    const double w0 = wall_now();
+CaseTimes run_fluid(const Case& c, const NetworkCalibration& shared, int comm_sms) {
+    const double w0                = wall_now();
+    const NetworkCalibration calib = shared.for_kernels(c.mode == M::Normal, comm_sms);
     FluidNetwork net(*c.topo, calib);
     const PhaseOptions o     = deepep_phase_options(c.mode, calib);
-    const PhaseTiming first  = net.solve(c.flows[0], 0.0, {o.overhead_s, o.chunk_bytes});
-    const PhaseTiming second = net.solve(c.flows[1], first.end_s(), {o.overhead_s, o.chunk_bytes});
+    const PhaseTiming first  = net.solve(c.flows[0], 0.0, fluid_options(o));
+    const PhaseTiming second = net.solve(c.flows[1], first.end_s(), fluid_options(o));
     CaseTimes t              = measure(c, first, second);
     t.wall_s                 = wall_now() - w0;
     return t;
@@ -131,9 +135,9 @@ CaseTimes run_simgrid(const Case& c, const CalibrationSetup& s) {
     const std::string text = run_in_child([&] {
         CommRunOptions run;
         run.backend           = s.backend;
-        run.calibration       = s.calibration;
+        run.calibration       = s.calibration.for_kernels(c.mode == M::Normal, s.comm_sms);
         run.network_model     = s.network_model;
-        const PhaseOptions o  = deepep_phase_options(c.mode, s.calibration);
+        const PhaseOptions o  = deepep_phase_options(c.mode, run.calibration);
         const double w0       = wall_now();
         const CommRunResult r = run_comm_phases(*c.router, {c.flows[0], c.flows[1]}, {o, o}, run);
         CaseTimes t           = measure(c, r.phases.at(0), r.phases.at(1));
@@ -155,14 +159,27 @@ double row_error(const PublishedRow& row, double bw_Bps, double time_s) {
 
 } // namespace
 
-std::span<const PublishedRow> deepep_published_rows() {
-    return kTargets;
+std::vector<PublishedRow> deepep_rows(DeepEpGeneration g) {
+    std::vector<PublishedRow> rows(std::begin(kIntranode), std::end(kIntranode));
+    const auto add = [&](std::span<const PublishedRow> r, int min_ep) {
+        for (const PublishedRow& p : r)
+            if (p.ep >= min_ep) rows.push_back(p);
+    };
+    add(g == DeepEpGeneration::V1_2025_02 ? std::span<const PublishedRow>(kInternodeProxy) : kInternodeIbgda, 0);
+    if (g == DeepEpGeneration::V1_2025_06_Nvlink) {
+        add(kLowLatencyNvlink, 0);
+        add(kLowLatencyRdma, 128); // EP128/256 unchanged: no two ranks of one node share experts' traffic
+    } else {
+        add(kLowLatencyRdma, 0);
+    }
+    return rows;
 }
-std::span<const PublishedRow> deepep_proxy_rows() {
-    return kProxy;
-}
-std::span<const PublishedRow> deepep_nvlink_ll_rows() {
-    return kNvlinkLowLatency;
+
+CalibrationSetup setup_for(DeepEpGeneration g) {
+    CalibrationSetup s;
+    s.generation  = g;
+    s.calibration = deepep_calibration(g);
+    return s;
 }
 
 double deepep_test_bandwidth_Bps(DeepEpMode mode, CommDirection dir, const TrafficMatrix& t, const PhaseTiming& timing,
@@ -196,7 +213,7 @@ std::vector<CalibrationResult> run_calibration(const CalibrationSetup& setup, st
         const auto key = std::make_pair(int(row.mode), row.ep);
         if (!done.count(key)) {
             const Case c = make_case(setup, row.mode, row.ep);
-            done[key]    = setup.use_simgrid ? run_simgrid(c, setup) : run_fluid(c, setup.calibration);
+            done[key]    = setup.use_simgrid ? run_simgrid(c, setup) : run_fluid(c, setup.calibration, setup.comm_sms);
         }
         const CaseTimes& t = done[key];
         const int d        = int(row.direction);
@@ -241,7 +258,7 @@ void print_calibration_table(std::span<const CalibrationResult> rows, std::ostre
 }
 
 NetworkCalibration fit_calibration(const CalibrationSetup& setup, std::ostream* log) {
-    const auto rows = deepep_published_rows();
+    const auto rows = deepep_rows(DeepEpGeneration::V1_2025_04_Ibgda);
     std::vector<Case> cases;
     std::map<std::pair<int, int>, std::size_t> index;
     for (const PublishedRow& r : rows) {
@@ -266,7 +283,7 @@ NetworkCalibration fit_calibration(const CalibrationSetup& setup, std::ostream* 
         c.normal_overhead_s = c.low_latency_overhead_s = 0;
         std::vector<CaseTimes> base;
         for (const Case& k : cases)
-            base.push_back(run_fluid(k, c));
+            base.push_back(run_fluid(k, c, setup.comm_sms));
         Score best_total;
         best_total.worst = 0;
         best_total.sumsq = 0;
@@ -313,6 +330,33 @@ NetworkCalibration fit_calibration(const CalibrationSetup& setup, std::ostream* 
         step /= 4;
     }
     return best.calib;
+}
+
+NetworkCalibration fit_generation(const CalibrationSetup& setup, std::ostream* log) {
+    if (setup.generation == DeepEpGeneration::V1_2025_04_Ibgda) return fit_calibration(setup, log);
+    const bool proxy = setup.generation == DeepEpGeneration::V1_2025_02;
+    std::vector<PublishedRow> rows;
+    for (const PublishedRow& r : deepep_rows(setup.generation)) // the rows the parameter acts on
+        if (proxy ? r.mode == M::Normal && r.ep > 8 : r.mode == M::LowLatency && r.ep <= 64) rows.push_back(r);
+    CalibrationSetup s = setup;
+    s.use_simgrid      = false;
+    // One-parameter minimax: a grid over the physically plausible range, then a finer one.
+    double lo = proxy ? 20e9 : 0, hi = proxy ? 50e9 : 100e-9, step = (hi - lo) / 60;
+    double best = lo, best_worst = 1e9;
+    for (int round = 0; round < 3; ++round) {
+        for (double v = lo; v <= hi + step / 2; v += step) {
+            (proxy ? s.calibration.proxy_rdma_Bps : s.calibration.ll_nvlink_message_s) = v;
+            double worst                                                               = 0;
+            for (const CalibrationResult& r : run_calibration(s, rows))
+                worst = std::max(worst, std::abs(r.error));
+            if (worst < best_worst - 1e-12) best_worst = worst, best = v;
+        }
+        if (log) *log << "fit round " << round << ": worst |error| " << best_worst * 100 << " % at " << best << '\n';
+        lo = std::max(0.0, best - step), hi = best + step, step /= 10;
+    }
+    NetworkCalibration c                               = setup.calibration;
+    (proxy ? c.proxy_rdma_Bps : c.ll_nvlink_message_s) = best;
+    return c;
 }
 
 } // namespace moetwin

@@ -5,6 +5,7 @@
 
 #include "sim/network/all_to_all.hpp"
 #include "sim/network/deepep.hpp"
+#include "sim/network/deepep_generation.hpp"
 #include "sim/network/traffic_matrix.hpp"
 #include "topologies/cluster_spec.hpp"
 
@@ -25,28 +26,29 @@ struct PublishedRow {
     const char* source      = "";
 };
 
-// The regression targets (tolerance kCalibrationTolerance):
-//  - normal EP8 (intranode kernels, NVLink) and LL EP8..256: V1 as released (commit ebfe47e);
-//  - normal EP16, 32, 64 (internode): commit 3b1045d (IBGDA, one QP per channel), the RDMA
-//    transport the low-latency kernels use too. The released ebfe47e internode rows went through
-//    NVSHMEM's CPU proxy; they are listed by deepep_proxy_rows() for comparison, not fitted.
-std::span<const PublishedRow> deepep_published_rows();
-std::span<const PublishedRow> deepep_proxy_rows();
-// Low-latency rows after DeepEP PR #173 (commit d8dd185, "leverage NVLink as much as possible"):
-// same-node messages over NVLink. A check of the routing, not fitted: run with
-// CalibrationSetup::ll_policy = RoutePolicy::NvlinkFirst.
-std::span<const PublishedRow> deepep_nvlink_ll_rows();
+// Each generation's own table (reference §5.1), the regression targets (tolerance
+// kCalibrationTolerance). Every generation has normal EP8 (intranode, NVLink; unchanged since
+// ebfe47e), normal EP16/32/64 (internode) and low-latency EP8..256:
+//  - v1_2025_02: ebfe47e throughout (internode RDMA through NVSHMEM's CPU proxy);
+//  - v1_2025_04_ibgda: internode rows of 3b1045d, low-latency rows of ebfe47e;
+//  - v1_2025_06_nvlink: as April, low-latency EP8..64 of d8dd185 (EP128/256 unchanged, ebfe47e's).
+std::vector<PublishedRow> deepep_rows(DeepEpGeneration g);
 inline constexpr double kCalibrationTolerance = 0.10;
+// SMs DeepEP's tests give the normal kernels (tests/test_internode.py: `num_sms = 24`).
+inline constexpr int kDeepEpTestSms = 24;
 
 struct CalibrationSetup {
-    FabricKind fabric   = FabricKind::FatTree2; // DeepEP's cluster: one NIC per GPU on one IB fabric
-    CommBackend backend = CommBackend::Fluid;
-    NetworkCalibration calibration; // defaults: the fitted values
-    std::string network_model = "CM02";
-    bool use_simgrid          = true;                  // false: solve the fluid model in-process (fit, fast tests)
-    RoutePolicy ll_policy     = RoutePolicy::RdmaOnly; // low-latency kernels: V1 as released
-    std::uint64_t seed        = 1;
+    FabricKind fabric              = FabricKind::FatTree2; // DeepEP's cluster: one NIC per GPU on one IB fabric
+    CommBackend backend            = CommBackend::Fluid;
+    DeepEpGeneration generation    = kDefaultDeepEpGeneration; // low-latency routing; see setup_for()
+    NetworkCalibration calibration = deepep_calibration(kDefaultDeepEpGeneration);
+    std::string network_model      = "CM02";
+    bool use_simgrid               = true; // false: solve the fluid model in-process (fit, fast tests)
+    int comm_sms                   = kDeepEpTestSms;
+    std::uint64_t seed             = 1;
 };
+// The setup of generation g with its fitted calibration.
+CalibrationSetup setup_for(DeepEpGeneration g);
 
 struct CalibrationResult {
     PublishedRow published;
@@ -71,8 +73,12 @@ std::vector<CalibrationResult> run_calibration(const CalibrationSetup& setup, st
 // EP | kernel | published | simulated | error, then a verdict line.
 void print_calibration_table(std::span<const CalibrationResult> rows, std::ostream& out);
 
-// Minimax fit of nvlink_efficiency, ib_efficiency and the two phase overheads to the target rows
-// (in-process fluid model, grid then refinement). Writes progress to `log` if given.
+// Minimax fit of nvlink_efficiency, ib_efficiency and the two phase overheads to the
+// v1_2025_04_ibgda rows (in-process fluid model, grid then refinement). Writes progress to `log`.
 NetworkCalibration fit_calibration(const CalibrationSetup& setup, std::ostream* log = nullptr);
+// Minimax fit of setup.generation's own parameter on its own rows, the shared ones held at
+// setup.calibration: proxy_rdma_Bps (v1_2025_02), ll_nvlink_message_s (v1_2025_06_nvlink);
+// v1_2025_04_ibgda: fit_calibration(). In-process fluid model.
+NetworkCalibration fit_generation(const CalibrationSetup& setup, std::ostream* log = nullptr);
 
 } // namespace moetwin

@@ -19,10 +19,11 @@ struct Flow {
     int src                 = 0;              // rank that sends (the route starts at its GPU)
     int dst                 = 0;              // rank that receives
     std::uint32_t hop_begin = 0, hop_end = 0; // route: FlowSet::route_of()
-    int after = -1;         // pipelined relay: this flow cannot finish before the stage-0 traffic into rank
-                            // `after` (its forwarder) has landed, plus one chunk (DeepEP forwards in chunks)
-    std::uint8_t stage = 0; // 0: first hop of the pattern, 1: forwarded
-    RoutePolicy policy = RoutePolicy::NvlinkFirst; // how the route was chosen (SimGrid picks hosts by it)
+    int after = -1;             // pipelined relay: this flow cannot finish before the stage-0 traffic into rank
+                                // `after` (its forwarder) has landed, plus one chunk (DeepEP forwards in chunks)
+    std::uint8_t stage     = 0; // 0: first hop of the pattern, 1: forwarded
+    RoutePolicy policy     = RoutePolicy::NvlinkFirst; // how the route was chosen (SimGrid picks hosts by it)
+    std::uint16_t messages = 0; // low-latency: messages the flow carries (the fluid model's issue cost), else 0
 };
 
 struct FlowSet {

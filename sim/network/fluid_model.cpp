@@ -22,14 +22,17 @@ FluidNetwork::FluidNetwork(const Topology& topo, const NetworkCalibration& calib
     const std::size_t n = topo.num_links();
     capacity_Bps_.resize(2 * n);
     latency_s_.resize(n);
+    nvlink_.resize(n);
     for (LinkId id = 0; id < n; ++id) {
         const double c        = effective_bandwidth_Bps(topo.link(id), calib);
         capacity_Bps_[2 * id] = capacity_Bps_[2 * id + 1] = c;
         latency_s_[id]                                    = topo.link(id).latency_s;
+        nvlink_[id]                                       = topo.link(id).kind == LinkKind::NvLink;
     }
     busy_until_s_.assign(2 * n, 0);
     bytes_.assign(2 * n, 0);
     end_s_.assign(2 * n, 0);
+    issue_s_.assign(2 * n, 0);
 }
 
 void FluidNetwork::reset_calendar() {
@@ -46,15 +49,19 @@ PhaseTiming FluidNetwork::solve(const FlowSet& fs, double start_s, const FluidOp
     const double t0 = start_s + opt.overhead_s;
 
     touched_.clear();
-    for (const Flow& f : fs.flows)
-        for (const Hop& hop : fs.route_of(f)) {
+    for (const Flow& f : fs.flows) {
+        const auto route = fs.route_of(f);
+        for (const Hop& hop : route) {
             const std::uint32_t dl = directed(hop);
             if (bytes_[dl] == 0) touched_.push_back(dl);
             bytes_[dl] += f.bytes;
         }
+        if (f.messages > 0 && opt.nvlink_message_s > 0 && !route.empty() && nvlink_[route.front().link])
+            issue_s_[directed(route.front())] += f.messages * opt.nvlink_message_s;
+    }
     for (std::uint32_t dl : touched_) {
         const double begin = std::max(t0, busy_until_s_[dl]);
-        end_s_[dl]         = begin + bytes_[dl] / capacity_Bps_[dl];
+        end_s_[dl]         = begin + bytes_[dl] / capacity_Bps_[dl] + issue_s_[dl];
         busy_until_s_[dl]  = end_s_[dl];
         if (loads) loads->push_back({dl, bytes_[dl]});
     }
@@ -87,7 +94,7 @@ PhaseTiming FluidNetwork::solve(const FlowSet& fs, double start_s, const FluidOp
             if (stage == 0) inbound_stage0[std::size_t(f.dst)] = std::max(inbound_stage0[std::size_t(f.dst)], end);
         }
     for (std::uint32_t dl : touched_)
-        bytes_[dl] = 0;
+        bytes_[dl] = issue_s_[dl] = 0;
     return t;
 }
 

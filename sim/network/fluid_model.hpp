@@ -39,6 +39,10 @@ struct LinkLoad {
 struct FluidOptions {
     double overhead_s  = 0; // fixed cost before the first byte moves (kernel launch, notify)
     double chunk_bytes = 0; // relays (Flow::after) end at least one chunk after their inbound data
+    // Sender issue time per message on a flow's first hop when that hop is NVLink (low-latency
+    // kernels store messages into peers with SM warps: v1_2025_06_nvlink). The link drains its
+    // bytes and, serially, messages x this time.
+    double nvlink_message_s = 0;
 };
 
 class FluidNetwork {
@@ -59,6 +63,8 @@ class FluidNetwork {
     std::vector<double> busy_until_s_; // per directed link
     std::vector<double> bytes_;        // scratch per directed link, zero outside solve()
     std::vector<double> end_s_;        // scratch per directed link
+    std::vector<double> issue_s_;      // scratch per directed link: message issue time
+    std::vector<char> nvlink_;         // per link: LinkKind::NvLink
     std::vector<std::uint32_t> touched_;
 };
 

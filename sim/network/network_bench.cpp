@@ -146,7 +146,7 @@ void phase_bench(const ScaleBenchOptions& o, std::ostream& out) {
         double fluid_sim_s[2];
         for (int d = 0; d < 2; ++d) {
             fluid.reset_calendar();
-            const PhaseTiming t = fluid.solve(phase[d], 0, {po.overhead_s, po.chunk_bytes});
+            const PhaseTiming t = fluid.solve(phase[d], 0, fluid_options(po));
             fluid_sim_s[d]      = t.end_s();
         }
         const double t1  = wall_now();

@@ -4,7 +4,9 @@
 
 #include "common/errors.hpp"
 
+#include <algorithm>
 #include <ostream>
+#include <string>
 
 namespace moetwin {
 
@@ -17,15 +19,36 @@ void NetworkCalibration::validate() const {
     in01(ib_efficiency, "ib_efficiency");
     if (!(normal_overhead_s >= 0) || !(low_latency_overhead_s >= 0) || !(chunk_bytes >= 0))
         throw ConfigError("network calibration: overheads and chunk size must be >= 0");
+    if (!(proxy_rdma_Bps >= 0) || !(ll_nvlink_message_s >= 0) || !(rdma_cap_Bps >= 0))
+        throw ConfigError("network calibration: proxy rate and message time must be >= 0");
+    if (saturating_sms < 2) throw ConfigError("network calibration: saturating_sms must be >= 2 (one channel)");
+    if (!(channel_share > 0 && channel_share <= 1)) throw ConfigError("network calibration: channel share in (0, 1]");
+}
+
+NetworkCalibration NetworkCalibration::for_kernels(bool normal_mode, int comm_sms) const {
+    NetworkCalibration c = *this;
+    c.channel_share      = 1;
+    c.rdma_cap_Bps       = 0;
+    if (!normal_mode) return c;
+    if (comm_sms < 2)
+        throw ConfigError("network: normal-mode kernels need at least 2 communication SMs (one channel), got " +
+                          std::to_string(comm_sms));
+    // Channels are SM pairs (DeepEP: num_channels = num_sms / 2).
+    c.channel_share = std::min(1.0, double(comm_sms / 2) / double(saturating_sms / 2));
+    c.rdma_cap_Bps  = proxy_rdma_Bps;
+    return c;
 }
 
 double effective_bandwidth_Bps(const Link& link, const NetworkCalibration& c) {
     switch (link.kind) {
     case LinkKind::NvLink:
-        return link.bandwidth_Bps * c.nvlink_efficiency;
+        return link.bandwidth_Bps * c.nvlink_efficiency * c.channel_share;
     case LinkKind::Pcie:
         return link.bandwidth_Bps * c.pcie_efficiency;
-    case LinkKind::IbAccess:
+    case LinkKind::IbAccess: {
+        const double sm_bound = link.bandwidth_Bps * c.ib_efficiency * c.channel_share;
+        return c.rdma_cap_Bps > 0 ? std::min(sm_bound, c.rdma_cap_Bps) : sm_bound;
+    }
     case LinkKind::IbTrunk:
         return link.bandwidth_Bps * c.ib_efficiency;
     }
@@ -36,7 +59,8 @@ std::ostream& operator<<(std::ostream& out, const NetworkCalibration& c) {
     return out << "nvlink_efficiency " << c.nvlink_efficiency << ", pcie_efficiency " << c.pcie_efficiency
                << ", ib_efficiency " << c.ib_efficiency << ", normal_overhead " << c.normal_overhead_s * 1e6
                << " us, low_latency_overhead " << c.low_latency_overhead_s * 1e6 << " us, chunk " << c.chunk_bytes
-               << " B";
+               << " B, proxy_rdma " << c.proxy_rdma_Bps / 1e9 << " GB/s, ll_nvlink_message "
+               << c.ll_nvlink_message_s * 1e9 << " ns, saturating_sms " << c.saturating_sms;
 }
 
 } // namespace moetwin

@@ -3,6 +3,9 @@
 #include "sim/step/step_executor.hpp"
 
 #include "common/errors.hpp"
+#include "sim/network/deepep_notify.hpp"
+
+#include <algorithm>
 
 #include <simgrid/s4u/Actor.hpp>
 #include <simgrid/s4u/ConditionVariable.hpp>
@@ -39,6 +42,7 @@ struct Sim {
     CommFabric& fabric;
     PhaseOptions phase_options;
     RoutePolicy ll_policy;
+    double notify_s; // normal mode: notify_dispatch before each dispatch joins (0: low-latency)
     const ProgressFn& progress;
     int reported_tenths = 0;                            // GPU 0's last progress report, in tenths of the layers
     std::vector<std::shared_ptr<AllToAllPhase>> phases; // by comm id, live while in use
@@ -98,10 +102,19 @@ struct Sim {
             phases[std::size_t(id)].reset();
         }
     }
-    void comm_span(int gpu, int id, double begin, double end) {
+    // A rank's part of phase `id`, from `begin` (when it went to start it) to `end`. Normal mode
+    // splits it: notify (notify_dispatch / cached_notify, barrier wait included) until the phase's
+    // overhead after its last rank joined has passed, then the transfer.
+    void comm_span(int gpu, int id, double begin, double end, const AllToAllPhase& ph) {
         const int mb = (id / 2) % plan.micro_batches, layer = plan.num_dense + id / 2 / plan.micro_batches;
-        trace.spans.push_back(
-            {gpu, id % 2 == 0 ? Lane::Dispatch : Lane::Combine, begin, std::max(begin, end), layer, mb, Stage::Attn});
+        const Lane lane = id % 2 == 0 ? Lane::Dispatch : Lane::Combine;
+        end             = std::max(begin, end);
+        if (plan.comm_mode == DeepEpMode::Normal) {
+            const double ready = std::clamp(ph.timing().start_s + phase_options.overhead_s, begin, end);
+            trace.spans.push_back({gpu, lane, begin, ready, layer, mb, Stage::Attn, true});
+            begin = ready;
+        }
+        trace.spans.push_back({gpu, lane, begin, end, layer, mb, Stage::Attn, false});
     }
 
     // Compute stages advance this GPU's own clock `now` without a SimGrid sleep each; SimGrid's
@@ -142,8 +155,9 @@ struct Sim {
                     now = sg4::Engine::get_clock();
                 }
             } else if (in.kind == Instr::Signal) {
+                begin[std::size_t(id)] = now;
+                if (id % 2 == 0) now += notify_s; // layout + notify_dispatch: the CPU waits for the counts
                 catch_up();
-                begin[std::size_t(id)]   = now;
                 handles[std::size_t(id)] = phase(id).start(r);
             } else {
                 AllToAllHandle& h = handles[std::size_t(id)];
@@ -154,7 +168,7 @@ struct Sim {
                     h.wait();
                     now = sg4::Engine::get_clock();
                 }
-                comm_span(r, id, begin[std::size_t(id)], h.phase->completion_s(r));
+                comm_span(r, id, begin[std::size_t(id)], h.phase->completion_s(r), *h.phase);
                 h = {};
                 finished(id);
             }
@@ -169,10 +183,11 @@ struct Sim {
                 std::unique_lock lock(*lane.mutex);
                 lane.cv->wait(lock, [&] { return lane.signaled[std::size_t(id)] != 0; });
             }
-            const double t0  = sg4::Engine::get_clock();
+            const double t0 = sg4::Engine::get_clock();
+            if (id % 2 == 0 && notify_s > 0) sg4::this_actor::sleep_for(notify_s); // layout + notify_dispatch
             AllToAllHandle h = phase(id).start(r);
             h.wait();
-            comm_span(r, id, t0, h.phase->completion_s(r));
+            comm_span(r, id, t0, h.phase->completion_s(r), *h.phase);
             h = {};
             finished(id);
             std::unique_lock lock(*lane.mutex);
@@ -188,9 +203,11 @@ ExecOptions exec_options_for(const Scenario& s) {
     ExecOptions o;
     o.calibration = s.network.calibration;
     o.backend     = s.network.backend == NetworkBackend::SimGridFlows ? CommBackend::SimGridFlows : CommBackend::Fluid;
-    o.network_model      = s.network.simgrid_model;
-    o.crosstraffic       = s.network.crosstraffic;
-    o.low_latency_nvlink = s.network.low_latency_nvlink;
+    o.network_model = s.network.simgrid_model;
+    o.crosstraffic  = s.network.crosstraffic;
+    o.deepep        = s.network.deepep;
+    o.comm_sms      = s.schedule.comm_sms;
+    o.hbm_Bps       = s.gpu.hbm_bandwidth_Bps;
     return o;
 }
 
@@ -210,18 +227,30 @@ StepTrace execute_step(const StepPlan& plan, const Router& router, const ExecOpt
     sg4::Engine engine(&argc, argv);
     configure_network_model(options.network_model, options.crosstraffic);
     double t0 = wall_now();
+    // The rates this step's kernels reach: normal mode on comm_sms SMs (channel limit) and, for
+    // v1_2025_02, through the CPU proxy; low-latency kernels hold no SMs.
+    const bool normal              = plan.comm_mode == DeepEpMode::Normal;
+    const NetworkCalibration calib = options.calibration.for_kernels(normal, options.comm_sms);
     PlatformOptions popt;
-    popt.calibration           = options.calibration;
+    popt.calibration           = calib;
     popt.rdma_endpoints        = options.backend == CommBackend::SimGridFlows;
     const PlatformMap platform = build_platform(router, popt);
-    CommFabric fabric(router, platform, options.calibration, options.backend);
+    CommFabric fabric(router, platform, calib, options.backend);
+    double notify_s = 0;
+    if (normal && plan.num_moe > 0) {
+        const LayerRouting& first = plan.route(plan.num_dense, 0); // micro-batches and layers alike in size
+        notify_s = notify_dispatch_cost(router, plan.num_gpus, double(first.num_tokens) / plan.num_gpus,
+                                        plan.comm_shape.num_topk, options.hbm_Bps)
+                       .total_s();
+    }
 
     const int num_comm = plan.num_moe * plan.micro_batches * 2;
     Sim sim{plan,
             router,
             fabric,
-            deepep_phase_options(plan.comm_mode, options.calibration),
-            router.has_scale_out() && !options.low_latency_nvlink ? RoutePolicy::RdmaOnly : RoutePolicy::NvlinkFirst,
+            deepep_phase_options(plan.comm_mode, calib),
+            router.has_scale_out() ? low_latency_policy(options.deepep) : RoutePolicy::NvlinkFirst,
+            notify_s,
             progress};
     sim.phases.resize(std::size_t(num_comm));
     sim.created.assign(std::size_t(num_comm), 0);
@@ -247,9 +276,10 @@ StepTrace execute_step(const StepPlan& plan, const Router& router, const ExecOpt
     sim.trace.platform_wall_s = wall_now() - t0;
     t0                        = wall_now();
     engine.run();
-    sim.trace.run_wall_s = wall_now() - t0;
-    sim.trace.step_s     = sg4::Engine::get_clock();
-    sim.trace.link_bytes = fabric.link_bytes();
+    sim.trace.run_wall_s  = wall_now() - t0;
+    sim.trace.step_s      = sg4::Engine::get_clock();
+    sim.trace.link_bytes  = fabric.link_bytes();
+    sim.trace.calibration = calib;
     return std::move(sim.trace);
 }
 

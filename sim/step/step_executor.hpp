@@ -6,6 +6,7 @@
 #pragma once
 
 #include "sim/network/all_to_all.hpp"
+#include "sim/network/deepep_generation.hpp"
 #include "sim/result/result.hpp"
 #include "sim/step/step_plan.hpp"
 #include "topologies/routing.hpp"
@@ -22,6 +23,7 @@ struct ExecSpan {
     double begin_s = 0, end_s = 0;
     int layer = -1, micro_batch = 0;
     Stage stage = Stage::Attn; // compute lane only
+    bool notify = false;       // comm lanes, normal mode: notify_dispatch / cached_notify before the transfer
 };
 
 struct StepTrace {
@@ -31,6 +33,7 @@ struct StepTrace {
     std::vector<double> gpu_bytes_sent;     // [num_gpus] bytes of every flow leg a GPU's route starts
     std::vector<double> gpu_bytes_received; // [num_gpus] ... ends
     double platform_wall_s = 0, run_wall_s = 0;
+    NetworkCalibration calibration; // the rates the step's kernels ran at (for_kernels of the options')
 };
 
 struct ExecOptions {
@@ -38,13 +41,15 @@ struct ExecOptions {
     CommBackend backend       = CommBackend::Fluid;
     std::string network_model = "CM02";
     bool crosstraffic         = false;
-    // Low-latency phases: NVLink inside a node (DeepEP PR #173, RoutePolicy::NvlinkFirst) instead
-    // of RDMA for every pair (V1). Clusters without a scale-out network use NVLink either way.
-    bool low_latency_nvlink = false;
+    // Low-latency routing inside a node (low_latency_policy); clusters without a scale-out network
+    // use NVLink either way.
+    DeepEpGeneration deepep = kDefaultDeepEpGeneration;
+    int comm_sms            = 24;      // SMs of the normal kernels (schedule.comm_sms): channel limit
+    double hbm_Bps          = 3.35e12; // the GPU's HBM bandwidth: the layout kernel (deepep_notify.hpp)
 };
 
 // Contract: pure. The scenario's network section as executor options (backend, calibration,
-// low-latency NVLink, SimGrid model and crosstraffic).
+// DeepEP generation, SimGrid model and crosstraffic), schedule.comm_sms and the GPU's HBM.
 ExecOptions exec_options_for(const Scenario& s);
 
 // Contract: deterministic in its inputs; constructs the process's one SimGrid Engine, so it runs

@@ -139,13 +139,36 @@ void training_chunk_pair(Builder& b, int first, int n) {
     b.wait(C, first + n - 1, 0);
 }
 
+// MoE layers first..first+n-1 of one schedule.
+void moe_layers(Builder& b, ProgramKind kind, int first, int n, int micro_batches) {
+    if (n <= 0) return;
+    if (kind == ProgramKind::PrefillOverlap)
+        prefill_moe(b, first, n);
+    else if (kind == ProgramKind::DecodeOverlap)
+        decode_moe(b, first, n);
+    else
+        for (int L = first; L < first + n; ++L)
+            for (int m = 0; m < micro_batches; ++m) {
+                b.compute(Stage::Attn, L, m);
+                b.signal(D, L, m);
+                b.wait(D, L, m);
+                b.compute(Stage::Mlp, L, m);
+                b.signal(C, L, m);
+                b.wait(C, L, m);
+                b.compute(Stage::Shared, L, m);
+            }
+}
+
 } // namespace
 
-StepProgram build_program(ProgramKind kind, int num_dense, int num_moe, int micro_batches) {
+StepProgram build_program(ProgramKind kind, int num_dense, int num_moe, int micro_batches, int num_mtp) {
     if (micro_batches < 1) throw ConfigError("workload.micro_batches: must be >= 1");
     if (kind != ProgramKind::Sequential && micro_batches != 2)
         throw ConfigError("schedule.overlap: two_micro_batch needs workload.micro_batches = 2, got " +
                           std::to_string(micro_batches));
+    if (num_mtp < 0 || num_mtp > num_moe)
+        throw ConfigError("step program: " + std::to_string(num_mtp) + " MTP passes need as many MoE layers, got " +
+                          std::to_string(num_moe));
     Builder b;
     if (kind == ProgramKind::TrainingChunkPair) { // a window of MoE layers: no embedding, dense layers or head
         if (num_dense != 0)
@@ -160,25 +183,17 @@ StepProgram build_program(ProgramKind kind, int num_dense, int num_moe, int micr
     for (int L = 0; L < num_dense; ++L)
         for (int m = 0; m < micro_batches; ++m)
             b.compute(Stage::Dense, L, m);
-    if (num_moe > 0) {
-        if (kind == ProgramKind::PrefillOverlap)
-            prefill_moe(b, num_dense, num_moe);
-        else if (kind == ProgramKind::DecodeOverlap)
-            decode_moe(b, num_dense, num_moe);
-        else
-            for (int L = num_dense; L < num_dense + num_moe; ++L)
-                for (int m = 0; m < micro_batches; ++m) {
-                    b.compute(Stage::Attn, L, m);
-                    b.signal(D, L, m);
-                    b.wait(D, L, m);
-                    b.compute(Stage::Mlp, L, m);
-                    b.signal(C, L, m);
-                    b.wait(C, L, m);
-                    b.compute(Stage::Shared, L, m);
-                }
-    }
+    const int main_moe = num_moe - num_mtp;
+    moe_layers(b, kind, num_dense, main_moe, micro_batches);
     for (int m = 0; m < micro_batches; ++m)
         b.compute(Stage::Head, -1, m);
+    for (int L = num_dense + main_moe; L < num_dense + num_moe; ++L) { // one MTP pass per draft token
+        for (int m = 0; m < micro_batches; ++m)
+            b.compute(Stage::Embed, L, m);
+        moe_layers(b, kind, L, 1, micro_batches);
+        for (int m = 0; m < micro_batches; ++m)
+            b.compute(Stage::Head, L, m);
+    }
     return {kind, std::move(b.v)};
 }
 

@@ -23,12 +23,12 @@ constexpr std::string_view kAttnB[] = {
     "kv_a_norm_bwd"sv,       "q_a_norm_bwd"sv,        "kv_a_proj_dgrad"sv,     "q_a_proj_dgrad"sv,
     "attn_norm_bwd"sv,
 };
-constexpr std::string_view kAttnW[] = {"o_proj_wgrad"sv, "kv_b_proj_wgrad"sv, "q_b_proj_wgrad"sv,
-                                       "kv_a_proj_wgrad"sv, "q_a_proj_wgrad"sv};
+constexpr std::string_view kAttnW[] = {"o_proj_wgrad"sv, "kv_b_proj_wgrad"sv, "q_b_proj_wgrad"sv, "kv_a_proj_wgrad"sv,
+                                       "q_a_proj_wgrad"sv};
 // mlp(B): the experts' input gradients (routed and shared) with the SwiGLU backward, and ffn_norm
 // recomputed for the weight gradients that follow.
-constexpr std::string_view kMlpB[] = {"shared_down_dgrad"sv, "shared_swiglu_bwd"sv,    "shared_gate_up_dgrad"sv,
-                                      "expert_down_dgrad"sv, "expert_swiglu_bwd"sv,    "expert_gate_up_dgrad"sv,
+constexpr std::string_view kMlpB[] = {"shared_down_dgrad"sv, "shared_swiglu_bwd"sv, "shared_gate_up_dgrad"sv,
+                                      "expert_down_dgrad"sv, "expert_swiglu_bwd"sv, "expert_gate_up_dgrad"sv,
                                       "ffn_norm_recompute"sv};
 constexpr std::string_view kMlpW[] = {"shared_down_wgrad"sv, "expert_down_wgrad"sv, "expert_gate_up_wgrad"sv,
                                       "shared_gate_up_wgrad"sv};
@@ -41,11 +41,16 @@ bool is_expert_op(const OpSpec& op) {
 
 std::span<const std::string_view> backward_stage_ops(Stage stage) {
     switch (stage) {
-    case Stage::AttnB: return kAttnB;
-    case Stage::AttnW: return kAttnW;
-    case Stage::MlpB: return kMlpB;
-    case Stage::MlpW: return kMlpW;
-    default: throw ConfigError("backward_stage_ops: " + std::string(to_string(stage)) + " is not a backward stage");
+    case Stage::AttnB:
+        return kAttnB;
+    case Stage::AttnW:
+        return kAttnW;
+    case Stage::MlpB:
+        return kMlpB;
+    case Stage::MlpW:
+        return kMlpW;
+    default:
+        throw ConfigError("backward_stage_ops: " + std::string(to_string(stage)) + " is not a backward stage");
     }
 }
 
@@ -98,8 +103,7 @@ void fill_backward_stages(StepPlan& p, const Scenario& s, const ComputeModel& co
                         shape.kv_len                   = mb.kv_len;
                         shape.query_tokens_per_request = mb.query_tokens_per_request;
                         const bool expert              = is_expert_op(*op);
-                        shape.weight_precision =
-                            expert ? s.precision.expert_weights : s.precision.dense_weights;
+                        shape.weight_precision   = expert ? s.precision.expert_weights : s.precision.dense_weights;
                         shape.kv_precision       = s.precision.kv_cache;
                         shape.dispatch_precision = s.precision.dispatch;
                         shape.num_local_experts  = std::max<int64_t>(1, used);

@@ -54,8 +54,9 @@ TEST(Check, ModelRowsReproduceTheirFigures) {
     ASSERT_EQ(rows.size(), 5u);
     for (const CheckRow& r : rows)
         EXPECT_TRUE(r.pass()) << r.item << ": " << r.twin << " vs " << r.published;
-    // ISCA'25 Table 2: 250 GFLOPS per token for DeepSeek-V3; ours from the op lists is 250.5.
-    EXPECT_NEAR(rows[3].twin, 250.47, 0.05);
+    // ISCA'25 Table 2: 250 GFLOPS per token for DeepSeek-V3; ours from the op lists is 250.5 (sampling
+    // over the vocabulary included).
+    EXPECT_NEAR(rows[3].twin, 250.53, 0.05);
     EXPECT_NEAR(rows[4].twin, 155.3, 0.1);
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// The DeepEP calibration table as a regression: every target row within 10 % of DeepEP's published
-// figure, and within 1 % of the value recorded when the defaults were fitted (catches drift).
+// The DeepEP calibration tables as a regression: every generation's own rows within 10 % of
+// DeepEP's published figure (four documented misses within 13 %), the April table within 1 % of
+// the values recorded when the shared defaults were fitted (catches drift), and the normal
+// kernels' dependence on their SM count.
 #include "sim/network/deepep_calibration.hpp"
 
 #include <gtest/gtest.h>
@@ -10,60 +12,108 @@
 namespace moetwin {
 namespace {
 
-// Simulated values printed by `moetwin bench comm` with the default calibration (FT2, seed 1):
-// GB/s for normal rows, us for low-latency rows, in deepep_published_rows() order.
+// Simulated values printed by `moetwin bench comm --generation v1_2025_04_ibgda` (FT2, seed 1):
+// GB/s for normal rows, us for low-latency rows, in deepep_rows() order.
 constexpr double kRecorded[] = {147.8, 149.6, 44.9,  45.3,  57.8,  58.5,  49.1,  49.7,  160.6, 301.7,
                                 179.1, 337.4, 182.9, 344.8, 195.5, 368.3, 189.0, 355.7, 193.2, 363.8};
 
-TEST(NetworkCalibration, EveryPublishedRowWithinTolerance) {
-    CalibrationSetup setup;
-    setup.use_simgrid = false; // the same fluid solver the SimGrid backend calls, without an engine
-    const auto rows   = run_calibration(setup, deepep_published_rows());
+std::vector<CalibrationResult> fluid_rows(DeepEpGeneration g, int comm_sms = kDeepEpTestSms) {
+    CalibrationSetup setup = setup_for(g);
+    setup.use_simgrid      = false; // the same fluid solver the SimGrid backend calls, without an engine
+    setup.comm_sms         = comm_sms;
+    return run_calibration(setup, deepep_rows(g));
+}
+
+// Rows one physical parameter per generation cannot meet (deepep_generation.cpp says why):
+// v1_2025_02 normal EP32/64 dispatch (one GPU-wide proxy cap), v1_2025_06 LL EP8/16 dispatch.
+bool known_miss(DeepEpGeneration g, const PublishedRow& r) {
+    if (r.direction != CommDirection::Dispatch) return false;
+    if (g == DeepEpGeneration::V1_2025_02) return r.mode == DeepEpMode::Normal && (r.ep == 32 || r.ep == 64);
+    if (g == DeepEpGeneration::V1_2025_06_Nvlink) return r.mode == DeepEpMode::LowLatency && r.ep <= 16;
+    return false;
+}
+
+TEST(NetworkCalibration, EveryGenerationsRowsWithinTolerance) {
+    for (const DeepEpGenerationInfo& g : deepep_generations()) {
+        const auto rows = fluid_rows(g.generation);
+        ASSERT_EQ(rows.size(), 20u) << g.name;
+        std::ostringstream table;
+        print_calibration_table(rows, table);
+        SCOPED_TRACE(std::string(g.name) + "\n" + table.str());
+        for (const CalibrationResult& r : rows) {
+            const double tol = known_miss(g.generation, r.published) ? 0.13 : kCalibrationTolerance;
+            EXPECT_LE(std::abs(r.error), tol) << g.name << " EP" << r.published.ep;
+        }
+    }
+}
+
+TEST(NetworkCalibration, AprilTableMatchesTheRecordedFit) {
+    const auto rows = fluid_rows(DeepEpGeneration::V1_2025_04_Ibgda);
     ASSERT_EQ(rows.size(), std::size(kRecorded));
-    std::ostringstream table;
-    print_calibration_table(rows, table);
     for (std::size_t i = 0; i < rows.size(); ++i) {
-        const auto& r = rows[i];
-        SCOPED_TRACE(table.str());
-        EXPECT_LE(std::abs(r.error), kCalibrationTolerance) << "row " << i;
+        const auto& r      = rows[i];
         const double value = r.published.mode == DeepEpMode::LowLatency ? r.simulated_us : r.simulated_GBps;
         EXPECT_NEAR(value, kRecorded[i], 0.01 * kRecorded[i]) << "row " << i;
     }
 }
 
+TEST(NetworkCalibration, GenerationsDifferWhereTheirKernelsDo) {
+    const auto feb = fluid_rows(DeepEpGeneration::V1_2025_02), apr = fluid_rows(DeepEpGeneration::V1_2025_04_Ibgda),
+               jun = fluid_rows(DeepEpGeneration::V1_2025_06_Nvlink);
+    // Intranode normal rows: the same kernels in every generation.
+    EXPECT_DOUBLE_EQ(feb[0].simulated_GBps, apr[0].simulated_GBps);
+    EXPECT_DOUBLE_EQ(jun[1].simulated_GBps, apr[1].simulated_GBps);
+    // EP32 dispatch (row 4): the CPU proxy (37.3 GB/s) is slower than IBGDA at the NIC (44.5 GB/s).
+    EXPECT_LT(feb[4].simulated_GBps, 0.9 * apr[4].simulated_GBps);
+    // LL EP8 dispatch (row 8): NVLink inside the node is at least twice as fast as the NIC.
+    EXPECT_LT(2 * jun[8].simulated_us, apr[8].simulated_us);
+    EXPECT_DOUBLE_EQ(feb[8].simulated_us, apr[8].simulated_us);
+}
+
+TEST(NetworkCalibration, NormalThroughputFollowsTheChannelsWhereTheyBind) {
+    using G      = DeepEpGeneration;
+    const auto a = fluid_rows(G::V1_2025_04_Ibgda, 24), half = fluid_rows(G::V1_2025_04_Ibgda, 12),
+               more = fluid_rows(G::V1_2025_04_Ibgda, 32);
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (a[i].published.mode == DeepEpMode::LowLatency) { // LL kernels hold no SMs
+            EXPECT_DOUBLE_EQ(half[i].simulated_us, a[i].simulated_us);
+            continue;
+        }
+        // 6 channels instead of 12: every GPU link at half rate; the fixed 9 us overhead stays.
+        EXPECT_NEAR(half[i].simulated_GBps, a[i].simulated_GBps / 2, 0.03 * a[i].simulated_GBps) << i;
+        EXPECT_DOUBLE_EQ(more[i].simulated_GBps, a[i].simulated_GBps) << i; // links bind beyond 24
+    }
+    // Where the CPU proxy binds RDMA (37.3 GB/s), 22 SMs (11 x 3.7 = 40.8 GB/s of RDMA channels)
+    // leave the internode rows unchanged, while IBGDA's NIC-bound rows drop with the channels.
+    const auto proxy24 = fluid_rows(G::V1_2025_02, 24), proxy22 = fluid_rows(G::V1_2025_02, 22),
+               ibgda22 = fluid_rows(G::V1_2025_04_Ibgda, 22);
+    EXPECT_NEAR(proxy22[4].simulated_GBps, proxy24[4].simulated_GBps, 0.005 * proxy24[4].simulated_GBps);
+    EXPECT_LT(ibgda22[4].simulated_GBps, 0.95 * a[4].simulated_GBps);
+}
+
 TEST(NetworkCalibration, SimGridRunMatchesInProcessSolve) {
     // EP16 rows through SimGrid actors (forked child) must reproduce the in-process numbers.
     std::vector<PublishedRow> rows;
-    for (const PublishedRow& r : deepep_published_rows())
+    for (const PublishedRow& r : deepep_rows(DeepEpGeneration::V1_2025_02))
         if (r.ep == 16) rows.push_back(r);
-    CalibrationSetup in_process;
-    in_process.use_simgrid = false;
-    const auto a           = run_calibration(in_process, rows);
-    const auto b           = run_calibration(CalibrationSetup{}, rows);
+    CalibrationSetup in_process = setup_for(DeepEpGeneration::V1_2025_02);
+    in_process.use_simgrid      = false;
+    const auto a                = run_calibration(in_process, rows);
+    const auto b                = run_calibration(setup_for(DeepEpGeneration::V1_2025_02), rows);
     for (std::size_t i = 0; i < rows.size(); ++i)
         EXPECT_NEAR(a[i].simulated_us, b[i].simulated_us, 1e-6);
 }
 
 TEST(NetworkCalibration, SimGridFlowsAgreeWithTheFluidModelOnMakespan) {
     std::vector<PublishedRow> rows;
-    for (const PublishedRow& r : deepep_published_rows())
+    for (const PublishedRow& r : deepep_rows(DeepEpGeneration::V1_2025_04_Ibgda))
         if (r.ep == 16) rows.push_back(r);
-    CalibrationSetup flows;
+    CalibrationSetup fluid = setup_for(DeepEpGeneration::V1_2025_04_Ibgda), flows = fluid;
     flows.backend = CommBackend::SimGridFlows;
-    const auto a  = run_calibration(CalibrationSetup{}, rows);
+    const auto a  = run_calibration(fluid, rows);
     const auto b  = run_calibration(flows, rows);
     for (std::size_t i = 0; i < rows.size(); ++i)
         EXPECT_NEAR(a[i].simulated_us, b[i].simulated_us, 0.01 * b[i].simulated_us) << "row " << i;
-}
-
-TEST(NetworkCalibration, ProxyRowsAreNotMetAndSayWhy) {
-    // The released internode rows (CPU-proxy RDMA) are 25-31 % below the IBGDA model at EP32: the
-    // model does not represent NVSHMEM's proxy thread. Recorded so a change there is noticed.
-    CalibrationSetup setup;
-    setup.use_simgrid = false;
-    const auto rows   = run_calibration(setup, deepep_proxy_rows());
-    EXPECT_GT(rows[2].error, 0.2);
-    EXPECT_LE(std::abs(rows[0].error), kCalibrationTolerance);
 }
 
 } // namespace

@@ -355,15 +355,49 @@ TEST(ScenarioJsonErrors, MtpNeedsAnMtpModule) {
 
 TEST(ScenarioJson, NetworkCalibrationKeys) {
     json j       = base();
-    j["network"] = {{"backend", "simgrid_flows"},
-                    {"low_latency_nvlink", true},
-                    {"calibration", {{"ib_efficiency", 0.8}, {"low_latency_overhead_us", 5}}}};
+    j["network"]     = {{"backend", "simgrid_flows"},
+                        {"deepep", "v1_2025_02"},
+                        {"calibration", {{"ib_efficiency", 0.8}, {"low_latency_overhead_us", 5}, {"saturating_sms", 20}}}};
     const Scenario s = parse_scenario(j.dump(), "t.json");
     EXPECT_EQ(s.network.backend, NetworkBackend::SimGridFlows);
-    EXPECT_TRUE(s.network.low_latency_nvlink);
+    EXPECT_EQ(s.network.deepep, DeepEpGeneration::V1_2025_02);
     EXPECT_DOUBLE_EQ(s.network.calibration.ib_efficiency, 0.8);
     EXPECT_DOUBLE_EQ(s.network.calibration.low_latency_overhead_s, 5e-6);
     EXPECT_DOUBLE_EQ(s.network.calibration.nvlink_efficiency, 0.83); // default: DeepEP fit
+    EXPECT_DOUBLE_EQ(s.network.calibration.proxy_rdma_Bps, 37.3e9);  // the generation's own fit
+    EXPECT_EQ(s.network.calibration.saturating_sms, 20);
+}
+
+TEST(ScenarioJson, DeepEpGenerationDefaultAndNames) {
+    json j = base();
+    j.erase("network");
+    const Scenario s = parse_scenario(j.dump(), "t.json");
+    EXPECT_EQ(s.network.deepep, DeepEpGeneration::V1_2025_06_Nvlink);
+    EXPECT_DOUBLE_EQ(s.network.calibration.ll_nvlink_message_s, 8.3e-9);
+    EXPECT_DOUBLE_EQ(s.network.calibration.proxy_rdma_Bps, 0);
+    // One name table: every name parses back to its generation and prints as itself.
+    for (const DeepEpGenerationInfo& g : deepep_generations()) {
+        j["network"]     = {{"deepep", std::string(g.name)}};
+        const Scenario t = parse_scenario(j.dump(), "t.json");
+        EXPECT_EQ(t.network.deepep, g.generation);
+        EXPECT_EQ(to_string(t.network.deepep), g.name);
+        EXPECT_NE(scenario_to_json(t).find("\"deepep\": \"" + std::string(g.name) + "\""), std::string::npos);
+    }
+}
+
+TEST(ScenarioJsonErrors, DeepEpGenerationUnknown) {
+    json j       = base();
+    j["network"] = {{"deepep", "v2"}};
+    EXPECT_EQ(error_of(j), "day6_decode.json: network.deepep: \"v2\" is not one of v1_2025_02, v1_2025_04_ibgda, "
+                           "v1_2025_06_nvlink");
+}
+
+TEST(ScenarioJsonErrors, LowLatencyNvlinkKeyRemoved) {
+    json j       = base();
+    j["network"] = {{"low_latency_nvlink", true}};
+    EXPECT_EQ(error_of(j), "day6_decode.json: network.low_latency_nvlink: removed: the DeepEP generation decides it; "
+                           "use \"deepep\": \"v1_2025_06_nvlink\" (network.deepep) for low-latency kernels over "
+                           "NVLink inside a node");
 }
 
 TEST(ScenarioJsonErrors, EfficiencyAboveOne) {

@@ -30,7 +30,7 @@ Scenario two_node_decode(bool one_plane = false) {
       "workload": { "phase": "decode", "requests_per_gpu": 128,
                     "context": { "distribution": "fixed", "tokens": 2048 }, "micro_batches": 1 },
       "schedule": { "overlap": "sequential" },
-      "network": { "all_to_all": "low_latency" }
+      "network": { "all_to_all": "low_latency", "deepep": "v1_2025_04_ibgda" }
     })";
     json.replace(json.find("FABRIC"), 6, one_plane ? "fat_tree" : "multi_plane_fat_tree");
     return parse_scenario(json, "<test>");
@@ -57,10 +57,70 @@ TEST(StepNetwork, LowerIbEfficiencyLengthensTheDecodeStep) {
 }
 
 TEST(StepNetwork, LowLatencyNvlinkShortensAnRdmaOnlyDecodeStep) {
-    Scenario s                   = two_node_decode(true);
-    const double rdma_s          = step_s(s);
-    s.network.low_latency_nvlink = true; // intra-node pairs move to NVLink (160 GB/s vs 50 GB/s per GPU)
+    Scenario s            = two_node_decode(true);
+    const double rdma_s   = step_s(s);
+    s.network.deepep      = DeepEpGeneration::V1_2025_06_Nvlink; // intra-node pairs over NVLink (133 vs 44.5 GB/s)
+    s.network.calibration = deepep_calibration(s.network.deepep);
     EXPECT_LT(step_s(s), rdma_s) << rdma_s;
+}
+
+// A 2-node prefill in normal mode, sequential, one MoE layer: the CPU proxy (v1_2025_02) and fewer
+// communication SMs than the tables' 24 slow it; with the NIC binding (proxy) fewer SMs change less.
+Scenario two_node_prefill(const char* generation, int comm_sms) {
+    std::string json = R"({
+      "name": "tiny_prefill_2node", "seed": 7,
+      "model": { "name": "deepseek_v3", "num_dense_layers": 0, "num_moe_layers": 1 },
+      "hardware": { "gpu": "h800" },
+      "cluster": { "fabric": "fat_tree", "num_nodes": 2, "gpus_per_node": 8,
+                   "ib": { "bandwidth_GBps": 50, "switch_ports": 64 } },
+      "deployment": { "prefill": { "num_nodes": 2, "ep_size": 16, "dp_size": 16, "redundant_experts": 16,
+                                   "routed_experts_per_gpu": 17, "shared_experts_per_gpu": 1 } },
+      "routing": { "node_limit": 2, "popularity": { "distribution": "uniform" } },
+      "balancer": { "policy": "eplb" },
+      "workload": { "phase": "prefill", "tokens_per_gpu": 4096,
+                    "context": { "distribution": "fixed", "tokens": 4096 }, "micro_batches": 1 },
+      "schedule": { "overlap": "sequential", "comm_sms": SMS },
+      "network": { "all_to_all": "normal", "deepep": "GEN" }
+    })";
+    json.replace(json.find("SMS"), 3, std::to_string(comm_sms));
+    json.replace(json.find("GEN"), 3, generation);
+    return parse_scenario(json, "<test>");
+}
+
+TEST(StepNetwork, NormalModeSlowsWithFewerCommSmsWhereChannelsBind) {
+    const double ibgda24 = step_s(two_node_prefill("v1_2025_04_ibgda", 24));
+    const double ibgda12 = step_s(two_node_prefill("v1_2025_04_ibgda", 12));
+    const double ibgda32 = step_s(two_node_prefill("v1_2025_04_ibgda", 32));
+    // Half the channels: NVLink and NIC at half rate; the transfers (not the compute) double.
+    EXPECT_GT(ibgda12, ibgda24 * 1.05) << ibgda24 << " -> " << ibgda12;
+    EXPECT_DOUBLE_EQ(ibgda32, ibgda24); // beyond the tables' 24 SMs the links bind, not the channels
+    // CPU proxy: RDMA capped at 37.3 GB/s per GPU, below the NIC's 44.5 GB/s.
+    const double proxy24 = step_s(two_node_prefill("v1_2025_02", 24));
+    EXPECT_GT(proxy24, ibgda24); // the proxy caps RDMA below the NIC's 44.5 GB/s
+}
+
+TEST(StepNetwork, NormalModeShowsNotifyBeforeEachTransfer) {
+    const Scenario s       = two_node_prefill("v1_2025_04_ibgda", 24);
+    const std::string json = run_in_child([&s] {
+        std::ostringstream out;
+        write_result_json(run(s), out);
+        return out.str();
+    });
+    const RunResult r      = parse_result_json(json, s.name);
+    const auto op          = [&](const Span& sp) { return r.op_names[sp.op]; };
+    int notify = 0, cached = 0, dispatch = 0;
+    for (const Span& sp : r.spans) {
+        if (sp.lane == Lane::Dispatch && op(sp) == "notify_dispatch") {
+            ++notify;
+            // layout + 2 NVLink + 2 RDMA one-way latencies + the CPU's PCIe round trip: > 10 us
+            EXPECT_GT(sp.duration_ns(), 10'000) << "gpu " << sp.gpu;
+        }
+        cached += sp.lane == Lane::Combine && op(sp) == "cached_notify";
+        dispatch += sp.lane == Lane::Dispatch && op(sp) == "dispatch";
+    }
+    EXPECT_EQ(notify, 16); // one MoE layer, one micro-batch, 16 GPUs
+    EXPECT_EQ(cached, 16);
+    EXPECT_EQ(dispatch, 16);
 }
 
 TEST(StepNetwork, SimGridFlowsBackendRunsAndAgreesRoughly) {

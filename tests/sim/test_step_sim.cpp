@@ -59,15 +59,20 @@ double expected_sequential_step_s(const step::StepPlan& p, const Topology& topo,
                         fn(router.route(from, to), to, double(tm.selections_at(s, d)) * per_sel);
                     }
         };
+        std::map<std::pair<LinkId, bool>, double> issue_s; // per-message cost on a first NVLink hop
         flows([&](const Route& route, int, double bytes) {
             for (const Hop& h : route.hops)
                 load[{h.link, h.up}] += bytes;
+            const Hop& first = route.hops.front();
+            if (topo.link(first.link).kind == LinkKind::NvLink)
+                issue_s[{first.link, first.up}] += bytes / per_sel * calib.ll_nvlink_message_s;
         });
         std::vector<double> done(std::size_t(n), start);
         flows([&](const Route& route, int to, double) {
             double drain = 0, latency = 0;
             for (const Hop& h : route.hops) {
-                drain = std::max(drain, load[{h.link, h.up}] / effective_bandwidth_Bps(topo.link(h.link), calib));
+                drain = std::max(drain, load[{h.link, h.up}] / effective_bandwidth_Bps(topo.link(h.link), calib) +
+                                            issue_s[{h.link, h.up}]);
                 latency += topo.link(h.link).latency_s;
             }
             done[std::size_t(to)] = std::max(done[std::size_t(to)], start + drain + latency);
@@ -77,14 +82,21 @@ double expected_sequential_step_s(const step::StepPlan& p, const Topology& topo,
     stage(-1, step::Stage::Embed);
     for (int L = 0; L < p.num_dense; ++L)
         stage(L, step::Stage::Dense);
-    for (int L = p.num_dense; L < p.num_layers(); ++L) {
+    const auto moe_layer = [&](int L) {
         stage(L, step::Stage::Attn);
         phase(L, true);
         stage(L, step::Stage::Mlp);
         phase(L, false);
         stage(L, step::Stage::Shared);
-    }
+    };
+    for (int L = p.num_dense; L < p.num_layers() - p.num_mtp; ++L)
+        moe_layer(L);
     stage(-1, step::Stage::Head);
+    for (int L = p.num_layers() - p.num_mtp; L < p.num_layers(); ++L) { // MTP passes after the head
+        stage(L, step::Stage::Embed);
+        moe_layer(L);
+        stage(L, step::Stage::Head);
+    }
     return *std::max_element(t.begin(), t.end());
 }
 
@@ -93,8 +105,9 @@ void expect_hand_computed(const Scenario& s) {
     const step::StepPlan plan = step::plan_step(s, roof);
     const Topology topo       = build_cluster(s.cluster);
     const Router router(topo);
-    const double expected = expected_sequential_step_s(plan, topo, router, NetworkCalibration{});
-    const RunResult r     = run_scenario(s);
+    const NetworkCalibration calib = s.network.calibration.for_kernels(false, s.schedule.comm_sms);
+    const double expected          = expected_sequential_step_s(plan, topo, router, calib);
+    const RunResult r              = run_scenario(s);
     EXPECT_TRUE(r.summary.timing_simulated);
     EXPECT_NEAR(double(r.summary.step_time_ns), expected * 1e9, 2.0) << s.name; // ns rounding only
     EXPECT_GT(expected, 0);
@@ -102,6 +115,31 @@ void expect_hand_computed(const Scenario& s) {
 
 TEST(StepSim, TwoGpusOneLayerMatchesTheHandComputation) {
     expect_hand_computed(load_scenario("scenarios/tiny_2gpu_1layer.json"));
+}
+
+// With one MTP draft token the step runs the MTP module after the head as one more MoE layer
+// (layer 1 here) with its own dispatch and combine and the draft head; without MTP it does not.
+TEST(StepSim, MtpDecodeStepRunsTheMtpLayerAfterTheHead) {
+    Scenario s                  = load_scenario("scenarios/tiny_2gpu_1layer.json");
+    s.workload.mtp_draft_tokens = 1;
+    s.workload.mtp_acceptance   = 0.8;
+    expect_hand_computed(s);
+    const RunResult mtp = run_scenario(s);
+    EXPECT_EQ(mtp.meta.num_layers, 2);
+    std::map<std::string, int> at_layer1;
+    for (const Span& sp : mtp.spans)
+        if (sp.layer == 1) ++at_layer1[mtp.op_names[sp.op]];
+    EXPECT_EQ(at_layer1["dispatch"], 2); // one per GPU
+    EXPECT_EQ(at_layer1["combine"], 2);
+    EXPECT_EQ(at_layer1["head"], 2);
+    EXPECT_EQ(at_layer1["embed"], 2);
+    EXPECT_EQ(at_layer1["attn"], 2);
+    s.workload.mtp_draft_tokens = 0;
+    const RunResult plain       = run_scenario(s);
+    EXPECT_EQ(plain.meta.num_layers, 1);
+    for (const Span& sp : plain.spans)
+        EXPECT_LE(sp.layer, 0);
+    EXPECT_GT(mtp.summary.step_time_ns, plain.summary.step_time_ns);
 }
 
 TEST(StepSim, OneNodeTwoLayersMatchesTheHandComputation) {
