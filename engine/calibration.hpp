@@ -95,6 +95,12 @@ struct DeepEpInSitu {
     double bytes_per_gpu = 0; // 0 for notify/layout kernels
     std::string bytes_formula;
     double GBps = 0;
+    // The network model's rate for the same kernel alone (DeepEP's test traffic at the traced EP size,
+    // generation and SMs, the same byte metric), and GBps / model_GBps: the share of its benchmark rate the
+    // kernel kept beside the overlapped compute (contention for HBM and the SMs' copy loops). 0 for
+    // notify/layout kernels. The step simulator scales normal-mode phases by it (ExecOptions).
+    double model_GBps = 0;
+    double rate_share = 0;
 };
 
 struct CalibrationFile {

@@ -42,7 +42,7 @@ PhaseOptions deepep_phase_options(DeepEpMode mode, const NetworkCalibration& cal
 }
 
 FluidOptions fluid_options(const PhaseOptions& o) {
-    return {o.overhead_s, o.chunk_bytes, o.nvlink_message_s};
+    return {o.overhead_s, o.chunk_bytes, o.nvlink_message_s, o.rate_share};
 }
 
 void AllToAllHandle::wait() const {

@@ -28,6 +28,10 @@ TEST(Check, VerdictIsRelativeErrorAgainstTolerance) {
     CheckRow skipped = row(1, 100, 0);
     skipped.skipped  = true;
     EXPECT_TRUE(skipped.pass());
+    CheckRow gap = row(100, 150, 0.05);
+    gap.gated    = false;
+    EXPECT_TRUE(gap.pass());
+    EXPECT_FALSE(gap.within());
 }
 
 TEST(Check, TableCountsRowsOutsideTolerance) {
@@ -35,7 +39,9 @@ TEST(Check, TableCountsRowsOutsideTolerance) {
     std::ostringstream out;
     EXPECT_EQ(print_check_table(rows, out), 1);
     EXPECT_NE(out.str().find("OUTSIDE"), std::string::npos);
-    EXPECT_NE(out.str().find("3 rows, 1 outside tolerance, 0 skipped"), std::string::npos);
+    EXPECT_NE(out.str().find("3 rows, 1 outside tolerance, 0 known gaps outside tolerance (not gated), 0 skipped"),
+              std::string::npos)
+        << out.str();
 }
 
 TEST(Check, UnknownGroupIsAnError) {
