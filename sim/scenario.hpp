@@ -137,6 +137,9 @@ struct Scenario {
     std::string description;
     std::filesystem::path source; // the file it came from ("<embedded>" for the default)
     uint64_t seed = 1;
+    // Simulate even when the active unit does not fit in GPU memory (top-level key allow_not_fitting,
+    // or `moetwin run --allow-not-fitting`); the result then records the fit's verdict in its notes.
+    bool allow_not_fitting = false;
     ModelConfig model;
     GpuSpec gpu;                  // from the hardware table, with the scenario's overrides applied
     ClusterSpec cluster;

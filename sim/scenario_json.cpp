@@ -425,7 +425,7 @@ OutputConfig parse_output(const JsonObject& root, const std::string& name) {
 Scenario parse_scenario(std::string_view text, const std::string& origin, const fs::path& base_dir) {
     const nlohmann::json j = parse_json_text(text, origin);
     const JsonObject root(j, "", origin);
-    root.finish({"name", "description", "seed", "model", "hardware", "cluster", "deployment", "precision", "routing",
+    root.finish({"name", "description", "seed", "allow_not_fitting", "model", "hardware", "cluster", "deployment", "precision", "routing",
                  "balancer", "workload", "schedule", "compute", "network", "output"});
     Scenario s;
     s.source      = origin;
@@ -434,6 +434,7 @@ Scenario parse_scenario(std::string_view text, const std::string& origin, const 
         root.fail("name", "expected a non-empty name without spaces or slashes, got \"" + s.name + "\"");
     s.description = root.string("description", "");
     s.seed        = uint64_t(root.integer_in("seed", 1, 0, INT64_MAX));
+    s.allow_not_fitting = root.boolean("allow_not_fitting", false);
     s.model       = parse_model(root);
     const ModelSpec& model = find_model(s.model.name);
     s.gpu         = parse_hardware(root);

@@ -37,6 +37,7 @@ std::string scenario_to_json(const Scenario& s) {
     j["name"]        = s.name;
     j["description"] = s.description;
     j["seed"]        = s.seed;
+    if (s.allow_not_fitting) j["allow_not_fitting"] = true;
     j["model"]       = {{"name", s.model.name}};
     if (s.model.num_dense_layers >= 0) j["model"]["num_dense_layers"] = s.model.num_dense_layers;
     if (s.model.num_moe_layers >= 0) j["model"]["num_moe_layers"] = s.model.num_moe_layers;

@@ -160,7 +160,7 @@ TEST(ScenarioJsonErrors, TopLevelNotAnObject) {
 TEST(ScenarioJsonErrors, UnknownTopLevelKey) {
     json j         = base();
     j["workloads"] = json::object();
-    EXPECT_EQ(error_of(j), "day6_decode.json: workloads: unknown key (expected one of: name, description, seed, "
+    EXPECT_EQ(error_of(j), "day6_decode.json: workloads: unknown key (expected one of: name, description, seed, allow_not_fitting, "
                            "model, hardware, cluster, deployment, precision, routing, balancer, workload, schedule, "
                            "compute, network, output)");
 }
