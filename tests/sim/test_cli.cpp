@@ -255,3 +255,24 @@ TEST(CliFit, EveryShippedScenarioFits) {
 }
 
 } // namespace
+
+namespace {
+
+// Issue 13 item 4: replicate_hottest left spare slots empty, so its results could not be written.
+TEST(CliPolicies, EveryPlacementPolicyRunsAndWritesItsResult) {
+    std::ifstream in("scenarios/tiny_1node_ep8_decode.json");
+    const std::string base((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (const char* policy : {"replicate_hottest", "eplb", "eplb_global", "eplb_hierarchical", "lpt_swap",
+                               "group_affine"}) {
+        std::string text  = base;
+        const std::string from = "\"policy\": \"eplb\"";
+        text.replace(text.find(from), from.size(), std::string("\"policy\": \"") + policy + "\"");
+        const fs::path dir = scratch(std::string("policy_") + policy);
+        std::ofstream(dir / "s.json") << text;
+        const Outcome o = moetwin("run " + (dir / "s.json").string() + " --out " + (dir / "out").string());
+        EXPECT_EQ(o.exit_code, 0) << policy << "\n" << o.output;
+        EXPECT_TRUE(fs::exists(dir / "out" / "result.json")) << policy;
+    }
+}
+
+} // namespace
