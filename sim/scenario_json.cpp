@@ -190,6 +190,14 @@ RoutingConfig parse_routing(const JsonObject& root, const ModelSpec& m, const De
     const auto o  = root.optional_object("routing");
     if (!o) return r;
     o->finish({"num_groups", "topk_groups", "node_limit", "popularity", "replica_policy"});
+    // The gate's groups are the model's (its config.json): a scenario may restate them, not change them,
+    // so that swapping model.name cannot silently keep another model's gate (issue 13 item 5).
+    for (const auto& [key, own] : {std::pair<const char*, int>{"num_groups", m.num_expert_groups},
+                                   std::pair<const char*, int>{"topk_groups", m.topk_groups}})
+        if (o->has(key) && o->integer(key, own) != own)
+            o->fail(key, std::to_string(o->integer(key, own)) + " differs from " + m.name + "'s own " + key + " = " +
+                             std::to_string(own) + " (its gate, from the model catalogue); remove the key or set it to " +
+                             std::to_string(own));
     r.num_groups  = int(o->integer_in("num_groups", r.num_groups, 1, m.num_routed_experts));
     if (m.num_routed_experts % r.num_groups != 0)
         o->fail("num_groups", std::to_string(r.num_groups) + " does not divide the model's " +
