@@ -64,7 +64,6 @@ struct RoutingConfig {
 
 struct BalancerConfig {
     std::string policy        = "eplb"; // see scenarios/README.md for the list
-    double rebalance_period_s = 600;    // tech report §3.4: "e.g., every 10 minutes"
     std::filesystem::path fit_loads_path; // loads the placement is fitted on (default: routing's)
 };
 

@@ -250,7 +250,12 @@ BalancerConfig parse_balancer(const JsonObject& root, const DeploymentUnit& unit
     if (unit.redundant_experts == 0) b.policy = "none";
     const auto o = root.optional_object("balancer");
     if (!o) return b;
-    o->finish({"policy", "rebalance_period_min", "fit_loads_path"});
+    // rebalance_period_min: a step has one placement; re-placement over time is `moetwin balance drift`'s
+    // question (its --period option), so the key is refused here rather than parsed and ignored.
+    if (o->has("rebalance_period_min"))
+        o->fail("rebalance_period_min", "a simulated step uses one placement and never rebalances; rebalancing over "
+                                        "time is modelled by `moetwin balance drift` (see its --help): remove the key");
+    o->finish({"policy", "fit_loads_path"});
     b.policy = o->string("policy", b.policy);
     try {
         (void)balancer::find_placement_policy(b.policy); // the balancer library owns the names
@@ -264,7 +269,6 @@ BalancerConfig parse_balancer(const JsonObject& root, const DeploymentUnit& unit
         o->fail("policy", "\"eplb_hierarchical\" needs the " + std::to_string(routing.num_groups) +
                               " expert groups to divide over the unit's " + std::to_string(unit.num_nodes) +
                               " nodes; use \"eplb\" or \"eplb_global\"");
-    b.rebalance_period_s = o->positive("rebalance_period_min", b.rebalance_period_s / 60) * 60;
     if (o->has("fit_loads_path")) b.fit_loads_path = resolve_input(*o, "fit_loads_path", base_dir);
     return b;
 }

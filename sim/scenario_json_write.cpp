@@ -78,7 +78,7 @@ std::string scenario_to_json(const Scenario& s) {
                     {"node_limit", r.node_limit},
                     {"popularity", pop},
                     {"replica_policy", str(to_string(r.replica_policy))}};
-    j["balancer"] = {{"policy", s.balancer.policy}, {"rebalance_period_min", s.balancer.rebalance_period_s / 60}};
+    j["balancer"] = {{"policy", s.balancer.policy}};
     if (!s.balancer.fit_loads_path.empty()) j["balancer"]["fit_loads_path"] = s.balancer.fit_loads_path.string();
     const auto& w = s.workload;
     oj ctx        = {{"distribution", str(to_string(w.context_distribution))}};

@@ -443,3 +443,31 @@ TEST(ScenarioJson, CalibrationKeyRoundTripsAndIsReadStrictly) {
     j["compute"]["calibration"] = "/no/such/calibration.json";
     EXPECT_EQ(error_of(j), "day6_decode.json: compute.calibration: file \"/no/such/calibration.json\" does not exist");
 }
+
+namespace moetwin {
+namespace {
+
+// Issue 13 item 7: the key was parsed, printed and ignored by run.
+TEST(ScenarioJsonRules, RebalancePeriodIsRefusedInAStep) {
+    nlohmann::json j = nlohmann::json::parse(R"({"name": "d", "model": {"name": "deepseek_v3"}, "hardware": {"gpu": "h800"},
+      "cluster": {"num_nodes": 18, "gpus_per_node": 8},
+      "deployment": {"decode": {"num_nodes": 18, "ep_size": 144, "dp_size": 144, "redundant_experts": 32,
+                                "routed_experts_per_gpu": 2}},
+      "balancer": {"policy": "eplb", "rebalance_period_min": 10},
+      "workload": {"phase": "decode", "requests_per_gpu": 128}})");
+    try {
+        parse_scenario(j.dump(), "d.json");
+        FAIL() << "expected ConfigError";
+    } catch (const ConfigError& e) {
+        EXPECT_EQ(std::string(e.what()).rfind("d.json: balancer.rebalance_period_min: a simulated step uses one "
+                                              "placement and never rebalances",
+                                              0),
+                  0u)
+            << e.what();
+    }
+    j["balancer"].erase("rebalance_period_min");
+    EXPECT_NO_THROW(parse_scenario(j.dump(), "d.json"));
+}
+
+} // namespace
+} // namespace moetwin
