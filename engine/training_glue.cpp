@@ -54,9 +54,8 @@ OpSpec channel_cast(std::string name, double n, RowsFn rows, bool fp8_in) {
 // The scales of a per-token cast of [rows, n] into the GEMM's column-major layout: rows·ceil(n/128) fp32
 // read and written (as make_scale_transpose).
 OpSpec scale_transpose(std::string name, double n, RowsFn rows, OpPass pass) {
-    return moved(std::move(name), OpKind::Transpose, pass, [=](const OpShape& s) {
-        return fp8_weights(s) ? rows(s) * std::ceil(n / 128.0) * 4.0 * 2.0 : 0.0;
-    });
+    return moved(std::move(name), OpKind::Transpose, pass,
+                 [=](const OpShape& s) { return fp8_weights(s) ? rows(s) * std::ceil(n / 128.0) * 4.0 * 2.0 : 0.0; });
 }
 
 OpSpec renamed(OpSpec op, std::string name, OpPass pass) {
@@ -118,8 +117,8 @@ std::vector<OpSpec> make_training_glue_ops(const ModelSpec& m) {
 
     const double h = double(m.hidden_size);
     // The recomputed up-projections and ffn_norm (tech report §3.3.3) recast their FP8 inputs.
-    for (const char* name : {"q_b_input_cast", "q_b_input_transpose", "kv_b_input_cast", "kv_b_input_transpose",
-                             "ffn_input_cast"})
+    for (const char* name :
+         {"q_b_input_cast", "q_b_input_transpose", "kv_b_input_cast", "kv_b_input_transpose", "ffn_input_cast"})
         if (const OpSpec* f = find_op(moe, name)) out.push_back(renamed(*f, f->name + "_recompute", OpPass::Recompute));
     out.push_back(token_cast("ffn_input_cast_back", h, token_rows, OpPass::InputGrad));
     // The trace casts the attention input a second time for kv_a_proj (inference fuses q_a and kv_a).
@@ -152,7 +151,7 @@ std::vector<OpSpec> make_training_glue_ops(const ModelSpec& m) {
     // copied into contiguous tensors (read + write T·(lora + rope)·2), again when recomputed; and a BF16 scale
     // of o_proj's output in place (AUnaryFunctor<BFloat16, Mul>: read + write T·h·2), and of its gradient.
     if (m.attention == AttentionKind::Mla) {
-        const double kv_a = double(m.kv_lora_rank + m.qk_rope_head_dim);
+        const double kv_a    = double(m.kv_lora_rank + m.qk_rope_head_dim);
         const OpCostFn split = [kv_a](const OpShape& s) { return 2.0 * double(s.num_tokens) * kv_a * 2.0; };
         out.push_back(moved("kv_a_output_split", OpKind::Elementwise, OpPass::Forward, split));
         out.push_back(moved("kv_a_output_split_recompute", OpKind::Elementwise, OpPass::Recompute, split));
@@ -181,9 +180,8 @@ std::vector<OpSpec> make_training_glue_ops(const ModelSpec& m) {
         out.push_back(moved("moe_reduce_bwd", OpKind::Permute, OpPass::InputGrad, [h](const OpShape& s) {
             return (received_rows(s) + expert_rows(s)) * activation_row_bytes(int64_t(h), s.dispatch_precision);
         }));
-        out.push_back(moved("moe_permute_bwd", OpKind::Reduce, OpPass::InputGrad, [h](const OpShape& s) {
-            return (expert_rows(s) + received_rows(s)) * h * 2.0;
-        }));
+        out.push_back(moved("moe_permute_bwd", OpKind::Reduce, OpPass::InputGrad,
+                            [h](const OpShape& s) { return (expert_rows(s) + received_rows(s)) * h * 2.0; }));
     }
     return out;
 }

@@ -106,15 +106,16 @@ constexpr std::string_view kMlpB[] = {"shared_gate_up_output_cast_back"sv,
                                       "shared_gate_up_dgrad"sv,
                                       "shared_gate_up_wgrad_grad_cast"sv,
                                       "shared_gate_up_wgrad_input_cast"sv};
-constexpr std::string_view kMlpW[] = {"shared_down_wgrad"sv, "expert_down_wgrad_grad_cast"sv, "expert_down_wgrad"sv,
-                                      "expert_gate_up_wgrad_input_cast"sv, "expert_gate_up_wgrad"sv,
-                                      "shared_gate_up_wgrad"sv};
+constexpr std::string_view kMlpW[] = {"shared_down_wgrad"sv,    "expert_down_wgrad_grad_cast"sv,
+                                      "expert_down_wgrad"sv,    "expert_gate_up_wgrad_input_cast"sv,
+                                      "expert_gate_up_wgrad"sv, "shared_gate_up_wgrad"sv};
 // What the training forward runs beyond the inference ops (OpPass::Forward training ops): attn(F) casts
 // the attention input a second time for kv_a_proj, splits kv_a's output, assembles FlashAttention's K,
-// caches the attention output in FP8, scales o_proj's output and runs the training router; mlp(F) builds the permutation's expert-order index, transposes the
-// experts' FP8 weights for their input gradients and caches the gate/up outputs in FP8.
-constexpr std::string_view kAttnF[] = {"kv_a_input_cast"sv,   "kv_a_input_transpose"sv, "kv_a_output_split"sv,
-                                       "mla_k_assembly"sv,    "attn_output_cache"sv,    "attn_output_scale"sv,
+// caches the attention output in FP8, scales o_proj's output and runs the training router; mlp(F) builds the
+// permutation's expert-order index, transposes the experts' FP8 weights for their input gradients and caches the
+// gate/up outputs in FP8.
+constexpr std::string_view kAttnF[] = {"kv_a_input_cast"sv, "kv_a_input_transpose"sv, "kv_a_output_split"sv,
+                                       "mla_k_assembly"sv,  "attn_output_cache"sv,    "attn_output_scale"sv,
                                        "moe_gate_topk"sv};
 constexpr std::string_view kMlpF[]  = {"moe_permute_index"sv, "expert_gate_up_weight_transpose"sv,
                                        "expert_down_weight_transpose"sv, "expert_gate_up_output_cache"sv,
@@ -169,12 +170,10 @@ void fill_backward_stages(StepPlan& p, const Scenario& s, const ComputeModel& co
         int mb;
         std::span<const std::string_view> names;
     };
-    const Slot slots[] = {{Stage::AttnB, 1, backward_stage_ops(Stage::AttnB)},
-                          {Stage::AttnW, 1, backward_stage_ops(Stage::AttnW)},
-                          {Stage::MlpB, 1, backward_stage_ops(Stage::MlpB)},
-                          {Stage::MlpW, 1, backward_stage_ops(Stage::MlpW)},
-                          {Stage::Attn, 0, training_forward_ops(Stage::Attn)},
-                          {Stage::Mlp, 0, training_forward_ops(Stage::Mlp)}};
+    const Slot slots[] = {
+        {Stage::AttnB, 1, backward_stage_ops(Stage::AttnB)}, {Stage::AttnW, 1, backward_stage_ops(Stage::AttnW)},
+        {Stage::MlpB, 1, backward_stage_ops(Stage::MlpB)},   {Stage::MlpW, 1, backward_stage_ops(Stage::MlpW)},
+        {Stage::Attn, 0, training_forward_ops(Stage::Attn)}, {Stage::Mlp, 0, training_forward_ops(Stage::Mlp)}};
     constexpr int kSlots = 6;
     std::vector<std::vector<const OpSpec*>> ops(kSlots);
     for (int i = 0; i < kSlots; ++i)
@@ -205,8 +204,8 @@ void fill_backward_stages(StepPlan& p, const Scenario& s, const ComputeModel& co
             for (Stage st : {Stage::Attn, Stage::Mlp, Stage::Shared})
                 p.seconds(g, L, 1, st) = 0; // the backward chunk runs the backward stages only
             for (int i = 0; i < kSlots; ++i) {
-                const int m          = slots[i].mb;
-                const MicroBatch& mb = p.ranks[std::size_t(g / p.tp_size)].micro_batches[std::size_t(m)];
+                const int m           = slots[i].mb;
+                const MicroBatch& mb  = p.ranks[std::size_t(g / p.tp_size)].micro_batches[std::size_t(m)];
                 const LayerRouting& r = p.route(L, m);
                 int64_t sel = 0, used = 0;
                 for (int k = 0; k < spg; ++k) {
