@@ -12,8 +12,37 @@ namespace moetwin {
 namespace {
 
 constexpr std::array<std::string_view, kNumCalibrationFamilies> kNames = {
-    "gemm_fp8",      "grouped_gemm_fp8", "wgrad_gemm_fp8", "gemm_bf16",
-    "attention_fwd", "attention_bwd",    "norm",           "elementwise"};
+    "gemm_fp8",  "grouped_gemm_fp8", "wgrad_gemm_fp8", "gemm_bf16", "attention_fwd", "attention_bwd",
+    "norm",      "elementwise",      "cast",           "transpose", "weight_transpose", "rotary",
+    "permute",   "permute_index",    "reduce",         "routing"};
+
+// The memory-bound families: (family, op kind, RooflineEfficiency field name, field).
+struct MemoryFamily {
+    CalibrationFamily family;
+    OpKind kind;
+    std::string_view parameter;
+    double RooflineEfficiency::*field;
+};
+constexpr MemoryFamily kMemoryFamilies[] = {
+    {CalibrationFamily::Norm, OpKind::Norm, "norm_memory", &RooflineEfficiency::norm_memory},
+    {CalibrationFamily::Elementwise, OpKind::Elementwise, "elementwise_memory", &RooflineEfficiency::elementwise_memory},
+    {CalibrationFamily::Cast, OpKind::Cast, "cast_memory", &RooflineEfficiency::cast_memory},
+    {CalibrationFamily::Transpose, OpKind::Transpose, "transpose_memory", &RooflineEfficiency::transpose_memory},
+    {CalibrationFamily::WeightTranspose, OpKind::WeightTranspose, "weight_transpose_memory",
+     &RooflineEfficiency::weight_transpose_memory},
+    {CalibrationFamily::Rotary, OpKind::Rotary, "rotary_memory", &RooflineEfficiency::rotary_memory},
+    {CalibrationFamily::Permute, OpKind::Permute, "permute_memory", &RooflineEfficiency::permute_memory},
+    {CalibrationFamily::PermuteIndex, OpKind::PermuteIndex, "permute_index_memory",
+     &RooflineEfficiency::permute_index_memory},
+    {CalibrationFamily::Reduce, OpKind::Reduce, "reduce_memory", &RooflineEfficiency::reduce_memory},
+    {CalibrationFamily::Routing, OpKind::Routing, "routing_memory", &RooflineEfficiency::routing_memory},
+};
+
+const MemoryFamily* memory_family(CalibrationFamily f) {
+    for (const MemoryFamily& m : kMemoryFamilies)
+        if (m.family == f) return &m;
+    return nullptr;
+}
 
 } // namespace
 
@@ -35,11 +64,8 @@ std::string_view fitted_parameter(CalibrationFamily family) {
     case CalibrationFamily::AttentionFwd:
     case CalibrationFamily::AttentionBwd:
         return "prefill_attention_compute";
-    case CalibrationFamily::Norm:
-        return "norm_memory";
-    case CalibrationFamily::Elementwise:
-        return "elementwise_memory";
     default:
+        if (const MemoryFamily* m = memory_family(family)) return m->parameter;
         return "gemm_compute";
     }
 }
@@ -61,11 +87,9 @@ std::optional<CalibrationFamily> calibration_family(const OpSpec& op, const OpSh
         // own published figures, and a training trace says nothing about it.
         if (op.only_in == Phase::Decode || (!op.only_in && shape.phase == Phase::Decode)) return std::nullopt;
         return op.pass == OpPass::InputGrad ? CalibrationFamily::AttentionBwd : CalibrationFamily::AttentionFwd;
-    case OpKind::Norm:
-        return CalibrationFamily::Norm;
-    case OpKind::Elementwise:
-        return CalibrationFamily::Elementwise;
-    default: // casts, transposes, rotary, permute, reduce, sampling: their own trace-derived defaults (roofline.hpp)
+    default: // the memory-bound kinds; sampling has no family (no trace runs it)
+        for (const MemoryFamily& m : kMemoryFamilies)
+            if (m.kind == op.kind) return m.family;
         return std::nullopt;
     }
 }
@@ -89,11 +113,8 @@ double& fitted_field(RooflineEfficiency& eff, CalibrationFamily family) {
     case CalibrationFamily::AttentionFwd:
     case CalibrationFamily::AttentionBwd:
         return eff.prefill_attention_compute;
-    case CalibrationFamily::Norm:
-        return eff.norm_memory;
-    case CalibrationFamily::Elementwise:
-        return eff.elementwise_memory;
     default:
+        if (const MemoryFamily* m = memory_family(family)) return eff.*(m->field);
         return eff.gemm_compute;
     }
 }

@@ -29,8 +29,16 @@
 //   attention_bwd     prefill core attention backward                    prefill_attention_compute
 //   norm              RMSNorm forward, recomputation and backward        norm_memory
 //   elementwise       SwiGLU and other OpKind::Elementwise ops           elementwise_memory
-// Decode attention (FlashMLA), casts, transposes, rotary, permute, reduce and sampling are in no family:
-// they keep the defaults of RooflineEfficiency (engine/roofline.hpp, read off the same trace per kernel).
+//   cast              FP8 casts: per token, per channel, cast back        cast_memory
+//   transpose         the scale transposes after a cast                   transpose_memory
+//   weight_transpose  FP8 weight transposes before input gradients        weight_transpose_memory
+//   rotary            RoPE forward, recomputation and backward            rotary_memory
+//   permute           expert-order permutation (and its gradient)         permute_memory
+//   permute_index     the permutation's expert-order index                permute_index_memory
+//   reduce            weighted reduce of expert rows (and its gradient)   reduce_memory
+//   routing           the training router's score and top-k kernels       routing_memory
+// Decode attention (FlashMLA) and sampling are in no family: a training trace says nothing about them; they
+// keep the defaults of RooflineEfficiency (engine/roofline.hpp).
 #pragma once
 
 #include "engine/op_spec.hpp"
@@ -53,14 +61,22 @@ enum class CalibrationFamily {
     AttentionFwd,
     AttentionBwd,
     Norm,
-    Elementwise
+    Elementwise,
+    Cast,
+    Transpose,
+    WeightTranspose,
+    Rotary,
+    Permute,
+    PermuteIndex,
+    Reduce,
+    Routing
 };
-inline constexpr int kNumCalibrationFamilies = 8;
+inline constexpr int kNumCalibrationFamilies = 16;
 
 std::string_view to_string(CalibrationFamily family);
 // Throws ConfigError "unknown calibration family 'x' (known: ...)".
 CalibrationFamily parse_calibration_family(std::string_view name);
-// "gemm_compute", "attention_compute" or "elementwise_memory".
+// The RooflineEfficiency field the family fits: "gemm_compute", "prefill_attention_compute", "norm_memory", ...
 std::string_view fitted_parameter(CalibrationFamily family);
 // The family an op is timed and fitted in; nullopt for Communication ops (the network model times them).
 std::optional<CalibrationFamily> calibration_family(const OpSpec& op, const OpShape& shape);

@@ -81,6 +81,12 @@ std::string_view to_string(OpKind kind) {
         return "reduce";
     case OpKind::Sampling:
         return "sampling";
+    case OpKind::WeightTranspose:
+        return "weight_transpose";
+    case OpKind::Routing:
+        return "routing";
+    case OpKind::PermuteIndex:
+        return "permute_index";
     }
     return "?";
 }

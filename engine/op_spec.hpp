@@ -54,6 +54,10 @@ enum class OpKind {
     Permute,   // received tokens into expert order before the grouped GEMMs
     Reduce,    // un-permute + top-k weighted sum of the local experts' outputs, one row per token
     Sampling,  // softmax and top-p over the vocabulary, one draw per logit row
+    // Training only (engine/training_ops.hpp): kernels DeepSeek's H800 training trace runs beside its GEMMs.
+    WeightTranspose, // FP8 weights into the layout the input-gradient GEMM reads (batched_transpose)
+    Routing,         // the training router's score and top-k kernels (PyTorch, latency-bound)
+    PermuteIndex,    // the expert-order index of the permutation (one CTA per local expert)
 };
 
 // Which pass of training an op belongs to (engine/training_ops.hpp); inference ops are Forward.

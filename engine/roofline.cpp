@@ -115,6 +115,12 @@ double RooflineModel::memory_efficiency(const RooflineEfficiency& eff_, OpKind k
         return eff_.permute_memory;
     case OpKind::Reduce:
         return eff_.reduce_memory;
+    case OpKind::WeightTranspose:
+        return eff_.weight_transpose_memory;
+    case OpKind::Routing:
+        return eff_.routing_memory;
+    case OpKind::PermuteIndex:
+        return eff_.permute_index_memory;
     default:
         return eff_.elementwise_memory;
     }

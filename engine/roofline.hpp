@@ -62,6 +62,20 @@ struct RooflineEfficiency {
     //  - Reduce: cuda::reduce_fused_impl, the expert rows read (BF16) and one row per distinct
     //    received token written (BF16), 8 kernels, 294-362 µs: 0.801.
     double reduce_memory = 0.80;
+    // Training-only kernels (engine/training_ops.hpp), same trace and method:
+    //  - WeightTranspose: cuda::batched_transpose of FP8 weights before the input-gradient GEMMs (the
+    //    weight read and written once, 1 B per parameter: 4.1-117 MB), 36 kernels, 5-98 µs: median 0.797
+    //    (0.46-0.94).
+    double weight_transpose_memory = 0.80;
+    //  - Routing: the training router after the gate GEMM (attn(F): 28 PyTorch elementwise kernels, the
+    //    group top-k, two sbtopk::gatherTopK, aux_fi), 64 B per fp32 score of [4096 x 256] (67.1 MB; the
+    //    formula is moe_gate_topk's in training_glue.cpp), 226-323 µs per layer (kernel durations summed):
+    //    median 0.085 (0.062-0.089). Latency-bound: 33 small kernels on a 4 MB matrix.
+    double routing_memory = 0.085;
+    //  - PermuteIndex: cuda::clean_and_count_expert + get_fused_mapping (4 CTAs, one per local expert,
+    //    each scanning the received tokens' int64 top-k indices: 2 x 4 x received x 8 x 8 B, received =
+    //    the following reduce's grid, 28,856-34,144), 216-278 µs per layer (both kernels): median 0.019.
+    double permute_index_memory = 0.019;
     // Fixed cost per kernel (launch + prologue). Fitted with the GEMM constants above (2 µs); DeepSeek
     // decode runs under CUDA graphs, where launches are ~2-3 µs apart on Hopper.
     double kernel_overhead_s = 2e-6;

@@ -12,7 +12,18 @@
 namespace moetwin {
 namespace {
 
-constexpr std::array<std::string_view, 4> kSuffixes = {"_dgrad", "_wgrad", "_bwd", "_recompute"};
+// Longest first: "_dgrad_input_cast" before "_dgrad".
+constexpr std::array<std::string_view, 11> kSuffixes = {"_dgrad_input_transpose",
+                                                        "_dgrad_input_cast",
+                                                        "_wgrad_input_cast",
+                                                        "_wgrad_grad_cast",
+                                                        "_weight_transpose",
+                                                        "_output_cast_back",
+                                                        "_output_cache",
+                                                        "_recompute",
+                                                        "_dgrad",
+                                                        "_wgrad",
+                                                        "_bwd"};
 
 // DeepSeek-V3 tech report §3.3.3: the MLA up-projections are recomputed in the backward pass.
 constexpr std::array<std::string_view, 2> kRecomputedGemms = {"q_b_proj", "kv_b_proj"};
@@ -116,6 +127,8 @@ std::vector<OpSpec> make_training_ops(const ModelSpec& model) {
             if (!seen.insert(op.name).second) continue;
             add_training_ops(op, out);
         }
+    for (OpSpec& op : make_training_glue_ops(model))
+        if (seen.insert(op.name).second) out.push_back(std::move(op));
     return out;
 }
 

@@ -135,6 +135,7 @@ OpShape traced_shape(const Scenario& s) {
     shape.num_requests             = std::max<int64_t>(1, s.workload.tokens_per_gpu / s.workload.context_tokens);
     shape.num_local_experts        = u.routed_experts_per_gpu;
     shape.tokens_per_expert        = s.workload.tokens_per_gpu * model.top_k / u.routed_experts_per_gpu;
+    shape.received_tokens          = int64_t(std::llround(expected_received_tokens(s)));
     shape.attn_tp_size             = u.tp_size;
     shape.weight_precision         = s.precision.dense_weights;
     shape.kv_precision             = s.precision.kv_cache;
@@ -173,6 +174,22 @@ static double model_rate_GBps(const Scenario& s, CommDirection dir, int sms) {
     const std::vector<moetwin::CalibrationResult> r =
         run_calibration(setup, std::span<const PublishedRow>(&row, 1));
     return r.empty() ? 0 : r.front().simulated_GBps;
+}
+
+double expected_received_tokens(const Scenario& s) {
+    const DeploymentUnit& u = s.active_unit();
+    const ModelSpec& model  = find_model(s.model.name);
+    const int experts       = model.num_routed_experts + u.redundant_experts;
+    const int per_gpu       = u.routed_experts_per_gpu;
+    const int nodes         = u.num_nodes;
+    const bool aligned      = s.routing.num_groups == nodes;
+    const int groups        = aligned ? std::min({s.routing.topk_groups, s.routing.node_limit, nodes}) : nodes;
+    const int pool          = groups * (experts / nodes);
+    double miss             = 1; // P(none of the k picks lands on the GPU's experts | its node is in the pool)
+    for (int i = 0; i < model.top_k; ++i)
+        miss *= double(pool - per_gpu - i) / double(pool - i);
+    const double p = double(groups) / double(nodes) * (1.0 - std::max(0.0, miss));
+    return double(s.workload.tokens_per_gpu) * double(u.ep_size) * p;
 }
 
 CalibrationResult calibrate_trace(const ProfilerTrace& t, const Scenario& s, std::span<const RecipeEntry> recipe,
@@ -224,8 +241,15 @@ CalibrationResult calibrate_trace(const ProfilerTrace& t, const Scenario& s, std
         std::map<int, int> ordinal;
         std::map<std::string, std::vector<std::pair<double, double>>> op_iv;
         std::map<std::string, std::vector<int>> op_sms;
+        std::optional<double> busy_until; // latest end of the occurrence's earlier kernels (kernels by start)
         for (std::size_t k : so.kernels) {
             const TraceKernel& x = t.kernels[k];
+            // A kernel that starts while none of the stage's kernels runs is charged the idle time before it
+            // (the launch gap it waited for): the stage's ops and glue then add up to its span, as the
+            // roofline's kernel_overhead_s charges every kernel its launch. A second stream waiting on the
+            // first (mlp(W)) is not idle time of the stage and is charged nothing.
+            const double begin = busy_until ? std::min(x.ts_us, *busy_until) : x.ts_us;
+            busy_until         = std::max(busy_until.value_or(x.end_us()), x.end_us());
             if (!fam[k]) {
                 UnclassifiedRow& u = unclassified[{so.name, x.name}];
                 u.name             = x.name.substr(0, 120);
@@ -246,10 +270,10 @@ CalibrationResult calibrate_trace(const ProfilerTrace& t, const Scenario& s, std
                 g.stage    = so.name;
                 g.family   = *fam[k];
                 ++g.kernels;
-                g.mean_us += x.dur_us;
+                g.mean_us += x.end_us() - begin;
                 continue;
             }
-            op_iv[op].emplace_back(x.ts_us, x.end_us());
+            op_iv[op].emplace_back(begin, x.end_us());
             op_sms[op].push_back(kernel_sms(t, k, fam, r.device_sms));
             Acc& a = ops[{so.name, op}];
             if (a.times.empty() && a.kernels == 0) op_order.emplace_back(so.name, op);

@@ -82,7 +82,8 @@ struct CalibrationResult {
 
 // The shape every op of the traced run had: phase prefill (training's forward runs whole sequences),
 // tokens_per_gpu tokens in sequences of context_tokens, the unit's routed experts per GPU, and
-// tokens_per_expert = tokens × top_k / experts per GPU (balanced routing). Throws ConfigError when the
+// tokens_per_expert = tokens × top_k / experts per GPU and received_tokens = expected_received_tokens
+// (balanced routing). Throws ConfigError when the
 // scenario is not a prefill scenario.
 OpShape traced_shape(const Scenario& s);
 
@@ -94,6 +95,11 @@ Scenario traced_scenario();
 // node-aligned expert groups (routing.num_groups = nodes) top_k experts drawn without replacement from the
 // experts of min(topk_groups, node_limit) groups; otherwise from all experts.
 double expected_nodes_per_token(const Scenario& s);
+
+// Expected distinct tokens one GPU receives in a dispatch under uniform (balanced) routing: every GPU's
+// tokens × ep_size × P(a token picks one of the GPU's experts), with the groups as in
+// expected_nodes_per_token (30,228 for the traced EP64 run; the trace's reduce grids: 28,856-34,144).
+double expected_received_tokens(const Scenario& s);
 
 // Contract: pure in (trace, scenario, recipe); throws ConfigError when the scenario's model lacks an op the
 // recipe names or the scenario is not prefill.

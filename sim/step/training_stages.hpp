@@ -19,12 +19,17 @@ namespace moetwin::step {
 
 // Ops of a backward stage (AttnB, AttnW, MlpB, MlpW), by name; ConfigError for another stage.
 std::span<const std::string_view> backward_stage_ops(Stage stage);
+// Training ops the forward chunk runs beyond the inference ops of Attn (attn(F)) and Mlp (mlp(F), shared
+// expert included): the FP8 activation caches, the training router, the permutation index, the experts'
+// weight transposes, kv_a's own input cast; ConfigError for another stage.
+std::span<const std::string_view> training_forward_ops(Stage stage);
 
 // Contract: `p` was planned with ProgramKind::TrainingChunkPair (micro-batch 0 = forward chunk,
 // micro-batch 1 = backward chunk) and has its Attn/Mlp/Shared seconds. Moves micro-batch 0's Shared
-// seconds into its Mlp, and fills micro-batch 1's AttnB, AttnW, MlpB and MlpW from the model's training
-// ops on `sms` SMs: the attention-side ops at the DP rank's shape, the expert ops at the GPU's received
-// tokens (as Stage::Mlp). Deterministic; ConfigError when the model lacks an op a stage names.
+// seconds into its Mlp, adds the training forward's ops (training_forward_ops) to micro-batch 0's Attn and
+// Mlp, and fills micro-batch 1's AttnB, AttnW, MlpB and MlpW from the model's training ops on `sms` SMs: the
+// attention-side ops at the DP rank's shape, the expert ops at the GPU's expert rows and received tokens
+// (as Stage::Mlp). Deterministic; ConfigError when the model lacks an op a stage names.
 void fill_backward_stages(StepPlan& p, const Scenario& s, const ComputeModel& compute, int sms);
 
 } // namespace moetwin::step

@@ -67,10 +67,14 @@ TEST(TrainingOps, GradientsOfEveryGemmWithHandFlops) {
     const OpSpec& fwd = find(m.moe_layer_ops, "mla_prefill");
     EXPECT_DOUBLE_EQ(find(ops, "mla_prefill_bwd").flops(s), 2.5 * fwd.flops(s));
     // Recomputation (tech report §3.3.3): every norm and the two MLA up-projections, nothing else.
-    int recomputed = 0;
+    int recomputed = 0, glue_recomputed = 0;
     for (const OpSpec& o : ops)
-        if (o.pass == OpPass::Recompute) ++recomputed;
+        if (o.pass == OpPass::Recompute)
+            ++(o.kind == OpKind::Gemm || o.kind == OpKind::Norm ? recomputed : glue_recomputed);
     EXPECT_EQ(recomputed, 4 + 2); // attn_norm, q_a_norm, kv_a_norm, ffn_norm, q_b_proj, kv_b_proj
+    // With them their glue: q_b/kv_b input casts and scale transposes, ffn_input_cast, RoPE, K assembly and
+    // the split of kv_a's output.
+    EXPECT_EQ(glue_recomputed, 4 + 1 + 1 + 1 + 1);
     EXPECT_EQ(forward_op_of("kv_b_proj_recompute"), "kv_b_proj");
     EXPECT_EQ(forward_op_of("q_a_proj"), "q_a_proj");
 }
