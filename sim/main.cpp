@@ -8,7 +8,47 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <iostream>
+#include <string>
+#include <vector>
+
+namespace {
+
+// Levenshtein distance, for "did you mean".
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j)
+        row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diag = row[0];
+        row[0]           = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t up = row[j];
+            row[j]               = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1])});
+            diag                 = up;
+        }
+    }
+    return row[b.size()];
+}
+
+// A first argument that is no subcommand and no option: name the closest subcommand (issue 13 item 9).
+bool unknown_subcommand(const CLI::App& app, int argc, char** argv) {
+    if (argc < 2 || argv[1][0] == '-') return false;
+    const std::string word = argv[1];
+    std::string best;
+    std::size_t best_d = 3; // suggest only close spellings
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+        if (sub->get_name() == word) return false;
+        const std::size_t d = edit_distance(word, sub->get_name());
+        if (d < best_d) best_d = d, best = sub->get_name();
+    }
+    std::cerr << "moetwin: unknown command '" << word << "'"
+              << (best.empty() ? std::string() : "; did you mean '" + best + "'?") << " (moetwin --help lists them)\n";
+    return true;
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
     using namespace moetwin;
@@ -16,8 +56,9 @@ int main(int argc, char** argv) {
     CLI::App app{"moetwin: a digital twin of large Mixture-of-Experts inference clusters"};
     app.set_version_flag("--version", std::string("moetwin ") + cli::version());
     app.require_subcommand(1);
-    app.add_flag_function("-v,--verbose", [](int64_t count) { cli::set_verbosity(int(count)); },
-                          "Log more: -v info, -vv debug (default: warnings only)");
+    app.add_flag_function(
+        "-v,--verbose", [](int64_t count) { cli::set_verbosity(int(count)); },
+        "Log more: -v info, -vv debug (default: warnings only)");
     cli::add_run_command(app);
     cli::add_validate_command(app);
     cli::add_fit_command(app);
@@ -28,6 +69,7 @@ int main(int argc, char** argv) {
     cli::add_bench_step_command(app); // adds `bench step` and `bench roofline` to `bench`
     cli::add_check_command(app);
     cli::add_calibrate_command(app);
+    if (unknown_subcommand(app, argc, argv)) return 1;
     try {
         app.parse(argc, argv);
         return 0;

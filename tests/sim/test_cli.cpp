@@ -276,3 +276,18 @@ TEST(CliPolicies, EveryPlacementPolicyRunsAndWritesItsResult) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(CliUsage, MistypedSubcommandSuggestsTheClosestOne) {
+    const Outcome o = moetwin("rnu");
+    EXPECT_EQ(o.exit_code, 1);
+    EXPECT_NE(o.output.find("unknown command 'rnu'; did you mean 'run'?"), std::string::npos) << o.output;
+    const Outcome f = moetwin("fti scenarios/tiny_2gpu_1layer.json");
+    EXPECT_NE(f.output.find("did you mean 'fit'?"), std::string::npos) << f.output;
+    const Outcome far = moetwin("xyzzyq");
+    EXPECT_EQ(far.exit_code, 1);
+    EXPECT_EQ(far.output.find("did you mean"), std::string::npos) << far.output;
+}
+
+} // namespace
