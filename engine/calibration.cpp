@@ -34,8 +34,9 @@ std::string_view fitted_parameter(CalibrationFamily family) {
     switch (family) {
     case CalibrationFamily::AttentionFwd:
     case CalibrationFamily::AttentionBwd:
-        return "attention_compute";
+        return "prefill_attention_compute";
     case CalibrationFamily::Norm:
+        return "norm_memory";
     case CalibrationFamily::Elementwise:
         return "elementwise_memory";
     default:
@@ -56,11 +57,16 @@ std::optional<CalibrationFamily> calibration_family(const OpSpec& op, const OpSh
     case OpKind::Gate:
         return CalibrationFamily::GemmBf16;
     case OpKind::Attention:
+        // Prefill (FlashAttention-style) kernels only: the decode kernel (FlashMLA) is another kernel with its
+        // own published figures, and a training trace says nothing about it.
+        if (op.only_in == Phase::Decode || (!op.only_in && shape.phase == Phase::Decode)) return std::nullopt;
         return op.pass == OpPass::InputGrad ? CalibrationFamily::AttentionBwd : CalibrationFamily::AttentionFwd;
     case OpKind::Norm:
         return CalibrationFamily::Norm;
-    default:
+    case OpKind::Elementwise:
         return CalibrationFamily::Elementwise;
+    default: // casts, transposes, rotary, permute, reduce, sampling: their own trace-derived defaults (roofline.hpp)
+        return std::nullopt;
     }
 }
 
@@ -82,8 +88,9 @@ double& fitted_field(RooflineEfficiency& eff, CalibrationFamily family) {
     switch (family) {
     case CalibrationFamily::AttentionFwd:
     case CalibrationFamily::AttentionBwd:
-        return eff.attention_compute;
+        return eff.prefill_attention_compute;
     case CalibrationFamily::Norm:
+        return eff.norm_memory;
     case CalibrationFamily::Elementwise:
         return eff.elementwise_memory;
     default:

@@ -25,10 +25,12 @@
 //   grouped_gemm_fp8  grouped FP8 GEMMs (routed experts), fwd and dgrad  gemm_compute
 //   wgrad_gemm_fp8    FP8 weight-gradient GEMMs (dense and grouped)      gemm_compute
 //   gemm_bf16         BF16 GEMMs and the router gate                     gemm_compute (at the BF16 peak)
-//   attention_fwd     core attention forward                             attention_compute
-//   attention_bwd     core attention backward                            attention_compute
-//   norm              RMSNorm forward, recomputation and backward        elementwise_memory
-//   elementwise       SwiGLU and other memory-bound ops                  elementwise_memory
+//   attention_fwd     prefill core attention forward                     prefill_attention_compute
+//   attention_bwd     prefill core attention backward                    prefill_attention_compute
+//   norm              RMSNorm forward, recomputation and backward        norm_memory
+//   elementwise       SwiGLU and other OpKind::Elementwise ops           elementwise_memory
+// Decode attention (FlashMLA), casts, transposes, rotary, permute, reduce and sampling are in no family:
+// they keep the defaults of RooflineEfficiency (engine/roofline.hpp, read off the same trace per kernel).
 #pragma once
 
 #include "engine/op_spec.hpp"
@@ -93,6 +95,12 @@ struct DeepEpInSitu {
     double bytes_per_gpu = 0; // 0 for notify/layout kernels
     std::string bytes_formula;
     double GBps = 0;
+    // The network model's rate for the same kernel alone (DeepEP's test traffic at the traced EP size,
+    // generation and SMs, the same byte metric), and GBps / model_GBps: the share of its benchmark rate the
+    // kernel kept beside the overlapped compute (contention for HBM and the SMs' copy loops). 0 for
+    // notify/layout kernels. The step simulator scales normal-mode phases by it (ExecOptions).
+    double model_GBps = 0;
+    double rate_share = 0;
 };
 
 struct CalibrationFile {

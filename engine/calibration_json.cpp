@@ -126,7 +126,8 @@ EfficiencyFactor parse_factor(const View& v, const std::string& origin) {
 }
 
 DeepEpInSitu parse_deepep(const View& v) {
-    v.only({"kernel", "stage", "num_sms", "kernels", "median_us", "bytes_per_gpu", "bytes_formula", "GBps"});
+    v.only({"kernel", "stage", "num_sms", "kernels", "median_us", "bytes_per_gpu", "bytes_formula", "GBps",
+            "model_GBps", "rate_share"});
     return {.kernel        = v.string("kernel"),
             .stage         = v.string("stage"),
             .num_sms       = int(v.integer("num_sms", 1)),
@@ -134,7 +135,9 @@ DeepEpInSitu parse_deepep(const View& v) {
             .median_us     = v.number("median_us", 0, 1e12),
             .bytes_per_gpu = v.number("bytes_per_gpu", 0, 1e15),
             .bytes_formula = v.string("bytes_formula"),
-            .GBps          = v.number("GBps", 0, 1e6)};
+            .GBps          = v.number("GBps", 0, 1e6),
+            .model_GBps    = v.number("model_GBps", 0, 1e6),
+            .rate_share    = v.number("rate_share", 0, 10)};
 }
 
 } // namespace
@@ -220,7 +223,9 @@ std::string to_calibration_json(const CalibrationFile& f) {
                                  {"median_us", round(d.median_us, 10)},
                                  {"bytes_per_gpu", d.bytes_per_gpu},
                                  {"bytes_formula", d.bytes_formula},
-                                 {"GBps", round(d.GBps, 100)}});
+                                 {"GBps", round(d.GBps, 100)},
+                                 {"model_GBps", round(d.model_GBps, 100)},
+                                 {"rate_share", round(d.rate_share, 10000)}});
     return top.dump(2) + "\n";
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // FFN op lists: the dense SwiGLU MLP of the leading layers and the MoE block (gate, DeepEP-style
-// dispatch/combine, routed experts as grouped GEMMs, shared experts as plain GEMMs).
+// dispatch/combine, the permutation and weighted reduce around the routed experts' grouped GEMMs,
+// shared experts as plain GEMMs), with the FP8 casts and scale transposes their GEMMs need.
 #include "engine/layer_ops.hpp"
 
 namespace moetwin {
@@ -16,14 +17,29 @@ OpSpec all_to_all(std::string name, OpCostFn bytes) {
     return op;
 }
 
+DimFn width(int64_t n) {
+    return [n](const OpShape&) { return double(n); };
+}
+
+// Received tokens as rows: the distinct tokens DeepEP delivered (one copy per token and GPU), or
+// every expert row when the shape does not say.
+double received_rows(const OpShape& s) {
+    return s.received_tokens > 0 ? double(s.received_tokens) : expert_rows(s);
+}
+
 } // namespace
 
 std::vector<OpSpec> make_dense_ffn_ops(const ModelSpec& m) {
     const int64_t h = m.hidden_size, inter = m.dense_inter_size;
+    // SwiGLU writes the down projection's FP8 input itself (fused cast); its scales still need the
+    // transpose (DeepSeek's H800 trace: swiglu_forward_with_weight_and_per_token_cast, utils::transpose).
     return {
         make_norm("ffn_norm", h),
+        make_cast("ffn_input_cast", width(h), token_rows),
+        make_scale_transpose("ffn_input_transpose", width(h), token_rows),
         make_gemm({.name = "dense_gate_up", .role = WeightRole::DenseFfn, .in_features = h, .out_features = 2 * inter}),
         make_swiglu("dense_swiglu", inter, 1, token_rows),
+        make_scale_transpose("dense_down_input_transpose", width(inter), token_rows),
         make_gemm({.name = "dense_down", .role = WeightRole::DenseFfn, .in_features = inter, .out_features = h})};
 }
 
@@ -37,6 +53,11 @@ std::vector<OpSpec> make_moe_ffn_ops(const ModelSpec& m) {
     gate.kind = OpKind::Gate;
     if (m.gate_has_bias) gate.params_per_instance += experts;
     ops.push_back(std::move(gate));
+    // One cast of the normed hidden state feeds both the FP8 dispatch payload and the shared expert
+    // (DeepSeek's H800 trace: the last kernel of attn(F) before DeepEP's dispatch).
+    ops.push_back(make_cast("ffn_input_cast", width(h), token_rows, [](const OpShape& s) {
+        return s.weight_precision == Precision::Fp8E4m3 || s.dispatch_precision == Precision::Fp8E4m3;
+    }));
 
     // Bytes this GPU sends: one message per (token, routed expert) selection, DeepEP low-latency
     // accounting (reference §5.2): dispatch = 16 B header + hidden in the dispatch format (FP8 with
@@ -44,6 +65,18 @@ std::vector<OpSpec> make_moe_ffn_ops(const ModelSpec& m) {
     ops.push_back(all_to_all("dispatch", [=](const OpShape& s) {
         return double(s.num_tokens) * double(top_k) * (16.0 + activation_row_bytes(h, s.dispatch_precision));
     }));
+    // DeepEP normal mode delivers each token once per GPU; moe_permute writes one row per (token,
+    // local expert) in expert order, the grouped GEMMs' contiguous layout (expand_to_fused_with_scales
+    // in the trace): received rows read, expert rows written, in the dispatch format.
+    OpSpec permute;
+    permute.name             = "moe_permute";
+    permute.kind             = OpKind::Permute;
+    permute.normal_comm_only = true;
+    permute.flops            = [](const OpShape&) { return 0.0; };
+    permute.bytes            = [=](const OpShape& s) {
+        return (received_rows(s) + expert_rows(s)) * activation_row_bytes(h, s.dispatch_precision);
+    };
+    ops.push_back(std::move(permute));
     ops.push_back(make_gemm({.name         = "expert_gate_up",
                              .role         = WeightRole::RoutedExpert,
                              .in_features  = h,
@@ -59,17 +92,30 @@ std::vector<OpSpec> make_moe_ffn_ops(const ModelSpec& m) {
                              .instances    = experts,
                              .grouped      = true,
                              .rows         = expert_rows}));
+    // moe_reduce: each received token's local expert outputs, weighted by its top-k gate weights and
+    // summed into one BF16 row (reduce_fused in the trace). DeepSeek runs it before the combine, on
+    // the expert's GPU, so the combine carries one row per (token, GPU) and sums those in its kernel.
+    OpSpec reduce;
+    reduce.name             = "moe_reduce";
+    reduce.kind             = OpKind::Reduce;
+    reduce.normal_comm_only = true;
+    reduce.flops            = [=](const OpShape& s) { return 2.0 * expert_rows(s) * double(h); };
+    reduce.bytes            = [=](const OpShape& s) { return (expert_rows(s) + received_rows(s)) * double(h) * 2.0; };
+    ops.push_back(std::move(reduce));
     ops.push_back(all_to_all("combine",
                              [=](const OpShape& s) { return double(s.num_tokens) * double(top_k) * double(h) * 2.0; }));
 
     if (m.num_shared_experts > 0) { // every token through every shared expert, weight 1
         const int64_t n = m.num_shared_experts;
+        ops.push_back(make_scale_transpose("ffn_input_transpose", width(h), token_rows));
         ops.push_back(make_gemm({.name         = "shared_gate_up",
                                  .role         = WeightRole::SharedExpert,
                                  .in_features  = h,
                                  .out_features = 2 * mi,
                                  .instances    = n}));
         ops.push_back(make_swiglu("shared_swiglu", mi, n, token_rows));
+        ops.push_back(make_scale_transpose("shared_down_input_transpose", width(mi),
+                                           [n](const OpShape& s) { return double(n) * token_rows(s); }));
         ops.push_back(make_gemm({.name         = "shared_down",
                                  .role         = WeightRole::SharedExpert,
                                  .in_features  = mi,

@@ -3,6 +3,7 @@
 #include "engine/layer_ops.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 namespace moetwin {
@@ -84,6 +85,38 @@ OpSpec make_norm(std::string name, int64_t dim, int64_t rows_per_token, int64_t 
     return op;
 }
 
+bool fp8_weights(const OpShape& s) {
+    return s.weight_precision == Precision::Fp8E4m3;
+}
+
+OpSpec make_cast(std::string name, DimFn dim, RowsFn rows, NeedsFp8Fn needed) {
+    OpSpec op;
+    op.name  = std::move(name);
+    op.kind  = OpKind::Cast;
+    op.role  = WeightRole::None;
+    op.flops = [=](const OpShape& s) { return needed(s) ? 3.0 * rows(s) * dim(s) : 0.0; };
+    op.bytes = [=](const OpShape& s) {
+        if (!needed(s)) return 0.0;
+        const double d = dim(s);
+        return rows(s) * (2.0 * d + activation_row_bytes(int64_t(d), Precision::Fp8E4m3));
+    };
+    return op;
+}
+
+OpSpec make_scale_transpose(std::string name, DimFn dim, RowsFn rows, NeedsFp8Fn needed) {
+    OpSpec op;
+    op.name  = std::move(name);
+    op.kind  = OpKind::Transpose;
+    op.role  = WeightRole::None;
+    op.flops = [](const OpShape&) { return 0.0; };
+    op.bytes = [=](const OpShape& s) {
+        if (!needed(s)) return 0.0;
+        const double blocks = std::ceil(dim(s) / 128.0);
+        return rows(s) * blocks * 4.0 * 2.0;
+    };
+    return op;
+}
+
 OpSpec make_swiglu(std::string name, int64_t inter, int64_t instances, RowsFn rows) {
     OpSpec op;
     op.name  = std::move(name);
@@ -112,11 +145,14 @@ std::vector<OpSpec> make_embedding_ops(const ModelSpec& m) {
     return {op};
 }
 
-std::vector<OpSpec> make_head_ops(const ModelSpec& m) {
-    // Logits: every token in decode (MTP drafts are verified), only each request's last token in prefill.
-    const RowsFn logit_rows = [](const OpShape& s) {
-        return s.phase == Phase::Prefill ? double(s.num_requests) : double(s.num_tokens);
-    };
+namespace {
+
+// Logit rows: every token in decode (MTP drafts are verified), only each request's last token in prefill.
+double logit_rows(const OpShape& s) {
+    return s.phase == Phase::Prefill ? double(s.num_requests) : double(s.num_tokens);
+}
+
+OpSpec lm_head(const ModelSpec& m) {
     OpSpec head = make_gemm({.name          = "lm_head",
                              .role          = WeightRole::Head,
                              .in_features   = m.hidden_size,
@@ -125,21 +161,53 @@ std::vector<OpSpec> make_head_ops(const ModelSpec& m) {
                              .max_tp_shards = m.vocab_size,
                              .rows          = logit_rows});
     if (m.tie_embeddings) head.params_per_instance = 0; // shares the embedding matrix
-    return {make_norm("final_norm", m.hidden_size), std::move(head)};
+    return head;
+}
+
+// Sampling from the logits of each row (softmax, then top-p): the BF16 logits the head wrote are
+// read twice (max and exp-sum in one pass, normalise and select in a second), fp32 probabilities
+// written once and read once for the top-p draw: 2·2 + 4 + 4 = 12 B per vocabulary entry;
+// ~5 FLOPs per entry (subtract, exp, add, divide, compare). Vocab-parallel under attention TP.
+// No published per-kernel figure: the bytes are the kernel's minimum, timed as elementwise.
+OpSpec sampling(const ModelSpec& m) {
+    OpSpec op;
+    op.name         = "sampling";
+    op.kind         = OpKind::Sampling;
+    op.role         = WeightRole::None;
+    const int64_t v = m.vocab_size;
+    const auto vals = [v](const OpShape& s) { return logit_rows(s) * double(tp_local_count(v, s.attn_tp_size)); };
+    op.flops        = [vals](const OpShape& s) { return 5.0 * vals(s); };
+    op.bytes        = [vals](const OpShape& s) { return 12.0 * vals(s); };
+    return op;
+}
+
+} // namespace
+
+std::vector<OpSpec> make_head_ops(const ModelSpec& m) {
+    return {make_norm("final_norm", m.hidden_size), lm_head(m), sampling(m)};
 }
 
 std::vector<OpSpec> make_mtp_ops(const ModelSpec& m) {
     if (m.num_mtp_modules == 0) return {};
-    // DeepSeek-V3 MTP module (model.layers.61): enorm(embedding) and hnorm(hidden), concatenated and
-    // projected by eh_proj [hidden, 2·hidden]; then one MoE layer (moe_layer_ops); then shared_head.norm
-    // and the main model's lm_head. eh_proj is counted BF16 (assumption: kept unquantised like the head).
+    // DeepSeek-V3 MTP module (model.layers.61): enorm(embedding of the next token) and hnorm(the main
+    // model's last hidden state), concatenated and projected by eh_proj [hidden, 2·hidden]; then one
+    // full layer with MLA and its own MoE (moe_layer_ops); then mtp_head_ops. eh_proj is counted
+    // BF16 (assumption: kept unquantised like the head), so it needs no FP8 cast.
     return {make_norm("mtp_enorm", m.hidden_size), make_norm("mtp_hnorm", m.hidden_size),
             make_gemm({.name         = "mtp_eh_proj",
                        .role         = WeightRole::Mtp,
                        .in_features  = 2 * m.hidden_size,
                        .out_features = m.hidden_size,
-                       .quantized    = false}),
-            make_norm("mtp_final_norm", m.hidden_size)};
+                       .quantized    = false})};
+}
+
+std::vector<OpSpec> make_mtp_head_ops(const ModelSpec& m) {
+    if (m.num_mtp_modules == 0) return {};
+    // shared_head.norm, then the main model's lm_head (no weights of its own: counted once, in
+    // head_ops) and the draft's sampling.
+    OpSpec head              = lm_head(m);
+    head.params_per_instance = 0;
+    return {make_norm("mtp_final_norm", m.hidden_size), std::move(head), sampling(m)};
 }
 
 } // namespace moetwin

@@ -7,6 +7,7 @@
 #include "engine/model_spec.hpp"
 #include "engine/op_spec.hpp"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,10 +16,12 @@ namespace moetwin {
 // --- op lists (each reads only the hyper-parameters of `m`) ---
 std::vector<OpSpec> make_attention_ops(const ModelSpec& m); // attn_norm … o_proj (MLA or GQA)
 std::vector<OpSpec> make_dense_ffn_ops(const ModelSpec& m); // ffn_norm, dense_gate_up, dense_swiglu, dense_down
-std::vector<OpSpec> make_moe_ffn_ops(const ModelSpec& m);   // ffn_norm, moe_gate, dispatch, expert_*, combine, shared_*
+std::vector<OpSpec>
+make_moe_ffn_ops(const ModelSpec& m); // ffn_norm … dispatch, moe_permute, expert_*, moe_reduce, combine, shared_*
 std::vector<OpSpec> make_embedding_ops(const ModelSpec& m); // embed
-std::vector<OpSpec> make_head_ops(const ModelSpec& m);      // final_norm, lm_head
-std::vector<OpSpec> make_mtp_ops(const ModelSpec& m);       // mtp_enorm, mtp_hnorm, mtp_eh_proj, mtp_final_norm
+std::vector<OpSpec> make_head_ops(const ModelSpec& m);      // final_norm, lm_head, sampling
+std::vector<OpSpec> make_mtp_ops(const ModelSpec& m);       // mtp_enorm, mtp_hnorm, mtp_eh_proj
+std::vector<OpSpec> make_mtp_head_ops(const ModelSpec& m);  // mtp_final_norm, lm_head (shared), sampling
 
 // KV-cache bytes of one token in one MLA layer: BF16 (lora + rope)·2 (1152 for V3); FP8 in FlashMLA's
 // layout lora + lora/128·4 + rope·2 (656 for V3). Throws ConfigError for other precisions.
@@ -54,6 +57,20 @@ OpSpec make_gemm(const GemmParams& p);
 // RMSNorm over `dim` values, `rows_per_token` times per token (per-head norms), BF16 in and out:
 // flops = 4 per value (square, sum, scale, weight); bytes = read + write + weight.
 OpSpec make_norm(std::string name, int64_t dim, int64_t rows_per_token = 1, int64_t max_tp_shards = 1);
+
+// Whether an op's FP8 GEMM input exists at a shape (casts and scale transposes run only then).
+using NeedsFp8Fn = std::function<bool(const OpShape&)>;
+bool fp8_weights(const OpShape& s); // s.weight_precision == Fp8E4m3 (DeepGEMM: FP8 activations too)
+// Values per row of an op's input at a shape (attention TP shards some of them).
+using DimFn = std::function<double(const OpShape&)>;
+
+// Per-token BF16 -> FP8 e4m3 cast of a GEMM input with one fp32 scale per 1×128 block (DeepSeek's
+// per_token_cast_to_fp8): bytes = rows·(2·dim + dim + ceil(dim/128)·4); flops = 3 per value (abs,
+// block max, scale). Zero work when `needed` is false (BF16 or weight-only GEMMs read BF16).
+OpSpec make_cast(std::string name, DimFn dim, RowsFn rows, NeedsFp8Fn needed = fp8_weights);
+// The cast's scales into the column-major layout DeepGEMM reads: rows·ceil(dim/128) fp32 read and
+// written; no FLOPs. A separate kernel in DeepSeek's framework (utils::transpose in the H800 trace).
+OpSpec make_scale_transpose(std::string name, DimFn dim, RowsFn rows, NeedsFp8Fn needed = fp8_weights);
 
 // SwiGLU silu(gate)·up on `inter` outputs per row, × instances: ≈ 5 FLOPs per output (sigmoid as
 // exp+add+div, two multiplies); reads 2·inter BF16, writes inter in the next GEMM's input format.

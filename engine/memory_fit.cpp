@@ -182,6 +182,7 @@ FitReport fit_memory(const FitInput& in) {
     add_weights(r, m.head_ops, 1, in, false);
     if (in.serve_mtp) {
         add_weights(r, m.mtp_ops, m.num_mtp_modules, in, true);
+        add_weights(r, m.mtp_head_ops, m.num_mtp_modules, in, true);
         add_weights(r, m.moe_layer_ops, m.num_mtp_modules, in, true);
     }
 

@@ -42,7 +42,8 @@ int64_t ModelSpec::activated_params() const {
 }
 
 int64_t ModelSpec::mtp_params() const {
-    return num_mtp_modules * (sum_params(mtp_ops, false, top_k) + sum_params(moe_layer_ops, false, top_k));
+    return num_mtp_modules * (sum_params(mtp_ops, false, top_k) + sum_params(moe_layer_ops, false, top_k) +
+                              sum_params(mtp_head_ops, false, top_k));
 }
 
 int64_t ModelSpec::kv_cache_bytes_per_token(Precision kv_precision) const {
@@ -100,7 +101,8 @@ void build_op_lists(ModelSpec& m) {
             m.moe_layer_ops.push_back(std::move(op));
     }
     m.head_ops = make_head_ops(m);
-    m.mtp_ops  = make_mtp_ops(m);
+    m.mtp_ops      = make_mtp_ops(m);
+    m.mtp_head_ops = make_mtp_head_ops(m);
 }
 
 std::span<const ModelSpec> model_catalogue() {
@@ -166,6 +168,7 @@ std::ostream& operator<<(std::ostream& out, const ModelSpec& m) {
     list("moe_layer_ops", m.moe_layer_ops);
     list("head_ops", m.head_ops);
     list("mtp_ops", m.mtp_ops);
+    list("mtp_head_ops", m.mtp_head_ops);
     return out;
 }
 

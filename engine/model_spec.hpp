@@ -62,8 +62,9 @@ struct ModelSpec {
     std::vector<OpSpec> embedding_ops;   // "embed"
     std::vector<OpSpec> dense_layer_ops; // attention + dense FFN (the first num_dense_layers layers)
     std::vector<OpSpec> moe_layer_ops;   // attention + gate + dispatch + experts + combine + shared experts
-    std::vector<OpSpec> head_ops;        // "final_norm", "lm_head"
-    std::vector<OpSpec> mtp_ops;         // per MTP module, besides its own MoE layer: norms + eh_proj
+    std::vector<OpSpec> head_ops;        // "final_norm", "lm_head", "sampling"
+    std::vector<OpSpec> mtp_ops;         // per MTP module, before its own MoE layer: enorm, hnorm, eh_proj
+    std::vector<OpSpec> mtp_head_ops;    // per MTP module, after it: mtp_final_norm, lm_head (shared), sampling
 
     int num_moe_layers() const { return num_layers - num_dense_layers; }
 

@@ -28,6 +28,7 @@ void OpShape::validate() const {
             query_tokens_per_request, "<= kv_len (the new tokens are part of the context)");
     require(num_local_experts >= 0, "num_local_experts", num_local_experts, ">= 0");
     require(tokens_per_expert >= 0, "tokens_per_expert", tokens_per_expert, ">= 0");
+    require(received_tokens >= 0, "received_tokens", received_tokens, ">= 0");
     require(attn_tp_size >= 1, "attn_tp_size", attn_tp_size, ">= 1");
 }
 
@@ -68,6 +69,18 @@ std::string_view to_string(OpKind kind) {
         return "gate";
     case OpKind::Communication:
         return "communication";
+    case OpKind::Cast:
+        return "cast";
+    case OpKind::Transpose:
+        return "transpose";
+    case OpKind::Rotary:
+        return "rotary";
+    case OpKind::Permute:
+        return "permute";
+    case OpKind::Reduce:
+        return "reduce";
+    case OpKind::Sampling:
+        return "sampling";
     }
     return "?";
 }
@@ -117,8 +130,8 @@ std::ostream& operator<<(std::ostream& out, const OpShape& s) {
                << " num_requests=" << s.num_requests << " kv_len=" << s.kv_len
                << " query_tokens_per_request=" << s.query_tokens_per_request
                << " num_local_experts=" << s.num_local_experts << " tokens_per_expert=" << s.tokens_per_expert
-               << " attn_tp_size=" << s.attn_tp_size << " weight_precision=" << to_string(s.weight_precision)
-               << " kv_precision=" << to_string(s.kv_precision)
+               << " received_tokens=" << s.received_tokens << " attn_tp_size=" << s.attn_tp_size
+               << " weight_precision=" << to_string(s.weight_precision) << " kv_precision=" << to_string(s.kv_precision)
                << " dispatch_precision=" << to_string(s.dispatch_precision) << "}";
 }
 
@@ -129,6 +142,7 @@ std::ostream& operator<<(std::ostream& out, const OpSpec& op) {
     if (op.max_tp_shards > 1) out << " tp_shards<=" << op.max_tp_shards;
     if (op.quantized) out << " quantized";
     if (op.only_in) out << " only_in=" << to_string(*op.only_in);
+    if (op.normal_comm_only) out << " normal_comm_only";
     return out << "}";
 }
 

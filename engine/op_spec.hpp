@@ -25,6 +25,9 @@ struct OpShape {
     int64_t query_tokens_per_request = 1; // s_q: 1 in decode, 2 with one MTP draft; prompt chunk in prefill
     int64_t num_local_experts        = 1; // routed experts this GPU runs (GroupedGemm groups)
     int64_t tokens_per_expert        = 0; // mean tokens each local expert receives (GroupedGemm M per group)
+    int64_t received_tokens          = 0; // distinct tokens the dispatch delivered to this GPU (DeepEP normal
+                                          // mode: one copy per token and GPU); 0 = num_local_experts ×
+                                          // tokens_per_expert (every row a distinct token)
     int attn_tp_size                 = 1; // attention tensor parallelism: a GPU holds heads / attn_tp_size
     Precision weight_precision       = Precision::Fp8E4m3; // quantised GEMM weights (and their input activations)
     Precision kv_precision           = Precision::Bf16;
@@ -34,7 +37,24 @@ struct OpShape {
     void validate() const;
 };
 
-enum class OpKind { Embedding, Norm, Gemm, GroupedGemm, Attention, Elementwise, Gate, Communication };
+// Op families: the roofline has one efficiency per family (engine/roofline.hpp) and the trace
+// importer classifies kernels into them.
+enum class OpKind {
+    Embedding,
+    Norm,
+    Gemm,
+    GroupedGemm,
+    Attention,
+    Elementwise, // SwiGLU (fused with the FP8 cast of its output)
+    Gate,
+    Communication,
+    Cast,      // BF16 -> FP8 e4m3 with one fp32 scale per 1×128 block, per token (GEMM inputs)
+    Transpose, // the fp32 scales of a cast into the column-major layout the FP8 GEMM reads
+    Rotary,    // RoPE on the decoupled query and key parts
+    Permute,   // received tokens into expert order before the grouped GEMMs
+    Reduce,    // un-permute + top-k weighted sum of the local experts' outputs, one row per token
+    Sampling,  // softmax and top-p over the vocabulary, one draw per logit row
+};
 
 // Which pass of training an op belongs to (engine/training_ops.hpp); inference ops are Forward.
 enum class OpPass { Forward, Recompute, InputGrad, WeightGrad };
@@ -71,6 +91,9 @@ struct OpSpec {
     OpPass pass = OpPass::Forward;      // training ops say which pass they are (engine/training_ops.hpp)
     // Set when the GEMM is not (rows, out_features, in_features): weight gradients, whose K is the rows.
     std::function<GemmDims(const OpShape&)> gemm_dims;
+    bool normal_comm_only = false;      // runs only beside DeepEP normal-mode all-to-all (moe_permute,
+                                        // moe_reduce): the low-latency kernels deliver tokens in expert
+                                        // order and reduce the top-k outputs inside dispatch/combine
     OpCostFn flops;
     OpCostFn bytes;
 };

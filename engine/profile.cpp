@@ -20,7 +20,7 @@ namespace moetwin {
 const std::vector<OpSpec>& profile_aux_ops() {
     static const std::vector<OpSpec> ops = [] {
         std::vector<OpSpec> v;
-        for (const char* name : {"moe_permute", "moe_unpermute"}) {
+        for (const char* name : {"moe_unpermute"}) {
             OpSpec op;
             op.name  = name;
             op.kind  = OpKind::Elementwise;
@@ -187,7 +187,7 @@ ProfileTable::ProfileTable(ProfileFile file, std::string origin, const ComputeMo
     }
     const std::vector<OpSpec> training = make_training_ops(*model); // backward-pass records (training_ops.hpp)
     for (const auto* list : {&model->embedding_ops, &model->dense_layer_ops, &model->moe_layer_ops, &model->head_ops,
-                             &model->mtp_ops, &profile_aux_ops(), &training})
+                             &model->mtp_ops, &model->mtp_head_ops, &profile_aux_ops(), &training})
         for (const OpSpec& op : *list)
             if (op.kind != OpKind::Communication) I.specs.emplace(op.name, op);
 

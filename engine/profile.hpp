@@ -59,7 +59,8 @@ std::string to_profile_json(const ProfileFile& file);
 void write_profile_file(const std::filesystem::path& path, const ProfileFile& file); // atomic
 
 // Ops the profiler measures that are not in the model's op lists (the simulator never asks for them):
-// "moe_permute", "moe_unpermute" (rows = num_tokens).
+// "moe_unpermute" (rows = num_tokens). Its "moe_permute" is the catalogue op of that name (its
+// records' num_tokens stand for the received tokens).
 const std::vector<OpSpec>& profile_aux_ops();
 
 enum class LookupKind { Exact, Interpolated, Fallback };

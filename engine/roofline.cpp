@@ -85,17 +85,38 @@ OpTime RooflineModel::op_time(const OpSpec& op, const OpShape& shape, int num_sm
         return {gemm_seconds(eff, flops, bytes, groups, m, n, k, peak, num_sms), false};
     }
     case OpKind::Attention: {
-        // FlashMLA runs BF16 on tensor cores; memory- or compute-bound, with no overlap penalty
-        // (its published figures are each at one bound).
-        const double t_c = flops / (gpu_.peak_flops_bf16 * sm_share * eff.attention_compute);
-        const double t_m = bytes / (gpu_.hbm_bandwidth_Bps * eff.attention_memory);
+        // FlashMLA (decode) and FlashAttention-3 (prefill) run BF16 on tensor cores; memory- or
+        // compute-bound, with no overlap penalty (their published figures are each at one bound).
+        const bool prefill = op.only_in ? *op.only_in == Phase::Prefill : shape.phase == Phase::Prefill;
+        const double e_c   = prefill ? eff.prefill_attention_compute : eff.attention_compute;
+        const double t_c   = flops / (gpu_.peak_flops_bf16 * sm_share * e_c);
+        const double t_m   = bytes / (gpu_.hbm_bandwidth_Bps * eff.attention_memory);
         return {std::max(t_c, t_m) + eff.kernel_overhead_s, false};
     }
     default: {
-        const double t_m = bytes / (gpu_.hbm_bandwidth_Bps * eff.elementwise_memory);
+        const double t_m = bytes / (gpu_.hbm_bandwidth_Bps * memory_efficiency(eff, op.kind));
         const double t_c = flops / (gpu_.peak_flops_bf16 * sm_share); // CUDA-core work is never the bound here
         return {std::max(t_c, t_m) + eff.kernel_overhead_s, false};
     }
+    }
+}
+
+double RooflineModel::memory_efficiency(const RooflineEfficiency& eff_, OpKind kind) {
+    switch (kind) {
+    case OpKind::Norm:
+        return eff_.norm_memory;
+    case OpKind::Cast:
+        return eff_.cast_memory;
+    case OpKind::Transpose:
+        return eff_.transpose_memory;
+    case OpKind::Rotary:
+        return eff_.rotary_memory;
+    case OpKind::Permute:
+        return eff_.permute_memory;
+    case OpKind::Reduce:
+        return eff_.reduce_memory;
+    default:
+        return eff_.elementwise_memory;
     }
 }
 

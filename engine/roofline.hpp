@@ -25,12 +25,43 @@ struct RooflineEfficiency {
     int gemm_saturating_ctas = 24;  // CTAs in flight needed to saturate HBM; fewer stream proportionally less
     int gemm_block_n         = 128; // output tile: 64 × 128 for M <= 64, else 128 × 128 (DeepGEMM's common blocks)
     // MLA core attention (FlashMLA, reference §7): 660 of 989.4 TFLOPS BF16 compute-bound (2025-04
-    // kernel) and 3000 of 3350 GB/s memory-bound.
+    // kernel) and 3000 of 3350 GB/s memory-bound. Decode attention (FlashMLA) uses both.
     double attention_compute = 660.0 / 989.4;
     double attention_memory  = 3000.0 / 3350.0;
-    // Norms, SwiGLU, gate, permutation: memory-bound kernels. No published per-kernel figure; we take
-    // the GEMM streaming efficiency (an assumption until profiles replace it).
-    double elementwise_memory = 0.95;
+    // Prefill attention is FlashAttention-3's forward on the expanded heads, not FlashMLA. DeepSeek's
+    // H800 trace (../shared/data/profile_traces/deepseek_v3_train_ep64.json.gz): the four forward
+    // kernels flash::compute_attn_ws<192,128,...> (4096-token causal sequence, 128 heads, d_qk 192,
+    // d_v 128: 2·128·320·4096·4097/2 = 687.4 GFLOP) take 1248, 1199, 1280 and 1221 µs, mean 1237 µs,
+    // on the 112 SMs DeepEP's 20 leave: 687.4e9 / (1237e-6 · 989.4e12 · 112/132) = 0.662 of the BF16
+    // peak (per kernel 0.640-0.683). Memory-bound prefill attention keeps attention_memory.
+    double prefill_attention_compute = 0.662;
+    // Memory-bound families: achieved HBM bandwidth of the same trace's kernels, from the bytes they
+    // must move, over (duration - kernel_overhead_s) and 3350 GB/s; median over the trace's instances.
+    // All ran at 4096 tokens per GPU, mostly beside DeepEP's communication kernels.
+    //  - SwiGLU (and other elementwise ops): swiglu_forward_with_weight_and_per_token_cast_to_fp8 of the
+    //    routed experts (rows x [4096 BF16 in, 2048 FP8 + scales out]), 4 kernels, 117-162 µs: 0.724.
+    //    (Was 0.95, the GEMM streaming figure, before a measured figure existed.)
+    double elementwise_memory = 0.72;
+    //  - Cast: per_token_cast_to_fp8_with_channels on [4096 x 7168] BF16 (read 58.7 MB, write 29.4 MB
+    //    FP8 + 0.9 MB scales), 21 kernels, 35-60 µs: 0.542; on [4096 x 16384], 4 kernels: 0.560.
+    double cast_memory = 0.55;
+    //  - Transpose of the scales (dpsk::grouped_gemm::cuda::utils::transpose, 32 CTAs: latency-bound):
+    //    [4096 x 56] fp32 read + written (1.84 MB) after the [4096 x 7168] casts, 9 kernels, median
+    //    10 µs: 0.068. Smaller ones (1536, 512 columns: 3-6 µs) are within a few µs of this law.
+    double transpose_memory = 0.068;
+    //  - Norm: layer_norm::ln_fwd_kernel (RMSNorm) on [4096 x 7168] BF16 (read + write 117.4 MB),
+    //    16 kernels, 73-171 µs: 0.310.
+    double norm_memory = 0.31;
+    //  - Rotary: rotary_kernel on q_pe [4096 x 128 x 64] BF16 in place (134.2 MB), 12 kernels,
+    //    109-133 µs: 0.323.
+    double rotary_memory = 0.32;
+    //  - Permute: cuda::expand_to_fused_with_scales_impl, received tokens (FP8 + scales, 7,392 B) read
+    //    once and written once per local expert selecting them (rows = 16 x grid; distinct tokens =
+    //    the grid of the reduce that follows), 8 kernels, 159-221 µs: 0.768.
+    double permute_memory = 0.77;
+    //  - Reduce: cuda::reduce_fused_impl, the expert rows read (BF16) and one row per distinct
+    //    received token written (BF16), 8 kernels, 294-362 µs: 0.801.
+    double reduce_memory = 0.80;
     // Fixed cost per kernel (launch + prologue). Fitted with the GEMM constants above (2 µs); DeepSeek
     // decode runs under CUDA graphs, where launches are ~2-3 µs apart on Hopper.
     double kernel_overhead_s = 2e-6;
@@ -52,6 +83,8 @@ public:
     const GpuSpec& gpu() const { return gpu_; }
     const RooflineEfficiency& efficiency() const { return eff_; }
     const CalibrationFile* calibration() const { return calibration_.get(); }
+    // HBM efficiency of a memory-bound op family (Norm, Cast, ...; Elementwise for the rest) in `eff`.
+    static double memory_efficiency(const RooflineEfficiency& eff, OpKind kind);
 
 private:
     double gemm_seconds(const RooflineEfficiency& eff, double flops, double bytes, int64_t groups, int64_t m,

@@ -32,7 +32,7 @@ struct ScenarioKnobs {
 
 inline const std::vector<std::string> kBalancerPolicies = {
     "none", "replicate_hottest", "eplb", "eplb_hierarchical", "eplb_global", "local_search", "milp"};
-inline const std::vector<std::string> kOverlaps = {"sequential", "two_micro_batch"};
+inline const std::vector<std::string> kOverlaps = {"sequential", "two_micro_batch", "dualpipe_chunk_pair"};
 inline const std::vector<std::string> kGpus     = {"H800", "H100", "H200", "H20", "B200", "GB200"};
 
 // Throws ConfigError "<file_name>: <json.path>: ..." when the text is not a scenario object with

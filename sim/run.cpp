@@ -88,8 +88,7 @@ RunResult run(const Scenario& s, const ProgressFn& progress) {
                                                                               : "fluid (calibrated to DeepEP)") +
                            ", " + std::string(to_string(plan.comm_mode)) + " all-to-all" + ", DeepEP " +
                            std::string(to_string(s.network.deepep)) + ", SimGrid " + s.network.simgrid_model);
-    r.meta.notes.push_back("schedule: " + std::string(to_string(s.schedule.overlap)) +
-                           "; MTP modules' own layer not simulated (draft tokens are verified by the main layers)");
+    r.meta.notes.push_back("schedule: " + std::string(to_string(s.schedule.overlap)));
     for (const auto& note : plan.notes)
         r.meta.notes.push_back(note);
 
@@ -106,8 +105,15 @@ RunResult run(const Scenario& s, const ProgressFn& progress) {
 
     const Topology topo = build_cluster(s.cluster);
     const Router router(topo);
-    const step::ExecOptions exec = step::exec_options_for(s);
-    const step::StepTrace tr     = step::execute_step(plan, router, exec, progress);
+    step::ExecOptions exec = step::exec_options_for(s);
+    const auto shares      = step::in_situ_rate_shares(roofline.calibration());
+    exec.normal_rate_share[0] = shares[0];
+    exec.normal_rate_share[1] = shares[1];
+    if (plan.comm_mode == DeepEpMode::Normal && (shares[0] != 1 || shares[1] != 1))
+        r.meta.notes.push_back("network: normal-mode kernels at the in-situ share of their benchmark rate measured in " +
+                               s.compute.calibration_path.filename().string() + ": dispatch " +
+                               std::to_string(shares[0]) + ", combine " + std::to_string(shares[1]));
+    const step::StepTrace tr = step::execute_step(plan, router, exec, progress);
     step::fill_step_result(r, plan, tr, topo, exec.calibration);
     if (progress) progress(1.0, "done");
     return r;

@@ -49,7 +49,12 @@ std::string_view to_string(ContextDistribution d) {
 }
 
 std::string_view to_string(OverlapSchedule o) {
-    return o == OverlapSchedule::Sequential ? "sequential" : "two_micro_batch";
+    switch (o) {
+    case OverlapSchedule::Sequential: return "sequential";
+    case OverlapSchedule::TwoMicroBatch: return "two_micro_batch";
+    case OverlapSchedule::DualPipeChunkPair: return "dualpipe_chunk_pair";
+    }
+    return "?";
 }
 
 std::string_view to_string(AllToAllMode m) {

@@ -84,7 +84,9 @@ struct WorkloadConfig {
     double mtp_acceptance    = 0.0; // accepted fraction of draft tokens (tech report §5.4.3: 85-90 %)
 };
 
-enum class OverlapSchedule { Sequential, TwoMicroBatch };
+// DualPipeChunkPair: one DualPipe forward chunk overlapped with one backward chunk over the MoE layers
+// (training, reference §4; the window DeepSeek's H800 training trace records), in the prefill unit.
+enum class OverlapSchedule { Sequential, TwoMicroBatch, DualPipeChunkPair };
 enum class AllToAllMode { Auto, Normal, LowLatency };
 
 struct ScheduleConfig {

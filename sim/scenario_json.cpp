@@ -318,11 +318,17 @@ ScheduleConfig parse_schedule(const JsonObject& root, const WorkloadConfig& w, c
     if (!o) return s;
     o->finish({"overlap", "compute_sms", "comm_sms"});
     s.overlap = o->choice<OverlapSchedule>(
-        "overlap", {{"sequential", OverlapSchedule::Sequential}, {"two_micro_batch", OverlapSchedule::TwoMicroBatch}},
+        "overlap",
+        {{"sequential", OverlapSchedule::Sequential},
+         {"two_micro_batch", OverlapSchedule::TwoMicroBatch},
+         {"dualpipe_chunk_pair", OverlapSchedule::DualPipeChunkPair}},
         s.overlap);
-    if (s.overlap == OverlapSchedule::TwoMicroBatch && w.micro_batches != 2)
-        o->fail("overlap", "\"two_micro_batch\" needs workload.micro_batches = 2, got " +
+    if (s.overlap != OverlapSchedule::Sequential && w.micro_batches != 2)
+        o->fail("overlap", "\"" + std::string(to_string(s.overlap)) + "\" needs workload.micro_batches = 2, got " +
                                std::to_string(w.micro_batches));
+    if (s.overlap == OverlapSchedule::DualPipeChunkPair && w.phase != Phase::Prefill)
+        o->fail("overlap", "\"dualpipe_chunk_pair\" (training) runs on the prefill unit with workload.phase = "
+                           "\"prefill\" (forward shapes are prefill shapes)");
     s.comm_sms    = int(o->integer_in("comm_sms", s.comm_sms, 0, gpu.num_sms - 1));
     s.compute_sms = int(o->integer_in("compute_sms", gpu.num_sms - s.comm_sms, 1, gpu.num_sms));
     if (s.compute_sms + s.comm_sms > gpu.num_sms)

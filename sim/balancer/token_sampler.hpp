@@ -3,9 +3,14 @@
 // co-activation, so this is a model (stated here, used for dispatch-receive and IB bytes):
 //   Plackett–Luce form of DeepSeek's group-limited gate — per token, gate.topk_groups groups drawn
 //   without replacement ∝ group weight (sum of its experts' weights), then gate.topk experts drawn
-//   without replacement ∝ expert weight inside those groups. The expert weights of each layer are
-//   fitted (iterative proportional fitting) so that every expert's selection frequency per token
-//   matches topk × its share of the layer's recorded load. Deterministic for a given seed.
+//   without replacement ∝ expert weight inside those groups. Each layer's recorded loads are
+//   reproduced as the step's router does it (sim/step/popularity_fit.hpp), with the same two parts:
+//   a coarse fit of the expert weights (fit_marginals, marginal_fit.hpp, calibration_rounds rounds
+//   on calibration_tokens common tokens) and a LoadController (load_control.hpp) holding the
+//   sample's running per-expert counts to the recorded shares while it is drawn. The draw itself
+//   is not the step's (draw_gate_tokens): the step's applies the node limit, which needs a
+//   placement, and this sample is drawn once, before any placement, to evaluate every placement
+//   policy on the same tokens. Deterministic for a given seed.
 #pragma once
 
 #include "sim/balancer/expert_load.hpp"
@@ -21,7 +26,7 @@ namespace moetwin::balancer {
 struct TokenSampleSpec {
     int num_tokens         = 4096; // tokens per layer
     std::uint64_t seed     = 1;
-    int calibration_rounds = 4;    // proportional-fitting rounds (0: weights = recorded loads)
+    int calibration_rounds = 4;    // proportional-fitting rounds (0: weights = recorded loads, no control)
     int calibration_tokens = 4096; // tokens sampled per round
     void validate() const;
 };

@@ -8,6 +8,7 @@
 #include "engine/roofline.hpp"
 #include "engine/training_ops.hpp"
 #include "sim/network/deepep.hpp"
+#include "sim/network/deepep_calibration.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -156,6 +157,22 @@ double expected_nodes_per_token(const Scenario& s) {
     for (int i = 0; i < k; ++i)
         miss *= double(pool - per_node - i) / double(pool - i);
     return double(groups) * (1.0 - std::max(0.0, miss));
+}
+
+// The network model's rate (DeepEP tests' metric, GB/s) for a normal-mode kernel alone at the traced
+// setting: DeepEP's test traffic (4096 tokens per GPU, node-limited top-8) at the unit's EP size, with the
+// scenario's fabric, generation and calibration, on the kernel's SMs; the fluid model in-process.
+static double model_rate_GBps(const Scenario& s, CommDirection dir, int sms) {
+    CalibrationSetup setup = setup_for(s.network.deepep);
+    setup.fabric           = s.cluster.fabric;
+    setup.calibration      = s.network.calibration;
+    setup.use_simgrid      = false;
+    setup.comm_sms         = sms > 0 ? sms : s.schedule.comm_sms;
+    setup.seed             = s.seed;
+    const PublishedRow row{DeepEpMode::Normal, dir, s.active_unit().ep_size, 0, 0, "in situ"};
+    const std::vector<moetwin::CalibrationResult> r =
+        run_calibration(setup, std::span<const PublishedRow>(&row, 1));
+    return r.empty() ? 0 : r.front().simulated_GBps;
 }
 
 CalibrationResult calibrate_trace(const ProfilerTrace& t, const Scenario& s, std::span<const RecipeEntry> recipe,
@@ -317,6 +334,8 @@ CalibrationResult calibrate_trace(const ProfilerTrace& t, const Scenario& s, std
                           dir == CommDirection::Dispatch ? (ep.fp8_dispatch ? "FP8" : "BF16") : "BF16");
             d.bytes_formula = buf;
             d.GBps          = d.bytes_per_gpu / (d.median_us * 1e-6) / 1e9;
+            d.model_GBps    = model_rate_GBps(s, dir, d.num_sms);
+            d.rate_share    = d.model_GBps > 0 ? d.GBps / d.model_GBps : 0;
         } else {
             d.bytes_formula = "none: a notify/layout kernel moves no payload";
         }

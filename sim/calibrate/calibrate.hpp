@@ -86,6 +86,10 @@ struct CalibrationResult {
 // scenario is not a prefill scenario.
 OpShape traced_shape(const Scenario& s);
 
+// The scenario describing DeepSeek's traced H800 training run (scenarios/deepseek_v3_train_ep64_trace.json,
+// compiled in): the default of `moetwin calibrate --scenario`.
+Scenario traced_scenario();
+
 // Expected distinct nodes a token's top-k selections reach under uniform (balanced) routing: with
 // node-aligned expert groups (routing.num_groups = nodes) top_k experts drawn without replacement from the
 // experts of min(topk_groups, node_limit) groups; otherwise from all experts.

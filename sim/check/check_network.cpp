@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-// Network figures: the ISCA'25 decode speed bound, from the twin's own message sizes and NIC speed.
+// Network figures: every DeepEP generation's own published table (reference §5.1; the rows live once,
+// in sim/network/deepep_calibration.cpp) through the twin's network model, and the ISCA'25 decode
+// speed bound from the twin's own message sizes and NIC speed.
 #include "sim/check/checks.hpp"
 
 #include "engine/model_spec.hpp"
 #include "sim/network/deepep.hpp"
+#include "sim/network/deepep_calibration.hpp"
+#include "sim/network/deepep_generation.hpp"
 #include "topologies/cluster_spec.hpp"
+
+#include <fmt/format.h>
 
 namespace moetwin::check {
 namespace {
@@ -19,6 +25,31 @@ constexpr int kIscaSelections      = 9;
 constexpr int kIscaMicroBatches    = 2;
 
 } // namespace
+
+std::vector<CheckRow> deepep_rows_all_generations(const CheckContext& ctx) {
+    std::vector<CheckRow> rows;
+    for (const DeepEpGenerationInfo& gen : deepep_generations()) {
+        CalibrationSetup setup = setup_for(gen.generation);
+        setup.use_simgrid      = false; // the fluid model in-process: the same solve `moetwin run` uses
+        setup.seed             = ctx.seed;
+        const std::vector<PublishedRow> published = deepep_rows(gen.generation);
+        for (const CalibrationResult& c : run_calibration(setup, published)) {
+            const PublishedRow& p = c.published;
+            const bool ll         = p.mode == DeepEpMode::LowLatency;
+            CheckRow r;
+            r.group     = "deepep";
+            r.item      = fmt::format("{} EP{} {} {}", gen.name, p.ep, ll ? "low-latency" : "normal",
+                                 p.direction == CommDirection::Dispatch ? "dispatch" : "combine");
+            r.source    = fmt::format("reference §5.1 (DeepEP README {}, {})", gen.commit, gen.date);
+            r.unit      = ll ? "us" : "GB/s";
+            r.published = ll ? p.latency_us : p.bandwidth_GBps;
+            r.twin      = ll ? c.simulated_us : c.simulated_GBps;
+            r.tolerance = kCalibrationTolerance;
+            rows.push_back(std::move(r));
+        }
+    }
+    return rows;
+}
 
 std::vector<CheckRow> network_rows(const CheckContext&) {
     const ModelSpec& v3 = find_model("deepseek_v3");

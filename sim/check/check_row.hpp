@@ -25,9 +25,13 @@ struct CheckRow {
     std::string note;     // why the tolerance is what it is, or what differs in the counting
     bool skipped = false; // the data it needs is absent (e.g. ../shared/data): reported, never failed
     std::string skip_reason;
+    // false: a known gap the twin cannot close yet, reported with its error but not failing the
+    // harness; `note` must say why. Every such row is listed under "known gaps" in the table.
+    bool gated = true;
 
     double error() const { return published != 0 ? twin / published - 1.0 : twin - published; }
-    bool pass() const { return skipped || std::abs(error()) <= tolerance + 1e-12; }
+    bool within() const { return std::abs(error()) <= tolerance + 1e-12; }
+    bool pass() const { return skipped || !gated || within(); }
 };
 
 struct CheckContext {

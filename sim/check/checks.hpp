@@ -15,12 +15,15 @@ namespace moetwin::check {
 std::vector<CheckRow> kernel_rows(const CheckContext&);   // check_kernels.cpp: DeepGEMM, FlashMLA (reference §6-7)
 std::vector<CheckRow> model_rows(const CheckContext&);    // check_model.cpp: parameters, KV bytes, training FLOPs
 std::vector<CheckRow> balancer_rows(const CheckContext&); // check_balancer.cpp: the EPLB README example (§8)
-std::vector<CheckRow> network_rows(const CheckContext&);  // check_network.cpp: DeepEP tables, ISCA decode bound
+std::vector<CheckRow> network_rows(const CheckContext&);  // check_network.cpp: ISCA decode bound
+std::vector<CheckRow> deepep_rows_all_generations(const CheckContext&); // check_network.cpp: DeepEP tables (§5.1)
 
 std::span<const CheckGroup> check_groups();
 
-// Runs the named groups (all when `names` is empty); throws ConfigError for an unknown name.
-std::vector<CheckRow> run_checks(const CheckContext& ctx, std::span<const std::string> names);
+// Runs the named groups of `groups` (all when `names` is empty); throws ConfigError for an unknown name.
+// The CLI adds the groups of libraries above moetwin_sim (the trace group of sim/calibrate).
+std::vector<CheckRow> run_checks(const CheckContext& ctx, std::span<const std::string> names,
+                                 std::span<const CheckGroup> groups = check_groups());
 
 // group | item | published | twin | unit | error | tolerance | verdict, then the source of each group,
 // then "N rows, M outside tolerance, K skipped". Returns the number of rows outside tolerance.

@@ -56,6 +56,11 @@ void print_step_summary(std::ostream& out, const RunResult& r) {
         if (l.name == s.busiest_link)
             out << std::setprecision(1) << "busiest link: " << l.name << " (" << l.kind << ", " << l.src << " -> "
                 << l.dst << "): " << 100 * l.utilisation << " % utilised, " << double(l.bytes) / 1e6 << " MB\n";
+    if (s.gpu_balance_step > 0)
+        out << std::setprecision(3) << "routed balance (busiest / mean selections; moetwin balance's busy/mean): GPU "
+            << s.gpu_balance_layer_mean << " per MoE layer (mean), " << s.gpu_balance_layer_worst << " worst layer, "
+            << s.gpu_balance_step << " whole step; node " << s.node_balance_layer_mean << " per MoE layer (mean), "
+            << s.node_balance_step << " whole step, busiest / least busy node " << s.node_max_over_min_step << "\n";
     out.unsetf(std::ios::fixed);
     out << std::setprecision(6);
     print_stage_report(out, stage_report(r));

@@ -44,7 +44,7 @@ PhaseOptions deepep_phase_options(DeepEpMode mode, const NetworkCalibration& cal
 }
 
 FluidOptions fluid_options(const PhaseOptions& o) {
-    return {o.overhead_s, o.chunk_bytes, o.nvlink_message_s, o.qp_chunk_stall_s, o.rdma_after_nvlink};
+    return {o.overhead_s, o.chunk_bytes, o.nvlink_message_s, o.rate_share, o.qp_chunk_stall_s, o.rdma_after_nvlink};
 }
 
 void AllToAllHandle::wait() const {

@@ -100,7 +100,7 @@ PhaseTiming FluidNetwork::solve(const FlowSet& fs, double start_s, const FluidOp
     for (std::uint32_t dl : touched_) {
         if (qps_[dl] > 0) issue_s_[dl] += opt.qp_chunk_stall_s * qp_chunks_[dl] / qps_[dl];
         const double begin = std::max(begin_s_[dl], busy_until_s_[dl]);
-        end_s_[dl]         = begin + bytes_[dl] / capacity_Bps_[dl] + issue_s_[dl];
+        end_s_[dl]         = begin + bytes_[dl] / (capacity_Bps_[dl] * opt.rate_share) + issue_s_[dl];
         busy_until_s_[dl]  = end_s_[dl];
         if (loads) loads->push_back({dl, bytes_[dl]});
     }
@@ -117,7 +117,7 @@ PhaseTiming FluidNetwork::solve(const FlowSet& fs, double start_s, const FluidOp
         if (f.after >= 0) { // relays only: the slowest hop's time for one chunk
             double slowest = 0;
             for (const Hop& hop : fs.route_of(f))
-                slowest = std::max(slowest, 1.0 / capacity_Bps_[directed(hop)]);
+                slowest = std::max(slowest, 1.0 / (capacity_Bps_[directed(hop)] * opt.rate_share));
             end = std::max(end, inbound_stage0[std::size_t(f.after)] + latency + opt.chunk_bytes * slowest);
         }
         return end;

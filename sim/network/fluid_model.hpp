@@ -43,6 +43,11 @@ struct FluidOptions {
     // kernels store messages into peers with SM warps: v1_2025_06_nvlink). The link drains its
     // bytes and, serially, messages x this time.
     double nvlink_message_s = 0;
+    // Share of the calibrated link rates this phase's kernels reach in situ (1: as in DeepEP's own
+    // benchmarks). Below 1 when the kernels share the GPU with overlapped compute: the rate a
+    // `moetwin calibrate` trace measured over the network model's rate for the same kernel alone
+    // (engine/calibration.hpp DeepEpInSitu::rate_share). Bytes are counted in full on every link.
+    double rate_share = 1;
     // Normal kernels through NVSHMEM's IBRC transport (v1_2025_02): the time a queue pair sends
     // nothing after each RDMA chunk (its tail signal). Every flow with messages (its chunks) is one
     // QP on its sender's NIC uplink; the QPs overlap their stalls, so that link takes, on top of its

@@ -13,7 +13,8 @@
 
 namespace moetwin {
 
-inline constexpr int32_t kResultFormatVersion = 1;
+// 2: the summary's realised routed balance (gpu_balance_*, node_balance_*, node_max_over_min_step).
+inline constexpr int32_t kResultFormatVersion = 2;
 
 struct RunMeta {
     int32_t format_version = kResultFormatVersion;
@@ -116,6 +117,16 @@ struct Summary {
     std::string busiest_link; // name of the link with max utilisation, "" when there are none
     double max_link_utilisation = 0;
     bool timing_simulated       = true; // false: loads only (no spans), see RunMeta::notes
+    // Realised routed-expert balance: (token, expert) selections each GPU's slots served, busiest /
+    // mean (`moetwin balance`'s busy/mean, there from loads, here from the routed tokens). Per MoE
+    // layer, then the mean and the worst over MoE layers; "step": summed over the MoE layers first.
+    // Per node the same on node sums, and the step's busiest / least busy node. 0: no MoE layer.
+    double gpu_balance_layer_mean  = 0;
+    double gpu_balance_layer_worst = 0;
+    double gpu_balance_step        = 0;
+    double node_balance_layer_mean = 0;
+    double node_balance_step       = 0;
+    double node_max_over_min_step  = 0;
 
     bool operator==(const Summary&) const = default;
 };

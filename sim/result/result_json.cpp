@@ -37,15 +37,21 @@ OJson meta_json(const RunMeta& m) {
 
 OJson summary_json(const Summary& s) {
     OJson j;
-    j["step_time_ns"]          = s.step_time_ns;
-    j["tokens_per_step"]       = s.tokens_per_step;
-    j["tokens_per_s_per_gpu"]  = s.tokens_per_s_per_gpu;
-    j["tokens_per_s_per_node"] = s.tokens_per_s_per_node;
-    j["slowest_gpu"]           = s.slowest_gpu;
-    j["slowest_gpu_busy_ns"]   = s.slowest_gpu_busy_ns;
-    j["busiest_link"]          = s.busiest_link;
-    j["max_link_utilisation"]  = s.max_link_utilisation;
-    j["timing_simulated"]      = s.timing_simulated;
+    j["step_time_ns"]            = s.step_time_ns;
+    j["tokens_per_step"]         = s.tokens_per_step;
+    j["tokens_per_s_per_gpu"]    = s.tokens_per_s_per_gpu;
+    j["tokens_per_s_per_node"]   = s.tokens_per_s_per_node;
+    j["slowest_gpu"]             = s.slowest_gpu;
+    j["slowest_gpu_busy_ns"]     = s.slowest_gpu_busy_ns;
+    j["busiest_link"]            = s.busiest_link;
+    j["max_link_utilisation"]    = s.max_link_utilisation;
+    j["timing_simulated"]        = s.timing_simulated;
+    j["gpu_balance_layer_mean"]  = s.gpu_balance_layer_mean;
+    j["gpu_balance_layer_worst"] = s.gpu_balance_layer_worst;
+    j["gpu_balance_step"]        = s.gpu_balance_step;
+    j["node_balance_layer_mean"] = s.node_balance_layer_mean;
+    j["node_balance_step"]       = s.node_balance_step;
+    j["node_max_over_min_step"]  = s.node_max_over_min_step;
     return j;
 }
 

@@ -42,15 +42,21 @@ RunMeta read_meta(const Object& o) {
 
 Summary read_summary(const Object& o) {
     Summary s;
-    s.step_time_ns          = o.integer("step_time_ns", 0, kI64Max);
-    s.tokens_per_step       = o.integer("tokens_per_step", 0, kI64Max);
-    s.tokens_per_s_per_gpu  = o.number("tokens_per_s_per_gpu");
-    s.tokens_per_s_per_node = o.number("tokens_per_s_per_node");
-    s.slowest_gpu           = int32_t(o.integer("slowest_gpu", kI32Min, kI32Max));
-    s.slowest_gpu_busy_ns   = o.integer("slowest_gpu_busy_ns", 0, kI64Max);
-    s.busiest_link          = o.string("busiest_link");
-    s.max_link_utilisation  = o.number("max_link_utilisation");
-    s.timing_simulated      = o.boolean("timing_simulated");
+    s.step_time_ns            = o.integer("step_time_ns", 0, kI64Max);
+    s.tokens_per_step         = o.integer("tokens_per_step", 0, kI64Max);
+    s.tokens_per_s_per_gpu    = o.number("tokens_per_s_per_gpu");
+    s.tokens_per_s_per_node   = o.number("tokens_per_s_per_node");
+    s.slowest_gpu             = int32_t(o.integer("slowest_gpu", kI32Min, kI32Max));
+    s.slowest_gpu_busy_ns     = o.integer("slowest_gpu_busy_ns", 0, kI64Max);
+    s.busiest_link            = o.string("busiest_link");
+    s.max_link_utilisation    = o.number("max_link_utilisation");
+    s.timing_simulated        = o.boolean("timing_simulated");
+    s.gpu_balance_layer_mean  = o.number("gpu_balance_layer_mean");
+    s.gpu_balance_layer_worst = o.number("gpu_balance_layer_worst");
+    s.gpu_balance_step        = o.number("gpu_balance_step");
+    s.node_balance_layer_mean = o.number("node_balance_layer_mean");
+    s.node_balance_step       = o.number("node_balance_step");
+    s.node_max_over_min_step  = o.number("node_max_over_min_step");
     return s;
 }
 
@@ -162,9 +168,11 @@ RunResult parse_result_json(std::string_view text, const std::string& file_name)
     res.meta = read_meta(top.object("meta", {"format_version", "moetwin_version", "scenario", "model", "phase", "seed",
                                              "num_nodes", "gpus_per_node", "num_gpus", "num_layers",
                                              "num_micro_batches", "compute_source", "network_model", "notes"}));
-    res.summary = read_summary(top.object("summary", {"step_time_ns", "tokens_per_step", "tokens_per_s_per_gpu",
-                                                      "tokens_per_s_per_node", "slowest_gpu", "slowest_gpu_busy_ns",
-                                                      "busiest_link", "max_link_utilisation", "timing_simulated"}));
+    res.summary             = read_summary(top.object(
+                    "summary", {"step_time_ns", "tokens_per_step", "tokens_per_s_per_gpu", "tokens_per_s_per_node", "slowest_gpu",
+                                "slowest_gpu_busy_ns", "busiest_link", "max_link_utilisation", "timing_simulated",
+                                "gpu_balance_layer_mean", "gpu_balance_layer_worst", "gpu_balance_step", "node_balance_layer_mean",
+                                "node_balance_step", "node_max_over_min_step"}));
     const JsonPath ops_path = top.path("op_names");
     const Json& ops         = top.array("op_names");
     for (size_t i = 0; i < ops.size(); ++i)

@@ -98,6 +98,17 @@ void validate_links_and_summary(const RunResult& r) {
     check_range("summary.slowest_gpu", s.slowest_gpu, -1, int64_t(r.meta.num_gpus) - 1);
     check_range("summary.slowest_gpu_busy_ns", s.slowest_gpu_busy_ns, 0, s.step_time_ns);
     check_nonneg("summary.max_link_utilisation", s.max_link_utilisation);
+    // A busiest / mean ratio is 0 (no MoE layer) or >= 1; the worst layer is no better than the mean.
+    for (const auto& [name, v] : {std::pair{"gpu_balance_layer_mean", s.gpu_balance_layer_mean},
+                                  std::pair{"gpu_balance_layer_worst", s.gpu_balance_layer_worst},
+                                  std::pair{"gpu_balance_step", s.gpu_balance_step},
+                                  std::pair{"node_balance_layer_mean", s.node_balance_layer_mean},
+                                  std::pair{"node_balance_step", s.node_balance_step},
+                                  std::pair{"node_max_over_min_step", s.node_max_over_min_step}})
+        if (!(v == 0 || v >= 1 - 1e-12)) fail("summary.", name, ": must be 0 (no MoE layer) or a ratio >= 1, got ", v);
+    if (s.gpu_balance_layer_worst < s.gpu_balance_layer_mean - 1e-12)
+        fail("summary.gpu_balance_layer_worst: ", s.gpu_balance_layer_worst, " is below gpu_balance_layer_mean ",
+             s.gpu_balance_layer_mean);
 
     std::set<std::string> names;
     for (size_t i = 0; i < r.links.size(); ++i) {

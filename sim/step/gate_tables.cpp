@@ -9,18 +9,18 @@
 namespace moetwin::step {
 namespace {
 
-// Adds the probability of every ordered sequence of `left` more groups (Plackett-Luce, without
-// replacement) to its set's entry in `out`.
-void enumerate(const std::vector<double>& gw, uint64_t mask, double p, double rest, int left,
-               std::unordered_map<uint64_t, double>& out) {
+// Calls add(mask, p) for every ordered sequence of `left` more groups (Plackett-Luce, without
+// replacement) with its probability p, in a fixed order.
+template <class Add>
+void enumerate(const std::vector<double>& gw, uint64_t mask, double p, double rest, int left, Add& add) {
     if (left == 0) {
-        out[mask] += p;
+        add(mask, p);
         return;
     }
     for (int g = 0; g < int(gw.size()); ++g)
         if (!(mask >> g & 1))
             enumerate(gw, mask | uint64_t(1) << g, p * gw[std::size_t(g)] / rest, rest - gw[std::size_t(g)], left - 1,
-                      out);
+                      add);
 }
 
 } // namespace
@@ -70,7 +70,8 @@ GateTables::GateTables(const balancer::GateSpec& gate, std::span<const double> w
     enumerated_ = sequences <= kMaxEnumeratedGroupSequences;
     if (!enumerated_) return;
     std::unordered_map<uint64_t, double> p;
-    enumerate(group_w_, 0, 1.0, std::accumulate(group_w_.begin(), group_w_.end(), 0.0), gate.topk_groups, p);
+    auto add_p = [&](uint64_t mask, double q) { p[mask] += q; };
+    enumerate(group_w_, 0, 1.0, std::accumulate(group_w_.begin(), group_w_.end(), 0.0), gate.topk_groups, add_p);
     std::vector<std::pair<uint64_t, double>> sets(p.begin(), p.end());
     std::sort(sets.begin(), sets.end()); // by mask: independent of the hash map's order
     std::vector<double> sw;
@@ -79,8 +80,34 @@ GateTables::GateTables(const balancer::GateSpec& gate, std::span<const double> w
         sw.push_back(std::max(prob, 0.0));
     }
     subset_table_.build(sw);
-    for (Subset& x : subsets_)
+    auto add_leaf = [&](uint64_t mask, double) { leaf_subset_.push_back(index_.at(mask)); };
+    enumerate(group_w_, 0, 1.0, 1.0, gate.topk_groups, add_leaf);
+    for (Subset& x : subsets_) {
         build_experts(x);
+        weigh_experts(x);
+    }
+}
+
+void GateTables::reweight(std::span<const double> w) {
+    MOETWIN_ASSERT(w.size() == w_.size(), "GateTables::reweight: weights size");
+    std::copy(w.begin(), w.end(), w_.begin());
+    std::fill(group_w_.begin(), group_w_.end(), 0.0);
+    const int gs = gate_.group_size();
+    for (int e = 0; e < gate_.num_experts; ++e)
+        group_w_[std::size_t(e / gs)] += w_[std::size_t(e)];
+    for (Subset& x : subsets_)
+        x.weighted = false;
+    if (!enumerated_) return; // subsets are weighed again on their next draw
+    // The constructor's sums, in the same order (so the same bits), by subset instead of by mask.
+    subset_p_.assign(subsets_.size(), 0.0);
+    std::size_t leaf = 0;
+    auto add_p       = [&](uint64_t, double q) { subset_p_[std::size_t(leaf_subset_[leaf++])] += q; };
+    enumerate(group_w_, 0, 1.0, std::accumulate(group_w_.begin(), group_w_.end(), 0.0), gate_.topk_groups, add_p);
+    for (double& q : subset_p_)
+        q = std::max(q, 0.0);
+    subset_table_.build(subset_p_);
+    for (Subset& x : subsets_)
+        weigh_experts(x);
 }
 
 int GateTables::subset_of(uint64_t mask) {
@@ -95,22 +122,12 @@ int GateTables::subset_of(uint64_t mask) {
 
 void GateTables::build_experts(Subset& s) const {
     const int gs = gate_.group_size();
-    std::vector<double> w;
     for (int g : s.groups)
-        for (int e = g * gs; e < (g + 1) * gs; ++e) {
+        for (int e = g * gs; e < (g + 1) * gs; ++e)
             s.experts.push_back(e);
-            w.push_back(w_[std::size_t(e)]);
-        }
-    AliasTable table;
-    table.build(w);
-    for (std::size_t c = 0; c < s.experts.size(); ++c)
-        s.columns.push_back({table.prob[c], s.experts[c], s.experts[std::size_t(table.alias[c])]});
     s.node_begin.assign(std::size_t(num_nodes_) + 1, 0);
-    s.node_w.assign(std::size_t(num_nodes_), 0.0);
-    for (int e : s.experts) {
+    for (int e : s.experts)
         ++s.node_begin[std::size_t(home_[std::size_t(e)]) + 1];
-        s.node_w[std::size_t(home_[std::size_t(e)])] += w_[std::size_t(e)];
-    }
     for (int n = 0; n < num_nodes_; ++n)
         s.num_nodes += s.node_begin[std::size_t(n) + 1] > 0;
     std::partial_sum(s.node_begin.begin(), s.node_begin.end(), s.node_begin.begin());
@@ -118,18 +135,35 @@ void GateTables::build_experts(Subset& s) const {
     std::vector<int> fill(s.node_begin.begin(), s.node_begin.end() - 1);
     for (int e : s.experts)
         s.by_node[std::size_t(fill[std::size_t(home_[std::size_t(e)])]++)] = e;
-    for (int e : s.by_node)
-        s.by_node_w.push_back(w_[std::size_t(e)]);
-    s.node_columns.resize(s.by_node.size());
-    for (int n = 0; n < num_nodes_; ++n) {
-        const int b = s.node_begin[std::size_t(n)], len = s.node_begin[std::size_t(n) + 1] - b;
+    s.built = true;
+}
+
+void GateTables::weigh_experts(Subset& s) {
+    const std::size_t n = s.experts.size();
+    scratch_w_.resize(n);
+    for (std::size_t c = 0; c < n; ++c)
+        scratch_w_[c] = w_[std::size_t(s.experts[c])];
+    AliasTable& table = scratch_table_;
+    table.build(scratch_w_);
+    s.columns.resize(n);
+    for (std::size_t c = 0; c < n; ++c)
+        s.columns[c] = {table.prob[c], s.experts[c], s.experts[std::size_t(table.alias[c])]};
+    s.node_w.assign(std::size_t(num_nodes_), 0.0);
+    for (int e : s.experts)
+        s.node_w[std::size_t(home_[std::size_t(e)])] += w_[std::size_t(e)];
+    s.by_node_w.resize(n);
+    for (std::size_t i = 0; i < n; ++i)
+        s.by_node_w[i] = w_[std::size_t(s.by_node[i])];
+    s.node_columns.resize(n);
+    for (int m = 0; m < num_nodes_; ++m) {
+        const int b = s.node_begin[std::size_t(m)], len = s.node_begin[std::size_t(m) + 1] - b;
         if (len == 0) continue;
-        AliasTable t;
-        t.build(std::span<const double>(s.by_node_w).subspan(std::size_t(b), std::size_t(len)));
+        table.build(std::span<const double>(s.by_node_w).subspan(std::size_t(b), std::size_t(len)));
         for (int c = 0; c < len; ++c)
-            s.node_columns[std::size_t(b + c)] = {t.prob[std::size_t(c)], s.by_node[std::size_t(b + c)],
-                                                  s.by_node[std::size_t(b + t.alias[std::size_t(c)])]};
+            s.node_columns[std::size_t(b + c)] = {table.prob[std::size_t(c)], s.by_node[std::size_t(b + c)],
+                                                  s.by_node[std::size_t(b + table.alias[std::size_t(c)])]};
     }
+    s.weighted = true;
 }
 
 int GateTables::draw_subset_by_group(balancer::Rng& rng) {

@@ -62,6 +62,10 @@ class GateTables {
     // expert's node. With enumerated subsets every subset's tables are built here; otherwise a
     // subset's on its first draw.
     GateTables(const balancer::GateSpec& gate, std::span<const double> w, std::span<const int> home, int num_nodes);
+    // The same tables for new weights w [num_experts] > 0 (same gate and homes), rebuilt in place:
+    // what depends on the homes only is kept, no allocation. Bit-identical to constructing with w.
+    // For a load controller that moves the weights many times per layer (popularity_fit.hpp).
+    void reweight(std::span<const double> w);
 
     // A set of topk_groups groups, drawn without replacement proportional to group weight. Inline
     // (one alias draw) when the sets are enumerated; the caller's Rng never has its address taken,
@@ -112,15 +116,19 @@ class GateTables {
         std::vector<double> by_node_w;         // [experts] weight of by_node[i]
         std::vector<AliasColumn> node_columns; // [experts] per-node alias tables, aligned with by_node
         int num_nodes = 0;                     // nodes with at least one of the experts
+        bool built    = false;                 // experts, node_begin, by_node, num_nodes (homes only)
+        bool weighted = false;                 // columns, node_w, by_node_w, node_columns for w_
     };
     Subset& s(int subset) {
         Subset& x = subsets_[std::size_t(subset)];
-        if (x.columns.empty()) build_experts(x);
+        if (!x.built) build_experts(x);
+        if (!x.weighted) weigh_experts(x);
         return x;
     }
     int subset_of(uint64_t mask);
     int draw_subset_by_group(balancer::Rng& rng);
     void build_experts(Subset& s) const;
+    void weigh_experts(Subset& s);
 
     balancer::GateSpec gate_;
     std::vector<double> w_, group_w_;
@@ -129,7 +137,11 @@ class GateTables {
     std::vector<Subset> subsets_;
     std::unordered_map<uint64_t, int> index_; // group mask -> subset
     bool enumerated_ = false;
-    AliasTable subset_table_; // enumerated: over subsets_
+    AliasTable subset_table_;      // enumerated: over subsets_
+    std::vector<int> leaf_subset_; // enumerated: the subset of each ordered sequence, in enumeration order
+    std::vector<double> subset_p_; // reweight's scratch: probability per subset
+    std::vector<double> scratch_w_;
+    AliasTable scratch_table_;
     std::vector<char> chosen_;
 };
 

@@ -3,11 +3,18 @@
 #include "sim/step/layer_gate.hpp"
 
 #include "common/errors.hpp"
+#include "sim/step/popularity_fit.hpp"
 
 #include <algorithm>
 #include <numeric>
 
 namespace moetwin::step {
+namespace {
+
+// Stream of the coarse fit's sample (+ the MoE layer); route_layer's streams are the plan's.
+constexpr uint64_t kFitStream = 0xf170000ull;
+
+} // namespace
 
 LayerGate prepare_layer(const LayerRoutingInput& in) {
     const balancer::GateSpec& g = in.gate;
@@ -30,7 +37,14 @@ LayerGate prepare_layer(const LayerRoutingInput& in) {
     p.home.resize(std::size_t(g.num_experts));
     for (int e = 0; e < g.num_experts; ++e)
         p.home[std::size_t(e)] = in.spec->node_of_gpu(p.slot_gpu[std::size_t(in.placement->replicas(in.layer, e)[0])]);
-    p.tables.emplace(g, p.w, p.home, in.spec->num_nodes);
+    p.num_nodes = in.spec->num_nodes;
+    p.tables.emplace(g, p.w, p.home, p.num_nodes);
+    if (in.fit_samples > 0) {
+        const LayerFitStats st =
+            fit_layer_gate(p, g, in.node_limit, in.weights, in.fit_samples, in.seed, kFitStream + uint64_t(in.layer));
+        p.fit_rounds     = st.rounds;
+        p.fit_tv_initial = st.tv_initial;
+    }
     return p;
 }
 

@@ -36,6 +36,10 @@ struct LayerRoutingInput {
     // Logical expert every token selects besides its top-k (the shared expert served from routed
     // slots, placement expert id num_experts); -1: none.
     int shared_expert = -1;
+    // > 0: the realised per-expert loads are held to `weights` (popularity_fit.hpp: prepare_layer
+    // fits the sampler's weights on this many sampled tokens, route_layer controls them while it
+    // draws); 0: `weights` are the sampler's weights as given.
+    int64_t fit_samples = 0;
 };
 
 struct LayerRouting {
@@ -65,8 +69,10 @@ LayerRouting route_layer(const LayerRoutingInput& in);
 
 struct LayerGate; // layer_gate.hpp
 // Contract: `prepared` = prepare_layer(x) for an x that differs from `in` at most in the values of
-// tokens_per_gpu, seed, stream, max_samples_per_gpu and shared_expert. The same result as
-// route_layer(in).
+// tokens_per_gpu, seed, stream, max_samples_per_gpu and shared_expert. Without prepared.control
+// the same result as route_layer(in). With it (fit_samples > 0), the controller's state carries
+// from call to call, so that a layer's micro-batches together follow `weights`: the result then
+// depends on the calls made before with the same `prepared` (route them in micro-batch order).
 LayerRouting route_layer(const LayerRoutingInput& in, LayerGate& prepared);
 
 } // namespace moetwin::step

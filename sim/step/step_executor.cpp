@@ -41,6 +41,7 @@ struct Sim {
     const Router& router;
     CommFabric& fabric;
     PhaseOptions phase_options;
+    std::array<double, 2> normal_rate_share; // [dispatch, combine], ExecOptions
     RoutePolicy ll_policy;
     double notify_s; // normal mode: notify_dispatch before each dispatch joins (0: low-latency)
     const ProgressFn& progress;
@@ -82,7 +83,9 @@ struct Sim {
                 trace.gpu_bytes_sent[std::size_t(f.src)] += f.bytes;
                 trace.gpu_bytes_received[std::size_t(f.dst)] += f.bytes;
             }
-            ph = fabric.create_phase(std::move(fs), phase_options);
+            PhaseOptions po = phase_options;
+            if (plan.comm_mode == DeepEpMode::Normal) po.rate_share = normal_rate_share[id % 2];
+            ph = fabric.create_phase(std::move(fs), po);
             create_cv->notify_all();
         }
         create_cv->wait(lock, [&] { return ph != nullptr; });
@@ -249,6 +252,7 @@ StepTrace execute_step(const StepPlan& plan, const Router& router, const ExecOpt
             router,
             fabric,
             deepep_phase_options(plan.comm_mode, calib),
+            {options.normal_rate_share[0], options.normal_rate_share[1]},
             router.has_scale_out() ? low_latency_policy(options.deepep) : RoutePolicy::NvlinkFirst,
             notify_s,
             progress};
@@ -281,6 +285,23 @@ StepTrace execute_step(const StepPlan& plan, const Router& router, const ExecOpt
     sim.trace.link_bytes  = fabric.link_bytes();
     sim.trace.calibration = calib;
     return std::move(sim.trace);
+}
+
+std::array<double, 2> in_situ_rate_shares(const CalibrationFile* calibration) {
+    std::array<double, 2> share{1, 1};
+    if (!calibration) return share;
+    double sum[2] = {0, 0};
+    int n[2]      = {0, 0};
+    for (const DeepEpInSitu& d : calibration->deepep) {
+        if (d.rate_share <= 0) continue; // notify and layout kernels move no payload
+        const int k = d.kernel == "deepep_dispatch" ? 0 : d.kernel == "deepep_combine" ? 1 : -1;
+        if (k < 0) continue;
+        sum[k] += d.rate_share;
+        ++n[k];
+    }
+    for (int k = 0; k < 2; ++k)
+        if (n[k] > 0) share[std::size_t(k)] = sum[k] / n[k];
+    return share;
 }
 
 } // namespace moetwin::step

@@ -11,6 +11,9 @@
 #include "sim/step/step_plan.hpp"
 #include "topologies/routing.hpp"
 
+#include "engine/calibration.hpp"
+
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -46,7 +49,15 @@ struct ExecOptions {
     DeepEpGeneration deepep = kDefaultDeepEpGeneration;
     int comm_sms            = 24;      // SMs of the normal kernels (schedule.comm_sms): channel limit
     double hbm_Bps          = 3.35e12; // the GPU's HBM bandwidth: the layout kernel (deepep_notify.hpp)
+    // Normal-mode kernels' in-situ share of the calibrated rates, [dispatch, combine]: 1 unless the
+    // scenario's compute.calibration holds DeepEP figures measured in a trace (in_situ_rate_shares()).
+    double normal_rate_share[2] = {1, 1};
 };
+
+// [dispatch, combine] in-situ rate shares of a calibration file's DeepEP kernels: per kernel, the mean
+// over the traced stages that ran it of measured rate / the network model's rate alone; 1 where the
+// file has none.
+std::array<double, 2> in_situ_rate_shares(const CalibrationFile* calibration);
 
 // Contract: pure. The scenario's network section as executor options (backend, calibration,
 // DeepEP generation, SimGrid model and crosstraffic), schedule.comm_sms and the GPU's HBM.

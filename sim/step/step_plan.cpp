@@ -5,7 +5,10 @@
 #include "common/errors.hpp"
 #include "sim/step/expert_popularity.hpp"
 #include "sim/step/layer_gate.hpp"
+#include "sim/step/popularity_fit.hpp"
+#include "sim/step/popularity_report.hpp"
 #include "sim/step/step_placement.hpp"
+#include "sim/step/training_stages.hpp"
 
 #include <algorithm>
 #include <map>
@@ -42,10 +45,11 @@ class StageTimer {
     // Seconds of ops[i] for i in `which`, attention-side ops (i < attn_end) at the DP rank's shape.
     double time(const std::vector<OpSpec>& ops, const std::vector<std::size_t>& which, std::size_t attn_end,
                 const MicroBatch& rank_mb, int64_t gpu_tokens, int64_t local_experts, int64_t tokens_per_expert,
-                int sms) {
-        const auto key = std::make_tuple(
-            &ops, which.empty() ? -1 : int(which.front()), int(which.size()), rank_mb.num_tokens, rank_mb.num_requests,
-            rank_mb.kv_len, rank_mb.query_tokens_per_request, gpu_tokens, local_experts, tokens_per_expert, sms);
+                int sms, int64_t received_tokens = 0) {
+        const auto key =
+            std::make_tuple(&ops, which.empty() ? -1 : int(which.front()), int(which.size()), rank_mb.num_tokens,
+                            rank_mb.num_requests, rank_mb.kv_len, rank_mb.query_tokens_per_request, gpu_tokens,
+                            local_experts, tokens_per_expert, sms, received_tokens);
         if (auto it = cache_.find(key); it != cache_.end()) return it->second;
         const DeploymentUnit& unit = s_.active_unit();
         double sec                 = 0;
@@ -68,6 +72,7 @@ class StageTimer {
             }
             shape.num_local_experts = std::max<int64_t>(1, local_experts);
             shape.tokens_per_expert = tokens_per_expert;
+            shape.received_tokens   = received_tokens;
             if (shape.num_tokens <= 0) continue;
             sec += cm_.op_time(op, shape, sms).seconds;
         }
@@ -78,17 +83,40 @@ class StageTimer {
   private:
     const ComputeModel& cm_;
     const Scenario& s_;
-    std::map<std::tuple<const void*, int, int, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int>,
-             double>
+    std::map<
+        std::tuple<const void*, int, int, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int, int64_t>,
+        double>
         cache_;
 };
 
-std::vector<std::size_t> indices_of(const std::vector<OpSpec>& ops, Phase phase,
+// Ops of `ops` that run in `phase` beside the step's all-to-all mode (and in stage `want`).
+std::vector<std::size_t> indices_of(const std::vector<OpSpec>& ops, Phase phase, DeepEpMode comm,
                                     const std::vector<std::optional<Stage>>& stages, std::optional<Stage> want) {
     std::vector<std::size_t> out;
     for (std::size_t i = 0; i < ops.size(); ++i)
-        if (runs_in(ops[i], phase) && (!want || stages[i] == want)) out.push_back(i);
+        if (runs_in(ops[i], phase) && (!ops[i].normal_comm_only || comm == DeepEpMode::Normal) &&
+            (!want || stages[i] == want))
+            out.push_back(i);
     return out;
+}
+
+// The batch an MTP pass runs on: the first over the main model's tokens, later ones (further
+// drafts) over one token per request.
+MicroBatch mtp_pass_batch(const MicroBatch& mb, int pass) {
+    if (pass == 0) return mb;
+    MicroBatch b               = mb;
+    b.num_tokens               = mb.num_requests;
+    b.query_tokens_per_request = 1;
+    return b;
+}
+
+// Distinct tokens each GPU receives in one dispatch: column sums of the deduplicated traffic.
+std::vector<int64_t> received_tokens(const TrafficMatrix& t) {
+    std::vector<int64_t> r(std::size_t(t.num_gpus), 0);
+    for (int s = 0; s < t.num_gpus; ++s)
+        for (int d = 0; d < t.num_gpus; ++d)
+            r[std::size_t(d)] += t.tokens_at(s, d);
+    return r;
 }
 
 } // namespace
@@ -124,13 +152,19 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
     p.gpus_per_node           = s.cluster.gpus_per_node;
     p.micro_batches           = s.workload.micro_batches;
     p.num_dense               = p.model.num_dense_layers;
-    p.num_moe                 = p.model.num_moe_layers();
+    p.num_mtp = s.workload.phase == Phase::Decode && p.model.num_mtp_modules > 0 && p.model.num_moe_layers() > 0
+                    ? s.workload.mtp_draft_tokens
+                    : 0;
+    p.num_moe = p.model.num_moe_layers() + p.num_mtp;
+    if (s.workload.mtp_draft_tokens > 0 && p.num_mtp == 0)
+        p.notes.push_back("MTP module not run: the step simulates its layer in decode only");
     p.tp_size                 = unit.tp_size;
     const bool prefill        = s.workload.phase == Phase::Prefill;
-    const ProgramKind kind    = s.schedule.overlap == OverlapSchedule::Sequential ? ProgramKind::Sequential
-                                : prefill                                         ? ProgramKind::PrefillOverlap
-                                                                                  : ProgramKind::DecodeOverlap;
-    p.program                 = build_program(kind, p.num_dense, p.num_moe, p.micro_batches);
+    const ProgramKind kind    = s.schedule.overlap == OverlapSchedule::Sequential          ? ProgramKind::Sequential
+                                : s.schedule.overlap == OverlapSchedule::DualPipeChunkPair ? ProgramKind::TrainingChunkPair
+                                : prefill                                                  ? ProgramKind::PrefillOverlap
+                                                                                           : ProgramKind::DecodeOverlap;
+    p.program                 = build_program(kind, p.num_dense, p.num_moe, p.micro_batches, p.num_mtp);
     p.comm_mode               = s.network.all_to_all == AllToAllMode::Normal       ? DeepEpMode::Normal
                                 : s.network.all_to_all == AllToAllMode::LowLatency ? DeepEpMode::LowLatency
                                 : prefill                                          ? DeepEpMode::Normal
@@ -144,6 +178,19 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
     p.placement_spec               = sp.spec;
     p.shared_expert                = sp.shared_expert;
     p.placement                    = std::move(sp.placement);
+    const int main_moe             = p.num_moe - p.num_mtp;
+    if (p.num_mtp > 0) { // the MTP passes use the last main MoE layer's placement (see the contract)
+        std::vector<int> phy2log = p.placement.phy2log;
+        const auto last          = p.placement.slots(main_moe - 1);
+        for (int k = 0; k < p.num_mtp; ++k)
+            phy2log.insert(phy2log.end(), last.begin(), last.end());
+        p.placement =
+            balancer::make_placement(p.num_moe, p.placement.num_experts, p.placement.num_slots, std::move(phy2log));
+        p.notes.push_back("MTP: " + std::to_string(p.num_mtp) + " pass(es) of the MTP module as MoE layer(s) " +
+                          std::to_string(p.num_layers() - p.num_mtp) + (p.num_mtp > 1 ? ".." : "") +
+                          (p.num_mtp > 1 ? std::to_string(p.num_layers() - 1) : std::string()) +
+                          " after the head, routed like the last main MoE layer");
+    }
     if (p.shared_expert >= 0) {
         p.comm_shape.num_topk += 1; // every token also selects the shared expert
         p.notes.push_back("shared expert served from " + std::to_string(unit.shared_expert_slots) +
@@ -153,12 +200,18 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
 
     // Batches and the tokens each GPU dispatches per micro-batch.
     p.ranks = make_rank_batches(s);
-    std::vector<std::vector<int64_t>> gpu_tokens(std::size_t(p.micro_batches),
-                                                 std::vector<int64_t>(std::size_t(p.num_gpus)));
-    for (int g = 0; g < p.num_gpus; ++g)
-        for (int m = 0; m < p.micro_batches; ++m)
-            gpu_tokens[std::size_t(m)][std::size_t(g)] = gpu_share(
-                p.ranks[std::size_t(g / p.tp_size)].micro_batches[std::size_t(m)].num_tokens, p.tp_size, g % p.tp_size);
+    // [pass][mb][gpu]: pass 0 = the main layers (and the first MTP pass), pass k = MTP pass k.
+    const int passes = std::max(1, p.num_mtp);
+    std::vector<std::vector<std::vector<int64_t>>> pass_tokens(
+        std::size_t(passes),
+        std::vector<std::vector<int64_t>>(std::size_t(p.micro_batches), std::vector<int64_t>(std::size_t(p.num_gpus))));
+    for (int k = 0; k < passes; ++k)
+        for (int g = 0; g < p.num_gpus; ++g)
+            for (int m = 0; m < p.micro_batches; ++m)
+                pass_tokens[std::size_t(k)][std::size_t(m)][std::size_t(g)] = gpu_share(
+                    mtp_pass_batch(p.ranks[std::size_t(g / p.tp_size)].micro_batches[std::size_t(m)], k).num_tokens,
+                    p.tp_size, g % p.tp_size);
+    const auto& gpu_tokens = pass_tokens[0];
     for (const RankBatch& r : p.ranks)
         p.output_tokens += r.output_tokens;
 
@@ -167,22 +220,29 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
     const balancer::DispatchFn dispatch =
         balancer::find_dispatch_policy(dispatch_name(s.routing.replica_policy)).dispatch;
     int64_t relaxed = 0;
+    // Recorded loads: the layer's routed loads are held to the recording (popularity_fit.hpp).
+    const bool fit = s.routing.popularity == ExpertPopularity::File;
+    PopularityFitReport fit_report;
     for (int l = 0; l < p.num_moe; ++l) {
         std::optional<LayerGate> prepared; // the layer's gate tables, shared by its micro-batches
+        // A recorded row with no load (a layer the recording missed) has nothing to hold.
+        const auto row  = pop.layer(l);
+        const bool held = fit && std::any_of(row.begin(), row.end(), [](double x) { return x > 0; });
         for (int m = 0; m < p.micro_batches; ++m) {
             LayerRoutingInput in;
             in.gate           = gate;
             in.node_limit     = s.routing.node_limit;
-            in.weights        = pop.layer(l);
+            in.weights        = pop.layer(std::min(l, main_moe - 1));
             in.placement      = &p.placement;
             in.spec           = &p.placement_spec;
             in.layer          = l;
             in.dispatch       = dispatch;
-            in.tokens_per_gpu = gpu_tokens[std::size_t(m)];
+            in.tokens_per_gpu = pass_tokens[std::size_t(std::max(0, l - main_moe))][std::size_t(m)];
             in.gpus_per_node  = p.gpus_per_node;
             in.seed           = s.seed;
             in.stream         = 0x70c0000ull + uint64_t(l) * 64 + uint64_t(m);
             in.shared_expert  = p.shared_expert;
+            in.fit_samples    = held ? kFitSamples : 0;
             if (!prepared) prepared = prepare_layer(in);
             p.routing.push_back(route_layer(in, *prepared));
             relaxed += p.routing.back().node_limit_relaxed;
@@ -190,7 +250,9 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
                 progress(0.5 * (l + 1) / p.num_moe,
                          "planned MoE layer " + std::to_string(l + 1) + "/" + std::to_string(p.num_moe));
         }
+        if (prepared->control) add_layer_fit(fit_report, *prepared, pop.layer(l), p.routing, l, p.micro_batches);
     }
+    if (!fit_report.tv_step.empty()) p.notes.push_back(describe(fit_report));
     if (relaxed > 0)
         p.notes.push_back("node limit lifted for " + std::to_string(relaxed) +
                           " tokens that could not reach top-k "
@@ -200,36 +262,50 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
     // Compute-stage seconds.
     StageTimer timer(compute, s);
     const Phase phase = s.workload.phase;
+    const DeepEpMode cm = p.comm_mode;
     const int all_sms = s.gpu.num_sms;
-    const int moe_sms = kind == ProgramKind::PrefillOverlap ? s.schedule.compute_sms : all_sms;
-    const auto stages = moe_op_stages(p.model);
-    const std::vector<std::optional<Stage>> none_e(p.model.embedding_ops.size()),
-        none_d(p.model.dense_layer_ops.size()), none_h(p.model.head_ops.size());
-    const auto embed_ops          = indices_of(p.model.embedding_ops, phase, none_e, std::nullopt);
-    const auto dense_ops          = indices_of(p.model.dense_layer_ops, phase, none_d, std::nullopt);
-    const auto head_ops           = indices_of(p.model.head_ops, phase, none_h, std::nullopt);
-    auto attn0                    = indices_of(p.model.moe_layer_ops, phase, stages, Stage::Attn0);
-    auto attn1                    = indices_of(p.model.moe_layer_ops, phase, stages, Stage::Attn1);
+    // Training chunk pairs run their compute beside DeepEP's normal kernels, as the prefill overlap does.
+    const int moe_sms = kind == ProgramKind::PrefillOverlap || kind == ProgramKind::TrainingChunkPair
+                            ? s.schedule.compute_sms
+                            : all_sms;
+    const ModelSpec& md = p.model;
+    const auto stages   = moe_op_stages(md);
+    const auto all_of   = [&](const std::vector<OpSpec>& ops) {
+        return indices_of(ops, phase, cm, std::vector<std::optional<Stage>>(ops.size()), std::nullopt);
+    };
+    const auto embed_ops = all_of(md.embedding_ops), dense_ops = all_of(md.dense_layer_ops),
+               head_ops = all_of(md.head_ops), mtp_ops = all_of(md.mtp_ops), mtp_head_ops = all_of(md.mtp_head_ops);
+    const auto attn0              = indices_of(md.moe_layer_ops, phase, cm, stages, Stage::Attn0);
+    const auto attn1              = indices_of(md.moe_layer_ops, phase, cm, stages, Stage::Attn1);
     std::vector<std::size_t> attn = attn0;
     attn.insert(attn.end(), attn1.begin(), attn1.end());
-    const auto mlp                   = indices_of(p.model.moe_layer_ops, phase, stages, Stage::Mlp);
-    const auto shared                = indices_of(p.model.moe_layer_ops, phase, stages, Stage::Shared);
-    const std::size_t dense_attn_end = ffn_start(p.model.dense_layer_ops),
-                      moe_attn_end   = ffn_start(p.model.moe_layer_ops);
+    const auto mlp                   = indices_of(md.moe_layer_ops, phase, cm, stages, Stage::Mlp);
+    const auto shared                = indices_of(md.moe_layer_ops, phase, cm, stages, Stage::Shared);
+    const std::size_t dense_attn_end = ffn_start(md.dense_layer_ops), moe_attn_end = ffn_start(md.moe_layer_ops);
     const int spg                    = unit.routed_experts_per_gpu;
+    // Distinct tokens received per (MoE layer, micro-batch) and GPU: only ops beside the normal
+    // all-to-all read them (moe_permute, moe_reduce).
+    std::vector<std::vector<int64_t>> received(p.routing.size());
+    if (cm == DeepEpMode::Normal)
+        for (std::size_t i = 0; i < p.routing.size(); ++i)
+            received[i] = received_tokens(p.routing[i].traffic);
 
     p.stage_s.assign(
         std::size_t(p.num_gpus) * std::size_t(p.num_layers() + 1) * std::size_t(p.micro_batches) * kNumStages, 0.0);
     for (int g = 0; g < p.num_gpus; ++g)
         for (int m = 0; m < p.micro_batches; ++m) {
-            const MicroBatch& mb              = p.ranks[std::size_t(g / p.tp_size)].micro_batches[std::size_t(m)];
+            const MicroBatch& main_mb         = p.ranks[std::size_t(g / p.tp_size)].micro_batches[std::size_t(m)];
             const int64_t tok                 = gpu_tokens[std::size_t(m)][std::size_t(g)];
-            p.seconds(g, -1, m, Stage::Embed) = timer.time(p.model.embedding_ops, embed_ops, 0, mb, tok, 1, 0, all_sms);
-            p.seconds(g, -1, m, Stage::Head)  = timer.time(p.model.head_ops, head_ops, 0, mb, tok, 1, 0, all_sms);
+            p.seconds(g, -1, m, Stage::Embed) = timer.time(md.embedding_ops, embed_ops, 0, main_mb, tok, 1, 0, all_sms);
+            p.seconds(g, -1, m, Stage::Head)  = timer.time(md.head_ops, head_ops, 0, main_mb, tok, 1, 0, all_sms);
             for (int L = 0; L < p.num_dense; ++L)
                 p.seconds(g, L, m, Stage::Dense) =
-                    timer.time(p.model.dense_layer_ops, dense_ops, dense_attn_end, mb, tok, 1, 0, all_sms);
+                    timer.time(md.dense_layer_ops, dense_ops, dense_attn_end, main_mb, tok, 1, 0, all_sms);
             for (int L = p.num_dense; L < p.num_layers(); ++L) {
+                const bool mtp        = p.is_mtp(L);
+                const int pass        = mtp ? L - (p.num_layers() - p.num_mtp) : 0;
+                const MicroBatch mb   = mtp_pass_batch(main_mb, pass);
+                const int64_t ltok    = pass_tokens[std::size_t(pass)][std::size_t(m)][std::size_t(g)];
                 const LayerRouting& r = p.route(L, m);
                 int64_t sel = 0, used = 0;
                 for (int k = 0; k < spg; ++k) {
@@ -237,18 +313,34 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
                     sel += n;
                     used += n > 0;
                 }
-                const int64_t per_expert          = used > 0 ? (sel + used - 1) / used : 0;
-                auto& ops                         = p.model.moe_layer_ops;
-                p.seconds(g, L, m, Stage::Attn0)  = timer.time(ops, attn0, moe_attn_end, mb, tok, 1, 0, moe_sms);
-                p.seconds(g, L, m, Stage::Attn1)  = timer.time(ops, attn1, moe_attn_end, mb, tok, 1, 0, moe_sms);
-                p.seconds(g, L, m, Stage::Attn)   = timer.time(ops, attn, moe_attn_end, mb, tok, 1, 0, moe_sms);
+                const int64_t per_expert = used > 0 ? (sel + used - 1) / used : 0;
+                const auto& rv           = received[std::size_t((L - p.num_dense) * p.micro_batches + m)];
+                const int64_t recv       = rv.empty() ? 0 : rv[std::size_t(g)];
+                auto& ops                = md.moe_layer_ops;
+                // An MTP pass starts with the next tokens' embedding and the MTP projections.
+                const double pre =
+                    mtp ? timer.time(md.mtp_ops, mtp_ops, md.mtp_ops.size(), mb, ltok, 1, 0, moe_sms) : 0.0;
+                p.seconds(g, L, m, Stage::Attn0)  = pre + timer.time(ops, attn0, moe_attn_end, mb, ltok, 1, 0, moe_sms);
+                p.seconds(g, L, m, Stage::Attn1)  = timer.time(ops, attn1, moe_attn_end, mb, ltok, 1, 0, moe_sms);
+                p.seconds(g, L, m, Stage::Attn)   = pre + timer.time(ops, attn, moe_attn_end, mb, ltok, 1, 0, moe_sms);
                 p.seconds(g, L, m, Stage::Shared) = // none where the shared expert is served from slots only
-                    unit.shared_experts_per_gpu > 0 ? timer.time(ops, shared, moe_attn_end, mb, tok, 1, 0, moe_sms)
+                    unit.shared_experts_per_gpu > 0 ? timer.time(ops, shared, moe_attn_end, mb, ltok, 1, 0, moe_sms)
                                                     : 0.0;
                 p.seconds(g, L, m, Stage::Mlp) =
-                    sel > 0 ? timer.time(ops, mlp, moe_attn_end, mb, tok, used, per_expert, moe_sms) : 0.0;
+                    sel > 0 ? timer.time(ops, mlp, moe_attn_end, mb, ltok, used, per_expert, moe_sms, recv) : 0.0;
+                if (mtp) { // the draft's embedding lookup and head: one row per request
+                    p.seconds(g, L, m, Stage::Embed) =
+                        timer.time(md.embedding_ops, embed_ops, 0, mb, ltok, 1, 0, all_sms);
+                    MicroBatch draft               = mb;
+                    draft.num_tokens               = mb.num_requests;
+                    draft.query_tokens_per_request = 1;
+                    const int64_t rows             = gpu_share(draft.num_tokens, p.tp_size, g % p.tp_size);
+                    p.seconds(g, L, m, Stage::Head) =
+                        timer.time(md.mtp_head_ops, mtp_head_ops, 0, draft, rows, 1, 0, all_sms);
+                }
             }
         }
+    if (kind == ProgramKind::TrainingChunkPair) fill_backward_stages(p, s, compute, moe_sms);
     return p;
 }
 

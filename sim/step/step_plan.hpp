@@ -24,7 +24,8 @@ struct StepPlan {
     ModelSpec model; // truncated to the scenario's layers
     StepProgram program;
     int num_gpus = 0, gpus_per_node = 0, micro_batches = 0;
-    int num_dense = 0, num_moe = 0;
+    int num_dense = 0, num_moe = 0; // num_moe includes the MTP passes
+    int num_mtp          = 0;       // MTP passes (decode: workload.mtp_draft_tokens): the last MoE layers
     int tp_size          = 1;
     DeepEpMode comm_mode = DeepEpMode::LowLatency;
     DeepEpShape comm_shape;
@@ -38,6 +39,7 @@ struct StepPlan {
     std::vector<std::string> notes;
 
     int num_layers() const { return num_dense + num_moe; }
+    bool is_mtp(int layer) const { return layer >= num_layers() - num_mtp; }
     const LayerRouting& route(int layer, int mb) const { // layer: model layer of a MoE layer
         return routing[std::size_t((layer - num_dense) * micro_batches + mb)];
     }
@@ -62,6 +64,12 @@ struct StepPlan {
 // while the serial comm lane is busy by construction of the reference order, so all of them are
 // timed with schedule.compute_sms (108); embedding, dense layers, head, the sequential schedule and
 // decode (low-latency comm holds no SMs) use every SM of the GPU.
+// MTP (decode with workload.mtp_draft_tokens = d > 0 and a model with an MTP module): d passes of the
+// MTP module after the main head, each one more MoE layer (model layers num_layers() - d ..): the
+// first over the tokens the main model verified (1 + d per request, to extend the module's own KV
+// cache), the others over one token per request; each with its own routing and all-to-all, routed
+// with the last main MoE layer's popularity and placement (no recorded loads exist for it), and a
+// draft head over one row per request. Ops with normal_comm_only run only with the normal all-to-all.
 // `progress` hears fractions 0..0.5, one report per MoE layer routed.
 StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const ProgressFn& progress = {});
 

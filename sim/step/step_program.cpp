@@ -26,6 +26,14 @@ std::string_view to_string(Stage s) {
         return "shared";
     case Stage::Head:
         return "head";
+    case Stage::AttnB:
+        return "attn_b";
+    case Stage::AttnW:
+        return "attn_w";
+    case Stage::MlpB:
+        return "mlp_b";
+    case Stage::MlpW:
+        return "mlp_w";
     }
     return "?";
 }
@@ -104,38 +112,88 @@ void decode_moe(Builder& b, int first, int n) {
     b.wait(C, last, 1);
 }
 
+// Reference §4 training (one DualPipe chunk pair), as DeepSeek's H800 trace runs it per layer
+// (../shared/data/profile_traces, 10 stages per layer): compute ATTN(F) -> MLP(B) -> MLP(W) -> MLP(F) ->
+// ATTN(B) -> ATTN(W) || comm COMBINE(B) -> DISPATCH(F) -> DISPATCH(B) -> COMBINE(F). Forward chunk =
+// micro-batch 0 (dispatch D, combine C), backward chunk = micro-batch 1 (combine(B) is D, dispatch(B)
+// is C). Data dependencies: ATTN(F) of layer L+1 needs COMBINE(F) of L; COMBINE(B) of L+1 needs ATTN(B)
+// of L; MLP(B) needs COMBINE(B); DISPATCH(B) needs MLP(B); ATTN(B) needs DISPATCH(B); MLP(F) needs
+// DISPATCH(F); COMBINE(F) needs MLP(F). PP transfers are left out, as in the trace.
+void training_chunk_pair(Builder& b, int first, int n) {
+    for (int L = first; L < first + n; ++L) {
+        b.signal(D, L, 1); // combine(B): after ATTN(B) of the previous layer
+        if (L > first) b.wait(C, L - 1, 0);
+        b.compute(Stage::Attn, L, 0);
+        b.signal(D, L, 0); // dispatch(F)
+        b.wait(D, L, 1);
+        b.compute(Stage::MlpB, L, 1);
+        b.signal(C, L, 1); // dispatch(B)
+        b.compute(Stage::MlpW, L, 1);
+        b.wait(D, L, 0);
+        b.compute(Stage::Mlp, L, 0);
+        b.signal(C, L, 0); // combine(F)
+        b.wait(C, L, 1);
+        b.compute(Stage::AttnB, L, 1);
+        b.compute(Stage::AttnW, L, 1);
+    }
+    b.wait(C, first + n - 1, 0);
+}
+
+// MoE layers first..first+n-1 of one schedule.
+void moe_layers(Builder& b, ProgramKind kind, int first, int n, int micro_batches) {
+    if (n <= 0) return;
+    if (kind == ProgramKind::PrefillOverlap)
+        prefill_moe(b, first, n);
+    else if (kind == ProgramKind::DecodeOverlap)
+        decode_moe(b, first, n);
+    else
+        for (int L = first; L < first + n; ++L)
+            for (int m = 0; m < micro_batches; ++m) {
+                b.compute(Stage::Attn, L, m);
+                b.signal(D, L, m);
+                b.wait(D, L, m);
+                b.compute(Stage::Mlp, L, m);
+                b.signal(C, L, m);
+                b.wait(C, L, m);
+                b.compute(Stage::Shared, L, m);
+            }
+}
+
 } // namespace
 
-StepProgram build_program(ProgramKind kind, int num_dense, int num_moe, int micro_batches) {
+StepProgram build_program(ProgramKind kind, int num_dense, int num_moe, int micro_batches, int num_mtp) {
     if (micro_batches < 1) throw ConfigError("workload.micro_batches: must be >= 1");
     if (kind != ProgramKind::Sequential && micro_batches != 2)
         throw ConfigError("schedule.overlap: two_micro_batch needs workload.micro_batches = 2, got " +
                           std::to_string(micro_batches));
+    if (num_mtp < 0 || num_mtp > num_moe)
+        throw ConfigError("step program: " + std::to_string(num_mtp) + " MTP passes need as many MoE layers, got " +
+                          std::to_string(num_moe));
     Builder b;
+    if (kind == ProgramKind::TrainingChunkPair) { // a window of MoE layers: no embedding, dense layers or head
+        if (num_dense != 0)
+            throw ConfigError("schedule.overlap: dualpipe_chunk_pair simulates MoE layers only; set "
+                              "model.num_dense_layers = 0, got " +
+                              std::to_string(num_dense));
+        training_chunk_pair(b, 0, num_moe);
+        return {kind, std::move(b.v)};
+    }
     for (int m = 0; m < micro_batches; ++m)
         b.compute(Stage::Embed, -1, m);
     for (int L = 0; L < num_dense; ++L)
         for (int m = 0; m < micro_batches; ++m)
             b.compute(Stage::Dense, L, m);
-    if (num_moe > 0) {
-        if (kind == ProgramKind::PrefillOverlap)
-            prefill_moe(b, num_dense, num_moe);
-        else if (kind == ProgramKind::DecodeOverlap)
-            decode_moe(b, num_dense, num_moe);
-        else
-            for (int L = num_dense; L < num_dense + num_moe; ++L)
-                for (int m = 0; m < micro_batches; ++m) {
-                    b.compute(Stage::Attn, L, m);
-                    b.signal(D, L, m);
-                    b.wait(D, L, m);
-                    b.compute(Stage::Mlp, L, m);
-                    b.signal(C, L, m);
-                    b.wait(C, L, m);
-                    b.compute(Stage::Shared, L, m);
-                }
-    }
+    const int main_moe = num_moe - num_mtp;
+    moe_layers(b, kind, num_dense, main_moe, micro_batches);
     for (int m = 0; m < micro_batches; ++m)
         b.compute(Stage::Head, -1, m);
+    for (int L = num_dense + main_moe; L < num_dense + num_moe; ++L) { // one MTP pass per draft token
+        for (int m = 0; m < micro_batches; ++m)
+            b.compute(Stage::Embed, L, m);
+        moe_layers(b, kind, L, 1, micro_batches);
+        for (int m = 0; m < micro_batches; ++m)
+            b.compute(Stage::Head, L, m);
+    }
     return {kind, std::move(b.v)};
 }
 

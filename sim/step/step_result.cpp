@@ -10,6 +10,55 @@
 namespace moetwin::step {
 namespace {
 
+// Busiest / mean of v (0 when v sums to 0).
+double busiest_over_mean(const std::vector<double>& v) {
+    double sum = 0, max = 0;
+    for (double x : v)
+        sum += x, max = std::max(max, x);
+    return sum > 0 ? max / (sum / double(v.size())) : 0.0;
+}
+
+} // namespace
+
+void fill_routed_balance(Summary& s, const StepPlan& plan) {
+    s.gpu_balance_layer_mean = s.gpu_balance_layer_worst = s.gpu_balance_step = 0;
+    s.node_balance_layer_mean = s.node_balance_step = s.node_max_over_min_step = 0;
+    const int n = plan.num_gpus, spg = plan.placement_spec.slots_per_gpu();
+    const int nodes = (n + plan.gpus_per_node - 1) / plan.gpus_per_node;
+    std::vector<double> step_gpu(std::size_t(n), 0.0), step_node(std::size_t(nodes), 0.0);
+    int counted = 0;
+    for (int L = plan.num_dense; L < plan.num_layers(); ++L) {
+        if (plan.is_mtp(L)) continue; // the main model's MoE layers, as `moetwin balance` counts them
+        std::vector<double> gpu(std::size_t(n), 0.0), node(std::size_t(nodes), 0.0);
+        for (int m = 0; m < plan.micro_batches; ++m) {
+            const LayerRouting& lr = plan.route(L, m);
+            for (int sl = 0; sl < int(lr.slot_selections.size()); ++sl)
+                gpu[std::size_t(sl / spg)] += double(lr.slot_selections[std::size_t(sl)]);
+        }
+        for (int g = 0; g < n; ++g) {
+            node[std::size_t(g / plan.gpus_per_node)] += gpu[std::size_t(g)];
+            step_gpu[std::size_t(g)] += gpu[std::size_t(g)];
+        }
+        const double r = busiest_over_mean(gpu);
+        if (r == 0) continue;
+        ++counted;
+        s.gpu_balance_layer_mean += r;
+        s.gpu_balance_layer_worst = std::max(s.gpu_balance_layer_worst, r);
+        s.node_balance_layer_mean += busiest_over_mean(node);
+    }
+    if (counted == 0) return;
+    s.gpu_balance_layer_mean /= counted;
+    s.node_balance_layer_mean /= counted;
+    for (int g = 0; g < n; ++g)
+        step_node[std::size_t(g / plan.gpus_per_node)] += step_gpu[std::size_t(g)];
+    s.gpu_balance_step       = busiest_over_mean(step_gpu);
+    s.node_balance_step      = busiest_over_mean(step_node);
+    const double least       = *std::min_element(step_node.begin(), step_node.end());
+    s.node_max_over_min_step = least > 0 ? *std::max_element(step_node.begin(), step_node.end()) / least : 0.0;
+}
+
+namespace {
+
 int64_t to_ns(double s) {
     return std::llround(s * 1e9);
 }
@@ -109,6 +158,7 @@ void fill_step_result(RunResult& r, const StepPlan& plan, const StepTrace& trace
 
     r.summary.tokens_per_step  = std::llround(plan.output_tokens);
     r.summary.timing_simulated = true;
+    fill_routed_balance(r.summary, plan);
     fill_counters_from_spans(r);
     fill_summary(r);
 }

@@ -19,4 +19,12 @@ namespace moetwin::step {
 void fill_step_result(RunResult& r, const StepPlan& plan, const StepTrace& trace, const Topology& topo,
                       const NetworkCalibration& calib);
 
+// The realised routed-expert balance of Summary (result.hpp: gpu_balance_*, node_balance_*,
+// node_max_over_min_step) from the plan's routing: (token, expert) selections served by each GPU's
+// slots (shared-expert slots included), per main-model MoE layer (the MTP pass left out: no recording
+// has it) and summed over those layers; the
+// figures `moetwin balance` gives from loads (busy/mean), here from the routed tokens. Sets those
+// six fields only; 0 where the plan has no MoE layer. Pure.
+void fill_routed_balance(Summary& s, const StepPlan& plan);
+
 } // namespace moetwin::step

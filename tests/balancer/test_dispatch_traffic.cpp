@@ -60,8 +60,12 @@ TEST(TokenSampler, CalibrationMatchesRecordedShares) {
     const double raw        = sample_fit_error(load, sample_tokens(load, GateSpec{}, spec));
     spec.calibration_rounds = 4;
     const double fitted     = sample_fit_error(load, sample_tokens(load, GateSpec{}, spec));
-    EXPECT_LT(fitted, raw);
-    EXPECT_LT(fitted, 0.05); // total variation; sampling noise alone is ≈ 0.03 at 8192 tokens
+    // Multinomial noise alone at 8192 tokens x 8 selections over 256 experts is about 2.5 % TV
+    // (0.5 x sum_e sqrt(2 p_e / (pi n))); the load controller (load_control.hpp) holds the sample's
+    // counts to the recorded shares, so the sample ends well inside that noise. Measured: 7.2 %
+    // with the recorded loads as weights, 0.35 % fitted and held.
+    EXPECT_GT(raw, 0.05) << raw; // the gate's distortion of recorded loads used as weights
+    EXPECT_LT(fitted, 0.01) << fitted;
 }
 
 // 4 GPUs on 2 nodes, 2 slots each; expert 0 has replicas on GPU 0 (node 0) and GPU 2 (node 1).

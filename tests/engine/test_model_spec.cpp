@@ -124,11 +124,40 @@ TEST(ModelSpec, OpListsCarryDeepSeekNames) {
     std::vector<std::string> moe;
     for (const OpSpec& o : m.moe_layer_ops)
         moe.push_back(o.name);
-    EXPECT_EQ(
-        moe, (std::vector<std::string>{"attn_norm",   "q_a_proj",  "q_a_norm",       "q_b_proj",       "kv_a_proj",
-                                       "kv_a_norm",   "kv_b_proj", "mla_prefill",    "mla_decode",     "o_proj",
-                                       "ffn_norm",    "moe_gate",  "dispatch",       "expert_gate_up", "expert_swiglu",
-                                       "expert_down", "combine",   "shared_gate_up", "shared_swiglu",  "shared_down"}));
+    EXPECT_EQ(moe, (std::vector<std::string>{"attn_norm",
+                                             "attn_input_cast",
+                                             "attn_input_transpose",
+                                             "q_a_proj",
+                                             "q_a_norm",
+                                             "q_b_input_cast",
+                                             "q_b_input_transpose",
+                                             "q_b_proj",
+                                             "kv_a_proj",
+                                             "kv_a_norm",
+                                             "kv_b_input_cast",
+                                             "kv_b_input_transpose",
+                                             "kv_b_proj",
+                                             "attn_rotary",
+                                             "mla_prefill",
+                                             "mla_decode",
+                                             "o_proj_input_cast",
+                                             "o_proj_input_transpose",
+                                             "o_proj",
+                                             "ffn_norm",
+                                             "moe_gate",
+                                             "ffn_input_cast",
+                                             "dispatch",
+                                             "moe_permute",
+                                             "expert_gate_up",
+                                             "expert_swiglu",
+                                             "expert_down",
+                                             "moe_reduce",
+                                             "combine",
+                                             "ffn_input_transpose",
+                                             "shared_gate_up",
+                                             "shared_swiglu",
+                                             "shared_down_input_transpose",
+                                             "shared_down"}));
     EXPECT_EQ(op(m.dense_layer_ops, "dense_gate_up").out_features, 2 * 18432);
     for (const OpSpec& o : m.dense_layer_ops)
         EXPECT_NE(o.role, WeightRole::RoutedExpert) << o.name;
@@ -137,6 +166,16 @@ TEST(ModelSpec, OpListsCarryDeepSeekNames) {
     EXPECT_TRUE(runs_in(op(m.moe_layer_ops, "q_a_proj"), Phase::Prefill));
     EXPECT_EQ(find_model("qwen3_235b_a22b").dense_layer_ops.size(), 0u);
     EXPECT_EQ(find_model("mixtral_8x22b").moe_layer_ops.back().name, "combine"); // no shared expert
+    std::vector<std::string> head, mtp, mtp_head;
+    for (const OpSpec& o : m.head_ops)
+        head.push_back(o.name);
+    for (const OpSpec& o : m.mtp_ops)
+        mtp.push_back(o.name);
+    for (const OpSpec& o : m.mtp_head_ops)
+        mtp_head.push_back(o.name);
+    EXPECT_EQ(head, (std::vector<std::string>{"final_norm", "lm_head", "sampling"}));
+    EXPECT_EQ(mtp, (std::vector<std::string>{"mtp_enorm", "mtp_hnorm", "mtp_eh_proj"}));
+    EXPECT_EQ(mtp_head, (std::vector<std::string>{"mtp_final_norm", "lm_head", "sampling"}));
 }
 
 TEST(OpSpec, GemmFlopsAndBytesMatchHandComputation) {

@@ -235,10 +235,14 @@ TEST(ProfileTable, LoadChecksOpsPhasesAndDuplicates) {
                                                         "deepseek_v3 (known: attn_norm, combine",
                                               0),
                   std::string::npos); // communication ops are not compute ops
-        EXPECT_EQ(std::string(e.what()).rfind(unknown + ": records[0].op: unknown op \"q_a_projection\" for model "
-                                                        "deepseek_v3 (known: attn_norm, attn_norm_bwd, attn_norm_recompute, dense_down",
-                                              0),
-                  0u)
+        EXPECT_EQ(
+            std::string(e.what()).rfind(
+                unknown +
+                    ": records[0].op: unknown op \"q_a_projection\" for model "
+                    "deepseek_v3 (known: attn_input_cast, attn_input_transpose, attn_norm, attn_norm_bwd, "
+                    "attn_norm_recompute, attn_rotary, dense_down",
+                0),
+            0u)
             << e.what();
     }
     ProfileFile f = read_profile_file(kData + "profile_small.json");

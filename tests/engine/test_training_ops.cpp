@@ -105,7 +105,7 @@ TEST(Calibration, FactorReplacesItsFamilysConstant) {
     const OpShape s    = train_shape();
     const OpSpec& attn = find(m.moe_layer_ops, "mla_prefill");
     const RooflineModel plain(find_gpu("h800"));
-    const double half = plain.efficiency().attention_compute / 2;
+    const double half = plain.efficiency().prefill_attention_compute / 2;
     const RooflineModel cal(find_gpu("h800"), {},
                             std::make_shared<CalibrationFile>(one_factor(CalibrationFamily::AttentionFwd, 112, half)));
     // Compute-bound: halving the efficiency doubles the time less the 2 µs kernel overhead.

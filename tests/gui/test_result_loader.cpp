@@ -61,7 +61,9 @@ TEST(ResultLoader, BrokenFilesGiveMessages) {
         {"garbage.json", "\x01\x02 not json at all", "invalid JSON"},
         {"empty.json", "", "JSON"},
         {"wrong_type.json", "[1, 2, 3]", ""},
-        {"bad_key.json", std::string(good).replace(good.find("\"format_version\": 1"), 19, "\"format_version\": 7"),
+        {"bad_key.json",
+         std::string(good).replace(good.find("\"format_version\": " + std::to_string(kResultFormatVersion)), 19,
+                                   "\"format_version\": 7"),
          "meta.format_version"},
     };
     for (const auto& c : cases) {

@@ -27,6 +27,14 @@ RunResult sample_result() {
     r.summary.step_time_ns     = 10000;
     r.summary.tokens_per_step  = 512;
     r.summary.timing_simulated = true;
+    // Routed balance (result.hpp), as moetwin run fills it from the routing: non-zero so that the
+    // round trip and the bad-input tests see real values.
+    r.summary.gpu_balance_layer_mean  = 1.25;
+    r.summary.gpu_balance_layer_worst = 1.5;
+    r.summary.gpu_balance_step        = 1.125;
+    r.summary.node_balance_layer_mean = 1.0625;
+    r.summary.node_balance_step       = 1.03125;
+    r.summary.node_max_over_min_step  = 1.0625;
 
     // Added out of order on purpose; sort_spans puts them in (gpu, lane, begin) order.
     const auto add = [&](int gpu, Lane lane, int64_t b, int64_t e, int layer, int mb, const char* op) {

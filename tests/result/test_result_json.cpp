@@ -56,7 +56,7 @@ TEST(ResultJson, RoundTripIsLosslessAndByteIdentical) {
 
 TEST(ResultJson, LayoutIsCompactAndReadable) {
     const std::string text = to_text(test::sample_result());
-    EXPECT_EQ(text.rfind("{\n  \"meta\": {\n    \"format_version\": 1,\n", 0), 0u);
+    EXPECT_EQ(text.rfind("{\n  \"meta\": {\n    \"format_version\": 2,\n", 0), 0u);
     EXPECT_NE(text.find("    \"columns\": [\"begin_ns\", \"end_ns\", \"layer\", \"micro_batch\", \"op\"],\n"),
               std::string::npos);
     EXPECT_NE(text.find("        \"gpu\": 2,\n        \"lane\": \"compute\",\n        \"rows\": [\n"

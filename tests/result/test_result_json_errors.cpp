@@ -167,12 +167,47 @@ TEST(ResultJsonErrors, MatrixWrongShape) {
                              "experts.slots_per_gpu), got 9");
 }
 
+TEST(ResultJsonErrors, RoutedBalanceKeys) {
+    OJson doc = sample_doc();
+    doc["summary"].erase("node_max_over_min_step");
+    EXPECT_EQ(error_of(doc), "bad.json: summary.node_max_over_min_step: expected number, got missing key");
+    doc                                = sample_doc();
+    doc["summary"]["gpu_balance_step"] = "1.1";
+    EXPECT_EQ(error_of(doc), "bad.json: summary.gpu_balance_step: expected number, got string \"1.1\"");
+    doc                                       = sample_doc();
+    doc["summary"]["node_balance_layer_mean"] = nullptr;
+    EXPECT_EQ(error_of(doc), "bad.json: summary.node_balance_layer_mean: expected number, got null");
+    // A busiest / mean (or max / min) ratio is 0 (no MoE layer) or >= 1.
+    doc                                      = sample_doc();
+    doc["summary"]["gpu_balance_layer_mean"] = 0.5;
+    EXPECT_EQ(error_of(doc),
+              "bad.json: summary.gpu_balance_layer_mean: must be 0 (no MoE layer) or a ratio >= 1, got 0.5");
+    doc                                 = sample_doc();
+    doc["summary"]["node_balance_step"] = -1;
+    EXPECT_EQ(error_of(doc), "bad.json: summary.node_balance_step: must be 0 (no MoE layer) or a ratio >= 1, got -1");
+    doc                                      = sample_doc();
+    doc["summary"]["node_max_over_min_step"] = 0.99;
+    EXPECT_EQ(error_of(doc),
+              "bad.json: summary.node_max_over_min_step: must be 0 (no MoE layer) or a ratio >= 1, got 0.99");
+    // The worst layer is no better than the mean over layers.
+    doc                                       = sample_doc();
+    doc["summary"]["gpu_balance_layer_worst"] = 1.2;
+    EXPECT_EQ(error_of(doc), "bad.json: summary.gpu_balance_layer_worst: 1.2 is below gpu_balance_layer_mean 1.25");
+    // 0 (a step without MoE layers) and the sample's values read back exactly.
+    doc                                       = sample_doc();
+    doc["summary"]["gpu_balance_layer_mean"]  = 0;
+    doc["summary"]["gpu_balance_layer_worst"] = 0;
+    EXPECT_EQ(error_of(doc), "no error");
+    EXPECT_EQ(parse_result_json(sample_doc().dump(2), "ok.json").summary.node_balance_step, 1.03125);
+}
+
 TEST(ResultJsonErrors, OtherFormatVersion) {
     OJson doc                     = sample_doc();
-    doc["meta"]["format_version"] = 2;
-    doc["meta"]["new_key"]        = true; // not the first thing reported
+    doc["meta"]["format_version"] = 1;
+    doc["summary"].erase("gpu_balance_step"); // a version-1 file lacks the balance keys: not reported first
+    doc["meta"]["new_key"] = true;            // not the first thing reported
     EXPECT_EQ(error_of(doc),
-              "bad.json: meta.format_version: expected 1 (this moetwin reads result format 1), got integer 2");
+              "bad.json: meta.format_version: expected 2 (this moetwin reads result format 2), got integer 1");
 }
 
 TEST(ResultJsonErrors, MissingFile) {

@@ -94,7 +94,10 @@ TEST(Cli, RunDefaultSimulatesTheStepAndWritesOutputs) {
     EXPECT_NE(o.output.find("scenario deepseek_v3_decode_ep144 (<embedded default scenario>)"), std::string::npos);
     EXPECT_NE(o.output.find("== memory fit: decode unit (18 nodes, EP144) =="), std::string::npos);
     EXPECT_EQ(o.output.find("timing: not simulated"), std::string::npos) << o.output;
-    EXPECT_NE(o.output.find("== step: decode, 144 GPUs, 61 layers, 2 micro-batch(es) =="), std::string::npos) << o.output;
+    // 61 model layers + the MTP module's pass (one draft token) as layer 61.
+    EXPECT_NE(o.output.find("== step: decode, 144 GPUs, 62 layers, 2 micro-batch(es) =="), std::string::npos)
+        << o.output;
+    EXPECT_NE(o.output.find("MTP: 1 pass(es) of the MTP module as MoE layer(s) 61"), std::string::npos) << o.output;
     // A real, positive step time and throughput, in ms and tokens/s.
     const auto at = o.output.find("step time: ");
     ASSERT_NE(at, std::string::npos) << o.output;
@@ -107,8 +110,8 @@ TEST(Cli, RunDefaultSimulatesTheStepAndWritesOutputs) {
     EXPECT_NE(o.output.find("network: fluid (calibrated to DeepEP), low_latency all-to-all"), std::string::npos);
     // Progress reports (stderr): planning per MoE layer, the SimGrid run, the end.
     EXPECT_NE(o.output.find("progress 0.00 planning\n"), std::string::npos) << o.output;
-    EXPECT_NE(o.output.find("progress 0.50 planned MoE layer 58/58\n"), std::string::npos) << o.output;
-    EXPECT_NE(o.output.find("progress 0.91 simulating layer 56/61 (GPU 0)\n"), std::string::npos) << o.output;
+    EXPECT_NE(o.output.find("progress 0.50 planned MoE layer 59/59\n"), std::string::npos) << o.output;
+    EXPECT_NE(o.output.find("progress 0.91 simulating layer 57/62 (GPU 0)\n"), std::string::npos) << o.output;
     EXPECT_NE(o.output.find("progress 1.00 done\n"), std::string::npos) << o.output;
     EXPECT_TRUE(fs::exists(dir / "result.json"));
     EXPECT_TRUE(fs::exists(dir / "gpus.csv"));

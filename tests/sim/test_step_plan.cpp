@@ -225,9 +225,10 @@ TEST(StepPlan, StageTimesComeFromTheRoofline) {
     shape.num_tokens   = 16;
     shape.num_requests = 16;
     shape.kv_len       = 1025;
-    double shared      = 0;
-    for (const OpSpec& op : p.model.moe_layer_ops)
-        if (op.name.rfind("shared_", 0) == 0) shared += roof.op_time(op, shape, 132).seconds;
+    double shared      = 0; // the scale transposes and shared_gate_up, shared_swiglu, shared_down
+    const auto stages  = moe_op_stages(p.model);
+    for (std::size_t i = 0; i < stages.size(); ++i)
+        if (stages[i] == Stage::Shared) shared += roof.op_time(p.model.moe_layer_ops[i], shape, 132).seconds;
     EXPECT_GT(shared, 0);
     EXPECT_DOUBLE_EQ(p.seconds(0, 0, 0, Stage::Shared), shared);
     // Attention: ATTN = ATTN-0 + ATTN-1, and the core attention is in ATTN-1.
@@ -244,6 +245,99 @@ TEST(StepPlan, StageTimesComeFromTheRoofline) {
     // Tokens: 16 requests per GPU, 8 experts each, all accounted for.
     const LayerRouting& r = p.route(0, 0);
     EXPECT_EQ(r.traffic.total_selections(), 2 * 16 * 8);
+}
+
+// MTP in decode: d passes of the MTP module as MoE layers after the main ones; the first over the
+// verified tokens, later ones over one token per request; each with an embedding and a draft head.
+TEST(StepPlan, MtpPassesAreMoeLayersAfterTheHead) {
+    Scenario s = load_scenario("scenarios/tiny_2gpu_1layer.json");
+    const RooflineModel roof(s.gpu);
+    const StepPlan plain = plan_step(s, roof);
+    EXPECT_EQ(plain.num_mtp, 0);
+    EXPECT_EQ(plain.num_layers(), 1);
+    s.workload.mtp_draft_tokens = 2;
+    s.workload.mtp_acceptance   = 0.8;
+    const StepPlan p            = plan_step(s, roof);
+    ASSERT_EQ(p.num_mtp, 2);
+    ASSERT_EQ(p.num_layers(), 3);
+    EXPECT_FALSE(p.is_mtp(0));
+    EXPECT_TRUE(p.is_mtp(1) && p.is_mtp(2));
+    // 16 requests x (1 + 2) verified tokens per GPU through the main layer and the first pass; one
+    // token per request through the second; 8 routed experts each.
+    EXPECT_EQ(p.route(0, 0).traffic.total_selections(), 2 * 48 * 8);
+    EXPECT_EQ(p.route(1, 0).traffic.total_selections(), 2 * 48 * 8);
+    EXPECT_EQ(p.route(2, 0).traffic.total_selections(), 2 * 16 * 8);
+    // The first pass's attention = the main layer's + the MTP projections (enorm, hnorm, eh_proj).
+    OpShape shape;
+    shape.phase                    = Phase::Decode;
+    shape.num_tokens               = 48;
+    shape.num_requests             = 16;
+    shape.kv_len                   = 1027;
+    shape.query_tokens_per_request = 3;
+    shape.weight_precision         = s.precision.dense_weights;
+    double pre                     = 0;
+    for (const OpSpec& op : p.model.mtp_ops)
+        pre += roof.op_time(op, shape, 132).seconds;
+    EXPECT_GT(pre, 0);
+    EXPECT_NEAR(p.seconds(0, 1, 0, Stage::Attn), p.seconds(0, 0, 0, Stage::Attn) + pre, 1e-12);
+    // Draft head: 16 rows through mtp_final_norm, the shared lm_head and sampling.
+    OpShape rows                  = shape;
+    rows.num_tokens               = 16;
+    rows.query_tokens_per_request = 1;
+    double head                   = 0;
+    for (const OpSpec& op : p.model.mtp_head_ops)
+        head += roof.op_time(op, rows, 132).seconds;
+    EXPECT_DOUBLE_EQ(p.seconds(0, 1, 0, Stage::Head), head);
+    EXPECT_GT(p.seconds(0, 1, 0, Stage::Embed), 0);
+    EXPECT_DOUBLE_EQ(p.seconds(0, 0, 0, Stage::Head), 0.0); // main layers have no head of their own
+    // Program: the main head, then each pass's embed .. head.
+    std::vector<std::string> order;
+    for (const Instr& i : p.program.instrs)
+        if (i.kind == Instr::Compute && (i.stage == Stage::Head || i.stage == Stage::Embed)) {
+            std::ostringstream o;
+            o << i;
+            order.push_back(o.str());
+        }
+    EXPECT_EQ(order, (std::vector<std::string>{"embed(L-1,mb0)", "head(L-1,mb0)", "embed(L1,mb0)", "head(L1,mb0)",
+                                               "embed(L2,mb0)", "head(L2,mb0)"}));
+    // More passes than MoE layers is an error.
+    EXPECT_THROW(build_program(ProgramKind::Sequential, 0, 1, 1, 2), ConfigError);
+}
+
+// Permute and reduce run beside the normal all-to-all only (the low-latency kernels do both), in the
+// MLP stage, on the distinct tokens each GPU received.
+TEST(StepPlan, PermuteAndReduceOnlyBesideTheNormalAllToAll) {
+    Scenario s = load_scenario("scenarios/tiny_2gpu_1layer.json");
+    const RooflineModel roof(s.gpu);
+    const StepPlan ll     = plan_step(s, roof);
+    s.network.all_to_all  = AllToAllMode::Normal;
+    const StepPlan normal = plan_step(s, roof);
+    const LayerRouting& r = normal.route(0, 0);
+    ASSERT_EQ(r.traffic.selections, ll.route(0, 0).traffic.selections); // routing ignores the comm mode
+    int64_t sel = 0, used = 0;
+    for (int k = 0; k < 128; ++k) {
+        sel += r.slot_selections[std::size_t(k)];
+        used += r.slot_selections[std::size_t(k)] > 0;
+    }
+    OpShape shape;
+    shape.phase             = Phase::Decode;
+    shape.num_tokens        = 16;
+    shape.num_requests      = 16;
+    shape.kv_len            = 1025;
+    shape.num_local_experts = used;
+    shape.tokens_per_expert = (sel + used - 1) / used;
+    shape.received_tokens   = r.traffic.tokens_at(0, 0) + r.traffic.tokens_at(1, 0);
+    EXPECT_LE(shape.received_tokens, 2 * 16);
+    const auto stages = moe_op_stages(normal.model);
+    double extra      = 0;
+    for (std::size_t i = 0; i < stages.size(); ++i) {
+        const OpSpec& op = normal.model.moe_layer_ops[i];
+        if (!op.normal_comm_only) continue;
+        EXPECT_EQ(stages[i], Stage::Mlp) << op.name;
+        extra += roof.op_time(op, shape, 132).seconds;
+    }
+    EXPECT_GT(extra, 0);
+    EXPECT_NEAR(normal.seconds(0, 0, 0, Stage::Mlp) - ll.seconds(0, 0, 0, Stage::Mlp), extra, 1e-12);
 }
 
 // Data-parallel attention: each rank has its own requests and KV lengths, so attention time differs

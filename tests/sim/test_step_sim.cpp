@@ -82,14 +82,21 @@ double expected_sequential_step_s(const step::StepPlan& p, const Topology& topo,
     stage(-1, step::Stage::Embed);
     for (int L = 0; L < p.num_dense; ++L)
         stage(L, step::Stage::Dense);
-    for (int L = p.num_dense; L < p.num_layers(); ++L) {
+    const auto moe_layer = [&](int L) {
         stage(L, step::Stage::Attn);
         phase(L, true);
         stage(L, step::Stage::Mlp);
         phase(L, false);
         stage(L, step::Stage::Shared);
-    }
+    };
+    for (int L = p.num_dense; L < p.num_layers() - p.num_mtp; ++L)
+        moe_layer(L);
     stage(-1, step::Stage::Head);
+    for (int L = p.num_layers() - p.num_mtp; L < p.num_layers(); ++L) { // MTP passes after the head
+        stage(L, step::Stage::Embed);
+        moe_layer(L);
+        stage(L, step::Stage::Head);
+    }
     return *std::max_element(t.begin(), t.end());
 }
 
@@ -108,6 +115,31 @@ void expect_hand_computed(const Scenario& s) {
 
 TEST(StepSim, TwoGpusOneLayerMatchesTheHandComputation) {
     expect_hand_computed(load_scenario("scenarios/tiny_2gpu_1layer.json"));
+}
+
+// With one MTP draft token the step runs the MTP module after the head as one more MoE layer
+// (layer 1 here) with its own dispatch and combine and the draft head; without MTP it does not.
+TEST(StepSim, MtpDecodeStepRunsTheMtpLayerAfterTheHead) {
+    Scenario s                  = load_scenario("scenarios/tiny_2gpu_1layer.json");
+    s.workload.mtp_draft_tokens = 1;
+    s.workload.mtp_acceptance   = 0.8;
+    expect_hand_computed(s);
+    const RunResult mtp = run_scenario(s);
+    EXPECT_EQ(mtp.meta.num_layers, 2);
+    std::map<std::string, int> at_layer1;
+    for (const Span& sp : mtp.spans)
+        if (sp.layer == 1) ++at_layer1[mtp.op_names[sp.op]];
+    EXPECT_EQ(at_layer1["dispatch"], 2); // one per GPU
+    EXPECT_EQ(at_layer1["combine"], 2);
+    EXPECT_EQ(at_layer1["head"], 2);
+    EXPECT_EQ(at_layer1["embed"], 2);
+    EXPECT_EQ(at_layer1["attn"], 2);
+    s.workload.mtp_draft_tokens = 0;
+    const RunResult plain       = run_scenario(s);
+    EXPECT_EQ(plain.meta.num_layers, 1);
+    for (const Span& sp : plain.spans)
+        EXPECT_LE(sp.layer, 0);
+    EXPECT_GT(mtp.summary.step_time_ns, plain.summary.step_time_ns);
 }
 
 TEST(StepSim, OneNodeTwoLayersMatchesTheHandComputation) {
