@@ -4,6 +4,8 @@
 // execution (sim/step/step_executor.hpp) and the result (sim/step/step_result.hpp).
 #include "sim/run.hpp"
 
+#include <cstdio>
+
 #include "common/errors.hpp"
 #include "engine/model_spec.hpp"
 #include "engine/profile.hpp"
@@ -13,6 +15,8 @@
 #include "sim/step/step_plan.hpp"
 #include "sim/step/step_result.hpp"
 #include "topologies/h800_cluster.hpp"
+
+#include <cstdio>
 
 namespace moetwin {
 namespace {
@@ -63,6 +67,11 @@ RunResult run(const Scenario& s, const ProgressFn& progress) {
     if (progress) progress(0.0, "planning");
     const DeploymentUnit& unit = s.active_unit();
     const FitReport fit        = fit_memory(fit_input_for(s, s.workload.phase));
+    // A deployment that does not fit in HBM would not run: refuse it unless the user asks for it.
+    if (!fit.fits && !s.allow_not_fitting)
+        throw ConfigError(s.source.string() + ": " + std::string(to_string(s.workload.phase)) +
+                          " unit, GPU memory: " + fit.reason +
+                          " (set \"allow_not_fitting\": true or run with --allow-not-fitting to simulate it anyway)");
     const step::StepPlan plan =
         step::plan_step(s, profile ? static_cast<const ComputeModel&>(*profile) : roofline, progress);
 
@@ -83,6 +92,15 @@ RunResult run(const Scenario& s, const ProgressFn& progress) {
         r.meta.notes.push_back(profile_note(*profile, r.meta.compute_source));
     else
         r.meta.notes.push_back("compute: " + roofline.describe());
+    {
+        char margin[160];
+        std::snprintf(margin, sizeof margin, "%.2f GiB %s per GPU, largest batch %lld %s",
+                      double(fit.free_bytes < 0 ? -fit.free_bytes : fit.free_bytes) / double(1ll << 30),
+                      fit.free_bytes < 0 ? "short" : "free", (long long)fit.max_batch, fit.batch_unit());
+        r.meta.notes.push_back(fit.fits ? std::string("memory fit: fits, ") + margin
+                                        : "memory fit: " + fit.reason + "; " + margin +
+                                              "; simulated because allow_not_fitting is set");
+    }
     r.meta.notes.push_back(std::string("network: ") +
                            (s.network.backend == NetworkBackend::SimGridFlows ? "SimGrid flows (reference)"
                                                                               : "fluid (calibrated to DeepEP)") +

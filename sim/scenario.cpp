@@ -112,8 +112,7 @@ std::ostream& operator<<(std::ostream& out, const Scenario& s) {
     if (s.routing.popularity == ExpertPopularity::LogNormal) out << " sigma=" << s.routing.lognormal_sigma;
     if (s.routing.popularity == ExpertPopularity::File) out << " " << s.routing.loads_path.string();
     out << ", replicas " << to_string(s.routing.replica_policy) << '\n';
-    out << "  balancer: " << s.balancer.policy << ", rebalance every " << s.balancer.rebalance_period_s / 60
-        << " min\n";
+    out << "  balancer: " << s.balancer.policy << '\n';
     out << "  workload: " << to_string(w.phase) << ", ";
     if (w.phase == Phase::Decode)
         out << w.requests_per_gpu << " requests per GPU";

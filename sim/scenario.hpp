@@ -64,7 +64,6 @@ struct RoutingConfig {
 
 struct BalancerConfig {
     std::string policy        = "eplb"; // see scenarios/README.md for the list
-    double rebalance_period_s = 600;    // tech report §3.4: "e.g., every 10 minutes"
     std::filesystem::path fit_loads_path; // loads the placement is fitted on (default: routing's)
 };
 
@@ -137,6 +136,9 @@ struct Scenario {
     std::string description;
     std::filesystem::path source; // the file it came from ("<embedded>" for the default)
     uint64_t seed = 1;
+    // Simulate even when the active unit does not fit in GPU memory (top-level key allow_not_fitting,
+    // or `moetwin run --allow-not-fitting`); the result then records the fit's verdict in its notes.
+    bool allow_not_fitting = false;
     ModelConfig model;
     GpuSpec gpu;                  // from the hardware table, with the scenario's overrides applied
     ClusterSpec cluster;

@@ -190,6 +190,14 @@ RoutingConfig parse_routing(const JsonObject& root, const ModelSpec& m, const De
     const auto o  = root.optional_object("routing");
     if (!o) return r;
     o->finish({"num_groups", "topk_groups", "node_limit", "popularity", "replica_policy"});
+    // The gate's groups are the model's (its config.json): a scenario may restate them, not change them,
+    // so that swapping model.name cannot silently keep another model's gate (issue 13 item 5).
+    for (const auto& [key, own] : {std::pair<const char*, int>{"num_groups", m.num_expert_groups},
+                                   std::pair<const char*, int>{"topk_groups", m.topk_groups}})
+        if (o->has(key) && o->integer(key, own) != own)
+            o->fail(key, std::to_string(o->integer(key, own)) + " differs from " + m.name + "'s own " + key + " = " +
+                             std::to_string(own) + " (its gate, from the model catalogue); remove the key or set it to " +
+                             std::to_string(own));
     r.num_groups  = int(o->integer_in("num_groups", r.num_groups, 1, m.num_routed_experts));
     if (m.num_routed_experts % r.num_groups != 0)
         o->fail("num_groups", std::to_string(r.num_groups) + " does not divide the model's " +
@@ -242,7 +250,12 @@ BalancerConfig parse_balancer(const JsonObject& root, const DeploymentUnit& unit
     if (unit.redundant_experts == 0) b.policy = "none";
     const auto o = root.optional_object("balancer");
     if (!o) return b;
-    o->finish({"policy", "rebalance_period_min", "fit_loads_path"});
+    // rebalance_period_min: a step has one placement; re-placement over time is `moetwin balance drift`'s
+    // question (its --period option), so the key is refused here rather than parsed and ignored.
+    if (o->has("rebalance_period_min"))
+        o->fail("rebalance_period_min", "a simulated step uses one placement and never rebalances; rebalancing over "
+                                        "time is modelled by `moetwin balance drift` (see its --help): remove the key");
+    o->finish({"policy", "fit_loads_path"});
     b.policy = o->string("policy", b.policy);
     try {
         (void)balancer::find_placement_policy(b.policy); // the balancer library owns the names
@@ -256,7 +269,6 @@ BalancerConfig parse_balancer(const JsonObject& root, const DeploymentUnit& unit
         o->fail("policy", "\"eplb_hierarchical\" needs the " + std::to_string(routing.num_groups) +
                               " expert groups to divide over the unit's " + std::to_string(unit.num_nodes) +
                               " nodes; use \"eplb\" or \"eplb_global\"");
-    b.rebalance_period_s = o->positive("rebalance_period_min", b.rebalance_period_s / 60) * 60;
     if (o->has("fit_loads_path")) b.fit_loads_path = resolve_input(*o, "fit_loads_path", base_dir);
     return b;
 }
@@ -429,7 +441,7 @@ OutputConfig parse_output(const JsonObject& root, const std::string& name) {
 Scenario parse_scenario(std::string_view text, const std::string& origin, const fs::path& base_dir) {
     const nlohmann::json j = parse_json_text(text, origin);
     const JsonObject root(j, "", origin);
-    root.finish({"name", "description", "seed", "model", "hardware", "cluster", "deployment", "precision", "routing",
+    root.finish({"name", "description", "seed", "allow_not_fitting", "model", "hardware", "cluster", "deployment", "precision", "routing",
                  "balancer", "workload", "schedule", "compute", "network", "output"});
     Scenario s;
     s.source      = origin;
@@ -438,6 +450,7 @@ Scenario parse_scenario(std::string_view text, const std::string& origin, const 
         root.fail("name", "expected a non-empty name without spaces or slashes, got \"" + s.name + "\"");
     s.description = root.string("description", "");
     s.seed        = uint64_t(root.integer_in("seed", 1, 0, INT64_MAX));
+    s.allow_not_fitting = root.boolean("allow_not_fitting", false);
     s.model       = parse_model(root);
     const ModelSpec& model = find_model(s.model.name);
     s.gpu         = parse_hardware(root);

@@ -37,6 +37,7 @@ std::string scenario_to_json(const Scenario& s) {
     j["name"]        = s.name;
     j["description"] = s.description;
     j["seed"]        = s.seed;
+    if (s.allow_not_fitting) j["allow_not_fitting"] = true;
     j["model"]       = {{"name", s.model.name}};
     if (s.model.num_dense_layers >= 0) j["model"]["num_dense_layers"] = s.model.num_dense_layers;
     if (s.model.num_moe_layers >= 0) j["model"]["num_moe_layers"] = s.model.num_moe_layers;
@@ -77,7 +78,7 @@ std::string scenario_to_json(const Scenario& s) {
                     {"node_limit", r.node_limit},
                     {"popularity", pop},
                     {"replica_policy", str(to_string(r.replica_policy))}};
-    j["balancer"] = {{"policy", s.balancer.policy}, {"rebalance_period_min", s.balancer.rebalance_period_s / 60}};
+    j["balancer"] = {{"policy", s.balancer.policy}};
     if (!s.balancer.fit_loads_path.empty()) j["balancer"]["fit_loads_path"] = s.balancer.fit_loads_path.string();
     const auto& w = s.workload;
     oj ctx        = {{"distribution", str(to_string(w.context_distribution))}};

@@ -17,7 +17,7 @@
 
 namespace moetwin::cli {
 
-void print_fit(std::ostream& out, const Scenario& s); // cmd_fit.cpp
+std::vector<std::string> print_fit(std::ostream& out, const Scenario& s); // cmd_fit.cpp
 
 namespace {
 
@@ -69,10 +69,12 @@ void print_step_summary(std::ostream& out, const RunResult& r) {
 struct RunArgs {
     std::string scenario;
     std::string out_dir;
+    bool allow_not_fitting = false;
 };
 
 void run_main(const RunArgs& args) {
-    const Scenario scenario = load_scenario_arg(args.scenario);
+    Scenario scenario = load_scenario_arg(args.scenario);
+    if (args.allow_not_fitting) scenario.allow_not_fitting = true;
     std::cout << scenario;
     print_fit(std::cout, scenario);
 
@@ -97,6 +99,8 @@ void add_run_command(CLI::App& app) {
     cmd->add_option("scenario", args->scenario,
                     "Scenario JSON file (default: the embedded DeepSeek-V3 production decode scenario, EP144)");
     cmd->add_option("--out", args->out_dir, "Output directory (default: the scenario's output.dir, out/<name>)");
+    cmd->add_flag("--allow-not-fitting", args->allow_not_fitting,
+                  "Simulate even when the unit does not fit in GPU memory (the result's notes record it)");
     cmd->callback([args] { run_main(*args); });
 }
 

@@ -3,6 +3,7 @@
 // file, JSON path and expectation on the first problem.
 #include "sim/cli/cli_common.hpp"
 #include "sim/cli/commands.hpp"
+#include "sim/scenario_fit.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -17,7 +18,15 @@ void add_validate_command(CLI::App& app) {
     cmd->add_option("scenario", *path, "Scenario JSON file (see scenarios/README.md)")->required();
     cmd->callback([path] {
         const Scenario s = load_scenario(*path);
-        std::cout << s << "ok: " << *path << " is a valid scenario\n";
+        std::cout << s;
+        // The memory fit of each unit, one line each (`moetwin fit` prints the breakdown).
+        for (Phase phase : {Phase::Prefill, Phase::Decode}) {
+            const auto& unit = phase == Phase::Decode ? s.deployment.decode : s.deployment.prefill;
+            if (!unit) continue;
+            const FitReport r = fit_memory(fit_input_for(s, phase));
+            std::cout << "  memory fit, " << to_string(phase) << " unit: " << r.reason << '\n';
+        }
+        std::cout << "ok: " << *path << " is a valid scenario\n";
     });
 }
 

@@ -11,6 +11,8 @@
 #include <locale>
 #include <ostream>
 
+#include <stdexcept>
+
 namespace moetwin {
 namespace {
 
@@ -184,7 +186,9 @@ void write_result_json(const RunResult& r, const std::filesystem::path& path) {
     try {
         validate(r);
     } catch (const ConfigError& e) {
-        throw ConfigError(path.string() + ": refusing to write an invalid result: " + e.what());
+        // The simulator built this result: an invariant it breaks is moetwin's bug, not the user's input
+        // (exit 2, "internal error"), and nothing is written.
+        throw std::logic_error(path.string() + ": refusing to write an invalid result: " + e.what());
     }
     write_file_atomic(path, [&](std::ostream& out) {
         try {

@@ -201,3 +201,78 @@ TEST(Cli, CalibrateTheRealTraceAndUseTheCalibration) {
     EXPECT_NE(v.output.find("calibration"), std::string::npos) << v.output;
     fs::remove_all(dir);
 }
+
+namespace {
+
+// tiny_1node_ep8_decode with 6,000 requests of up to 4,096 tokens per GPU: ~1.6 TB of KV per GPU.
+fs::path oversized_scenario() {
+    std::ifstream in("scenarios/tiny_1node_ep8_decode.json");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string from = "\"requests_per_gpu\": 64";
+    text.replace(text.find(from), from.size(), "\"requests_per_gpu\": 6000");
+    const fs::path p = scratch("oversized") / "oversized.json";
+    std::ofstream(p) << text;
+    return p;
+}
+
+// Issue 13 item 1: a deployment that does not fit is refused (exit 1 with the fit's reason) unless the
+// user asks for it, and the result then records the verdict; `fit` exits 1; `validate` reports the fit.
+TEST(CliFit, RunRefusesWhatDoesNotFitUnlessAllowed) {
+    const fs::path s   = oversized_scenario();
+    const fs::path out = scratch("oversized_out");
+    const Outcome r    = moetwin("run " + s.string() + " --out " + out.string());
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("decode unit, GPU memory: does not fit: 6000 requests per GPU need"), std::string::npos)
+        << r.output;
+    EXPECT_FALSE(fs::exists(out / "result.json"));
+    const Outcome a = moetwin("run " + s.string() + " --allow-not-fitting --out " + out.string());
+    ASSERT_EQ(a.exit_code, 0) << a.output;
+    std::ifstream res(out / "result.json");
+    const std::string json((std::istreambuf_iterator<char>(res)), std::istreambuf_iterator<char>());
+    EXPECT_NE(json.find("memory fit: does not fit: 6000 requests per GPU need"), std::string::npos);
+    EXPECT_NE(json.find("simulated because allow_not_fitting is set"), std::string::npos);
+}
+
+TEST(CliFit, FitExitsOneWhenAUnitDoesNotFitAndValidateSaysSo) {
+    const fs::path s = oversized_scenario();
+    const Outcome f  = moetwin("fit " + s.string());
+    EXPECT_EQ(f.exit_code, 1) << f.output;
+    EXPECT_NE(f.output.find("oversized.json: decode unit: does not fit: 6000 requests per GPU need"), std::string::npos)
+        << f.output;
+    EXPECT_EQ(moetwin("fit scenarios/tiny_1node_ep8_decode.json").exit_code, 0);
+    const Outcome v = moetwin("validate " + s.string());
+    EXPECT_EQ(v.exit_code, 0) << v.output; // a valid scenario; the verdict is reported
+    EXPECT_NE(v.output.find("memory fit, decode unit: does not fit: 6000 requests per GPU need"), std::string::npos)
+        << v.output;
+}
+
+TEST(CliFit, EveryShippedScenarioFits) {
+    for (const auto& e : fs::directory_iterator("scenarios")) {
+        if (e.path().extension() != ".json") continue;
+        const Outcome f = moetwin("fit " + e.path().string());
+        EXPECT_EQ(f.exit_code, 0) << e.path() << "\n" << f.output;
+    }
+}
+
+} // namespace
+
+namespace {
+
+// Issue 13 item 4: replicate_hottest left spare slots empty, so its results could not be written.
+TEST(CliPolicies, EveryPlacementPolicyRunsAndWritesItsResult) {
+    std::ifstream in("scenarios/tiny_1node_ep8_decode.json");
+    const std::string base((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (const char* policy : {"replicate_hottest", "eplb", "eplb_global", "eplb_hierarchical", "lpt_swap",
+                               "group_affine"}) {
+        std::string text  = base;
+        const std::string from = "\"policy\": \"eplb\"";
+        text.replace(text.find(from), from.size(), std::string("\"policy\": \"") + policy + "\"");
+        const fs::path dir = scratch(std::string("policy_") + policy);
+        std::ofstream(dir / "s.json") << text;
+        const Outcome o = moetwin("run " + (dir / "s.json").string() + " --out " + (dir / "out").string());
+        EXPECT_EQ(o.exit_code, 0) << policy << "\n" << o.output;
+        EXPECT_TRUE(fs::exists(dir / "out" / "result.json")) << policy;
+    }
+}
+
+} // namespace

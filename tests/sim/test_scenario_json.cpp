@@ -42,7 +42,9 @@ std::string error_text(const std::string& text) {
     return "(no error)";
 }
 
-std::string error_of(const json& j) { return error_text(j.dump(2)); }
+std::string error_of(const json& j) {
+    return error_text(j.dump(2));
+}
 
 } // namespace
 
@@ -98,9 +100,9 @@ TEST(ScenarioJson, EveryShippedScenarioRoundTrips) {
     for (const auto& entry : std::filesystem::directory_iterator(kScenarios)) {
         if (entry.path().extension() != ".json") continue;
         SCOPED_TRACE(entry.path().string());
-        const Scenario s        = load_scenario(entry.path());
-        const std::string once  = scenario_to_json(s);
-        const Scenario again    = parse_scenario(once, "canonical.json");
+        const Scenario s       = load_scenario(entry.path());
+        const std::string once = scenario_to_json(s);
+        const Scenario again   = parse_scenario(once, "canonical.json");
         EXPECT_EQ(scenario_to_json(again), once);
         EXPECT_EQ(again.active_unit().ep_size, s.active_unit().ep_size);
         EXPECT_EQ(again.seed, s.seed);
@@ -126,13 +128,13 @@ TEST(ScenarioJson, DefaultsFilledIn) {
 // ---- malformed scenarios: one mutation each, the exact message expected ----
 
 TEST(ScenarioJsonErrors, EpSizeNotMultipleOfGpusPerNode) {
-    json j                             = base();
+    json j                               = base();
     j["deployment"]["decode"]["ep_size"] = 145;
     EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode.ep_size: 145 is not a multiple of gpus_per_node (8)");
 }
 
 TEST(ScenarioJsonErrors, EpSizeDoesNotSpanUnit) {
-    json j                             = base();
+    json j                               = base();
     j["deployment"]["decode"]["ep_size"] = 136;
     EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode.ep_size: 136 does not span the unit: "
                            "num_nodes × gpus_per_node = 18 × 8 = 144");
@@ -141,7 +143,7 @@ TEST(ScenarioJsonErrors, EpSizeDoesNotSpanUnit) {
 TEST(ScenarioJsonErrors, SyntaxErrorGivesLineAndColumn) {
     const std::string text = "{\n  \"name\": \"t\",\n  \"seed\": 1,,\n}\n";
     EXPECT_EQ(error_text(text), "day6_decode.json:3:13: JSON syntax error: syntax error while parsing object key - "
-                              "unexpected ','; expected string literal");
+                                "unexpected ','; expected string literal");
 }
 
 TEST(ScenarioJsonErrors, TruncatedFile) {
@@ -151,7 +153,9 @@ TEST(ScenarioJsonErrors, TruncatedFile) {
                                 "unexpected end of input; expected '}'");
 }
 
-TEST(ScenarioJsonErrors, EmptyFile) { EXPECT_EQ(error_text("  \n"), "day6_decode.json: empty file: expected a JSON object"); }
+TEST(ScenarioJsonErrors, EmptyFile) {
+    EXPECT_EQ(error_text("  \n"), "day6_decode.json: empty file: expected a JSON object");
+}
 
 TEST(ScenarioJsonErrors, TopLevelNotAnObject) {
     EXPECT_EQ(error_text("[1, 2]"), "day6_decode.json: (top level): expected an object, got an array");
@@ -160,33 +164,34 @@ TEST(ScenarioJsonErrors, TopLevelNotAnObject) {
 TEST(ScenarioJsonErrors, UnknownTopLevelKey) {
     json j         = base();
     j["workloads"] = json::object();
-    EXPECT_EQ(error_of(j), "day6_decode.json: workloads: unknown key (expected one of: name, description, seed, "
-                           "model, hardware, cluster, deployment, precision, routing, balancer, workload, schedule, "
-                           "compute, network, output)");
+    EXPECT_EQ(error_of(j),
+              "day6_decode.json: workloads: unknown key (expected one of: name, description, seed, allow_not_fitting, "
+              "model, hardware, cluster, deployment, precision, routing, balancer, workload, schedule, "
+              "compute, network, output)");
 }
 
 TEST(ScenarioJsonErrors, UnknownNestedKey) {
-    json j                   = base();
+    json j                  = base();
     j["cluster"]["nvlinks"] = {{"bandwidth_GBps", 160}};
     EXPECT_EQ(error_of(j), "day6_decode.json: cluster.nvlinks: unknown key (expected one of: fabric, num_nodes, "
                            "gpus_per_node, nics_per_node, nvlink, pcie, ib)");
 }
 
 TEST(ScenarioJsonErrors, UnitlessBandwidthKeyRejected) {
-    json j                  = base();
+    json j                 = base();
     j["cluster"]["nvlink"] = {{"bandwidth", 160}};
     EXPECT_EQ(error_of(j), "day6_decode.json: cluster.nvlink.bandwidth: unknown key (expected one of: "
                            "bandwidth_GBps, latency_us)");
 }
 
 TEST(ScenarioJsonErrors, WrongType) {
-    json j                     = base();
+    json j                    = base();
     j["cluster"]["num_nodes"] = "18";
     EXPECT_EQ(error_of(j), "day6_decode.json: cluster.num_nodes: expected an integer, got the string \"18\"");
 }
 
 TEST(ScenarioJsonErrors, FractionalInteger) {
-    json j                                  = base();
+    json j                               = base();
     j["deployment"]["decode"]["dp_size"] = 144.5;
     EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode.dp_size: expected an integer, got the number 144.5");
 }
@@ -198,77 +203,87 @@ TEST(ScenarioJsonErrors, MissingRequiredKey) {
 }
 
 TEST(ScenarioJsonErrors, DataParallelTimesTensorParallel) {
-    json j                                  = base();
+    json j                               = base();
     j["deployment"]["decode"]["tp_size"] = 4;
     EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode.dp_size: dp_size × tp_size = 144 × 4 must equal "
                            "the unit's GPUs (144)");
 }
 
 TEST(ScenarioJsonErrors, ExpertSlotsDoNotMultiplyOut) {
-    json j                                                 = base();
+    json j                                              = base();
     j["deployment"]["decode"]["routed_experts_per_gpu"] = 3;
     EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode.routed_experts_per_gpu: 3 × 144 GPUs = 432 slots, "
                            "but 256 routed + 32 redundant + 0 shared-expert slots = 288");
 }
 
 TEST(ScenarioJsonErrors, RedundantExpertsDoNotDivide) {
-    json j                                            = base();
+    json j                                         = base();
     j["deployment"]["decode"]["redundant_experts"] = 30;
     EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode.redundant_experts: 256 routed + 30 redundant + 0 "
                            "shared-expert slots = 286 do not divide evenly over 144 GPUs");
 }
 
 TEST(ScenarioJsonErrors, UnitLargerThanCluster) {
-    json j                                    = base();
+    json j                                 = base();
     j["deployment"]["decode"]["num_nodes"] = 20;
     EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode.num_nodes: 20 exceeds cluster.num_nodes (18)");
 }
 
 TEST(ScenarioJsonErrors, UnknownModel) {
-    json j              = base();
+    json j             = base();
     j["model"]["name"] = "deepseek_v4";
     EXPECT_EQ(error_of(j).substr(0, 76),
               "day6_decode.json: model.name: unknown model 'deepseek_v4' (known: deepseek_v");
 }
 
 TEST(ScenarioJsonErrors, UnknownGpu) {
-    json j                = base();
+    json j               = base();
     j["hardware"]["gpu"] = "h900";
     EXPECT_EQ(error_of(j).substr(0, 61), "day6_decode.json: hardware.gpu: unknown gpu 'h900' (known: h8");
 }
 
 TEST(ScenarioJsonErrors, NegativeBandwidth) {
-    json j            = base();
+    json j             = base();
     j["cluster"]["ib"] = {{"bandwidth_GBps", -50}};
     EXPECT_EQ(error_of(j), "day6_decode.json: cluster.ib.bandwidth_GBps: must be > 0, got -50");
 }
 
 TEST(ScenarioJsonErrors, PhaseWithoutItsUnit) {
-    json j                   = base();
+    json j                 = base();
     j["workload"]["phase"] = "prefill";
     EXPECT_EQ(error_of(j), "day6_decode.json: workload.phase: \"prefill\" needs deployment.prefill");
 }
 
 TEST(ScenarioJsonErrors, UnknownPhase) {
-    json j                   = base();
+    json j                 = base();
     j["workload"]["phase"] = "train";
     EXPECT_EQ(error_of(j), "day6_decode.json: workload.phase: \"train\" is not one of prefill, decode");
 }
 
 TEST(ScenarioJsonErrors, NodeLimitAboveNodes) {
-    json j                         = base();
+    json j       = base();
     j["routing"] = {{"node_limit", 20}};
     EXPECT_EQ(error_of(j), "day6_decode.json: routing.node_limit: 20 exceeds the unit's 18 nodes");
 }
 
-TEST(ScenarioJsonErrors, TopkGroupsTooFewExperts) {
+// Issue 13 item 5: the gate's groups are the model's; another model's values are refused with the model's own.
+TEST(ScenarioJsonErrors, RoutingGroupsAreTheModels) {
     json j       = base();
     j["routing"] = {{"num_groups", 64}, {"topk_groups", 1}};
-    EXPECT_EQ(error_of(j), "day6_decode.json: routing.topk_groups: 1 groups hold 4 experts, fewer than top_k (8)");
+    EXPECT_EQ(error_of(j),
+              "day6_decode.json: routing.num_groups: 64 differs from deepseek_v3's own num_groups = 8 (its "
+              "gate, from the model catalogue); remove the key or set it to 8");
+    j["routing"] = {{"num_groups", 8}, {"topk_groups", 4}};
+    EXPECT_EQ(error_of(j), "(no error)");
+    j["model"]                                          = {{"name", "qwen3_235b_a22b"}}; // 128 experts, no groups
+    j["deployment"]["decode"]["redundant_experts"]      = 16;
+    j["deployment"]["decode"]["routed_experts_per_gpu"] = 1;
+    EXPECT_EQ(error_of(j), "day6_decode.json: routing.num_groups: 8 differs from qwen3_235b_a22b's own num_groups = 1 "
+                           "(its gate, from the model catalogue); remove the key or set it to 1");
 }
 
 TEST(ScenarioJsonErrors, AcceptanceRateOutOfRange) {
-    json j                  = base();
+    json j               = base();
     j["workload"]["mtp"] = {{"acceptance_rate", 1.5}};
     EXPECT_EQ(error_of(j), "day6_decode.json: workload.mtp.acceptance_rate: must be within [0, 1], got 1.5");
 }
@@ -294,9 +309,9 @@ TEST(ScenarioJsonErrors, UnknownPrecision) {
 }
 
 TEST(ScenarioJsonErrors, OverlapNeedsTwoMicroBatches) {
-    json j                           = base();
+    json j                         = base();
     j["workload"]["micro_batches"] = 1;
-    j["schedule"]                    = {{"overlap", "two_micro_batch"}};
+    j["schedule"]                  = {{"overlap", "two_micro_batch"}};
     EXPECT_EQ(error_of(j), "day6_decode.json: schedule.overlap: \"two_micro_batch\" needs workload.micro_batches = 2, "
                            "got 1");
 }
@@ -308,7 +323,7 @@ TEST(ScenarioJsonErrors, ProfileSourceWithoutPath) {
 }
 
 TEST(ScenarioJsonErrors, MultiPlaneNeedsOnePlanePerNic) {
-    json j                = base();
+    json j             = base();
     j["cluster"]["ib"] = {{"planes", 4}};
     EXPECT_EQ(error_of(j), "day6_decode.json: cluster.ib.planes: 4 planes must equal nics_per_node (8): one plane "
                            "per NIC rank");
@@ -345,8 +360,8 @@ TEST(ScenarioJsonErrors, NonePolicyWithRedundantExperts) {
 }
 
 TEST(ScenarioJsonErrors, MtpNeedsAnMtpModule) {
-    json j                  = base();
-    j["model"]["name"]     = "deepseek_v2";
+    json j                                         = base();
+    j["model"]["name"]                             = "deepseek_v2";
     j["deployment"]["decode"]["redundant_experts"] = 128;
     j["deployment"]["decode"].erase("routed_experts_per_gpu");
     j["workload"]["mtp"] = {{"draft_tokens", 1}};
@@ -354,7 +369,7 @@ TEST(ScenarioJsonErrors, MtpNeedsAnMtpModule) {
 }
 
 TEST(ScenarioJson, NetworkCalibrationKeys) {
-    json j       = base();
+    json j           = base();
     j["network"]     = {{"backend", "simgrid_flows"},
                         {"deepep", "v1_2025_02"},
                         {"calibration", {{"ib_efficiency", 0.8}, {"low_latency_overhead_us", 5}, {"saturating_sms", 20}}}};
@@ -425,8 +440,8 @@ TEST(ScenarioJson, CalibrationKeyRoundTripsAndIsReadStrictly) {
     const std::filesystem::path cal =
         std::filesystem::temp_directory_path() / ("moetwin_cal_" + std::to_string(::getpid()) + ".json");
     { std::ofstream(cal) << "{\"format\": \"moetwin.calibration\", \"version\": 7}"; }
-    json j       = base();
-    j["compute"] = {{"source", "roofline"}, {"calibration", cal.string()}};
+    json j           = base();
+    j["compute"]     = {{"source", "roofline"}, {"calibration", cal.string()}};
     const Scenario s = parse_scenario(j.dump(), "day6_decode.json");
     EXPECT_EQ(s.compute.calibration_path, cal);
     const std::string once = scenario_to_json(s);
@@ -442,3 +457,31 @@ TEST(ScenarioJson, CalibrationKeyRoundTripsAndIsReadStrictly) {
     j["compute"]["calibration"] = "/no/such/calibration.json";
     EXPECT_EQ(error_of(j), "day6_decode.json: compute.calibration: file \"/no/such/calibration.json\" does not exist");
 }
+
+namespace moetwin {
+namespace {
+
+// Issue 13 item 7: the key was parsed, printed and ignored by run.
+TEST(ScenarioJsonRules, RebalancePeriodIsRefusedInAStep) {
+    nlohmann::json j = nlohmann::json::parse(R"({"name": "d", "model": {"name": "deepseek_v3"}, "hardware": {"gpu": "h800"},
+      "cluster": {"num_nodes": 18, "gpus_per_node": 8},
+      "deployment": {"decode": {"num_nodes": 18, "ep_size": 144, "dp_size": 144, "redundant_experts": 32,
+                                "routed_experts_per_gpu": 2}},
+      "balancer": {"policy": "eplb", "rebalance_period_min": 10},
+      "workload": {"phase": "decode", "requests_per_gpu": 128}})");
+    try {
+        parse_scenario(j.dump(), "d.json");
+        FAIL() << "expected ConfigError";
+    } catch (const ConfigError& e) {
+        EXPECT_EQ(std::string(e.what()).rfind("d.json: balancer.rebalance_period_min: a simulated step uses one "
+                                              "placement and never rebalances",
+                                              0),
+                  0u)
+            << e.what();
+    }
+    j["balancer"].erase("rebalance_period_min");
+    EXPECT_NO_THROW(parse_scenario(j.dump(), "d.json"));
+}
+
+} // namespace
+} // namespace moetwin

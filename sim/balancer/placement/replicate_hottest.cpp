@@ -7,8 +7,10 @@
 
 namespace moetwin::balancer {
 
-// NOTES: a copy is only made when it lowers that expert's per-replica load without raising the
-// layer's busiest GPU; otherwise the slot stays empty, so this never does worse than `none`.
+// NOTES: a copy of the hottest expert is only made when it does not raise the layer's busiest GPU.
+// Spare slots that cannot take one hold a second copy of the busiest expert already on their GPU, which
+// moves no load between GPUs: every slot holds an expert (a deployed GPU's slot is never empty), and
+// the policy never does worse than `none`.
 Placement place_replicate_hottest(const ExpertLoad& load, const PlacementSpec& spec) {
     Placement base = place_none(load, spec);
     const int E = load.num_experts, S = spec.num_slots, G = spec.num_gpus, per_gpu = spec.slots_per_gpu();
@@ -48,6 +50,22 @@ Placement place_replicate_hottest(const ExpertLoad& load, const PlacementSpec& s
                 recompute();
                 break;
             }
+        }
+        // Fill what is left on each GPU with copies of its own busiest expert (GPU loads unchanged).
+        for (int g = 0; g < G; ++g) {
+            int busiest = kEmptySlot;
+            for (int s = g * per_gpu; s < (g + 1) * per_gpu; ++s)
+                if (row[s] != kEmptySlot && (busiest == kEmptySlot || w[row[s]] > w[busiest])) busiest = row[s];
+            if (busiest == kEmptySlot) { // an all-empty GPU: the hottest expert per replica overall
+                busiest = 0;
+                for (int e = 1; e < E; ++e)
+                    if (w[e] / count[e] > w[busiest] / count[busiest]) busiest = e;
+            }
+            for (int s = g * per_gpu; s < (g + 1) * per_gpu; ++s)
+                if (row[s] == kEmptySlot) {
+                    row[s] = busiest;
+                    ++count[busiest];
+                }
         }
     }
     return make_placement(load.num_layers, E, S, std::move(phy2log));
