@@ -135,8 +135,10 @@ std::ostream& operator<<(std::ostream& out, const Scenario& s) {
     out << "  network calibration: NVLink " << cal.nvlink_efficiency << ", IB " << cal.ib_efficiency << ", PCIe "
         << cal.pcie_efficiency << " of nominal; phase overhead " << cal.normal_overhead_s * 1e6 << " µs normal, "
         << cal.low_latency_overhead_s * 1e6 << " µs low-latency; relay chunk " << cal.chunk_bytes
-        << " B; CPU-proxy RDMA cap " << cal.proxy_rdma_Bps / 1e9 << " GB/s (0: none); low-latency NVLink message "
-        << cal.ll_nvlink_message_s * 1e9 << " ns; normal kernels saturate at " << cal.saturating_sms << " SMs\n";
+        << " B; IBRC QP stall per RDMA chunk " << cal.ibrc_chunk_stall_s * 1e6
+        << " µs (0: IBGDA); low-latency NVLink message " << cal.ll_nvlink_message_s * 1e9 << " ns, dispatch RDMA after "
+        << cal.ll_rdma_after_nvlink << " of the NVLink stores; normal kernels saturate at " << cal.saturating_sms
+        << " SMs\n";
     out << "  output: " << s.output.dir.string() << (s.output.result_json ? " result.json" : "")
         << (s.output.trace ? " trace.json" : "") << (s.output.csv ? " gpus.csv" : "") << '\n';
     return out;

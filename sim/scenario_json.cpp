@@ -398,8 +398,8 @@ NetworkConfig parse_network(const JsonObject& root) {
         "backend", {{"fluid", NetworkBackend::Fluid}, {"simgrid_flows", NetworkBackend::SimGridFlows}}, n.backend);
     if (auto c = o->optional_object("calibration")) {
         c->finish({"nvlink_efficiency", "ib_efficiency", "pcie_efficiency", "normal_overhead_us",
-                   "low_latency_overhead_us", "chunk_bytes", "proxy_rdma_GBps", "ll_nvlink_message_ns",
-                   "saturating_sms"});
+                   "low_latency_overhead_us", "chunk_bytes", "ibrc_chunk_stall_us", "ll_nvlink_message_ns",
+                   "ll_rdma_after_nvlink", "saturating_sms"});
         NetworkCalibration& cal = n.calibration;
         const auto share = [&](std::string_view key, double fallback) {
             const double v = c->positive(key, fallback);
@@ -412,8 +412,12 @@ NetworkConfig parse_network(const JsonObject& root) {
         cal.normal_overhead_s      = c->non_negative("normal_overhead_us", cal.normal_overhead_s / kUs) * kUs;
         cal.low_latency_overhead_s = c->non_negative("low_latency_overhead_us", cal.low_latency_overhead_s / kUs) * kUs;
         cal.chunk_bytes            = c->non_negative("chunk_bytes", cal.chunk_bytes);
-        cal.proxy_rdma_Bps         = c->non_negative("proxy_rdma_GBps", cal.proxy_rdma_Bps / 1e9) * 1e9;
+        cal.ibrc_chunk_stall_s     = c->non_negative("ibrc_chunk_stall_us", cal.ibrc_chunk_stall_s / kUs) * kUs;
         cal.ll_nvlink_message_s    = c->non_negative("ll_nvlink_message_ns", cal.ll_nvlink_message_s * 1e9) * 1e-9;
+        cal.ll_rdma_after_nvlink   = c->non_negative("ll_rdma_after_nvlink", cal.ll_rdma_after_nvlink);
+        if (cal.ll_rdma_after_nvlink > 1)
+            c->fail("ll_rdma_after_nvlink", "a share of the NVLink stores must be within [0, 1], got " +
+                                                format_number(cal.ll_rdma_after_nvlink));
         cal.saturating_sms         = int(c->integer_in("saturating_sms", cal.saturating_sms, 2, 1024));
     }
     return n;

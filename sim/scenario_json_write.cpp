@@ -120,8 +120,9 @@ std::string scenario_to_json(const Scenario& s) {
                       {"normal_overhead_us", cal.normal_overhead_s / kUs},
                       {"low_latency_overhead_us", cal.low_latency_overhead_s / kUs},
                       {"chunk_bytes", cal.chunk_bytes},
-                      {"proxy_rdma_GBps", cal.proxy_rdma_Bps / 1e9},
+                      {"ibrc_chunk_stall_us", cal.ibrc_chunk_stall_s / kUs},
                       {"ll_nvlink_message_ns", cal.ll_nvlink_message_s * 1e9},
+                      {"ll_rdma_after_nvlink", cal.ll_rdma_after_nvlink},
                       {"saturating_sms", cal.saturating_sms}}}};
     j["output"]  = {{"dir", s.output.dir.string()},
                     {"result_json", s.output.result_json},

@@ -30,19 +30,21 @@ std::string_view to_string(CommBackend b) {
 PhaseOptions deepep_phase_options(DeepEpMode mode, const NetworkCalibration& calib) {
     PhaseOptions o;
     if (mode == DeepEpMode::Normal) {
-        o.overhead_s     = calib.normal_overhead_s;
-        o.chunk_bytes    = calib.chunk_bytes;
-        o.wait_for_sends = true;
+        o.overhead_s       = calib.normal_overhead_s;
+        o.chunk_bytes      = calib.chunk_bytes;
+        o.wait_for_sends   = true;
+        o.qp_chunk_stall_s = calib.ibrc_chunk_stall_s;
     } else {
-        o.overhead_s       = calib.low_latency_overhead_s;
-        o.wait_for_sends   = false;
-        o.nvlink_message_s = calib.ll_nvlink_message_s;
+        o.overhead_s        = calib.low_latency_overhead_s;
+        o.wait_for_sends    = false;
+        o.nvlink_message_s  = calib.ll_nvlink_message_s;
+        o.rdma_after_nvlink = calib.ll_rdma_after_nvlink;
     }
     return o;
 }
 
 FluidOptions fluid_options(const PhaseOptions& o) {
-    return {o.overhead_s, o.chunk_bytes, o.nvlink_message_s, o.rate_share};
+    return {o.overhead_s, o.chunk_bytes, o.nvlink_message_s, o.rate_share, o.qp_chunk_stall_s, o.rdma_after_nvlink};
 }
 
 void AllToAllHandle::wait() const {

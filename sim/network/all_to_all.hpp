@@ -32,12 +32,14 @@ enum class CommBackend : std::uint8_t {
 std::string_view to_string(CommBackend b);
 
 struct PhaseOptions {
-    double overhead_s       = 0;    // fixed cost before the first byte moves
-    double chunk_bytes      = 0;    // fluid only: relays end at least one chunk after their inbound data
-    double nvlink_message_s = 0;    // fluid only: low-latency issue time per NVLink message (FluidOptions)
-    double rate_share       = 1;    // fluid only: in-situ share of the calibrated rates (FluidOptions)
-    bool wait_for_sends     = true; // a rank's part ends when its sends and receives have landed (normal
-                                    // kernels); false: receives only (low-latency kernels post RDMA and go)
+    double overhead_s        = 0;    // fixed cost before the first byte moves
+    double chunk_bytes       = 0;    // fluid only: relays end at least one chunk after their inbound data
+    double nvlink_message_s  = 0;    // fluid only: low-latency issue time per NVLink message (FluidOptions)
+    double rate_share        = 1;    // fluid only: in-situ share of the calibrated rates (FluidOptions)
+    double qp_chunk_stall_s  = 0;    // fluid only: normal mode, IBRC QP stall per RDMA chunk (FluidOptions)
+    double rdma_after_nvlink = 0;    // fluid only: low-latency dispatch RDMA after the sender's NVLink stores
+    bool wait_for_sends      = true; // a rank's part ends when its sends and receives have landed (normal
+                                     // kernels); false: receives only (low-latency kernels post RDMA and go)
 };
 PhaseOptions deepep_phase_options(DeepEpMode mode, const NetworkCalibration& calib);
 FluidOptions fluid_options(const PhaseOptions& o);

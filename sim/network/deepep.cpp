@@ -29,6 +29,8 @@ void build_normal(const TrafficMatrix& t, RouteTable& router, const DeepEpOption
     const double nvl    = double(nvl_token_bytes(o.shape, o.direction));
     const bool dispatch = o.direction == CommDirection::Dispatch;
     auto forwarder      = [&](int src, int node) { return node * per_node + src % per_node; };
+    const std::int64_t chunk =
+        o.rdma_chunk_tokens > 0 ? o.rdma_chunk_tokens : deepep_rdma_chunk_tokens(t.num_gpus, o.direction);
     // RDMA hop: src -> forwarder on each other node (dispatch), reversed for combine.
     for (int s = 0; s < n; ++s)
         for (int m = 0; m < nodes; ++m) {
@@ -39,6 +41,7 @@ void build_normal(const TrafficMatrix& t, RouteTable& router, const DeepEpOption
                 fs.add(router, RoutePolicy::NvlinkFirst, s, f, double(k) * rdma, 0);
             else
                 fs.add(router, RoutePolicy::NvlinkFirst, f, s, double(k) * rdma, 1, f);
+            fs.flows.back().messages = std::uint16_t(std::min<std::int64_t>((k + chunk - 1) / chunk, 65535));
         }
     // NVLink hop: forwarder <-> destination GPU inside the destination node.
     std::vector<double> merged;
@@ -86,7 +89,11 @@ void build_low_latency(const TrafficMatrix& t, RouteTable& router, const DeepEpO
                 fs.add(router, o.ll_policy, s, d, double(k) * per_sel);
             else
                 fs.add(router, o.ll_policy, d, s, double(k) * per_sel);
-            fs.flows.back().messages = std::uint16_t(std::min<std::int64_t>(k, 65535)); // <= 256 tokens x top-k
+            Flow& f    = fs.flows.back();
+            f.messages = std::uint16_t(std::min<std::int64_t>(k, 65535)); // <= 256 tokens x top-k
+            // Dispatch over NVLink and RDMA: the warps that store a token's NVLink messages also post
+            // its RDMA ones, token after token (FluidOptions::rdma_after_nvlink).
+            f.after_sender_nvlink = dispatch && o.ll_policy == RoutePolicy::NvlinkFirst && t.node_of(s) != t.node_of(d);
         }
 }
 
@@ -97,6 +104,19 @@ std::string_view to_string(DeepEpMode m) {
 }
 std::string_view to_string(CommDirection d) {
     return d == CommDirection::Dispatch ? "dispatch" : "combine";
+}
+
+int deepep_rdma_chunk_tokens(int ep, CommDirection dir) {
+    struct Entry {
+        int ep, dispatch, combine;
+    };
+    // deep_ep/buffer.py at ebfe47e: get_dispatch_config / get_combine_config (rdma_send column).
+    constexpr Entry kRecommended[] = {{16, 20, 28},  {24, 32, 20}, {32, 32, 20}, {64, 28, 20},
+                                      {128, 32, 12}, {144, 12, 8}, {160, 12, 8}};
+    const Entry* e                 = &kRecommended[0];
+    for (const Entry& x : kRecommended)
+        if (x.ep <= ep) e = &x;
+    return dir == CommDirection::Dispatch ? e->dispatch : e->combine;
 }
 
 std::int64_t ll_dispatch_bytes_per_selection(const DeepEpShape& s) {

@@ -51,7 +51,17 @@ struct DeepEpOptions {
     DeepEpShape shape;
     FlowGranularity granularity = FlowGranularity::Aggregated;
     RoutePolicy ll_policy       = RoutePolicy::RdmaOnly; // V1 (Feb 2025); NvlinkFirst models PR #173
+    int rdma_chunk_tokens       = 0; // normal mode: tokens per RDMA write; 0: deepep_rdma_chunk_tokens()
 };
+
+// Tokens per RDMA write of the normal internode kernels (Config.num_max_rdma_chunked_send_tokens):
+// DeepEP's recommended configs (deep_ep/buffer.py at ebfe47e; reference §5.2 lists the dispatch
+// ones: EP32 32, EP64 28, EP144 12), dispatch EP16/24/32/64/128/144/160 = 20/32/32/28/32/12/12,
+// combine 28/20/20/20/12/8/8. Their NVLink chunks (dispatch 16/8/8/20, combine 2/1/1/1) are values
+// only the chunk sweep of tests/test_internode.py tries (combine NVLink 1..4), so we read them as
+// that sweep's winners: the settings of the published internode rows. An EP between listed sizes
+// takes the entry of the largest listed EP below it (below 16: EP16's).
+int deepep_rdma_chunk_tokens(int ep, CommDirection dir);
 
 // Flows of one phase. Ranks are grouped by node as DeepEP requires (rank / gpus_per_node).
 // `gpu_of_rank` maps ranks to topology GPUs; ranks of one node must sit in one scale-up domain.

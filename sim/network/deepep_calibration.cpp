@@ -334,28 +334,51 @@ NetworkCalibration fit_calibration(const CalibrationSetup& setup, std::ostream* 
 
 NetworkCalibration fit_generation(const CalibrationSetup& setup, std::ostream* log) {
     if (setup.generation == DeepEpGeneration::V1_2025_04_Ibgda) return fit_calibration(setup, log);
-    const bool proxy = setup.generation == DeepEpGeneration::V1_2025_02;
+    const bool ibrc = setup.generation == DeepEpGeneration::V1_2025_02;
     std::vector<PublishedRow> rows;
-    for (const PublishedRow& r : deepep_rows(setup.generation)) // the rows the parameter acts on
-        if (proxy ? r.mode == M::Normal && r.ep > 8 : r.mode == M::LowLatency && r.ep <= 64) rows.push_back(r);
+    for (const PublishedRow& r : deepep_rows(setup.generation)) // the rows the parameters act on
+        if (ibrc ? r.mode == M::Normal && r.ep > 8 : r.mode == M::LowLatency) rows.push_back(r);
     CalibrationSetup s = setup;
     s.use_simgrid      = false;
-    // One-parameter minimax: a grid over the physically plausible range, then a finer one.
-    double lo = proxy ? 20e9 : 0, hi = proxy ? 50e9 : 100e-9, step = (hi - lo) / 60;
-    double best = lo, best_worst = 1e9;
-    for (int round = 0; round < 3; ++round) {
-        for (double v = lo; v <= hi + step / 2; v += step) {
-            (proxy ? s.calibration.proxy_rdma_Bps : s.calibration.ll_nvlink_message_s) = v;
-            double worst                                                               = 0;
-            for (const CalibrationResult& r : run_calibration(s, rows))
-                worst = std::max(worst, std::abs(r.error));
-            if (worst < best_worst - 1e-12) best_worst = worst, best = v;
+    // Grid then refinements around the best point; minimax, ties broken by the sum of squares.
+    // v1_2025_02: ibrc_chunk_stall_s in 0..20 us (one parameter). v1_2025_06_nvlink:
+    // ll_nvlink_message_s in 0..60 ns and ll_rdma_after_nvlink in 0..1 (two).
+    struct Point {
+        double a = 0, b = 0, worst = 1e9, sumsq = 1e9;
+    };
+    auto score = [&](double a, double b) {
+        if (ibrc)
+            s.calibration.ibrc_chunk_stall_s = a;
+        else
+            s.calibration.ll_nvlink_message_s = a, s.calibration.ll_rdma_after_nvlink = b;
+        Point p{a, b, 0, 0};
+        for (const CalibrationResult& r : run_calibration(s, rows)) {
+            p.worst = std::max(p.worst, std::abs(r.error));
+            p.sumsq += r.error * r.error;
         }
-        if (log) *log << "fit round " << round << ": worst |error| " << best_worst * 100 << " % at " << best << '\n';
-        lo = std::max(0.0, best - step), hi = best + step, step /= 10;
+        return p;
+    };
+    double lo_a = 0, hi_a = ibrc ? 20e-6 : 60e-9, lo_b = 0, hi_b = ibrc ? 0 : 1;
+    int steps_a = 20, steps_b = ibrc ? 0 : 10;
+    Point best;
+    for (int round = 0; round < 3; ++round) {
+        const double da = (hi_a - lo_a) / steps_a, db = steps_b > 0 ? (hi_b - lo_b) / steps_b : 0;
+        for (int i = 0; i <= steps_a; ++i)
+            for (int j = 0; j <= steps_b; ++j) {
+                const Point p = score(lo_a + i * da, std::min(1.0, lo_b + j * db));
+                if (p.worst < best.worst - 1e-9 || (p.worst < best.worst + 1e-9 && p.sumsq < best.sumsq)) best = p;
+            }
+        if (log)
+            *log << "fit round " << round << ": worst |error| " << best.worst * 100 << " % at " << best.a << ", "
+                 << best.b << '\n';
+        lo_a = std::max(0.0, best.a - da), hi_a = best.a + da;
+        lo_b = std::max(0.0, best.b - db), hi_b = std::min(1.0, best.b + db);
     }
-    NetworkCalibration c                               = setup.calibration;
-    (proxy ? c.proxy_rdma_Bps : c.ll_nvlink_message_s) = best;
+    NetworkCalibration c = setup.calibration;
+    if (ibrc)
+        c.ibrc_chunk_stall_s = best.a;
+    else
+        c.ll_nvlink_message_s = best.a, c.ll_rdma_after_nvlink = best.b;
     return c;
 }
 

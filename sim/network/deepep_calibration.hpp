@@ -76,8 +76,9 @@ void print_calibration_table(std::span<const CalibrationResult> rows, std::ostre
 // Minimax fit of nvlink_efficiency, ib_efficiency and the two phase overheads to the
 // v1_2025_04_ibgda rows (in-process fluid model, grid then refinement). Writes progress to `log`.
 NetworkCalibration fit_calibration(const CalibrationSetup& setup, std::ostream* log = nullptr);
-// Minimax fit of setup.generation's own parameter on its own rows, the shared ones held at
-// setup.calibration: proxy_rdma_Bps (v1_2025_02), ll_nvlink_message_s (v1_2025_06_nvlink);
+// Minimax fit of setup.generation's own parameters on its own rows, the shared ones held at
+// setup.calibration: ibrc_chunk_stall_s on the internode normal rows (v1_2025_02);
+// ll_nvlink_message_s and ll_rdma_after_nvlink on the low-latency rows (v1_2025_06_nvlink);
 // v1_2025_04_ibgda: fit_calibration(). In-process fluid model.
 NetworkCalibration fit_generation(const CalibrationSetup& setup, std::ostream* log = nullptr);
 

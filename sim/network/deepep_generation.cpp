@@ -11,7 +11,8 @@ using G = DeepEpGeneration;
 
 constexpr DeepEpGenerationInfo kGenerations[] = {
     {G::V1_2025_02, "v1_2025_02", "2025-02-24", "ebfe47e",
-     "V1 as first released: normal internode RDMA through NVSHMEM's CPU proxy; low-latency RDMA only"},
+     "V1 as first released: normal internode RDMA through NVSHMEM's CPU proxy (IBRC, one QP per peer); low-latency "
+     "RDMA only"},
     {G::V1_2025_04_Ibgda, "v1_2025_04_ibgda", "2025-04-22", "3b1045d",
      "normal internode RDMA posted by GPU threads (IBGDA, one QP per channel); low-latency RDMA only"},
     {G::V1_2025_06_Nvlink, "v1_2025_06_nvlink", "2025-06-05", "d8dd185",
@@ -20,20 +21,20 @@ constexpr DeepEpGenerationInfo kGenerations[] = {
 
 // Fitted by `moetwin bench comm --fit` on each generation's own table, with the shared
 // efficiencies and overheads of NetworkCalibration's defaults held fixed (those are fitted on the
-// April table, whose internode rows have no proxy and whose low-latency rows no NVLink path):
-//  - kProxyRdma_Bps: minimax over the six ebfe47e internode rows (EP16/32/64): 37.3 GB/s per GPU
-//    is what one proxy thread posting RDMA writes sustains (the NIC alone: 44.5 GB/s). Worst row
-//    10.4 % (EP32 dispatch +10.4, EP64 dispatch -10.4): one GPU-wide cap cannot give both, as
-//    the released EP32 rows lost 24 % against IBGDA and EP64 only 10 %. EP32 sends to 3 peers,
-//    EP64 to 7: a cap per peer (one IBRC QP per peer) would hurt EP64 less, but EP16 (1 peer,
-//    NVLink-bound at 22 GB/s of RDMA) rules a per-peer cap below 22 GB/s out. Not resolved.
-//  - kLlNvlinkMessage_s: minimax over the d8dd185 rows EP8..64: the issue time per message the
-//    sending warps spend on NVLink stores. EP8 combine is met; EP8 and EP16 dispatch stay 12 %
-//    fast: dispatch casts each token to FP8 before storing it and, at EP16, its RDMA half finishes
-//    later than the NIC allows (111 us for 3.8 MB, 34 GB/s) as if the warps posted RDMA only after
-//    their NVLink stores. The fluid model overlaps the two paths; that serialisation is not modelled.
-constexpr double kProxyRdma_Bps     = 37.3e9;
-constexpr double kLlNvlinkMessage_s = 8.3e-9;
+// April table, whose internode rows have no IBRC and whose low-latency rows no NVLink path);
+// minimax, ties broken by the sum of squares:
+//  - kIbrcChunkStall_s, on the six ebfe47e internode rows (EP16/32/64) with DeepEP's recommended
+//    RDMA chunks (deepep_rdma_chunk_tokens): 3.86 us per chunk and QP; worst row 6.1 % (EP16
+//    dispatch -6.1, EP32 dispatch +6.1). One GPU-wide rate cap managed 10.4 %.
+//  - kLlNvlinkMessage_s and kLlRdmaAfterNvlink, on the twelve low-latency rows of the June table
+//    (d8dd185 EP8..64, ebfe47e EP128/256): 14.5 ns per NVLink message and RDMA after 0.52 of the
+//    NVLink stores; worst row 8.7 % (EP128 combine, which neither parameter moves: the June table
+//    keeps February's EP128/256 figures while its kernels send 7/127 of the messages over NVLink);
+//    EP8..64 within 6.4 %. Without the RDMA-after-NVLink share no NVLink cost meets EP16 dispatch
+//    (12 % fast at best).
+constexpr double kIbrcChunkStall_s  = 3.86e-6;
+constexpr double kLlNvlinkMessage_s = 14.52e-9;
+constexpr double kLlRdmaAfterNvlink = 0.516;
 
 } // namespace
 
@@ -60,8 +61,11 @@ std::optional<DeepEpGeneration> deepep_generation_from_string(std::string_view n
 
 NetworkCalibration deepep_calibration(DeepEpGeneration g) {
     NetworkCalibration c;
-    if (g == G::V1_2025_02) c.proxy_rdma_Bps = kProxyRdma_Bps;
-    if (g == G::V1_2025_06_Nvlink) c.ll_nvlink_message_s = kLlNvlinkMessage_s;
+    if (g == G::V1_2025_02) c.ibrc_chunk_stall_s = kIbrcChunkStall_s;
+    if (g == G::V1_2025_06_Nvlink) {
+        c.ll_nvlink_message_s  = kLlNvlinkMessage_s;
+        c.ll_rdma_after_nvlink = kLlRdmaAfterNvlink;
+    }
     return c;
 }
 

@@ -19,11 +19,16 @@ struct Flow {
     int src                 = 0;              // rank that sends (the route starts at its GPU)
     int dst                 = 0;              // rank that receives
     std::uint32_t hop_begin = 0, hop_end = 0; // route: FlowSet::route_of()
-    int after = -1;             // pipelined relay: this flow cannot finish before the stage-0 traffic into rank
-                                // `after` (its forwarder) has landed, plus one chunk (DeepEP forwards in chunks)
-    std::uint8_t stage     = 0; // 0: first hop of the pattern, 1: forwarded
-    RoutePolicy policy     = RoutePolicy::NvlinkFirst; // how the route was chosen (SimGrid picks hosts by it)
-    std::uint16_t messages = 0; // low-latency: messages the flow carries (the fluid model's issue cost), else 0
+    int after = -1;         // pipelined relay: this flow cannot finish before the stage-0 traffic into rank
+                            // `after` (its forwarder) has landed, plus one chunk (DeepEP forwards in chunks)
+    std::uint8_t stage = 0; // 0: first hop of the pattern, 1: forwarded
+    RoutePolicy policy = RoutePolicy::NvlinkFirst; // how the route was chosen (SimGrid picks hosts by it)
+    // Messages the flow carries, for the fluid model's per-message costs (0: none): low-latency
+    // flows, one per selection; normal-mode RDMA flows, one per RDMA chunk (FluidOptions).
+    std::uint16_t messages = 0;
+    // Low-latency dispatch over NVLink and RDMA (v1_2025_06_nvlink): an RDMA flow its sender can
+    // post only once its NVLink stores have gone out (FluidOptions::rdma_after_nvlink).
+    bool after_sender_nvlink = false;
 };
 
 struct FlowSet {

@@ -48,6 +48,14 @@ struct FluidOptions {
     // `moetwin calibrate` trace measured over the network model's rate for the same kernel alone
     // (engine/calibration.hpp DeepEpInSitu::rate_share). Bytes are counted in full on every link.
     double rate_share = 1;
+    // Normal kernels through NVSHMEM's IBRC transport (v1_2025_02): the time a queue pair sends
+    // nothing after each RDMA chunk (its tail signal). Every flow with messages (its chunks) is one
+    // QP on its sender's NIC uplink; the QPs overlap their stalls, so that link takes, on top of its
+    // bytes, this stall x the mean chunk count of its QPs (NetworkCalibration::ibrc_chunk_stall_s).
+    double qp_chunk_stall_s = 0;
+    // Low-latency dispatch (v1_2025_06_nvlink): RDMA flows marked after_sender_nvlink start once
+    // this share of their sender's NVLink stores (bytes and message issue) has drained.
+    double rdma_after_nvlink = 0;
 };
 
 class FluidNetwork {
@@ -63,13 +71,18 @@ class FluidNetwork {
     double capacity_Bps(std::uint32_t directed_link) const { return capacity_Bps_[directed_link]; }
 
   private:
-    std::vector<double> capacity_Bps_; // per directed link, effective
-    std::vector<double> latency_s_;    // per link
-    std::vector<double> busy_until_s_; // per directed link
-    std::vector<double> bytes_;        // scratch per directed link, zero outside solve()
-    std::vector<double> end_s_;        // scratch per directed link
-    std::vector<double> issue_s_;      // scratch per directed link: message issue time
-    std::vector<char> nvlink_;         // per link: LinkKind::NvLink
+    std::vector<double> capacity_Bps_;    // per directed link, effective
+    std::vector<double> latency_s_;       // per link
+    std::vector<double> busy_until_s_;    // per directed link
+    std::vector<double> bytes_;           // scratch per directed link, zero outside solve()
+    std::vector<double> end_s_;           // scratch per directed link
+    std::vector<double> issue_s_;         // scratch per directed link: message issue and QP stall time
+    std::vector<double> begin_s_;         // scratch per directed link: earliest start of its flows
+    std::vector<double> qp_chunks_;       // scratch per directed link: RDMA chunks of its QPs (IBRC stall)
+    std::vector<int> qps_;                // scratch per directed link: QPs (flows) that stall on it
+    std::vector<double> rank_start_s_;    // scratch per rank: when its gated RDMA flows may start
+    std::vector<std::uint32_t> rank_nvl_; // scratch per rank: directed NVLink link its stores leave by
+    std::vector<LinkKind> kind_;          // per link
     std::vector<std::uint32_t> touched_;
 };
 

@@ -19,8 +19,10 @@ void NetworkCalibration::validate() const {
     in01(ib_efficiency, "ib_efficiency");
     if (!(normal_overhead_s >= 0) || !(low_latency_overhead_s >= 0) || !(chunk_bytes >= 0))
         throw ConfigError("network calibration: overheads and chunk size must be >= 0");
-    if (!(proxy_rdma_Bps >= 0) || !(ll_nvlink_message_s >= 0) || !(rdma_cap_Bps >= 0))
-        throw ConfigError("network calibration: proxy rate and message time must be >= 0");
+    if (!(ibrc_chunk_stall_s >= 0) || !(ll_nvlink_message_s >= 0))
+        throw ConfigError("network calibration: QP stall and message time must be >= 0");
+    if (!(ll_rdma_after_nvlink >= 0 && ll_rdma_after_nvlink <= 1))
+        throw ConfigError("network calibration: ll_rdma_after_nvlink must be in [0, 1]");
     if (saturating_sms < 2) throw ConfigError("network calibration: saturating_sms must be >= 2 (one channel)");
     if (!(channel_share > 0 && channel_share <= 1)) throw ConfigError("network calibration: channel share in (0, 1]");
 }
@@ -28,14 +30,12 @@ void NetworkCalibration::validate() const {
 NetworkCalibration NetworkCalibration::for_kernels(bool normal_mode, int comm_sms) const {
     NetworkCalibration c = *this;
     c.channel_share      = 1;
-    c.rdma_cap_Bps       = 0;
     if (!normal_mode) return c;
     if (comm_sms < 2)
         throw ConfigError("network: normal-mode kernels need at least 2 communication SMs (one channel), got " +
                           std::to_string(comm_sms));
     // Channels are SM pairs (DeepEP: num_channels = num_sms / 2).
     c.channel_share = std::min(1.0, double(comm_sms / 2) / double(saturating_sms / 2));
-    c.rdma_cap_Bps  = proxy_rdma_Bps;
     return c;
 }
 
@@ -45,10 +45,8 @@ double effective_bandwidth_Bps(const Link& link, const NetworkCalibration& c) {
         return link.bandwidth_Bps * c.nvlink_efficiency * c.channel_share;
     case LinkKind::Pcie:
         return link.bandwidth_Bps * c.pcie_efficiency;
-    case LinkKind::IbAccess: {
-        const double sm_bound = link.bandwidth_Bps * c.ib_efficiency * c.channel_share;
-        return c.rdma_cap_Bps > 0 ? std::min(sm_bound, c.rdma_cap_Bps) : sm_bound;
-    }
+    case LinkKind::IbAccess:
+        return link.bandwidth_Bps * c.ib_efficiency * c.channel_share;
     case LinkKind::IbTrunk:
         return link.bandwidth_Bps * c.ib_efficiency;
     }
@@ -59,8 +57,9 @@ std::ostream& operator<<(std::ostream& out, const NetworkCalibration& c) {
     return out << "nvlink_efficiency " << c.nvlink_efficiency << ", pcie_efficiency " << c.pcie_efficiency
                << ", ib_efficiency " << c.ib_efficiency << ", normal_overhead " << c.normal_overhead_s * 1e6
                << " us, low_latency_overhead " << c.low_latency_overhead_s * 1e6 << " us, chunk " << c.chunk_bytes
-               << " B, proxy_rdma " << c.proxy_rdma_Bps / 1e9 << " GB/s, ll_nvlink_message "
-               << c.ll_nvlink_message_s * 1e9 << " ns, saturating_sms " << c.saturating_sms;
+               << " B, ibrc_chunk_stall " << c.ibrc_chunk_stall_s * 1e6 << " us, ll_nvlink_message "
+               << c.ll_nvlink_message_s * 1e9 << " ns, ll_rdma_after_nvlink " << c.ll_rdma_after_nvlink
+               << ", saturating_sms " << c.saturating_sms;
 }
 
 } // namespace moetwin

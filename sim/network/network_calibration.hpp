@@ -28,9 +28,16 @@ struct NetworkCalibration {
     // Normal mode relays forward in chunks: DeepEP's default RDMA chunk is 16 tokens
     // (deep_ep.Config(num_sms, 8, nvl_buffer, 16, rdma_buffer) in tests/test_internode.py) of 7,472 B.
     double chunk_bytes = 16 * 7472.0;
-    // Generation parameters (deepep_generation.hpp), 0 where the generation lacks the mechanism:
-    double proxy_rdma_Bps      = 0; // normal mode, NVSHMEM CPU proxy: RDMA bytes/s one GPU can post
-    double ll_nvlink_message_s = 0; // low-latency over NVLink: sender issue time per message (fluid only)
+    // Generation parameters (deepep_generation.hpp explains them), 0 where the generation lacks the
+    // mechanism; the fluid backend models them, simgrid_flows does not:
+    //  - normal mode through IBRC (one QP per peer node): the time a QP sends nothing after each RDMA
+    //    chunk (deepep_rdma_chunk_tokens); a NIC takes bytes / rate + mean chunks per QP x this.
+    //  - low-latency over NVLink: the sender's issue time per NVLink message, serial on its port.
+    //  - low-latency dispatch over NVLink and RDMA: a sender's RDMA starts once this share of its
+    //    NVLink stores has drained.
+    double ibrc_chunk_stall_s   = 0;
+    double ll_nvlink_message_s  = 0;
+    double ll_rdma_after_nvlink = 0;
     // Normal kernels run comm_sms / 2 channels; each channel moves at most 1 / (saturating_sms / 2)
     // of a link's calibrated rate, so fewer SMs than this scale the GPU's NVLink and NIC rates by
     // comm_sms / saturating_sms. 24: DeepEP's tables were measured with num_sms = 24
@@ -40,19 +47,18 @@ struct NetworkCalibration {
     // per-channel rate 133 / 12 = 11.1 GB/s on NVLink and 44.5 / 12 = 3.7 GB/s on RDMA.
     int saturating_sms = 24;
 
-    // Resolved for one run by for_kernels(), not scenario keys:
+    // Resolved for one run by for_kernels(), not a scenario key:
     double channel_share = 1; // min(1, comm SMs / saturating_sms) in normal mode, else 1
-    double rdma_cap_Bps  = 0; // proxy_rdma_Bps in normal mode, else 0 (none)
 
     void validate() const; // throws ConfigError
     // The rates the kernels of `normal_mode` (true: normal, false: low-latency) reach with
-    // `comm_sms` SMs: sets channel_share and rdma_cap_Bps. Low-latency kernels hold no SMs while
-    // data moves (reference §5.2) and post RDMA from the GPU: share 1, no cap.
+    // `comm_sms` SMs: sets channel_share. Low-latency kernels hold no SMs while data moves
+    // (reference §5.2): share 1.
     NetworkCalibration for_kernels(bool normal_mode, int comm_sms) const;
 };
 
 // NVLink: bandwidth x nvlink_efficiency x channel_share; IB access (NIC <-> leaf):
-// min(bandwidth x ib_efficiency x channel_share, rdma_cap_Bps when > 0); IB trunks: x ib_efficiency.
+// bandwidth x ib_efficiency x channel_share; IB trunks: x ib_efficiency.
 double effective_bandwidth_Bps(const Link& link, const NetworkCalibration& c);
 std::ostream& operator<<(std::ostream& out, const NetworkCalibration& c);
 

@@ -80,6 +80,105 @@ TEST(NetworkFluid, RelayWaitsForItsInboundData) {
     EXPECT_NEAR(p.recv_done_s[3], (2.8e-6 + 1e-3) + 3.33e-6 + 1e-6, 1e-12);
 }
 
+TEST(NetworkFluid, IbrcStallAddsTheMeanChunksPerQueuePairOnTheSendersNic) {
+    // GPU 0 sends 10 MB in 10 chunks to GPU 1 and 20 MB in 30 chunks to GPU 2 (other nodes): two
+    // QPs. Its NIC uplink drains 30 MB at 50 GB/s (600 us) plus 2 us x (10 + 30) / 2 = 40 us.
+    const Topology t = build_cluster(fat_tree(3, 1));
+    const Router r(t);
+    FlowSet fs;
+    fs.gpu_of_rank = {0, 1, 2};
+    fs.add(r, RoutePolicy::NvlinkFirst, 0, 1, 10e6);
+    fs.flows.back().messages = 10;
+    fs.add(r, RoutePolicy::NvlinkFirst, 0, 2, 20e6);
+    fs.flows.back().messages = 30;
+    FluidOptions o;
+    o.qp_chunk_stall_s = 2e-6;
+    FluidNetwork net(t, ideal());
+    const PhaseTiming p = net.solve(fs, 0, o);
+    EXPECT_NEAR(p.recv_done_s[1], 600e-6 + 40e-6 + 2.8e-6, 1e-12);
+    EXPECT_NEAR(p.recv_done_s[2], 600e-6 + 40e-6 + 2.8e-6, 1e-12);
+    // Without the stall (IBGDA generations) or without chunk counts, bytes alone.
+    net.reset_calendar();
+    EXPECT_NEAR(net.solve(fs, 0, {}).recv_done_s[2], 600e-6 + 2.8e-6, 1e-12);
+    for (Flow& f : fs.flows)
+        f.messages = 0;
+    net.reset_calendar();
+    EXPECT_NEAR(net.solve(fs, 0, o).recv_done_s[2], 600e-6 + 2.8e-6, 1e-12);
+}
+
+TEST(NetworkFluid, GatedRdmaStartsAfterItsSharesOfTheSendersNvlinkStores) {
+    // GPU 0 stores 1.6 MB in 100 messages over NVLink to GPU 1 (10 us + 100 x 10 ns) and sends 5 MB
+    // over RDMA to GPU 2 (100 us), posted after half of its NVLink stores: 5.5 us later.
+    const Topology t = build_cluster(fat_tree(2, 2));
+    const Router r(t);
+    FlowSet fs;
+    fs.gpu_of_rank = {0, 1, 2, 3};
+    fs.add(r, RoutePolicy::NvlinkFirst, 0, 1, 1.6e6);
+    fs.flows.back().messages = 100;
+    fs.add(r, RoutePolicy::NvlinkFirst, 0, 2, 5e6);
+    fs.flows.back().after_sender_nvlink = true;
+    FluidOptions o;
+    o.overhead_s       = 1e-6;
+    o.nvlink_message_s = 10e-9;
+    FluidNetwork net(t, ideal());
+    const PhaseTiming free = net.solve(fs, 0, o);
+    EXPECT_NEAR(free.recv_done_s[2], 1e-6 + 100e-6 + 2.8e-6, 1e-12);
+    o.rdma_after_nvlink = 0.5;
+    net.reset_calendar();
+    const PhaseTiming gated = net.solve(fs, 0, o);
+    EXPECT_NEAR(gated.recv_done_s[2] - free.recv_done_s[2], 0.5 * (10e-6 + 1e-6), 1e-12);
+    EXPECT_DOUBLE_EQ(gated.recv_done_s[1], free.recv_done_s[1]); // the NVLink stores themselves wait for nothing
+}
+
+TEST(NetworkFluid, RdmaChunksOfDeepEpsRecommendedConfigs) {
+    // deep_ep/buffer.py at ebfe47e; reference §5.2: EP32 32, EP64 28, EP144 12 (dispatch).
+    EXPECT_EQ(deepep_rdma_chunk_tokens(32, CommDirection::Dispatch), 32);
+    EXPECT_EQ(deepep_rdma_chunk_tokens(64, CommDirection::Dispatch), 28);
+    EXPECT_EQ(deepep_rdma_chunk_tokens(144, CommDirection::Dispatch), 12);
+    EXPECT_EQ(deepep_rdma_chunk_tokens(16, CommDirection::Combine), 28);
+    EXPECT_EQ(deepep_rdma_chunk_tokens(64, CommDirection::Combine), 20);
+    EXPECT_EQ(deepep_rdma_chunk_tokens(72, CommDirection::Dispatch), 28); // between sizes: the one below
+    EXPECT_EQ(deepep_rdma_chunk_tokens(8, CommDirection::Dispatch), 20);  // below EP16: EP16's
+    // Each RDMA flow counts its chunks (the last one partial); NVLink hops count none.
+    const Topology t = build_cluster(fat_tree(2));
+    const Router r(t);
+    TrafficMatrix tm(16, 8);
+    const std::vector<int> token{9};
+    for (int k = 0; k < 45; ++k)
+        tm.add_token(0, token);
+    DeepEpOptions o;
+    o.rdma_chunk_tokens = 20;
+    for (CommDirection dir : {CommDirection::Dispatch, CommDirection::Combine}) {
+        o.direction      = dir;
+        const FlowSet fs = build_deepep_flows(tm, r, first_gpus(16), o);
+        ASSERT_EQ(fs.flows.size(), 2u);
+        for (const Flow& f : fs.flows)
+            EXPECT_EQ(f.messages, (f.src == 0 || f.dst == 0) ? 3 : 0) << f.src << "->" << f.dst;
+    }
+}
+
+TEST(NetworkFluid, OnlyCrossNodeLowLatencyDispatchWaitsForNvlinkStores) {
+    const Topology t = build_cluster(fat_tree(2));
+    const Router r(t);
+    TrafficMatrix tm(16, 8);
+    const std::vector<int> token{1, 9};
+    tm.add_token(0, token);
+    DeepEpOptions o;
+    o.mode = DeepEpMode::LowLatency;
+    for (RoutePolicy policy : {RoutePolicy::NvlinkFirst, RoutePolicy::RdmaOnly})
+        for (CommDirection dir : {CommDirection::Dispatch, CommDirection::Combine}) {
+            o.ll_policy      = policy;
+            o.direction      = dir;
+            const FlowSet fs = build_deepep_flows(tm, r, first_gpus(16), o);
+            ASSERT_EQ(fs.flows.size(), 2u);
+            for (const Flow& f : fs.flows) {
+                const bool cross = (f.src / 8) != (f.dst / 8);
+                EXPECT_EQ(f.after_sender_nvlink,
+                          cross && dir == CommDirection::Dispatch && policy == RoutePolicy::NvlinkFirst);
+            }
+        }
+}
+
 TEST(NetworkFluid, NormalDispatchSendsOncePerNodeThenForwards) {
     const Topology t = build_cluster(fat_tree(2));
     const Router r(t);

@@ -379,7 +379,7 @@ TEST(ScenarioJson, NetworkCalibrationKeys) {
     EXPECT_DOUBLE_EQ(s.network.calibration.ib_efficiency, 0.8);
     EXPECT_DOUBLE_EQ(s.network.calibration.low_latency_overhead_s, 5e-6);
     EXPECT_DOUBLE_EQ(s.network.calibration.nvlink_efficiency, 0.83); // default: DeepEP fit
-    EXPECT_DOUBLE_EQ(s.network.calibration.proxy_rdma_Bps, 37.3e9);  // the generation's own fit
+    EXPECT_DOUBLE_EQ(s.network.calibration.ibrc_chunk_stall_s, 3.86e-6); // the generation's own fit
     EXPECT_EQ(s.network.calibration.saturating_sms, 20);
 }
 
@@ -388,8 +388,9 @@ TEST(ScenarioJson, DeepEpGenerationDefaultAndNames) {
     j.erase("network");
     const Scenario s = parse_scenario(j.dump(), "t.json");
     EXPECT_EQ(s.network.deepep, DeepEpGeneration::V1_2025_06_Nvlink);
-    EXPECT_DOUBLE_EQ(s.network.calibration.ll_nvlink_message_s, 8.3e-9);
-    EXPECT_DOUBLE_EQ(s.network.calibration.proxy_rdma_Bps, 0);
+    EXPECT_DOUBLE_EQ(s.network.calibration.ll_nvlink_message_s, 14.52e-9);
+    EXPECT_DOUBLE_EQ(s.network.calibration.ll_rdma_after_nvlink, 0.516);
+    EXPECT_DOUBLE_EQ(s.network.calibration.ibrc_chunk_stall_s, 0);
     // One name table: every name parses back to its generation and prints as itself.
     for (const DeepEpGenerationInfo& g : deepep_generations()) {
         j["network"]     = {{"deepep", std::string(g.name)}};
@@ -420,6 +421,19 @@ TEST(ScenarioJsonErrors, EfficiencyAboveOne) {
     j["network"] = {{"calibration", {{"nvlink_efficiency", 1.2}}}};
     EXPECT_EQ(error_of(j), "day6_decode.json: network.calibration.nvlink_efficiency: a share of the nominal "
                            "bandwidth must be within (0, 1], got 1.2");
+}
+
+TEST(ScenarioJsonErrors, RdmaAfterNvlinkShareAboveOne) {
+    json j       = base();
+    j["network"] = {{"calibration", {{"ll_rdma_after_nvlink", 1.5}}}};
+    EXPECT_EQ(error_of(j), "day6_decode.json: network.calibration.ll_rdma_after_nvlink: a share of the NVLink "
+                           "stores must be within [0, 1], got 1.5");
+}
+
+TEST(ScenarioJsonErrors, ProxyRdmaCapKeyIsGone) {
+    json j       = base();
+    j["network"] = {{"calibration", {{"proxy_rdma_GBps", 37.3}}}};
+    EXPECT_NE(error_of(j).find("network.calibration.proxy_rdma_GBps"), std::string::npos) << error_of(j);
 }
 
 TEST(ScenarioJson, CalibrationKeyRoundTripsAndIsReadStrictly) {
