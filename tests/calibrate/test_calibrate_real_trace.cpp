@@ -195,3 +195,25 @@ TEST_F(RealTrace, CalibratedWindowStagesLandOnTheTrace) {
 
 } // namespace
 } // namespace moetwin::calib
+
+namespace moetwin::calib {
+namespace {
+
+// The shipped copy (scenarios/data/calibration, named by the replica scenarios) is what the importer
+// writes from the trace today: a change to the importer or the roofline that moves a factor must
+// regenerate it (scenarios/data/README.md says how).
+TEST(ShippedCalibration, EqualsWhatTheImporterWrites) {
+    const std::filesystem::path trace =
+        std::filesystem::path(MOETWIN_SHARED_DIR) / "data/profile_traces/deepseek_v3_train_ep64.json.gz";
+    if (!std::filesystem::exists(trace)) GTEST_SKIP() << trace << " not found";
+    const std::filesystem::path shipped =
+        std::filesystem::path(MOETWIN_SOURCE_DIR) / "scenarios/data/calibration/h800_deepseek_v3_train_ep64.json";
+    const CalibrationFile file = read_calibration_file(shipped);
+    CalibrationResult r =
+        calibrate_trace(read_profiler_trace(trace), traced_scenario(), deepseek_v3_training_recipe(), file.generator);
+    EXPECT_EQ(to_calibration_json(r.calibration), to_calibration_json(file))
+        << "regenerate " << shipped << " with moetwin calibrate";
+}
+
+} // namespace
+} // namespace moetwin::calib
