@@ -4,6 +4,7 @@
 
 #include "gui/cluster_map.hpp"
 #include "gui/result_diff.hpp"
+#include "gui/scenario_diff.hpp"
 #include "gui/widgets.hpp"
 
 #include <imgui.h>
@@ -42,6 +43,23 @@ void diff_table(const RunResult& a, const RunResult& b) {
     ImGui::EndTable();
 }
 
+// The scenario settings that differ (every default filled in), one "path: A -> B" line each.
+void scenario_list(const RunResult& a, const RunResult& b) {
+    if (!records_scenario(a) || !records_scenario(b)) {
+        ImGui::TextColored(ImColor(kWarnColor), "%s does not record its scenario: settings cannot be compared.",
+                           records_scenario(a) ? "B" : "A");
+        return;
+    }
+    const std::vector<JsonDifference> diffs = scenario_differences(a, b);
+    if (diffs.empty()) {
+        ImGui::TextColored(ImColor(kTextDim), "Same scenario settings (every default filled in).");
+        return;
+    }
+    ImGui::Text("Scenario differences (%zu):", diffs.size());
+    for (const JsonDifference& d : diffs)
+        ImGui::BulletText("%s: %s -> %s", d.path.c_str(), d.a.c_str(), d.b.c_str());
+}
+
 } // namespace
 
 void ComparePanel::draw(const RunResult& a, const RunResult* b, const char* a_name, const char* b_name) {
@@ -60,6 +78,7 @@ void ComparePanel::draw(const RunResult& a, const RunResult* b, const char* a_na
         for (const std::string& s : setup)
             ImGui::BulletText("%s", s.c_str());
     }
+    scenario_list(a, *b);
     diff_table(a, *b);
     ImGui::Spacing();
 

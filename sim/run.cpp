@@ -76,6 +76,7 @@ RunResult run(const Scenario& s, const ProgressFn& progress) {
         step::plan_step(s, profile ? static_cast<const ComputeModel&>(*profile) : roofline, progress);
 
     RunResult r;
+    r.scenario_json          = canonical_json_object(scenario_to_json(s)); // what was run, for --from-result
     r.meta.moetwin_version   = MOETWIN_VERSION;
     r.meta.scenario          = s.name;
     r.meta.model             = s.model.name;

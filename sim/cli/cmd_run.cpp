@@ -6,6 +6,7 @@
 #include "sim/result/stage_report.hpp"
 #include "sim/run.hpp"
 #include "sim/run_outputs.hpp"
+#include "sim/scenario_from_result.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -70,10 +71,12 @@ struct RunArgs {
     std::string scenario;
     std::string out_dir;
     bool allow_not_fitting = false;
+    std::string from_result; // a result.json whose recorded scenario is rerun
 };
 
 void run_main(const RunArgs& args) {
-    Scenario scenario = load_scenario_arg(args.scenario);
+    Scenario scenario =
+        args.from_result.empty() ? load_scenario_arg(args.scenario) : load_scenario_from_result(args.from_result);
     if (args.allow_not_fitting) scenario.allow_not_fitting = true;
     std::cout << scenario;
     print_fit(std::cout, scenario);
@@ -99,6 +102,9 @@ void add_run_command(CLI::App& app) {
     cmd->add_option("scenario", args->scenario,
                     "Scenario JSON file (default: the embedded DeepSeek-V3 production decode scenario, EP144)");
     cmd->add_option("--out", args->out_dir, "Output directory (default: the scenario's output.dir, out/<name>)");
+    cmd->add_option("--from-result", args->from_result,
+                    "Rerun exactly the scenario a result.json records (its \"scenario\", every default filled in)")
+        ->excludes(cmd->get_option("scenario"));
     cmd->add_flag("--allow-not-fitting", args->allow_not_fitting,
                   "Simulate even when the unit does not fit in GPU memory (the result's notes record it)");
     cmd->callback([args] { run_main(*args); });

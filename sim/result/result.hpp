@@ -14,7 +14,8 @@
 namespace moetwin {
 
 // 2: the summary's realised routed balance (gpu_balance_*, node_balance_*, node_max_over_min_step).
-inline constexpr int32_t kResultFormatVersion = 2;
+// 3: the fully resolved scenario that was run (RunResult::scenario_json, top-level key "scenario").
+inline constexpr int32_t kResultFormatVersion = 3;
 
 struct RunMeta {
     int32_t format_version = kResultFormatVersion;
@@ -133,6 +134,11 @@ struct Summary {
 
 struct RunResult {
     RunMeta meta;
+    // The scenario that was run, every default filled in (sim/scenario_json_write.cpp's canonical form, input
+    // paths absolute), as opaque JSON text: this library never depends on the scenario model. Canonical text:
+    // a JSON object dumped compactly with sorted keys (canonical_json_object()), so it survives
+    // write -> read unchanged. "{}" when unknown (hand-built results in tests).
+    std::string scenario_json = "{}";
     Summary summary;
     std::vector<std::string> op_names; // Span::op indexes this
     std::vector<GpuCounters> gpus;     // [num_gpus], gpus[g].gpu == g
@@ -147,6 +153,10 @@ struct RunResult {
 // Throws ConfigError "<json.path>: <what is wrong>" when `r` breaks an invariant: meta counts, spans inside
 // [0, step_time_ns] and sorted, gpu/op/layer indices in range, matrix shapes, counters, links, summary.
 void validate(const RunResult& r);
+
+// `json_text` (a JSON object) in RunResult::scenario_json's canonical form: compact, keys sorted.
+// Throws ConfigError "scenario: ..." when it is not valid JSON or not an object.
+std::string canonical_json_object(std::string_view json_text);
 
 // The span order: (gpu, lane, begin_ns, end_ns, layer, micro_batch, op). Spans of one (gpu, lane) are contiguous.
 bool span_less(const Span& a, const Span& b);

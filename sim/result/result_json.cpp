@@ -92,6 +92,7 @@ OJson link_json(const LinkStats& l) {
 OJson doc_json(const RunResult& r) {
     OJson doc;
     doc["meta"]     = meta_json(r.meta);
+    doc["scenario"] = OJson::parse(r.scenario_json); // canonical (validated): keys stay sorted
     doc["summary"]  = summary_json(r.summary);
     doc["op_names"] = r.op_names;
     doc["gpus"]     = OJson::array();

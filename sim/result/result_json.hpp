@@ -12,12 +12,13 @@
 
 namespace moetwin {
 
-// Format version 2, keys in this order (2-space indent; arrays of numbers and flat objects inside arrays
+// Format version 3, keys in this order (2-space indent; arrays of numbers and flat objects inside arrays
 // on one line; doubles in shortest round-trip form, so they read back bit-identical):
 //   {
 //     "meta":      {"format_version": 2, "moetwin_version", "scenario", "model", "phase", "seed", "num_nodes",
 //                   "gpus_per_node", "num_gpus", "num_layers", "num_micro_batches", "compute_source",
 //                   "network_model", "notes": [string...]},
+//     "scenario":  {...},                              // RunResult::scenario_json: the resolved scenario, keys sorted
 //     "summary":   {"step_time_ns", "tokens_per_step", "tokens_per_s_per_gpu", "tokens_per_s_per_node",
 //                   "slowest_gpu", "slowest_gpu_busy_ns", "busiest_link", "max_link_utilisation", "timing_simulated",
 //                   "gpu_balance_layer_mean", "gpu_balance_layer_worst", "gpu_balance_step",

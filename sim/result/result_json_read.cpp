@@ -162,12 +162,16 @@ RunResult parse_result_json(std::string_view text, const std::string& file_name)
     const Reader r(file_name);
     check_format_version(r, doc);
     const JsonPath root;
-    const Object top(r, doc, root, {"meta", "summary", "op_names", "gpus", "layer_gpu", "links", "experts", "spans"});
+    const Object top(r, doc, root, {"meta", "scenario", "summary", "op_names", "gpus", "layer_gpu", "links", "experts", "spans"});
 
     RunResult res;
     res.meta = read_meta(top.object("meta", {"format_version", "moetwin_version", "scenario", "model", "phase", "seed",
                                              "num_nodes", "gpus_per_node", "num_gpus", "num_layers",
                                              "num_micro_batches", "compute_source", "network_model", "notes"}));
+    const Json& scenario = top.value("scenario", "a JSON object (the scenario that was run)");
+    if (!scenario.is_object())
+        r.fail_expected(top.path("scenario"), "a JSON object (the scenario that was run)", &scenario);
+    res.scenario_json       = scenario.dump(); // canonical: compact, keys sorted
     res.summary             = read_summary(top.object(
                     "summary", {"step_time_ns", "tokens_per_step", "tokens_per_s_per_gpu", "tokens_per_s_per_node", "slowest_gpu",
                                 "slowest_gpu_busy_ns", "busiest_link", "max_link_utilisation", "timing_simulated",

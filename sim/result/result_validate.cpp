@@ -5,6 +5,11 @@
 
 #include "common/errors.hpp"
 
+#ifndef JSON_USE_IMPLICIT_CONVERSIONS
+#define JSON_USE_IMPLICIT_CONVERSIONS 0
+#endif
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 #include <limits>
 #include <set>
@@ -198,8 +203,21 @@ void validate_spans(const RunResult& r) {
 
 } // namespace
 
+std::string canonical_json_object(std::string_view json_text) {
+    nlohmann::json v;
+    try {
+        v = nlohmann::json::parse(json_text);
+    } catch (const nlohmann::json::exception& e) {
+        fail("scenario: expected a JSON object, got invalid JSON (", e.what(), ")");
+    }
+    if (!v.is_object()) fail("scenario: expected a JSON object, got ", v.type_name());
+    return v.dump(); // nlohmann::json keeps keys sorted; compact; shortest round-trip doubles
+}
+
 void validate(const RunResult& r) {
     validate_meta(r.meta);
+    if (canonical_json_object(r.scenario_json) != r.scenario_json)
+        fail("scenario: not in canonical form (compact, keys sorted): store canonical_json_object(text)");
     if (r.op_names.size() > size_t(std::numeric_limits<uint16_t>::max()) + 1)
         fail("op_names: at most 65536 names, got ", r.op_names.size());
     std::set<std::string> ops;

@@ -24,6 +24,11 @@ RunResult sample_result() {
     m.notes             = {"roofline fallback: expert_gemm [m=7]", "unicode: \xC2\xB5s \xE2\x9C\x93",
                            "quote \" backslash \\ newline \n tab \t"};
 
+    // The scenario that was run, canonical (keys sorted): nested objects, an array, a double, a uint64, a string
+    // with escapes.
+    r.scenario_json = canonical_json_object(R"({"name": "tiny_2x2", "seed": 18446744073709551615,
+        "balancer": {"policy": "eplb", "redundant": [1, 2.5, -3]}, "output": {"dir": "/tmp/\"q\" \u00b5s"}})");
+
     r.summary.step_time_ns     = 10000;
     r.summary.tokens_per_step  = 512;
     r.summary.timing_simulated = true;

@@ -49,6 +49,8 @@ TEST(ResultJson, RoundTripIsLosslessAndByteIdentical) {
     EXPECT_EQ(back.links, r.links);
     EXPECT_EQ(back.experts, r.experts);
     EXPECT_EQ(back.spans, r.spans);
+    EXPECT_EQ(back.scenario_json, r.scenario_json);
+    EXPECT_NE(r.scenario_json, "{}"); // the sample records a scenario, so the round trip tests something
     EXPECT_TRUE(back == r);
 
     write_result_json(back, dir / "b.json");
@@ -58,7 +60,12 @@ TEST(ResultJson, RoundTripIsLosslessAndByteIdentical) {
 
 TEST(ResultJson, LayoutIsCompactAndReadable) {
     const std::string text = to_text(test::sample_result());
-    EXPECT_EQ(text.rfind("{\n  \"meta\": {\n    \"format_version\": 2,\n", 0), 0u);
+    EXPECT_EQ(text.rfind("{\n  \"meta\": {\n    \"format_version\": 3,\n", 0), 0u);
+    // The scenario follows meta, keys sorted, nested objects indented.
+    EXPECT_NE(text.find("\n  },\n  \"scenario\": {\n    \"balancer\": {\"policy\": \"eplb\", \"redundant\": [1, 2.5, -3]},"
+                        "\n    \"name\": \"tiny_2x2\",\n"),
+              std::string::npos)
+        << text;
     EXPECT_NE(text.find("    \"columns\": [\"begin_ns\", \"end_ns\", \"layer\", \"micro_batch\", \"op\"],\n"),
               std::string::npos);
     EXPECT_NE(text.find("        \"gpu\": 2,\n        \"lane\": \"compute\",\n        \"rows\": [\n"

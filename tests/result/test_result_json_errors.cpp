@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include <sstream>
+#include <utility>
+#include <vector>
 
 namespace fs = std::filesystem;
 using namespace moetwin;
@@ -87,7 +89,7 @@ TEST(ResultJsonErrors, UnknownKey) {
     EXPECT_EQ(error_of(doc), "bad.json: spans.groups[1].colour: unknown key (allowed: gpu, lane, rows)");
     doc          = sample_doc();
     doc["extra"] = OJson::object();
-    EXPECT_EQ(error_of(doc), "bad.json: extra: unknown key (allowed: meta, summary, op_names, gpus, layer_gpu, links, "
+    EXPECT_EQ(error_of(doc), "bad.json: extra: unknown key (allowed: meta, scenario, summary, op_names, gpus, layer_gpu, links, "
                              "experts, spans)");
 }
 
@@ -207,7 +209,46 @@ TEST(ResultJsonErrors, OtherFormatVersion) {
     doc["summary"].erase("gpu_balance_step"); // a version-1 file lacks the balance keys: not reported first
     doc["meta"]["new_key"] = true;            // not the first thing reported
     EXPECT_EQ(error_of(doc),
-              "bad.json: meta.format_version: expected 2 (this moetwin reads result format 2), got integer 1");
+              "bad.json: meta.format_version: expected 3 (this moetwin reads result format 3), got integer 1");
+    doc                           = sample_doc();
+    doc["meta"]["format_version"] = 2;
+    doc.erase("scenario"); // a version-2 file has no scenario: its version is what is reported
+    EXPECT_EQ(error_of(doc),
+              "bad.json: meta.format_version: expected 3 (this moetwin reads result format 3), got integer 2");
+}
+
+// Format 3: the scenario that was run is required, and must be an object.
+TEST(ResultJsonErrors, ScenarioMissingOrMalformed) {
+    OJson doc = sample_doc();
+    doc.erase("scenario");
+    EXPECT_EQ(error_of(doc), "bad.json: scenario: expected a JSON object (the scenario that was run), got missing key");
+    for (const auto& [bad, got] : std::vector<std::pair<OJson, std::string>>{
+             {OJson("tiny.json"), "string \"tiny.json\""}, {OJson::array({1}), "array of 1"}, {OJson(), "null"}}) {
+        doc             = sample_doc();
+        doc["scenario"] = bad;
+        EXPECT_EQ(error_of(doc), "bad.json: scenario: expected a JSON object (the scenario that was run), got " + got);
+    }
+    // Any object reads back in canonical form (compact, keys sorted), whatever its layout in the file.
+    doc             = sample_doc();
+    doc["scenario"] = OJson::parse(R"({"z": 1, "a": {"y": [2, 3.5], "b": "x"}})");
+    EXPECT_EQ(parse_result_json(doc.dump(2), "ok.json").scenario_json, R"({"a":{"b":"x","y":[2,3.5]},"z":1})");
+}
+
+TEST(ResultJsonErrors, WritingANonCanonicalOrInvalidScenarioIsRefused) {
+    RunResult r     = test::sample_result();
+    r.scenario_json = R"({"b": 1, "a": 2})"; // not compact, keys unsorted
+    std::ostringstream out;
+    EXPECT_THROW(write_result_json(r, out), ConfigError);
+    for (const char* bad : {"[1, 2]", "{\"a\": ", ""}) {
+        r.scenario_json = bad;
+        try {
+            validate(r);
+            ADD_FAILURE() << bad;
+        } catch (const ConfigError& e) {
+            EXPECT_EQ(std::string(e.what()).rfind("scenario: expected a JSON object, got ", 0), 0u) << e.what();
+        }
+    }
+    EXPECT_EQ(canonical_json_object(R"({"b": 1, "a": [1.0, 2.5]})"), R"({"a":[1.0,2.5],"b":1})");
 }
 
 TEST(ResultJsonErrors, MissingFile) {

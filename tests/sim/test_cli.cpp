@@ -290,4 +290,53 @@ TEST(CliUsage, MistypedSubcommandSuggestsTheClosestOne) {
     EXPECT_EQ(far.output.find("did you mean"), std::string::npos) << far.output;
 }
 
+// Issue 13 item 2: a result records the resolved scenario it ran, and `run --from-result` reruns exactly that:
+// the same result.json, byte for byte.
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+TEST(CliFromResult, RerunGivesTheSameBytes) {
+    const fs::path a = scratch("from_a"), b = scratch("from_b");
+    ASSERT_EQ(moetwin("run scenarios/tiny_1node_ep8_decode.json --out " + a.string()).exit_code, 0);
+    const std::string first = slurp(a / "result.json");
+    EXPECT_NE(first.find("\n  \"scenario\": {\n"), std::string::npos);
+    EXPECT_NE(first.find("\"policy\": \"eplb\""), std::string::npos);
+    const Outcome o = moetwin("run --from-result " + (a / "result.json").string() + " --out " + b.string());
+    ASSERT_EQ(o.exit_code, 0) << o.output;
+    EXPECT_EQ(slurp(b / "result.json"), first);
+    EXPECT_EQ(slurp(b / "gpus.csv"), slurp(a / "gpus.csv"));
+    // Not both a scenario and a result.
+    EXPECT_EQ(moetwin("run scenarios/tiny_1node_ep8_decode.json --from-result " + (a / "result.json").string())
+                  .exit_code,
+              1);
+    fs::remove_all(a);
+    fs::remove_all(b);
+}
+
+TEST(CliFromResult, AResultWithoutItsScenarioIsRefusedWithThePath) {
+    const fs::path dir = scratch("from_bad");
+    ASSERT_EQ(moetwin("run scenarios/tiny_2gpu_1layer.json --out " + dir.string()).exit_code, 0);
+    std::string text       = slurp(dir / "result.json");
+    const size_t begin     = text.find("  \"scenario\": {");
+    const size_t end       = text.find("\n  },\n", begin) + 5; // through the scenario's closing brace and comma
+    ASSERT_NE(begin, std::string::npos);
+    std::ofstream(dir / "missing.json") << text.substr(0, begin) + text.substr(end);
+    const Outcome m = moetwin("run --from-result " + (dir / "missing.json").string() + " --out " + dir.string());
+    EXPECT_EQ(m.exit_code, 1);
+    EXPECT_NE(m.output.find("missing.json: scenario: expected a JSON object (the scenario that was run), got missing key"),
+              std::string::npos)
+        << m.output;
+    // A recorded scenario that breaks the scenario schema names the result, "scenario" and the key.
+    const std::string from = "\"policy\": \"eplb\"";
+    ASSERT_NE(text.find(from), std::string::npos);
+    std::ofstream(dir / "badpolicy.json") << text.replace(text.find(from), from.size(), "\"policy\": \"nope\"");
+    const Outcome p = moetwin("run --from-result " + (dir / "badpolicy.json").string() + " --out " + dir.string());
+    EXPECT_EQ(p.exit_code, 1);
+    EXPECT_NE(p.output.find("badpolicy.json: scenario"), std::string::npos) << p.output;
+    EXPECT_NE(p.output.find("balancer.policy"), std::string::npos) << p.output;
+    fs::remove_all(dir);
+}
+
 } // namespace
