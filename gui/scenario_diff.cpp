@@ -51,7 +51,9 @@ std::vector<JsonDifference> json_differences(std::string_view a_json, std::strin
     return out;
 }
 
-bool records_scenario(const RunResult& r) { return r.scenario_json != "{}"; }
+bool records_scenario(const RunResult& r) {
+    return r.scenario_json != "{}";
+}
 
 std::vector<JsonDifference> scenario_differences(const RunResult& a, const RunResult& b) {
     if (!records_scenario(a) || !records_scenario(b)) return {};

@@ -162,7 +162,8 @@ RunResult parse_result_json(std::string_view text, const std::string& file_name)
     const Reader r(file_name);
     check_format_version(r, doc);
     const JsonPath root;
-    const Object top(r, doc, root, {"meta", "scenario", "summary", "op_names", "gpus", "layer_gpu", "links", "experts", "spans"});
+    const Object top(r, doc, root,
+                     {"meta", "scenario", "summary", "op_names", "gpus", "layer_gpu", "links", "experts", "spans"});
 
     RunResult res;
     res.meta = read_meta(top.object("meta", {"format_version", "moetwin_version", "scenario", "model", "phase", "seed",

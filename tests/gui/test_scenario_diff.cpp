@@ -51,7 +51,8 @@ TEST(ScenarioDiff, BalancerPolicyChangeIsTheOnlyScenarioDifference) {
     ASSERT_EQ(sa.at("balancer").at("policy"), "eplb") << a.scenario_json;
     const RunResult b = with_scenario_value(a, nlohmann::json::json_pointer("/balancer/policy"), "lpt_swap");
     EXPECT_TRUE(setup_differences(a, b).empty());
-    EXPECT_EQ(scenario_differences(a, b), (std::vector<JsonDifference>{{"balancer.policy", "\"eplb\"", "\"lpt_swap\""}}));
+    EXPECT_EQ(scenario_differences(a, b),
+              (std::vector<JsonDifference>{{"balancer.policy", "\"eplb\"", "\"lpt_swap\""}}));
 
     // The name (already in the setup list) and the description are left out; a default filled in is not.
     RunResult c = with_scenario_value(b, nlohmann::json::json_pointer("/name"), "renamed");

@@ -62,8 +62,8 @@ TEST(ResultJson, LayoutIsCompactAndReadable) {
     const std::string text = to_text(test::sample_result());
     EXPECT_EQ(text.rfind("{\n  \"meta\": {\n    \"format_version\": 3,\n", 0), 0u);
     // The scenario follows meta, keys sorted, nested objects indented.
-    EXPECT_NE(text.find("\n  },\n  \"scenario\": {\n    \"balancer\": {\"policy\": \"eplb\", \"redundant\": [1, 2.5, -3]},"
-                        "\n    \"name\": \"tiny_2x2\",\n"),
+    EXPECT_NE(text.find("\n  },\n  \"scenario\": {\n    \"balancer\": {\n      \"policy\": \"eplb\",\n"
+                        "      \"redundant\": [1, 2.5, -3]\n    },\n    \"name\": \"tiny_2x2\",\n"),
               std::string::npos)
         << text;
     EXPECT_NE(text.find("    \"columns\": [\"begin_ns\", \"end_ns\", \"layer\", \"micro_batch\", \"op\"],\n"),

@@ -89,8 +89,9 @@ TEST(ResultJsonErrors, UnknownKey) {
     EXPECT_EQ(error_of(doc), "bad.json: spans.groups[1].colour: unknown key (allowed: gpu, lane, rows)");
     doc          = sample_doc();
     doc["extra"] = OJson::object();
-    EXPECT_EQ(error_of(doc), "bad.json: extra: unknown key (allowed: meta, scenario, summary, op_names, gpus, layer_gpu, links, "
-                             "experts, spans)");
+    EXPECT_EQ(error_of(doc),
+              "bad.json: extra: unknown key (allowed: meta, scenario, summary, op_names, gpus, layer_gpu, links, "
+              "experts, spans)");
 }
 
 TEST(ResultJsonErrors, WrongType) {

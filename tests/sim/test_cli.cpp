@@ -308,9 +308,8 @@ TEST(CliFromResult, RerunGivesTheSameBytes) {
     EXPECT_EQ(slurp(b / "result.json"), first);
     EXPECT_EQ(slurp(b / "gpus.csv"), slurp(a / "gpus.csv"));
     // Not both a scenario and a result.
-    EXPECT_EQ(moetwin("run scenarios/tiny_1node_ep8_decode.json --from-result " + (a / "result.json").string())
-                  .exit_code,
-              1);
+    EXPECT_EQ(
+        moetwin("run scenarios/tiny_1node_ep8_decode.json --from-result " + (a / "result.json").string()).exit_code, 1);
     fs::remove_all(a);
     fs::remove_all(b);
 }
@@ -318,15 +317,16 @@ TEST(CliFromResult, RerunGivesTheSameBytes) {
 TEST(CliFromResult, AResultWithoutItsScenarioIsRefusedWithThePath) {
     const fs::path dir = scratch("from_bad");
     ASSERT_EQ(moetwin("run scenarios/tiny_2gpu_1layer.json --out " + dir.string()).exit_code, 0);
-    std::string text       = slurp(dir / "result.json");
-    const size_t begin     = text.find("  \"scenario\": {");
-    const size_t end       = text.find("\n  },\n", begin) + 5; // through the scenario's closing brace and comma
+    std::string text   = slurp(dir / "result.json");
+    const size_t begin = text.find("  \"scenario\": {");
+    const size_t end   = text.find("\n  },\n", begin) + 5; // through the scenario's closing brace and comma
     ASSERT_NE(begin, std::string::npos);
     std::ofstream(dir / "missing.json") << text.substr(0, begin) + text.substr(end);
     const Outcome m = moetwin("run --from-result " + (dir / "missing.json").string() + " --out " + dir.string());
     EXPECT_EQ(m.exit_code, 1);
-    EXPECT_NE(m.output.find("missing.json: scenario: expected a JSON object (the scenario that was run), got missing key"),
-              std::string::npos)
+    EXPECT_NE(
+        m.output.find("missing.json: scenario: expected a JSON object (the scenario that was run), got missing key"),
+        std::string::npos)
         << m.output;
     // A recorded scenario that breaks the scenario schema names the result, "scenario" and the key.
     const std::string from = "\"policy\": \"eplb\"";
