@@ -291,3 +291,22 @@ TEST(CliUsage, MistypedSubcommandSuggestsTheClosestOne) {
 }
 
 } // namespace
+
+namespace {
+
+// Issue 13 item 9: the memory fit's input errors name the scenario file and the unit.
+TEST(CliFit, FitInputErrorsNameTheFileAndTheUnit) {
+    const fs::path dir = scratch("fit_error");
+    std::ofstream(dir / "q.json") << R"({"name": "q", "model": {"name": "qwen3_235b_a22b", "num_dense_layers": 0,
+      "num_moe_layers": 2}, "hardware": {"gpu": "h800"}, "cluster": {"fabric": "single_node", "num_nodes": 1,
+      "gpus_per_node": 8}, "deployment": {"decode": {"num_nodes": 1, "ep_size": 8, "dp_size": 8,
+      "routed_experts_per_gpu": 16, "shared_experts_per_gpu": 1}}, "workload": {"phase": "decode",
+      "requests_per_gpu": 8}})";
+    const Outcome o = moetwin("fit " + (dir / "q.json").string());
+    EXPECT_EQ(o.exit_code, 1) << o.output;
+    EXPECT_NE(o.output.find("q.json: deployment.decode (memory fit): fit: shared_experts_per_gpu: 1 must be in [0, 0]"),
+              std::string::npos)
+        << o.output;
+}
+
+} // namespace
