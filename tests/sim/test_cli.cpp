@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 #include <sys/wait.h>
@@ -307,6 +308,43 @@ TEST(CliFit, FitInputErrorsNameTheFileAndTheUnit) {
     EXPECT_NE(o.output.find("q.json: deployment.decode (memory fit): fit: shared_experts_per_gpu: 1 must be in [0, 0]"),
               std::string::npos)
         << o.output;
+}
+
+} // namespace
+
+namespace {
+
+// Issue 13 item 9: the default step had 17 spans overlapping their lane neighbour by 1-2 ns (separately
+// rounded ends), which trace viewers nest. No span may start before its lane neighbour ends.
+TEST(CliTrace, NoSpanOverlapsItsLaneNeighbour) {
+    const fs::path out = scratch("overlap");
+    ASSERT_EQ(moetwin("run --out " + out.string(), " >/dev/null 2>&1").exit_code, 0);
+    std::ifstream in(out / "result.json");
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // spans.groups[].rows[] = [begin_ns, end_ns, layer, micro_batch, op], one group per (gpu, lane), sorted,
+    // one row per line.
+    std::istringstream lines(text);
+    std::string line;
+    int overlaps = 0, groups = 0;
+    bool in_rows       = false;
+    long long prev_end = -1;
+    while (std::getline(lines, line)) {
+        const std::size_t first = line.find_first_not_of(' ');
+        if (first == std::string::npos) continue;
+        if (line.find("\"rows\": [") != std::string::npos) {
+            in_rows = true, prev_end = -1, ++groups;
+            continue;
+        }
+        long long b = 0, e = 0;
+        if (in_rows && line[first] == '[' && std::sscanf(line.c_str() + first, "[%lld, %lld", &b, &e) == 2) {
+            if (b < prev_end) ++overlaps;
+            prev_end = std::max(prev_end, e);
+        } else if (in_rows && line[first] == ']') {
+            in_rows = false;
+        }
+    }
+    EXPECT_GT(groups, 100);
+    EXPECT_EQ(overlaps, 0);
 }
 
 } // namespace
