@@ -54,8 +54,12 @@ void print_fit_report(std::ostream& out, const FitReport& r) {
     row(out, "reserve (context, workspaces)", r.reserve_bytes);
     row(out, fmt::format("KV cache ({} B/token)", r.kv_bytes_per_token), r.kv_bytes);
     row(out, "free", r.free_bytes);
-    fmt::print(out, "KV capacity beside the rest: {} tokens = {} requests of {} tokens\n", r.kv_capacity_tokens,
-               r.kv_capacity_requests, r.kv_tokens_per_request);
+    // Two different questions, said so (issue 13 item 9): the KV room left beside the activations of the
+    // batch asked for, and the largest batch once its own activations grow with it.
+    fmt::print(out,
+               "KV room beside the requested batch's activations: {} tokens = {} requests of {} tokens "
+               "(the largest batch, whose activations grow with it, is below)\n",
+               r.kv_capacity_tokens, r.kv_capacity_requests, r.kv_tokens_per_request);
     fmt::print(out, "{}\nmax batch per GPU: {} {}\n", r.reason, r.max_batch, r.batch_unit());
 }
 

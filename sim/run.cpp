@@ -66,7 +66,7 @@ RunResult run(const Scenario& s, const ProgressFn& progress) {
     const std::unique_ptr<ProfileTable> profile = load_profile_for(s, roofline);
     if (progress) progress(0.0, "planning");
     const DeploymentUnit& unit = s.active_unit();
-    const FitReport fit        = fit_memory(fit_input_for(s, s.workload.phase));
+    const FitReport fit        = fit_unit(s, s.workload.phase);
     // A deployment that does not fit in HBM would not run: refuse it unless the user asks for it.
     if (!fit.fits && !s.allow_not_fitting)
         throw ConfigError(s.source.string() + ": " + std::string(to_string(s.workload.phase)) +

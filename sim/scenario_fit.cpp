@@ -33,4 +33,14 @@ FitInput fit_input_for(const Scenario& s, Phase phase) {
     return in;
 }
 
+FitReport fit_unit(const Scenario& s, Phase phase) {
+    const FitInput in = fit_input_for(s, phase);
+    try {
+        return fit_memory(in);
+    } catch (const ConfigError& e) {
+        throw ConfigError(s.source.string() + ": deployment." + std::string(to_string(phase)) + " (memory fit): " +
+                          e.what());
+    }
+}
+
 } // namespace moetwin

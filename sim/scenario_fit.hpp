@@ -12,4 +12,8 @@ namespace moetwin {
 // workload's maximum context, so a uniform 1K-8K workload is fitted at 8K).
 FitInput fit_input_for(const Scenario& s, Phase phase);
 
+// fit_memory(fit_input_for(s, phase)), with its input errors naming the scenario file and the unit:
+// "<file>: deployment.decode (memory fit): shared_experts_per_gpu: 1 must be in [0, 0]".
+FitReport fit_unit(const Scenario& s, Phase phase);
+
 } // namespace moetwin

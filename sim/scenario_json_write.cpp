@@ -124,10 +124,9 @@ std::string scenario_to_json(const Scenario& s) {
                       {"ll_nvlink_message_ns", cal.ll_nvlink_message_s * 1e9},
                       {"ll_rdma_after_nvlink", cal.ll_rdma_after_nvlink},
                       {"saturating_sms", cal.saturating_sms}}}};
-    j["output"]  = {{"dir", s.output.dir.string()},
-                    {"result_json", s.output.result_json},
-                    {"trace", s.output.trace},
-                    {"csv", s.output.csv}};
+    j["output"]  = {{"result_json", s.output.result_json}, {"trace", s.output.trace}, {"csv", s.output.csv}};
+    // The default folder (out/<name>) stays implicit, so a renamed copy of this text writes its own folder.
+    if (s.output.dir != std::filesystem::path("out") / s.name) j["output"]["dir"] = s.output.dir.string();
     return j.dump(2) + "\n";
 }
 

@@ -150,6 +150,12 @@ void add_dp_command(CLI::App& parent) {
         for (auto& r : decode)
             r.kv_tokens = std::llround(2048 * std::exp(rng.normal())) + 1;
         std::vector<bal::DecodeGpuState> idle(*gpus);
+        std::printf("%d synthetic requests over %d DP attention GPUs (Day-6's balancers, reference §3). Columns: the\n"
+                    "busiest GPU over the mean GPU of\n"
+                    "  attention|KV  prefill: core-attention (query, key) pairs; decode: KV-cache tokens held\n"
+                    "  tokens|reqs   prefill: input tokens; decode: requests\n"
+                    "1.000 is perfect balance.\n\n",
+                    *requests, *gpus);
         std::printf("%-8s %-12s %18s %18s\n", "phase", "policy", "attention|KV max/mean", "tokens|reqs max/mean");
         for (const auto& p : bal::prefill_dp_policies()) {
             const auto b = bal::prefill_balance(prefill, p.assign(prefill, *gpus), *gpus);

@@ -24,7 +24,7 @@ std::vector<std::string> print_fit(std::ostream& out, const Scenario& s) {
         if (!unit) continue;
         out << "\n== memory fit: " << to_string(phase) << " unit (" << unit->num_nodes << " nodes, EP" << unit->ep_size
             << ") ==\n";
-        const FitReport r = fit_memory(fit_input_for(s, phase));
+        const FitReport r = fit_unit(s, phase);
         print_fit_report(out, r);
         if (!r.fits) failures.push_back(std::string(to_string(phase)) + " unit: " + r.reason);
     }

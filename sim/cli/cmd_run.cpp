@@ -3,6 +3,7 @@
 // scenario -> memory fit -> run() -> result files -> terminal summary (progress lines on stderr).
 #include "sim/cli/cli_common.hpp"
 #include "sim/cli/commands.hpp"
+#include "sim/output_dir.hpp"
 #include "sim/result/stage_report.hpp"
 #include "sim/run.hpp"
 #include "sim/run_outputs.hpp"
@@ -71,6 +72,7 @@ struct RunArgs {
     std::string scenario;
     std::string out_dir;
     bool allow_not_fitting = false;
+    bool force             = false;
     std::string from_result; // a result.json whose recorded scenario is rerun
 };
 
@@ -81,13 +83,22 @@ void run_main(const RunArgs& args) {
     std::cout << scenario;
     print_fit(std::cout, scenario);
 
-    // Progress on stderr, "progress <fraction> <what>" (sim/progress.hpp); stdout stays the report.
-    const RunResult result = run(scenario, [](double fraction, std::string_view what) {
-        std::fprintf(stderr, "progress %.2f %.*s\n", fraction, int(what.size()), what.data());
-        std::fflush(stderr);
-    });
-    const auto dir         = args.out_dir.empty() ? scenario.output.dir : std::filesystem::path(args.out_dir);
-    const auto written     = write_run_outputs(result, scenario.output, dir);
+    // The output folder is checked before simulating: writable, and not another scenario's results.
+    const auto dir     = args.out_dir.empty() ? scenario.output.dir : std::filesystem::path(args.out_dir);
+    const auto created = prepare_output_dir(dir, scenario.name, args.force);
+    std::vector<std::filesystem::path> written;
+    RunResult result;
+    try {
+        // Progress on stderr, "progress <fraction> <what>" (sim/progress.hpp); stdout stays the report.
+        result  = run(scenario, [](double fraction, std::string_view what) {
+            std::fprintf(stderr, "progress %.2f %.*s\n", fraction, int(what.size()), what.data());
+            std::fflush(stderr);
+        });
+        written = write_run_outputs(result, scenario.output, dir);
+    } catch (...) {
+        remove_created_dirs(created); // a failed run leaves no empty folder behind
+        throw;
+    }
 
     std::cout << '\n';
     print_step_summary(std::cout, result);
@@ -105,6 +116,8 @@ void add_run_command(CLI::App& app) {
     cmd->add_option("--from-result", args->from_result,
                     "Rerun exactly the scenario a result.json records (its \"scenario\", every default filled in)")
         ->excludes(cmd->get_option("scenario"));
+    cmd->add_flag("--force", args->force,
+                  "Overwrite the output directory even when it holds another scenario's result.json");
     cmd->add_flag("--allow-not-fitting", args->allow_not_fitting,
                   "Simulate even when the unit does not fit in GPU memory (the result's notes record it)");
     cmd->callback([args] { run_main(*args); });

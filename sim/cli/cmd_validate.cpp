@@ -23,7 +23,7 @@ void add_validate_command(CLI::App& app) {
         for (Phase phase : {Phase::Prefill, Phase::Decode}) {
             const auto& unit = phase == Phase::Decode ? s.deployment.decode : s.deployment.prefill;
             if (!unit) continue;
-            const FitReport r = fit_memory(fit_input_for(s, phase));
+            const FitReport r = fit_unit(s, phase);
             std::cout << "  memory fit, " << to_string(phase) << " unit: " << r.reason << '\n';
         }
         std::cout << "ok: " << *path << " is a valid scenario\n";

@@ -100,6 +100,17 @@ void fill_step_result(RunResult& r, const StepPlan& plan, const StepTrace& trace
         r.spans.push_back(s);
     }
     sort_spans(r.spans);
+    // Back-to-back activities whose ends were rounded to ns separately can overlap by 1-2 ns; trace viewers
+    // then nest them (issue 13 item 9). Such an overlap is rounding, never simulated concurrency: snap the
+    // later span's start to the earlier one's end. Real overlaps (decode's concurrent phases) are longer.
+    constexpr int64_t kRoundingNs = 2;
+    for (std::size_t i = 1; i < r.spans.size(); ++i) {
+        Span& s = r.spans[i];
+        const Span& p = r.spans[i - 1];
+        if (p.gpu == s.gpu && p.lane == s.lane && s.begin_ns < p.end_ns && p.end_ns - s.begin_ns <= kRoundingNs &&
+            p.end_ns <= s.end_ns)
+            s.begin_ns = p.end_ns;
+    }
 
     // Per-layer matrices and token counters.
     r.layer_gpu.tokens_received.assign(std::size_t(layers), std::vector<int64_t>(std::size_t(n), 0));

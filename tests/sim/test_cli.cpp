@@ -2,12 +2,14 @@
 // The moetwin binary end to end: exit codes (0 ok, 1 input error), messages on stderr, outputs
 // written atomically and only on success, and a simulated step's figures in the summary.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 #include <sys/wait.h>
@@ -22,8 +24,9 @@ struct Outcome {
     std::string output; // stdout and stderr together (unless `streams` redirects stderr elsewhere)
 };
 
-Outcome moetwin(const std::string& args, const std::string& streams = " 2>&1") {
-    const std::string cmd = std::string(MOETWIN_BINARY_DIR) + "/bin/moetwin " + args + streams;
+Outcome moetwin(const std::string& args, const std::string& streams = " 2>&1", const fs::path& cwd = {}) {
+    const std::string cd  = cwd.empty() ? "" : "cd '" + cwd.string() + "' && ";
+    const std::string cmd = cd + std::string(MOETWIN_BINARY_DIR) + "/bin/moetwin " + args + streams;
     Outcome o;
     FILE* pipe = ::popen(cmd.c_str(), "r");
     if (!pipe) return o;
@@ -336,6 +339,155 @@ TEST(CliFromResult, AResultWithoutItsScenarioIsRefusedWithThePath) {
     EXPECT_EQ(p.exit_code, 1);
     EXPECT_NE(p.output.find("badpolicy.json: scenario"), std::string::npos) << p.output;
     EXPECT_NE(p.output.find("balancer.policy"), std::string::npos) << p.output;
+    fs::remove_all(dir);
+}
+
+} // namespace
+
+namespace {
+
+// Issue 13 item 9: the memory fit's input errors name the scenario file and the unit.
+TEST(CliFit, FitInputErrorsNameTheFileAndTheUnit) {
+    const fs::path dir = scratch("fit_error");
+    std::ofstream(dir / "q.json") << R"({"name": "q", "model": {"name": "qwen3_235b_a22b", "num_dense_layers": 0,
+      "num_moe_layers": 2}, "hardware": {"gpu": "h800"}, "cluster": {"fabric": "single_node", "num_nodes": 1,
+      "gpus_per_node": 8}, "deployment": {"decode": {"num_nodes": 1, "ep_size": 8, "dp_size": 8,
+      "routed_experts_per_gpu": 16, "shared_experts_per_gpu": 1}}, "workload": {"phase": "decode",
+      "requests_per_gpu": 8}})";
+    const Outcome o = moetwin("fit " + (dir / "q.json").string());
+    EXPECT_EQ(o.exit_code, 1) << o.output;
+    EXPECT_NE(o.output.find("q.json: deployment.decode (memory fit): fit: shared_experts_per_gpu: 1 must be in [0, 0]"),
+              std::string::npos)
+        << o.output;
+}
+
+} // namespace
+
+namespace {
+
+// Issue 13 item 9: the default step had 17 spans overlapping their lane neighbour by 1-2 ns (separately
+// rounded ends), which trace viewers nest. No span may start before its lane neighbour ends.
+TEST(CliTrace, NoSpanOverlapsItsLaneNeighbour) {
+    const fs::path out = scratch("overlap");
+    ASSERT_EQ(moetwin("run --out " + out.string(), " >/dev/null 2>&1").exit_code, 0);
+    std::ifstream in(out / "result.json");
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // spans.groups[].rows[] = [begin_ns, end_ns, layer, micro_batch, op], one group per (gpu, lane), sorted,
+    // one row per line.
+    std::istringstream lines(text);
+    std::string line;
+    int overlaps = 0, groups = 0;
+    bool in_rows       = false;
+    long long prev_end = -1;
+    while (std::getline(lines, line)) {
+        const std::size_t first = line.find_first_not_of(' ');
+        if (first == std::string::npos) continue;
+        if (line.find("\"rows\": [") != std::string::npos) {
+            in_rows = true, prev_end = -1, ++groups;
+            continue;
+        }
+        long long b = 0, e = 0;
+        if (in_rows && line[first] == '[' && std::sscanf(line.c_str() + first, "[%lld, %lld", &b, &e) == 2) {
+            if (b < prev_end) ++overlaps;
+            prev_end = std::max(prev_end, e);
+        } else if (in_rows && line[first] == ']') {
+            in_rows = false;
+        }
+    }
+    EXPECT_GT(groups, 100);
+    EXPECT_EQ(overlaps, 0);
+}
+
+} // namespace
+
+namespace {
+
+// Issue 13 item 3: outputs default to out/<scenario name>, never silently replace another scenario's
+// results, and an output folder that cannot be written fails before anything is simulated.
+const std::string kTiny = fs::absolute("scenarios/tiny_1node_ep8_decode.json").string();
+
+std::string read_text(const fs::path& p) {
+    std::ifstream in(p);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// The tiny scenario renamed to `name`, written into `dir`.
+fs::path renamed_tiny(const fs::path& dir, const std::string& name) {
+    std::string text       = read_text(kTiny);
+    const std::string from = "\"name\": \"tiny_1node_ep8_decode\"";
+    text.replace(text.find(from), from.size(), "\"name\": \"" + name + "\"");
+    const fs::path p = dir / (name + ".json");
+    std::ofstream(p) << text;
+    return p;
+}
+
+// meta.scenario of the result.json in `dir`.
+std::string result_scenario(const fs::path& dir) {
+    return nlohmann::json::parse(read_text(dir / "result.json"))["meta"]["scenario"].get<std::string>();
+}
+
+// `moetwin ARGS` run from the folder `cwd` (where the default out/<name> lands).
+Outcome moetwin_in(const fs::path& cwd, const std::string& args) { return moetwin(args, " 2>&1", cwd); }
+
+TEST(CliOutputDir, DefaultsToOutSlashNameAndARenamedCopyWritesItsOwn) {
+    const fs::path cwd = scratch("outdir_default");
+    const Outcome a    = moetwin_in(cwd, "run " + kTiny);
+    ASSERT_EQ(a.exit_code, 0) << a.output;
+    EXPECT_NE(a.output.find("wrote out/tiny_1node_ep8_decode/result.json"), std::string::npos) << a.output;
+    const std::string first = read_text(cwd / "out/tiny_1node_ep8_decode/result.json");
+    EXPECT_EQ(result_scenario(cwd / "out/tiny_1node_ep8_decode"), "tiny_1node_ep8_decode");
+    const Outcome b = moetwin_in(cwd, "run " + renamed_tiny(cwd, "tiny_copy").string());
+    ASSERT_EQ(b.exit_code, 0) << b.output;
+    EXPECT_EQ(result_scenario(cwd / "out/tiny_copy"), "tiny_copy");
+    EXPECT_EQ(read_text(cwd / "out/tiny_1node_ep8_decode/result.json"), first); // untouched
+    // The same scenario again into its own folder: allowed, and (deterministic) the same bytes.
+    const Outcome again = moetwin_in(cwd, "run " + kTiny);
+    ASSERT_EQ(again.exit_code, 0) << again.output;
+    EXPECT_EQ(read_text(cwd / "out/tiny_1node_ep8_decode/result.json"), first);
+    fs::remove_all(cwd);
+}
+
+TEST(CliOutputDir, AnotherScenariosResultIsRefusedUnlessForced) {
+    const fs::path dir = scratch("outdir_clash");
+    const fs::path out = dir / "out";
+    ASSERT_EQ(moetwin("run " + kTiny + " --out " + out.string()).exit_code, 0);
+    const std::string first = read_text(out / "result.json");
+    const fs::path copy     = renamed_tiny(dir, "tiny_copy");
+    const Outcome r         = moetwin("run " + copy.string() + " --out " + out.string());
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("moetwin: " + out.string() +
+                            ": holds the results of scenario 'tiny_1node_ep8_decode', not of scenario "
+                            "'tiny_copy'; run with --out DIR to write elsewhere, or --force to overwrite them\n"),
+              std::string::npos)
+        << r.output;
+    EXPECT_EQ(r.output.find("progress"), std::string::npos) << r.output; // refused before simulating
+    EXPECT_EQ(read_text(out / "result.json"), first);
+    const Outcome f = moetwin("run " + copy.string() + " --force --out " + out.string());
+    ASSERT_EQ(f.exit_code, 0) << f.output;
+    EXPECT_EQ(result_scenario(out), "tiny_copy");
+    // A result.json that is not a moetwin result is not overwritten silently either.
+    std::ofstream(out / "result.json") << "not json";
+    const Outcome junk = moetwin("run " + copy.string() + " --out " + out.string());
+    EXPECT_EQ(junk.exit_code, 1) << junk.output;
+    EXPECT_NE(junk.output.find("holds a result.json that is not a moetwin result"), std::string::npos) << junk.output;
+    fs::remove_all(dir);
+}
+
+TEST(CliOutputDir, UnwritableFolderFailsBeforeSimulating) {
+    const fs::path dir  = scratch("outdir_unwritable");
+    const fs::path file = dir / "a_file";
+    std::ofstream(file) << "x";
+    const fs::path out = file / "out"; // under a regular file: cannot be created, even by root
+    const Outcome o    = moetwin("run " + kTiny + " --out " + out.string());
+    EXPECT_EQ(o.exit_code, 1) << o.output;
+    EXPECT_NE(o.output.find("moetwin: " + out.string() + ": output folder is not writable: Not a directory\n"),
+              std::string::npos)
+        << o.output;
+    EXPECT_EQ(o.output.find("progress"), std::string::npos) << o.output;
+    // A run refused later (here: a deployment that does not fit) leaves no empty folder behind.
+    const fs::path fresh = dir / "fresh" / "nested";
+    EXPECT_EQ(moetwin("run " + oversized_scenario().string() + " --out " + fresh.string()).exit_code, 1);
+    EXPECT_FALSE(fs::exists(dir / "fresh"));
     fs::remove_all(dir);
 }
 

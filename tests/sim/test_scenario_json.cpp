@@ -125,6 +125,26 @@ TEST(ScenarioJson, DefaultsFilledIn) {
     EXPECT_EQ(s.active_unit().shared_experts_per_gpu, 1);
 }
 
+// Issue 13 item 3: the output folder follows the name unless pinned, and the written text pins it only
+// when the scenario did, so a renamed copy of a written scenario writes its own folder.
+TEST(ScenarioJson, OutputDirFollowsTheNameUnlessPinned) {
+    json j           = base();
+    j["name"]        = "renamed";
+    const Scenario s = parse_scenario(j.dump(), "t.json");
+    EXPECT_EQ(s.output.dir, std::filesystem::path("out/renamed"));
+    EXPECT_FALSE(json::parse(scenario_to_json(s))["output"].contains("dir"));
+    j["output"]           = {{"dir", "results/elsewhere"}};
+    const Scenario pinned = parse_scenario(j.dump(), "t.json");
+    EXPECT_EQ(pinned.output.dir, std::filesystem::path("results/elsewhere"));
+    EXPECT_EQ(parse_scenario(scenario_to_json(pinned), "again.json").output.dir, pinned.output.dir);
+    for (const auto& entry : std::filesystem::directory_iterator(kScenarios)) {
+        if (entry.path().extension() != ".json") continue;
+        const Scenario shipped = load_scenario(entry.path());
+        EXPECT_EQ(shipped.output.dir, std::filesystem::path("out") / shipped.name) << entry.path();
+        EXPECT_EQ(json::parse(std::ifstream(entry.path()))["output"].count("dir"), 0u) << entry.path();
+    }
+}
+
 // ---- malformed scenarios: one mutation each, the exact message expected ----
 
 TEST(ScenarioJsonErrors, EpSizeNotMultipleOfGpusPerNode) {
