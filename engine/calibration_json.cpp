@@ -6,6 +6,7 @@
 #include "common/errors.hpp"
 #include "common/text_position.hpp"
 #include "engine/calibration.hpp"
+#include "engine/json_object_view.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -23,72 +24,7 @@ using ordered = nlohmann::ordered_json;
 constexpr const char* kFormat = "moetwin.calibration";
 constexpr int kVersion        = 1;
 
-// A strict view of one object: every read names "<origin>: <path>.<key>" on error.
-class View {
-  public:
-    View(const json& j, std::string path, const std::string& origin) : j_(j), path_(std::move(path)), origin_(origin) {
-        if (!j_.is_object()) fail_here("expected an object, got " + std::string(j_.type_name()));
-    }
-    [[noreturn]] void fail(std::string_view key, const std::string& what) const {
-        throw ConfigError(origin_ + ": " + at(key) + ": " + what);
-    }
-    [[noreturn]] void fail_here(const std::string& what) const {
-        throw ConfigError(origin_ + ": " + (path_.empty() ? std::string("(top level)") : path_) + ": " + what);
-    }
-    std::string at(std::string_view key) const {
-        return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
-    }
-    const json& get(std::string_view key) const {
-        const auto it = j_.find(key);
-        if (it == j_.end()) fail_here("missing required key \"" + std::string(key) + "\"");
-        return *it;
-    }
-    std::string string(std::string_view key) const {
-        const json& v = get(key);
-        if (!v.is_string()) fail(key, std::string("expected a string, got ") + v.type_name());
-        return v.get<std::string>();
-    }
-    int64_t integer(std::string_view key, int64_t min) const {
-        const json& v = get(key);
-        if (!v.is_number_integer() || v.get<int64_t>() < min)
-            fail(key, "expected an integer >= " + std::to_string(min) + ", got " + v.dump());
-        return v.get<int64_t>();
-    }
-    double number(std::string_view key, double min, double max) const {
-        const json& v  = get(key);
-        const double x = v.is_number() ? v.get<double>() : NAN;
-        if (!std::isfinite(x) || x < min || x > max) {
-            std::ostringstream o;
-            o << "expected a number in [" << min << ", " << max << "], got " << v.dump();
-            fail(key, o.str());
-        }
-        return x;
-    }
-    bool boolean(std::string_view key) const {
-        const json& v = get(key);
-        if (!v.is_boolean()) fail(key, std::string("expected true or false, got ") + v.type_name());
-        return v.get<bool>();
-    }
-    const json& array(std::string_view key) const {
-        const json& v = get(key);
-        if (!v.is_array()) fail(key, std::string("expected an array, got ") + v.type_name());
-        return v;
-    }
-    void only(std::initializer_list<std::string_view> keys) const {
-        for (const auto& [key, value] : j_.items())
-            if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
-                std::string list;
-                for (auto k : keys)
-                    list += (list.empty() ? "" : ", ") + std::string(k);
-                fail(key, "unknown key (expected one of: " + list + ")");
-            }
-    }
-
-  private:
-    const json& j_;
-    std::string path_;
-    const std::string& origin_;
-};
+using View = engine_json::ObjectView;
 
 FitSource parse_source(const View& v) {
     v.only({"op", "stage", "occurrences", "kernels", "median_us"});
@@ -96,7 +32,7 @@ FitSource parse_source(const View& v) {
             .stage       = v.string("stage"),
             .occurrences = int(v.integer("occurrences", 1)),
             .kernels     = int(v.integer("kernels", 1)),
-            .median_us   = v.number("median_us", 0, 1e12)};
+            .median_us   = v.number_in("median_us", 0, 1e12)};
 }
 
 EfficiencyFactor parse_factor(const View& v, const std::string& origin) {
@@ -112,16 +48,16 @@ EfficiencyFactor parse_factor(const View& v, const std::string& origin) {
     if (const std::string p = v.string("parameter"); p != fitted_parameter(f.family))
         v.fail("parameter", "family " + std::string(to_string(f.family)) + " fits \"" +
                                 std::string(fitted_parameter(f.family)) + "\", got \"" + p + "\"");
-    f.value = v.number("value", 0, 1);
+    f.value = v.number_in("value", 0, 1);
     if (!(f.value > 0)) v.fail("value", "expected an efficiency in (0, 1], got 0");
-    f.default_value       = v.number("default", 0, 1);
+    f.default_value       = v.number_in("default", 0, 1);
     f.clamped             = v.boolean("clamped");
-    f.measured_us         = v.number("measured_us", 0, 1e12);
-    f.roofline_default_us = v.number("roofline_default_us", 0, 1e12);
+    f.measured_us         = v.number_in("measured_us", 0, 1e12);
+    f.roofline_default_us = v.number_in("roofline_default_us", 0, 1e12);
     const json& src       = v.array("fitted_from");
     for (size_t i = 0; i < src.size(); ++i)
         f.fitted_from.push_back(
-            parse_source(View(src[i], v.at("fitted_from") + "[" + std::to_string(i) + "]", origin)));
+            parse_source(View(src[i], v.at_path("fitted_from") + "[" + std::to_string(i) + "]", origin)));
     return f;
 }
 
@@ -132,26 +68,18 @@ DeepEpInSitu parse_deepep(const View& v) {
             .stage         = v.string("stage"),
             .num_sms       = int(v.integer("num_sms", 1)),
             .kernels       = int(v.integer("kernels", 1)),
-            .median_us     = v.number("median_us", 0, 1e12),
-            .bytes_per_gpu = v.number("bytes_per_gpu", 0, 1e15),
+            .median_us     = v.number_in("median_us", 0, 1e12),
+            .bytes_per_gpu = v.number_in("bytes_per_gpu", 0, 1e15),
             .bytes_formula = v.string("bytes_formula"),
-            .GBps          = v.number("GBps", 0, 1e6),
-            .model_GBps    = v.number("model_GBps", 0, 1e6),
-            .rate_share    = v.number("rate_share", 0, 10)};
+            .GBps          = v.number_in("GBps", 0, 1e6),
+            .model_GBps    = v.number_in("model_GBps", 0, 1e6),
+            .rate_share    = v.number_in("rate_share", 0, 10)};
 }
 
 } // namespace
 
 CalibrationFile parse_calibration_json(std::string_view text, const std::string& origin) {
-    json j;
-    try {
-        j = json::parse(text.begin(), text.end());
-    } catch (const json::parse_error& e) {
-        std::string msg = e.what();
-        if (const auto colon = msg.find(": "); msg.rfind("[json.exception", 0) == 0 && colon != std::string::npos)
-            msg = msg.substr(colon + 2);
-        throw ConfigError(origin + ":" + to_string(json_error_position(text, e.byte)) + ": JSON syntax error: " + msg);
-    }
+    const json j = engine_json::parse_document(text, origin);
     const View top(j, "", origin);
     top.only({"format", "version", "source", "factors", "deepep"});
     if (top.string("format") != kFormat) top.fail("format", std::string("expected \"") + kFormat + "\"");

@@ -25,6 +25,8 @@
 #define JSON_USE_IMPLICIT_CONVERSIONS 0
 #include "engine/profile.hpp"
 
+#include "engine/json_object_view.hpp"
+
 #include "common/atomic_file.hpp"
 #include "common/errors.hpp"
 #include "common/text_position.hpp"
@@ -46,96 +48,9 @@ using ordered = nlohmann::ordered_json; // writing keeps the documented key orde
 constexpr const char* kFormat = "moetwin.profile";
 constexpr int kVersion        = 1;
 
-std::string describe(const json& j) {
-    switch (j.type()) {
-    case json::value_t::null:
-        return "null";
-    case json::value_t::boolean:
-        return j.get<bool>() ? "true" : "false";
-    case json::value_t::string:
-        return "the string \"" + j.get<std::string>() + "\"";
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned:
-    case json::value_t::number_float:
-        return "the number " + j.dump();
-    case json::value_t::object:
-        return "an object";
-    case json::value_t::array:
-        return "an array";
-    default:
-        return std::string("a ") + j.type_name();
-    }
-}
-
-std::string num(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.15g", v);
-    return buf;
-}
-
-// A strict view of one JSON object: required keys, typed reads, unknown keys rejected.
-class Obj {
-  public:
-    Obj(const json& j, std::string path, const std::string& origin) : j_(j), path_(std::move(path)), origin_(origin) {
-        if (!j_.is_object()) fail_here("expected an object, got " + describe(j_));
-    }
-    [[noreturn]] void fail(std::string_view key, const std::string& what) const {
-        throw ConfigError(origin_ + ": " + at_path(key) + ": " + what);
-    }
-    [[noreturn]] void fail_here(const std::string& what) const {
-        throw ConfigError(origin_ + ": " + (path_.empty() ? std::string("(top level)") : path_) + ": " + what);
-    }
-    std::string at_path(std::string_view key) const {
-        return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
-    }
-    bool has(std::string_view key) const { return j_.contains(key); }
-    const json& get(std::string_view key) const {
-        const auto it = j_.find(key);
-        if (it == j_.end()) fail_here("missing required key \"" + std::string(key) + "\"");
-        return *it;
-    }
-    std::string string(std::string_view key) const {
-        const json& v = get(key);
-        if (!v.is_string()) fail(key, "expected a string, got " + describe(v));
-        return v.get<std::string>();
-    }
-    int64_t integer(std::string_view key, int64_t min) const {
-        const json& v = get(key);
-        if (!v.is_number_integer()) fail(key, "expected an integer, got " + describe(v));
-        const int64_t x = v.get<int64_t>();
-        if (x < min) fail(key, "expected an integer >= " + std::to_string(min) + ", got " + std::to_string(x));
-        return x;
-    }
-    double number(std::string_view key, double min, bool strict) const {
-        const json& v = get(key);
-        if (!v.is_number()) fail(key, "expected a number, got " + describe(v));
-        const double x = v.get<double>();
-        if (!std::isfinite(x) || (strict ? !(x > min) : x < min))
-            fail(key, std::string("expected a number ") + (strict ? "> " : ">= ") + num(min) + ", got " + v.dump());
-        return x;
-    }
-    bool boolean(std::string_view key) const {
-        const json& v = get(key);
-        if (!v.is_boolean()) fail(key, "expected true or false, got " + describe(v));
-        return v.get<bool>();
-    }
-    Obj object(std::string_view key) const { return Obj(get(key), at_path(key), origin_); }
-    void only(std::initializer_list<std::string_view> accepted) const {
-        for (const auto& [key, value] : j_.items()) {
-            if (std::find(accepted.begin(), accepted.end(), key) != accepted.end()) continue;
-            std::string list;
-            for (auto a : accepted)
-                list += (list.empty() ? "" : ", ") + std::string(a);
-            fail(key, "unknown key (expected one of: " + list + ")");
-        }
-    }
-    const std::string& path() const { return path_; }
-
-  private:
-    const json& j_;
-    std::string path_;
-    const std::string& origin_;
-};
+using engine_json::describe;
+using engine_json::num;
+using Obj = engine_json::ObjectView;
 
 OpShape parse_shape(const Obj& o) {
     o.only({"phase", "num_tokens", "num_requests", "kv_len", "query_tokens_per_request", "num_local_experts",
@@ -229,17 +144,7 @@ double micros(double seconds) {
 } // namespace
 
 ProfileFile parse_profile_json(std::string_view text, const std::string& origin) {
-    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
-        throw ConfigError(origin + ": empty file: expected a JSON object");
-    json j;
-    try {
-        j = json::parse(text.begin(), text.end());
-    } catch (const json::parse_error& e) {
-        std::string msg = e.what();
-        if (const auto colon = msg.find(": "); msg.rfind("[json.exception", 0) == 0 && colon != std::string::npos)
-            msg = msg.substr(colon + 2);
-        throw ConfigError(origin + ":" + to_string(json_error_position(text, e.byte)) + ": JSON syntax error: " + msg);
-    }
+    const json j = engine_json::parse_document(text, origin);
     const Obj top(j, "", origin);
     top.only({"format", "version", "model", "generator", "created_utc", "timing", "records"});
     if (top.string("format") != kFormat) top.fail("format", std::string("expected \"") + kFormat + "\"");

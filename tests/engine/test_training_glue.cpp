@@ -6,6 +6,7 @@
 #include "engine/model_spec.hpp"
 #include "engine/roofline.hpp"
 #include "engine/training_ops.hpp"
+#include "training_test_helpers.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,22 +16,11 @@
 namespace moetwin {
 namespace {
 
-const OpSpec& find(const std::vector<OpSpec>& ops, const std::string& name) {
-    for (const OpSpec& o : ops)
-        if (o.name == name) return o;
-    throw std::runtime_error("no op " + name);
-}
+using test::find;
 
 OpShape traced() {
-    OpShape s;
-    s.phase                    = Phase::Prefill;
-    s.num_tokens               = 4096;
-    s.num_requests             = 1;
-    s.kv_len                   = 4096;
-    s.query_tokens_per_request = 4096;
-    s.num_local_experts        = 4;
-    s.tokens_per_expert        = 8192;
-    s.received_tokens          = 30000;
+    OpShape s         = test::train_shape();
+    s.received_tokens = 30000;
     return s;
 }
 

@@ -7,6 +7,7 @@
 #include "engine/profile.hpp"
 #include "engine/roofline.hpp"
 #include "engine/training_ops.hpp"
+#include "training_test_helpers.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -18,23 +19,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-const OpSpec& find(const std::vector<OpSpec>& ops, const std::string& name) {
-    for (const OpSpec& o : ops)
-        if (o.name == name) return o;
-    throw std::runtime_error("no op " + name);
-}
-
-OpShape train_shape() {
-    OpShape s;
-    s.phase                    = Phase::Prefill;
-    s.num_tokens               = 4096;
-    s.num_requests             = 1;
-    s.kv_len                   = 4096;
-    s.query_tokens_per_request = 4096;
-    s.num_local_experts        = 4;
-    s.tokens_per_expert        = 8192;
-    return s;
-}
+using test::find;
+using test::train_shape;
 
 TEST(TrainingOps, GradientsOfEveryGemmWithHandFlops) {
     const ModelSpec& m            = find_model("deepseek_v3");
