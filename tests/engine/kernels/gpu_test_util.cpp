@@ -14,8 +14,10 @@ namespace moetwin::kernels::test {
 std::mt19937_64 rng_for_test() {
     static const uint64_t base = [] {
         const char* env = std::getenv("MOETWIN_TEST_SEED");
-        const uint64_t s =
-            env ? std::strtoull(env, nullptr, 10) : (uint64_t(std::random_device{}()) << 32) ^ std::random_device{}();
+        // A fixed default keeps every run of the suite on the same inputs (a failure reproduces without
+        // reading the log); MOETWIN_TEST_SEED explores other inputs on purpose.
+        constexpr uint64_t kDefaultSeed = 0x6d6f657477696e; // "moetwin"
+        const uint64_t s                = env ? std::strtoull(env, nullptr, 10) : kDefaultSeed;
         std::printf("[seed] MOETWIN_TEST_SEED=%llu\n", (unsigned long long)s);
         return s;
     }();
@@ -70,7 +72,7 @@ profiler::BenchResult time_op(const std::function<void(cudaStream_t)>& op, int r
     return r;
 }
 
-void print_perf(const std::string& op, const std::string& shape, const profiler::BenchResult& r, double flops,
+double print_perf(const std::string& op, const std::string& shape, const profiler::BenchResult& r, double flops,
                 double bytes, bool fp8_flops, const std::string& baseline, double baseline_s) {
     int device = 0;
     CUDA_CHECK(cudaGetDevice(&device));
@@ -83,6 +85,13 @@ void print_perf(const std::string& op, const std::string& shape, const profiler:
                 bytes / r.median_s / 1e9, 100.0 * roof / r.median_s, gpu.name.c_str());
     if (!baseline.empty()) std::printf(" vs_%s=%.2fx", baseline.c_str(), baseline_s / r.median_s);
     std::printf("\n");
+    const double share = roof / r.median_s;
+    // No kernel beats its roofline: a share above 1 (5 % for timer resolution and clock boost above the table's
+    // figures) means the timer or the FLOP/byte count is wrong. Below 1 % the kernel is pathologically slow
+    // (DeepGEMM and FlashMLA reach 50-90 %, reference §6-7). Both bounds fail the test, not just print.
+    EXPECT_LE(share, 1.05) << op << " " << shape << ": faster than the roofline";
+    if (flops > 0 || bytes > 0) EXPECT_GE(share, 0.01) << op << " " << shape << ": under 1 % of the roofline";
+    return share;
 }
 
 } // namespace moetwin::kernels::test
