@@ -73,7 +73,7 @@ profiler::BenchResult time_op(const std::function<void(cudaStream_t)>& op, int r
 }
 
 double print_perf(const std::string& op, const std::string& shape, const profiler::BenchResult& r, double flops,
-                double bytes, bool fp8_flops, const std::string& baseline, double baseline_s) {
+                  double bytes, bool fp8_flops, const std::string& baseline, double baseline_s) {
     int device = 0;
     CUDA_CHECK(cudaGetDevice(&device));
     const profiler::DeviceInfo info = profiler::query_device(device);

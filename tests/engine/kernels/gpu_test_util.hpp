@@ -45,7 +45,7 @@ profiler::BenchResult time_op(const std::function<void(cudaStream_t)>& op, int r
 // and fails the running test when it is above 1.05 (faster than physics: a wrong timer or work count) or, for
 // an op with work given, below 0.01.
 double print_perf(const std::string& op, const std::string& shape, const profiler::BenchResult& r, double flops,
-                double bytes, bool fp8_flops, const std::string& baseline = "", double baseline_s = 0);
+                  double bytes, bool fp8_flops, const std::string& baseline = "", double baseline_s = 0);
 
 template <class T> std::vector<T> download(const DeviceBuffer<T>& b) {
     return b.download();
