@@ -164,15 +164,14 @@ double expected_nodes_per_token(const Scenario& s) {
 // setting: DeepEP's test traffic (4096 tokens per GPU, node-limited top-8) at the unit's EP size, with the
 // scenario's fabric, generation and calibration, on the kernel's SMs; the fluid model in-process.
 static double model_rate_GBps(const Scenario& s, CommDirection dir, int sms) {
-    CalibrationSetup setup = setup_for(s.network.deepep);
-    setup.fabric           = s.cluster.fabric;
-    setup.calibration      = s.network.calibration;
-    setup.use_simgrid      = false;
-    setup.comm_sms         = sms > 0 ? sms : s.schedule.comm_sms;
-    setup.seed             = s.seed;
+    CalibrationSetup setup    = setup_for(s.network.deepep);
+    setup.fabric              = s.cluster.fabric;
+    setup.network.calibration = s.network.calibration;
+    setup.use_simgrid         = false;
+    setup.comm_sms            = sms > 0 ? sms : s.schedule.comm_sms;
+    setup.seed                = s.seed;
     const PublishedRow row{DeepEpMode::Normal, dir, s.active_unit().ep_size, 0, 0, "in situ"};
-    const std::vector<moetwin::CalibrationResult> r =
-        run_calibration(setup, std::span<const PublishedRow>(&row, 1));
+    const std::vector<moetwin::CalibrationResult> r = run_calibration(setup, std::span<const PublishedRow>(&row, 1));
     return r.empty() ? 0 : r.front().simulated_GBps;
 }
 

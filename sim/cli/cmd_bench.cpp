@@ -71,26 +71,27 @@ void run_bench_comm(const CommArgs& a) {
         if (a.generation == "all" || a.generation == g.name) generations.push_back(g.generation);
     int bad = 0;
     for (DeepEpGeneration g : generations) {
-        CalibrationSetup setup = setup_for(g);
-        setup.fabric           = fabrics.at(a.fabric);
-        setup.backend          = a.backend == "fluid" ? CommBackend::Fluid : CommBackend::SimGridFlows;
-        setup.network_model    = a.model;
-        setup.seed             = a.seed;
-        setup.comm_sms         = a.sms;
+        CalibrationSetup setup      = setup_for(g);
+        setup.fabric                = fabrics.at(a.fabric);
+        setup.network.backend       = a.backend == "fluid" ? CommBackend::Fluid : CommBackend::SimGridFlows;
+        setup.network.simgrid_model = a.model;
+        setup.seed                  = a.seed;
+        setup.comm_sms              = a.sms;
         if (a.fit) {
-            CalibrationSetup fit = setup;
-            fit.use_simgrid      = false;
-            setup.calibration    = fit_generation(fit, &out);
-            out << "fitted: " << setup.calibration << "\n\n";
+            CalibrationSetup fit      = setup;
+            fit.use_simgrid           = false;
+            setup.network.calibration = fit_generation(fit, &out);
+            out << "fitted: " << setup.network.calibration << "\n\n";
         }
         std::vector<PublishedRow> rows;
         for (const PublishedRow& r : deepep_rows(g))
             if (r.ep <= a.max_ep) rows.push_back(r);
         const DeepEpGenerationInfo& gi = info(g);
         out << "DeepEP " << gi.name << " (" << gi.date << ", " << gi.commit << "): " << gi.what << '\n'
-            << a.fabric << " fabric, " << to_string(setup.backend) << " backend in SimGrid (" << setup.network_model
-            << "), seed " << setup.seed << ", normal kernels on " << setup.comm_sms << " SMs\n"
-            << "calibration: " << setup.calibration << "\n"
+            << a.fabric << " fabric, " << to_string(setup.network.backend) << " backend in SimGrid ("
+            << setup.network.simgrid_model << "), seed " << setup.seed << ", normal kernels on " << setup.comm_sms
+            << " SMs\n"
+            << "calibration: " << setup.network.calibration << "\n"
             << "settings: normal 4096 tokens/GPU, hidden 7168, top-8 of (256/EP)*EP experts, node-limited to "
                "min(nodes, "
                "4); low-latency 128 tokens/GPU, top-8 of 288 experts (rounded up to a multiple of EP)\n";

@@ -1,19 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
-// `moetwin bench step`: wall time of one simulated step (planning, then SimGrid) for the production
-// decode and prefill scenarios (issue 4, item 8: each <= 1 s on one core). `moetwin bench roofline`:
-// the roofline ComputeModel against DeepSeek's published H800 kernel figures.
+// `moetwin bench step`: wall time of each stage of the run pipeline (sim/run.hpp: plan, SimGrid
+// platform, simulation, result) on the production decode and prefill scenarios, or on the scenarios
+// given (issue 4, item 8: each <= 1 s on one core). It times exactly the run `moetwin run` makes:
+// the same run() with the scenario's compute source and calibration. `moetwin bench roofline`: the
+// roofline ComputeModel against DeepSeek's published H800 kernel figures.
 #include "engine/roofline.hpp"
 #include "sim/cli/cli_common.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/network/subprocess.hpp"
-#include "sim/step/step_executor.hpp"
-#include "sim/step/step_plan.hpp"
-#include "sim/step/step_result.hpp"
-#include "topologies/h800_cluster.hpp"
+#include "sim/run.hpp"
 
 #include <CLI/CLI.hpp>
 
-#include <chrono>
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -22,60 +21,49 @@
 namespace moetwin::cli {
 namespace {
 
-double wall_now() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
 struct StepArgs {
-    std::string decode; // "" = embedded default
+    std::vector<std::string> scenarios; // empty: the two below
+    std::string decode;                 // "" = embedded default
     std::string prefill = "scenarios/deepseek_v3_prefill_ep32.json";
     int repeat          = 1;
 };
 
-// One step in a forked child (one SimGrid engine per process): "plan platform run result step_s tok/s/gpu flows".
+// One run() in a forked child (one SimGrid engine per process), as text: the stage times
+// "plan execute platform simulate assemble", then step_time_ns and tokens/s per GPU.
 std::string bench_once(const Scenario& s) {
     return run_in_child([&s] {
-        double t0 = wall_now();
-        const RooflineModel roofline(s.gpu);
-        const step::StepPlan plan = step::plan_step(s, roofline);
-        const double plan_s       = wall_now() - t0;
-        const Topology topo       = build_cluster(s.cluster);
-        const Router router(topo);
-        const step::ExecOptions exec = step::exec_options_for(s);
-        const step::StepTrace tr     = step::execute_step(plan, router, exec);
-        t0                           = wall_now();
-        RunResult r;
-        r.meta.num_gpus = plan.num_gpus;
-        for (int g = 0; g < plan.num_gpus; ++g) {
-            GpuCounters c;
-            c.gpu = g;
-            r.gpus.push_back(c);
-        }
-        step::fill_step_result(r, plan, tr, topo, exec.calibration);
-        const double result_s = wall_now() - t0;
+        StageTimes t;
+        const RunResult r = run(s, {}, &t);
         char buf[256];
-        std::snprintf(buf, sizeof buf, "%.6f %.6f %.6f %.6f %.9f %.3f", plan_s, tr.platform_wall_s, tr.run_wall_s,
-                      result_s, tr.step_s, r.summary.tokens_per_s_per_gpu);
+        std::snprintf(buf, sizeof buf, "%.6f %.6f %.6f %.6f %.6f %lld %.3f", t.plan_s, t.execute_s, t.platform_s,
+                      t.simulate_s, t.assemble_s, (long long)r.summary.step_time_ns, r.summary.tokens_per_s_per_gpu);
         return std::string(buf);
     });
 }
 
 void run_bench_step(const StepArgs& a) {
-    std::printf("%-28s %8s %9s %8s %8s %8s %10s %12s\n", "scenario", "plan_s", "platform_s", "sim_s", "result_s",
+    // platform_s and sim_s are the two parts of the SimGrid stage; total_s = plan + SimGrid stage + result.
+    std::printf("%-30s %8s %10s %8s %8s %8s %14s %12s\n", "scenario", "plan_s", "platform_s", "sim_s", "result_s",
                 "total_s", "step_ms", "tok/s/GPU");
-    for (const std::string& path : {a.decode, a.prefill}) {
+    const std::vector<std::string> paths =
+        a.scenarios.empty() ? std::vector<std::string>{a.decode, a.prefill} : a.scenarios;
+    for (const std::string& path : paths) {
         const Scenario s = load_scenario_arg(path);
-        double best[4]   = {1e30, 1e30, 1e30, 1e30};
-        double step_s = 0, tps = 0;
-        for (int i = 0; i < a.repeat; ++i) { // min of N (toolchain.md pitfall 10)
+        StageTimes best{1e30, 1e30, 1e30, 1e30, 1e30};
+        long long step_ns = 0;
+        double tps        = 0;
+        for (int i = 0; i < a.repeat; ++i) { // min of N per stage (toolchain.md pitfall 10)
             std::istringstream in(bench_once(s));
-            double v[4];
-            in >> v[0] >> v[1] >> v[2] >> v[3] >> step_s >> tps;
-            for (int k = 0; k < 4; ++k)
-                best[k] = std::min(best[k], v[k]);
+            StageTimes t;
+            in >> t.plan_s >> t.execute_s >> t.platform_s >> t.simulate_s >> t.assemble_s >> step_ns >> tps;
+            best.plan_s     = std::min(best.plan_s, t.plan_s);
+            best.execute_s  = std::min(best.execute_s, t.execute_s);
+            best.platform_s = std::min(best.platform_s, t.platform_s);
+            best.simulate_s = std::min(best.simulate_s, t.simulate_s);
+            best.assemble_s = std::min(best.assemble_s, t.assemble_s);
         }
-        std::printf("%-28s %8.3f %9.3f %8.3f %8.3f %8.3f %10.3f %12.1f\n", s.name.c_str(), best[0], best[1], best[2],
-                    best[3], best[0] + best[1] + best[2] + best[3], step_s * 1e3, tps);
+        std::printf("%-30s %8.3f %10.3f %8.3f %8.3f %8.3f %14.6f %12.1f\n", s.name.c_str(), best.plan_s,
+                    best.platform_s, best.simulate_s, best.assemble_s, best.total_s(), double(step_ns) / 1e6, tps);
     }
 }
 
@@ -92,8 +80,9 @@ void run_bench_roofline() {
 void add_bench_step_command(CLI::App& app) {
     CLI::App* bench = app.get_subcommand("bench");
     auto a          = std::make_shared<StepArgs>();
-    CLI::App* step =
-        bench->add_subcommand("step", "Wall time of one simulated decode and prefill step (plan + SimGrid)");
+    CLI::App* step  = bench->add_subcommand(
+         "step", "Wall time of each run stage (plan, SimGrid, result) on the decode and prefill scenarios");
+    step->add_option("scenarios", a->scenarios, "Scenario files to time (default: the --decode and --prefill pair)");
     step->add_option("--decode", a->decode, "Decode scenario (default: the embedded EP144 production scenario)");
     step->add_option("--prefill", a->prefill, "Prefill scenario")->capture_default_str();
     step->add_option("--repeat", a->repeat, "Runs per scenario; the minimum is printed")->capture_default_str();

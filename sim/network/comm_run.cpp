@@ -1,68 +1,41 @@
 // SPDX-License-Identifier: Apache-2.0
-// run_comm_phases(): Engine, platform, one actor per rank, run; and the text form of the result.
+// run_comm_phases(): a SimEngine, one actor per rank, run; and the text form of the result.
 #include "sim/network/comm_run.hpp"
 
 #include "common/errors.hpp"
 
 #include <simgrid/s4u/Actor.hpp>
-#include <simgrid/s4u/Engine.hpp>
 
-#include <chrono>
 #include <cstdio>
 #include <sstream>
 
 namespace sg4 = simgrid::s4u;
 
 namespace moetwin {
-namespace {
-
-double wall_now() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-} // namespace
-
 CommRunResult run_comm_phases(const Router& router, const std::vector<FlowSet>& phases,
-                              const std::vector<PhaseOptions>& options, const CommRunOptions& run) {
-    static bool engine_used = false;
-    if (engine_used) throw ConfigError("run_comm_phases: one SimGrid engine per process (use run_in_child)");
-    engine_used = true;
+                              const std::vector<PhaseOptions>& options, const NetworkOptions& network) {
     if (phases.size() != options.size()) throw ConfigError("run_comm_phases: one PhaseOptions per phase");
     const int ranks = phases.empty() ? 0 : phases.front().num_ranks();
     for (const FlowSet& p : phases)
         if (p.gpu_of_rank != phases.front().gpu_of_rank) throw ConfigError("run_comm_phases: phases must share ranks");
 
-    int argc     = 2;
-    char arg0[]  = "moetwin";
-    char arg1[]  = "--log=root.thres:warning";
-    char* argv[] = {arg0, arg1, nullptr};
-    sg4::Engine engine(&argc, argv);
-    configure_network_model(run.network_model, run.crosstraffic);
-
-    CommRunResult result;
-    double t0 = wall_now();
-    PlatformOptions popt;
-    popt.calibration           = run.calibration;
-    popt.rdma_endpoints        = run.rdma_endpoints;
-    const PlatformMap platform = build_platform(router, popt);
-    result.platform_wall_s     = wall_now() - t0;
-
-    CommFabric fabric(router, platform, run.calibration, run.backend);
+    SimEngine sim(router, network);
     std::vector<std::shared_ptr<AllToAllPhase>> created;
     for (std::size_t i = 0; i < phases.size(); ++i)
-        created.push_back(fabric.create_phase(phases[i], options[i]));
+        created.push_back(sim.fabric().create_phase(phases[i], options[i]));
     for (int r = 0; r < ranks; ++r)
-        sg4::Actor::create("rank" + std::to_string(r), platform.host(phases.front().gpu_of_rank[std::size_t(r)]),
+        sg4::Actor::create("rank" + std::to_string(r), sim.platform().host(phases.front().gpu_of_rank[std::size_t(r)]),
                            [&created, r] {
                                for (auto& phase : created)
                                    phase->start(r).wait();
                            });
-    t0 = wall_now();
-    engine.run();
-    result.run_wall_s = wall_now() - t0;
+    CommRunResult result;
+    result.platform_wall_s = sim.setup_wall_s();
+    sim.run();
+    result.run_wall_s = sim.run_wall_s();
     for (auto& p : created)
         result.phases.push_back(p->timing());
-    result.link_bytes = fabric.link_bytes();
+    result.link_bytes = sim.fabric().link_bytes();
     return result;
 }
 

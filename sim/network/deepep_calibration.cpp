@@ -3,13 +3,13 @@
 #include "sim/network/deepep_calibration.hpp"
 
 #include "common/errors.hpp"
+#include "common/wall_clock.hpp"
 #include "sim/network/comm_run.hpp"
 #include "sim/network/deepep_test_traffic.hpp"
 #include "sim/network/subprocess.hpp"
 #include "topologies/h800_cluster.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -69,10 +69,6 @@ constexpr PublishedRow kLowLatencyNvlink[] = {
     {M::LowLatency, D::Combine, 64, 46, 314, "d8dd185 low-latency (NVLink inside a node)"},
 };
 
-double wall_now() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
 // One (mode, EP) case: the DeepEP test's traffic and the flows of its dispatch and combine.
 struct Case {
     DeepEpMode mode;
@@ -97,7 +93,7 @@ Case make_case(const CalibrationSetup& s, DeepEpMode mode, int ep) {
         DeepEpOptions o;
         o.mode      = mode;
         o.direction = CommDirection(d);
-        o.ll_policy = low_latency_policy(s.generation);
+        o.ll_policy = low_latency_policy(s.network.deepep);
         c.flows[d]  = build_deepep_flows(c.traffic, *c.router, first_gpus(ep), o);
     }
     return c;
@@ -133,10 +129,8 @@ CaseTimes run_fluid(const Case& c, const NetworkCalibration& shared, int comm_sm
 
 CaseTimes run_simgrid(const Case& c, const CalibrationSetup& s) {
     const std::string text = run_in_child([&] {
-        CommRunOptions run;
-        run.backend           = s.backend;
-        run.calibration       = s.calibration.for_kernels(c.mode == M::Normal, s.comm_sms);
-        run.network_model     = s.network_model;
+        NetworkOptions run    = s.network;
+        run.calibration       = s.network.calibration.for_kernels(c.mode == M::Normal, s.comm_sms);
         const PhaseOptions o  = deepep_phase_options(c.mode, run.calibration);
         const double w0       = wall_now();
         const CommRunResult r = run_comm_phases(*c.router, {c.flows[0], c.flows[1]}, {o, o}, run);
@@ -177,8 +171,8 @@ std::vector<PublishedRow> deepep_rows(DeepEpGeneration g) {
 
 CalibrationSetup setup_for(DeepEpGeneration g) {
     CalibrationSetup s;
-    s.generation  = g;
-    s.calibration = deepep_calibration(g);
+    s.network.deepep      = g;
+    s.network.calibration = deepep_calibration(g);
     return s;
 }
 
@@ -206,14 +200,15 @@ double deepep_test_bandwidth_Bps(DeepEpMode mode, CommDirection dir, const Traff
 }
 
 std::vector<CalibrationResult> run_calibration(const CalibrationSetup& setup, std::span<const PublishedRow> rows) {
-    setup.calibration.validate();
+    setup.network.calibration.validate();
     std::map<std::pair<int, int>, CaseTimes> done; // (mode, ep) -> times
     std::vector<CalibrationResult> out;
     for (const PublishedRow& row : rows) {
         const auto key = std::make_pair(int(row.mode), row.ep);
         if (!done.count(key)) {
             const Case c = make_case(setup, row.mode, row.ep);
-            done[key]    = setup.use_simgrid ? run_simgrid(c, setup) : run_fluid(c, setup.calibration, setup.comm_sms);
+            done[key] =
+                setup.use_simgrid ? run_simgrid(c, setup) : run_fluid(c, setup.network.calibration, setup.comm_sms);
         }
         const CaseTimes& t = done[key];
         const int d        = int(row.direction);
@@ -277,7 +272,7 @@ NetworkCalibration fit_calibration(const CalibrationSetup& setup, std::ostream* 
     // For fixed efficiencies the phase times scale by nothing but the overhead shift, so each
     // efficiency pair costs one solve per case; the two overheads are then searched directly.
     auto evaluate = [&](double nvl, double ib) {
-        NetworkCalibration c = setup.calibration;
+        NetworkCalibration c = setup.network.calibration;
         c.nvlink_efficiency  = nvl;
         c.ib_efficiency      = ib;
         c.normal_overhead_s = c.low_latency_overhead_s = 0;
@@ -333,10 +328,10 @@ NetworkCalibration fit_calibration(const CalibrationSetup& setup, std::ostream* 
 }
 
 NetworkCalibration fit_generation(const CalibrationSetup& setup, std::ostream* log) {
-    if (setup.generation == DeepEpGeneration::V1_2025_04_Ibgda) return fit_calibration(setup, log);
-    const bool ibrc = setup.generation == DeepEpGeneration::V1_2025_02;
+    if (setup.network.deepep == DeepEpGeneration::V1_2025_04_Ibgda) return fit_calibration(setup, log);
+    const bool ibrc = setup.network.deepep == DeepEpGeneration::V1_2025_02;
     std::vector<PublishedRow> rows;
-    for (const PublishedRow& r : deepep_rows(setup.generation)) // the rows the parameters act on
+    for (const PublishedRow& r : deepep_rows(setup.network.deepep)) // the rows the parameters act on
         if (ibrc ? r.mode == M::Normal && r.ep > 8 : r.mode == M::LowLatency) rows.push_back(r);
     CalibrationSetup s = setup;
     s.use_simgrid      = false;
@@ -348,9 +343,9 @@ NetworkCalibration fit_generation(const CalibrationSetup& setup, std::ostream* l
     };
     auto score = [&](double a, double b) {
         if (ibrc)
-            s.calibration.ibrc_chunk_stall_s = a;
+            s.network.calibration.ibrc_chunk_stall_s = a;
         else
-            s.calibration.ll_nvlink_message_s = a, s.calibration.ll_rdma_after_nvlink = b;
+            s.network.calibration.ll_nvlink_message_s = a, s.network.calibration.ll_rdma_after_nvlink = b;
         Point p{a, b, 0, 0};
         for (const CalibrationResult& r : run_calibration(s, rows)) {
             p.worst = std::max(p.worst, std::abs(r.error));
@@ -374,7 +369,7 @@ NetworkCalibration fit_generation(const CalibrationSetup& setup, std::ostream* l
         lo_a = std::max(0.0, best.a - da), hi_a = best.a + da;
         lo_b = std::max(0.0, best.b - db), hi_b = std::min(1.0, best.b + db);
     }
-    NetworkCalibration c = setup.calibration;
+    NetworkCalibration c = setup.network.calibration;
     if (ibrc)
         c.ibrc_chunk_stall_s = best.a;
     else

@@ -6,6 +6,7 @@
 #include "sim/network/all_to_all.hpp"
 #include "sim/network/deepep.hpp"
 #include "sim/network/deepep_generation.hpp"
+#include "sim/network/sim_engine.hpp"
 #include "sim/network/traffic_matrix.hpp"
 #include "topologies/cluster_spec.hpp"
 
@@ -38,16 +39,15 @@ inline constexpr double kCalibrationTolerance = 0.10;
 inline constexpr int kDeepEpTestSms = 24;
 
 struct CalibrationSetup {
-    FabricKind fabric              = FabricKind::FatTree2; // DeepEP's cluster: one NIC per GPU on one IB fabric
-    CommBackend backend            = CommBackend::Fluid;
-    DeepEpGeneration generation    = kDefaultDeepEpGeneration; // low-latency routing; see setup_for()
-    NetworkCalibration calibration = deepep_calibration(kDefaultDeepEpGeneration);
-    std::string network_model      = "CM02";
-    bool use_simgrid               = true; // false: solve the fluid model in-process (fit, fast tests)
-    int comm_sms                   = kDeepEpTestSms;
-    std::uint64_t seed             = 1;
+    FabricKind fabric = FabricKind::FatTree2; // DeepEP's cluster: one NIC per GPU on one IB fabric
+    // Backend, calibration (the shared parameters, resolved per kernel: for_kernels), SimGrid model
+    // and network.deepep, the generation (low-latency routing and its rows); see setup_for().
+    NetworkOptions network = {.calibration = deepep_calibration(kDefaultDeepEpGeneration)};
+    bool use_simgrid       = true; // false: solve the fluid model in-process (fit, fast tests)
+    int comm_sms           = kDeepEpTestSms;
+    std::uint64_t seed     = 1;
 };
-// The setup of generation g with its fitted calibration.
+// The setup of generation g (network.deepep) with its fitted calibration.
 CalibrationSetup setup_for(DeepEpGeneration g);
 
 struct CalibrationResult {
@@ -76,8 +76,8 @@ void print_calibration_table(std::span<const CalibrationResult> rows, std::ostre
 // Minimax fit of nvlink_efficiency, ib_efficiency and the two phase overheads to the
 // v1_2025_04_ibgda rows (in-process fluid model, grid then refinement). Writes progress to `log`.
 NetworkCalibration fit_calibration(const CalibrationSetup& setup, std::ostream* log = nullptr);
-// Minimax fit of setup.generation's own parameters on its own rows, the shared ones held at
-// setup.calibration: ibrc_chunk_stall_s on the internode normal rows (v1_2025_02);
+// Minimax fit of setup.network.deepep's own parameters on its own rows, the shared ones held at
+// setup.network.calibration: ibrc_chunk_stall_s on the internode normal rows (v1_2025_02);
 // ll_nvlink_message_s and ll_rdma_after_nvlink on the low-latency rows (v1_2025_06_nvlink);
 // v1_2025_04_ibgda: fit_calibration(). In-process fluid model.
 NetworkCalibration fit_generation(const CalibrationSetup& setup, std::ostream* log = nullptr);

@@ -3,17 +3,16 @@
 #include "sim/network/network_bench.hpp"
 
 #include "common/errors.hpp"
+#include "common/wall_clock.hpp"
 #include "sim/network/comm_run.hpp"
 #include "sim/network/deepep_test_traffic.hpp"
 #include "sim/network/moe_traffic.hpp"
 #include "sim/network/subprocess.hpp"
 #include "topologies/h800_cluster.hpp"
 
-#include <simgrid/s4u/Engine.hpp>
 #include <simgrid/s4u/Host.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <ostream>
@@ -23,10 +22,6 @@
 
 namespace moetwin {
 namespace {
-
-double wall_now() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 std::string fmt(const char* f, double a, double b = 0, double c = 0, double d = 0, double e = 0) {
     char buf[256];
@@ -68,14 +63,11 @@ void build_bench(const ScaleBenchOptions& o, std::ostream& out) {
             total_hops += hops.size();
         }
         const double route_s = wall_now() - t;
-        int argc             = 2;
-        char a0[] = "moetwin", a1[] = "--log=root.thres:warning";
-        char* argv[] = {a0, a1, nullptr};
-        simgrid::s4u::Engine engine(&argc, argv);
-        configure_network_model("CM02");
-        t                       = wall_now();
-        const PlatformMap map   = build_platform(router);
-        const double platform_s = wall_now() - t;
+        NetworkOptions net;
+        net.backend = CommBackend::SimGridFlows; // the largest platform: GPU hosts and their ".rdma" aliases
+        const SimEngine sim(router, net);
+        const PlatformMap& map  = sim.platform();
+        const double platform_s = sim.setup_wall_s(); // engine, network model, platform, fabric
         t                       = wall_now();
         std::vector<simgrid::s4u::Link*> links;
         for (int i = 0; i < o.simgrid_routes; ++i) {
@@ -113,9 +105,9 @@ struct PhaseCase {
 
 double reference_phase(const Router& router, const FlowSet& flows, DeepEpMode mode, double* sim_s) {
     const CommRunResult r = deserialize_comm_run(run_in_child([&] {
-        CommRunOptions ro;
-        ro.backend = CommBackend::SimGridFlows;
-        return serialize(run_comm_phases(router, {flows}, {deepep_phase_options(mode, NetworkCalibration{})}, ro));
+        NetworkOptions net;
+        net.backend = CommBackend::SimGridFlows;
+        return serialize(run_comm_phases(router, {flows}, {deepep_phase_options(mode, NetworkCalibration{})}, net));
     }));
     *sim_s                = r.phases[0].end_s() - r.phases[0].start_s;
     return r.run_wall_s;
@@ -161,10 +153,8 @@ void phase_bench(const ScaleBenchOptions& o, std::ostream& out) {
             phases.push_back(phase[i % 2]);
             popts.push_back(po);
         }
-        const CommRunResult run = deserialize_comm_run(run_in_child([&] {
-            CommRunOptions ro;
-            return serialize(run_comm_phases(router, phases, popts, ro));
-        }));
+        const CommRunResult run = deserialize_comm_run(
+            run_in_child([&] { return serialize(run_comm_phases(router, phases, popts, NetworkOptions{})); }));
         out << "  EP" << o.ep << " " << pc.name << ": " << phase[0].flows.size() << " dispatch flows, "
             << phase[1].flows.size() << " combine flows, " << phase[0].total_bytes() / 1e6 << " MB dispatched\n";
         out << fmt("    simulated phase time (fluid): dispatch %.1f us, combine %.1f us\n", fluid_sim_s[0] * 1e6,
@@ -227,9 +217,9 @@ std::vector<PhaseTiming> simulate(const Router& router, const TrafficMatrix& tra
         popts.push_back(po);
     }
     const CommRunResult r = deserialize_comm_run(run_in_child([&] {
-        CommRunOptions ro;
-        ro.backend = b.backend;
-        return serialize(run_comm_phases(router, phases, popts, ro));
+        NetworkOptions net;
+        net.backend = b.backend;
+        return serialize(run_comm_phases(router, phases, popts, net));
     }));
     *wall                 = r.run_wall_s;
     return r.phases;

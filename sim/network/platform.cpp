@@ -20,7 +20,7 @@ namespace moetwin {
 
 sg4::Host* PlatformMap::host(int gpu, RoutePolicy policy) const {
     if (policy == RoutePolicy::RdmaOnly) {
-        MOETWIN_ASSERT(!rdma_hosts.empty(), "RdmaOnly flows need PlatformOptions::rdma_endpoints");
+        MOETWIN_ASSERT(!rdma_hosts.empty(), "RdmaOnly flows need the platform's rdma_endpoints");
         return rdma_hosts[std::size_t(gpu)];
     }
     return gpu_hosts[std::size_t(gpu)];
@@ -42,8 +42,8 @@ void configure_network_model(const std::string& model, bool crosstraffic) {
     sg4::Engine::set_config(std::string("network/crosstraffic:") + (crosstraffic ? "1" : "0"));
 }
 
-PlatformMap build_platform(const Router& router, const PlatformOptions& opt) {
-    opt.calibration.validate();
+PlatformMap build_platform(const Router& router, const NetworkCalibration& calibration, bool rdma_endpoints) {
+    calibration.validate();
     const Topology& topo = router.topology();
     auto* engine         = sg4::Engine::get_instance();
     const bool had_root  = engine->get_netzone_root() != nullptr;
@@ -54,14 +54,14 @@ PlatformMap build_platform(const Router& router, const PlatformOptions& opt) {
     map.zone = zone->get_iface();
     // Hosts first, in GPU order, so that netpoint id == GPU index (then n + GPU index for aliases).
     for (int i = 0; i < topo.num_gpus(); ++i) {
-        map.gpu_hosts.push_back(map.zone->create_host(topo.device(topo.gpu(i)).name, opt.host_speed_flops));
+        map.gpu_hosts.push_back(map.zone->create_host(topo.device(topo.gpu(i)).name, kGpuHostSpeedFlops));
         zone->gpu_of_netpoint.push_back(i);
     }
     zone->num_gpu_hosts = map.gpu_hosts.size();
-    if (opt.rdma_endpoints)
+    if (rdma_endpoints)
         for (int i = 0; i < topo.num_gpus(); ++i) {
             map.rdma_hosts.push_back(
-                map.zone->create_host(topo.device(topo.gpu(i)).name + ".rdma", opt.host_speed_flops));
+                map.zone->create_host(topo.device(topo.gpu(i)).name + ".rdma", kGpuHostSpeedFlops));
             zone->gpu_of_netpoint.push_back(i);
         }
     const std::size_t n = topo.num_links();
@@ -71,7 +71,7 @@ PlatformMap build_platform(const Router& router, const PlatformOptions& opt) {
     for (LinkId id = 0; id < n; ++id) {
         const Link& l = topo.link(id);
         auto* sd =
-            map.zone->create_split_duplex_link("l" + std::to_string(id), effective_bandwidth_Bps(l, opt.calibration));
+            map.zone->create_split_duplex_link("l" + std::to_string(id), effective_bandwidth_Bps(l, calibration));
         sd->set_latency(l.latency_s);
         map.link_up[id]          = sd->get_link_up();
         map.link_down[id]        = sd->get_link_down();

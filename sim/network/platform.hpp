@@ -12,8 +12,8 @@
 //                                       rdma->rdma uses RoutePolicy::RdmaOnly
 //
 // NOTES: configure_network_model() must run right after the Engine is constructed and before this
-// (SimGrid reads the model when the first zone is created). CM02 with crosstraffic off makes a
-// lone transfer take exactly latency + bytes / bandwidth; LV08 (SimGrid's default) multiplies
+// (SimGrid reads the model when the first zone is created); SimEngine (sim_engine.hpp) does both. CM02 with
+// crosstraffic off makes a lone transfer take exactly latency + bytes / bandwidth; LV08 (SimGrid's default) multiplies
 // latency by 13.01 and bandwidth by 0.97 (TCP-over-Ethernet factors) and is not for NVLink or RDMA.
 #pragma once
 
@@ -27,11 +27,9 @@
 
 namespace moetwin {
 
-struct PlatformOptions {
-    NetworkCalibration calibration; // effective bandwidth = link bandwidth x efficiency of its kind
-    double host_speed_flops = 1e12; // GPU hosts' CPU-model speed; compute is simulated as Exec(seconds x speed)
-    bool rdma_endpoints     = true; // add the ".rdma" alias hosts (2x hosts) for RdmaOnly flows
-};
+// GPU hosts' CPU-model speed (flop/s). The step executor keeps each GPU's compute on its own clock
+// and never runs an Exec; an actor that does (tests) computes t seconds as Exec(t x this).
+inline constexpr double kGpuHostSpeedFlops = 1e12;
 
 struct PlatformMap {
     std::vector<simgrid::s4u::Host*> gpu_hosts;  // by GPU index
@@ -49,7 +47,10 @@ struct PlatformMap {
 // network/crosstraffic, and quiets SimGrid's configuration log. Call before build_platform().
 void configure_network_model(const std::string& model, bool crosstraffic = false);
 
-// Builds and seals the platform inside the current Engine. `router` must outlive the simulation.
-PlatformMap build_platform(const Router& router, const PlatformOptions& options = {});
+// Builds and seals the platform inside the current Engine: effective bandwidth = link bandwidth x
+// the calibration's efficiency of its kind; `rdma_endpoints` adds the ".rdma" alias hosts (2x hosts)
+// that RdmaOnly flows start and end at. `router` must outlive the simulation. Called by SimEngine
+// (sim_engine.hpp), which owns the Engine.
+PlatformMap build_platform(const Router& router, const NetworkCalibration& calibration, bool rdma_endpoints);
 
 } // namespace moetwin

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// execute_step(): Engine, platform, per-GPU actors walking the step program, phases created lazily.
+// execute_step(): a SimEngine, per-GPU actors walking the step program, phases created lazily.
 #include "sim/step/step_executor.hpp"
 
 #include "common/errors.hpp"
@@ -12,17 +12,12 @@
 #include <simgrid/s4u/Engine.hpp>
 #include <simgrid/s4u/Mutex.hpp>
 
-#include <chrono>
 #include <memory>
 
 namespace sg4 = simgrid::s4u;
 
 namespace moetwin::step {
 namespace {
-
-double wall_now() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 // Comm id of a MoE (layer, micro-batch, direction).
 int comm_id(const StepPlan& p, int layer, int mb, CommDir d) {
@@ -204,42 +199,32 @@ struct Sim {
 
 ExecOptions exec_options_for(const Scenario& s) {
     ExecOptions o;
-    o.calibration = s.network.calibration;
-    o.backend     = s.network.backend == NetworkBackend::SimGridFlows ? CommBackend::SimGridFlows : CommBackend::Fluid;
-    o.network_model = s.network.simgrid_model;
-    o.crosstraffic  = s.network.crosstraffic;
-    o.deepep        = s.network.deepep;
-    o.comm_sms      = s.schedule.comm_sms;
-    o.hbm_Bps       = s.gpu.hbm_bandwidth_Bps;
+    o.network.backend =
+        s.network.backend == NetworkBackend::SimGridFlows ? CommBackend::SimGridFlows : CommBackend::Fluid;
+    o.network.calibration   = s.network.calibration;
+    o.network.simgrid_model = s.network.simgrid_model;
+    o.network.crosstraffic  = s.network.crosstraffic;
+    o.network.deepep        = s.network.deepep;
+    o.comm_sms              = s.schedule.comm_sms;
+    o.hbm_Bps               = s.gpu.hbm_bandwidth_Bps;
     return o;
 }
 
 StepTrace execute_step(const StepPlan& plan, const Router& router, const ExecOptions& options,
                        const ProgressFn& progress) {
-    static bool engine_used = false;
-    if (engine_used) throw ConfigError("execute_step: one SimGrid engine per process (use run_in_child)");
-    engine_used = true;
     if (router.topology().num_gpus() < plan.num_gpus)
         throw ConfigError("step: the cluster has " + std::to_string(router.topology().num_gpus()) +
                           " GPUs, the unit needs " + std::to_string(plan.num_gpus));
 
-    int argc     = 2;
-    char arg0[]  = "moetwin";
-    char arg1[]  = "--log=root.thres:warning";
-    char* argv[] = {arg0, arg1, nullptr};
-    sg4::Engine engine(&argc, argv);
-    configure_network_model(options.network_model, options.crosstraffic);
-    double t0 = wall_now();
     // The rates this step's kernels reach: normal mode on comm_sms SMs (channel limit) and, for
     // v1_2025_02, through the CPU proxy; low-latency kernels hold no SMs.
-    const bool normal              = plan.comm_mode == DeepEpMode::Normal;
-    const NetworkCalibration calib = options.calibration.for_kernels(normal, options.comm_sms);
-    PlatformOptions popt;
-    popt.calibration           = calib;
-    popt.rdma_endpoints        = options.backend == CommBackend::SimGridFlows;
-    const PlatformMap platform = build_platform(router, popt);
-    CommFabric fabric(router, platform, calib, options.backend);
-    double notify_s = 0;
+    const bool normal               = plan.comm_mode == DeepEpMode::Normal;
+    NetworkOptions network          = options.network;
+    network.calibration             = options.network.calibration.for_kernels(normal, options.comm_sms);
+    const NetworkCalibration& calib = network.calibration;
+    SimEngine engine(router, network);
+    const PlatformMap& platform = engine.platform();
+    double notify_s             = 0;
     if (normal && plan.num_moe > 0) {
         const LayerRouting& first = plan.route(plan.num_dense, 0); // micro-batches and layers alike in size
         notify_s = notify_dispatch_cost(router, plan.num_gpus, double(first.num_tokens) / plan.num_gpus,
@@ -250,10 +235,10 @@ StepTrace execute_step(const StepPlan& plan, const Router& router, const ExecOpt
     const int num_comm = plan.num_moe * plan.micro_batches * 2;
     Sim sim{plan,
             router,
-            fabric,
+            engine.fabric(),
             deepep_phase_options(plan.comm_mode, calib),
             {options.normal_rate_share[0], options.normal_rate_share[1]},
-            router.has_scale_out() ? low_latency_policy(options.deepep) : RoutePolicy::NvlinkFirst,
+            router.has_scale_out() ? low_latency_policy(options.network.deepep) : RoutePolicy::NvlinkFirst,
             notify_s,
             progress};
     sim.phases.resize(std::size_t(num_comm));
@@ -277,13 +262,11 @@ StepTrace execute_step(const StepPlan& plan, const Router& router, const ExecOpt
         if (serial && num_comm > 0)
             sg4::Actor::create("gpu" + std::to_string(r) + ".comm", host, [&sim, r] { sim.comm_lane_actor(r); });
     }
-    sim.trace.platform_wall_s = wall_now() - t0;
-    t0                        = wall_now();
-    engine.run();
-    sim.trace.run_wall_s  = wall_now() - t0;
-    sim.trace.step_s      = sg4::Engine::get_clock();
-    sim.trace.link_bytes  = fabric.link_bytes();
-    sim.trace.calibration = calib;
+    sim.trace.platform_wall_s = engine.setup_wall_s();
+    sim.trace.step_s          = engine.run();
+    sim.trace.run_wall_s      = engine.run_wall_s();
+    sim.trace.link_bytes      = engine.fabric().link_bytes();
+    sim.trace.calibration     = calib;
     return std::move(sim.trace);
 }
 

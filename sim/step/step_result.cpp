@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// fill_step_result(): StepPlan + StepTrace -> RunResult.
+// step_result(): StepPlan + StepTrace -> RunResult.
 #include "sim/step/step_result.hpp"
 
 #include "common/errors.hpp"
@@ -76,12 +76,27 @@ std::string link_kind(LinkKind k) {
 
 } // namespace
 
-void fill_step_result(RunResult& r, const StepPlan& plan, const StepTrace& trace, const Topology& topo,
-                      const NetworkCalibration& calib) {
+RunResult step_result(const StepPlan& plan, const StepTrace& trace, const Topology& topo,
+                      const NetworkCalibration& calib, RunMeta meta, int64_t hbm_used_bytes) {
     const int n = plan.num_gpus, layers = plan.num_layers();
     MOETWIN_ASSERT(calib.nvlink_efficiency == trace.calibration.nvlink_efficiency &&
                        calib.ib_efficiency == trace.calibration.ib_efficiency,
                    "the trace ran with another calibration than the scenario's");
+    RunResult r;
+    r.meta                   = std::move(meta);
+    r.meta.gpus_per_node     = plan.gpus_per_node;
+    r.meta.num_gpus          = n;
+    r.meta.num_nodes         = n / plan.gpus_per_node; // a unit is whole nodes (DeploymentUnit)
+    r.meta.num_layers        = layers;
+    r.meta.num_micro_batches = plan.micro_batches;
+    for (int g = 0; g < n; ++g) {
+        GpuCounters c;
+        c.gpu            = g;
+        c.node           = g / plan.gpus_per_node;
+        c.local_rank     = g % plan.gpus_per_node;
+        c.hbm_used_bytes = hbm_used_bytes;
+        r.gpus.push_back(c);
+    }
     r.summary.step_time_ns = to_ns(trace.step_s);
 
     // Spans, one op name per stage and comm direction.
@@ -105,7 +120,7 @@ void fill_step_result(RunResult& r, const StepPlan& plan, const StepTrace& trace
     // later span's start to the earlier one's end. Real overlaps (decode's concurrent phases) are longer.
     constexpr int64_t kRoundingNs = 2;
     for (std::size_t i = 1; i < r.spans.size(); ++i) {
-        Span& s = r.spans[i];
+        Span& s       = r.spans[i];
         const Span& p = r.spans[i - 1];
         if (p.gpu == s.gpu && p.lane == s.lane && s.begin_ns < p.end_ns && p.end_ns - s.begin_ns <= kRoundingNs &&
             p.end_ns <= s.end_ns)
@@ -172,6 +187,7 @@ void fill_step_result(RunResult& r, const StepPlan& plan, const StepTrace& trace
     fill_routed_balance(r.summary, plan);
     fill_counters_from_spans(r);
     fill_summary(r);
+    return r;
 }
 
 } // namespace moetwin::step

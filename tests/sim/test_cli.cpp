@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -488,6 +489,49 @@ TEST(CliOutputDir, UnwritableFolderFailsBeforeSimulating) {
     const fs::path fresh = dir / "fresh" / "nested";
     EXPECT_EQ(moetwin("run " + oversized_scenario().string() + " --out " + fresh.string()).exit_code, 1);
     EXPECT_FALSE(fs::exists(dir / "fresh"));
+    fs::remove_all(dir);
+}
+
+// `bench step` times the run `moetwin run` makes, through the same pipeline (sim/run.hpp): with the
+// scenario's calibration (compute and in-situ DeepEP rates), not a plain roofline. The prefill
+// replica scenario uses the shipped calibration, which changes both its compute times and its
+// normal-mode all-to-all rates, so a bench that timed another run would print another step time.
+TEST(CliBench, BenchStepTimesTheRunThatRunMakes) {
+    const std::string scenario = "scenarios/deepseek_v3_profile_prefill_ep32.json";
+    const fs::path dir         = scratch("bench_step");
+    const Outcome r            = moetwin("run " + scenario + " --out " + dir.string(), " 2>/dev/null");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    std::ifstream in(dir / "result.json");
+    const auto result         = nlohmann::json::parse(in);
+    const int64_t run_step_ns = result.at("summary").at("step_time_ns").get<int64_t>();
+    const std::string name    = result.at("meta").at("scenario").get<std::string>();
+    EXPECT_EQ(
+        result.at("meta").at("notes").at(0).get<std::string>().rfind("compute: roofline (h800), calibrated from ", 0),
+        0u)
+        << result.at("meta").at("notes");
+
+    const Outcome b = moetwin("bench step " + scenario, " 2>/dev/null");
+    ASSERT_EQ(b.exit_code, 0) << b.output;
+    std::istringstream lines(b.output);
+    std::string line, header;
+    std::getline(lines, header);
+    EXPECT_EQ(header.rfind("scenario", 0), 0u) << b.output;
+    int rows = 0;
+    while (std::getline(lines, line)) {
+        std::istringstream row(line);
+        std::string row_name;
+        double plan_s = 0, platform_s = 0, sim_s = 0, result_s = 0, total_s = 0, step_ms = 0, tps = 0;
+        row >> row_name >> plan_s >> platform_s >> sim_s >> result_s >> total_s >> step_ms >> tps;
+        ASSERT_TRUE(row) << line;
+        ++rows;
+        EXPECT_EQ(row_name, name);
+        EXPECT_EQ(std::llround(step_ms * 1e6), run_step_ns) << line; // step_ms to the ns
+        for (double stage : {plan_s, platform_s, sim_s, result_s})
+            EXPECT_GT(stage, 0.0) << line;
+        // The SimGrid stage holds more than its two parts (the trace's set-up and hand-over).
+        EXPECT_GE(total_s + 0.002, plan_s + platform_s + sim_s + result_s) << line;
+    }
+    EXPECT_EQ(rows, 1) << b.output;
     fs::remove_all(dir);
 }
 

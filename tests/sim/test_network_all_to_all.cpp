@@ -2,6 +2,7 @@
 // AllToAllPhase semantics inside SimGrid: join at the last start, per-rank wake-up times, compute
 // overlapping the transfer, both backends. Each case runs in a forked child.
 #include "sim/network/all_to_all.hpp"
+#include "sim/network/sim_engine.hpp"
 #include "sim/network/subprocess.hpp"
 #include "topologies/h800_cluster.hpp"
 
@@ -30,15 +31,12 @@ std::string scenario(CommBackend backend) {
         spec.gpus_per_node = spec.nics_per_node = 1;
         const Topology topo                     = build_cluster(spec);
         const Router router(topo);
-        int argc     = 1;
-        char a0[]    = "test";
-        char* argv[] = {a0, nullptr};
-        sg4::Engine engine(&argc, argv);
-        configure_network_model("CM02");
-        NetworkCalibration calib;
-        calib.ib_efficiency = calib.pcie_efficiency = 1.0;
-        const PlatformMap map                       = build_platform(router, {calib, 1e12, false});
-        CommFabric fabric(router, map, calib, backend);
+        NetworkOptions net;
+        net.backend                   = backend;
+        net.calibration.ib_efficiency = net.calibration.pcie_efficiency = 1.0;
+        SimEngine sim(router, net);
+        const PlatformMap& map = sim.platform();
+        CommFabric& fabric     = sim.fabric();
         FlowSet fs;
         fs.gpu_of_rank = first_gpus(4);
         fs.add(router, RoutePolicy::NvlinkFirst, 0, 1, 50e6);
@@ -51,11 +49,11 @@ std::string scenario(CommBackend backend) {
             sg4::Actor::create("r" + std::to_string(r), map.gpu_hosts[std::size_t(r)], [&, r] {
                 if (r == 3) sg4::this_actor::sleep_for(1e-3);
                 AllToAllHandle h = phase->start(r);
-                if (r == 0) sg4::this_actor::execute(0.5e-3 * 1e12); // 0.5 ms of compute
+                if (r == 0) sg4::this_actor::execute(0.5e-3 * kGpuHostSpeedFlops); // 0.5 ms of compute
                 h.wait();
                 wake[std::size_t(r)] = sg4::Engine::get_clock();
             });
-        engine.run();
+        sim.run();
         char buf[300];
         std::snprintf(buf, sizeof buf, "%.12g %.12g %.12g %.12g %.12g %.12g %.12g", phase->timing().start_s, wake[0],
                       wake[1], wake[2], wake[3], phase->timing().recv_done_s[1], phase->timing().recv_done_s[2]);

@@ -93,9 +93,9 @@ TEST(NetworkCalibration, JuneDispatchNeedsItsRdmaAfterNvlinkShare) {
     const std::vector<PublishedRow> ep16d = {rows[10]};
     ASSERT_EQ(rows[10].ep, 16);
     ASSERT_EQ(rows[10].mode, DeepEpMode::LowLatency);
-    const double with                      = run_calibration(setup, ep16d)[0].error;
-    setup.calibration.ll_rdma_after_nvlink = 0;
-    const double without                   = run_calibration(setup, ep16d)[0].error;
+    const double with                              = run_calibration(setup, ep16d)[0].error;
+    setup.network.calibration.ll_rdma_after_nvlink = 0;
+    const double without                           = run_calibration(setup, ep16d)[0].error;
     EXPECT_LT(std::abs(with), kCalibrationTolerance);
     EXPECT_LT(without, -kCalibrationTolerance);
 }
@@ -118,9 +118,9 @@ TEST(NetworkCalibration, SimGridFlowsAgreeWithTheFluidModelOnMakespan) {
     for (const PublishedRow& r : deepep_rows(DeepEpGeneration::V1_2025_04_Ibgda))
         if (r.ep == 16) rows.push_back(r);
     CalibrationSetup fluid = setup_for(DeepEpGeneration::V1_2025_04_Ibgda), flows = fluid;
-    flows.backend = CommBackend::SimGridFlows;
-    const auto a  = run_calibration(fluid, rows);
-    const auto b  = run_calibration(flows, rows);
+    flows.network.backend = CommBackend::SimGridFlows;
+    const auto a          = run_calibration(fluid, rows);
+    const auto b          = run_calibration(flows, rows);
     for (std::size_t i = 0; i < rows.size(); ++i)
         EXPECT_NEAR(a[i].simulated_us, b[i].simulated_us, 0.01 * b[i].simulated_us) << "row " << i;
 }

@@ -3,7 +3,9 @@
 // SimGrid CM02 with crosstraffic off: time = route latency + bytes / bottleneck bandwidth (±1 %).
 // LV08, SimGrid's default, applies TCP factors (latency x 13.01, bandwidth x 0.97) and misses it.
 // Each simulation runs in a forked child (one SimGrid engine per process).
+#include "common/errors.hpp"
 #include "sim/network/comm_run.hpp"
+#include "sim/network/sim_engine.hpp"
 #include "sim/network/subprocess.hpp"
 #include "topologies/h800_cluster.hpp"
 
@@ -41,11 +43,11 @@ double one_transfer(const ClusterSpec& spec, int a, int b, const std::string& mo
         FlowSet fs;
         fs.gpu_of_rank = {a, b};
         fs.add(router, RoutePolicy::NvlinkFirst, 0, 1, kBytes);
-        CommRunOptions run;
-        run.backend           = backend;
-        run.calibration       = ideal();
-        run.network_model     = model;
-        const CommRunResult r = run_comm_phases(router, {fs}, {PhaseOptions{}}, run);
+        NetworkOptions net;
+        net.backend           = backend;
+        net.calibration       = ideal();
+        net.simgrid_model     = model;
+        const CommRunResult r = run_comm_phases(router, {fs}, {PhaseOptions{}}, net);
         return exact(r.phases.at(0).recv_done_s.at(1));
     }));
 }
@@ -90,12 +92,10 @@ TEST(Platform, MapsGpusAndLinksBothWays) {
         s.num_nodes         = 2;
         const Topology topo = build_cluster(s);
         const Router router(topo);
-        int argc     = 1;
-        char arg0[]  = "test";
-        char* argv[] = {arg0, nullptr};
-        simgrid::s4u::Engine e(&argc, argv);
-        configure_network_model("CM02");
-        const PlatformMap map = build_platform(router);
+        NetworkOptions net;
+        net.backend = CommBackend::SimGridFlows; // with the ".rdma" alias hosts
+        const SimEngine sim(router, net);
+        const PlatformMap& map = sim.platform();
         std::string r;
         r += std::to_string(map.gpu_hosts.size()) + " " + std::to_string(map.rdma_hosts.size()) + " ";
         r += std::to_string(map.gpu_of(map.gpu_hosts[9])) + " " + std::to_string(map.gpu_of(map.rdma_hosts[9])) + " ";
@@ -123,6 +123,32 @@ TEST(Platform, MapsGpusAndLinksBothWays) {
     EXPECT_EQ(name, "n1.gpu1");
     EXPECT_EQ(same, "same");
     EXPECT_NEAR(latency, 3.33e-6 + 2.8e-6, 1e-12); // MPFT cross-plane: NVLink forward + IB same leaf
+}
+
+// SimGrid allows one Engine per process: whoever asks for a second one (a step after a comm run, or
+// the reverse) gets a ConfigError that says what to do, not SimGrid's abort.
+TEST(Platform, ASecondEngineInOneProcessIsAClearError) {
+    const std::string out = run_in_child([] {
+        ClusterSpec s;
+        s.fabric            = FabricKind::SingleNode;
+        const Topology topo = build_cluster(s);
+        const Router router(topo);
+        std::string r = SimEngine::used() ? "used " : "fresh ";
+        FlowSet fs;
+        fs.gpu_of_rank = {0, 1};
+        fs.add(router, RoutePolicy::NvlinkFirst, 0, 1, kBytes);
+        run_comm_phases(router, {fs}, {PhaseOptions{}}, NetworkOptions{});
+        r += SimEngine::used() ? "used " : "fresh ";
+        try {
+            const SimEngine second(router, NetworkOptions{});
+            r += "constructed";
+        } catch (const ConfigError& e) {
+            r += e.what();
+        }
+        return r;
+    });
+    EXPECT_EQ(out.rfind("fresh used SimGrid allows one simulation per process", 0), 0u) << out;
+    EXPECT_NE(out.find("run_in_child"), std::string::npos) << out;
 }
 
 } // namespace
