@@ -19,13 +19,15 @@
 namespace moetwin {
 namespace {
 
-// Cost constants, measured on the reference machine (README "Speed": one core of a 2.3 GHz Xeon VM,
-// `moetwin bench step`): the production decode step routes 2.1 M (token, MoE layer) pairs in 0.48 s of
-// planning and simulates 236 all-to-all phases of about 20,600 flows in 0.27 s.
-constexpr double kPlanSecondsPerTokenLayer = 0.48 / 2.1e6;
-constexpr double kSimSecondsPerFlow        = 0.27 / (236 * 20600.0);
-// Filling a route's two n × n int64 traffic matrices: 16 B per GPU pair at ~16 GB/s of memory writes.
-constexpr double kFillSecondsPerPair = 1e-9;
+// Time constants from the two steps README "Speed" measures (`moetwin bench step`, one core of a
+// 2.3 GHz Xeon VM): decode EP144 routes 2.1 M (token, MoE layer) pairs over 236 all-to-all phases of
+// 144² GPU pairs (4.9 M pair-phases) in 0.48 s of planning and simulates them in 0.27 s; prefill EP32
+// routes 30.4 M pairs over 232 phases of 32² (0.24 M pair-phases) in 0.54 s. Solving the two plans for
+// a per-token and a per-pair-phase cost gives the first two; the third is decode's simulation time
+// per pair-phase. (Estimates of 0.75 s and 0.55 s against the measured 0.75 s and 0.58 s.)
+constexpr double kPlanSecondsPerTokenLayer = 1.7e-8;
+constexpr double kPlanSecondsPerPairPhase  = 9.1e-8;
+constexpr double kSimSecondsPerPairPhase   = 0.27 / (236 * 144.0 * 144.0);
 // Bytes: a flow of the fluid solver (endpoints, bytes, rate, times, route handle) and one trace event
 // (sim/result's TraceEvent with its name) as held in memory; the process's fixed part (binary, model
 // catalogue, SimGrid) is measured at about 60 MB resident and rounded up.
@@ -68,8 +70,9 @@ RunEstimate estimate_run(const Scenario& s) {
     RunEstimate e;
     e.memory_bytes = kBaseBytes + routes * (2 * n * n + n * nodes + n * unit.routed_experts_per_gpu) * 8 +
                      stage_cells * (8 + kTraceEventBytes) + n * n * kFlowBytes;
-    e.seconds = token_layers * kPlanSecondsPerTokenLayer + routes * n * n * kFillSecondsPerPair +
-                2 * routes * n * n * kSimSecondsPerFlow;
+    const double pair_phases = 2 * routes * n * n; // a dispatch and a combine per route
+    e.seconds =
+        token_layers * kPlanSecondsPerTokenLayer + pair_phases * (kPlanSecondsPerPairPhase + kSimSecondsPerPairPhase);
     return e;
 }
 
