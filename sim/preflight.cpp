@@ -29,8 +29,8 @@ constexpr double kPlanSecondsPerTokenLayer = 1.7e-8;
 constexpr double kPlanSecondsPerPairPhase  = 9.1e-8;
 constexpr double kSimSecondsPerPairPhase   = 0.27 / (236 * 144.0 * 144.0);
 // Bytes: a flow of the fluid solver (endpoints, bytes, rate, times, route handle) and one trace event
-// (sim/result's TraceEvent with its name) as held in memory; the process's fixed part (binary, model
-// catalogue, SimGrid) is measured at about 60 MB resident and rounded up.
+// (sim/result's TraceEvent with its name) as held in memory; the fixed part is a margin over the 96 MB
+// peak resident of the whole default decode run (`/usr/bin/time -v moetwin run`).
 constexpr double kFlowBytes       = 96;
 constexpr double kTraceEventBytes = 160;
 constexpr double kBaseBytes       = 256.0 * (1 << 20);

@@ -5,10 +5,10 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <stdexcept>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
+#include <stdexcept>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -111,7 +111,7 @@ TEST(AtomicFile, StaleTemporariesOfDeadWritersAreRemoved) {
 TEST(AtomicFile, FiftyKillsMidWriteLeaveNoTruncatedOrStaleFile) {
     // A child rewrites a 4 MiB file in a loop and is killed (SIGKILL) at a varying moment, 50 times.
     // The target must always hold one whole version; the next write must find no stale temporary left.
-    const fs::path p = scratch("kills/big.bin");
+    const fs::path p       = scratch("kills/big.bin");
     const std::size_t size = 4u << 20;
     write_file_atomic(p, std::string(size, 'a'));
     int truncated = 0, stale_after_rerun = 0, stale_before_rerun = 0;
