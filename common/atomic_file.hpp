@@ -12,6 +12,8 @@
 namespace moetwin {
 
 // Writes `contents` to `path` atomically (temporary file in the same directory, fsync, rename).
+// The temporary is created exclusively (O_EXCL|O_NOFOLLOW, unpredictable name): a planted file or symlink
+// is never followed. Temporaries of `path` left by a killed process are removed first.
 // Creates missing parent directories. Throws ConfigError naming the path when it cannot.
 void write_file_atomic(const std::filesystem::path& path, std::string_view contents);
 

@@ -9,6 +9,7 @@
 #include "engine/model_spec.hpp"
 #include "engine/profile.hpp"
 #include "engine/roofline.hpp"
+#include "sim/preflight.hpp" // load_calibration_for, load_profile_for
 #include "sim/scenario_fit.hpp"
 #include "sim/step/step_result.hpp"
 #include "topologies/h800_cluster.hpp"
@@ -17,16 +18,6 @@
 
 namespace moetwin {
 namespace {
-
-// compute.source = profile: the profile database with the roofline as fallback, for the scenario's model.
-std::unique_ptr<ProfileTable> load_profile_for(const Scenario& s, const RooflineModel& roofline) {
-    if (s.compute.source != ComputeSource::Profile) return nullptr;
-    auto table = load_profile_table(s.compute.profile_path, &roofline);
-    if (table->model() != s.model.name)
-        throw ConfigError("compute.profile_path: " + s.compute.profile_path.string() + " profiles model '" +
-                          table->model() + "' but the scenario runs '" + s.model.name + "'");
-    return table;
-}
 
 // "profile" when every op lookup hit measured records, "roofline" when none did, else "mixed";
 // and the note with the counts (lookups are per distinct op and shape: plan_step caches them).
@@ -44,16 +35,6 @@ std::string profile_note(const ProfileTable& t, std::string& source) {
     return "compute: " + t.describe() + ": " + std::to_string(measured) + " op lookups measured (" +
            std::to_string(exact) + " exact, " + std::to_string(interpolated) + " interpolated), " +
            std::to_string(fallback) + " fell back to the roofline" + (first.empty() ? "" : " (first: " + first + ")");
-}
-
-// compute.calibration: the fitted efficiency factors the roofline uses (engine/calibration.hpp).
-std::shared_ptr<const CalibrationFile> load_calibration_for(const Scenario& s) {
-    if (s.compute.calibration_path.empty()) return nullptr;
-    try {
-        return std::make_shared<const CalibrationFile>(read_calibration_file(s.compute.calibration_path));
-    } catch (const ConfigError& e) {
-        throw ConfigError("compute.calibration: " + std::string(e.what()));
-    }
 }
 
 } // namespace

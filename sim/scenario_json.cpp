@@ -4,6 +4,7 @@
 // The schema is documented key by key in scenarios/README.md; keep the two in step.
 #include "sim/json_object.hpp"
 #include "sim/scenario.hpp"
+#include "sim/scenario_bounds.hpp"
 
 #include "common/atomic_file.hpp"
 #include "common/units.hpp"
@@ -473,6 +474,7 @@ Scenario parse_scenario(std::string_view text, const std::string& origin, const 
     s.compute   = parse_compute(root, base_dir);
     s.network   = parse_network(root);
     s.output    = parse_output(root, s.name);
+    check_physical_bounds(s); // every physical value finite and plausible, in SI units (sim/scenario_bounds.hpp)
     return s;
 }
 

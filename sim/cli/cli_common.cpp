@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Shared CLI helpers: version string, spdlog level, the SCENARIO argument.
+// Shared CLI helpers: version string, spdlog level, the SCENARIO argument, the size-guard options.
 #include "sim/cli/cli_common.hpp"
 
 #include "sim/cli/commands.hpp"
@@ -22,6 +22,15 @@ Scenario load_scenario_arg(const std::string& path) {
     }
     spdlog::info("loading scenario {}", path);
     return load_scenario(path);
+}
+
+void add_size_limit_options(CLI::App& cmd, SizeLimits& limits) {
+    cmd.add_option_function<double>(
+           "--max-memory-GiB", [&limits](double gib) { limits.memory_bytes = gib * 1073741824.0; },
+           "Refuse a run estimated to need more memory (default: what the machine has available)")
+        ->check(CLI::PositiveNumber);
+    cmd.add_option("--max-minutes", limits.minutes, "Refuse a run estimated to take longer (default: 30)")
+        ->check(CLI::PositiveNumber);
 }
 
 } // namespace moetwin::cli

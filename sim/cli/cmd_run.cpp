@@ -4,6 +4,7 @@
 #include "sim/cli/cli_common.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/output_dir.hpp"
+#include "sim/preflight.hpp"
 #include "sim/result/stage_report.hpp"
 #include "sim/run.hpp"
 #include "sim/run_outputs.hpp"
@@ -74,6 +75,7 @@ struct RunArgs {
     bool allow_not_fitting = false;
     bool force             = false;
     std::string from_result; // a result.json whose recorded scenario is rerun
+    SizeLimits limits;       // the size guard (sim/preflight.hpp)
 };
 
 void run_main(const RunArgs& args) {
@@ -82,6 +84,8 @@ void run_main(const RunArgs& args) {
     if (args.allow_not_fitting) scenario.allow_not_fitting = true;
     std::cout << scenario;
     print_fit(std::cout, scenario);
+    // Every check run() would make before simulating, and the size guard, before any output exists.
+    check_runnable(scenario, args.limits);
 
     // The output folder is checked before simulating: writable, and not another scenario's results.
     const auto dir     = args.out_dir.empty() ? scenario.output.dir : std::filesystem::path(args.out_dir);
@@ -120,6 +124,7 @@ void add_run_command(CLI::App& app) {
                   "Overwrite the output directory even when it holds another scenario's result.json");
     cmd->add_flag("--allow-not-fitting", args->allow_not_fitting,
                   "Simulate even when the unit does not fit in GPU memory (the result's notes record it)");
+    add_size_limit_options(*cmd, args->limits);
     cmd->callback([args] { run_main(*args); });
 }
 

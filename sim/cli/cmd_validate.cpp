@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // `moetwin validate SCENARIO`: parse and check a scenario, print it whole; exit 1 with the
-// file, JSON path and expectation on the first problem.
+// file, JSON path and expectation on the first problem. It makes every check `moetwin run` makes
+// before simulating (sim/preflight.hpp), the size guard included.
 #include "sim/cli/cli_common.hpp"
 #include "sim/cli/commands.hpp"
+#include "sim/preflight.hpp"
 #include "sim/scenario_fit.hpp"
 
 #include <CLI/CLI.hpp>
@@ -13,12 +15,16 @@
 namespace moetwin::cli {
 
 void add_validate_command(CLI::App& app) {
-    auto path = std::make_shared<std::string>();
+    auto path   = std::make_shared<std::string>();
+    auto limits = std::make_shared<SizeLimits>();
     auto* cmd = app.add_subcommand("validate", "Check a scenario file and print every setting it resolves to");
     cmd->add_option("scenario", *path, "Scenario JSON file (see scenarios/README.md)")->required();
-    cmd->callback([path] {
+    add_size_limit_options(*cmd, *limits);
+    cmd->callback([path, limits] {
         const Scenario s = load_scenario(*path);
         std::cout << s;
+        check_runnable(s, *limits); // what `moetwin run` checks before simulating (sim/preflight.hpp)
+        std::cout << "  run size (" << to_string(s.workload.phase) << " unit): " << estimate_run(s).describe() << '\n';
         // The memory fit of each unit, one line each (`moetwin fit` prints the breakdown).
         for (Phase phase : {Phase::Prefill, Phase::Decode}) {
             const auto& unit = phase == Phase::Decode ? s.deployment.decode : s.deployment.prefill;

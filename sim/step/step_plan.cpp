@@ -143,6 +143,28 @@ std::vector<std::optional<Stage>> moe_op_stages(const ModelSpec& model) {
     return st;
 }
 
+int mtp_passes_for(const Scenario& s, const ModelSpec& model) {
+    return s.workload.phase == Phase::Decode && model.num_mtp_modules > 0 && model.num_moe_layers() > 0
+               ? s.workload.mtp_draft_tokens
+               : 0;
+}
+
+ProgramKind program_kind_for(const Scenario& s) {
+    const bool prefill = s.workload.phase == Phase::Prefill;
+    return s.schedule.overlap == OverlapSchedule::Sequential          ? ProgramKind::Sequential
+           : s.schedule.overlap == OverlapSchedule::DualPipeChunkPair ? ProgramKind::TrainingChunkPair
+           : prefill                                                  ? ProgramKind::PrefillOverlap
+                                                                      : ProgramKind::DecodeOverlap;
+}
+
+DeepEpMode comm_mode_for(const Scenario& s) {
+    const bool prefill = s.workload.phase == Phase::Prefill;
+    return s.network.all_to_all == AllToAllMode::Normal       ? DeepEpMode::Normal
+           : s.network.all_to_all == AllToAllMode::LowLatency ? DeepEpMode::LowLatency
+           : prefill                                          ? DeepEpMode::Normal
+                                                              : DeepEpMode::LowLatency;
+}
+
 StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const ProgressFn& progress) {
     const DeploymentUnit& unit = s.active_unit();
     const ModelSpec& full      = find_model(s.model.name);
@@ -152,23 +174,14 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
     p.gpus_per_node           = s.cluster.gpus_per_node;
     p.micro_batches           = s.workload.micro_batches;
     p.num_dense               = p.model.num_dense_layers;
-    p.num_mtp = s.workload.phase == Phase::Decode && p.model.num_mtp_modules > 0 && p.model.num_moe_layers() > 0
-                    ? s.workload.mtp_draft_tokens
-                    : 0;
+    p.num_mtp                 = mtp_passes_for(s, p.model);
     p.num_moe = p.model.num_moe_layers() + p.num_mtp;
     if (s.workload.mtp_draft_tokens > 0 && p.num_mtp == 0)
         p.notes.push_back("MTP module not run: the step simulates its layer in decode only");
     p.tp_size                 = unit.tp_size;
-    const bool prefill        = s.workload.phase == Phase::Prefill;
-    const ProgramKind kind    = s.schedule.overlap == OverlapSchedule::Sequential          ? ProgramKind::Sequential
-                                : s.schedule.overlap == OverlapSchedule::DualPipeChunkPair ? ProgramKind::TrainingChunkPair
-                                : prefill                                                  ? ProgramKind::PrefillOverlap
-                                                                                           : ProgramKind::DecodeOverlap;
+    const ProgramKind kind    = program_kind_for(s);
     p.program                 = build_program(kind, p.num_dense, p.num_moe, p.micro_batches, p.num_mtp);
-    p.comm_mode               = s.network.all_to_all == AllToAllMode::Normal       ? DeepEpMode::Normal
-                                : s.network.all_to_all == AllToAllMode::LowLatency ? DeepEpMode::LowLatency
-                                : prefill                                          ? DeepEpMode::Normal
-                                                                                   : DeepEpMode::LowLatency;
+    p.comm_mode               = comm_mode_for(s);
     p.comm_shape.hidden       = int(p.model.hidden_size);
     p.comm_shape.num_topk     = p.model.top_k;
     p.comm_shape.fp8_dispatch = s.precision.dispatch == Precision::Fp8E4m3;

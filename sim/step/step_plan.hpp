@@ -73,6 +73,13 @@ struct StepPlan {
 // `progress` hears fractions 0..0.5, one report per MoE layer routed.
 StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const ProgressFn& progress = {});
 
+// What plan_step derives from the scenario alone (also used by the checks `moetwin validate` runs,
+// sim/preflight.hpp): MTP passes of `model` (the scenario's truncated model), the schedule's program
+// kind, and the all-to-all mode (auto: normal in prefill, low-latency in decode).
+int mtp_passes_for(const Scenario& s, const ModelSpec& model);
+ProgramKind program_kind_for(const Scenario& s);
+DeepEpMode comm_mode_for(const Scenario& s);
+
 // The stage each op of a MoE layer belongs to (Attn0/Attn1 split at the first core-attention op;
 // Mlp between the dispatch and combine ops; Shared after the combine or a shared-expert weight);
 // std::nullopt for the communication ops. Exposed for tests.

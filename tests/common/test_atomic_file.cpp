@@ -5,8 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <stdexcept>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -49,4 +52,90 @@ TEST(AtomicFile, MissingFileNamesPath) {
     } catch (const ConfigError& e) {
         EXPECT_STREQ(e.what(), "/nonexistent/dir/x.json: cannot read: No such file or directory");
     }
+}
+
+namespace {
+int count_temporaries(const fs::path& dir) {
+    int n = 0;
+    for (const auto& e : fs::directory_iterator(dir))
+        n += e.path().filename().string().find(".tmp.") != std::string::npos ? 1 : 0;
+    return n;
+}
+} // namespace
+
+TEST(AtomicFile, PlantedSymlinksAreNeverFollowed) {
+    // Issue 15 defect 9: the old temporary name ".<name>.tmp.<pid>" was predictable and opened with
+    // std::ofstream, which followed a symlink planted under that name and overwrote its target.
+    const fs::path p      = scratch("symlink/out.json");
+    const fs::path victim = scratch("symlink_victim.txt");
+    write_file_atomic(victim, "precious");
+    fs::create_directories(p.parent_path());
+    fs::create_symlink(victim, p.parent_path() / (".out.json.tmp." + std::to_string(::getpid())));
+    write_file_atomic(p, "result");
+    EXPECT_EQ(read_file(p), "result");
+    EXPECT_EQ(read_file(victim), "precious");
+    EXPECT_TRUE(fs::is_symlink(p.parent_path() / (".out.json.tmp." + std::to_string(::getpid()))))
+        << "a symlink is not ours to remove";
+    // A symlink at the target itself is replaced, not written through.
+    const fs::path q = scratch("symlink/link.json");
+    fs::create_symlink(victim, q);
+    write_file_atomic(q, "new");
+    EXPECT_FALSE(fs::is_symlink(q));
+    EXPECT_EQ(read_file(q), "new");
+    EXPECT_EQ(read_file(victim), "precious");
+}
+
+TEST(AtomicFile, StaleTemporariesOfDeadWritersAreRemoved) {
+    const fs::path p = scratch("stale/out.json");
+    fs::create_directories(p.parent_path());
+    // A child that exits at once: its pid is dead (and reaped) when the temporaries are judged.
+    const pid_t child = ::fork();
+    if (child == 0) ::_exit(0);
+    ASSERT_GT(child, 0);
+    ASSERT_EQ(::waitpid(child, nullptr, 0), child);
+    const std::string dead = std::to_string(child);
+    write_file_atomic(p.parent_path() / (".out.json.tmp." + dead + ".0123456789abcdef"), "stale, new naming");
+    write_file_atomic(p.parent_path() / (".out.json.tmp." + dead), "stale, old naming");
+    // Not ours to remove: a live writer (this process), another target's temporary, a lookalike name.
+    write_file_atomic(p.parent_path() / (".out.json.tmp." + std::to_string(::getpid()) + ".0123456789abcdef"), "live");
+    write_file_atomic(p.parent_path() / (".other.json.tmp." + dead), "another target");
+    write_file_atomic(p.parent_path() / (".out.json.tmp." + dead + ".notahexsuffix!!"), "lookalike");
+    ASSERT_EQ(count_temporaries(p.parent_path()), 5);
+    write_file_atomic(p, "result");
+    EXPECT_EQ(read_file(p), "result");
+    EXPECT_EQ(count_temporaries(p.parent_path()), 3);
+    EXPECT_FALSE(fs::exists(p.parent_path() / (".out.json.tmp." + dead)));
+    EXPECT_FALSE(fs::exists(p.parent_path() / (".out.json.tmp." + dead + ".0123456789abcdef")));
+}
+
+TEST(AtomicFile, FiftyKillsMidWriteLeaveNoTruncatedOrStaleFile) {
+    // A child rewrites a 4 MiB file in a loop and is killed (SIGKILL) at a varying moment, 50 times.
+    // The target must always hold one whole version; the next write must find no stale temporary left.
+    const fs::path p       = scratch("kills/big.bin");
+    const std::size_t size = 4u << 20;
+    write_file_atomic(p, std::string(size, 'a'));
+    int truncated = 0, stale_after_rerun = 0, stale_before_rerun = 0;
+    for (int k = 0; k < 50; ++k) {
+        const pid_t child = ::fork();
+        ASSERT_GE(child, 0);
+        if (child == 0) {
+            for (char c = 'b';; c = char(c == 'z' ? 'b' : c + 1))
+                write_file_atomic(p, [&](std::ostream& out) {
+                    for (std::size_t i = 0; i < size; i += 4096) out << std::string(4096, c);
+                });
+        }
+        ::usleep(useconds_t(2000 + 997 * k % 20000)); // 2-22 ms: inside a write most of the time
+        ::kill(child, SIGKILL);
+        ::waitpid(child, nullptr, 0);
+        stale_before_rerun += count_temporaries(p.parent_path());
+        const std::string now = read_file(p);
+        if (now.size() != size || now.find_first_not_of(now[0]) != std::string::npos) ++truncated;
+        write_file_atomic(p.parent_path() / "other.bin", "x"); // another target's write cleans nothing here
+        write_file_atomic(p, std::string(size, 'a'));          // the rerun
+        stale_after_rerun += count_temporaries(p.parent_path());
+    }
+    std::printf("50 kills: %d temporaries found before the reruns, %d after, %d truncated targets\n",
+                stale_before_rerun, stale_after_rerun, truncated);
+    EXPECT_EQ(truncated, 0);
+    EXPECT_EQ(stale_after_rerun, 0);
 }

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: Apache-2.0
+// The readers under fuzzing, each called as the CLI calls it on a file's text.
+#include "tests/fuzz/fuzz_readers.hpp"
+
+#include "common/errors.hpp"
+#include "engine/calibration.hpp"
+#include "engine/profile.hpp"
+#include "sim/balancer/expert_load_json.hpp"
+#include "sim/calibrate/profiler_trace.hpp"
+#include "sim/result/result_json.hpp"
+#include "sim/scenario.hpp"
+
+#include <array>
+#include <sstream>
+#include <string>
+
+namespace moetwin::fuzz {
+namespace {
+
+void scenario(std::string_view text, const std::filesystem::path& base_dir) {
+    const Scenario s = parse_scenario(text, "fuzz.json", base_dir);
+    std::ostringstream out;
+    out << s; // `moetwin validate` prints every field
+    (void)parse_scenario(scenario_to_json(s), "fuzz.json (canonical)", base_dir); // the writer's output reads back
+}
+
+void result(std::string_view text, const std::filesystem::path&) {
+    (void)parse_result_json(text, "fuzz.json");
+}
+
+void expert_load(std::string_view text, const std::filesystem::path&) {
+    (void)balancer::parse_expert_load(text, "fuzz.json");
+}
+
+void profile(std::string_view text, const std::filesystem::path&) {
+    (void)parse_profile_json(text, "fuzz.json");
+}
+
+void calibration(std::string_view text, const std::filesystem::path&) {
+    (void)parse_calibration_json(text, "fuzz.json");
+}
+
+void trace(std::string_view text, const std::filesystem::path&) {
+    (void)calib::parse_profiler_trace(text, "fuzz.json");
+}
+
+constexpr std::array kReaders = {
+    Reader{"scenario", scenario}, Reader{"result", result},           Reader{"expert_load", expert_load},
+    Reader{"profile", profile},   Reader{"calibration", calibration}, Reader{"trace", trace},
+};
+
+} // namespace
+
+std::span<const Reader> readers() {
+    return kReaders;
+}
+
+const Reader* find_reader(std::string_view name) {
+    for (const Reader& r : kReaders)
+        if (r.name == name) return &r;
+    return nullptr;
+}
+
+void feed(const Reader& reader, std::string_view bytes, const std::filesystem::path& base_dir) {
+    try {
+        reader.run(bytes, base_dir);
+    } catch (const ConfigError&) {
+        // the reader's answer to bad input
+    }
+}
+
+} // namespace moetwin::fuzz
