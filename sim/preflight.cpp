@@ -146,8 +146,8 @@ void check_runnable(const Scenario& s, const SizeLimits& limits) {
     (void)step::build_program(step::program_kind_for(s), model.num_dense_layers, model.num_moe_layers() + mtp,
                               s.workload.micro_batches, mtp);
     if (model.num_moe_layers() > 0) (void)step::place_step_experts(s, step::expert_popularity(s, full, model));
-    (void)step::exec_options_for(s).calibration.for_kernels(step::comm_mode_for(s) == DeepEpMode::Normal,
-                                                            s.schedule.comm_sms);
+    (void)step::exec_options_for(s).network.calibration.for_kernels(step::comm_mode_for(s) == DeepEpMode::Normal,
+                                                                    s.schedule.comm_sms);
 }
 
 } // namespace moetwin
