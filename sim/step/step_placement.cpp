@@ -3,6 +3,7 @@
 #include "sim/step/step_placement.hpp"
 
 #include "common/errors.hpp"
+#include "engine/model_spec.hpp"
 
 #include <numeric>
 #include <string>
@@ -12,7 +13,9 @@ namespace moetwin::step {
 StepPlacement place_step_experts(const Scenario& s, const balancer::ExpertLoad& pop) {
     const DeploymentUnit& unit = s.active_unit();
     StepPlacement out;
-    out.spec.num_slots  = unit.ep_size * unit.routed_experts_per_gpu;
+    // Every slot of the unit: routed + redundant + shared-expert ones; with an uneven count some GPUs
+    // hold one fewer (PlacementSpec's layout; the parser allows that without shared-expert slots only).
+    out.spec.num_slots  = find_model(s.model.name).num_routed_experts + unit.redundant_experts + unit.shared_expert_slots;
     out.spec.num_groups = s.routing.num_groups;
     out.spec.num_nodes  = unit.num_nodes;
     out.spec.num_gpus   = unit.ep_size;
@@ -30,7 +33,8 @@ StepPlacement place_step_experts(const Scenario& s, const balancer::ExpertLoad& 
         return out;
     }
     // Which slots hold the shared expert.
-    const int spg = unit.routed_experts_per_gpu, n = unit.ep_size;
+    MOETWIN_ASSERT(out.spec.even_slots(), "shared-expert slots with an uneven layout passed the parser");
+    const int spg = out.spec.max_slots_per_gpu(), n = unit.ep_size;
     std::vector<char> shared(std::size_t(out.spec.num_slots), 0);
     if (k % n == 0 && k / n < spg) {
         for (int g = 0; g < n; ++g)
