@@ -91,7 +91,7 @@ ClusterSpec parse_cluster(const JsonObject& o, const GpuSpec& gpu) {
                                      {"rail_optimized", FabricKind::RailOptimized},
                                      {"nvl72", FabricKind::Nvl72}},
                                     FabricKind::MultiPlane);
-    c.num_nodes     = int(o.integer_in("num_nodes", 0, 1, 16384));
+    c.num_nodes     = o.has("num_nodes") ? int(o.integer_in("num_nodes", 1, 1, 16384)) : 0;
     c.gpus_per_node = int(o.integer_in("gpus_per_node", 8, 1, 72));
     c.nics_per_node = int(o.integer_in("nics_per_node", c.gpus_per_node, 0, 72));
     if (auto l = o.optional_object("nvlink")) c.nvlink = parse_link(*l, c.nvlink);

@@ -13,7 +13,8 @@ namespace moetwin::balancer {
 namespace {
 
 // NOTES: home nodes: with num_groups % num_nodes == 0, EPLB's balanced packing of group loads; else
-// experts are cut into num_nodes contiguous chunks (groups then straddle neighbouring nodes).
+// experts are cut into num_nodes contiguous chunks (groups then straddle neighbouring nodes), sized
+// like the nodes' slot counts.
 std::vector<int> home_nodes(std::span<const double> w, const PlacementSpec& spec) {
     const int E = static_cast<int>(w.size()), N = spec.num_nodes;
     std::vector<int> home(E);
@@ -27,8 +28,11 @@ std::vector<int> home_nodes(std::span<const double> w, const PlacementSpec& spec
         for (int e = 0; e < E; ++e)
             home[e] = pack[e / gs];
     } else {
+        // Node of slot floor(e × S / E): floor(e × N / E) with an even layout; with an uneven one no
+        // node gets more originals than slots (distinct experts name distinct slots).
+        const int S = spec.num_slots;
         for (int e = 0; e < E; ++e)
-            home[e] = static_cast<int>(static_cast<long long>(e) * N / E);
+            home[e] = spec.node_of_gpu(spec.gpu_of_slot(static_cast<int>(static_cast<long long>(e) * S / E)));
     }
     return home;
 }
