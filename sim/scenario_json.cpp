@@ -91,7 +91,7 @@ ClusterSpec parse_cluster(const JsonObject& o, const GpuSpec& gpu) {
                                      {"rail_optimized", FabricKind::RailOptimized},
                                      {"nvl72", FabricKind::Nvl72}},
                                     FabricKind::MultiPlane);
-    c.num_nodes     = o.has("num_nodes") ? int(o.integer_in("num_nodes", 1, 1, 16384)) : 0;
+    c.num_nodes            = o.has("num_nodes") ? int(o.integer_in("num_nodes", 1, 1, 16384)) : 0;
     c.gpus_per_node = int(o.integer_in("gpus_per_node", 8, 1, 72));
     c.nics_per_node = int(o.integer_in("nics_per_node", c.gpus_per_node, 0, 72));
     if (auto l = o.optional_object("nvlink")) c.nvlink = parse_link(*l, c.nvlink);
@@ -135,7 +135,7 @@ DeploymentUnit parse_unit(const JsonObject& o, const ClusterSpec& c, const Model
     const int n_routed = m.num_routed_experts;
     o.finish({"num_nodes", "ep_size", "dp_size", "tp_size", "redundant_experts", "routed_experts_per_gpu",
               "shared_experts_per_gpu", "shared_expert_slots"});
-    const auto n = [](int v) { return std::to_string(v); };
+    const auto n             = [](int v) { return std::to_string(v); };
     u.num_nodes              = int(o.integer("num_nodes"));
     if (u.num_nodes < 1) o.fail("num_nodes", "must be >= 1, got " + n(u.num_nodes));
     if (c.num_nodes > 0 && u.num_nodes > c.num_nodes)
@@ -145,8 +145,8 @@ DeploymentUnit parse_unit(const JsonObject& o, const ClusterSpec& c, const Model
     u.tp_size = int(o.integer_in("tp_size", 1, 1, 1024));
     if (u.ep_size % u.tp_size != 0)
         o.fail("tp_size", n(u.tp_size) + " does not divide the unit's " + n(u.ep_size) + " GPUs (ep_size)");
-    u.dp_size = derived_key(o, "dp_size", u.ep_size / u.tp_size,
-                            "ep_size / tp_size = " + n(u.ep_size) + " / " + n(u.tp_size));
+    u.dp_size =
+        derived_key(o, "dp_size", u.ep_size / u.tp_size, "ep_size / tp_size = " + n(u.ep_size) + " / " + n(u.tp_size));
     u.redundant_experts      = int(o.integer_in("redundant_experts", 0, 0, 1 << 20));
     u.shared_experts_per_gpu = int(o.integer_in("shared_experts_per_gpu", m.num_shared_experts > 0 ? 1 : 0, 0, 64));
     u.shared_expert_slots    = int(o.integer_in("shared_expert_slots", 0, 0, 1 << 20));
@@ -465,7 +465,7 @@ Scenario parse_scenario(std::string_view text, const std::string& origin, const 
     const ModelSpec& model = find_model(s.model.name);
     s.gpu         = parse_hardware(root);
     const JsonObject cluster = root.object("cluster");
-    s.cluster     = parse_cluster(cluster, s.gpu);
+    s.cluster                = parse_cluster(cluster, s.gpu);
 
     const JsonObject dep = root.object("deployment");
     dep.finish({"prefill", "decode"});

@@ -71,8 +71,9 @@ std::optional<ClusterSpecIssue> check_cluster_spec(const ClusterSpec& s) {
     // unequal endpoint counts, which the capacity rule below does not model.
     if (s.fabric == FabricKind::MultiPlane &&
         (s.ib_planes < 1 || s.ib_planes > s.nics_per_node || s.nics_per_node % s.ib_planes != 0))
-        return Issue{"ib.planes", str(s.ib_planes) + " planes must divide nics_per_node (" + str(s.nics_per_node) +
-                                      "): NIC rank r of every node is on plane r % planes (default: one plane per NIC)"};
+        return Issue{"ib.planes",
+                     str(s.ib_planes) + " planes must divide nics_per_node (" + str(s.nics_per_node) +
+                         "): NIC rank r of every node is on plane r % planes (default: one plane per NIC)"};
     const int cap        = fat_tree_plane_capacity(s.switch_ports);
     const int planes     = s.fabric == FabricKind::MultiPlane ? s.ib_planes : 1;
     const long endpoints = long(s.num_nodes) * s.nics_per_node;

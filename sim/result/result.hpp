@@ -110,13 +110,15 @@ struct ExpertStats {
     size_t total_slots(int32_t num_gpus) const {
         if (gpu_slots.empty()) return size_t(slots_per_gpu) * size_t(num_gpus);
         size_t n = 0;
-        for (int32_t x : gpu_slots) n += size_t(x);
+        for (int32_t x : gpu_slots)
+            n += size_t(x);
         return n;
     }
     size_t first_slot(int32_t gpu) const {
         if (gpu_slots.empty()) return size_t(gpu) * size_t(slots_per_gpu);
         size_t n = 0;
-        for (int32_t g = 0; g < gpu; ++g) n += size_t(gpu_slots[size_t(g)]);
+        for (int32_t g = 0; g < gpu; ++g)
+            n += size_t(gpu_slots[size_t(g)]);
         return n;
     }
     size_t slots_on_gpu(int32_t gpu) const {

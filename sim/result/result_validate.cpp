@@ -143,8 +143,8 @@ void validate_experts(const RunResult& r) {
             fail("experts.gpu_slots: expected ", r.meta.num_gpus, " entries (meta.num_gpus), got ", e.gpu_slots.size());
         for (size_t g = 0; g < e.gpu_slots.size(); ++g)
             if (e.gpu_slots[g] < e.slots_per_gpu - 1 || e.gpu_slots[g] > e.slots_per_gpu)
-                fail("experts.gpu_slots[", g, "]: must be experts.slots_per_gpu (", e.slots_per_gpu, ") or one less, got ",
-                     e.gpu_slots[g]);
+                fail("experts.gpu_slots[", g, "]: must be experts.slots_per_gpu (", e.slots_per_gpu,
+                     ") or one less, got ", e.gpu_slots[g]);
     }
     const size_t slots = e.total_slots(r.meta.num_gpus);
     if (e.tokens.size() != layers)
@@ -161,7 +161,9 @@ void validate_experts(const RunResult& r) {
         if (e.tokens[l].size() != size_t(e.num_experts))
             fail(t, ": expected 0 or ", e.num_experts, " entries (experts.num_experts), got ", e.tokens[l].size());
         if (e.phy2log[l].size() != slots)
-            fail(p, ": expected 0 or ", slots, " entries (the GPUs' slots: meta.num_gpus * experts.slots_per_gpu, or the sum of experts.gpu_slots), got ",
+            fail(p, ": expected 0 or ", slots,
+                 " entries (the GPUs' slots: meta.num_gpus * experts.slots_per_gpu, or the sum of experts.gpu_slots), "
+                 "got ",
                  e.phy2log[l].size());
         for (size_t x = 0; x < e.tokens[l].size(); ++x)
             if (e.tokens[l][x] < 0) fail(t, "[", x, "]: must be >= 0, got ", e.tokens[l][x]);

@@ -16,9 +16,9 @@ StepPlacement place_step_experts(const Scenario& s, const balancer::ExpertLoad& 
     // Every slot of the unit: routed + redundant + shared-expert ones. Without shared-expert slots the
     // count may be uneven (some GPUs hold one fewer: PlacementSpec's layout); with them the parser
     // requires an even one, ep_size × routed_experts_per_gpu.
-    out.spec.num_slots = unit.shared_expert_slots > 0
-                             ? unit.ep_size * unit.routed_experts_per_gpu
-                             : find_model(s.model.name).num_routed_experts + unit.redundant_experts;
+    out.spec.num_slots  = unit.shared_expert_slots > 0
+                              ? unit.ep_size * unit.routed_experts_per_gpu
+                              : find_model(s.model.name).num_routed_experts + unit.redundant_experts;
     out.spec.num_groups = s.routing.num_groups;
     out.spec.num_nodes  = unit.num_nodes;
     out.spec.num_gpus   = unit.ep_size;

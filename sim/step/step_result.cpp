@@ -23,8 +23,8 @@ double busiest_over_mean(const std::vector<double>& v) {
 void fill_routed_balance(Summary& s, const StepPlan& plan) {
     s.gpu_balance_layer_mean = s.gpu_balance_layer_worst = s.gpu_balance_step = 0;
     s.node_balance_layer_mean = s.node_balance_step = s.node_max_over_min_step = 0;
-    const int n = plan.num_gpus;
-    const balancer::PlacementSpec& spec = plan.placement_spec;
+    const int n                                                                = plan.num_gpus;
+    const balancer::PlacementSpec& spec                                        = plan.placement_spec;
     const int nodes = (n + plan.gpus_per_node - 1) / plan.gpus_per_node;
     std::vector<double> step_gpu(std::size_t(n), 0.0), step_node(std::size_t(nodes), 0.0);
     int counted = 0;

@@ -25,11 +25,11 @@ struct Case {
 // training unit, the one-node EP8 test unit), a node-straddling one, and no redundancy; then uneven
 // slot counts per GPU: EP144 with 0 and 64 redundant experts, 256 experts on 72 GPUs, an uneven
 // prefill unit where groups divide over the nodes, and a small one.
-const std::vector<Case> kCases = {
-    {{288, 8, 4, 32}, 256}, {{288, 8, 18, 144}, 256}, {{256, 8, 16, 128}, 256}, {{256, 8, 4, 32}, 256},
-    {{256, 8, 8, 64}, 256}, {{264, 8, 1, 8}, 256},    {{48, 4, 3, 12}, 32},     {{64, 8, 2, 16}, 64},
-    {{20, 2, 1, 4}, 16},    {{256, 8, 18, 144}, 256}, {{320, 8, 18, 144}, 256}, {{256, 8, 9, 72}, 256},
-    {{300, 8, 4, 32}, 256}, {{19, 2, 2, 4}, 16}};
+const std::vector<Case> kCases = {{{288, 8, 4, 32}, 256},   {{288, 8, 18, 144}, 256}, {{256, 8, 16, 128}, 256},
+                                  {{256, 8, 4, 32}, 256},   {{256, 8, 8, 64}, 256},   {{264, 8, 1, 8}, 256},
+                                  {{48, 4, 3, 12}, 32},     {{64, 8, 2, 16}, 64},     {{20, 2, 1, 4}, 16},
+                                  {{256, 8, 18, 144}, 256}, {{320, 8, 18, 144}, 256}, {{256, 8, 9, 72}, 256},
+                                  {{300, 8, 4, 32}, 256},   {{19, 2, 2, 4}, 16}};
 
 // Each GPU holds slots_on_gpu(g) of the layer's slots, and those counts differ by at most 1.
 void expect_slot_counts(const PlacementSpec& spec) {

@@ -179,8 +179,8 @@ TEST(ScenarioJsonErrors, SlotsPerGpuContradictsExpertsOverGpus) {
 }
 
 TEST(ScenarioJsonErrors, EveryGpuNeedsASlot) {
-    json j                                 = base();
-    j["model"]                             = {{"name", "qwen3_235b_a22b"}}; // 128 routed experts
+    json j     = base();
+    j["model"] = {{"name", "qwen3_235b_a22b"}}; // 128 routed experts
     j["deployment"]["decode"].erase("routed_experts_per_gpu");
     j["deployment"]["decode"]["redundant_experts"] = 0;
     EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode.redundant_experts: 128 routed + 0 redundant + 0 "
@@ -199,7 +199,7 @@ TEST(ScenarioJson, DerivedKeysFollowTheUnitsNodes) {
     EXPECT_EQ(s.active_unit().routed_experts_per_gpu, 2); // (256 + 32) / 144
     // Decode on 9 nodes: one edit. EP72, DP72, (256 + 32) / 72 = 4 slots per GPU, node limit 4.
     j["deployment"]["decode"]["num_nodes"] = 9;
-    const Scenario nine = parse_scenario(j.dump(), "t.json");
+    const Scenario nine                    = parse_scenario(j.dump(), "t.json");
     EXPECT_EQ(nine.cluster.num_nodes, 9);
     EXPECT_EQ(nine.active_unit().ep_size, 72);
     EXPECT_EQ(nine.active_unit().dp_size, 72);

@@ -21,9 +21,10 @@ Scenario uneven(int nodes, int redundant, const std::string& policy) {
     const std::string text = R"({
       "name": "uneven", "model": { "name": "deepseek_v3", "num_dense_layers": 0, "num_moe_layers": 2 },
       "hardware": { "gpu": "h800" }, "cluster": { "gpus_per_node": 8 },
-      "deployment": { "decode": { "num_nodes": )" + std::to_string(nodes) +
-                             R"(, "redundant_experts": )" + std::to_string(redundant) + R"( } },
-      "balancer": { "policy": ")" + policy + R"(" },
+      "deployment": { "decode": { "num_nodes": )" +
+                             std::to_string(nodes) + R"(, "redundant_experts": )" + std::to_string(redundant) + R"( } },
+      "balancer": { "policy": ")" +
+                             policy + R"(" },
       "workload": { "phase": "decode", "requests_per_gpu": 8, "micro_batches": 1 } })";
     return parse_scenario(text, "uneven.json");
 }

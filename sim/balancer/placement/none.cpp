@@ -13,7 +13,7 @@ Placement place_none(const ExpertLoad& load, const PlacementSpec& spec) {
     const int E = load.num_experts, S = spec.num_slots;
     std::vector<int> row(S, kEmptySlot), used(spec.num_gpus, 0);
     for (int e = 0; e < E; ++e) {
-        const int gpu = spec.gpu_of_slot(static_cast<int>(static_cast<long long>(e) * S / E));
+        const int gpu                           = spec.gpu_of_slot(static_cast<int>(static_cast<long long>(e) * S / E));
         row[spec.first_slot(gpu) + used[gpu]++] = e;
     }
     std::vector<int> phy2log;

@@ -35,8 +35,8 @@ Placement place_replicate_hottest(const ExpertLoad& load, const PlacementSpec& s
                 if (w[e] / count[e] > w[hot] / count[hot]) hot = e;
             int target = -1;
             for (int g = 0; g < G; ++g) {
-                const bool has_free = std::count(row + spec.first_slot(g), row + spec.first_slot(g) + spec.slots_on_gpu(g),
-                                                 kEmptySlot) > 0;
+                const bool has_free = std::count(row + spec.first_slot(g),
+                                                 row + spec.first_slot(g) + spec.slots_on_gpu(g), kEmptySlot) > 0;
                 if (has_free && (target < 0 || gpu_load[g] < gpu_load[target])) target = g;
             }
             if (target < 0 || w[hot] <= 0) break;
