@@ -161,10 +161,9 @@ void validate_experts(const RunResult& r) {
         if (e.tokens[l].size() != size_t(e.num_experts))
             fail(t, ": expected 0 or ", e.num_experts, " entries (experts.num_experts), got ", e.tokens[l].size());
         if (e.phy2log[l].size() != slots)
-            fail(p, ": expected 0 or ", slots,
-                 " entries (the GPUs' slots: meta.num_gpus * experts.slots_per_gpu, or the sum of experts.gpu_slots), "
-                 "got ",
-                 e.phy2log[l].size());
+            fail(p, ": expected 0 or ", slots, " entries (",
+                 e.gpu_slots.empty() ? "meta.num_gpus * experts.slots_per_gpu" : "the sum of experts.gpu_slots",
+                 "), got ", e.phy2log[l].size());
         for (size_t x = 0; x < e.tokens[l].size(); ++x)
             if (e.tokens[l][x] < 0) fail(t, "[", x, "]: must be >= 0, got ", e.tokens[l][x]);
         std::vector<bool> placed(size_t(e.num_experts), false);
