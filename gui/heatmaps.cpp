@@ -116,8 +116,9 @@ std::vector<int> gpus_hosting(const RunResult& r, int layer, int expert) {
     const auto& e = r.experts;
     if (layer < 0 || size_t(layer) >= e.phy2log.size() || e.slots_per_gpu <= 0) return gpus;
     const auto& row = e.phy2log[size_t(layer)];
-    for (size_t s = 0; s < row.size(); ++s)
-        if (row[s] == expert) gpus.push_back(int(s / size_t(e.slots_per_gpu)));
+    for (int32_t g = 0; g < r.meta.num_gpus; ++g) // each GPU's slots (uneven layouts: experts.gpu_slots)
+        for (size_t s = e.first_slot(g); s < e.first_slot(g) + e.slots_on_gpu(g) && s < row.size(); ++s)
+            if (row[s] == expert) gpus.push_back(int(g));
     return gpus;
 }
 
@@ -126,7 +127,8 @@ std::vector<int> experts_on_gpu(const RunResult& r, int layer, int gpu) {
     const auto& e = r.experts;
     if (layer < 0 || size_t(layer) >= e.phy2log.size() || e.slots_per_gpu <= 0) return xs;
     const auto& row = e.phy2log[size_t(layer)];
-    for (size_t s = size_t(gpu) * size_t(e.slots_per_gpu); s < size_t(gpu + 1) * size_t(e.slots_per_gpu); ++s)
+    if (gpu < 0 || gpu >= r.meta.num_gpus) return xs;
+    for (size_t s = e.first_slot(gpu); s < e.first_slot(gpu) + e.slots_on_gpu(gpu); ++s)
         if (s < row.size()) xs.push_back(row[s]);
     return xs;
 }

@@ -104,7 +104,9 @@ ScenarioKnobs read_knobs(std::string_view text, const std::string& file) {
     if (!find(j, {"deployment", ph})) fail(file, "deployment." + k.phase, "missing (workload.phase names it)");
     k.gpus_per_node     = get_or<int>(j, {"cluster", "gpus_per_node"}, 8, file);
     k.tp_size           = get_or<int>(j, {"deployment", ph, "tp_size"}, 1, file);
-    k.ep_size           = get_or<int>(j, {"deployment", ph, "ep_size"}, 0, file);
+    // ep_size is derived from the unit's nodes when left out (sim/scenario_json.cpp, the same rule).
+    k.ep_size           = get_or<int>(j, {"deployment", ph, "ep_size"},
+                            get_or<int>(j, {"deployment", ph, "num_nodes"}, 0, file) * k.gpus_per_node, file);
     k.redundant_experts = get_or<int>(j, {"deployment", ph, "redundant_experts"}, 0, file);
     k.balancer_policy   = get_or<std::string>(j, {"balancer", "policy"}, "", file);
     k.node_limit        = get_or<int>(j, {"routing", "node_limit"}, 0, file);

@@ -10,6 +10,7 @@
 #include "common/units.hpp"
 #include "engine/model_spec.hpp"
 #include "sim/balancer/placement.hpp"
+#include "topologies/h800_cluster.hpp"
 
 #include <cctype>
 #include <cmath>
@@ -77,8 +78,9 @@ LinkParams parse_link(const JsonObject& o, LinkParams d) {
     return d;
 }
 
-ClusterSpec parse_cluster(const JsonObject& root, const GpuSpec& gpu) {
-    const JsonObject o = root.object("cluster");
+// cluster.num_nodes may be left out (0 here): parse_scenario sets it from the units and then runs
+// check_cluster(), the topology builder's own validator, with the JSON paths.
+ClusterSpec parse_cluster(const JsonObject& o, const GpuSpec& gpu) {
     o.finish({"fabric", "num_nodes", "gpus_per_node", "nics_per_node", "nvlink", "pcie", "ib"});
     ClusterSpec c;
     c.nvlink.bandwidth_Bps = gpu.nvlink_achievable_Bps; // achieved, not nominal (H800: 160 of 200 GB/s)
@@ -90,8 +92,7 @@ ClusterSpec parse_cluster(const JsonObject& root, const GpuSpec& gpu) {
                                      {"rail_optimized", FabricKind::RailOptimized},
                                      {"nvl72", FabricKind::Nvl72}},
                                     FabricKind::MultiPlane);
-    c.num_nodes     = int(o.integer_in("num_nodes", 0, 1, 16384));
-    if (!o.has("num_nodes")) o.fail_here("missing required key \"num_nodes\"");
+    c.num_nodes            = o.has("num_nodes") ? int(o.integer_in("num_nodes", 1, 1, 16384)) : 0;
     c.gpus_per_node = int(o.integer_in("gpus_per_node", 8, 1, 72));
     c.nics_per_node = int(o.integer_in("nics_per_node", c.gpus_per_node, 0, 72));
     if (auto l = o.optional_object("nvlink")) c.nvlink = parse_link(*l, c.nvlink);
@@ -101,57 +102,66 @@ ClusterSpec parse_cluster(const JsonObject& root, const GpuSpec& gpu) {
         c.ib_bandwidth_Bps        = ib->positive("bandwidth_GBps", c.ib_bandwidth_Bps / kGB) * kGB;
         c.ib_latency_same_leaf_s  = ib->non_negative("latency_same_leaf_us", c.ib_latency_same_leaf_s / kUs) * kUs;
         c.ib_latency_cross_leaf_s = ib->non_negative("latency_cross_leaf_us", c.ib_latency_cross_leaf_s / kUs) * kUs;
-        c.ib_planes               = int(ib->integer_in("planes", c.ib_planes, 1, 64));
+        // One plane per NIC rank by default (ISCA'25 §5.1 MPFT); 0 on nodes without NICs.
+        c.ib_planes               = int(ib->integer_in("planes", c.nics_per_node, 0, 72));
         c.switch_ports            = int(ib->integer_in("switch_ports", c.switch_ports, 4, 1024));
-        if (c.switch_ports % 2 != 0) ib->fail("switch_ports", "must be even (half down, half up), got " +
-                                                                  std::to_string(c.switch_ports));
+    } else {
+        c.ib_planes = c.nics_per_node;
     }
-    if (c.fabric == FabricKind::SingleNode && c.num_nodes != 1)
-        o.fail("num_nodes", std::to_string(c.num_nodes) + " nodes need a scale-out fabric, not single_node");
-    if (c.fabric == FabricKind::MultiPlane && c.ib_planes != c.nics_per_node)
-        o.fail("ib.planes", std::to_string(c.ib_planes) + " planes must equal nics_per_node (" +
-                                std::to_string(c.nics_per_node) + "): one plane per NIC rank");
     return c;
 }
 
+void check_cluster(const JsonObject& o, const ClusterSpec& c) {
+    if (auto issue = check_cluster_spec(c)) o.fail(issue->key, issue->what);
+}
+
+// A key that follows from others may be restated but not contradicted (issue 13 item 6): reads `key`
+// if present and fails, naming the value given, the value derived and how, when they differ.
+int derived_key(const JsonObject& o, std::string_view key, int derived, const std::string& from) {
+    if (!o.has(key)) return derived;
+    const int64_t given = o.integer(key);
+    if (given != derived)
+        o.fail(key, std::to_string(given) + " contradicts the value derived from " + from + ": " +
+                        std::to_string(derived) + " (remove the key to use it)");
+    return derived;
+}
+
+// NOTES: derived keys: ep_size = num_nodes × cluster.gpus_per_node (the unit's GPUs);
+// dp_size = ep_size / tp_size (attention: one DP rank per tp_size GPUs); routed_experts_per_gpu =
+// ceil(slots / ep_size), the busiest GPU's slot count, with slots = routed + redundant + shared-expert
+// slots. Slots need not divide over the GPUs: PlacementSpec (sim/balancer/placement.hpp) gives some
+// GPUs one slot fewer; every GPU holds at least one.
 DeploymentUnit parse_unit(const JsonObject& o, const ClusterSpec& c, const ModelSpec& m) {
     DeploymentUnit u;
     const int n_routed = m.num_routed_experts;
     o.finish({"num_nodes", "ep_size", "dp_size", "tp_size", "redundant_experts", "routed_experts_per_gpu",
               "shared_experts_per_gpu", "shared_expert_slots"});
+    const auto n             = [](int v) { return std::to_string(v); };
     u.num_nodes              = int(o.integer("num_nodes"));
-    u.ep_size                = int(o.integer("ep_size"));
-    u.dp_size                = int(o.integer("dp_size"));
-    u.tp_size                = int(o.integer_in("tp_size", 1, 1, 1024));
+    if (u.num_nodes < 1) o.fail("num_nodes", "must be >= 1, got " + n(u.num_nodes));
+    if (c.num_nodes > 0 && u.num_nodes > c.num_nodes)
+        o.fail("num_nodes", n(u.num_nodes) + " exceeds cluster.num_nodes (" + n(c.num_nodes) + ")");
+    u.ep_size = derived_key(o, "ep_size", u.num_nodes * c.gpus_per_node,
+                            "num_nodes × cluster.gpus_per_node = " + n(u.num_nodes) + " × " + n(c.gpus_per_node));
+    u.tp_size = int(o.integer_in("tp_size", 1, 1, 1024));
+    if (u.ep_size % u.tp_size != 0)
+        o.fail("tp_size", n(u.tp_size) + " does not divide the unit's " + n(u.ep_size) + " GPUs (ep_size)");
+    u.dp_size =
+        derived_key(o, "dp_size", u.ep_size / u.tp_size, "ep_size / tp_size = " + n(u.ep_size) + " / " + n(u.tp_size));
     u.redundant_experts      = int(o.integer_in("redundant_experts", 0, 0, 1 << 20));
     u.shared_experts_per_gpu = int(o.integer_in("shared_experts_per_gpu", m.num_shared_experts > 0 ? 1 : 0, 0, 64));
     u.shared_expert_slots    = int(o.integer_in("shared_expert_slots", 0, 0, 1 << 20));
-    const auto n = [](int v) { return std::to_string(v); };
-    if (u.num_nodes < 1) o.fail("num_nodes", "must be >= 1, got " + n(u.num_nodes));
-    if (u.num_nodes > c.num_nodes)
-        o.fail("num_nodes", n(u.num_nodes) + " exceeds cluster.num_nodes (" + n(c.num_nodes) + ")");
-    if (u.ep_size < 1) o.fail("ep_size", "must be >= 1, got " + n(u.ep_size));
-    if (u.ep_size % c.gpus_per_node != 0 && u.num_nodes > 1)
-        o.fail("ep_size", n(u.ep_size) + " is not a multiple of gpus_per_node (" + n(c.gpus_per_node) + ")");
-    if (u.ep_size != u.num_nodes * c.gpus_per_node)
-        o.fail("ep_size", n(u.ep_size) + " does not span the unit: num_nodes × gpus_per_node = " + n(u.num_nodes) +
-                              " × " + n(c.gpus_per_node) + " = " + n(u.num_nodes * c.gpus_per_node));
-    if (u.dp_size < 1 || u.dp_size * u.tp_size != u.ep_size)
-        o.fail("dp_size", "dp_size × tp_size = " + n(u.dp_size) + " × " + n(u.tp_size) +
-                              " must equal the unit's GPUs (" + n(u.ep_size) + ")");
-    const int slots = n_routed + u.redundant_experts + u.shared_expert_slots;
-    if (slots % u.ep_size != 0)
-        o.fail("redundant_experts", n(n_routed) + " routed + " + n(u.redundant_experts) + " redundant + " +
-                                        n(u.shared_expert_slots) + " shared-expert slots = " + n(slots) +
-                                        " do not divide evenly over " + n(u.ep_size) + " GPUs");
-    u.routed_experts_per_gpu = int(o.integer_in("routed_experts_per_gpu", slots / u.ep_size, 1, 1 << 20));
-    if (u.routed_experts_per_gpu * u.ep_size != slots)
-        o.fail("routed_experts_per_gpu", n(u.routed_experts_per_gpu) + " × " + n(u.ep_size) + " GPUs = " +
-                                             n(u.routed_experts_per_gpu * u.ep_size) + " slots, but " + n(n_routed) +
-                                             " routed + " + n(u.redundant_experts) + " redundant + " +
-                                             n(u.shared_expert_slots) + " shared-expert slots = " + n(slots));
-    if (u.redundant_experts > u.ep_size * u.routed_experts_per_gpu)
-        o.fail("redundant_experts", "more redundant experts than slots");
+    const int slots          = n_routed + u.redundant_experts + u.shared_expert_slots;
+    const std::string sum    = n(n_routed) + " routed + " + n(u.redundant_experts) + " redundant + " +
+                            n(u.shared_expert_slots) + " shared-expert slots = " + n(slots);
+    if (slots < u.ep_size)
+        o.fail("redundant_experts", sum + " leave some of the " + n(u.ep_size) + " GPUs without a slot");
+    if (u.shared_expert_slots > 0 && slots % u.ep_size != 0)
+        o.fail("shared_expert_slots", sum + " do not divide evenly over " + n(u.ep_size) +
+                                          " GPUs: dedicated shared-expert slots need an even layout");
+    u.routed_experts_per_gpu =
+        derived_key(o, "routed_experts_per_gpu", (slots + u.ep_size - 1) / u.ep_size,
+                    "⌈slots / ep_size⌉ (the busiest GPU's), " + sum + " over " + n(u.ep_size) + " GPUs");
     if (m.num_shared_experts > 0 && u.shared_experts_per_gpu == 0 && u.shared_expert_slots == 0)
         o.fail("shared_experts_per_gpu", "the model has a shared expert: place it on every GPU "
                                          "(shared_experts_per_gpu >= 1) or in shared_expert_slots");
@@ -455,13 +465,19 @@ Scenario parse_scenario(std::string_view text, const std::string& origin, const 
     s.model       = parse_model(root);
     const ModelSpec& model = find_model(s.model.name);
     s.gpu         = parse_hardware(root);
-    s.cluster     = parse_cluster(root, s.gpu);
+    const JsonObject cluster = root.object("cluster");
+    s.cluster                = parse_cluster(cluster, s.gpu);
 
     const JsonObject dep = root.object("deployment");
     dep.finish({"prefill", "decode"});
     if (auto u = dep.optional_object("prefill")) s.deployment.prefill = parse_unit(*u, s.cluster, model);
     if (auto u = dep.optional_object("decode")) s.deployment.decode = parse_unit(*u, s.cluster, model);
     if (!s.deployment.prefill && !s.deployment.decode) dep.fail_here("expected a \"prefill\" or a \"decode\" unit");
+    // Without cluster.num_nodes: the units' nodes (disaggregated: prefill and decode on their own nodes).
+    if (s.cluster.num_nodes == 0)
+        s.cluster.num_nodes = (s.deployment.prefill ? s.deployment.prefill->num_nodes : 0) +
+                              (s.deployment.decode ? s.deployment.decode->num_nodes : 0);
+    check_cluster(cluster, s.cluster);
 
     s.precision = parse_precision_config(root);
     s.workload  = parse_workload(root, s.deployment);

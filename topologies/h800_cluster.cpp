@@ -46,31 +46,45 @@ int fat_tree_plane_capacity(int switch_ports) {
     return switch_ports * (switch_ports / 2);
 }
 
-void validate_cluster_spec(const ClusterSpec& s) {
-    auto fail = [](const std::string& what) { throw ConfigError("cluster: " + what); };
-    if (s.num_nodes < 1) fail("num_nodes must be >= 1, got " + str(s.num_nodes));
-    if (s.gpus_per_node < 1) fail("gpus_per_node must be >= 1, got " + str(s.gpus_per_node));
+std::optional<ClusterSpecIssue> check_cluster_spec(const ClusterSpec& s) {
+    using Issue = ClusterSpecIssue;
+    if (s.num_nodes < 1) return Issue{"num_nodes", "must be >= 1, got " + str(s.num_nodes)};
+    if (s.gpus_per_node < 1) return Issue{"gpus_per_node", "must be >= 1, got " + str(s.gpus_per_node)};
     if (s.fabric == FabricKind::SingleNode && s.num_nodes != 1)
-        fail("single_node fabric with " + str(s.num_nodes) + " nodes");
+        return Issue{"num_nodes", str(s.num_nodes) + " nodes need a scale-out fabric, not single_node"};
     if (s.fabric == FabricKind::Nvl72 && s.gpus_per_node > 72)
-        fail("an NVL72 scale-up domain holds at most 72 GPUs, got " + str(s.gpus_per_node));
+        return Issue{"gpus_per_node", "an NVL72 scale-up domain holds at most 72 GPUs, got " + str(s.gpus_per_node)};
     if (s.fabric != FabricKind::SingleNode && s.nics_per_node != s.gpus_per_node)
-        fail("one NIC per GPU is modelled: nics_per_node (" + str(s.nics_per_node) + ") must equal gpus_per_node (" +
-             str(s.gpus_per_node) + ")");
-    if (!(s.nvlink.bandwidth_Bps > 0) || !(s.pcie.bandwidth_Bps > 0) || !(s.ib_bandwidth_Bps > 0))
-        fail("link bandwidths must be > 0");
+        return Issue{"nics_per_node", "one NIC per GPU is modelled: nics_per_node (" + str(s.nics_per_node) +
+                                          ") must equal gpus_per_node (" + str(s.gpus_per_node) + ")"};
+    if (!(s.nvlink.bandwidth_Bps > 0)) return Issue{"nvlink.bandwidth_GBps", "must be > 0"};
+    if (!(s.pcie.bandwidth_Bps > 0)) return Issue{"pcie.bandwidth_GBps", "must be > 0"};
+    if (!(s.ib_bandwidth_Bps > 0)) return Issue{"ib.bandwidth_GBps", "must be > 0"};
     if (s.ib_latency_cross_leaf_s < s.ib_latency_same_leaf_s)
-        fail("cross-leaf IB latency must be >= same-leaf latency");
-    if (s.ib_latency_same_leaf_s < 2 * s.pcie.latency_s) fail("same-leaf IB latency must cover two PCIe hops");
-    if (s.switch_ports < 4 || s.switch_ports % 2 != 0) fail("switch_ports must be even and >= 4");
-    if (s.fabric == FabricKind::MultiPlane && (s.ib_planes < 1 || s.ib_planes > s.nics_per_node))
-        fail("multi-plane fabric needs 1 <= planes <= nics_per_node, got " + str(s.ib_planes));
+        return Issue{"ib.latency_cross_leaf_us", "must be >= latency_same_leaf_us"};
+    if (s.ib_latency_same_leaf_s < 2 * s.pcie.latency_s)
+        return Issue{"ib.latency_same_leaf_us", "must cover two PCIe hops (2 × pcie.latency_us)"};
+    if (s.switch_ports < 4 || s.switch_ports % 2 != 0)
+        return Issue{"ib.switch_ports", "must be even (half down, half up) and >= 4, got " + str(s.switch_ports)};
+    // MPFT: NIC rank r of every node on plane r % planes (ISCA'25 §5.1: one plane per NIC rank, the
+    // default). Fewer planes share them out; a count that does not divide the NICs would give planes
+    // unequal endpoint counts, which the capacity rule below does not model.
+    if (s.fabric == FabricKind::MultiPlane &&
+        (s.ib_planes < 1 || s.ib_planes > s.nics_per_node || s.nics_per_node % s.ib_planes != 0))
+        return Issue{"ib.planes",
+                     str(s.ib_planes) + " planes must divide nics_per_node (" + str(s.nics_per_node) +
+                         "): NIC rank r of every node is on plane r % planes (default: one plane per NIC)"};
     const int cap        = fat_tree_plane_capacity(s.switch_ports);
     const int planes     = s.fabric == FabricKind::MultiPlane ? s.ib_planes : 1;
     const long endpoints = long(s.num_nodes) * s.nics_per_node;
     if (s.fabric != FabricKind::SingleNode && endpoints > long(cap) * planes)
-        fail(str(int(endpoints)) + " NICs exceed the " + str(cap * planes) + " endpoints of " + str(planes) +
-             " two-tier plane(s) of " + str(s.switch_ports) + "-port switches");
+        return Issue{"num_nodes", str(int(endpoints)) + " NICs exceed the " + str(cap * planes) + " endpoints of " +
+                                      str(planes) + " two-tier plane(s) of " + str(s.switch_ports) + "-port switches"};
+    return std::nullopt;
+}
+
+void validate_cluster_spec(const ClusterSpec& s) {
+    if (auto issue = check_cluster_spec(s)) throw ConfigError("cluster." + issue->key + ": " + issue->what);
 }
 
 Topology build_cluster(const ClusterSpec& s) {

@@ -29,6 +29,9 @@
 #include "topologies/cluster_spec.hpp"
 #include "topologies/topology.hpp"
 
+#include <optional>
+#include <string>
+
 namespace moetwin {
 
 // Throws ConfigError if the spec cannot be built (too many endpoints for the switch radix, NIC and
@@ -37,7 +40,16 @@ namespace moetwin {
 // adds two trunk hops of (3.7 - 2.8) / 2.
 Topology build_cluster(const ClusterSpec& spec);
 
-// Checks the spec alone (counts, ratios, bandwidths); build_cluster() calls it first.
+// The first rule a spec breaks: `key` is the scenario key under "cluster" it concerns ("ib.planes"),
+// `what` what was expected. The one validator: the scenario parser reports it with the file and JSON
+// path, build_cluster() throws it.
+struct ClusterSpecIssue {
+    std::string key;
+    std::string what;
+};
+std::optional<ClusterSpecIssue> check_cluster_spec(const ClusterSpec& spec);
+
+// Throws ConfigError "cluster.<key>: <what>" for check_cluster_spec's issue; build_cluster() calls it first.
 void validate_cluster_spec(const ClusterSpec& spec);
 
 // Endpoints one two-tier fat-tree plane of `switch_ports`-port switches can hold: ports * ports / 2.

@@ -49,28 +49,44 @@ std::ostream& operator<<(std::ostream& os, const MigrationSpec& m) {
               << ", nvlink_Bps=" << m.nvlink_Bps << "}";
 }
 
+// NOTES: with uneven slots a node (GPU) only takes the place of one holding as many slots: such pairs
+// get overlap -1, below every allowed pair, and each slot count has as many units on both sides, so the
+// greedy matching always completes inside the allowed pairs.
 Placement align_to_previous(const Placement& next, const Placement& prev, const PlacementSpec& spec) {
     MOETWIN_ASSERT(next.num_layers == prev.num_layers && next.num_slots == prev.num_slots, "align: shapes");
-    const int N = spec.num_nodes, Gn = spec.gpus_per_node(), spg = spec.slots_per_gpu(), spn = Gn * spg;
+    const int N = spec.num_nodes, Gn = spec.gpus_per_node();
     std::vector<int> out(next.phy2log.size()), scratch(next.num_experts, 0);
+    const auto node_slots = [&](std::span<const int> row, int n) {
+        return row.subspan(spec.first_slot_of_node(n), spec.slots_on_node(n));
+    };
+    const auto gpu_slots = [&](std::span<const int> row, int g) {
+        return row.subspan(spec.first_slot(g), spec.slots_on_gpu(g));
+    };
     for (int l = 0; l < next.num_layers; ++l) {
         const auto a = next.slots(l), b = prev.slots(l);
         std::vector<int> node_overlap(static_cast<std::size_t>(N) * N);
         for (int x = 0; x < N; ++x)
             for (int y = 0; y < N; ++y)
-                node_overlap[x * N + y] = shared(a.subspan(x * spn, spn), b.subspan(y * spn, spn), scratch);
+                node_overlap[x * N + y] = spec.slots_on_node(x) != spec.slots_on_node(y)
+                                              ? -1
+                                              : shared(node_slots(a, x), node_slots(b, y), scratch);
         const auto node_to = greedy_match(node_overlap, N);
         int* row           = out.data() + static_cast<std::size_t>(l) * next.num_slots;
         for (int x = 0; x < N; ++x) {
             const int y = node_to[x];
             std::vector<int> gpu_overlap(static_cast<std::size_t>(Gn) * Gn);
             for (int i = 0; i < Gn; ++i)
-                for (int j = 0; j < Gn; ++j)
-                    gpu_overlap[i * Gn + j] =
-                        shared(a.subspan(x * spn + i * spg, spg), b.subspan(y * spn + j * spg, spg), scratch);
+                for (int j = 0; j < Gn; ++j) {
+                    const int gx = x * Gn + i, gy = y * Gn + j;
+                    gpu_overlap[i * Gn + j] = spec.slots_on_gpu(gx) != spec.slots_on_gpu(gy)
+                                                  ? -1
+                                                  : shared(gpu_slots(a, gx), gpu_slots(b, gy), scratch);
+                }
             const auto gpu_to = greedy_match(gpu_overlap, Gn);
-            for (int i = 0; i < Gn; ++i)
-                std::copy_n(a.begin() + x * spn + i * spg, spg, row + y * spn + gpu_to[i] * spg);
+            for (int i = 0; i < Gn; ++i) {
+                const auto from = gpu_slots(a, x * Gn + i);
+                std::copy(from.begin(), from.end(), row + spec.first_slot(y * Gn + gpu_to[i]));
+            }
         }
     }
     return make_placement(next.num_layers, next.num_experts, next.num_slots, std::move(out));
@@ -80,7 +96,7 @@ MigrationCost migration_cost(const Placement& prev, const Placement& next, const
                              const MigrationSpec& m) {
     m.validate();
     MOETWIN_ASSERT(next.num_layers == prev.num_layers && next.num_slots == prev.num_slots, "migration: shapes");
-    const int G = spec.num_gpus, spg = spec.slots_per_gpu(), spn = spg * spec.gpus_per_node();
+    const int G = spec.num_gpus;
     std::vector<double> nv_bytes(G, 0.0), ib_bytes(G, 0.0);
     std::vector<int> had(next.num_experts), node_had(next.num_experts);
     MigrationCost cost;
@@ -89,11 +105,12 @@ MigrationCost migration_cost(const Placement& prev, const Placement& next, const
         for (int g = 0; g < G; ++g) {
             std::fill(had.begin(), had.end(), 0);
             std::fill(node_had.begin(), node_had.end(), 0);
-            for (int e : b.subspan(g * spg, spg))
+            const int n = spec.node_of_gpu(g);
+            for (int e : b.subspan(spec.first_slot(g), spec.slots_on_gpu(g)))
                 if (e != kEmptySlot) ++had[e];
-            for (int e : b.subspan(spec.node_of_gpu(g) * spn, spn))
+            for (int e : b.subspan(spec.first_slot_of_node(n), spec.slots_on_node(n)))
                 if (e != kEmptySlot) node_had[e] = 1;
-            for (int e : a.subspan(g * spg, spg)) {
+            for (int e : a.subspan(spec.first_slot(g), spec.slots_on_gpu(g))) {
                 if (e == kEmptySlot) continue;
                 if (had[e] > 0) {
                     --had[e];

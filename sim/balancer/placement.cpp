@@ -25,9 +25,9 @@ void PlacementSpec::validate(int num_experts) const {
     if (num_slots < num_experts)
         throw ConfigError("placement: num_slots (" + s(num_slots) + ") must be ≥ the number of logical experts (" +
                           s(num_experts) + ")");
-    if (num_slots % num_gpus != 0)
-        throw ConfigError("placement: num_slots (" + s(num_slots) + ") must be a multiple of num_gpus (" + s(num_gpus) +
-                          ") so that every GPU holds the same number of slots");
+    if (num_slots < num_gpus)
+        throw ConfigError("placement: num_slots (" + s(num_slots) + ") must be ≥ num_gpus (" + s(num_gpus) +
+                          ") so that every GPU holds at least one slot");
     if (num_experts % num_groups != 0)
         throw ConfigError("placement: the number of logical experts (" + s(num_experts) +
                           ") must be a multiple of num_groups (" + s(num_groups) + ")");

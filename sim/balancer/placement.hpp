@@ -5,6 +5,7 @@
 
 #include "sim/balancer/expert_load.hpp"
 
+#include <algorithm>
 #include <iosfwd>
 #include <span>
 #include <string_view>
@@ -14,22 +15,54 @@ namespace moetwin::balancer {
 
 inline constexpr int kEmptySlot = -1; // phy2log value of a slot that holds no expert (`none` only)
 
-// The cluster as the placement sees it. Slot s lives on GPU s / slots_per_gpu(), and GPU g on node
-// g / gpus_per_node(). Groups are the gate's expert groups (reference §1.2: 8 groups of 32).
+// The cluster as the placement sees it. GPU g holds slots_on_gpu(g) consecutive slots from
+// first_slot(g), and GPU g is on node g / gpus_per_node(). Groups are the gate's expert groups
+// (reference §1.2: 8 groups of 32).
+//
+// Uneven slot counts (num_slots not a multiple of num_gpus: 256 experts on 72 GPUs, EP144 with 0 or
+// 64 redundant experts) split as evenly as possible at two levels: node n holds num_slots / num_nodes
+// slots, one more for the first num_slots % num_nodes nodes; inside a node, its lowest-ranked GPUs
+// hold the node's extra slots. So GPU slot counts differ by at most 1 (floor or ceil of
+// num_slots / num_gpus) and so do node slot counts, which keeps the nodes' memory, EPLB's node-level
+// packing and the nodes' IB traffic even. With an even count every GPU holds num_slots / num_gpus
+// and slot s is on GPU s / that: the layout of every earlier result.
 struct PlacementSpec {
     int num_slots  = 0; // physical experts (EPLB num_replicas): logical + redundant
     int num_groups = 1;
     int num_nodes  = 1;
     int num_gpus   = 1;
 
-    int slots_per_gpu() const { return num_slots / num_gpus; }
     int gpus_per_node() const { return num_gpus / num_nodes; }
-    int gpu_of_slot(int slot) const { return slot / slots_per_gpu(); }
     int node_of_gpu(int gpu) const { return gpu / gpus_per_node(); }
+    bool even_slots() const { return num_slots % num_gpus == 0; }
+    int min_slots_per_gpu() const { return num_slots / num_gpus; }
+    int max_slots_per_gpu() const { return (num_slots + num_gpus - 1) / num_gpus; }
+    int slots_on_node(int node) const { return part_size(num_slots, num_nodes, node); }
+    int first_slot_of_node(int node) const { return part_start(num_slots, num_nodes, node); }
+    int slots_on_gpu(int gpu) const {
+        const int n = node_of_gpu(gpu);
+        return part_size(slots_on_node(n), gpus_per_node(), gpu - n * gpus_per_node());
+    }
+    int first_slot(int gpu) const {
+        const int n = node_of_gpu(gpu);
+        return first_slot_of_node(n) + part_start(slots_on_node(n), gpus_per_node(), gpu - n * gpus_per_node());
+    }
+    int gpu_of_slot(int slot) const {
+        const int n = part_of(num_slots, num_nodes, slot);
+        return n * gpus_per_node() + part_of(slots_on_node(n), gpus_per_node(), slot - first_slot_of_node(n));
+    }
 
-    // Throws ConfigError: counts < 1, num_slots < num_experts, num_slots % num_gpus ≠ 0,
-    // num_gpus % num_nodes ≠ 0, num_experts % num_groups ≠ 0.
+    // Throws ConfigError: counts < 1, num_slots < num_experts, num_slots < num_gpus (a GPU without a
+    // slot), num_gpus % num_nodes ≠ 0, num_experts % num_groups ≠ 0.
     void validate(int num_experts) const;
+
+    // `total` items cut into `parts` consecutive runs, the first total % parts one item longer.
+    static int part_size(int total, int parts, int i) { return total / parts + (i < total % parts ? 1 : 0); }
+    static int part_start(int total, int parts, int i) { return i * (total / parts) + std::min(i, total % parts); }
+    static int part_of(int total, int parts, int item) {
+        const int base = total / parts, long_items = (total % parts) * (base + 1);
+        return item < long_items ? item / (base + 1) : total % parts + (item - long_items) / base;
+    }
 };
 
 std::ostream& operator<<(std::ostream& os, const PlacementSpec& spec);
@@ -59,7 +92,7 @@ struct Placement {
 Placement make_placement(int num_layers, int num_experts, int num_slots, std::vector<int> phy2log);
 
 // Throws ConfigError with the first violated invariant: shapes, every logical expert has ≥ 1 replica,
-// phy2log/log2phy/replica_count agree, slot count exact (equal slots per GPU follows from the spec).
+// phy2log/log2phy/replica_count agree, slot count exact (each GPU's slot count follows from the spec).
 void check_placement(const Placement& p, const PlacementSpec& spec);
 
 // Contract: a placement policy is a pure function of (load, spec) — deterministic, no I/O, no

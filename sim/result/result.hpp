@@ -100,10 +100,30 @@ struct LinkStats {
 // NOTES: a dense layer (no experts) has empty rows in both matrices.
 struct ExpertStats {
     int32_t num_experts   = 0;                 // logical experts per MoE layer
-    int32_t slots_per_gpu = 0;                 // physical expert slots per GPU (logical + redundant) / num_gpus
+    int32_t slots_per_gpu = 0;                 // physical expert slots on the busiest GPU (logical + redundant)
+    std::vector<int32_t> gpu_slots;            // [num_gpus] slots on each GPU when they differ, else empty
     std::vector<std::vector<int64_t>> tokens;  // [num_layers][num_experts]: tokens routed to each expert
-    std::vector<std::vector<int32_t>> phy2log; // [num_layers][num_gpus * slots_per_gpu]: slot -> logical expert;
-                                               // slot s lives on GPU s / slots_per_gpu
+    std::vector<std::vector<int32_t>> phy2log; // [num_layers][total_slots()]: slot -> logical expert; each
+                                               // GPU's slots are consecutive, GPU 0's first
+
+    // Slots per layer, and GPU g's first slot and slot count (uneven: from gpu_slots).
+    size_t total_slots(int32_t num_gpus) const {
+        if (gpu_slots.empty()) return size_t(slots_per_gpu) * size_t(num_gpus);
+        size_t n = 0;
+        for (int32_t x : gpu_slots)
+            n += size_t(x);
+        return n;
+    }
+    size_t first_slot(int32_t gpu) const {
+        if (gpu_slots.empty()) return size_t(gpu) * size_t(slots_per_gpu);
+        size_t n = 0;
+        for (int32_t g = 0; g < gpu; ++g)
+            n += size_t(gpu_slots[size_t(g)]);
+        return n;
+    }
+    size_t slots_on_gpu(int32_t gpu) const {
+        return gpu_slots.empty() ? size_t(slots_per_gpu) : size_t(gpu_slots[size_t(gpu)]);
+    }
 
     bool operator==(const ExpertStats&) const = default;
 };

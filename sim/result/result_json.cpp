@@ -105,6 +105,7 @@ OJson doc_json(const RunResult& r) {
         doc["links"].push_back(link_json(l));
     doc["experts"]["num_experts"]   = r.experts.num_experts;
     doc["experts"]["slots_per_gpu"] = r.experts.slots_per_gpu;
+    if (!r.experts.gpu_slots.empty()) doc["experts"]["gpu_slots"] = r.experts.gpu_slots; // uneven layouts only
     doc["experts"]["tokens"]        = r.experts.tokens;
     doc["experts"]["phy2log"]       = r.experts.phy2log;
     return doc;

@@ -196,9 +196,15 @@ RunResult parse_result_json(std::string_view text, const std::string& file_name)
     for_each_object(top, "links", {"name", "kind", "src", "dst", "capacity_Bps", "bytes", "busy_ns", "utilisation"},
                     [&](const Object& o) { res.links.push_back(read_link(o)); });
 
-    const Object ex           = top.object("experts", {"num_experts", "slots_per_gpu", "tokens", "phy2log"});
+    const Object ex = top.object("experts", {"num_experts", "slots_per_gpu", "gpu_slots", "tokens", "phy2log"});
     res.experts.num_experts   = int32_t(ex.integer("num_experts", kI32Min, kI32Max));
     res.experts.slots_per_gpu = int32_t(ex.integer("slots_per_gpu", kI32Min, kI32Max));
+    if (ex.has("gpu_slots")) {
+        const JsonPath path = ex.path("gpu_slots");
+        const Json& a       = ex.array("gpu_slots");
+        for (size_t g = 0; g < a.size(); ++g)
+            res.experts.gpu_slots.push_back(int32_t(ex.reader().integer(a[g], path[g], 0, kI32Max)));
+    }
     res.experts.tokens        = read_matrix<int64_t>(ex, "tokens", 0, kI64Max);
     res.experts.phy2log       = read_matrix<int32_t>(ex, "phy2log", kI32Min, kI32Max);
 

@@ -138,7 +138,15 @@ void validate_experts(const RunResult& r) {
     const size_t layers  = size_t(r.meta.num_layers);
     check_range("experts.num_experts", e.num_experts, 0, 1 << 20);
     check_range("experts.slots_per_gpu", e.slots_per_gpu, 0, 1 << 20);
-    const size_t slots = size_t(e.slots_per_gpu) * size_t(r.meta.num_gpus);
+    if (!e.gpu_slots.empty()) {
+        if (e.gpu_slots.size() != size_t(r.meta.num_gpus))
+            fail("experts.gpu_slots: expected ", r.meta.num_gpus, " entries (meta.num_gpus), got ", e.gpu_slots.size());
+        for (size_t g = 0; g < e.gpu_slots.size(); ++g)
+            if (e.gpu_slots[g] < e.slots_per_gpu - 1 || e.gpu_slots[g] > e.slots_per_gpu)
+                fail("experts.gpu_slots[", g, "]: must be experts.slots_per_gpu (", e.slots_per_gpu,
+                     ") or one less, got ", e.gpu_slots[g]);
+    }
+    const size_t slots = e.total_slots(r.meta.num_gpus);
     if (e.tokens.size() != layers)
         fail("experts.tokens: expected ", layers, " rows (meta.num_layers), got ", e.tokens.size());
     if (e.phy2log.size() != layers)
@@ -153,8 +161,9 @@ void validate_experts(const RunResult& r) {
         if (e.tokens[l].size() != size_t(e.num_experts))
             fail(t, ": expected 0 or ", e.num_experts, " entries (experts.num_experts), got ", e.tokens[l].size());
         if (e.phy2log[l].size() != slots)
-            fail(p, ": expected 0 or ", slots, " entries (meta.num_gpus * experts.slots_per_gpu), got ",
-                 e.phy2log[l].size());
+            fail(p, ": expected 0 or ", slots, " entries (",
+                 e.gpu_slots.empty() ? "meta.num_gpus * experts.slots_per_gpu" : "the sum of experts.gpu_slots",
+                 "), got ", e.phy2log[l].size());
         for (size_t x = 0; x < e.tokens[l].size(); ++x)
             if (e.tokens[l][x] < 0) fail(t, "[", x, "]: must be >= 0, got ", e.tokens[l][x]);
         std::vector<bool> placed(size_t(e.num_experts), false);

@@ -76,6 +76,7 @@ class Object {
     const JsonPath& path() const { return path_; }
     JsonPath path(std::string_view key) const { return path_[key]; }
     const Json& value(std::string_view key, std::string_view expected) const; // missing → fail_expected
+    bool has(std::string_view key) const { return v_.contains(key); }         // for optional keys
 
     int64_t integer(std::string_view key, int64_t lo, int64_t hi) const;
     uint64_t unsigned_integer(std::string_view key) const;

@@ -3,6 +3,7 @@
 #include "sim/step/step_placement.hpp"
 
 #include "common/errors.hpp"
+#include "engine/model_spec.hpp"
 
 #include <numeric>
 #include <string>
@@ -12,7 +13,12 @@ namespace moetwin::step {
 StepPlacement place_step_experts(const Scenario& s, const balancer::ExpertLoad& pop) {
     const DeploymentUnit& unit = s.active_unit();
     StepPlacement out;
-    out.spec.num_slots  = unit.ep_size * unit.routed_experts_per_gpu;
+    // Every slot of the unit: routed + redundant + shared-expert ones. Without shared-expert slots the
+    // count may be uneven (some GPUs hold one fewer: PlacementSpec's layout); with them the parser
+    // requires an even one, ep_size × routed_experts_per_gpu.
+    out.spec.num_slots  = unit.shared_expert_slots > 0
+                              ? unit.ep_size * unit.routed_experts_per_gpu
+                              : find_model(s.model.name).num_routed_experts + unit.redundant_experts;
     out.spec.num_groups = s.routing.num_groups;
     out.spec.num_nodes  = unit.num_nodes;
     out.spec.num_gpus   = unit.ep_size;
@@ -30,7 +36,8 @@ StepPlacement place_step_experts(const Scenario& s, const balancer::ExpertLoad& 
         return out;
     }
     // Which slots hold the shared expert.
-    const int spg = unit.routed_experts_per_gpu, n = unit.ep_size;
+    MOETWIN_ASSERT(out.spec.even_slots(), "shared-expert slots with an uneven layout passed the parser");
+    const int spg = out.spec.max_slots_per_gpu(), n = unit.ep_size;
     std::vector<char> shared(std::size_t(out.spec.num_slots), 0);
     if (k % n == 0 && k / n < spg) {
         for (int g = 0; g < n; ++g)

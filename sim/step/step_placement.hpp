@@ -11,7 +11,7 @@
 namespace moetwin::step {
 
 struct StepPlacement {
-    balancer::PlacementSpec spec; // the whole unit: ep_size GPUs x routed_experts_per_gpu slots
+    balancer::PlacementSpec spec; // the whole unit: ep_size GPUs, all its slots (possibly uneven)
     balancer::Placement placement;
     int shared_expert = -1; // logical id of the slot-served shared expert, -1: none
 };

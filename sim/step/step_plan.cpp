@@ -295,7 +295,7 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
     const auto mlp                   = indices_of(md.moe_layer_ops, phase, cm, stages, Stage::Mlp);
     const auto shared                = indices_of(md.moe_layer_ops, phase, cm, stages, Stage::Shared);
     const std::size_t dense_attn_end = ffn_start(md.dense_layer_ops), moe_attn_end = ffn_start(md.moe_layer_ops);
-    const int spg                    = unit.routed_experts_per_gpu;
+    const balancer::PlacementSpec& spec = p.placement_spec;
     // Distinct tokens received per (MoE layer, micro-batch) and GPU: only ops beside the normal
     // all-to-all read them (moe_permute, moe_reduce).
     std::vector<std::vector<int64_t>> received(p.routing.size());
@@ -321,8 +321,10 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
                 const int64_t ltok    = pass_tokens[std::size_t(pass)][std::size_t(m)][std::size_t(g)];
                 const LayerRouting& r = p.route(L, m);
                 int64_t sel = 0, used = 0;
-                for (int k = 0; k < spg; ++k) {
-                    const int64_t n = r.slot_selections[std::size_t(g * spg + k)];
+                // This GPU's slots (their count may differ by one between GPUs: PlacementSpec's layout).
+                const int first = spec.first_slot(g);
+                for (int k = 0; k < spec.slots_on_gpu(g); ++k) {
+                    const int64_t n = r.slot_selections[std::size_t(first + k)];
                     sel += n;
                     used += n > 0;
                 }

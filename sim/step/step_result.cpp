@@ -23,7 +23,8 @@ double busiest_over_mean(const std::vector<double>& v) {
 void fill_routed_balance(Summary& s, const StepPlan& plan) {
     s.gpu_balance_layer_mean = s.gpu_balance_layer_worst = s.gpu_balance_step = 0;
     s.node_balance_layer_mean = s.node_balance_step = s.node_max_over_min_step = 0;
-    const int n = plan.num_gpus, spg = plan.placement_spec.slots_per_gpu();
+    const int n                                                                = plan.num_gpus;
+    const balancer::PlacementSpec& spec                                        = plan.placement_spec;
     const int nodes = (n + plan.gpus_per_node - 1) / plan.gpus_per_node;
     std::vector<double> step_gpu(std::size_t(n), 0.0), step_node(std::size_t(nodes), 0.0);
     int counted = 0;
@@ -33,7 +34,7 @@ void fill_routed_balance(Summary& s, const StepPlan& plan) {
         for (int m = 0; m < plan.micro_batches; ++m) {
             const LayerRouting& lr = plan.route(L, m);
             for (int sl = 0; sl < int(lr.slot_selections.size()); ++sl)
-                gpu[std::size_t(sl / spg)] += double(lr.slot_selections[std::size_t(sl)]);
+                gpu[std::size_t(spec.gpu_of_slot(sl))] += double(lr.slot_selections[std::size_t(sl)]);
         }
         for (int g = 0; g < n; ++g) {
             node[std::size_t(g / plan.gpus_per_node)] += gpu[std::size_t(g)];
@@ -133,9 +134,13 @@ RunResult step_result(const StepPlan& plan, const StepTrace& trace, const Topolo
     for (const Span& s : r.spans)
         if (s.lane == Lane::Compute && s.layer >= 0)
             r.layer_gpu.compute_ns[std::size_t(s.layer)][std::size_t(s.gpu)] += s.duration_ns();
-    const int spg         = plan.placement_spec.slots_per_gpu();
+    const balancer::PlacementSpec& spec = plan.placement_spec;
     r.experts.num_experts = plan.placement.num_experts > 0 ? plan.placement.num_experts : plan.model.num_routed_experts;
-    r.experts.slots_per_gpu = spg;
+    // The busiest GPU's slot count; an uneven layout also lists every GPU's (PlacementSpec's layout).
+    r.experts.slots_per_gpu = spec.max_slots_per_gpu();
+    if (!spec.even_slots())
+        for (int g = 0; g < n; ++g)
+            r.experts.gpu_slots.push_back(spec.slots_on_gpu(g));
     r.experts.tokens.assign(std::size_t(layers), {});
     r.experts.phy2log.assign(std::size_t(layers), {});
     for (int L = plan.num_dense; L < layers; ++L) {
@@ -155,8 +160,8 @@ RunResult step_result(const StepPlan& plan, const StepTrace& trace, const Topolo
                     if (s != d) r.gpus[std::size_t(s)].tokens_sent += k;
                 }
             for (int g = 0; g < n; ++g)
-                for (int k = 0; k < spg; ++k)
-                    r.gpus[std::size_t(g)].expert_selections += lr.slot_selections[std::size_t(g * spg + k)];
+                for (int k = 0; k < spec.slots_on_gpu(g); ++k)
+                    r.gpus[std::size_t(g)].expert_selections += lr.slot_selections[std::size_t(spec.first_slot(g) + k)];
         }
     }
     for (int g = 0; g < n; ++g) {

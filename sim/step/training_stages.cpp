@@ -184,7 +184,7 @@ void fill_backward_stages(StepPlan& p, const Scenario& s, const ComputeModel& co
                                   "' for stage " + std::string(to_string(slots[i].stage)));
             ops[std::size_t(i)].push_back(it->second);
         }
-    const int spg = s.active_unit().routed_experts_per_gpu;
+    const balancer::PlacementSpec& spec = p.placement_spec;
     // Identical shapes give identical seconds: cache per (slot, tokens, experts used, rows per expert, received).
     std::map<std::tuple<int, int64_t, int64_t, int64_t, int64_t>, double> cache;
     for (int L = p.num_dense; L < p.num_layers(); ++L) {
@@ -208,8 +208,10 @@ void fill_backward_stages(StepPlan& p, const Scenario& s, const ComputeModel& co
                 const MicroBatch& mb  = p.ranks[std::size_t(g / p.tp_size)].micro_batches[std::size_t(m)];
                 const LayerRouting& r = p.route(L, m);
                 int64_t sel = 0, used = 0;
-                for (int k = 0; k < spg; ++k) {
-                    const int64_t n = r.slot_selections[std::size_t(g * spg + k)];
+                // This GPU's slots (their count may differ by one between GPUs: PlacementSpec's layout).
+                const int first = spec.first_slot(g);
+                for (int k = 0; k < spec.slots_on_gpu(g); ++k) {
+                    const int64_t n = r.slot_selections[std::size_t(first + k)];
                     sel += n;
                     used += n > 0;
                 }

@@ -170,6 +170,25 @@ TEST(ResultJsonErrors, MatrixWrongShape) {
                              "experts.slots_per_gpu), got 9");
 }
 
+// Uneven slots per GPU (issue 13 item 6): experts.gpu_slots lists each GPU's, one less than the busiest's at most,
+// and the phy2log rows hold their sum.
+TEST(ResultJsonErrors, UnevenGpuSlots) {
+    OJson doc                    = sample_doc();
+    doc["experts"]["gpu_slots"]  = {2, 2, 2, 1};
+    doc["experts"]["phy2log"][0] = {0, 1, 2, 3, 0, 1, 2};
+    doc["experts"]["phy2log"][1] = {3, 2, 1, 0, 0, 0, 1};
+    EXPECT_EQ(error_of(doc), "no error");
+    const RunResult r = parse_result_json(doc.dump(), "uneven.json");
+    EXPECT_EQ(r.experts.total_slots(4), 7u);
+    EXPECT_EQ(r.experts.first_slot(3), 6u);
+    EXPECT_EQ(r.experts.slots_on_gpu(3), 1u);
+    doc["experts"]["gpu_slots"] = {2, 2, 2, 0};
+    EXPECT_EQ(error_of(doc), "bad.json: experts.gpu_slots[3]: must be experts.slots_per_gpu (2) or one less, got 0");
+    doc["experts"]["gpu_slots"] = {2, 2, 2, 2};
+    EXPECT_EQ(error_of(doc), "bad.json: experts.phy2log[0]: expected 0 or 8 entries (the sum of experts.gpu_slots), "
+                             "got 7");
+}
+
 TEST(ResultJsonErrors, RoutedBalanceKeys) {
     OJson doc = sample_doc();
     doc["summary"].erase("node_max_over_min_step");

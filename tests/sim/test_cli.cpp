@@ -81,7 +81,8 @@ TEST(Cli, ValidateBadScenarioExitsOneWithPath) {
     const Outcome o = moetwin("validate " + bad.string());
     EXPECT_EQ(o.exit_code, 1);
     EXPECT_EQ(o.output, "moetwin: " + bad.string() +
-                            ": deployment.decode.ep_size: 145 is not a multiple of gpus_per_node (8)\n");
+                            ": deployment.decode.ep_size: 145 contradicts the value derived from num_nodes × "
+                            "cluster.gpus_per_node = 18 × 8: 144 (remove the key to use it)\n");
 }
 
 TEST(Cli, RunMissingFileExitsOne) {

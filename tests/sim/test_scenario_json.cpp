@@ -4,6 +4,7 @@
 #include "common/errors.hpp"
 #include "sim/run.hpp"
 #include "sim/scenario.hpp"
+#include "topologies/h800_cluster.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -147,17 +148,95 @@ TEST(ScenarioJson, OutputDirFollowsTheNameUnlessPinned) {
 
 // ---- malformed scenarios: one mutation each, the exact message expected ----
 
-TEST(ScenarioJsonErrors, EpSizeNotMultipleOfGpusPerNode) {
+// Derived keys (issue 13 item 6): a scenario may restate them, not contradict them; the message names
+// the file, the JSON path, the value given, the value derived and the keys it comes from.
+TEST(ScenarioJsonErrors, EpSizeContradictsNodesTimesGpus) {
     json j                               = base();
     j["deployment"]["decode"]["ep_size"] = 145;
-    EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode.ep_size: 145 is not a multiple of gpus_per_node (8)");
+    EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode.ep_size: 145 contradicts the value derived from "
+                           "num_nodes × cluster.gpus_per_node = 18 × 8: 144 (remove the key to use it)");
+    j["deployment"]["decode"]["ep_size"] = 136;
+    EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode.ep_size: 136 contradicts the value derived from "
+                           "num_nodes × cluster.gpus_per_node = 18 × 8: 144 (remove the key to use it)");
 }
 
-TEST(ScenarioJsonErrors, EpSizeDoesNotSpanUnit) {
+TEST(ScenarioJsonErrors, DpSizeContradictsEpOverTp) {
     json j                               = base();
-    j["deployment"]["decode"]["ep_size"] = 136;
-    EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode.ep_size: 136 does not span the unit: "
-                           "num_nodes × gpus_per_node = 18 × 8 = 144");
+    j["deployment"]["decode"]["tp_size"] = 4;
+    EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode.dp_size: 144 contradicts the value derived from "
+                           "ep_size / tp_size = 144 / 4: 36 (remove the key to use it)");
+    j["deployment"]["decode"]["tp_size"] = 5;
+    EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode.tp_size: 5 does not divide the unit's 144 GPUs "
+                           "(ep_size)");
+}
+
+TEST(ScenarioJsonErrors, SlotsPerGpuContradictsExpertsOverGpus) {
+    json j                                              = base();
+    j["deployment"]["decode"]["routed_experts_per_gpu"] = 3;
+    EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode.routed_experts_per_gpu: 3 contradicts the value "
+                           "derived from ⌈slots / ep_size⌉ (the busiest GPU's), 256 routed + 32 redundant + 0 "
+                           "shared-expert slots = 288 over 144 GPUs: 2 (remove the key to use it)");
+}
+
+TEST(ScenarioJsonErrors, EveryGpuNeedsASlot) {
+    json j     = base();
+    j["model"] = {{"name", "qwen3_235b_a22b"}}; // 128 routed experts
+    j["deployment"]["decode"].erase("routed_experts_per_gpu");
+    j["deployment"]["decode"]["redundant_experts"] = 0;
+    EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode.redundant_experts: 128 routed + 0 redundant + 0 "
+                           "shared-expert slots = 128 leave some of the 144 GPUs without a slot");
+}
+
+TEST(ScenarioJson, DerivedKeysFollowTheUnitsNodes) {
+    json j = base();
+    j["cluster"].erase("num_nodes");
+    for (const char* key : {"ep_size", "dp_size", "routed_experts_per_gpu"})
+        j["deployment"]["decode"].erase(key);
+    const Scenario s = parse_scenario(j.dump(), "t.json");
+    EXPECT_EQ(s.cluster.num_nodes, 18); // the units' nodes
+    EXPECT_EQ(s.active_unit().ep_size, 144);
+    EXPECT_EQ(s.active_unit().dp_size, 144);
+    EXPECT_EQ(s.active_unit().routed_experts_per_gpu, 2); // (256 + 32) / 144
+    // Decode on 9 nodes: one edit. EP72, DP72, (256 + 32) / 72 = 4 slots per GPU, node limit 4.
+    j["deployment"]["decode"]["num_nodes"] = 9;
+    const Scenario nine                    = parse_scenario(j.dump(), "t.json");
+    EXPECT_EQ(nine.cluster.num_nodes, 9);
+    EXPECT_EQ(nine.active_unit().ep_size, 72);
+    EXPECT_EQ(nine.active_unit().dp_size, 72);
+    EXPECT_EQ(nine.active_unit().routed_experts_per_gpu, 4);
+    EXPECT_EQ(nine.routing.node_limit, 4);
+    // With tensor-parallel attention: DP = EP / TP (tech report EP320: TP4, DP80).
+    j["deployment"]["decode"]["tp_size"] = 4;
+    EXPECT_EQ(parse_scenario(j.dump(), "t.json").active_unit().dp_size, 18);
+    // The resolved scenario records the derived values, so it reruns the same unit.
+    const Scenario again = parse_scenario(scenario_to_json(nine), "again.json");
+    EXPECT_EQ(again.cluster.num_nodes, 9);
+    EXPECT_EQ(again.active_unit().ep_size, 72);
+    EXPECT_EQ(again.active_unit().routed_experts_per_gpu, 4);
+    EXPECT_NE(scenario_to_json(nine).find("\"ep_size\": 72"), std::string::npos);
+}
+
+TEST(ScenarioJson, UnevenSlotsPerGpuAreAllowed) {
+    json j = base();
+    j["deployment"]["decode"].erase("routed_experts_per_gpu");
+    j["deployment"]["decode"]["redundant_experts"] = 0; // 256 slots over 144 GPUs: 112 hold 2, 32 hold 1
+    j["balancer"]                                  = {{"policy", "none"}};
+    EXPECT_EQ(parse_scenario(j.dump(), "t.json").active_unit().routed_experts_per_gpu, 2);
+    j["deployment"]["decode"]["redundant_experts"] = 64; // 320 slots: 32 GPUs hold 3, 112 hold 2
+    j["balancer"]                                  = {{"policy", "eplb"}};
+    EXPECT_EQ(parse_scenario(j.dump(), "t.json").active_unit().routed_experts_per_gpu, 3);
+    j["deployment"]["decode"]["routed_experts_per_gpu"] = 3; // restating the busiest GPU's count is fine
+    EXPECT_EQ(error_of(j), "(no error)");
+    j["deployment"]["decode"]["shared_expert_slots"] = 1; // dedicated slots need an even layout
+    EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode.shared_expert_slots: 256 routed + 64 redundant + 1 "
+                           "shared-expert slots = 321 do not divide evenly over 144 GPUs: dedicated shared-expert "
+                           "slots need an even layout");
+}
+
+TEST(ScenarioJsonErrors, UnitLargerThanCluster) {
+    json j                                 = base();
+    j["deployment"]["decode"]["num_nodes"] = 20;
+    EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode.num_nodes: 20 exceeds cluster.num_nodes (18)");
 }
 
 TEST(ScenarioJsonErrors, SyntaxErrorGivesLineAndColumn) {
@@ -218,35 +297,8 @@ TEST(ScenarioJsonErrors, FractionalInteger) {
 
 TEST(ScenarioJsonErrors, MissingRequiredKey) {
     json j = base();
-    j["deployment"]["decode"].erase("ep_size");
-    EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode: missing required key \"ep_size\"");
-}
-
-TEST(ScenarioJsonErrors, DataParallelTimesTensorParallel) {
-    json j                               = base();
-    j["deployment"]["decode"]["tp_size"] = 4;
-    EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode.dp_size: dp_size × tp_size = 144 × 4 must equal "
-                           "the unit's GPUs (144)");
-}
-
-TEST(ScenarioJsonErrors, ExpertSlotsDoNotMultiplyOut) {
-    json j                                              = base();
-    j["deployment"]["decode"]["routed_experts_per_gpu"] = 3;
-    EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode.routed_experts_per_gpu: 3 × 144 GPUs = 432 slots, "
-                           "but 256 routed + 32 redundant + 0 shared-expert slots = 288");
-}
-
-TEST(ScenarioJsonErrors, RedundantExpertsDoNotDivide) {
-    json j                                         = base();
-    j["deployment"]["decode"]["redundant_experts"] = 30;
-    EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode.redundant_experts: 256 routed + 30 redundant + 0 "
-                           "shared-expert slots = 286 do not divide evenly over 144 GPUs");
-}
-
-TEST(ScenarioJsonErrors, UnitLargerThanCluster) {
-    json j                                 = base();
-    j["deployment"]["decode"]["num_nodes"] = 20;
-    EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode.num_nodes: 20 exceeds cluster.num_nodes (18)");
+    j["deployment"]["decode"].erase("num_nodes");
+    EXPECT_EQ(error_of(j), "day6_decode.json: deployment.decode: missing required key \"num_nodes\"");
 }
 
 TEST(ScenarioJsonErrors, UnknownModel) {
@@ -342,11 +394,33 @@ TEST(ScenarioJsonErrors, ProfileSourceWithoutPath) {
     EXPECT_EQ(error_of(j), "day6_decode.json: compute: missing required key \"profile_path\" for source \"profile\"");
 }
 
-TEST(ScenarioJsonErrors, MultiPlaneNeedsOnePlanePerNic) {
+// One validator for the cluster (topologies/h800_cluster.hpp check_cluster_spec), with the JSON path.
+TEST(ScenarioJsonErrors, MultiPlanePlanesMustDivideTheNics) {
     json j             = base();
-    j["cluster"]["ib"] = {{"planes", 4}};
-    EXPECT_EQ(error_of(j), "day6_decode.json: cluster.ib.planes: 4 planes must equal nics_per_node (8): one plane "
-                           "per NIC rank");
+    j["cluster"]["ib"] = {{"planes", 3}};
+    EXPECT_EQ(error_of(j), "day6_decode.json: cluster.ib.planes: 3 planes must divide nics_per_node (8): NIC rank r "
+                           "of every node is on plane r % planes (default: one plane per NIC)");
+    j["cluster"]["ib"] = {{"planes", 4}}; // two NICs of a node per plane: the builder builds it, so it parses
+    EXPECT_EQ(error_of(j), "(no error)");
+    j["cluster"]["ib"]            = json::object();
+    j["cluster"]["nics_per_node"] = 4;
+    EXPECT_EQ(error_of(j), "day6_decode.json: cluster.nics_per_node: one NIC per GPU is modelled: nics_per_node (4) "
+                           "must equal gpus_per_node (8)");
+}
+
+TEST(ScenarioJson, IbPlanesFollowTheNicCount) {
+    json j = base();
+    EXPECT_EQ(parse_scenario(j.dump(), "t.json").cluster.ib_planes, 8);
+    j["cluster"]["gpus_per_node"] = 4; // 4 NICs per node: 4 planes (the default used to be 8 and failed)
+    j["deployment"]["decode"].erase("ep_size");
+    j["deployment"]["decode"].erase("dp_size");
+    j["deployment"]["decode"].erase("routed_experts_per_gpu");
+    const Scenario s = parse_scenario(j.dump(), "t.json");
+    EXPECT_EQ(s.cluster.nics_per_node, 4);
+    EXPECT_EQ(s.cluster.ib_planes, 4);
+    EXPECT_EQ(s.active_unit().ep_size, 72);
+    EXPECT_EQ(s.active_unit().routed_experts_per_gpu, 4); // 288 / 72
+    EXPECT_EQ(build_cluster(s.cluster).num_planes(), 4);
 }
 
 TEST(ScenarioJsonErrors, MissingFileNamesPath) {

@@ -13,10 +13,19 @@ namespace moetwin::balancer::eplb {
 void balanced_packing(std::span<const double> weight, int num_packs, std::vector<int>& pack, std::vector<int>& rank) {
     const int n = static_cast<int>(weight.size());
     MOETWIN_ASSERT(num_packs > 0 && n % num_packs == 0, "balanced_packing: n must be a multiple of num_packs");
-    const int per_pack = n / num_packs;
+    const std::vector<int> capacity(static_cast<std::size_t>(num_packs), n / num_packs);
+    balanced_packing(weight, capacity, pack, rank);
+}
+
+void balanced_packing(std::span<const double> weight, std::span<const int> capacity, std::vector<int>& pack,
+                      std::vector<int>& rank) {
+    const int n         = static_cast<int>(weight.size());
+    const int num_packs = static_cast<int>(capacity.size());
+    MOETWIN_ASSERT(num_packs > 0 && std::accumulate(capacity.begin(), capacity.end(), 0) == n,
+                   "balanced_packing: capacities must add up to the items");
     pack.assign(n, -1);
     rank.assign(n, -1);
-    if (per_pack == 1) {
+    if (std::all_of(capacity.begin(), capacity.end(), [](int c) { return c == 1; })) {
         std::iota(pack.begin(), pack.end(), 0);
         std::fill(rank.begin(), rank.end(), 0);
         return;
@@ -29,7 +38,7 @@ void balanced_packing(std::span<const double> weight, int num_packs, std::vector
     for (int item : order) {
         int best = -1;
         for (int p = 0; p < num_packs; ++p)
-            if (pack_items[p] < per_pack && (best < 0 || pack_weight[p] < pack_weight[best])) best = p;
+            if (pack_items[p] < capacity[p] && (best < 0 || pack_weight[p] < pack_weight[best])) best = p;
         pack[item] = best;
         rank[item] = pack_items[best]++;
         pack_weight[best] += weight[item];
@@ -56,15 +65,12 @@ void replicate_experts(std::span<const double> weight, int num_phy, std::vector<
 void place_layer(std::span<const double> weight, const PlacementSpec& spec, int num_groups, int num_nodes,
                  std::span<int> out_phy2log) {
     const int E = static_cast<int>(weight.size());
-    MOETWIN_ASSERT(E % num_groups == 0 && num_groups % num_nodes == 0 && spec.num_gpus % num_nodes == 0 &&
-                       spec.num_slots % spec.num_gpus == 0 && spec.num_slots % num_nodes == 0,
+    MOETWIN_ASSERT(E % num_groups == 0 && num_groups % num_nodes == 0 && spec.num_gpus % num_nodes == 0,
                    "eplb::place_layer: spec not divisible");
     const int group_size       = E / num_groups;
     const int groups_per_node  = num_groups / num_nodes;
     const int experts_per_node = E / num_nodes;
-    const int slots_per_node   = spec.num_slots / num_nodes;
     const int gpus_per_node    = spec.num_gpus / num_nodes;
-    const int slots_per_gpu    = spec.num_slots / spec.num_gpus;
 
     // Step 1: groups → nodes. mlog ("node-major logical") numbers experts node by node.
     std::vector<double> group_weight(num_groups, 0.0);
@@ -79,19 +85,25 @@ void place_layer(std::span<const double> weight, const PlacementSpec& spec, int 
         mlog2log[mlog] = e;
     }
 
-    std::vector<double> node_weight(experts_per_node), phy_weight(slots_per_node);
-    std::vector<int> phy2mlog, phy_rank, mlog_count, pack, rank;
+    std::vector<double> node_weight(experts_per_node), phy_weight;
+    std::vector<int> phy2mlog, phy_rank, mlog_count, pack, rank, capacity(gpus_per_node);
     for (int n = 0; n < num_nodes; ++n) {
+        // The node's slots: its GPUs' (all equal with an even layout).
+        int slots_on_node = 0;
+        for (int i = 0; i < gpus_per_node; ++i)
+            slots_on_node += capacity[i] = spec.slots_on_gpu(n * gpus_per_node + i);
+        MOETWIN_ASSERT(slots_on_node >= experts_per_node, "eplb::place_layer: a node has fewer slots than experts");
         // Step 2: replicas within the node.
         for (int k = 0; k < experts_per_node; ++k)
             node_weight[k] = weight[mlog2log[n * experts_per_node + k]];
-        replicate_experts(node_weight, slots_per_node, phy2mlog, phy_rank, mlog_count);
+        replicate_experts(node_weight, slots_on_node, phy2mlog, phy_rank, mlog_count);
         // Step 3: the node's replicas → its GPUs, each replica carrying weight / count.
-        for (int p = 0; p < slots_per_node; ++p)
+        phy_weight.resize(slots_on_node);
+        for (int p = 0; p < slots_on_node; ++p)
             phy_weight[p] = node_weight[phy2mlog[p]] / mlog_count[phy2mlog[p]];
-        balanced_packing(phy_weight, gpus_per_node, pack, rank);
-        for (int p = 0; p < slots_per_node; ++p) {
-            const int slot    = n * slots_per_node + pack[p] * slots_per_gpu + rank[p];
+        balanced_packing(phy_weight, capacity, pack, rank);
+        for (int p = 0; p < slots_on_node; ++p) {
+            const int slot    = spec.first_slot(n * gpus_per_node + pack[p]) + rank[p];
             out_phy2log[slot] = mlog2log[n * experts_per_node + phy2mlog[p]];
         }
     }

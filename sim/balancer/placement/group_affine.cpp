@@ -13,7 +13,8 @@ namespace moetwin::balancer {
 namespace {
 
 // NOTES: home nodes: with num_groups % num_nodes == 0, EPLB's balanced packing of group loads; else
-// experts are cut into num_nodes contiguous chunks (groups then straddle neighbouring nodes).
+// experts are cut into num_nodes contiguous chunks (groups then straddle neighbouring nodes), sized
+// like the nodes' slot counts.
 std::vector<int> home_nodes(std::span<const double> w, const PlacementSpec& spec) {
     const int E = static_cast<int>(w.size()), N = spec.num_nodes;
     std::vector<int> home(E);
@@ -27,8 +28,11 @@ std::vector<int> home_nodes(std::span<const double> w, const PlacementSpec& spec
         for (int e = 0; e < E; ++e)
             home[e] = pack[e / gs];
     } else {
+        // Node of slot floor(e × S / E): floor(e × N / E) with an even layout; with an uneven one no
+        // node gets more originals than slots (distinct experts name distinct slots).
+        const int S = spec.num_slots;
         for (int e = 0; e < E; ++e)
-            home[e] = static_cast<int>(static_cast<long long>(e) * N / E);
+            home[e] = spec.node_of_gpu(spec.gpu_of_slot(static_cast<int>(static_cast<long long>(e) * S / E)));
     }
     return home;
 }
@@ -43,7 +47,7 @@ constexpr double kGpuStop  = 1.0001;
 Placement place_group_affine(const ExpertLoad& load, const PlacementSpec& spec) {
     spec.validate(load.num_experts);
     const int E = load.num_experts, S = spec.num_slots, N = spec.num_nodes;
-    const int slots_per_node = S / N, gpus_per_node = spec.gpus_per_node(), per_gpu = spec.slots_per_gpu();
+    const int gpus_per_node = spec.gpus_per_node();
     std::vector<int> phy2log(static_cast<std::size_t>(load.num_layers) * S);
     std::vector<int> rep2log, rank, count, node_of, order(S), gpu, gpu_rank, gpu_of;
     std::vector<double> share(S), node_load(N);
@@ -74,7 +78,7 @@ Placement place_group_affine(const ExpertLoad& load, const PlacementSpec& spec) 
             int best = -1;
             for (int pass = 0; pass < 2 && best < 0; ++pass)
                 for (int n = 0; n < N; ++n)
-                    if (used[n] < slots_per_node && (pass == 1 || !holds[static_cast<std::size_t>(n) * E + e]) &&
+                    if (used[n] < spec.slots_on_node(n) && (pass == 1 || !holds[static_cast<std::size_t>(n) * E + e]) &&
                         (best < 0 || node_load[n] < node_load[best]))
                         best = n;
             node_of[r] = best;
@@ -92,8 +96,11 @@ Placement place_group_affine(const ExpertLoad& load, const PlacementSpec& spec) 
             std::vector<double> mine_share;
             for (int r = 0; r < S; ++r)
                 if (node_of[r] == n) mine.push_back(r), mine_share.push_back(share[r]);
-            eplb::balanced_packing(mine_share, gpus_per_node, gpu, gpu_rank);
-            improve_by_swaps(mine_share, gpus_per_node, gpu, 8 * slots_per_node, kGpuStop);
+            std::vector<int> capacity(gpus_per_node);
+            for (int i = 0; i < gpus_per_node; ++i)
+                capacity[i] = spec.slots_on_gpu(n * gpus_per_node + i);
+            eplb::balanced_packing(mine_share, capacity, gpu, gpu_rank);
+            improve_by_swaps(mine_share, gpus_per_node, gpu, 8 * spec.slots_on_node(n), kGpuStop);
             for (std::size_t i = 0; i < mine.size(); ++i)
                 gpu_of[mine[i]] = n * gpus_per_node + gpu[i];
         }
@@ -101,7 +108,7 @@ Placement place_group_affine(const ExpertLoad& load, const PlacementSpec& spec) 
         int* row = phy2log.data() + static_cast<std::size_t>(l) * S;
         std::vector<int> filled(spec.num_gpus, 0);
         for (int r = 0; r < S; ++r)
-            row[gpu_of[r] * per_gpu + filled[gpu_of[r]]++] = rep2log[r];
+            row[spec.first_slot(gpu_of[r]) + filled[gpu_of[r]]++] = rep2log[r];
     }
     return make_placement(load.num_layers, E, S, std::move(phy2log));
 }

@@ -91,21 +91,24 @@ constexpr double kStopGap = 1e-4;
 
 Placement place_lpt_swap(const ExpertLoad& load, const PlacementSpec& spec) {
     spec.validate(load.num_experts);
-    const int S = spec.num_slots, G = spec.num_gpus, per_gpu = spec.slots_per_gpu();
+    const int S = spec.num_slots, G = spec.num_gpus;
     std::vector<int> phy2log(static_cast<std::size_t>(load.num_layers) * S);
     std::vector<int> rep2log, rank, count, gpu, slot_rank;
     std::vector<double> rep_load(S);
+    std::vector<int> capacity(G);
+    for (int g = 0; g < G; ++g)
+        capacity[g] = spec.slots_on_gpu(g);
     for (int l = 0; l < load.num_layers; ++l) {
         const auto w = load.layer(l);
         eplb::replicate_experts(w, S, rep2log, rank, count);
         for (int r = 0; r < S; ++r)
             rep_load[r] = w[rep2log[r]] / count[rep2log[r]];
-        eplb::balanced_packing(rep_load, G, gpu, slot_rank);
+        eplb::balanced_packing(rep_load, capacity, gpu, slot_rank); // swaps keep the counts
         improve_by_swaps(rep_load, G, gpu, 8 * S, 1 + kStopGap);
         std::vector<int> used(G, 0);
         int* row = phy2log.data() + static_cast<std::size_t>(l) * S;
         for (int r = 0; r < S; ++r)
-            row[gpu[r] * per_gpu + used[gpu[r]]++] = rep2log[r];
+            row[spec.first_slot(gpu[r]) + used[gpu[r]]++] = rep2log[r];
     }
     return make_placement(load.num_layers, load.num_experts, S, std::move(phy2log));
 }

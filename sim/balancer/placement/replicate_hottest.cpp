@@ -13,7 +13,7 @@ namespace moetwin::balancer {
 // the policy never does worse than `none`.
 Placement place_replicate_hottest(const ExpertLoad& load, const PlacementSpec& spec) {
     Placement base = place_none(load, spec);
-    const int E = load.num_experts, S = spec.num_slots, G = spec.num_gpus, per_gpu = spec.slots_per_gpu();
+    const int E = load.num_experts, S = spec.num_slots, G = spec.num_gpus;
     std::vector<int> phy2log = base.phy2log;
     std::vector<int> count(E);
     std::vector<double> gpu_load(G);
@@ -26,7 +26,7 @@ Placement place_replicate_hottest(const ExpertLoad& load, const PlacementSpec& s
         auto recompute = [&] {
             std::fill(gpu_load.begin(), gpu_load.end(), 0.0);
             for (int s = 0; s < S; ++s)
-                if (row[s] != kEmptySlot) gpu_load[s / per_gpu] += w[row[s]] / count[row[s]];
+                if (row[s] != kEmptySlot) gpu_load[spec.gpu_of_slot(s)] += w[row[s]] / count[row[s]];
         };
         recompute();
         for (int spare = S - E; spare > 0; --spare) {
@@ -35,12 +35,14 @@ Placement place_replicate_hottest(const ExpertLoad& load, const PlacementSpec& s
                 if (w[e] / count[e] > w[hot] / count[hot]) hot = e;
             int target = -1;
             for (int g = 0; g < G; ++g) {
-                const bool has_free = std::count(row + g * per_gpu, row + (g + 1) * per_gpu, kEmptySlot) > 0;
+                const bool has_free = std::count(row + spec.first_slot(g),
+                                                 row + spec.first_slot(g) + spec.slots_on_gpu(g), kEmptySlot) > 0;
                 if (has_free && (target < 0 || gpu_load[g] < gpu_load[target])) target = g;
             }
             if (target < 0 || w[hot] <= 0) break;
             const double before = *std::max_element(gpu_load.begin(), gpu_load.end());
-            int* free_slot      = std::find(row + target * per_gpu, row + (target + 1) * per_gpu, kEmptySlot);
+            int* first          = row + spec.first_slot(target);
+            int* free_slot      = std::find(first, first + spec.slots_on_gpu(target), kEmptySlot);
             *free_slot          = hot;
             ++count[hot];
             recompute();
@@ -54,14 +56,15 @@ Placement place_replicate_hottest(const ExpertLoad& load, const PlacementSpec& s
         // Fill what is left on each GPU with copies of its own busiest expert (GPU loads unchanged).
         for (int g = 0; g < G; ++g) {
             int busiest = kEmptySlot;
-            for (int s = g * per_gpu; s < (g + 1) * per_gpu; ++s)
+            const int begin = spec.first_slot(g), end = begin + spec.slots_on_gpu(g);
+            for (int s = begin; s < end; ++s)
                 if (row[s] != kEmptySlot && (busiest == kEmptySlot || w[row[s]] > w[busiest])) busiest = row[s];
             if (busiest == kEmptySlot) { // an all-empty GPU: the hottest expert per replica overall
                 busiest = 0;
                 for (int e = 1; e < E; ++e)
                     if (w[e] / count[e] > w[busiest] / count[busiest]) busiest = e;
             }
-            for (int s = g * per_gpu; s < (g + 1) * per_gpu; ++s)
+            for (int s = begin; s < end; ++s)
                 if (row[s] == kEmptySlot) {
                     row[s] = busiest;
                     ++count[busiest];
