@@ -169,13 +169,13 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
     const DeploymentUnit& unit = s.active_unit();
     const ModelSpec& full      = find_model(s.model.name);
     StepPlan p;
-    p.model                   = with_layers(full, s.model.num_dense_layers, s.model.num_moe_layers);
-    p.num_gpus                = unit.ep_size;
-    p.gpus_per_node           = s.cluster.gpus_per_node;
-    p.micro_batches           = s.workload.micro_batches;
-    p.num_dense               = p.model.num_dense_layers;
-    p.num_mtp                 = mtp_passes_for(s, p.model);
-    p.num_moe = p.model.num_moe_layers() + p.num_mtp;
+    p.model         = with_layers(full, s.model.num_dense_layers, s.model.num_moe_layers);
+    p.num_gpus      = unit.ep_size;
+    p.gpus_per_node = s.cluster.gpus_per_node;
+    p.micro_batches = s.workload.micro_batches;
+    p.num_dense     = p.model.num_dense_layers;
+    p.num_mtp       = mtp_passes_for(s, p.model);
+    p.num_moe       = p.model.num_moe_layers() + p.num_mtp;
     if (s.workload.mtp_draft_tokens > 0 && p.num_mtp == 0)
         p.notes.push_back("MTP module not run: the step simulates its layer in decode only");
     p.tp_size                 = unit.tp_size;
@@ -238,14 +238,16 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
     PopularityFitReport fit_report;
     for (int l = 0; l < p.num_moe; ++l) {
         std::optional<LayerGate> prepared; // the layer's gate tables, shared by its micro-batches
+        // The popularity holds the main layers only: an MTP layer is routed, and held, like the last one.
+        const int source = std::min(l, main_moe - 1);
         // A recorded row with no load (a layer the recording missed) has nothing to hold.
-        const auto row  = pop.layer(l);
+        const auto row  = pop.layer(source);
         const bool held = fit && std::any_of(row.begin(), row.end(), [](double x) { return x > 0; });
         for (int m = 0; m < p.micro_batches; ++m) {
             LayerRoutingInput in;
             in.gate           = gate;
             in.node_limit     = s.routing.node_limit;
-            in.weights        = pop.layer(std::min(l, main_moe - 1));
+            in.weights        = pop.layer(source);
             in.placement      = &p.placement;
             in.spec           = &p.placement_spec;
             in.layer          = l;
@@ -263,7 +265,7 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
                 progress(0.5 * (l + 1) / p.num_moe,
                          "planned MoE layer " + std::to_string(l + 1) + "/" + std::to_string(p.num_moe));
         }
-        if (prepared->control) add_layer_fit(fit_report, *prepared, pop.layer(l), p.routing, l, p.micro_batches);
+        if (prepared->control) add_layer_fit(fit_report, *prepared, pop.layer(source), p.routing, l, p.micro_batches);
     }
     if (!fit_report.tv_step.empty()) p.notes.push_back(describe(fit_report));
     if (relaxed > 0)
@@ -274,13 +276,13 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
 
     // Compute-stage seconds.
     StageTimer timer(compute, s);
-    const Phase phase = s.workload.phase;
+    const Phase phase   = s.workload.phase;
     const DeepEpMode cm = p.comm_mode;
-    const int all_sms = s.gpu.num_sms;
+    const int all_sms   = s.gpu.num_sms;
     // Training chunk pairs run their compute beside DeepEP's normal kernels, as the prefill overlap does.
-    const int moe_sms = kind == ProgramKind::PrefillOverlap || kind == ProgramKind::TrainingChunkPair
-                            ? s.schedule.compute_sms
-                            : all_sms;
+    const int moe_sms   = kind == ProgramKind::PrefillOverlap || kind == ProgramKind::TrainingChunkPair
+                              ? s.schedule.compute_sms
+                              : all_sms;
     const ModelSpec& md = p.model;
     const auto stages   = moe_op_stages(md);
     const auto all_of   = [&](const std::vector<OpSpec>& ops) {

@@ -82,7 +82,7 @@ TEST(CliReliability, ValidateRejectsWhatRunRejects) {
     });
     const Outcome o  = moetwin("validate " + s.string());
     EXPECT_EQ(o.exit_code, 1) << o.output; // was 0
-    EXPECT_NE(o.output.find("leaf.json: cluster: cross-leaf IB latency must be >= same-leaf latency"),
+    EXPECT_NE(o.output.find("leaf.json: cluster.ib.latency_cross_leaf_us: must be >= latency_same_leaf_us"),
               std::string::npos)
         << o.output;
     const Outcome ok =

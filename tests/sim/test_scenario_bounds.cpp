@@ -43,9 +43,8 @@ std::string parse_error(const json& j) {
 }
 
 std::string runnable_error(const json& j, const SizeLimits& limits = {}) {
-    const Scenario s = parse_scenario(j.dump(), "bounds.json");
     try {
-        check_runnable(s, limits);
+        check_runnable(parse_scenario(j.dump(), "bounds.json"), limits);
     } catch (const ConfigError& e) {
         return e.what();
     }
@@ -148,7 +147,7 @@ TEST(ScenarioBounds, ReadmeListsEveryRange) {
 TEST(Preflight, CrossLeafLatencyBelowSameLeafIsRefusedBeforePlanning) {
     json j             = base();
     j["cluster"]["ib"] = {{"latency_same_leaf_us", 3.7}, {"latency_cross_leaf_us", 2.8}};
-    EXPECT_EQ(runnable_error(j), "bounds.json: cluster: cross-leaf IB latency must be >= same-leaf latency");
+    EXPECT_EQ(runnable_error(j), "bounds.json: cluster.ib.latency_cross_leaf_us: must be >= latency_same_leaf_us");
 }
 
 TEST(Preflight, SharedExpertsPerGpuAboveTheModelsCountIsRefused) {
