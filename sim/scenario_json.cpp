@@ -2,10 +2,11 @@
 // The one place a scenario's JSON is read: strict (unknown keys rejected), units converted to SI
 // here and nowhere else, cross-field rules checked with the JSON path of the offending key.
 // The schema is documented key by key in scenarios/README.md; keep the two in step.
-#include "sim/json_object.hpp"
 #include "sim/scenario.hpp"
 
 #include "common/atomic_file.hpp"
+#include "common/checked_int.hpp"
+#include "common/json_reader.hpp"
 #include "common/units.hpp"
 #include "engine/model_spec.hpp"
 #include "sim/balancer/placement.hpp"
@@ -118,38 +119,46 @@ DeploymentUnit parse_unit(const JsonObject& o, const ClusterSpec& c, const Model
     const int n_routed = m.num_routed_experts;
     o.finish({"num_nodes", "ep_size", "dp_size", "tp_size", "redundant_experts", "routed_experts_per_gpu",
               "shared_experts_per_gpu", "shared_expert_slots"});
-    u.num_nodes              = int(o.integer("num_nodes"));
-    u.ep_size                = int(o.integer("ep_size"));
-    u.dp_size                = int(o.integer("dp_size"));
+    // Read as 64-bit and range-checked before narrowing (issue 15 item 6): the cluster's own limits, 16384
+    // nodes of at most 72 GPUs (cluster.num_nodes, cluster.gpus_per_node), bound every GPU count of a unit.
+    constexpr int64_t kMaxUnitGpus = int64_t(16384) * 72;
+    u.num_nodes              = int(o.integer_in("num_nodes", INT32_MIN, INT32_MAX));
+    u.ep_size                = int(o.integer_in("ep_size", INT32_MIN, kMaxUnitGpus));
+    u.dp_size                = int(o.integer_in("dp_size", INT32_MIN, kMaxUnitGpus));
     u.tp_size                = int(o.integer_in("tp_size", 1, 1, 1024));
     u.redundant_experts      = int(o.integer_in("redundant_experts", 0, 0, 1 << 20));
     u.shared_experts_per_gpu = int(o.integer_in("shared_experts_per_gpu", m.num_shared_experts > 0 ? 1 : 0, 0, 64));
     u.shared_expert_slots    = int(o.integer_in("shared_expert_slots", 0, 0, 1 << 20));
-    const auto n = [](int v) { return std::to_string(v); };
+    const auto n   = [](int64_t v) { return std::to_string(v); };
+    const auto mul = [&](std::string_view key, int64_t a, int64_t b) { // products in 64-bit, checked
+        const auto r = checked_mul(a, b);
+        if (!r) o.fail(key, n(a) + " × " + n(b) + " overflows a 64-bit integer");
+        return *r;
+    };
     if (u.num_nodes < 1) o.fail("num_nodes", "must be >= 1, got " + n(u.num_nodes));
     if (u.num_nodes > c.num_nodes)
         o.fail("num_nodes", n(u.num_nodes) + " exceeds cluster.num_nodes (" + n(c.num_nodes) + ")");
     if (u.ep_size < 1) o.fail("ep_size", "must be >= 1, got " + n(u.ep_size));
     if (u.ep_size % c.gpus_per_node != 0 && u.num_nodes > 1)
         o.fail("ep_size", n(u.ep_size) + " is not a multiple of gpus_per_node (" + n(c.gpus_per_node) + ")");
-    if (u.ep_size != u.num_nodes * c.gpus_per_node)
+    if (u.ep_size != mul("num_nodes", u.num_nodes, c.gpus_per_node))
         o.fail("ep_size", n(u.ep_size) + " does not span the unit: num_nodes × gpus_per_node = " + n(u.num_nodes) +
-                              " × " + n(c.gpus_per_node) + " = " + n(u.num_nodes * c.gpus_per_node));
-    if (u.dp_size < 1 || u.dp_size * u.tp_size != u.ep_size)
+                              " × " + n(c.gpus_per_node) + " = " + n(mul("num_nodes", u.num_nodes, c.gpus_per_node)));
+    if (u.dp_size < 1 || mul("dp_size", u.dp_size, u.tp_size) != u.ep_size)
         o.fail("dp_size", "dp_size × tp_size = " + n(u.dp_size) + " × " + n(u.tp_size) +
                               " must equal the unit's GPUs (" + n(u.ep_size) + ")");
-    const int slots = n_routed + u.redundant_experts + u.shared_expert_slots;
+    const int64_t slots = int64_t(n_routed) + u.redundant_experts + u.shared_expert_slots;
     if (slots % u.ep_size != 0)
         o.fail("redundant_experts", n(n_routed) + " routed + " + n(u.redundant_experts) + " redundant + " +
                                         n(u.shared_expert_slots) + " shared-expert slots = " + n(slots) +
                                         " do not divide evenly over " + n(u.ep_size) + " GPUs");
     u.routed_experts_per_gpu = int(o.integer_in("routed_experts_per_gpu", slots / u.ep_size, 1, 1 << 20));
-    if (u.routed_experts_per_gpu * u.ep_size != slots)
+    if (mul("routed_experts_per_gpu", u.routed_experts_per_gpu, u.ep_size) != slots)
         o.fail("routed_experts_per_gpu", n(u.routed_experts_per_gpu) + " × " + n(u.ep_size) + " GPUs = " +
-                                             n(u.routed_experts_per_gpu * u.ep_size) + " slots, but " + n(n_routed) +
+                                             n(mul("routed_experts_per_gpu", u.routed_experts_per_gpu, u.ep_size)) + " slots, but " + n(n_routed) +
                                              " routed + " + n(u.redundant_experts) + " redundant + " +
                                              n(u.shared_expert_slots) + " shared-expert slots = " + n(slots));
-    if (u.redundant_experts > u.ep_size * u.routed_experts_per_gpu)
+    if (u.redundant_experts > mul("redundant_experts", u.ep_size, u.routed_experts_per_gpu))
         o.fail("redundant_experts", "more redundant experts than slots");
     if (m.num_shared_experts > 0 && u.shared_experts_per_gpu == 0 && u.shared_expert_slots == 0)
         o.fail("shared_experts_per_gpu", "the model has a shared expert: place it on every GPU "
@@ -296,7 +305,7 @@ WorkloadConfig parse_workload(const JsonObject& root, const Deployment& d) {
             break;
         case ContextDistribution::Uniform:
             w.context_min_tokens = c->integer_in("min_tokens", 1, 1, int64_t(1) << 24);
-            w.context_max_tokens = c->integer("max_tokens");
+            w.context_max_tokens = c->integer_in("max_tokens", INT64_MIN, int64_t(1) << 24);
             if (w.context_max_tokens < w.context_min_tokens)
                 c->fail("max_tokens", std::to_string(w.context_max_tokens) + " is below min_tokens (" +
                                           std::to_string(w.context_min_tokens) + ")");

@@ -328,7 +328,7 @@ TEST(CliFromResult, AResultWithoutItsScenarioIsRefusedWithThePath) {
     const Outcome m = moetwin("run --from-result " + (dir / "missing.json").string() + " --out " + dir.string());
     EXPECT_EQ(m.exit_code, 1);
     EXPECT_NE(
-        m.output.find("missing.json: scenario: expected a JSON object (the scenario that was run), got missing key"),
+        m.output.find("missing.json: (top level): missing required key \"scenario\""),
         std::string::npos)
         << m.output;
     // A recorded scenario that breaks the scenario schema names the result, "scenario" and the key.
