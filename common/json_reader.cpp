@@ -28,13 +28,15 @@ std::string parse_reason(const std::string& what) {
 // Byte offsets found by scanning the text outside strings, for errors nlohmann reports without a position.
 // The first '[' or '{' that opens level kMaxJsonDepth + 1.
 size_t too_deep_offset(std::string_view text) {
-    int depth    = 0;
-    bool in_str  = false;
+    int depth   = 0;
+    bool in_str = false;
     for (size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
         if (in_str) {
-            if (c == '\\') ++i;
-            else if (c == '"') in_str = false;
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                in_str = false;
         } else if (c == '"') {
             in_str = true;
         } else if (c == '[' || c == '{') {
@@ -52,8 +54,10 @@ std::pair<size_t, std::string> overflowing_number(std::string_view text) {
     for (size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
         if (in_str) {
-            if (c == '\\') ++i;
-            else if (c == '"') in_str = false;
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                in_str = false;
             continue;
         }
         if (c == '"') {
@@ -94,7 +98,9 @@ std::string frames_path(const std::vector<Frame>& frames) {
     return p;
 }
 
-std::string root_or(const std::string& path) { return path.empty() ? std::string("(top level)") : path; }
+std::string root_or(const std::string& path) {
+    return path.empty() ? std::string("(top level)") : path;
+}
 
 // Where a value is, built only when an error is reported.
 struct Where {
@@ -189,8 +195,9 @@ json parse_json_text(std::string_view text, const std::string& file) {
         return doc;
     } catch (const TooDeep&) {
         const size_t at = too_deep_offset(text);
-        throw ConfigError(file + ":" + to_string(line_col(text, at)) + ": invalid JSON: arrays and objects nest deeper than " +
-                          std::to_string(kMaxJsonDepth) + " levels");
+        throw ConfigError(file + ":" + to_string(line_col(text, at)) +
+                          ": invalid JSON: arrays and objects nest deeper than " + std::to_string(kMaxJsonDepth) +
+                          " levels");
     } catch (const json::parse_error& e) {
         // e.byte is the 1-based index of the offending byte; one past the end when the input ran out.
         const size_t offset     = e.byte > 0 ? e.byte - 1 : 0;
@@ -256,7 +263,9 @@ void JsonObject::fail_here(const std::string& what) const {
     throw ConfigError(file_ + ": " + root_or(path_) + ": " + what);
 }
 
-bool JsonObject::has(std::string_view key) const { return j_.contains(key); }
+bool JsonObject::has(std::string_view key) const {
+    return j_.contains(key);
+}
 
 const json& JsonObject::value(std::string_view key) const {
     const auto it = j_.find(key);
@@ -287,7 +296,9 @@ JsonArray JsonObject::array(std::string_view key) const {
     return JsonArray(v, path_of(key), file_);
 }
 
-int64_t JsonObject::integer(std::string_view key) const { return read_integer(value(key), Where{file_, path_, key}); }
+int64_t JsonObject::integer(std::string_view key) const {
+    return read_integer(value(key), Where{file_, path_, key});
+}
 
 int64_t JsonObject::integer(std::string_view key, int64_t fallback) const {
     return has(key) ? integer(key) : fallback;
@@ -313,9 +324,13 @@ uint64_t JsonObject::unsigned_integer(std::string_view key) const {
     return v.get<uint64_t>();
 }
 
-double JsonObject::number(std::string_view key) const { return read_number(value(key), Where{file_, path_, key}); }
+double JsonObject::number(std::string_view key) const {
+    return read_number(value(key), Where{file_, path_, key});
+}
 
-double JsonObject::number(std::string_view key, double fallback) const { return has(key) ? number(key) : fallback; }
+double JsonObject::number(std::string_view key, double fallback) const {
+    return has(key) ? number(key) : fallback;
+}
 
 double JsonObject::number_in(std::string_view key, double min, double max) const {
     return read_number_in(value(key), Where{file_, path_, key}, min, max);
@@ -359,7 +374,9 @@ bool JsonObject::boolean(std::string_view key) const {
     return v.get<bool>();
 }
 
-bool JsonObject::boolean(std::string_view key, bool fallback) const { return has(key) ? boolean(key) : fallback; }
+bool JsonObject::boolean(std::string_view key, bool fallback) const {
+    return has(key) ? boolean(key) : fallback;
+}
 
 void JsonObject::finish(std::initializer_list<std::string_view> accepted) const {
     for (const auto& [key, v] : j_.items()) {
@@ -380,7 +397,9 @@ JsonArray::JsonArray(const json& j, std::string path, std::string file)
     if (!j_.is_array()) fail_here("expected an array, got " + describe_json(j_));
 }
 
-std::string JsonArray::path_of(std::size_t i) const { return path_ + "[" + std::to_string(i) + "]"; }
+std::string JsonArray::path_of(std::size_t i) const {
+    return path_ + "[" + std::to_string(i) + "]";
+}
 
 void JsonArray::fail(std::size_t i, const std::string& what) const {
     throw ConfigError(file_ + ": " + path_of(i) + ": " + what);
@@ -394,13 +413,17 @@ int64_t JsonArray::integer_in(std::size_t i, int64_t min, int64_t max) const {
     return read_integer_in(j_[i], Where{file_, path_, {}, i}, min, max);
 }
 
-double JsonArray::number(std::size_t i) const { return read_number(j_[i], Where{file_, path_, {}, i}); }
+double JsonArray::number(std::size_t i) const {
+    return read_number(j_[i], Where{file_, path_, {}, i});
+}
 
 double JsonArray::number_in(std::size_t i, double min, double max) const {
     return read_number_in(j_[i], Where{file_, path_, {}, i}, min, max);
 }
 
-std::string JsonArray::string(std::size_t i) const { return read_string(j_[i], Where{file_, path_, {}, i}); }
+std::string JsonArray::string(std::size_t i) const {
+    return read_string(j_[i], Where{file_, path_, {}, i});
+}
 
 JsonObject JsonArray::object(std::size_t i) const {
     if (!j_[i].is_object()) fail(i, "expected an object, got " + describe_json(j_[i]));
@@ -420,8 +443,8 @@ JsonArray JsonArray::array(std::size_t i) const {
 
 JsonArray JsonArray::array(std::size_t i, std::size_t size, std::string_view of) const {
     if (!j_[i].is_array() || j_[i].size() != size)
-        fail(i, "expected an array of " + std::to_string(size) + " " + std::string(of) + ", got " +
-                    describe_json(j_[i]));
+        fail(i,
+             "expected an array of " + std::to_string(size) + " " + std::string(of) + ", got " + describe_json(j_[i]));
     return JsonArray(j_[i], path_of(i), file_);
 }
 

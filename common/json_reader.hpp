@@ -59,7 +59,7 @@ class JsonObject {
 
     bool has(std::string_view key) const;
     const nlohmann::json& value(std::string_view key) const; // required, any type
-    JsonObject object(std::string_view key) const;          // required
+    JsonObject object(std::string_view key) const;           // required
     JsonObject object(std::string_view key, std::initializer_list<std::string_view> accepted) const; // + finish
     std::optional<JsonObject> optional_object(std::string_view key) const;
     JsonArray array(std::string_view key) const; // required

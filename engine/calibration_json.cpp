@@ -41,7 +41,7 @@ FitSource parse_source(const View& v) {
 
 EfficiencyFactor parse_factor(const View& v) {
     v.finish({"family", "num_sms", "parameter", "value", "default", "clamped", "measured_us", "roofline_default_us",
-            "fitted_from"});
+              "fitted_from"});
     EfficiencyFactor f;
     try {
         f.family = parse_calibration_family(v.string("family"));
@@ -66,7 +66,7 @@ EfficiencyFactor parse_factor(const View& v) {
 
 DeepEpInSitu parse_deepep(const View& v) {
     v.finish({"kernel", "stage", "num_sms", "kernels", "median_us", "bytes_per_gpu", "bytes_formula", "GBps",
-            "model_GBps", "rate_share"});
+              "model_GBps", "rate_share"});
     return {.kernel        = v.string("kernel"),
             .stage         = v.string("stage"),
             .num_sms       = int(v.integer_in("num_sms", 1, kMaxSms)),
@@ -91,11 +91,11 @@ CalibrationFile parse_calibration_json(std::string_view text, const std::string&
     CalibrationFile f;
     const View src = top.object("source");
     src.finish({"trace", "gpu", "num_sms", "scenario", "generator"});
-    f.trace             = src.string("trace");
-    f.gpu               = src.string("gpu");
-    f.gpu_num_sms       = int(src.integer_in("num_sms", 1, kMaxSms));
-    f.scenario          = src.string("scenario");
-    f.generator         = src.string("generator");
+    f.trace                 = src.string("trace");
+    f.gpu                   = src.string("gpu");
+    f.gpu_num_sms           = int(src.integer_in("num_sms", 1, kMaxSms));
+    f.scenario              = src.string("scenario");
+    f.generator             = src.string("generator");
     const JsonArray factors = top.array("factors");
     for (size_t i = 0; i < factors.size(); ++i) {
         const std::string path = factors.path_of(i);

@@ -56,7 +56,7 @@ constexpr int64_t kCountMax = INT64_MAX;
 
 OpShape parse_shape(const Obj& o) {
     o.finish({"phase", "num_tokens", "num_requests", "kv_len", "query_tokens_per_request", "num_local_experts",
-            "tokens_per_expert", "attn_tp_size", "weight_precision", "kv_precision", "dispatch_precision"});
+              "tokens_per_expert", "attn_tp_size", "weight_precision", "kv_precision", "dispatch_precision"});
     OpShape s;
     const std::string phase = o.string("phase");
     if (phase == "prefill")
@@ -96,7 +96,7 @@ OpShape parse_shape(const Obj& o) {
 
 OpProfile parse_record(const Obj& o) {
     o.finish({"op", "impl", "shape", "median_us", "p10_us", "p90_us", "samples", "gpu", "num_sms", "sm_clock_mhz",
-            "sm_clock_max_mhz", "cuda_runtime", "cuda_driver"});
+              "sm_clock_max_mhz", "cuda_runtime", "cuda_driver"});
     OpProfile r;
     r.op = o.string("op");
     if (r.op.empty()) o.fail("op", "expected a non-empty op name");
@@ -158,10 +158,10 @@ ProfileFile parse_profile_json(std::string_view text, const std::string& origin)
     f.created_utc = top.string("created_utc");
     const Obj t   = top.object("timing");
     t.finish({"warmup", "repeats", "l2_flush", "input_sets"});
-    f.timing.warmup     = int(t.integer_in("warmup", 0, kIntMax));
-    f.timing.repeats    = int(t.integer_in("repeats", 1, kIntMax));
-    f.timing.l2_flush   = t.boolean("l2_flush");
-    f.timing.input_sets = int(t.integer_in("input_sets", 1, kIntMax));
+    f.timing.warmup         = int(t.integer_in("warmup", 0, kIntMax));
+    f.timing.repeats        = int(t.integer_in("repeats", 1, kIntMax));
+    f.timing.l2_flush       = t.boolean("l2_flush");
+    f.timing.input_sets     = int(t.integer_in("input_sets", 1, kIntMax));
     const JsonArray records = top.array("records");
     for (size_t i = 0; i < records.size(); ++i) {
         const Obj o = records.object(i);

@@ -92,7 +92,8 @@ ScenarioKnobs read_knobs(std::string_view text, const std::string& file) {
     k.phase = get_or<std::string>(j, {"workload", "phase"}, "", file);
     if (k.phase != "decode" && k.phase != "prefill") fail(file, "workload.phase", "expected \"decode\" or \"prefill\"");
     const char* ph = k.phase.c_str();
-    if (!j.contains("deployment") || !j["deployment"].is_object() || !j["deployment"].contains(ph)) fail(file, "deployment." + k.phase, "missing (workload.phase names it)");
+    if (!j.contains("deployment") || !j["deployment"].is_object() || !j["deployment"].contains(ph))
+        fail(file, "deployment." + k.phase, "missing (workload.phase names it)");
     k.gpus_per_node     = get_or<int>(j, {"cluster", "gpus_per_node"}, 8, file);
     k.tp_size           = get_or<int>(j, {"deployment", ph, "tp_size"}, 1, file);
     k.ep_size           = get_or<int>(j, {"deployment", ph, "ep_size"}, 0, file);

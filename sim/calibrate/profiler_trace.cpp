@@ -89,8 +89,8 @@ struct Event {
                         int64_t max = INT64_MAX) const {
         const json* v = find(a, key);
         if (!v || !v->is_number_integer())
-            fail("args." + std::string(key), std::string("expected an integer (") + what + "), got " +
-                                                 (v ? describe_json(*v) : "nothing"));
+            fail("args." + std::string(key),
+                 std::string("expected an integer (") + what + "), got " + (v ? describe_json(*v) : "nothing"));
         const bool huge = v->is_number_unsigned() && v->get<uint64_t>() > uint64_t(INT64_MAX);
         if (huge || v->get<int64_t>() < min || v->get<int64_t>() > max)
             fail("args." + std::string(key), v->dump() + " is out of range [" + std::to_string(min) + ", " +
@@ -156,7 +156,8 @@ ProfilerTrace parse_profiler_trace(std::string_view text, const std::string& ori
                     if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX)) ||
                         v.get<int64_t>() < 0 || v.get<int64_t>() > max_dim[d])
                         e.fail("args.grid", "expected an array of 3 integers within CUDA's grid limits [2147483647, "
-                                            "65535, 65535], got " + describe_json(v) + " at [" + std::to_string(d) + "]");
+                                            "65535, 65535], got " +
+                                                describe_json(v) + " at [" + std::to_string(d) + "]");
                     k.grid[d] = v.get<int64_t>();
                 }
             }

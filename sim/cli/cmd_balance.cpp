@@ -50,7 +50,8 @@ bal::PlacementSpec spec_of(const BalanceOptions& o) {
 // int count before narrowing (issue 15 item 12: 100000000 × 32 wrapped negative and blamed num_tokens).
 int sampled_tokens(const BalanceOptions& o) {
     if (o.tokens_per_gpu < 1)
-        throw ConfigError("balance: --tokens-per-gpu: expected an integer >= 1, got " + std::to_string(o.tokens_per_gpu));
+        throw ConfigError("balance: --tokens-per-gpu: expected an integer >= 1, got " +
+                          std::to_string(o.tokens_per_gpu));
     if (o.gpus < 1) throw ConfigError("balance: --gpus: expected an integer >= 1, got " + std::to_string(o.gpus));
     const auto n = checked_mul(o.tokens_per_gpu, o.gpus);
     if (!n || *n > INT32_MAX)
@@ -82,7 +83,7 @@ void run_balance(const BalanceOptions& o) {
     req.dispatch          = o.dispatch;
     req.policies          = o.policies;
     req.timing_repeats    = o.repeats;
-    const auto results = bal::evaluate_policies(req);
+    const auto results    = bal::evaluate_policies(req);
     std::cout << "loads: " << (split ? "fit " + o.fit + ", eval " + o.eval : o.loads) << "; " << req.spec << '\n';
     bal::print_balance_table(results, req, std::cout);
     if (!o.csv.empty()) write_file_atomic(o.csv, [&](std::ostream& out) { bal::write_balance_csv(results, out); });

@@ -20,19 +20,19 @@ constexpr int64_t kI32Max = std::numeric_limits<int32_t>::max();
 
 RunMeta read_meta(const JsonObject& o) {
     RunMeta m;
-    m.format_version    = int32_t(o.integer_in("format_version", kI32Min, kI32Max));
-    m.moetwin_version   = o.string("moetwin_version");
-    m.scenario          = o.string("scenario");
-    m.model             = o.string("model");
-    m.phase             = o.string("phase");
-    m.seed              = o.unsigned_integer("seed");
-    m.num_nodes         = int32_t(o.integer_in("num_nodes", kI32Min, kI32Max));
-    m.gpus_per_node     = int32_t(o.integer_in("gpus_per_node", kI32Min, kI32Max));
-    m.num_gpus          = int32_t(o.integer_in("num_gpus", kI32Min, kI32Max));
-    m.num_layers        = int32_t(o.integer_in("num_layers", kI32Min, kI32Max));
-    m.num_micro_batches = int32_t(o.integer_in("num_micro_batches", kI32Min, kI32Max));
-    m.compute_source    = o.string("compute_source");
-    m.network_model     = o.string("network_model");
+    m.format_version      = int32_t(o.integer_in("format_version", kI32Min, kI32Max));
+    m.moetwin_version     = o.string("moetwin_version");
+    m.scenario            = o.string("scenario");
+    m.model               = o.string("model");
+    m.phase               = o.string("phase");
+    m.seed                = o.unsigned_integer("seed");
+    m.num_nodes           = int32_t(o.integer_in("num_nodes", kI32Min, kI32Max));
+    m.gpus_per_node       = int32_t(o.integer_in("gpus_per_node", kI32Min, kI32Max));
+    m.num_gpus            = int32_t(o.integer_in("num_gpus", kI32Min, kI32Max));
+    m.num_layers          = int32_t(o.integer_in("num_layers", kI32Min, kI32Max));
+    m.num_micro_batches   = int32_t(o.integer_in("num_micro_batches", kI32Min, kI32Max));
+    m.compute_source      = o.string("compute_source");
+    m.network_model       = o.string("network_model");
     const JsonArray notes = o.array("notes");
     for (size_t i = 0; i < notes.size(); ++i)
         m.notes.push_back(notes.string(i));
@@ -161,12 +161,12 @@ RunResult parse_result_json(std::string_view text, const std::string& file_name)
     const Json& scenario = top.value("scenario");
     if (!scenario.is_object())
         top.fail("scenario", "expected a JSON object (the scenario that was run), got " + describe_json(scenario));
-    res.scenario_json = scenario.dump(); // canonical: compact, keys sorted
-    res.summary       = read_summary(top.object(
-        "summary", {"step_time_ns", "tokens_per_step", "tokens_per_s_per_gpu", "tokens_per_s_per_node", "slowest_gpu",
-                    "slowest_gpu_busy_ns", "busiest_link", "max_link_utilisation", "timing_simulated",
-                    "gpu_balance_layer_mean", "gpu_balance_layer_worst", "gpu_balance_step", "node_balance_layer_mean",
-                    "node_balance_step", "node_max_over_min_step"}));
+    res.scenario_json   = scenario.dump(); // canonical: compact, keys sorted
+    res.summary         = read_summary(top.object(
+                "summary", {"step_time_ns", "tokens_per_step", "tokens_per_s_per_gpu", "tokens_per_s_per_node", "slowest_gpu",
+                            "slowest_gpu_busy_ns", "busiest_link", "max_link_utilisation", "timing_simulated",
+                            "gpu_balance_layer_mean", "gpu_balance_layer_worst", "gpu_balance_step", "node_balance_layer_mean",
+                            "node_balance_step", "node_max_over_min_step"}));
     const JsonArray ops = top.array("op_names");
     for (size_t i = 0; i < ops.size(); ++i)
         res.op_names.push_back(ops.string(i));

@@ -64,16 +64,17 @@ TEST(ExpertLoadJson, NegativeAndNonNumericLoadsAreRejected) {
     EXPECT_NE(error_of(R"({"logical_count": [[1, -3, 2]]})")
                   .find("logical_count[0][1]: expected a number >= 0, got the number -3"),
               std::string::npos);
-    EXPECT_NE(
-        error_of(R"({"logical_count": [[1, "7", 2]]})").find("logical_count[0][1]: expected a number, got the string \"7\""),
-        std::string::npos);
+    EXPECT_NE(error_of(R"({"logical_count": [[1, "7", 2]]})")
+                  .find("logical_count[0][1]: expected a number, got the string \"7\""),
+              std::string::npos);
     EXPECT_NE(error_of(R"({"logical_count": [[1, null]]})").find("logical_count[0][1]"), std::string::npos);
 }
 
 TEST(ExpertLoadJson, UnknownAndMissingKeys) {
     EXPECT_NE(error_of(R"({"logical_count": [[1]], "logical_cont": 1})").find("logical_cont: unknown key"),
               std::string::npos);
-    EXPECT_NE(error_of(R"({})").find("loads.json: (top level): missing required key \"logical_count\""), std::string::npos);
+    EXPECT_NE(error_of(R"({})").find("loads.json: (top level): missing required key \"logical_count\""),
+              std::string::npos);
 }
 
 TEST(ExpertLoadJson, MissingFileNamesIt) {

@@ -39,14 +39,13 @@ TEST(JsonReader, SyntaxAndTruncationGiveLineAndColumn) {
               "f.json:2:8: invalid JSON: syntax error while parsing value - unexpected ','; expected '[', '{', or a "
               "literal");
     EXPECT_EQ(parse_error("{\"a\": [1, 2"), "f.json:1:12: truncated JSON: the file ends before the document does "
-                                           "(syntax error while parsing array - unexpected end of input; expected "
-                                           "']')");
+                                            "(syntax error while parsing array - unexpected end of input; expected "
+                                            "']')");
 }
 
 TEST(JsonReader, DuplicateKeysNameTheirObjectsPath) {
     EXPECT_EQ(parse_error(R"({"a": 1, "a": 2})"), "f.json: (top level): duplicate key \"a\"");
-    EXPECT_EQ(parse_error(R"({"x": {"y": [{"k": 1}, [], {"k": 1, "k": 2}]}})"),
-              "f.json: x.y[2]: duplicate key \"k\"");
+    EXPECT_EQ(parse_error(R"({"x": {"y": [{"k": 1}, [], {"k": 1, "k": 2}]}})"), "f.json: x.y[2]: duplicate key \"k\"");
     // The same key in sibling objects is no duplicate.
     EXPECT_EQ(parse_error(R"({"x": [{"k": 1}, {"k": 2}], "y": {"k": 3}})"), "(no error)");
 }
@@ -81,7 +80,8 @@ TEST(JsonReader, IntegersAreSixtyFourBitAndRangeCheckedBeforeNarrowing) {
               "f.json: u.ep_size: 4294967304 is out of range [1, 1024]");
     EXPECT_EQ(read_error(R"({"u": {"ep_size": 18446744073709551615}})", ep),
               "f.json: u.ep_size: 18446744073709551615 is out of range [1, 1024]");
-    EXPECT_EQ(read_error(R"({"u": {"ep_size": 8.0}})", ep), "f.json: u.ep_size: expected an integer, got the number 8.0");
+    EXPECT_EQ(read_error(R"({"u": {"ep_size": 8.0}})", ep),
+              "f.json: u.ep_size: expected an integer, got the number 8.0");
     EXPECT_EQ(read_error(R"({"u": {}})", ep), "f.json: u: missing required key \"ep_size\"");
     const auto any = [](const JsonObject& o) { (void)o.integer("n"); };
     EXPECT_EQ(read_error(R"({"n": 9223372036854775808})", any),

@@ -121,7 +121,8 @@ TEST(ScenarioKnobs, ErrorsNameTheFileAndPath) {
         read_knobs(R"({"workload": {"phase": "decode"}, "deployment": {"decode": {"ep_size": 4294967304}}})", "x.json");
         FAIL();
     } catch (const ConfigError& e) {
-        EXPECT_STREQ(e.what(), "x.json: deployment.decode.ep_size: 4294967304 is out of range [-2147483648, 2147483647]");
+        EXPECT_STREQ(e.what(),
+                     "x.json: deployment.decode.ep_size: 4294967304 is out of range [-2147483648, 2147483647]");
     }
     try {
         read_knobs(R"({"workload": {"phase": "decode"}, "workload": {}})", "x.json");

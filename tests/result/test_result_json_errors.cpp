@@ -82,17 +82,19 @@ TEST(ResultJsonErrors, DuplicateKey) {
 TEST(ResultJsonErrors, UnknownKey) {
     OJson doc             = sample_doc();
     doc["meta"]["colour"] = "red";
-    EXPECT_EQ(error_of(doc), "bad.json: meta.colour: unknown key (expected one of: format_version, moetwin_version, scenario, "
-                             "model, phase, seed, num_nodes, gpus_per_node, num_gpus, num_layers, num_micro_batches, "
-                             "compute_source, network_model, notes)");
+    EXPECT_EQ(error_of(doc),
+              "bad.json: meta.colour: unknown key (expected one of: format_version, moetwin_version, scenario, "
+              "model, phase, seed, num_nodes, gpus_per_node, num_gpus, num_layers, num_micro_batches, "
+              "compute_source, network_model, notes)");
     doc                                 = sample_doc();
     doc["spans"]["groups"][1]["colour"] = 1;
     EXPECT_EQ(error_of(doc), "bad.json: spans.groups[1].colour: unknown key (expected one of: gpu, lane, rows)");
     doc          = sample_doc();
     doc["extra"] = OJson::object();
-    EXPECT_EQ(error_of(doc),
-              "bad.json: extra: unknown key (expected one of: meta, scenario, summary, op_names, gpus, layer_gpu, links, "
-              "experts, spans)");
+    EXPECT_EQ(
+        error_of(doc),
+        "bad.json: extra: unknown key (expected one of: meta, scenario, summary, op_names, gpus, layer_gpu, links, "
+        "experts, spans)");
 }
 
 TEST(ResultJsonErrors, WrongType) {
@@ -113,8 +115,7 @@ TEST(ResultJsonErrors, WrongType) {
     EXPECT_EQ(error_of(doc), "bad.json: meta.seed: expected an unsigned integer, got the number -1");
     doc                                     = sample_doc();
     doc["spans"]["groups"][0]["rows"][1][2] = 40000;
-    EXPECT_EQ(error_of(doc),
-              "bad.json: spans.groups[0].rows[1][2]: 40000 is out of range [-1, 32767]");
+    EXPECT_EQ(error_of(doc), "bad.json: spans.groups[0].rows[1][2]: 40000 is out of range [-1, 32767]");
     doc                                  = sample_doc();
     doc["spans"]["groups"][0]["rows"][1] = {1500, 1750, 0, 0};
     EXPECT_EQ(error_of(doc), "bad.json: spans.groups[0].rows[1]: expected an array of 5 integers [begin_ns, "
@@ -224,8 +225,10 @@ TEST(ResultJsonErrors, ScenarioMissingOrMalformed) {
     OJson doc = sample_doc();
     doc.erase("scenario");
     EXPECT_EQ(error_of(doc), "bad.json: (top level): missing required key \"scenario\"");
-    for (const auto& [bad, got] : std::vector<std::pair<OJson, std::string>>{
-             {OJson("tiny.json"), "the string \"tiny.json\""}, {OJson::array({1}), "an array of 1 element"}, {OJson(), "null"}}) {
+    for (const auto& [bad, got] :
+         std::vector<std::pair<OJson, std::string>>{{OJson("tiny.json"), "the string \"tiny.json\""},
+                                                    {OJson::array({1}), "an array of 1 element"},
+                                                    {OJson(), "null"}}) {
         doc             = sample_doc();
         doc["scenario"] = bad;
         EXPECT_EQ(error_of(doc), "bad.json: scenario: expected a JSON object (the scenario that was run), got " + got);

@@ -51,7 +51,7 @@ std::string decode_scenario(const std::string& unit) {
   "workload": {"phase": "decode"}})";
 }
 
-#define EXPECT_USER_ERROR(outcome, text)                                                                              \
+#define EXPECT_USER_ERROR(outcome, text)                                                                               \
     do {                                                                                                               \
         EXPECT_EQ((outcome).exit_code, 1) << (outcome).output;                                                         \
         EXPECT_NE((outcome).output.find(text), std::string::npos) << (outcome).output;                                 \
@@ -81,17 +81,22 @@ TEST(BadInput, IntegersAreRangeCheckedBeforeNarrowing) {
     const fs::path ep = write("ep.json", decode_scenario(R"({"num_nodes": 1, "ep_size": 4294967304, "dp_size": 8})"));
     EXPECT_USER_ERROR(moetwin("validate " + ep.string()),
                       ep.string() + ": deployment.decode.ep_size: 4294967304 is out of range [-2147483648, 1179648]");
-    const fs::path dp = write("dp.json", decode_scenario(R"({"num_nodes": 18, "ep_size": 144, "dp_size": 4294967440})"));
-    EXPECT_USER_ERROR(moetwin("validate " + dp.string()), dp.string() + ": deployment.decode.dp_size: 4294967440 is out of range");
-    const fs::path nodes = write("nodes.json", decode_scenario(R"({"num_nodes": 4294967314, "ep_size": 144, "dp_size": 144})"));
-    EXPECT_USER_ERROR(moetwin("validate " + nodes.string()), nodes.string() + ": deployment.decode.num_nodes: 4294967314 is out of range");
+    const fs::path dp =
+        write("dp.json", decode_scenario(R"({"num_nodes": 18, "ep_size": 144, "dp_size": 4294967440})"));
+    EXPECT_USER_ERROR(moetwin("validate " + dp.string()),
+                      dp.string() + ": deployment.decode.dp_size: 4294967440 is out of range");
+    const fs::path nodes =
+        write("nodes.json", decode_scenario(R"({"num_nodes": 4294967314, "ep_size": 144, "dp_size": 144})"));
+    EXPECT_USER_ERROR(moetwin("validate " + nodes.string()),
+                      nodes.string() + ": deployment.decode.num_nodes: 4294967314 is out of range");
 }
 
 // Item 6: a uniform context's max_tokens was unbounded.
 TEST(BadInput, UnboundedContextLengthIsRefused) {
     std::string text = decode_scenario(R"({"num_nodes": 18, "ep_size": 144, "dp_size": 144})");
-    text.replace(text.find(R"("phase": "decode")"), 17,
-                 R"("phase": "decode", "context": {"distribution": "uniform", "min_tokens": 1, "max_tokens": 9223372036854775807})");
+    text.replace(
+        text.find(R"("phase": "decode")"), 17,
+        R"("phase": "decode", "context": {"distribution": "uniform", "min_tokens": 1, "max_tokens": 9223372036854775807})");
     const fs::path p = write("context.json", text);
     EXPECT_USER_ERROR(moetwin("validate " + p.string()),
                       p.string() + ": workload.context.max_tokens: 9223372036854775807 is out of range");
@@ -99,7 +104,8 @@ TEST(BadInput, UnboundedContextLengthIsRefused) {
 
 // Item 12: 100,000,000 tokens per GPU × 32 GPUs wrapped an int and was reported as "num_tokens must be ≥ 1".
 TEST(BadInput, BalanceTokenCountOverflowNamesTheOptions) {
-    const Outcome o = moetwin("balance --loads ../shared/data/expert_load/decode_in1000out1000.json --tokens-per-gpu 100000000");
+    const Outcome o =
+        moetwin("balance --loads ../shared/data/expert_load/decode_in1000out1000.json --tokens-per-gpu 100000000");
     EXPECT_USER_ERROR(o, "balance: --tokens-per-gpu 100000000 × --gpus 32 = 3200000000 sampled tokens per layer: "
                          "expected at most 2147483647");
     EXPECT_EQ(o.output.find("num_tokens"), std::string::npos) << o.output;
@@ -108,7 +114,8 @@ TEST(BadInput, BalanceTokenCountOverflowNamesTheOptions) {
 // Item 13: the expert-load reader accepted duplicate keys.
 TEST(BadInput, ExpertLoadDuplicateKeysAreRefused) {
     const fs::path p = write("dup.json", R"({"logical_count": [[1, 2]], "logical_count": [[3, 4]]})");
-    EXPECT_USER_ERROR(moetwin("balance --loads " + p.string()), p.string() + ": (top level): duplicate key \"logical_count\"");
+    EXPECT_USER_ERROR(moetwin("balance --loads " + p.string()),
+                      p.string() + ": (top level): duplicate key \"logical_count\"");
 }
 
 // Item 13: "num_sms": 4294967300 in a profile was truncated to 4.
@@ -120,7 +127,7 @@ TEST(BadInput, ProfileSmCountIsRangeChecked) {
     "sm_clock_mhz": 1755, "sm_clock_max_mhz": 1980, "cuda_runtime": "13.0", "cuda_driver": "13.0"}]})");
     std::string scen = decode_scenario(R"({"num_nodes": 18, "ep_size": 144, "dp_size": 144})");
     scen.insert(scen.rfind('}'), R"(, "compute": {"source": "profile", "profile_path": ")" + p.string() + "\"}");
-    const fs::path s = write("uses_profile.json", scen);
+    const fs::path s   = write("uses_profile.json", scen);
     const fs::path out = s.parent_path() / "profile_out";
     EXPECT_USER_ERROR(moetwin("run " + s.string() + " --out " + out.string()),
                       p.string() + ": records[0].num_sms: 4294967300 is out of range [1, 1024]");
