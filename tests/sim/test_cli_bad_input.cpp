@@ -61,9 +61,10 @@ std::string decode_scenario(const std::string& unit) {
 
 // Item 2: 50,000 nested '[' overflowed the stack (the error path dumped the nested value).
 TEST(BadInput, DeeplyNestedExpertLoadsAreRefusedWithTheirPosition) {
-    const fs::path p = write("deep.json", "{\"logical_count\": " + std::string(50000, '['));
+    const fs::path p =
+        write("deep.json", "{\"logical_count\": " + std::string(50000, '[') + "1" + std::string(50000, ']') + "}");
     EXPECT_USER_ERROR(moetwin("balance --loads " + p.string()),
-                      p.string() + ":1:83: invalid JSON: arrays and objects nest deeper than 64 levels");
+                      p.string() + ":1:82: invalid JSON: arrays and objects nest deeper than 64 levels");
 }
 
 // Item 3: 1e999 exited 2 ("internal error") in the scenario, expert-load and profile readers.
@@ -93,7 +94,7 @@ TEST(BadInput, IntegersAreRangeCheckedBeforeNarrowing) {
 
 // Item 6: a uniform context's max_tokens was unbounded.
 TEST(BadInput, UnboundedContextLengthIsRefused) {
-    std::string text = decode_scenario(R"({"num_nodes": 18, "ep_size": 144, "dp_size": 144})");
+    std::string text = decode_scenario(R"({"num_nodes": 18, "ep_size": 144, "dp_size": 144, "redundant_experts": 32})");
     text.replace(
         text.find(R"("phase": "decode")"), 17,
         R"("phase": "decode", "context": {"distribution": "uniform", "min_tokens": 1, "max_tokens": 9223372036854775807})");
@@ -125,7 +126,7 @@ TEST(BadInput, ProfileSmCountIsRangeChecked) {
   "records": [{"op": "q_a_proj", "impl": "x", "shape": {"phase": "decode", "num_tokens": 128},
     "median_us": 9, "p10_us": 8, "p90_us": 10, "samples": 30, "gpu": "NVIDIA H800", "num_sms": 4294967300,
     "sm_clock_mhz": 1755, "sm_clock_max_mhz": 1980, "cuda_runtime": "13.0", "cuda_driver": "13.0"}]})");
-    std::string scen = decode_scenario(R"({"num_nodes": 18, "ep_size": 144, "dp_size": 144})");
+    std::string scen = decode_scenario(R"({"num_nodes": 18, "ep_size": 144, "dp_size": 144, "redundant_experts": 32})");
     scen.insert(scen.rfind('}'), R"(, "compute": {"source": "profile", "profile_path": ")" + p.string() + "\"}");
     const fs::path s   = write("uses_profile.json", scen);
     const fs::path out = s.parent_path() / "profile_out";
