@@ -4,9 +4,8 @@
 #define JSON_USE_IMPLICIT_CONVERSIONS 0
 #include "common/atomic_file.hpp"
 #include "common/errors.hpp"
-#include "common/text_position.hpp"
+#include "common/json_reader.hpp"
 #include "engine/calibration.hpp"
-#include "engine/json_object_view.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -24,27 +23,32 @@ using ordered = nlohmann::ordered_json;
 constexpr const char* kFormat = "moetwin.calibration";
 constexpr int kVersion        = 1;
 
-using View = engine_json::ObjectView;
+using View = JsonObject;
+
+// Counts that become an int are range-checked before narrowing (issue 15 item 13). kMaxSms is the scenario's
+// bound on hardware.num_sms (sim/scenario_json.cpp).
+constexpr int64_t kMaxSms = 1024;
+constexpr int64_t kIntMax = INT32_MAX;
 
 FitSource parse_source(const View& v) {
-    v.only({"op", "stage", "occurrences", "kernels", "median_us"});
+    v.finish({"op", "stage", "occurrences", "kernels", "median_us"});
     return {.op          = v.string("op"),
             .stage       = v.string("stage"),
-            .occurrences = int(v.integer("occurrences", 1)),
-            .kernels     = int(v.integer("kernels", 1)),
+            .occurrences = int(v.integer_in("occurrences", 1, kIntMax)),
+            .kernels     = int(v.integer_in("kernels", 1, kIntMax)),
             .median_us   = v.number_in("median_us", 0, 1e12)};
 }
 
-EfficiencyFactor parse_factor(const View& v, const std::string& origin) {
-    v.only({"family", "num_sms", "parameter", "value", "default", "clamped", "measured_us", "roofline_default_us",
-            "fitted_from"});
+EfficiencyFactor parse_factor(const View& v) {
+    v.finish({"family", "num_sms", "parameter", "value", "default", "clamped", "measured_us", "roofline_default_us",
+              "fitted_from"});
     EfficiencyFactor f;
     try {
         f.family = parse_calibration_family(v.string("family"));
     } catch (const ConfigError& e) {
         v.fail("family", e.what());
     }
-    f.num_sms = int(v.integer("num_sms", 1));
+    f.num_sms = int(v.integer_in("num_sms", 1, kMaxSms));
     if (const std::string p = v.string("parameter"); p != fitted_parameter(f.family))
         v.fail("parameter", "family " + std::string(to_string(f.family)) + " fits \"" +
                                 std::string(fitted_parameter(f.family)) + "\", got \"" + p + "\"");
@@ -54,20 +58,19 @@ EfficiencyFactor parse_factor(const View& v, const std::string& origin) {
     f.clamped             = v.boolean("clamped");
     f.measured_us         = v.number_in("measured_us", 0, 1e12);
     f.roofline_default_us = v.number_in("roofline_default_us", 0, 1e12);
-    const json& src       = v.array("fitted_from");
+    const JsonArray src   = v.array("fitted_from");
     for (size_t i = 0; i < src.size(); ++i)
-        f.fitted_from.push_back(
-            parse_source(View(src[i], v.at_path("fitted_from") + "[" + std::to_string(i) + "]", origin)));
+        f.fitted_from.push_back(parse_source(src.object(i)));
     return f;
 }
 
 DeepEpInSitu parse_deepep(const View& v) {
-    v.only({"kernel", "stage", "num_sms", "kernels", "median_us", "bytes_per_gpu", "bytes_formula", "GBps",
-            "model_GBps", "rate_share"});
+    v.finish({"kernel", "stage", "num_sms", "kernels", "median_us", "bytes_per_gpu", "bytes_formula", "GBps",
+              "model_GBps", "rate_share"});
     return {.kernel        = v.string("kernel"),
             .stage         = v.string("stage"),
-            .num_sms       = int(v.integer("num_sms", 1)),
-            .kernels       = int(v.integer("kernels", 1)),
+            .num_sms       = int(v.integer_in("num_sms", 1, kMaxSms)),
+            .kernels       = int(v.integer_in("kernels", 1, kIntMax)),
             .median_us     = v.number_in("median_us", 0, 1e12),
             .bytes_per_gpu = v.number_in("bytes_per_gpu", 0, 1e15),
             .bytes_formula = v.string("bytes_formula"),
@@ -79,32 +82,32 @@ DeepEpInSitu parse_deepep(const View& v) {
 } // namespace
 
 CalibrationFile parse_calibration_json(std::string_view text, const std::string& origin) {
-    const json j = engine_json::parse_document(text, origin);
+    const json j = parse_json_text(text, origin);
     const View top(j, "", origin);
-    top.only({"format", "version", "source", "factors", "deepep"});
+    top.finish({"format", "version", "source", "factors", "deepep"});
     if (top.string("format") != kFormat) top.fail("format", std::string("expected \"") + kFormat + "\"");
-    if (const int64_t v = top.integer("version", 0); v != kVersion)
+    if (const int64_t v = top.integer("version"); v != kVersion)
         top.fail("version", "expected " + std::to_string(kVersion) + ", got " + std::to_string(v));
     CalibrationFile f;
-    const View src(top.get("source"), "source", origin);
-    src.only({"trace", "gpu", "num_sms", "scenario", "generator"});
-    f.trace             = src.string("trace");
-    f.gpu               = src.string("gpu");
-    f.gpu_num_sms       = int(src.integer("num_sms", 1));
-    f.scenario          = src.string("scenario");
-    f.generator         = src.string("generator");
-    const json& factors = top.array("factors");
+    const View src = top.object("source");
+    src.finish({"trace", "gpu", "num_sms", "scenario", "generator"});
+    f.trace                 = src.string("trace");
+    f.gpu                   = src.string("gpu");
+    f.gpu_num_sms           = int(src.integer_in("num_sms", 1, kMaxSms));
+    f.scenario              = src.string("scenario");
+    f.generator             = src.string("generator");
+    const JsonArray factors = top.array("factors");
     for (size_t i = 0; i < factors.size(); ++i) {
-        const std::string path = "factors[" + std::to_string(i) + "]";
-        f.factors.push_back(parse_factor(View(factors[i], path, origin), origin));
+        const std::string path = factors.path_of(i);
+        f.factors.push_back(parse_factor(factors.object(i)));
         for (size_t k = 0; k + 1 < f.factors.size(); ++k)
             if (f.factors[k].family == f.factors.back().family && f.factors[k].num_sms == f.factors.back().num_sms)
                 throw ConfigError(origin + ": " + path + ": same family and num_sms as factors[" + std::to_string(k) +
                                   "]");
     }
-    const json& deepep = top.array("deepep");
+    const JsonArray deepep = top.array("deepep");
     for (size_t i = 0; i < deepep.size(); ++i)
-        f.deepep.push_back(parse_deepep(View(deepep[i], "deepep[" + std::to_string(i) + "]", origin)));
+        f.deepep.push_back(parse_deepep(deepep.object(i)));
     return f;
 }
 

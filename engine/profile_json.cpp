@@ -25,11 +25,9 @@
 #define JSON_USE_IMPLICIT_CONVERSIONS 0
 #include "engine/profile.hpp"
 
-#include "engine/json_object_view.hpp"
-
 #include "common/atomic_file.hpp"
 #include "common/errors.hpp"
-#include "common/text_position.hpp"
+#include "common/json_reader.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -48,13 +46,17 @@ using ordered = nlohmann::ordered_json; // writing keeps the documented key orde
 constexpr const char* kFormat = "moetwin.profile";
 constexpr int kVersion        = 1;
 
-using engine_json::describe;
-using engine_json::num;
-using Obj = engine_json::ObjectView;
+using Obj = JsonObject;
+
+// Counts that become an int are range-checked before narrowing (issue 15 item 13: "num_sms": 4294967300 was
+// read as 4). kMaxSms is the scenario's bound on hardware.num_sms (sim/scenario_json.cpp).
+constexpr int64_t kMaxSms   = 1024;
+constexpr int64_t kIntMax   = INT32_MAX;
+constexpr int64_t kCountMax = INT64_MAX;
 
 OpShape parse_shape(const Obj& o) {
-    o.only({"phase", "num_tokens", "num_requests", "kv_len", "query_tokens_per_request", "num_local_experts",
-            "tokens_per_expert", "attn_tp_size", "weight_precision", "kv_precision", "dispatch_precision"});
+    o.finish({"phase", "num_tokens", "num_requests", "kv_len", "query_tokens_per_request", "num_local_experts",
+              "tokens_per_expert", "attn_tp_size", "weight_precision", "kv_precision", "dispatch_precision"});
     OpShape s;
     const std::string phase = o.string("phase");
     if (phase == "prefill")
@@ -64,7 +66,7 @@ OpShape parse_shape(const Obj& o) {
     else
         o.fail("phase", "expected \"prefill\" or \"decode\", got \"" + phase + "\"");
     const auto count = [&](const char* key, int64_t& field, int64_t min) {
-        if (o.has(key)) field = o.integer(key, min);
+        if (o.has(key)) field = o.integer_in(key, min, kCountMax);
     };
     count("num_tokens", s.num_tokens, 0);
     count("num_requests", s.num_requests, 0);
@@ -72,7 +74,7 @@ OpShape parse_shape(const Obj& o) {
     count("query_tokens_per_request", s.query_tokens_per_request, 1);
     count("num_local_experts", s.num_local_experts, 0);
     count("tokens_per_expert", s.tokens_per_expert, 0);
-    if (o.has("attn_tp_size")) s.attn_tp_size = int(o.integer("attn_tp_size", 1));
+    if (o.has("attn_tp_size")) s.attn_tp_size = int(o.integer_in("attn_tp_size", 1, 1024));
     const auto precision = [&](const char* key, Precision& field) {
         if (!o.has(key)) return;
         try {
@@ -93,23 +95,23 @@ OpShape parse_shape(const Obj& o) {
 }
 
 OpProfile parse_record(const Obj& o) {
-    o.only({"op", "impl", "shape", "median_us", "p10_us", "p90_us", "samples", "gpu", "num_sms", "sm_clock_mhz",
-            "sm_clock_max_mhz", "cuda_runtime", "cuda_driver"});
+    o.finish({"op", "impl", "shape", "median_us", "p10_us", "p90_us", "samples", "gpu", "num_sms", "sm_clock_mhz",
+              "sm_clock_max_mhz", "cuda_runtime", "cuda_driver"});
     OpProfile r;
     r.op = o.string("op");
     if (r.op.empty()) o.fail("op", "expected a non-empty op name");
     r.impl     = o.string("impl");
     r.shape    = parse_shape(o.object("shape"));
-    r.median_s = o.number("median_us", 0, true) * 1e-6;
-    r.p10_s    = o.number("p10_us", 0, true) * 1e-6;
-    r.p90_s    = o.number("p90_us", 0, true) * 1e-6;
+    r.median_s = o.positive("median_us") * 1e-6;
+    r.p10_s    = o.positive("p10_us") * 1e-6;
+    r.p90_s    = o.positive("p90_us") * 1e-6;
     if (r.p10_s > r.median_s) o.fail("p10_us", "must be <= median_us");
     if (r.p90_s < r.median_s) o.fail("p90_us", "must be >= median_us");
-    r.samples         = int(o.integer("samples", 1));
+    r.samples         = int(o.integer_in("samples", 1, kIntMax));
     r.gpu             = o.string("gpu");
-    r.num_sms         = int(o.integer("num_sms", 1));
-    r.sm_clock_hz     = o.number("sm_clock_mhz", 0, false) * 1e6;
-    r.sm_clock_max_hz = o.number("sm_clock_max_mhz", 0, false) * 1e6;
+    r.num_sms         = int(o.integer_in("num_sms", 1, kMaxSms));
+    r.sm_clock_hz     = o.non_negative("sm_clock_mhz") * 1e6;
+    r.sm_clock_max_hz = o.non_negative("sm_clock_max_mhz") * 1e6;
     r.cuda_runtime    = o.string("cuda_runtime");
     r.cuda_driver     = o.string("cuda_driver");
     return r;
@@ -144,27 +146,25 @@ double micros(double seconds) {
 } // namespace
 
 ProfileFile parse_profile_json(std::string_view text, const std::string& origin) {
-    const json j = engine_json::parse_document(text, origin);
+    const json j = parse_json_text(text, origin);
     const Obj top(j, "", origin);
-    top.only({"format", "version", "model", "generator", "created_utc", "timing", "records"});
+    top.finish({"format", "version", "model", "generator", "created_utc", "timing", "records"});
     if (top.string("format") != kFormat) top.fail("format", std::string("expected \"") + kFormat + "\"");
-    if (const int64_t v = top.integer("version", 0); v != kVersion)
+    if (const int64_t v = top.integer("version"); v != kVersion)
         top.fail("version", "expected " + std::to_string(kVersion) + ", got " + std::to_string(v));
     ProfileFile f;
     f.model       = top.string("model");
     f.generator   = top.string("generator");
     f.created_utc = top.string("created_utc");
     const Obj t   = top.object("timing");
-    t.only({"warmup", "repeats", "l2_flush", "input_sets"});
-    f.timing.warmup     = int(t.integer("warmup", 0));
-    f.timing.repeats    = int(t.integer("repeats", 1));
-    f.timing.l2_flush   = t.boolean("l2_flush");
-    f.timing.input_sets = int(t.integer("input_sets", 1));
-    const json& records = top.get("records");
-    if (!records.is_array()) top.fail("records", "expected an array, got " + describe(records));
+    t.finish({"warmup", "repeats", "l2_flush", "input_sets"});
+    f.timing.warmup         = int(t.integer_in("warmup", 0, kIntMax));
+    f.timing.repeats        = int(t.integer_in("repeats", 1, kIntMax));
+    f.timing.l2_flush       = t.boolean("l2_flush");
+    f.timing.input_sets     = int(t.integer_in("input_sets", 1, kIntMax));
+    const JsonArray records = top.array("records");
     for (size_t i = 0; i < records.size(); ++i) {
-        const std::string path = "records[" + std::to_string(i) + "]";
-        const Obj o(records[i], path, origin);
+        const Obj o = records.object(i);
         f.records.push_back(parse_record(o));
         const OpProfile &r = f.records.back(), &first = f.records.front();
         if (r.gpu != first.gpu)

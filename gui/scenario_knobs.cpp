@@ -3,6 +3,7 @@
 #include "gui/scenario_knobs.hpp"
 
 #include "common/errors.hpp"
+#include "common/json_reader.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -19,42 +20,31 @@ using Json = nlohmann::ordered_json;
     throw ConfigError(file + ": " + path + ": " + what);
 }
 
+// Strict as every moetwin reader (common/json_reader.hpp: duplicates, depth, number range, positions), then
+// parsed again keeping the user's key order for writing back.
 Json parse(std::string_view text, const std::string& file) {
-    try {
-        Json j = Json::parse(text.begin(), text.end());
-        if (!j.is_object()) fail(file, "(top level)", "expected a scenario object");
-        return j;
-    } catch (const Json::exception& e) {
-        throw ConfigError(file + ": invalid JSON: " + e.what());
-    }
+    (void)parse_json_text(text, file);
+    Json j = Json::parse(text.begin(), text.end());
+    if (!j.is_object()) fail(file, "(top level)", "expected a scenario object");
+    return j;
 }
 
-// The value at a dotted path, or nullptr.
-const Json* find(const Json& j, std::initializer_list<const char*> path) {
-    const Json* cur = &j;
-    for (const char* k : path) {
-        if (!cur->is_object() || !cur->contains(k)) return nullptr;
-        cur = &(*cur)[k];
-    }
-    return cur;
+// The knob at key[0].key[1]..., or `dflt` when absent; read through the common reader (integers range-checked
+// before narrowing to int, so 4294967304 is an error rather than 8).
+template <class T> T read_at(const JsonObject& o, const char* const* key, const char* const* end, T dflt) {
+    if (!o.has(*key)) return dflt;
+    if (key + 1 != end) return read_at(o.object(*key), key + 1, end, dflt);
+    if constexpr (std::is_same_v<T, std::string>)
+        return o.string(*key);
+    else if constexpr (std::is_integral_v<T>)
+        return T(o.integer_in(*key, INT32_MIN, INT32_MAX));
+    else
+        return o.number(*key);
 }
 
-template <class T> T get_or(const Json& j, std::initializer_list<const char*> path, T dflt, const std::string& file) {
-    const Json* v = find(j, path);
-    if (!v) return dflt;
-    std::string p;
-    for (const char* k : path)
-        p += (p.empty() ? "" : ".") + std::string(k);
-    if constexpr (std::is_same_v<T, std::string>) {
-        if (!v->is_string()) fail(file, p, "expected a string");
-        return v->template get<std::string>();
-    } else if constexpr (std::is_integral_v<T>) {
-        if (!v->is_number_integer()) fail(file, p, "expected an integer");
-        return v->template get<T>();
-    } else {
-        if (!v->is_number()) fail(file, p, "expected a number");
-        return v->template get<T>();
-    }
+template <class T>
+T get_or(const nlohmann::json& j, std::initializer_list<const char*> path, T dflt, const std::string& file) {
+    return read_at(JsonObject(j, "", file), path.begin(), path.end(), dflt);
 }
 
 // Sets (v != unset) or erases (v == unset) the key at path, creating objects on the way.
@@ -95,13 +85,15 @@ void absolutize_inputs(Json& j, const std::string& file) {
 } // namespace
 
 ScenarioKnobs read_knobs(std::string_view text, const std::string& file) {
-    const Json j = parse(text, file);
+    const nlohmann::json j = parse_json_text(text, file);
+    if (!j.is_object()) fail(file, "(top level)", "expected a scenario object");
     ScenarioKnobs k;
     k.name  = get_or<std::string>(j, {"name"}, "", file);
     k.phase = get_or<std::string>(j, {"workload", "phase"}, "", file);
     if (k.phase != "decode" && k.phase != "prefill") fail(file, "workload.phase", "expected \"decode\" or \"prefill\"");
     const char* ph = k.phase.c_str();
-    if (!find(j, {"deployment", ph})) fail(file, "deployment." + k.phase, "missing (workload.phase names it)");
+    if (!j.contains("deployment") || !j["deployment"].is_object() || !j["deployment"].contains(ph))
+        fail(file, "deployment." + k.phase, "missing (workload.phase names it)");
     k.gpus_per_node     = get_or<int>(j, {"cluster", "gpus_per_node"}, 8, file);
     k.tp_size           = get_or<int>(j, {"deployment", ph, "tp_size"}, 1, file);
     // ep_size is derived from the unit's nodes when left out (sim/scenario_json.cpp, the same rule).

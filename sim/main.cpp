@@ -3,6 +3,7 @@
 // cmd_run.cpp, which reads like the data flow (scenario -> fit -> simulate -> result files).
 // Exit codes: 0 ok, 1 user or input error, 2 internal error.
 #include "common/errors.hpp"
+#include "common/spelling.hpp"
 #include "sim/cli/cli_common.hpp"
 #include "sim/cli/commands.hpp"
 
@@ -15,34 +16,16 @@
 
 namespace {
 
-// Levenshtein distance, for "did you mean".
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j)
-        row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diag = row[0];
-        row[0]           = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t up = row[j];
-            row[j]               = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1])});
-            diag                 = up;
-        }
-    }
-    return row[b.size()];
-}
-
 // A first argument that is no subcommand and no option: name the closest subcommand (issue 13 item 9).
 bool unknown_subcommand(const CLI::App& app, int argc, char** argv) {
     if (argc < 2 || argv[1][0] == '-') return false;
     const std::string word = argv[1];
-    std::string best;
-    std::size_t best_d = 3; // suggest only close spellings
+    std::vector<std::string_view> names;
     for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
         if (sub->get_name() == word) return false;
-        const std::size_t d = edit_distance(word, sub->get_name());
-        if (d < best_d) best_d = d, best = sub->get_name();
+        names.push_back(sub->get_name());
     }
+    const std::string best = moetwin::closest_spelling(word, names); // within 2 edits
     std::cerr << "moetwin: unknown command '" << word << "'"
               << (best.empty() ? std::string() : "; did you mean '" + best + "'?") << " (moetwin --help lists them)\n";
     return true;

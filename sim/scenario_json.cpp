@@ -2,11 +2,12 @@
 // The one place a scenario's JSON is read: strict (unknown keys rejected), units converted to SI
 // here and nowhere else, cross-field rules checked with the JSON path of the offending key.
 // The schema is documented key by key in scenarios/README.md; keep the two in step.
-#include "sim/json_object.hpp"
 #include "sim/scenario.hpp"
 #include "sim/scenario_bounds.hpp"
 
 #include "common/atomic_file.hpp"
+#include "common/checked_int.hpp"
+#include "common/json_reader.hpp"
 #include "common/units.hpp"
 #include "engine/model_spec.hpp"
 #include "sim/balancer/placement.hpp"
@@ -137,8 +138,10 @@ DeploymentUnit parse_unit(const JsonObject& o, const ClusterSpec& c, const Model
     o.finish({"num_nodes", "ep_size", "dp_size", "tp_size", "redundant_experts", "routed_experts_per_gpu",
               "shared_experts_per_gpu", "shared_expert_slots"});
     const auto n             = [](int v) { return std::to_string(v); };
-    u.num_nodes              = int(o.integer("num_nodes"));
-    if (u.num_nodes < 1) o.fail("num_nodes", "must be >= 1, got " + n(u.num_nodes));
+    // Read as 64-bit and range-checked before narrowing (issue 15 item 6): a unit spans at most the
+    // cluster's 16384 nodes of at most 72 GPUs (cluster.num_nodes, cluster.gpus_per_node), so every GPU
+    // count derived below fits an int.
+    u.num_nodes = int(o.integer_in("num_nodes", 1, 16384));
     if (c.num_nodes > 0 && u.num_nodes > c.num_nodes)
         o.fail("num_nodes", n(u.num_nodes) + " exceeds cluster.num_nodes (" + n(c.num_nodes) + ")");
     u.ep_size = derived_key(o, "ep_size", u.num_nodes * c.gpus_per_node,
@@ -307,7 +310,7 @@ WorkloadConfig parse_workload(const JsonObject& root, const Deployment& d) {
             break;
         case ContextDistribution::Uniform:
             w.context_min_tokens = c->integer_in("min_tokens", 1, 1, int64_t(1) << 24);
-            w.context_max_tokens = c->integer("max_tokens");
+            w.context_max_tokens = c->integer_in("max_tokens", INT64_MIN, int64_t(1) << 24);
             if (w.context_max_tokens < w.context_min_tokens)
                 c->fail("max_tokens", std::to_string(w.context_max_tokens) + " is below min_tokens (" +
                                           std::to_string(w.context_min_tokens) + ")");

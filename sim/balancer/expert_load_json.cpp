@@ -1,64 +1,36 @@
 // SPDX-License-Identifier: Apache-2.0
-// Expert-load JSON reader: the only balancer code that includes nlohmann/json.
-#define JSON_USE_IMPLICIT_CONVERSIONS 0
+// Expert-load JSON reader, on the common strict reader (common/json_reader.hpp): duplicate keys, unknown keys,
+// deep nesting and numbers beyond a double are rejected with the file and the position or JSON path.
 #include "sim/balancer/expert_load_json.hpp"
 
 #include "common/atomic_file.hpp"
 #include "common/errors.hpp"
-#include "common/text_position.hpp"
+#include "common/json_reader.hpp"
 
-#include <nlohmann/json.hpp>
-
-#include <cmath>
 #include <string>
 
 namespace moetwin::balancer {
-namespace {
-
-using nlohmann::json;
-
-std::string kind(const json& j) {
-    std::string s = j.dump();
-    if (s.size() > 40) s = s.substr(0, 37) + "...";
-    return std::string(j.type_name()) + " " + s;
-}
-
-} // namespace
 
 ExpertLoad parse_expert_load(std::string_view text, std::string_view source) {
     const std::string src(source);
-    json doc;
-    try {
-        doc = json::parse(text.begin(), text.end());
-    } catch (const json::parse_error& e) {
-        throw ConfigError(src + ":" + to_string(json_error_position(text, e.byte)) + ": JSON syntax error: " + e.what());
-    }
-    if (!doc.is_object()) throw ConfigError(src + ": top level: expected an object, got " + kind(doc));
-    for (const auto& [key, value] : doc.items())
-        if (key != "logical_count")
-            throw ConfigError(src + ": " + key + ": unknown key (expected only \"logical_count\")");
-    if (!doc.contains("logical_count")) throw ConfigError(src + ": logical_count: missing required key");
-    const json& rows = doc.at("logical_count");
-    if (!rows.is_array() || rows.empty())
-        throw ConfigError(src + ": logical_count: expected a non-empty array of layers, got " + kind(rows));
+    const nlohmann::json doc = parse_json_text(text, src);
+    const JsonObject top(doc, "", src);
+    top.finish({"logical_count"});
+    const JsonArray rows = top.array("logical_count");
+    if (rows.empty()) top.fail("logical_count", "expected a non-empty array of layers, got an empty array");
 
     ExpertLoad load;
     load.num_layers = static_cast<int>(rows.size());
     for (std::size_t l = 0; l < rows.size(); ++l) {
-        const json& row        = rows[l];
-        const std::string path = "logical_count[" + std::to_string(l) + "]";
-        if (!row.is_array() || row.empty())
-            throw ConfigError(src + ": " + path + ": expected a non-empty array of per-expert loads, got " + kind(row));
+        const JsonArray row = rows.array(l);
+        if (row.empty()) rows.fail(l, "expected a non-empty array of per-expert loads, got an empty array");
         if (l == 0) load.num_experts = static_cast<int>(row.size());
         if (static_cast<int>(row.size()) != load.num_experts)
-            throw ConfigError(src + ": " + path + ": expected " + std::to_string(load.num_experts) +
-                              " experts (as in logical_count[0]), got " + std::to_string(row.size()));
+            rows.fail(l, "expected " + std::to_string(load.num_experts) + " experts (as in logical_count[0]), got " +
+                             std::to_string(row.size()));
         for (std::size_t e = 0; e < row.size(); ++e) {
-            const json& v  = row[e];
-            const double x = v.is_number() ? v.get<double>() : -1.0;
-            if (!v.is_number() || !std::isfinite(x) || x < 0)
-                throw ConfigError(src + ": " + path + "[" + std::to_string(e) + "]: expected a number ≥ 0, got " +
-                                  kind(v));
+            const double x = row.number(e);
+            if (x < 0) row.fail(e, "expected a number >= 0, got " + describe_json(row[e]));
             load.tokens.push_back(x);
         }
     }

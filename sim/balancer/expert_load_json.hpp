@@ -12,7 +12,7 @@ namespace moetwin::balancer {
 
 // Reads and validates a loads file. Throws ConfigError naming the file, then either the line and
 // column of a JSON syntax error or the JSON path and what was expected there
-// ("loads.json: logical_count[4][17]: expected a number ≥ 0, got -3"). Unknown keys are rejected.
+// ("loads.json: logical_count[4][17]: expected a number >= 0, got the number -3"). Unknown keys are rejected.
 ExpertLoad load_expert_load(const std::filesystem::path& path);
 
 // Same, from text; `source` names the input in error messages.

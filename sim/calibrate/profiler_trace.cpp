@@ -5,9 +5,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/errors.hpp"
-#include "common/text_position.hpp"
-
-#include <nlohmann/json.hpp>
+#include "common/json_reader.hpp"
 #include <zlib.h>
 
 #include <unordered_map>
@@ -67,7 +65,8 @@ struct Event {
     }
     double number(std::string_view key, const char* what) const {
         const json* v = find(j, key);
-        if (!v || !v->is_number()) fail(key, std::string("expected a number: ") + what);
+        if (!v || !v->is_number())
+            fail(key, std::string("expected a number (") + what + "), got " + (v ? describe_json(*v) : "nothing"));
         return v->get<double>();
     }
     std::string id(std::string_view key) const {
@@ -85,20 +84,30 @@ struct Event {
         if (!v || !v->is_object()) fail("args", std::string("expected an object with ") + what);
         return *v;
     }
-    int64_t arg_integer(const json& a, std::string_view key, const char* what) const {
+    // Read as 64-bit; unsigned values above INT64_MAX are out of range, not wrapped.
+    int64_t arg_integer(const json& a, std::string_view key, const char* what, int64_t min = INT64_MIN,
+                        int64_t max = INT64_MAX) const {
         const json* v = find(a, key);
         if (!v || !v->is_number_integer())
-            fail("args." + std::string(key), std::string("expected an integer: ") + what);
+            fail("args." + std::string(key),
+                 std::string("expected an integer (") + what + "), got " + (v ? describe_json(*v) : "nothing"));
+        const bool huge = v->is_number_unsigned() && v->get<uint64_t>() > uint64_t(INT64_MAX);
+        if (huge || v->get<int64_t>() < min || v->get<int64_t>() > max)
+            fail("args." + std::string(key), v->dump() + " is out of range [" + std::to_string(min) + ", " +
+                                                 std::to_string(max) + "] (" + what + ")");
         return v->get<int64_t>();
     }
 };
 
-void read_device(const json& top, ProfilerTrace& t) {
-    const auto it = top.find("deviceProperties");
-    if (it == top.end() || !it->is_array() || it->empty() || !(*it)[0].is_object()) return;
-    const json& d = (*it)[0];
-    if (const auto n = d.find("name"); n != d.end() && n->is_string()) t.device_name = n->get<std::string>();
-    if (const auto n = d.find("numSms"); n != d.end() && n->is_number_integer()) t.device_sms = n->get<int>();
+// deviceProperties[0].name and numSms when present. numSms is range-checked before narrowing (issue 15 item 13);
+// 1024 is the scenario's bound on hardware.num_sms (sim/scenario_json.cpp).
+void read_device(const JsonObject& top, ProfilerTrace& t) {
+    if (!top.has("deviceProperties") || !top.value("deviceProperties").is_array()) return;
+    const JsonArray devices = top.array("deviceProperties");
+    if (devices.empty() || !devices[0].is_object()) return;
+    const JsonObject d = devices.object(0);
+    if (d.has("name") && d.value("name").is_string()) t.device_name = d.string("name");
+    if (d.has("numSms")) t.device_sms = int(d.integer_in("numSms", 1, 1024));
 }
 
 } // namespace
@@ -110,32 +119,19 @@ std::string read_trace_text(const std::filesystem::path& path) {
 }
 
 ProfilerTrace parse_profiler_trace(std::string_view text, const std::string& origin) {
-    json top;
-    try {
-        top = json::parse(text.begin(), text.end());
-    } catch (const json::parse_error& e) {
-        std::string msg = e.what();
-        if (const auto colon = msg.find(": "); msg.rfind("[json.exception", 0) == 0 && colon != std::string::npos)
-            msg = msg.substr(colon + 2);
-        throw ConfigError(origin + ":" + to_string(json_error_position(text, e.byte)) + ": JSON syntax error: " + msg +
-                          " (expected a Chrome trace JSON object)");
-    }
-    if (!top.is_object())
-        throw ConfigError(origin + ": (top level): expected a Chrome trace object with \"traceEvents\", got " +
-                          std::string(top.type_name()));
-    const auto events = top.find("traceEvents");
-    if (events == top.end() || !events->is_array())
-        throw ConfigError(origin + ": traceEvents: expected an array of trace events (PyTorch profiler export)");
+    // A Chrome trace is an open format: the top level and events carry keys moetwin does not read, so unknown keys
+    // are accepted here (the only reader that does); duplicates, depth and number range are checked as everywhere.
+    const json doc = parse_json_text(text, origin);
+    const JsonObject top(doc, "", origin);
+    const JsonArray events = top.array("traceEvents");
     ProfilerTrace t;
     t.origin = origin;
     read_device(top, t);
-    if (const auto n = top.find("traceName"); n != top.end() && n->is_string()) t.trace_name = n->get<std::string>();
+    if (top.has("traceName") && top.value("traceName").is_string()) t.trace_name = top.string("traceName");
 
-    for (std::size_t i = 0; i < events->size(); ++i) {
-        const json& j = (*events)[i];
-        if (!j.is_object())
-            throw ConfigError(origin + ": traceEvents[" + std::to_string(i) + "]: expected an object, got " +
-                              std::string(j.type_name()));
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        const json& j = events[i];
+        if (!j.is_object()) events.fail(i, "expected an object, got " + describe_json(j));
         const Event e{j, i, origin};
         const auto cat_it = j.find("cat");
         if (cat_it == j.end() || !cat_it->is_string()) continue; // metadata, flow arrows without a category
@@ -153,9 +149,16 @@ ProfilerTrace parse_profiler_trace(std::string_view text, const std::string& ori
             if (const auto g = a.find("grid"); g != a.end()) {
                 if (!g->is_array() || g->size() != 3)
                     e.fail("args.grid", "expected an array of 3 integers (the launch grid)");
+                // CUDA's grid limits (x < 2^31, y and z < 2^16) also keep ctas() within int64.
+                const int64_t max_dim[3] = {INT32_MAX, 65535, 65535};
                 for (std::size_t d = 0; d < 3; ++d) {
-                    if (!(*g)[d].is_number_integer()) e.fail("args.grid", "expected an array of 3 integers");
-                    k.grid[d] = (*g)[d].get<int64_t>();
+                    const json& v = (*g)[d];
+                    if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX)) ||
+                        v.get<int64_t>() < 0 || v.get<int64_t>() > max_dim[d])
+                        e.fail("args.grid", "expected an array of 3 integers within CUDA's grid limits [2147483647, "
+                                            "65535, 65535], got " +
+                                                describe_json(v) + " at [" + std::to_string(d) + "]");
+                    k.grid[d] = v.get<int64_t>();
                 }
             }
             t.kernels.push_back(std::move(k));
@@ -181,7 +184,7 @@ ProfilerTrace parse_profiler_trace(std::string_view text, const std::string& ori
     for (TraceKernel& k : t.kernels) {
         const auto it = by_correlation.find(k.correlation);
         if (it == by_correlation.end())
-            Event{(*events)[k.event], k.event, origin}.fail(
+            Event{events[k.event], k.event, origin}.fail(
                 "args.correlation", "no cuda_runtime or cuda_driver event has correlation " +
                                         std::to_string(k.correlation) + ": expected the launch of every kernel");
         k.launch = it->second;

@@ -11,6 +11,7 @@
 #include "sim/balancer/router_bias.hpp"
 
 #include "common/atomic_file.hpp"
+#include "common/checked_int.hpp"
 #include "common/errors.hpp"
 
 #include <CLI/CLI.hpp>
@@ -45,6 +46,21 @@ bal::PlacementSpec spec_of(const BalanceOptions& o) {
     return {o.slots, o.groups, o.nodes, o.gpus};
 }
 
+// Tokens sampled per layer, --tokens-per-gpu × --gpus, computed in 64 bits and checked against the sampler's
+// int count before narrowing (issue 15 item 12: 100000000 × 32 wrapped negative and blamed num_tokens).
+int sampled_tokens(const BalanceOptions& o) {
+    if (o.tokens_per_gpu < 1)
+        throw ConfigError("balance: --tokens-per-gpu: expected an integer >= 1, got " +
+                          std::to_string(o.tokens_per_gpu));
+    if (o.gpus < 1) throw ConfigError("balance: --gpus: expected an integer >= 1, got " + std::to_string(o.gpus));
+    const auto n = checked_mul(o.tokens_per_gpu, o.gpus);
+    if (!n || *n > INT32_MAX)
+        throw ConfigError("balance: --tokens-per-gpu " + std::to_string(o.tokens_per_gpu) + " × --gpus " +
+                          std::to_string(o.gpus) + " = " + (n ? std::to_string(*n) : std::string("more than 2^63")) +
+                          " sampled tokens per layer: expected at most " + std::to_string(INT32_MAX));
+    return int(*n);
+}
+
 void run_balance(const BalanceOptions& o) {
     if (o.list) {
         for (const auto& p : bal::placement_policies())
@@ -62,13 +78,12 @@ void run_balance(const BalanceOptions& o) {
     req.spec              = spec_of(o);
     req.gate.num_experts  = req.fit.num_experts;
     req.gate.num_groups   = o.groups;
-    req.tokens.num_tokens = o.tokens_per_gpu * o.gpus;
+    req.tokens.num_tokens = sampled_tokens(o);
     req.tokens.seed       = o.seed;
     req.dispatch          = o.dispatch;
     req.policies          = o.policies;
     req.timing_repeats    = o.repeats;
-    if (o.tokens_per_gpu < 1) throw ConfigError("balance: --tokens-per-gpu must be ≥ 1");
-    const auto results = bal::evaluate_policies(req);
+    const auto results    = bal::evaluate_policies(req);
     std::cout << "loads: " << (split ? "fit " + o.fit + ", eval " + o.eval : o.loads) << "; " << req.spec << '\n';
     bal::print_balance_table(results, req, std::cout);
     if (!o.csv.empty()) write_file_atomic(o.csv, [&](std::ostream& out) { bal::write_balance_csv(results, out); });

@@ -46,34 +46,35 @@ TEST(ExpertLoadJson, AcceptsIntegersAndFloats) {
 TEST(ExpertLoadJson, SyntaxErrorGivesLineAndColumn) {
     const std::string e = error_of("{\"logical_count\": [[1, 2],\n  [3, 4,]]}");
     EXPECT_NE(e.find("loads.json:2:"), std::string::npos) << e;
-    EXPECT_NE(e.find("JSON syntax error"), std::string::npos) << e;
+    EXPECT_NE(e.find("invalid JSON: syntax error"), std::string::npos) << e;
 }
 
 TEST(ExpertLoadJson, WrongShapesNameThePath) {
     EXPECT_NE(error_of(R"({"logical_count": [[1, 2, 3], [4, 5]]})")
                   .find("loads.json: logical_count[1]: expected 3 experts (as in logical_count[0]), got 2"),
               std::string::npos);
-    EXPECT_NE(error_of(R"({"logical_count": [1, 2]})").find("logical_count[0]: expected a non-empty array"),
+    EXPECT_NE(error_of(R"({"logical_count": [1, 2]})").find("logical_count[0]: expected an array, got the number 1"),
               std::string::npos);
     EXPECT_NE(error_of(R"({"logical_count": []})").find("logical_count: expected a non-empty array"),
               std::string::npos);
-    EXPECT_NE(error_of(R"([1, 2])").find("top level: expected an object"), std::string::npos);
+    EXPECT_NE(error_of(R"([1, 2])").find("loads.json: (top level): expected an object"), std::string::npos);
 }
 
 TEST(ExpertLoadJson, NegativeAndNonNumericLoadsAreRejected) {
     EXPECT_NE(error_of(R"({"logical_count": [[1, -3, 2]]})")
-                  .find("logical_count[0][1]: expected a number ≥ 0, got number -3"),
+                  .find("logical_count[0][1]: expected a number >= 0, got the number -3"),
               std::string::npos);
-    EXPECT_NE(
-        error_of(R"({"logical_count": [[1, "7", 2]]})").find("logical_count[0][1]: expected a number ≥ 0, got string"),
-        std::string::npos);
+    EXPECT_NE(error_of(R"({"logical_count": [[1, "7", 2]]})")
+                  .find("logical_count[0][1]: expected a number, got the string \"7\""),
+              std::string::npos);
     EXPECT_NE(error_of(R"({"logical_count": [[1, null]]})").find("logical_count[0][1]"), std::string::npos);
 }
 
 TEST(ExpertLoadJson, UnknownAndMissingKeys) {
     EXPECT_NE(error_of(R"({"logical_count": [[1]], "logical_cont": 1})").find("logical_cont: unknown key"),
               std::string::npos);
-    EXPECT_NE(error_of(R"({})").find("logical_count: missing required key"), std::string::npos);
+    EXPECT_NE(error_of(R"({})").find("loads.json: (top level): missing required key \"logical_count\""),
+              std::string::npos);
 }
 
 TEST(ExpertLoadJson, MissingFileNamesIt) {

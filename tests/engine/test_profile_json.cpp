@@ -97,7 +97,7 @@ TEST(ProfileJson, WritesAtomicallyToDisk) {
 
 TEST(ProfileJson, MalformedFilesNameFileJsonPathAndExpectation) {
     EXPECT_EQ(error_of([] { read_profile_file(kData + "profile_syntax_error.json"); }),
-              kData + "profile_syntax_error.json:4:9: JSON syntax error: syntax error while parsing object - "
+              kData + "profile_syntax_error.json:4:9: invalid JSON: syntax error while parsing object - "
                       "unexpected string literal; expected '}'");
     EXPECT_EQ(error_of([] { read_profile_file(kData + "profile_mixed_gpu.json"); }),
               kData + "profile_mixed_gpu.json: records[1].gpu: \"NVIDIA H100 80GB HBM3\" differs from records[0].gpu "
@@ -113,9 +113,9 @@ TEST(ProfileJson, MalformedFilesNameFileJsonPathAndExpectation) {
 
 TEST(ProfileJson, MalformedRecordsInline) {
     EXPECT_EQ(error_of([] { parse_profile_json(one_record(kFields), "t.json"); }), "");
-    EXPECT_EQ(error_of([] { parse_profile_json("", "t.json"); }), "t.json: empty file: expected a JSON object");
+    EXPECT_EQ(error_of([] { parse_profile_json("", "t.json"); }), "t.json: empty file: expected a JSON document");
     EXPECT_EQ(error_of([] { parse_profile_json("[1, 2]", "t.json"); }),
-              "t.json: (top level): expected an object, got an array");
+              "t.json: (top level): expected an object, got an array of 2 elements");
     EXPECT_EQ(error_of([] { parse_profile_json(R"({"format": "other"})", "t.json"); }),
               "t.json: format: expected \"moetwin.profile\"");
     EXPECT_EQ(error_of([] { parse_profile_json(R"({"format": "moetwin.profile", "records": []})", "t.json"); }),
@@ -125,7 +125,7 @@ TEST(ProfileJson, MalformedRecordsInline) {
               "samples, gpu, num_sms, sm_clock_mhz, sm_clock_max_mhz, cuda_runtime, cuda_driver)");
     std::string f = replaced(kFields, "\"median_us\": 10", "\"median_us\": -1");
     EXPECT_EQ(error_of([&] { parse_profile_json(one_record(f), "t.json"); }),
-              "t.json: records[0].median_us: expected a number > 0, got -1");
+              "t.json: records[0].median_us: must be > 0, got -1");
     f = replaced(kFields, "\"p90_us\": 11", "\"p90_us\": 5");
     EXPECT_EQ(error_of([&] { parse_profile_json(one_record(f), "t.json"); }),
               "t.json: records[0].p90_us: must be >= median_us");

@@ -137,7 +137,7 @@ TEST(Calibration, JsonRoundTripAndStrictErrors) {
         }
         return std::string("(no error)");
     };
-    EXPECT_THAT(error("{\n\"format\": }"), HasSubstr("c.json:2:11: JSON syntax error"));
+    EXPECT_THAT(error("{\n\"format\": }"), HasSubstr("c.json:2:11: invalid JSON: syntax error"));
     std::string bad = text;
     bad.replace(bad.find("\"gemm_fp8\""), 10, "\"gemm_fp4\"");
     EXPECT_THAT(error(bad), HasSubstr("c.json: factors[0].family: unknown calibration family 'gemm_fp4'"));
@@ -146,7 +146,7 @@ TEST(Calibration, JsonRoundTripAndStrictErrors) {
     EXPECT_THAT(error(bad), HasSubstr("c.json: version: expected 1, got 2"));
     bad = text;
     bad.replace(bad.find("\"value\": 0.61"), 13, "\"value\": 1.61");
-    EXPECT_THAT(error(bad), HasSubstr("c.json: factors[0].value: expected a number in [0, 1]"));
+    EXPECT_THAT(error(bad), HasSubstr("c.json: factors[0].value: 1.61 is out of range [0, 1]"));
     bad = text;
     bad.replace(bad.find("\"parameter\": \"gemm_compute\""), 27, "\"parameter\": \"attention_compute\"");
     EXPECT_THAT(error(bad), HasSubstr("factors[0].parameter: family gemm_fp8 fits \"gemm_compute\""));

@@ -116,6 +116,20 @@ TEST(ScenarioKnobs, ErrorsNameTheFileAndPath) {
     }
     EXPECT_THROW(read_knobs("{ not json", "x.json"), ConfigError);
     EXPECT_THROW(read_knobs(R"({"workload": {"phase": 3}})", "x.json"), ConfigError);
+    // The common strict reader: integers are range-checked before narrowing (4294967304 is not EP8), duplicates fail.
+    try {
+        read_knobs(R"({"workload": {"phase": "decode"}, "deployment": {"decode": {"ep_size": 4294967304}}})", "x.json");
+        FAIL();
+    } catch (const ConfigError& e) {
+        EXPECT_STREQ(e.what(),
+                     "x.json: deployment.decode.ep_size: 4294967304 is out of range [-2147483648, 2147483647]");
+    }
+    try {
+        read_knobs(R"({"workload": {"phase": "decode"}, "workload": {}})", "x.json");
+        FAIL();
+    } catch (const ConfigError& e) {
+        EXPECT_STREQ(e.what(), "x.json: (top level): duplicate key \"workload\"");
+    }
 }
 
 TEST(ScenarioKnobs, ShippedScenariosRead) {

@@ -50,14 +50,15 @@ TEST(ResultJsonErrors, SyntaxErrorHasLineAndColumn) {
     EXPECT_EQ(error_of_text("{\"meta\": [1, 2,, 3]}"),
               "bad.json:1:16: invalid JSON: syntax error while parsing value - unexpected ','; expected '[', '{', or "
               "a literal");
-    EXPECT_EQ(error_of_text("{\"a\": 1e999}"), "bad.json: invalid JSON: number overflow parsing '1e999'");
+    EXPECT_EQ(error_of_text("{\"a\": 1e999}"),
+              "bad.json:1:7: invalid JSON: the number 1e999 is beyond the range of a double (about ±1.8e308)");
 }
 
 TEST(ResultJsonErrors, TruncatedFile) {
     EXPECT_EQ(error_of_text("{\n  \"meta\": {\n    \"format_version\": 1"),
               "bad.json:3:24: truncated JSON: the file ends before the document does (syntax error while parsing "
               "object - unexpected end of input; expected '}')");
-    EXPECT_EQ(error_of_text(""), "bad.json: empty file, expected a JSON document");
+    EXPECT_EQ(error_of_text(""), "bad.json: empty file: expected a JSON document");
 
     // A real result file cut in half, read from disk: the message names the file and says truncated.
     const fs::path p = test::scratch_dir("truncated") / "half.json";
@@ -75,67 +76,68 @@ TEST(ResultJsonErrors, TruncatedFile) {
 }
 
 TEST(ResultJsonErrors, DuplicateKey) {
-    EXPECT_EQ(error_of_text("{\"meta\": {\"seed\": 1, \"seed\": 2}}"), "bad.json: duplicate key \"seed\"");
+    EXPECT_EQ(error_of_text("{\"meta\": {\"seed\": 1, \"seed\": 2}}"), "bad.json: meta: duplicate key \"seed\"");
 }
 
 TEST(ResultJsonErrors, UnknownKey) {
     OJson doc             = sample_doc();
     doc["meta"]["colour"] = "red";
-    EXPECT_EQ(error_of(doc), "bad.json: meta.colour: unknown key (allowed: format_version, moetwin_version, scenario, "
-                             "model, phase, seed, num_nodes, gpus_per_node, num_gpus, num_layers, num_micro_batches, "
-                             "compute_source, network_model, notes)");
+    EXPECT_EQ(error_of(doc),
+              "bad.json: meta.colour: unknown key (expected one of: format_version, moetwin_version, scenario, "
+              "model, phase, seed, num_nodes, gpus_per_node, num_gpus, num_layers, num_micro_batches, "
+              "compute_source, network_model, notes)");
     doc                                 = sample_doc();
     doc["spans"]["groups"][1]["colour"] = 1;
-    EXPECT_EQ(error_of(doc), "bad.json: spans.groups[1].colour: unknown key (allowed: gpu, lane, rows)");
+    EXPECT_EQ(error_of(doc), "bad.json: spans.groups[1].colour: unknown key (expected one of: gpu, lane, rows)");
     doc          = sample_doc();
     doc["extra"] = OJson::object();
-    EXPECT_EQ(error_of(doc),
-              "bad.json: extra: unknown key (allowed: meta, scenario, summary, op_names, gpus, layer_gpu, links, "
-              "experts, spans)");
+    EXPECT_EQ(
+        error_of(doc),
+        "bad.json: extra: unknown key (expected one of: meta, scenario, summary, op_names, gpus, layer_gpu, links, "
+        "experts, spans)");
 }
 
 TEST(ResultJsonErrors, WrongType) {
     OJson doc               = sample_doc();
     doc["meta"]["num_gpus"] = "4";
-    EXPECT_EQ(error_of(doc), "bad.json: meta.num_gpus: expected integer, got string \"4\"");
+    EXPECT_EQ(error_of(doc), "bad.json: meta.num_gpus: expected an integer, got the string \"4\"");
     doc                                = sample_doc();
     doc["summary"]["timing_simulated"] = 1;
-    EXPECT_EQ(error_of(doc), "bad.json: summary.timing_simulated: expected boolean, got integer 1");
+    EXPECT_EQ(error_of(doc), "bad.json: summary.timing_simulated: expected true or false, got the number 1");
     doc                             = sample_doc();
     doc["links"][2]["capacity_Bps"] = nullptr;
-    EXPECT_EQ(error_of(doc), "bad.json: links[2].capacity_Bps: expected number, got null");
+    EXPECT_EQ(error_of(doc), "bad.json: links[2].capacity_Bps: expected a number, got null");
     doc                          = sample_doc();
     doc["gpus"][1]["bytes_sent"] = 1.5;
-    EXPECT_EQ(error_of(doc), "bad.json: gpus[1].bytes_sent: expected integer, got number 1.5");
+    EXPECT_EQ(error_of(doc), "bad.json: gpus[1].bytes_sent: expected an integer, got the number 1.5");
     doc                 = sample_doc();
     doc["meta"]["seed"] = -1;
-    EXPECT_EQ(error_of(doc), "bad.json: meta.seed: expected unsigned integer, got integer -1");
+    EXPECT_EQ(error_of(doc), "bad.json: meta.seed: expected an unsigned integer, got the number -1");
     doc                                     = sample_doc();
     doc["spans"]["groups"][0]["rows"][1][2] = 40000;
-    EXPECT_EQ(error_of(doc),
-              "bad.json: spans.groups[0].rows[1][2]: expected integer in [-1, 32767], got integer 40000");
+    EXPECT_EQ(error_of(doc), "bad.json: spans.groups[0].rows[1][2]: 40000 is out of range [-1, 32767]");
     doc                                  = sample_doc();
     doc["spans"]["groups"][0]["rows"][1] = {1500, 1750, 0, 0};
-    EXPECT_EQ(error_of(doc), "bad.json: spans.groups[0].rows[1]: expected array of 5 integers [begin_ns, end_ns, "
-                             "layer, micro_batch, op], got array of 4");
+    EXPECT_EQ(error_of(doc), "bad.json: spans.groups[0].rows[1]: expected an array of 5 integers [begin_ns, "
+                             "end_ns, layer, micro_batch, op], got an array of 4 elements");
     doc                               = sample_doc();
     doc["spans"]["groups"][3]["lane"] = "comput";
     EXPECT_EQ(
         error_of(doc),
-        "bad.json: spans.groups[3].lane: expected \"compute\", \"dispatch\" or \"combine\", got string \"comput\"");
-    EXPECT_EQ(error_of_text("[1]"), "bad.json: (root): expected object, got array of 1");
+        "bad.json: spans.groups[3].lane: expected \"compute\", \"dispatch\" or \"combine\", got the string \"comput\"");
+    EXPECT_EQ(error_of_text("[1]"), "bad.json: (top level): expected an object, got an array of 1 element");
 }
 
 TEST(ResultJsonErrors, MissingKey) {
     OJson doc = sample_doc();
     doc["summary"].erase("step_time_ns");
-    EXPECT_EQ(error_of(doc), "bad.json: summary.step_time_ns: expected integer, got missing key");
+    EXPECT_EQ(error_of(doc), "bad.json: summary: missing required key \"step_time_ns\"");
     doc = sample_doc();
     doc.erase("experts");
-    EXPECT_EQ(error_of(doc), "bad.json: experts: expected object, got missing key");
+    EXPECT_EQ(error_of(doc), "bad.json: (top level): missing required key \"experts\"");
     doc = sample_doc();
     doc["links"][0].erase("kind");
-    EXPECT_EQ(error_of(doc), "bad.json: links[0].kind: expected string, got missing key");
+    EXPECT_EQ(error_of(doc), "bad.json: links[0]: missing required key \"kind\"");
 }
 
 TEST(ResultJsonErrors, SpanOutOfRange) {
@@ -192,13 +194,13 @@ TEST(ResultJsonErrors, UnevenGpuSlots) {
 TEST(ResultJsonErrors, RoutedBalanceKeys) {
     OJson doc = sample_doc();
     doc["summary"].erase("node_max_over_min_step");
-    EXPECT_EQ(error_of(doc), "bad.json: summary.node_max_over_min_step: expected number, got missing key");
+    EXPECT_EQ(error_of(doc), "bad.json: summary: missing required key \"node_max_over_min_step\"");
     doc                                = sample_doc();
     doc["summary"]["gpu_balance_step"] = "1.1";
-    EXPECT_EQ(error_of(doc), "bad.json: summary.gpu_balance_step: expected number, got string \"1.1\"");
+    EXPECT_EQ(error_of(doc), "bad.json: summary.gpu_balance_step: expected a number, got the string \"1.1\"");
     doc                                       = sample_doc();
     doc["summary"]["node_balance_layer_mean"] = nullptr;
-    EXPECT_EQ(error_of(doc), "bad.json: summary.node_balance_layer_mean: expected number, got null");
+    EXPECT_EQ(error_of(doc), "bad.json: summary.node_balance_layer_mean: expected a number, got null");
     // A busiest / mean (or max / min) ratio is 0 (no MoE layer) or >= 1.
     doc                                      = sample_doc();
     doc["summary"]["gpu_balance_layer_mean"] = 0.5;
@@ -229,21 +231,23 @@ TEST(ResultJsonErrors, OtherFormatVersion) {
     doc["summary"].erase("gpu_balance_step"); // a version-1 file lacks the balance keys: not reported first
     doc["meta"]["new_key"] = true;            // not the first thing reported
     EXPECT_EQ(error_of(doc),
-              "bad.json: meta.format_version: expected 3 (this moetwin reads result format 3), got integer 1");
+              "bad.json: meta.format_version: expected 3 (this moetwin reads result format 3), got the number 1");
     doc                           = sample_doc();
     doc["meta"]["format_version"] = 2;
     doc.erase("scenario"); // a version-2 file has no scenario: its version is what is reported
     EXPECT_EQ(error_of(doc),
-              "bad.json: meta.format_version: expected 3 (this moetwin reads result format 3), got integer 2");
+              "bad.json: meta.format_version: expected 3 (this moetwin reads result format 3), got the number 2");
 }
 
 // Format 3: the scenario that was run is required, and must be an object.
 TEST(ResultJsonErrors, ScenarioMissingOrMalformed) {
     OJson doc = sample_doc();
     doc.erase("scenario");
-    EXPECT_EQ(error_of(doc), "bad.json: scenario: expected a JSON object (the scenario that was run), got missing key");
-    for (const auto& [bad, got] : std::vector<std::pair<OJson, std::string>>{
-             {OJson("tiny.json"), "string \"tiny.json\""}, {OJson::array({1}), "array of 1"}, {OJson(), "null"}}) {
+    EXPECT_EQ(error_of(doc), "bad.json: (top level): missing required key \"scenario\"");
+    for (const auto& [bad, got] :
+         std::vector<std::pair<OJson, std::string>>{{OJson("tiny.json"), "the string \"tiny.json\""},
+                                                    {OJson::array({1}), "an array of 1 element"},
+                                                    {OJson(), "null"}}) {
         doc             = sample_doc();
         doc["scenario"] = bad;
         EXPECT_EQ(error_of(doc), "bad.json: scenario: expected a JSON object (the scenario that was run), got " + got);

@@ -241,39 +241,39 @@ TEST(ScenarioJsonErrors, UnitLargerThanCluster) {
 
 TEST(ScenarioJsonErrors, SyntaxErrorGivesLineAndColumn) {
     const std::string text = "{\n  \"name\": \"t\",\n  \"seed\": 1,,\n}\n";
-    EXPECT_EQ(error_text(text), "day6_decode.json:3:13: JSON syntax error: syntax error while parsing object key - "
+    EXPECT_EQ(error_text(text), "day6_decode.json:3:13: invalid JSON: syntax error while parsing object key - "
                                 "unexpected ','; expected string literal");
 }
 
 TEST(ScenarioJsonErrors, TruncatedFile) {
     // The first 60 bytes end inside line 4, `    "num_nodes": 1` (19 characters): the error is just past it.
     const std::string text = base().dump(2).substr(0, 60);
-    EXPECT_EQ(error_text(text), "day6_decode.json:4:20: JSON syntax error: syntax error while parsing object - "
-                                "unexpected end of input; expected '}'");
+    EXPECT_EQ(error_text(text), "day6_decode.json:4:20: truncated JSON: the file ends before the document does "
+                                "(syntax error while parsing object - unexpected end of input; expected '}')");
 }
 
 TEST(ScenarioJsonErrors, EmptyFile) {
-    EXPECT_EQ(error_text("  \n"), "day6_decode.json: empty file: expected a JSON object");
+    EXPECT_EQ(error_text("  \n"), "day6_decode.json: empty file: expected a JSON document");
 }
 
 TEST(ScenarioJsonErrors, TopLevelNotAnObject) {
-    EXPECT_EQ(error_text("[1, 2]"), "day6_decode.json: (top level): expected an object, got an array");
+    EXPECT_EQ(error_text("[1, 2]"), "day6_decode.json: (top level): expected an object, got an array of 2 elements");
 }
 
 TEST(ScenarioJsonErrors, UnknownTopLevelKey) {
     json j         = base();
     j["workloads"] = json::object();
     EXPECT_EQ(error_of(j),
-              "day6_decode.json: workloads: unknown key (expected one of: name, description, seed, allow_not_fitting, "
-              "model, hardware, cluster, deployment, precision, routing, balancer, workload, schedule, "
+              "day6_decode.json: workloads: unknown key, did you mean \"workload\"? (expected one of: name, "
+              "description, seed, allow_not_fitting, model, hardware, cluster, deployment, precision, routing, balancer, workload, schedule, "
               "compute, network, output)");
 }
 
 TEST(ScenarioJsonErrors, UnknownNestedKey) {
     json j                  = base();
     j["cluster"]["nvlinks"] = {{"bandwidth_GBps", 160}};
-    EXPECT_EQ(error_of(j), "day6_decode.json: cluster.nvlinks: unknown key (expected one of: fabric, num_nodes, "
-                           "gpus_per_node, nics_per_node, nvlink, pcie, ib)");
+    EXPECT_EQ(error_of(j), "day6_decode.json: cluster.nvlinks: unknown key, did you mean \"nvlink\"? (expected one "
+                           "of: fabric, num_nodes, gpus_per_node, nics_per_node, nvlink, pcie, ib)");
 }
 
 TEST(ScenarioJsonErrors, UnitlessBandwidthKeyRejected) {
@@ -370,7 +370,7 @@ TEST(ScenarioJsonErrors, LoadsFileMissing) {
 TEST(ScenarioJsonErrors, DuplicateKey) {
     std::string text = base().dump();
     text.insert(1, "\"seed\": 1, \"seed\": 2, ");
-    EXPECT_EQ(error_text(text), "day6_decode.json: duplicate key \"seed\"");
+    EXPECT_EQ(error_text(text), "day6_decode.json: (top level): duplicate key \"seed\"");
 }
 
 TEST(ScenarioJsonErrors, UnknownPrecision) {

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: Apache-2.0
+// Issue 15 items 2, 3, 6, 12 and 13 end to end: each bad input makes the moetwin binary exit 1 (a user error,
+// never 2 or a crash) with a message naming the file and the JSON path or line:column.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Outcome {
+    int exit_code = -1;
+    std::string output; // stdout and stderr together
+};
+
+Outcome moetwin(const std::string& args) {
+    const std::string cmd = std::string(MOETWIN_BINARY_DIR) + "/bin/moetwin " + args + " 2>&1";
+    Outcome o;
+    FILE* pipe = ::popen(cmd.c_str(), "r");
+    if (!pipe) return o;
+    std::array<char, 4096> buf{};
+    size_t n = 0;
+    while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0)
+        o.output.append(buf.data(), n);
+    const int status = ::pclose(pipe);
+    o.exit_code      = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return o;
+}
+
+fs::path write(const std::string& name, const std::string& text) {
+    const fs::path dir = fs::temp_directory_path() / ("moetwin_bad_input_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const fs::path p = dir / name;
+    std::ofstream(p) << text;
+    return p;
+}
+
+// The production decode deployment with one key's text replaced.
+std::string decode_scenario(const std::string& unit) {
+    return R"({"name": "x", "model": {"name": "deepseek_v3"}, "hardware": {"gpu": "h800"},
+  "cluster": {"num_nodes": 18},
+  "deployment": {"decode": )" +
+           unit + R"(},
+  "workload": {"phase": "decode"}})";
+}
+
+#define EXPECT_USER_ERROR(outcome, text)                                                                               \
+    do {                                                                                                               \
+        EXPECT_EQ((outcome).exit_code, 1) << (outcome).output;                                                         \
+        EXPECT_NE((outcome).output.find(text), std::string::npos) << (outcome).output;                                 \
+    } while (0)
+
+} // namespace
+
+// Item 2: 50,000 nested '[' overflowed the stack (the error path dumped the nested value).
+TEST(BadInput, DeeplyNestedExpertLoadsAreRefusedWithTheirPosition) {
+    const fs::path p =
+        write("deep.json", "{\"logical_count\": " + std::string(50000, '[') + "1" + std::string(50000, ']') + "}");
+    EXPECT_USER_ERROR(moetwin("balance --loads " + p.string()),
+                      p.string() + ":1:82: invalid JSON: arrays and objects nest deeper than 64 levels");
+}
+
+// Item 3: 1e999 exited 2 ("internal error") in the scenario, expert-load and profile readers.
+TEST(BadInput, NumberBeyondADoubleIsAUserErrorWithItsPosition) {
+    const fs::path s = write("big_scenario.json", "{\"name\": \"x\",\n \"seed\": 1e999}");
+    EXPECT_USER_ERROR(moetwin("validate " + s.string()),
+                      s.string() + ":2:10: invalid JSON: the number 1e999 is beyond the range of a double");
+    const fs::path l = write("big_loads.json", "{\"logical_count\": [[1, 1e999]]}");
+    EXPECT_USER_ERROR(moetwin("balance --loads " + l.string()),
+                      l.string() + ":1:24: invalid JSON: the number 1e999 is beyond the range of a double");
+}
+
+// Item 6: "ep_size": 4294967304 validated as EP8 (it was narrowed to int before any check); also dp_size.
+TEST(BadInput, IntegersAreRangeCheckedBeforeNarrowing) {
+    const fs::path ep = write("ep.json", decode_scenario(R"({"num_nodes": 1, "ep_size": 4294967304, "dp_size": 8})"));
+    EXPECT_USER_ERROR(moetwin("validate " + ep.string()),
+                      ep.string() + ": deployment.decode.ep_size: 4294967304 is out of range [-2147483648, 1179648]");
+    const fs::path dp =
+        write("dp.json", decode_scenario(R"({"num_nodes": 18, "ep_size": 144, "dp_size": 4294967440})"));
+    EXPECT_USER_ERROR(moetwin("validate " + dp.string()),
+                      dp.string() + ": deployment.decode.dp_size: 4294967440 is out of range");
+    const fs::path nodes =
+        write("nodes.json", decode_scenario(R"({"num_nodes": 4294967314, "ep_size": 144, "dp_size": 144})"));
+    EXPECT_USER_ERROR(moetwin("validate " + nodes.string()),
+                      nodes.string() + ": deployment.decode.num_nodes: 4294967314 is out of range");
+}
+
+// Item 6: a uniform context's max_tokens was unbounded.
+TEST(BadInput, UnboundedContextLengthIsRefused) {
+    std::string text = decode_scenario(R"({"num_nodes": 18, "ep_size": 144, "dp_size": 144, "redundant_experts": 32})");
+    text.replace(
+        text.find(R"("phase": "decode")"), 17,
+        R"("phase": "decode", "context": {"distribution": "uniform", "min_tokens": 1, "max_tokens": 9223372036854775807})");
+    const fs::path p = write("context.json", text);
+    EXPECT_USER_ERROR(moetwin("validate " + p.string()),
+                      p.string() + ": workload.context.max_tokens: 9223372036854775807 is out of range");
+}
+
+// Item 12: 100,000,000 tokens per GPU × 32 GPUs wrapped an int and was reported as "num_tokens must be ≥ 1".
+TEST(BadInput, BalanceTokenCountOverflowNamesTheOptions) {
+    const Outcome o =
+        moetwin("balance --loads ../shared/data/expert_load/decode_in1000out1000.json --tokens-per-gpu 100000000");
+    EXPECT_USER_ERROR(o, "balance: --tokens-per-gpu 100000000 × --gpus 32 = 3200000000 sampled tokens per layer: "
+                         "expected at most 2147483647");
+    EXPECT_EQ(o.output.find("num_tokens"), std::string::npos) << o.output;
+}
+
+// Item 13: the expert-load reader accepted duplicate keys.
+TEST(BadInput, ExpertLoadDuplicateKeysAreRefused) {
+    const fs::path p = write("dup.json", R"({"logical_count": [[1, 2]], "logical_count": [[3, 4]]})");
+    EXPECT_USER_ERROR(moetwin("balance --loads " + p.string()),
+                      p.string() + ": (top level): duplicate key \"logical_count\"");
+}
+
+// Item 13: "num_sms": 4294967300 in a profile was truncated to 4.
+TEST(BadInput, ProfileSmCountIsRangeChecked) {
+    const fs::path p = write("profile.json", R"({"format": "moetwin.profile", "version": 1, "model": "deepseek_v3",
+  "generator": "t", "created_utc": "t", "timing": {"warmup": 1, "repeats": 1, "l2_flush": true, "input_sets": 1},
+  "records": [{"op": "q_a_proj", "impl": "x", "shape": {"phase": "decode", "num_tokens": 128},
+    "median_us": 9, "p10_us": 8, "p90_us": 10, "samples": 30, "gpu": "NVIDIA H800", "num_sms": 4294967300,
+    "sm_clock_mhz": 1755, "sm_clock_max_mhz": 1980, "cuda_runtime": "13.0", "cuda_driver": "13.0"}]})");
+    std::string scen = decode_scenario(R"({"num_nodes": 18, "ep_size": 144, "dp_size": 144, "redundant_experts": 32})");
+    scen.insert(scen.rfind('}'), R"(, "compute": {"source": "profile", "profile_path": ")" + p.string() + "\"}");
+    const fs::path s   = write("uses_profile.json", scen);
+    const fs::path out = s.parent_path() / "profile_out";
+    EXPECT_USER_ERROR(moetwin("run " + s.string() + " --out " + out.string()),
+                      p.string() + ": records[0].num_sms: 4294967300 is out of range [1, 1024]");
+    EXPECT_FALSE(fs::exists(out / "result.json"));
+}
