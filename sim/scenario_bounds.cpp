@@ -8,7 +8,7 @@
 #include "sim/scenario_bounds.hpp"
 
 #include "common/errors.hpp"
-#include "sim/json_object.hpp" // format_number
+#include "common/json_reader.hpp" // format_number
 
 #include <array>
 #include <cmath>

@@ -310,7 +310,7 @@ WorkloadConfig parse_workload(const JsonObject& root, const Deployment& d) {
             break;
         case ContextDistribution::Uniform:
             w.context_min_tokens = c->integer_in("min_tokens", 1, 1, int64_t(1) << 24);
-            w.context_max_tokens = c->integer_in("max_tokens", INT64_MIN, int64_t(1) << 24);
+            w.context_max_tokens = c->integer_in("max_tokens", INT64_MIN, INT64_MAX); // range: scenario_bounds
             if (w.context_max_tokens < w.context_min_tokens)
                 c->fail("max_tokens", std::to_string(w.context_max_tokens) + " is below min_tokens (" +
                                           std::to_string(w.context_min_tokens) + ")");

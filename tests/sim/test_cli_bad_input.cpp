@@ -81,11 +81,13 @@ TEST(BadInput, NumberBeyondADoubleIsAUserErrorWithItsPosition) {
 TEST(BadInput, IntegersAreRangeCheckedBeforeNarrowing) {
     const fs::path ep = write("ep.json", decode_scenario(R"({"num_nodes": 1, "ep_size": 4294967304, "dp_size": 8})"));
     EXPECT_USER_ERROR(moetwin("validate " + ep.string()),
-                      ep.string() + ": deployment.decode.ep_size: 4294967304 is out of range [-2147483648, 1179648]");
+                      ep.string() + ": deployment.decode.ep_size: 4294967304 contradicts the value derived from "
+                                   "num_nodes × cluster.gpus_per_node = 1 × 8: 8");
     const fs::path dp =
         write("dp.json", decode_scenario(R"({"num_nodes": 18, "ep_size": 144, "dp_size": 4294967440})"));
     EXPECT_USER_ERROR(moetwin("validate " + dp.string()),
-                      dp.string() + ": deployment.decode.dp_size: 4294967440 is out of range");
+                      dp.string() + ": deployment.decode.dp_size: 4294967440 contradicts the value derived from "
+                                   "ep_size / tp_size = 144 / 1: 144");
     const fs::path nodes =
         write("nodes.json", decode_scenario(R"({"num_nodes": 4294967314, "ep_size": 144, "dp_size": 144})"));
     EXPECT_USER_ERROR(moetwin("validate " + nodes.string()),
@@ -100,7 +102,8 @@ TEST(BadInput, UnboundedContextLengthIsRefused) {
         R"("phase": "decode", "context": {"distribution": "uniform", "min_tokens": 1, "max_tokens": 9223372036854775807})");
     const fs::path p = write("context.json", text);
     EXPECT_USER_ERROR(moetwin("validate " + p.string()),
-                      p.string() + ": workload.context.max_tokens: 9223372036854775807 is out of range");
+                      p.string() + ": workload.context.max_tokens: 9.22337203685478e+18 tokens is outside the "
+                                   "plausible range [1, 16777216 tokens]");
 }
 
 // Item 12: 100,000,000 tokens per GPU × 32 GPUs wrapped an int and was reported as "num_tokens must be ≥ 1".

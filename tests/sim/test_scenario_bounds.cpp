@@ -3,7 +3,7 @@
 // with `run` (defect 14) and the size guard (defect 7), each with the exact message.
 #include "common/atomic_file.hpp"
 #include "common/errors.hpp"
-#include "sim/json_object.hpp"
+#include "common/json_reader.hpp"
 #include "sim/preflight.hpp"
 #include "sim/scenario.hpp"
 #include "sim/scenario_bounds.hpp"
