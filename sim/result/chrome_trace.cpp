@@ -118,13 +118,15 @@ void write_flows(const RunResult& r, Events& ev) {
     }
 }
 
-// Counter tracks (RunResult::comm.counters): one per node and link group, in GB/s, named with the capacity.
+// Counter tracks (RunResult::comm.counters): one per node and link group, in GB/s. The one arg's key carries
+// the capacity; Perfetto names the track "<name> <key>": "nvlink out GB/s (capacity 1062.4)".
 void write_counters(const RunResult& r, Events& ev) {
     for (const LinkCounter& c : r.comm.counters) {
-        const std::string head = "{\"ph\":\"C\",\"pid\":" + std::to_string(c.node) + ",\"name\":\"" + c.group +
-                                 " GB/s (capacity " + number(c.capacity_Bps * 1e-9, 1) + ")\",\"ts\":";
+        const std::string head =
+            "{\"ph\":\"C\",\"pid\":" + std::to_string(c.node) + ",\"name\":" + quote(c.group) + ",\"ts\":";
+        const std::string key = "\"GB/s (capacity " + number(c.capacity_Bps * 1e-9, 1) + ")\":";
         for (const RateSample& s : c.samples)
-            ev.next() << head << format_us(s.t_ns) << ",\"args\":{\"GB/s\":" << number(s.Bps * 1e-9) << "}}";
+            ev.next() << head << format_us(s.t_ns) << ",\"args\":{" << key << number(s.Bps * 1e-9) << "}}";
     }
 }
 

@@ -22,7 +22,7 @@ namespace moetwin {
 // - then r.comm's flow arrows (comm_timeline.hpp), one "s"/"f" pair per arrow sharing an "id" (0, 1, ... in
 //   flow order): "s" on the sender's dispatch|combine thread inside its transfer span of that (layer,
 //   micro_batch), "f" ("bp":"e") inside the receiver's, name = lane, cat "flow", args {tokens, to_gpu} on "s";
-// - then r.comm's counters: "C" events, pid = node, name "<group> GB/s (capacity C)", args {"GB/s": rate}.
+// - then r.comm's counters: "C" events, pid = node, name = group, args {"GB/s (capacity C)": rate in GB/s}.
 // Validates `r` (and r.comm) first; throws ConfigError naming `path`.
 void write_chrome_trace(const RunResult& r, const std::filesystem::path& path);
 void write_chrome_trace(const RunResult& r, std::ostream& out);

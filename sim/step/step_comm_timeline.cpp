@@ -109,6 +109,7 @@ CommTimeline comm_timeline(const StepPlan& plan, const StepTrace& trace, const T
     }
     if (trace.link_busy.empty()) return tl; // the backend reported no per-link timing
     for (auto& [key, g] : groups) {
+        if (g.intervals.empty()) continue; // no traffic on the group (one node: no IB), no track
         LinkCounter c;
         c.node         = key.first;
         c.group        = key.second == 0 ? "nvlink out" : "ib out";

@@ -19,7 +19,7 @@ inline constexpr int kFlowsPerSender = 2;
 // Contract: pure, deterministic. Flows from plan.route(L, m).traffic.tokens (dispatch: row s, the token's
 // GPU s sends each destination GPU its tokens once; combine: the same counts back), bounded by
 // kFlowsPerSender. Counters per node of the unit (nodes 0 .. num_nodes-1): "nvlink out" sums its GPUs'
-// GPU -> NVSwitch ports, "ib out" its NICs' NIC -> leaf uplinks (only where the cluster has them). Each
+// GPU -> NVSwitch ports, "ib out" its NICs' NIC -> leaf uplinks (only groups that carried bytes). Each
 // link carries its phase bytes evenly over the interval the network backend drained them in
 // (trace.link_busy: the fluid model's per-link calendar slot, which never overlaps the link's other slots);
 // no counters when the backend reported none (SimGrid flows). capacity_Bps sums the group's effective

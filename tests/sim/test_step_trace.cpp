@@ -176,8 +176,8 @@ void check_counters(const TracedRun& run, bool sent_identity) {
     std::map<std::pair<int, std::string>, std::vector<std::pair<int64_t, double>>> tracks;
     for (const Json& e : run.trace.at("traceEvents"))
         if (e.at("ph") == "C")
-            tracks[{e.at("pid").get<int>(), e.at("name").get<std::string>()}].push_back(
-                {ns(e.at("ts")), e.at("args").at("GB/s").get<double>()});
+            tracks[{e.at("pid").get<int>(), e.at("name").get<std::string>() + " " + e.at("args").begin().key()}]
+                .push_back({ns(e.at("ts")), e.at("args").begin().value().get<double>()});
     ASSERT_EQ(tracks.size(), r.comm.counters.size());
     for (const auto& [key, samples] : tracks) {
         const std::string& name = key.second;
