@@ -102,7 +102,7 @@ PhaseTiming FluidNetwork::solve(const FlowSet& fs, double start_s, const FluidOp
         const double begin = std::max(begin_s_[dl], busy_until_s_[dl]);
         end_s_[dl]         = begin + bytes_[dl] / (capacity_Bps_[dl] * opt.rate_share) + issue_s_[dl];
         busy_until_s_[dl]  = end_s_[dl];
-        if (loads) loads->push_back({dl, bytes_[dl]});
+        if (loads) loads->push_back({dl, bytes_[dl], begin, end_s_[dl]});
     }
 
     // Flow ends: stage 0 first, so relays can wait for the data they forward.

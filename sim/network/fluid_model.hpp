@@ -34,6 +34,10 @@ struct PhaseTiming {
 struct LinkLoad {
     std::uint32_t directed_link = 0; // 2 * LinkId + (up ? 0 : 1)
     double bytes                = 0;
+    // When the link drained them. Fluid: its calendar slot (FIFO, so one link's slots never overlap), at
+    // most its effective capacity x rate share. SimGrid flows: 0, 0 (the bytes share the link with
+    // other phases' flows; the caller knows the phase's window).
+    double begin_s = 0, end_s = 0;
 };
 
 struct FluidOptions {

@@ -18,8 +18,12 @@ namespace moetwin {
 // - one thread per GPU lane: tid = local_rank * 3 + lane (compute 0, dispatch 1, combine 2),
 //   "thread_name" = "gpuG compute" | "gpuG dispatch" | "gpuG combine" (G = global GPU id), "thread_sort_index" = tid;
 // - one "X" (complete) event per span, in span order: name = op name, cat = lane name,
-//   ts/dur in microseconds with exactly the nanosecond digits (1234 ns -> 1.234), args {layer, micro_batch}.
-// Validates `r` first; throws ConfigError naming `path`.
+//   ts/dur in microseconds with exactly the nanosecond digits (1234 ns -> 1.234), args {layer, micro_batch};
+// - then r.comm's flow arrows (comm_timeline.hpp), one "s"/"f" pair per arrow sharing an "id" (0, 1, ... in
+//   flow order): "s" on the sender's dispatch|combine thread inside its transfer span of that (layer,
+//   micro_batch), "f" ("bp":"e") inside the receiver's, name = lane, cat "flow", args {tokens, to_gpu} on "s";
+// - then r.comm's counters: "C" events, pid = node, name = group, args {"GB/s (capacity C)": rate in GB/s}.
+// Validates `r` (and r.comm) first; throws ConfigError naming `path`.
 void write_chrome_trace(const RunResult& r, const std::filesystem::path& path);
 void write_chrome_trace(const RunResult& r, std::ostream& out);
 

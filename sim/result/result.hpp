@@ -3,6 +3,8 @@
 // the tests and the GUI (which never links SimGrid). I/O lives beside it: result_json, chrome_trace, result_csv.
 #pragma once
 
+#include "sim/result/comm_timeline.hpp"
+
 #include <cstdint>
 #include <iosfwd>
 #include <optional>
@@ -166,6 +168,7 @@ struct RunResult {
     std::vector<LinkStats> links;
     ExpertStats experts;
     std::vector<Span> spans; // sorted by (gpu, lane, begin_ns, end_ns, ...): see span_less()
+    CommTimeline comm;       // trace-only (flows, link counters): not in result.json, see comm_timeline.hpp
 
     bool operator==(const RunResult&) const = default;
 };

@@ -95,6 +95,9 @@ struct Sim {
     }
     void finished(int id) {
         if (++waits[std::size_t(id)] == plan.num_gpus) {
+            if (fabric.backend() == CommBackend::Fluid) // SimGrid flows: no per-link timing (LinkLoad)
+                for (const LinkLoad& l : phases[std::size_t(id)]->link_loads())
+                    trace.link_busy.push_back(l);
             if (fabric.backend() == CommBackend::Fluid) // SimGrid senders may still read their flows
                 spare_flows.push_back(phases[std::size_t(id)]->take_flow_storage());
             phases[std::size_t(id)].reset();

@@ -33,11 +33,15 @@ struct ExecSpan {
 struct StepTrace {
     double step_s = 0; // when the last GPU finished
     std::vector<ExecSpan> spans;
-    std::vector<double> link_bytes;             // by 2 * LinkId + (up ? 0 : 1)
-    std::vector<double> gpu_bytes_sent;         // [num_gpus] bytes of every flow leg a GPU's route starts
-    std::vector<double> gpu_bytes_received;     // [num_gpus] ... ends
+    std::vector<double> link_bytes;         // by 2 * LinkId + (up ? 0 : 1)
+    std::vector<double> gpu_bytes_sent;     // [num_gpus] bytes of every flow leg a GPU's route starts
+    std::vector<double> gpu_bytes_received; // [num_gpus] ... ends
+    // Fluid backend: every phase's bytes per directed link and when the link drained them (LinkLoad), in
+    // phase completion order. Empty with SimGrid flows, which share links between phases (max-min) and
+    // report no per-link timing.
+    std::vector<LinkLoad> link_busy;
     double platform_wall_s = 0, run_wall_s = 0; // SimEngine::setup_wall_s(), run_wall_s()
-    NetworkCalibration calibration;             // the rates the step's kernels ran at (for_kernels of the options')
+    NetworkCalibration calibration; // the rates the step's kernels ran at (for_kernels of the options')
 };
 
 struct ExecOptions {

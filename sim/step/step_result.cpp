@@ -3,6 +3,7 @@
 #include "sim/step/step_result.hpp"
 
 #include "common/errors.hpp"
+#include "sim/step/step_comm_timeline.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -192,6 +193,7 @@ RunResult step_result(const StepPlan& plan, const StepTrace& trace, const Topolo
     fill_routed_balance(r.summary, plan);
     fill_counters_from_spans(r);
     fill_summary(r);
+    r.comm = comm_timeline(plan, trace, topo, r.meta.num_nodes, r.summary.step_time_ns); // the trace's flows, counters
     return r;
 }
 

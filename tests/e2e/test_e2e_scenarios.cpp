@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: Apache-2.0
+// Issue 13 "Done when": every shipped scenario (scenarios/*.json, none skipped) through the moetwin binary.
+// `moetwin fit` exits 0 (it fits), `moetwin run --out <own folder>` exits 0, and the result's summary
+// equals the committed golden summary tests/golden/e2e/<name>.summary.json: step time, tokens, tokens/s
+// per GPU, the busiest GPU (ratio and busy time), the busiest link, and the per-stage mean times of
+// micro-batch 0. Compared exactly: integers are integers, and every double is a pure function of the
+// integers and counts of a deterministic run, written in the shortest round-trip form, so it reads back
+// bit-exact (no tolerance needed). Regenerate after an intended model change with
+//   MOETWIN_UPDATE_GOLDEN=1 ./build/bin/test_e2e      (from the source root)
+// and check the diff (git diff tests/golden/e2e).
+#include "sim/result/result_json.hpp"
+#include "sim/result/stage_report.hpp"
+
+#include <gtest/gtest.h>
+#ifndef JSON_USE_IMPLICIT_CONVERSIONS
+#define JSON_USE_IMPLICIT_CONVERSIONS 0
+#endif
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+namespace fs = std::filesystem;
+using Json   = nlohmann::json;
+
+namespace {
+
+const fs::path kSource  = MOETWIN_SOURCE_DIR;
+const fs::path kGoldens = kSource / "tests" / "golden" / "e2e";
+
+// Scenario names (file stems) of scenarios/*.json, sorted.
+std::vector<std::string> shipped_scenarios() {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(kSource / "scenarios"))
+        if (e.is_regular_file() && e.path().extension() == ".json") names.push_back(e.path().stem().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+struct Outcome {
+    int exit_code = -1;
+    std::string output; // stdout and stderr
+};
+
+Outcome moetwin(const std::string& args) {
+    const std::string cmd =
+        "cd '" + kSource.string() + "' && '" + MOETWIN_BINARY_DIR + "/bin/moetwin' " + args + " 2>&1";
+    Outcome o;
+    FILE* pipe = ::popen(cmd.c_str(), "r");
+    if (!pipe) return o;
+    std::array<char, 4096> buf{};
+    std::size_t n = 0;
+    while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0)
+        o.output.append(buf.data(), n);
+    const int status = ::pclose(pipe);
+    o.exit_code      = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return o;
+}
+
+// What the golden file pins of a result.
+Json summary_of(const moetwin::RunResult& r) {
+    const moetwin::Summary& s = r.summary;
+    Json j;
+    j["scenario"]                  = r.meta.scenario;
+    j["num_gpus"]                  = r.meta.num_gpus;
+    j["step_time_ns"]              = s.step_time_ns;
+    j["tokens_per_step"]           = s.tokens_per_step;
+    j["tokens_per_s_per_gpu"]      = s.tokens_per_s_per_gpu;
+    j["slowest_gpu"]               = s.slowest_gpu;
+    j["slowest_gpu_busy_ns"]       = s.slowest_gpu_busy_ns;
+    j["gpu_balance_step"]          = s.gpu_balance_step; // busiest GPU / mean, routed selections over the step
+    j["gpu_balance_layer_worst"]   = s.gpu_balance_layer_worst;
+    j["busiest_link"]              = s.busiest_link;
+    j["max_link_utilisation"]      = s.max_link_utilisation;
+    const moetwin::StageReport rep = moetwin::stage_report(r);
+    Json stages                    = Json::array();
+    for (const moetwin::StageTime& t : rep.stages)
+        if (t.micro_batch == 0)
+            stages.push_back({{"op", t.op},
+                              {"lane", std::string(moetwin::to_string(t.lane))},
+                              {"mean_ns", t.mean_ns},
+                              {"slowest_ns", t.slowest_ns}});
+    j["stages_micro_batch_0"]     = stages;
+    j["moe_layer_period_mean_ns"] = rep.moe_layer_period_mean_ns;
+    return Json::parse(j.dump()); // the form it has once written and read back
+}
+
+class ShippedScenario : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ShippedScenario, FitsRunsAndMatchesItsGoldenSummary) {
+    const std::string name = GetParam();
+    const std::string file = "scenarios/" + name + ".json";
+    const Outcome fit      = moetwin("fit " + file);
+    EXPECT_EQ(fit.exit_code, 0) << "moetwin fit " << file << ":\n" << fit.output;
+
+    const fs::path out = fs::temp_directory_path() / ("moetwin_e2e_" + std::to_string(::getpid()) + "_" + name);
+    fs::remove_all(out);
+    const Outcome run = moetwin("run " + file + " --out '" + out.string() + "'");
+    ASSERT_EQ(run.exit_code, 0) << "moetwin run " << file << ":\n" << run.output;
+    const Json got = summary_of(moetwin::read_result_json(out / "result.json"));
+    fs::remove_all(out);
+
+    const fs::path golden = kGoldens / (name + ".summary.json");
+    if (std::getenv("MOETWIN_UPDATE_GOLDEN")) {
+        fs::create_directories(kGoldens);
+        std::ofstream(golden) << got.dump(2) << '\n';
+    }
+    std::ifstream in(golden);
+    ASSERT_TRUE(in) << golden << " is missing: run MOETWIN_UPDATE_GOLDEN=1 ./build/bin/test_e2e from the source root";
+    const Json want = Json::parse(in);
+    EXPECT_TRUE(got == want) << name << ": differences from the golden summary (JSON patch golden -> now):\n"
+                             << Json::diff(want, got).dump(1);
+}
+
+INSTANTIATE_TEST_SUITE_P(E2e, ShippedScenario, ::testing::ValuesIn(shipped_scenarios()),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
+
+// No golden outlives its scenario (a renamed or removed scenario must take its golden along).
+TEST(ShippedScenarios, EveryGoldenHasItsScenario) {
+    const std::vector<std::string> names = shipped_scenarios();
+    EXPECT_GE(names.size(), 10u);
+    for (const auto& e : fs::directory_iterator(kGoldens)) {
+        const std::string f      = e.path().filename().string();
+        const std::string suffix = ".summary.json";
+        ASSERT_TRUE(f.size() > suffix.size() && f.ends_with(suffix)) << "unexpected file " << e.path();
+        EXPECT_TRUE(std::binary_search(names.begin(), names.end(), f.substr(0, f.size() - suffix.size())))
+            << e.path() << " has no scenarios/" << f.substr(0, f.size() - suffix.size()) << ".json";
+    }
+}
+
+} // namespace
