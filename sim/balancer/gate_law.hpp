@@ -19,8 +19,9 @@
 //      draw order is the token's score order;
 //   3. node limit: an expert is eligible while the token spans fewer than M nodes, or if it sits on
 //      one of the token's nodes (walking the score order, greedy, not the tech report's "sum of the
-//      best K/M affinities per node"); when no expert is eligible, the limit is lifted for the
-//      token and counted.
+//      best K/M affinities per node"); when no expert is eligible, the limit is lifted for that
+//      pick: it is drawn among all free experts of the kept groups, its node joins the token's
+//      (which may then span M + 1 nodes), and the token is counted as relaxed.
 // Where this differs from the reference gate: step 1 ranks groups by their total weight instead
 // of by the sum of their two best scores, and the expert draw does not condition on the group
 // ranking. The law is fitted to recorded loads per expert (popularity_fit.hpp), not per group.

@@ -206,6 +206,25 @@ TEST(StepRoutingExact, PreparedLayerGivesTheSameResult) {
     }
 }
 
+TEST(StepRoutingExact, LiftedLimitFollowsTheReference) {
+    // M = 1 on the small gate: tokens whose first expert sits on node 2 run out of eligible experts
+    // (node 2 holds two experts of groups {0, 1}), so both samplers lift the limit for a pick.
+    const SmallGate s;
+    const std::vector<int64_t> tokens(6, 40000);
+    const double n              = 6 * 40000.0;
+    const LayerRouting r        = s.sample(1, tokens);
+    int64_t ref_relaxed         = 0;
+    const std::vector<double> p = reference_marginals(s, 1, int(n), &ref_relaxed);
+    const double fr = double(r.node_limit_relaxed) / n, rr = double(ref_relaxed) / n;
+    EXPECT_GT(rr, 0.01);
+    EXPECT_NEAR(fr, rr, 5 * std::sqrt(2 * rr * (1 - rr) / n));
+    for (int e = 0; e < 12; ++e) {
+        const double q = p[std::size_t(e)];
+        EXPECT_NEAR(double(r.expert_selections[std::size_t(e)]) / n, q, 5 * std::sqrt(2 * q * (1 - q) / n) + 1e-9)
+            << "expert " << e;
+    }
+}
+
 // DeepSeek-V3's gate on 18 nodes: expert e's home node is (7 e) mod 18, so every group of 32
 // spans all 18 nodes and the limit M = 4 binds on almost every token; weights lognormal (sigma 1).
 struct FullGate {
