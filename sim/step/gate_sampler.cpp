@@ -80,12 +80,14 @@ class TokenDrawer {
         return is_free(tok, x) && (tok.nnodes < limit_ || node_on_[std::size_t(home_[std::size_t(x)])]);
     }
 
-    // An alias draw over the subset's experts that is not a repeat; -1 after kMaxRejections repeats.
-    int draw_unrepeated(const Token& tok, const GateTables::ExpertDraw& draw, Rng& rng) const {
-        int e = -1;
+    // An alias draw over the subset's experts that is not a repeat for token `id`; -1 after
+    // kMaxRejections repeats.
+    int draw_unrepeated(int id, const GateTables::ExpertDraw& draw, Rng& rng) const {
+        const int* taken = taken_.data();
+        int e            = -1;
         for (int tries = 0; tries < kMaxRejections && e < 0; ++tries) {
             const int x = draw(rng);
-            e           = is_free(tok, x) ? x : -1;
+            e           = taken[x] != id ? x : -1;
         }
         return e;
     }
@@ -93,36 +95,43 @@ class TokenDrawer {
     // One draw over the subset's experts that `ok` admits, proportional to weight, by a direct scan
     // (the last admitted one absorbs rounding); -1 if it admits none.
     template <class Ok> int scan_draw(const std::vector<int>& groups, Ok ok, Rng& rng) const {
-        double sum = 0;
+        const int gs    = gs_;
+        const double* w = w_.data();
+        double sum      = 0;
         for (int c : groups)
-            for (int x = c * gs_; x < (c + 1) * gs_; ++x)
-                sum += ok(x) ? w_[std::size_t(x)] : 0.0;
+            for (int x = c * gs; x < (c + 1) * gs; ++x)
+                sum += ok(x) ? w[x] : 0.0;
         if (!(sum > 0)) return -1;
         double u = rng.uniform() * sum;
         int e    = -1;
         for (int c : groups)
-            for (int x = c * gs_; x < (c + 1) * gs_; ++x)
+            for (int x = c * gs; x < (c + 1) * gs; ++x)
                 if (ok(x)) {
                     e = x;
-                    if ((u -= w_[std::size_t(x)]) < 0) return e;
+                    if ((u -= w[x]) < 0) return e;
                 }
         return e;
     }
 
     // Phase "unbound": the subset's experts span at most M nodes, so the limit cannot bind. Alias
     // draws over them rejecting repeats (exact Plackett-Luce by rejection); after kMaxRejections in
-    // a row, one draw over the free experts by a direct scan (the same distribution).
+    // a row, one draw over the free experts by a direct scan (the same distribution). Locals, not
+    // members, in the loop: its int stores (taken, sel) would otherwise force reloads of them.
     void draw_unbound(Token& tok, int subset, Rng& rng) {
         const GateTables::ExpertDraw draw = tables_.expert_draw(subset);
         const std::vector<int>& groups    = tables_.groups(subset);
-        while (tok.count < topk_) {
-            int e = draw_unrepeated(tok, draw, rng);
+        const int id = tok.id, topk = topk_;
+        int* const sel   = tok.sel;
+        int* const taken = taken_.data();
+        for (int count = tok.count; count < topk; ++count) {
+            int e = draw_unrepeated(id, draw, rng);
             if (e < 0)
                 e = scan_draw(
-                    groups, [&](int x) { return is_free(tok, x); }, rng);
-            taken_[std::size_t(e)] = tok.id;
-            tok.sel[tok.count++]   = e;
+                    groups, [&](int x) { return taken[x] != id; }, rng);
+            taken[e]   = id;
+            sel[count] = e;
         }
+        tok.count = topk;
     }
 
     // Takes e for the token and records its node, without a branch on whether the node is new
@@ -149,7 +158,7 @@ class TokenDrawer {
         const GateTables::ExpertDraw draw = tables_.expert_draw(subset);
         const std::vector<int>& groups    = tables_.groups(subset);
         while (tok.count < topk_ && tok.nnodes < limit_) {
-            int e = draw_unrepeated(tok, draw, rng);
+            int e = draw_unrepeated(tok.id, draw, rng);
             if (e < 0)
                 e = scan_draw(
                     groups, [&](int x) { return is_eligible(tok, x); }, rng);
