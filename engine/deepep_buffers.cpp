@@ -3,6 +3,7 @@
 // deep_ep/buffer.py (commit 04b06f7; reference §5.2 lists the same receive sizes).
 #include "engine/deepep_buffers.hpp"
 
+#include "common/deepep_bytes.hpp"
 #include "common/errors.hpp"
 
 #include <algorithm>
@@ -12,9 +13,9 @@
 namespace moetwin {
 namespace {
 
-constexpr int64_t kSourceMetaBytes = 8;   // internode::SourceMeta {int src_rdma_rank, is_token_in_nvl_rank_bits}
-constexpr int64_t kNumMaxTopK      = 128; // assumptions inside the size hints
-constexpr int64_t kNumMaxScales    = 128;
+using deepep_bytes::kSourceMetaBytes;
+constexpr int64_t kNumMaxTopK   = 128; // assumptions inside the size hints
+constexpr int64_t kNumMaxScales = 128;
 
 constexpr int64_t align_up(int64_t a, int64_t b) {
     return (a + b - 1) / b * b;
@@ -67,7 +68,7 @@ int64_t rdma_hint(const ChunkConfig& c, int64_t hidden_bytes, int num_ranks, int
 } // namespace
 
 int64_t deepep_low_latency_message_bytes(int64_t hidden) {
-    return 16 + std::max(hidden * 2, hidden + hidden / 128 * 4);
+    return deepep_bytes::ll_buffer_bytes_per_message(hidden);
 }
 
 int64_t deepep_low_latency_buffer_bytes(int64_t max_dispatch_tokens_per_rank, int64_t hidden,

@@ -12,8 +12,8 @@ inline constexpr int kDeepEpMaxNvlPeers  = 8;   // NUM_MAX_NVL_PEERS: GPUs per N
 inline constexpr int kDeepEpMaxRdmaPeers = 20;  // NUM_MAX_RDMA_PEERS: nodes, i.e. EP160 at most
 inline constexpr int kDeepEpAlignment    = 128; // NUM_BUFFER_ALIGNMENT_BYTES
 
-// Bytes of one low-latency message: 16 B header + max(BF16 hidden, FP8 hidden + hidden/128 fp32 scales).
-// DeepSeek-V3: 16 + max(14336, 7392) = 14,352 B.
+// Bytes of one low-latency buffer message (common/deepep_bytes.hpp, ll_buffer_bytes_per_message):
+// 16 B header + max(BF16 hidden, FP8 hidden + hidden/128 fp32 scales). DeepSeek-V3: 14,352 B.
 int64_t deepep_low_latency_message_bytes(int64_t hidden);
 
 // Low-latency (pure RDMA, decode) buffer: send and receive buffers of

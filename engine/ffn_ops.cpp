@@ -2,6 +2,7 @@
 // FFN op lists: the dense SwiGLU MLP of the leading layers and the MoE block (gate, DeepEP-style
 // dispatch/combine, the permutation and weighted reduce around the routed experts' grouped GEMMs,
 // shared experts as plain GEMMs), with the FP8 casts and scale transposes their GEMMs need.
+#include "common/deepep_bytes.hpp"
 #include "engine/layer_ops.hpp"
 
 namespace moetwin {
@@ -63,7 +64,8 @@ std::vector<OpSpec> make_moe_ffn_ops(const ModelSpec& m) {
     // accounting (reference §5.2): dispatch = 16 B header + hidden in the dispatch format (FP8 with
     // 1×128 scales: 7168 + 224 + 16 = 7,408 B for V3); combine = hidden in BF16 (14,336 B for V3).
     ops.push_back(all_to_all("dispatch", [=](const OpShape& s) {
-        return double(s.num_tokens) * double(top_k) * (16.0 + activation_row_bytes(h, s.dispatch_precision));
+        return double(s.num_tokens) * double(top_k) *
+               (double(deepep_bytes::kLlHeaderBytes) + activation_row_bytes(h, s.dispatch_precision));
     }));
     // DeepEP normal mode delivers each token once per GPU; moe_permute writes one row per (token,
     // local expert) in expert order, the grouped GEMMs' contiguous layout (expand_to_fused_with_scales
@@ -102,8 +104,9 @@ std::vector<OpSpec> make_moe_ffn_ops(const ModelSpec& m) {
     reduce.flops            = [=](const OpShape& s) { return 2.0 * expert_rows(s) * double(h); };
     reduce.bytes            = [=](const OpShape& s) { return (expert_rows(s) + received_rows(s)) * double(h) * 2.0; };
     ops.push_back(std::move(reduce));
-    ops.push_back(all_to_all("combine",
-                             [=](const OpShape& s) { return double(s.num_tokens) * double(top_k) * double(h) * 2.0; }));
+    ops.push_back(all_to_all("combine", [=](const OpShape& s) {
+        return double(s.num_tokens) * double(top_k) * double(deepep_bytes::ll_combine_bytes_per_selection(h));
+    }));
 
     if (m.num_shared_experts > 0) { // every token through every shared expert, weight 1
         const int64_t n = m.num_shared_experts;

@@ -11,6 +11,7 @@
 #include "engine/profiler/traffic.hpp"
 
 #include "common/atomic_file.hpp"
+#include "common/deepep_bytes.hpp"
 
 #include <CLI/CLI.hpp>
 #include <nccl.h>
@@ -149,8 +150,8 @@ int main(int argc, char** argv) {
             CUDA_CHECK(cudaEventCreate(&ranks[size_t(i)].stop[0]));
         }
 
-        const int64_t dispatch_bytes = hidden + hidden / 128 * 4; // FP8 + 1×128 scales
-        const int64_t combine_bytes  = int64_t(hidden) * 2;       // BF16
+        const int64_t dispatch_bytes = deepep_bytes::fp8_hidden_bytes(hidden);  // FP8 + 1×128 scales
+        const int64_t combine_bytes  = deepep_bytes::bf16_hidden_bytes(hidden); // BF16
         std::ostringstream csv;
         csv << "phase,num_gpus,tokens_per_gpu,bytes_per_token,max_rank_send_bytes,total_bytes,median_us,p10_us,"
                "p90_us,max_rank_send_GBps,single_rank\n";

@@ -2,9 +2,9 @@
 // Token→GPU traffic from the DeepSeek-V3 gate (traffic.hpp).
 #include "engine/profiler/traffic.hpp"
 
+#include "common/rng.hpp"
 #include "engine/kernels/moe_gate.hpp"
 
-#include <random>
 #include <stdexcept>
 
 namespace moetwin::profiler {
@@ -26,11 +26,12 @@ int64_t Traffic::received(int dst) const {
 Traffic route_tokens(const TrafficConfig& c) {
     if (c.num_gpus < 1 || c.num_experts % c.num_gpus != 0)
         throw std::invalid_argument("route_tokens: num_experts must be a multiple of num_gpus");
-    std::mt19937_64 rng(c.seed);
-    std::normal_distribution<float> normal(0.0f, 1.0f);
+    // Standard normal logits and bias from the project's Rng (common/rng.hpp: the same draws on
+    // every standard library).
+    Rng rng(c.seed);
     std::vector<float> bias(size_t(c.num_experts));
     for (float& b : bias)
-        b = float(c.skew) * normal(rng);
+        b = float(c.skew * rng.normal());
     Traffic t;
     t.num_gpus = c.num_gpus;
     t.tokens.assign(size_t(c.num_gpus) * size_t(c.num_gpus), 0);
@@ -41,7 +42,7 @@ Traffic route_tokens(const TrafficConfig& c) {
     std::vector<int32_t> ids(weights.size());
     for (int src = 0; src < c.num_gpus; ++src) {
         for (float& l : logits)
-            l = normal(rng);
+            l = float(rng.normal());
         kernels::MoeGateParams g;
         g.num_tokens = c.tokens_per_gpu, g.num_experts = c.num_experts, g.num_groups = c.num_groups;
         g.topk_groups = c.topk_groups, g.top_k = c.top_k, g.logits = logits.data(), g.bias = bias.data();

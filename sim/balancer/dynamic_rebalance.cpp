@@ -4,7 +4,7 @@
 
 #include "sim/balancer/placement/incremental.hpp"
 #include "sim/balancer/placement_metrics.hpp"
-#include "sim/balancer/rng.hpp"
+#include "common/rng.hpp"
 
 #include "common/errors.hpp"
 

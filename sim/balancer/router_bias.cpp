@@ -2,7 +2,7 @@
 // The bias-update loop of auxiliary-loss-free load balancing, on seeded synthetic gate scores.
 #include "sim/balancer/router_bias.hpp"
 
-#include "sim/balancer/rng.hpp"
+#include "common/rng.hpp"
 
 #include "common/errors.hpp"
 

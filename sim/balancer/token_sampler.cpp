@@ -2,9 +2,10 @@
 // Seeded sampling of tokens' top-k sets under the group-limited gate, fitted to recorded loads.
 #include "sim/balancer/token_sampler.hpp"
 
+#include "common/rng.hpp"
+#include "sim/balancer/gate_law.hpp"
 #include "sim/balancer/load_control.hpp"
 #include "sim/balancer/marginal_fit.hpp"
-#include "sim/balancer/rng.hpp"
 
 #include "common/errors.hpp"
 
@@ -18,62 +19,10 @@ namespace moetwin::balancer {
 namespace {
 
 // Tokens between two updates of the load controller. An update costs O(experts) here (group
-// masses; draw_token has no tables), so batches are short: with 128 tokens an 8,192-token sample of
+// masses; draw_gate_token has no tables), so batches are short: with 128 tokens an 8,192-token sample of
 // the shipped prefill recording comes out at 0.35 % TV per layer, where multinomial noise alone
 // is about 2.5 % (test_dispatch_traffic.cpp).
 constexpr int kControlBatchTokens = 128;
-
-// Draws one token's experts. `w` [E] > 0; `group_mass` [G] = Σ w per group. Scratch is caller's.
-void draw_token(const GateSpec& gate, std::span<const double> w, std::span<const double> group_mass, Rng& rng,
-                std::vector<double>& rem, std::vector<int>& chosen_groups, std::vector<char>& taken, int* out) {
-    const int G = gate.num_groups, gs = gate.group_size();
-    rem.assign(group_mass.begin(), group_mass.end());
-    chosen_groups.clear();
-    for (int k = 0; k < gate.topk_groups; ++k) { // groups without replacement ∝ mass
-        double total = 0;
-        for (int g = 0; g < G; ++g)
-            total += rem[g];
-        double u = rng.uniform() * total;
-        int pick = -1;
-        for (int g = 0; g < G; ++g) {
-            if (rem[g] <= 0) continue;
-            pick = g;
-            if ((u -= rem[g]) < 0) break;
-        }
-        chosen_groups.push_back(pick);
-        rem[pick] = 0;
-    }
-    for (int g : chosen_groups)
-        rem[g] = group_mass[g];
-    for (int k = 0; k < gate.topk; ++k) { // experts without replacement ∝ weight, inside chosen groups
-        double total = 0;
-        for (int g : chosen_groups)
-            total += std::max(rem[g], 0.0);
-        double u  = rng.uniform() * total;
-        int group = chosen_groups.back();
-        for (int g : chosen_groups) {
-            if (rem[g] <= 0) continue;
-            group = g;
-            if ((u -= rem[g]) < 0) break;
-        }
-        double v = rng.uniform() * std::max(rem[group], 0.0);
-        int pick = -1;
-        for (int i = group * gs; i < (group + 1) * gs; ++i) {
-            if (taken[i]) continue;
-            pick = i;
-            if ((v -= w[i]) < 0) break;
-        }
-        if (pick < 0) // rounding left this group empty: take any free expert of a chosen group
-            for (int g : chosen_groups)
-                for (int i = g * gs; i < (g + 1) * gs && pick < 0; ++i)
-                    if (!taken[i]) pick = i;
-        taken[pick] = 1;
-        rem[group] -= w[pick];
-        out[k] = pick;
-    }
-    for (int k = 0; k < gate.topk; ++k)
-        taken[out[k]] = 0;
-}
 
 } // namespace
 
@@ -101,9 +50,9 @@ TokenSample sample_tokens(const ExpertLoad& load, const GateSpec& gate, const To
     TokenSample out{load.num_layers, spec.num_tokens, K, {}};
     out.experts.resize(static_cast<std::size_t>(load.num_layers) * spec.num_tokens * K);
 
-    std::vector<double> w(E), target(E), group_mass(G), rem;
-    std::vector<int> chosen, picks(K), cal_picks;
-    std::vector<char> taken(E, 0);
+    std::vector<double> w(E), target(E), group_mass(G);
+    std::vector<int> picks(K);
+    GateDrawScratch scratch;
     auto masses = [&] {
         std::fill(group_mass.begin(), group_mass.end(), 0.0);
         for (int e = 0; e < E; ++e)
@@ -129,7 +78,7 @@ TokenSample sample_tokens(const ExpertLoad& load, const GateSpec& gate, const To
                 Rng cal(spec.seed, 2 * static_cast<std::uint64_t>(l));
                 std::fill(shares.begin(), shares.end(), 0.0);
                 for (int t = 0; t < spec.calibration_tokens; ++t) {
-                    draw_token(gate, w, group_mass, cal, rem, chosen, taken, picks.data());
+                    draw_gate_token(gate, w, group_mass, NodeLimit{}, cal, scratch, picks);
                     for (int e : picks)
                         shares[std::size_t(e)] += 1.0 / (double(spec.calibration_tokens) * K);
                 }
@@ -148,7 +97,8 @@ TokenSample sample_tokens(const ExpertLoad& load, const GateSpec& gate, const To
                 control->update(w);
                 masses();
             }
-            draw_token(gate, w, group_mass, rng, rem, chosen, taken, dst + t * K);
+            draw_gate_token(gate, w, group_mass, NodeLimit{}, rng, scratch,
+                            std::span<int>(dst + t * K, std::size_t(K)));
             if (!control) continue;
             for (int k = 0; k < K; ++k)
                 control->add_selection(dst[t * K + k], 1);

@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // Tokens' top-k expert sets sampled from whole-run per-expert loads. The recordings hold no
 // co-activation, so this is a model (stated here, used for dispatch-receive and IB bytes):
-//   Plackett–Luce form of DeepSeek's group-limited gate — per token, gate.topk_groups groups drawn
-//   without replacement ∝ group weight (sum of its experts' weights), then gate.topk experts drawn
-//   without replacement ∝ expert weight inside those groups. Each layer's recorded loads are
+//   the gate law (gate_law.hpp, draw_gate_token: the Plackett–Luce form of DeepSeek's group-limited
+//   gate) without the node limit — per token, gate.topk_groups groups drawn without replacement ∝
+//   group weight (sum of its experts' weights), then gate.topk experts drawn without replacement ∝
+//   expert weight inside those groups. Each layer's recorded loads are
 //   reproduced as the step's router does it (sim/step/popularity_fit.hpp), with the same two parts:
 //   a coarse fit of the expert weights (fit_marginals, marginal_fit.hpp, calibration_rounds rounds
 //   on calibration_tokens common tokens) and a LoadController (load_control.hpp) holding the
-//   sample's running per-expert counts to the recorded shares while it is drawn. The draw itself
-//   is not the step's (draw_gate_tokens): the step's applies the node limit, which needs a
-//   placement, and this sample is drawn once, before any placement, to evaluate every placement
+//   sample's running per-expert counts to the recorded shares while it is drawn. The draws are
+//   not the step's (draw_gate_tokens, the same law drawn fast, with the node limit, which needs a
+//   placement): this sample is drawn once, before any placement, to evaluate every placement
 //   policy on the same tokens. Deterministic for a given seed.
 #pragma once
 

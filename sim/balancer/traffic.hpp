@@ -4,6 +4,7 @@
 // once per remote node it targets, then fans out over NVLink).
 #pragma once
 
+#include "common/deepep_bytes.hpp"
 #include "sim/balancer/dispatch.hpp"
 #include "sim/balancer/token_sampler.hpp"
 
@@ -15,8 +16,8 @@ namespace moetwin::balancer {
 // Bytes per token crossing IB to one node (reference §1.1 dim 7168; §3: FP8 dispatch, BF16
 // combine). FP8 dispatch carries one float scale per 128 values (reference §1.3: 1×128 tiles).
 struct TrafficSpec {
-    double dispatch_bytes_per_token = 7168 + 7168 / 128 * 4; // 7392 B
-    double combine_bytes_per_token  = 7168 * 2;              // 14336 B
+    double dispatch_bytes_per_token = double(deepep_bytes::fp8_hidden_bytes(7168));  // 7392 B
+    double combine_bytes_per_token  = double(deepep_bytes::bf16_hidden_bytes(7168)); // 14336 B
     void validate() const;
 };
 

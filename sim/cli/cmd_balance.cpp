@@ -3,11 +3,11 @@
 // `balance bias` (router-bias trajectory), `balance drift` (dynamic rebalancing) and `balance dp`.
 #include "sim/cli/commands.hpp"
 
+#include "common/rng.hpp"
 #include "sim/balancer/balance_report.hpp"
 #include "sim/balancer/dp_balancer.hpp"
 #include "sim/balancer/dynamic_rebalance.hpp"
 #include "sim/balancer/expert_load_json.hpp"
-#include "sim/balancer/rng.hpp"
 #include "sim/balancer/router_bias.hpp"
 
 #include "common/atomic_file.hpp"
@@ -155,7 +155,7 @@ void add_dp_command(CLI::App& parent) {
     cmd->add_option("--seed", *seed, "seed (default 1)");
     cmd->callback([gpus, requests, seed] {
         if (*gpus < 1 || *requests < 1) throw ConfigError("balance dp: --gpus and --requests must be ≥ 1");
-        bal::Rng rng(*seed);
+        Rng rng(*seed);
         std::vector<bal::PrefillRequest> prefill(*requests);
         std::vector<bal::DecodeRequest> decode(*requests);
         for (auto& r : prefill) {

@@ -2,26 +2,13 @@
 // DeepEP message sizes and the flows of its normal and low-latency patterns.
 #include "sim/network/deepep.hpp"
 
+#include "common/deepep_bytes.hpp"
 #include "common/errors.hpp"
 
 #include <algorithm>
 
 namespace moetwin {
 namespace {
-
-constexpr std::int64_t kSourceMetaBytes = 8; // struct SourceMeta {int src_rdma_rank, is_token_in_nvl_rank_bits;}
-
-std::int64_t align16(std::int64_t b) {
-    return (b + 15) / 16 * 16;
-}
-
-std::int64_t payload_bytes(const DeepEpShape& s, CommDirection dir) {
-    const bool fp8       = dir == CommDirection::Dispatch && s.fp8_dispatch;
-    const std::int64_t h = s.hidden;
-    // FP8: one byte per element + one float scale per 128 elements; BF16: two bytes per element.
-    // Dispatch carries top-k indices and weights, combine the weights only.
-    return fp8 ? h + h / 128 * 4 + s.num_topk * 8 : h * 2 + (dir == CommDirection::Dispatch ? 8 : 4) * s.num_topk;
-}
 
 void build_normal(const TrafficMatrix& t, RouteTable& router, const DeepEpOptions& o, FlowSet& fs) {
     const int n = t.num_gpus, per_node = t.gpus_per_node, nodes = t.num_nodes();
@@ -119,24 +106,23 @@ int deepep_rdma_chunk_tokens(int ep, CommDirection dir) {
     return dir == CommDirection::Dispatch ? e->dispatch : e->combine;
 }
 
+// The formulas live in common/deepep_bytes.hpp; these read them for a DeepEpShape.
 std::int64_t ll_dispatch_bytes_per_selection(const DeepEpShape& s) {
-    const std::int64_t h = s.hidden;
-    return (s.fp8_dispatch ? h + h / 128 * 4 : h * 2) + 16;
+    return deepep_bytes::ll_dispatch_bytes_per_selection(s.hidden, s.fp8_dispatch);
 }
 std::int64_t ll_combine_bytes_per_selection(const DeepEpShape& s) {
-    return std::int64_t(s.hidden) * 2;
+    return deepep_bytes::ll_combine_bytes_per_selection(s.hidden);
 }
-
 std::int64_t rdma_token_bytes(const DeepEpShape& s, CommDirection dir) {
-    return align16(payload_bytes(s, dir) + kSourceMetaBytes);
+    return deepep_bytes::normal_rdma_bytes_per_token(s.hidden, s.num_topk, dir == CommDirection::Dispatch,
+                                                     s.fp8_dispatch);
 }
 std::int64_t nvl_token_bytes(const DeepEpShape& s, CommDirection dir) {
-    return payload_bytes(s, dir) + kSourceMetaBytes;
+    return deepep_bytes::normal_nvl_bytes_per_token(s.hidden, s.num_topk, dir == CommDirection::Dispatch,
+                                                    s.fp8_dispatch);
 }
-
 double normal_metric_bytes_per_token(const DeepEpShape& s, CommDirection dir) {
-    const double bf16 = double(s.hidden) * 2;
-    return dir == CommDirection::Dispatch && s.fp8_dispatch ? bf16 * (1 + 4.0 / 128) / 2 : bf16;
+    return deepep_bytes::normal_metric_bytes_per_token(s.hidden, dir == CommDirection::Dispatch, s.fp8_dispatch);
 }
 
 FlowSet build_deepep_flows(const TrafficMatrix& traffic, const Router& router, std::vector<int> gpu_of_rank,

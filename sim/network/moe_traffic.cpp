@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// sample_moe_traffic(): popularity, replica placement, Gumbel-top-k sampling.
+// sample_moe_traffic(): popularity, replica placement, top-k by the gate law.
 #include "sim/network/moe_traffic.hpp"
 
 #include "common/errors.hpp"
+#include "common/rng.hpp"
+#include "sim/balancer/gate_law.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <numeric>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -19,11 +20,10 @@ TrafficMatrix sample_moe_traffic(const MoeTrafficSettings& s) {
         s.num_topk > s.num_experts)
         throw ConfigError("moe traffic: " + std::to_string(slots) + " expert slots over " +
                           std::to_string(s.num_ranks) + " ranks");
-    std::mt19937_64 rng(s.seed);
-    std::lognormal_distribution<double> popularity(0.0, s.popularity_sigma);
+    Rng popularity(s.seed, 0), rng(s.seed, 1);
     std::vector<double> weight(std::size_t(s.num_experts));
     for (double& w : weight)
-        w = popularity(rng);
+        w = popularity.lognormal(0.0, s.popularity_sigma);
 
     // Replicas: the hottest experts get a second copy; each replica serves an equal share.
     std::vector<int> order(std::size_t(s.num_experts));
@@ -57,22 +57,20 @@ TrafficMatrix sample_moe_traffic(const MoeTrafficSettings& s) {
         expert_ranks[std::size_t(slot.expert)].push_back(best);
     }
 
-    // Top-k without replacement, probability proportional to weight: Gumbel-max per expert.
-    std::vector<double> log_w(weight.size());
-    for (std::size_t e = 0; e < weight.size(); ++e)
-        log_w[e] = std::log(weight[e]);
-    std::uniform_real_distribution<double> uniform(1e-300, 1.0);
+    // Top-k without replacement, probability proportional to weight: the gate law (gate_law.hpp)
+    // with one group holding every expert, i.e. Plackett–Luce over all experts, no node limit.
+    const balancer::GateSpec gate{s.num_experts, 1, 1, s.num_topk};
+    gate.validate();
+    const double total_weight = std::accumulate(weight.begin(), weight.end(), 0.0);
+    balancer::GateDrawScratch scratch;
     TrafficMatrix t(s.num_ranks, s.gpus_per_node);
-    std::vector<std::pair<double, int>> keys(weight.size());
-    std::vector<int> dst(std::size_t(s.num_topk));
+    std::vector<int> experts(std::size_t(s.num_topk)), dst(std::size_t(s.num_topk));
     for (int r = 0; r < s.num_ranks; ++r)
         for (int tok = 0; tok < s.tokens_per_rank; ++tok) {
-            for (std::size_t e = 0; e < weight.size(); ++e)
-                keys[e] = {log_w[e] - std::log(-std::log(uniform(rng))), int(e)};
-            std::partial_sort(keys.begin(), keys.begin() + s.num_topk, keys.end(), std::greater<>());
-            for (int k = 0; k < s.num_topk; ++k) {
-                const auto& where   = expert_ranks[std::size_t(keys[std::size_t(k)].second)];
-                dst[std::size_t(k)] = where[std::size_t(rng() % where.size())];
+            balancer::draw_gate_token(gate, weight, {&total_weight, 1}, {}, rng, scratch, experts);
+            for (int k = 0; k < s.num_topk; ++k) { // a replica uniformly
+                const auto& where   = expert_ranks[std::size_t(experts[std::size_t(k)])];
+                dst[std::size_t(k)] = where[std::size_t(rng.next() % where.size())];
             }
             t.add_token(r, dst);
         }

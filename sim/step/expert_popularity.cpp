@@ -3,8 +3,8 @@
 #include "sim/step/expert_popularity.hpp"
 
 #include "common/errors.hpp"
+#include "common/rng.hpp"
 #include "sim/balancer/expert_load_json.hpp"
-#include "sim/balancer/rng.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -30,7 +30,7 @@ balancer::ExpertLoad expert_popularity(const Scenario& s, const ModelSpec& full,
     }
     for (int l = 0; l < load.num_layers; ++l) {
         auto row = load.layer(l);
-        balancer::Rng rng(s.seed, 0x90b0000ull + uint64_t(l));
+        Rng rng(s.seed, 0x90b0000ull + uint64_t(l));
         switch (r.popularity) {
         case ExpertPopularity::Uniform:
             break;
@@ -45,7 +45,7 @@ balancer::ExpertLoad expert_popularity(const Scenario& s, const ModelSpec& full,
         }
         case ExpertPopularity::LogNormal:
             for (double& w : row)
-                w = std::exp(r.lognormal_sigma * rng.normal());
+                w = rng.lognormal(0.0, r.lognormal_sigma);
             break;
         case ExpertPopularity::File: {
             const int src = file.num_layers == full.num_layers ? full.num_dense_layers + l : l % file.num_layers;

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// draw_gate_tokens(): group set, experts and the node limit, token by token.
+// draw_gate_tokens(): the fast sampler of the gate law (sim/balancer/gate_law.hpp), token by token
+// in named phases: the group set, then its experts either with a node limit that cannot bind or
+// with one that can (below M nodes, then at M nodes), then the token's scratch released.
 #include "sim/step/gate_sampler.hpp"
 
 #include <algorithm>
@@ -7,6 +9,12 @@
 
 namespace moetwin::step {
 namespace {
+
+// Alias draws rejected in a row (repeats, or experts off the token's nodes) before one exact draw
+// by a direct scan takes over.
+constexpr int kMaxRejections = 16;
+// Node limits up to this use the fixed-size cumulative table of the at-M-nodes draw.
+constexpr int kMaxNodeLimit = 16;
 
 // The expert of [first, last) at offset u (>= 0) in their free weight, scanning in order; -1 if
 // none is free. Branch-free on taken experts: their free_w is 0, so u - 0 == u neither moves u nor
@@ -31,39 +39,68 @@ int pick_node(const double* w, int n, double& u) {
     return j;
 }
 
-// Node limits up to this use the fixed-size cumulative table of the at-M-nodes draw.
-constexpr int kMaxNodeLimit = 16;
+// One token being drawn: its selections so far and the nodes they sit on.
+struct Token {
+    int id;         // stamp in TokenDrawer::taken_
+    int* sel;       // [topk (+ 1)] its experts in draw order
+    int count  = 0; // experts drawn
+    int nnodes = 0; // distinct home nodes among them (node-limited tokens only)
+};
 
-} // namespace
+// The state of one draw_gate_tokens call: the layer's weights and tables, and scratch arrays
+// reused from token to token (each phase leaves them as it found them, release() included).
+// The Rng is passed to every phase by reference; the phases are inlined into the token loop, so
+// it stays in registers there.
+class TokenDrawer {
+  public:
+    TokenDrawer(const balancer::GateSpec& g, int node_limit, LayerGate& prepared)
+        : w_(prepared.w), home_(prepared.home), tables_(*prepared.tables), gs_(g.group_size()), topk_(g.topk),
+          limit_(node_limit), taken_(std::size_t(g.num_experts), -1), free_w_(prepared.w),
+          node_on_(std::size_t(prepared.num_nodes), 0), used_nodes_(std::size_t(g.topk)),
+          node_taken_w_(std::size_t(g.topk)), node_free_w_(std::size_t(g.topk)) {}
 
-int64_t draw_gate_tokens(const balancer::GateSpec& g, int node_limit, int shared_expert, LayerGate& prepared,
-                         balancer::Rng& rng_io, std::span<int> experts) {
-    // A local copy: its address is never taken, so its state stays in registers in the loop.
-    balancer::Rng rng             = rng_io;
-    const int gs                  = g.group_size();
-    const std::vector<double>& w  = prepared.w;
-    const std::vector<int>& home  = prepared.home;
-    GateTables& tables            = *prepared.tables;
-    const int num_nodes           = prepared.num_nodes;
-    const int kk                  = g.topk + (shared_expert >= 0 ? 1 : 0);
-    const std::size_t num_samples = experts.size() / std::size_t(kk);
-    int64_t num_relaxed           = 0;
+    // Draws tok.sel[0, topk): first the group set (reference step 3), then its experts (step 4)
+    // with the node limit. Returns whether the limit had to be lifted for this token.
+    bool draw(Token& tok, Rng& rng) {
+        const int subset = tables_.draw_subset(rng);
+        if (tables_.num_nodes(subset) <= limit_) {
+            draw_unbound(tok, subset, rng);
+            return false;
+        }
+        draw_below_limit(tok, subset, rng);
+        const bool relaxed = draw_at_limit(tok, subset, rng);
+        release(tok);
+        return relaxed;
+    }
 
-    // taken[e] == t: token t already picked expert e (int stamps, never reset; not a char array,
-    // whose stores the compiler must assume may alias every pointer in the loop).
-    std::vector<int> taken(std::size_t(g.num_experts), -1);
-    std::vector<double> free_w(w); // node-limited tokens: w[e], 0 while e is taken (w > 0 after the floor)
-    std::vector<int> node_on(std::size_t(num_nodes), 0); // 1 + the node's index in used_nodes, 0: not used
-    std::vector<int> used_nodes(std::size_t(g.topk));
-    std::vector<double> node_taken_w(std::size_t(g.topk)), node_free_w(std::size_t(g.topk));
-    const int topk = g.topk, limit = node_limit;
+  private:
+    bool is_free(const Token& tok, int x) const { return taken_[std::size_t(x)] != tok.id; }
+    // Under the limit once the token has M nodes: free, and on one of its nodes (or below M).
+    bool is_eligible(const Token& tok, int x) const {
+        return is_free(tok, x) && (tok.nnodes < limit_ || node_on_[std::size_t(home_[std::size_t(x)])]);
+    }
+
+    // An alias draw over the subset's experts that is not a repeat for token `id`; -1 after
+    // kMaxRejections repeats.
+    int draw_unrepeated(int id, const GateTables::ExpertDraw& draw, Rng& rng) const {
+        const int* taken = taken_.data();
+        int e            = -1;
+        for (int tries = 0; tries < kMaxRejections && e < 0; ++tries) {
+            const int x = draw(rng);
+            e           = taken[x] != id ? x : -1;
+        }
+        return e;
+    }
+
     // One draw over the subset's experts that `ok` admits, proportional to weight, by a direct scan
     // (the last admitted one absorbs rounding); -1 if it admits none.
-    auto scan_draw = [&](const std::vector<int>& groups, auto ok) {
-        double sum = 0;
+    template <class Ok> int scan_draw(const std::vector<int>& groups, Ok ok, Rng& rng) const {
+        const int gs    = gs_;
+        const double* w = w_.data();
+        double sum      = 0;
         for (int c : groups)
             for (int x = c * gs; x < (c + 1) * gs; ++x)
-                sum += ok(x) ? w[std::size_t(x)] : 0.0;
+                sum += ok(x) ? w[x] : 0.0;
         if (!(sum > 0)) return -1;
         double u = rng.uniform() * sum;
         int e    = -1;
@@ -71,78 +108,79 @@ int64_t draw_gate_tokens(const balancer::GateSpec& g, int node_limit, int shared
             for (int x = c * gs; x < (c + 1) * gs; ++x)
                 if (ok(x)) {
                     e = x;
-                    if ((u -= w[std::size_t(x)]) < 0) return e;
+                    if ((u -= w[x]) < 0) return e;
                 }
         return e;
-    };
-    for (std::size_t t = 0; t < num_samples; ++t) {
-        const int tok                     = int(t);
-        int* sel                          = &experts[t * std::size_t(kk)];
-        const int subset                  = tables.draw_subset(rng);
-        const std::vector<int>& groups    = tables.groups(subset);
-        const GateTables::ExpertDraw draw = tables.expert_draw(subset);
-        auto free                         = [&](int x) { return taken[std::size_t(x)] != tok; };
-        auto draw_free                    = [&] { // an alias draw that is not a repeat; -1 after 16 repeats
-            int e = -1;
-            for (int tries = 0; tries < 16 && e < 0; ++tries) {
-                                   const int x = draw(rng);
-                                   e           = free(x) ? x : -1;
-            }
-            return e;
-        };
-        int count = 0;
-        if (tables.num_nodes(subset) <= limit) {
-            // The subset's experts span at most M nodes, so the limit cannot bind: alias draws over
-            // them rejecting repeats (exact Plackett-Luce by rejection); after 16 rejections in a row
-            // one draw over the free experts by a direct scan (the same distribution).
-            while (count < topk) {
-                int e = draw_free();
-                if (e < 0) e = scan_draw(groups, free);
-                taken[std::size_t(e)] = tok;
-                sel[count++]          = e;
-            }
-            if (shared_expert >= 0) sel[g.topk] = shared_expert;
-            continue;
+    }
+
+    // Phase "unbound": the subset's experts span at most M nodes, so the limit cannot bind. Alias
+    // draws over them rejecting repeats (exact Plackett-Luce by rejection); after kMaxRejections in
+    // a row, one draw over the free experts by a direct scan (the same distribution). Locals, not
+    // members, in the loop: its int stores (taken, sel) would otherwise force reloads of them.
+    void draw_unbound(Token& tok, int subset, Rng& rng) {
+        const GateTables::ExpertDraw draw = tables_.expert_draw(subset);
+        const std::vector<int>& groups    = tables_.groups(subset);
+        const int id = tok.id, topk = topk_;
+        int* const sel   = tok.sel;
+        int* const taken = taken_.data();
+        for (int count = tok.count; count < topk; ++count) {
+            int e = draw_unrepeated(id, draw, rng);
+            if (e < 0)
+                e = scan_draw(
+                    groups, [&](int x) { return taken[x] != id; }, rng);
+            taken[e]   = id;
+            sel[count] = e;
         }
-        // Node-limited: below M nodes, alias draws as above; from M nodes on, one draw over the
-        // free experts of the subset on the token's nodes (a node by its free weight, then an expert
-        // in it). After 16 rejections in a row, or nothing free there, one draw over the eligible
-        // experts by a direct scan (the same distribution; it lifts the limit if none is eligible).
-        const GateTables::NodeLists lists = tables.node_lists(subset);
-        int nnodes                        = 0;
-        bool relaxed                      = false;
-        auto eligible                     = [&](int x) {
-            return free(x) && (nnodes < limit || node_on[std::size_t(home[std::size_t(x)])]);
-        };
-        // Accept e, without a branch on whether its node is new (unpredictable): slot nnodes of
-        // used_nodes / node_taken_w is free, so it may be written either way.
-        auto accept = [&](int e) {
-            sel[count++]                      = e;
-            taken[std::size_t(e)]             = tok;
-            free_w[std::size_t(e)]            = 0.0;
-            const int m                       = home[std::size_t(e)];
-            const int on                      = node_on[std::size_t(m)]; // 1 + index in used_nodes, 0: new
-            const int at                      = on > 0 ? on - 1 : nnodes;
-            used_nodes[std::size_t(nnodes)]   = on > 0 ? used_nodes[std::size_t(nnodes)] : m;
-            node_taken_w[std::size_t(nnodes)] = on > 0 ? node_taken_w[std::size_t(nnodes)] : 0.0;
-            node_taken_w[std::size_t(at)] += w[std::size_t(e)];
-            node_on[std::size_t(m)] = at + 1;
-            nnodes += on == 0;
-        };
-        while (count < topk && nnodes < limit) { // below M nodes
-            int e = draw_free();
-            if (e < 0) e = scan_draw(groups, eligible);
-            accept(e);
+        tok.count = topk;
+    }
+
+    // Takes e for the token and records its node, without a branch on whether the node is new
+    // (unpredictable): slot nnodes of used_nodes_ / node_taken_w_ is free, so it may be written
+    // either way.
+    void accept(Token& tok, int e) {
+        tok.sel[tok.count++]    = e;
+        taken_[std::size_t(e)]  = tok.id;
+        free_w_[std::size_t(e)] = 0.0;
+        const int m             = home_[std::size_t(e)];
+        const int on            = node_on_[std::size_t(m)]; // 1 + index in used_nodes_, 0: new
+        const int at            = on > 0 ? on - 1 : tok.nnodes;
+        const std::size_t next  = std::size_t(tok.nnodes);
+        used_nodes_[next]       = on > 0 ? used_nodes_[next] : m;
+        node_taken_w_[next]     = on > 0 ? node_taken_w_[next] : 0.0;
+        node_taken_w_[std::size_t(at)] += w_[std::size_t(e)];
+        node_on_[std::size_t(m)] = at + 1;
+        tok.nnodes += on == 0;
+    }
+
+    // Phase "below M nodes": every free expert of the subset is eligible, so the alias draws as in
+    // draw_unbound, each accepted expert adding its node, until the token has M nodes (or topk).
+    void draw_below_limit(Token& tok, int subset, Rng& rng) {
+        const GateTables::ExpertDraw draw = tables_.expert_draw(subset);
+        const std::vector<int>& groups    = tables_.groups(subset);
+        while (tok.count < topk_ && tok.nnodes < limit_) {
+            int e = draw_unrepeated(tok.id, draw, rng);
+            if (e < 0)
+                e = scan_draw(
+                    groups, [&](int x) { return is_eligible(tok, x); }, rng);
+            accept(tok, e);
         }
-        // At M nodes: a node by its weight in the subset (taken experts included), then an expert
-        // of it by its alias table, rejecting taken ones: exactly a draw over the free experts on
-        // the token's nodes proportional to weight. Cumulative node weights are fixed from here on.
+    }
+
+    // Phase "at M nodes": the remaining experts from the token's nodes only. A node by its weight in
+    // the subset (taken experts included), then an expert of it by its alias table, rejecting taken
+    // ones: exactly a draw over the free experts on the token's nodes proportional to weight. After
+    // kMaxRejections rounds, one draw by node free weight and a scan; then one by a scan over the
+    // eligible experts; if none is eligible, the limit is lifted (returns true).
+    bool draw_at_limit(Token& tok, int subset, Rng& rng) {
+        const GateTables::NodeLists lists = tables_.node_lists(subset);
+        const std::vector<int>& groups    = tables_.groups(subset);
+        // Cumulative node weights, fixed from here on (the token's nodes do not change below M + 1).
         double cum[kMaxNodeLimit];
         const AliasColumn* node_col[kMaxNodeLimit];
         int node_n[kMaxNodeLimit];
-        const int reach = std::min(nnodes, kMaxNodeLimit);
+        const int reach = std::min(tok.nnodes, kMaxNodeLimit);
         for (int j = 0; j < reach; ++j) {
-            const int node = used_nodes[std::size_t(j)];
+            const int node = used_nodes_[std::size_t(j)];
             cum[j]         = (j > 0 ? cum[j - 1] : 0.0) + lists.weight[node];
             node_col[j]    = lists.columns + lists.begin[node];
             node_n[j]      = lists.begin[node + 1] - lists.begin[node];
@@ -154,45 +192,81 @@ int64_t draw_gate_tokens(const balancer::GateSpec& g, int node_limit, int shared
                 j += v >= cum[i];
             return draw_column(node_col[j], node_n[j], rng);
         };
-        while (count < topk) {
+        bool relaxed = false;
+        while (tok.count < topk_) {
             int e = -1;
             // Two candidates per round, the first free one taken: fewer mispredicted loop exits
             // (a candidate is often taken) for one spare draw: decode plan 0.61 -> 0.58 s.
-            for (int tries = 0; tries < 16 && e < 0 && nnodes == reach; ++tries) {
+            for (int tries = 0; tries < kMaxRejections && e < 0 && tok.nnodes == reach; ++tries) {
                 const int x1 = candidate(), x2 = candidate();
-                const int f2 = free(x2) ? x2 : -1;
-                e            = free(x1) ? x1 : f2;
+                const int f2 = is_free(tok, x2) ? x2 : -1;
+                e            = is_free(tok, x1) ? x1 : f2;
             }
-            if (e >= 0) {
-                accept(e);
-                continue;
-            }
-            // Mostly taken there (or M beyond kMaxNodeLimit): one draw by node free weight and a scan.
-            double total = 0;
-            for (int j = 0; j < nnodes; ++j) {
-                node_free_w[std::size_t(j)] =
-                    std::max(0.0, lists.weight[used_nodes[std::size_t(j)]] - node_taken_w[std::size_t(j)]);
-                total += node_free_w[std::size_t(j)];
-            }
-            if (total > 0) {
-                double u       = rng.uniform() * total;
-                const int node = used_nodes[std::size_t(pick_node(node_free_w.data(), nnodes, u))];
-                e = scan_free(lists.experts + lists.begin[node], lists.experts + lists.begin[node + 1], free_w.data(),
-                              u);
-            }
-            if (e < 0) e = scan_draw(groups, eligible);
+            if (e < 0) e = draw_by_free_weight(tok, lists, rng);
+            if (e < 0)
+                e = scan_draw(
+                    groups, [&](int x) { return is_eligible(tok, x); }, rng);
             if (e < 0) { // no eligible expert left within M nodes: lift the limit
                 relaxed = true;
-                e       = scan_draw(groups, free);
+                e       = scan_draw(
+                          groups, [&](int x) { return is_free(tok, x); }, rng);
             }
-            accept(e);
+            accept(tok, e);
         }
-        if (shared_expert >= 0) sel[g.topk] = shared_expert;
-        num_relaxed += relaxed;
-        for (int j = 0; j < count; ++j)
-            free_w[std::size_t(sel[j])] = w[std::size_t(sel[j])];
-        for (int j = 0; j < nnodes; ++j)
-            node_on[std::size_t(used_nodes[std::size_t(j)])] = 0;
+        return relaxed;
+    }
+
+    // One draw over the free experts on the token's nodes: a node by its free weight, then an
+    // expert of it by a scan. -1 when nothing is free there (or rounding leaves no pick).
+    int draw_by_free_weight(const Token& tok, const GateTables::NodeLists& lists, Rng& rng) {
+        double total = 0;
+        for (int j = 0; j < tok.nnodes; ++j) {
+            node_free_w_[std::size_t(j)] =
+                std::max(0.0, lists.weight[used_nodes_[std::size_t(j)]] - node_taken_w_[std::size_t(j)]);
+            total += node_free_w_[std::size_t(j)];
+        }
+        if (!(total > 0)) return -1;
+        double u       = rng.uniform() * total;
+        const int node = used_nodes_[std::size_t(pick_node(node_free_w_.data(), tok.nnodes, u))];
+        return scan_free(lists.experts + lists.begin[node], lists.experts + lists.begin[node + 1], free_w_.data(), u);
+    }
+
+    // Restores free_w_ and node_on_ for the next token (taken_ needs nothing: stamps are per token).
+    void release(const Token& tok) {
+        for (int j = 0; j < tok.count; ++j)
+            free_w_[std::size_t(tok.sel[j])] = w_[std::size_t(tok.sel[j])];
+        for (int j = 0; j < tok.nnodes; ++j)
+            node_on_[std::size_t(used_nodes_[std::size_t(j)])] = 0;
+    }
+
+    const std::vector<double>& w_;
+    const std::vector<int>& home_;
+    GateTables& tables_;
+    const int gs_, topk_, limit_;
+    // taken_[e] == t: token t already picked expert e (int stamps, never reset; not a char array,
+    // whose stores the compiler must assume may alias every pointer in the loop).
+    std::vector<int> taken_;
+    std::vector<double> free_w_;  // node-limited tokens: w[e], 0 while e is taken (w > 0 after the floor)
+    std::vector<int> node_on_;    // [num_nodes] 1 + the node's index in used_nodes_, 0: not used
+    std::vector<int> used_nodes_; // [topk] the token's nodes in order of first use
+    std::vector<double> node_taken_w_, node_free_w_; // [topk] per used node: weight taken, weight free
+};
+
+} // namespace
+
+int64_t draw_gate_tokens(const balancer::GateSpec& g, int node_limit, int shared_expert, LayerGate& prepared,
+                         Rng& rng_io, std::span<int> experts) {
+    // A local copy: its address never leaves this function once the phases are inlined, so its
+    // state stays in registers in the loop.
+    Rng rng                       = rng_io;
+    const int kk                  = g.topk + (shared_expert >= 0 ? 1 : 0);
+    const std::size_t num_samples = experts.size() / std::size_t(kk);
+    TokenDrawer drawer(g, node_limit, prepared);
+    int64_t num_relaxed = 0;
+    for (std::size_t t = 0; t < num_samples; ++t) {
+        Token tok{int(t), &experts[t * std::size_t(kk)]};
+        num_relaxed += drawer.draw(tok, rng);
+        if (shared_expert >= 0) tok.sel[g.topk] = shared_expert;
     }
     rng_io = rng;
     return num_relaxed;

@@ -166,7 +166,7 @@ void GateTables::weigh_experts(Subset& s) {
     s.weighted = true;
 }
 
-int GateTables::draw_subset_by_group(balancer::Rng& rng) {
+int GateTables::draw_subset_by_group(Rng& rng) {
     // One group at a time, without replacement, proportional to group weight.
     std::fill(chosen_.begin(), chosen_.end(), 0);
     double left   = std::accumulate(group_w_.begin(), group_w_.end(), 0.0);

@@ -5,8 +5,8 @@
 // limit, an expert of one node of the set by that node's own alias table.
 #pragma once
 
+#include "common/rng.hpp"
 #include "sim/balancer/gate.hpp"
-#include "sim/balancer/rng.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -30,7 +30,7 @@ struct AliasTable {
 
     // Contract: w.size() >= 1, every w >= 0, sum > 0.
     void build(std::span<const double> w);
-    int draw(balancer::Rng& rng) const {
+    int draw(Rng& rng) const {
         const int n    = int(prob.size());
         const double v = rng.uniform() * n;
         const int col  = std::min(n - 1, int(v));
@@ -45,7 +45,7 @@ struct AliasColumn {
     int keep;    // expert of the column
     int other;   // expert of its alias
 };
-inline int draw_column(const AliasColumn* col, int n, balancer::Rng& rng) {
+inline int draw_column(const AliasColumn* col, int n, Rng& rng) {
     const double v       = rng.uniform() * n;
     const int c          = std::min(n - 1, int(v));
     const AliasColumn& x = col[c];
@@ -70,9 +70,9 @@ class GateTables {
     // A set of topk_groups groups, drawn without replacement proportional to group weight. Inline
     // (one alias draw) when the sets are enumerated; the caller's Rng never has its address taken,
     // so it stays in registers in the per-token loop.
-    int draw_subset(balancer::Rng& rng) {
+    int draw_subset(Rng& rng) {
         if (enumerated_) return subset_table_.draw(rng);
-        balancer::Rng r  = rng;
+        Rng r            = rng;
         const int subset = draw_subset_by_group(r);
         rng              = r;
         return subset;
@@ -82,7 +82,7 @@ class GateTables {
     struct ExpertDraw { // one subset's alias table over its experts, columns mapped to expert ids
         const AliasColumn* col;
         int n;
-        int operator()(balancer::Rng& rng) const { return draw_column(col, n, rng); }
+        int operator()(Rng& rng) const { return draw_column(col, n, rng); }
     };
     // Distinct home nodes of the subset's experts: the node limit M can bind only if this exceeds M.
     int num_nodes(int subset) { return s(subset).num_nodes; }
@@ -97,7 +97,7 @@ class GateTables {
         const double* weight;       // [num_nodes]
         const AliasColumn* columns; // [experts] per node, an alias table over its experts (same order)
         // An expert of `node` proportional to its weight (taken ones included: the caller rejects).
-        int draw(int node, balancer::Rng& rng) const {
+        int draw(int node, Rng& rng) const {
             return draw_column(columns + begin[node], begin[node + 1] - begin[node], rng);
         }
     };
@@ -126,7 +126,7 @@ class GateTables {
         return x;
     }
     int subset_of(uint64_t mask);
-    int draw_subset_by_group(balancer::Rng& rng);
+    int draw_subset_by_group(Rng& rng);
     void build_experts(Subset& s) const;
     void weigh_experts(Subset& s);
 

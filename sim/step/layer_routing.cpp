@@ -3,7 +3,7 @@
 #include "sim/step/layer_routing.hpp"
 
 #include "common/errors.hpp"
-#include "sim/balancer/rng.hpp"
+#include "common/rng.hpp"
 #include "sim/step/gate_sampler.hpp"
 #include "sim/step/layer_gate.hpp"
 #include "sim/step/layer_traffic.hpp"
@@ -48,7 +48,7 @@ LayerRouting route_layer(const LayerRoutingInput& in, LayerGate& prepared) {
     }
     const int kk = g.topk + (in.shared_expert >= 0 ? 1 : 0); // selections per token
     std::vector<int> experts(source.size() * std::size_t(kk));
-    balancer::Rng rng(in.seed, in.stream);
+    Rng rng(in.seed, in.stream);
 
     if (!prepared.control) {
         out.node_limit_relaxed = draw_gate_tokens(g, in.node_limit, in.shared_expert, prepared, rng, experts);

@@ -53,18 +53,19 @@ struct LayerRouting {
 // Contract: pure and deterministic in its input. Every token gets gate.topk distinct logical
 // experts (tokens are conserved: sum(expert_selections) = sum(slot_selections) = topk x tokens),
 // plus shared_expert when set (then topk + 1 selections per token, its replica by the dispatch policy).
-// Sampling (Plackett-Luce form of the gate, as balancer/token_sampler.hpp): topk_groups groups
-// drawn without replacement with probability proportional to the group's weight, then experts drawn
-// in those groups proportional to their weight; the draw order is the token's score order.
+// Sampling: the gate law of balancer/gate_law.hpp (its reference sampler, draw_gate_token, states
+// it step by step), drawn fast by draw_gate_tokens (gate_sampler.hpp): topk_groups groups drawn
+// without replacement with probability proportional to the group's weight, then experts drawn in
+// those groups proportional to their weight; the draw order is the token's score order.
 // Node limit (the exact rule): an expert's node is the node of its first replica; walking the draws
 // in order, an expert is accepted if its node is already among the token's nodes or the token has
 // fewer than M nodes, otherwise it is skipped (greedy top-M nodes by best score, not the tech
 // report's sum of the best K/M scores per node).
-// NOTES: if no eligible expert remains for a pick, the limit is lifted for that token
-// (counted in node_limit_relaxed). Bundles (see kMaxSampledTokensPerGpu) share one expert set and
-// one replica choice, so counts are exact sums but spread a little more than token-by-token
-// sampling would. The replica chosen by the dispatch policy may sit on another node than the
-// first replica, so with redundant experts the limit holds for logical homes, not wire nodes.
+// NOTES: if no eligible expert remains for a pick, the limit is lifted for that pick (the token
+// may open one more node; counted once per token in node_limit_relaxed). Bundles (see kMaxSampledTokensPerGpu) share
+// one expert set and one replica choice, so counts are exact sums but spread a little more than token-by-token sampling
+// would. The replica chosen by the dispatch policy may sit on another node than the first replica, so with redundant
+// experts the limit holds for logical homes, not wire nodes.
 LayerRouting route_layer(const LayerRoutingInput& in);
 
 struct LayerGate; // layer_gate.hpp

@@ -4,7 +4,7 @@
 #include "sim/step/popularity_fit.hpp"
 
 #include "common/errors.hpp"
-#include "sim/balancer/rng.hpp"
+#include "common/rng.hpp"
 #include "sim/step/gate_sampler.hpp"
 
 #include <algorithm>
@@ -26,7 +26,7 @@ LayerFitStats fit_layer_gate(LayerGate& prepared, const balancer::GateSpec& g, i
             prepared.tables->reweight(prepared.w);
         }
         first = false;
-        balancer::Rng rng(seed, stream);
+        Rng rng(seed, stream);
         draw_gate_tokens(g, node_limit, -1, prepared, rng, experts);
         std::fill(hits.begin(), hits.end(), 0);
         for (int e : experts)

@@ -3,7 +3,7 @@
 #include "sim/step/rank_batches.hpp"
 
 #include "common/errors.hpp"
-#include "sim/balancer/rng.hpp"
+#include "common/rng.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -11,7 +11,7 @@
 namespace moetwin::step {
 namespace {
 
-int64_t sample_context(const WorkloadConfig& w, balancer::Rng& rng) {
+int64_t sample_context(const WorkloadConfig& w, Rng& rng) {
     switch (w.context_distribution) {
     case ContextDistribution::Fixed:
         return w.context_tokens;
@@ -47,7 +47,7 @@ std::vector<RankBatch> make_rank_batches(const Scenario& s) {
     if (mbs < 1) throw ConfigError("workload.micro_batches: must be >= 1");
     std::vector<RankBatch> ranks(std::size_t(unit.dp_size));
     for (int d = 0; d < unit.dp_size; ++d) {
-        balancer::Rng rng(s.seed, 0x5eed0000ull + uint64_t(d));
+        Rng rng(s.seed, 0x5eed0000ull + uint64_t(d));
         RankBatch& rb = ranks[std::size_t(d)];
         rb.micro_batches.resize(std::size_t(mbs));
         if (w.phase == Phase::Decode) {

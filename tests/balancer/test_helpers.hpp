@@ -4,7 +4,7 @@
 
 #include "sim/balancer/expert_load.hpp"
 #include "sim/balancer/placement/eplb_readme.hpp"
-#include "sim/balancer/rng.hpp"
+#include "common/rng.hpp"
 
 #include <cmath>
 #include <filesystem>

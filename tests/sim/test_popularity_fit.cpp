@@ -154,7 +154,7 @@ TEST(GateTables, ReweightDrawsExactlyAsNewTables) {
         w1[std::size_t(e)] = 1.0 + double((e * 37) % 101) / 10.0;
     GateTables moved(g, w0, home, 4), fresh(g, w1, home, 4);
     moved.reweight(w1);
-    balancer::Rng a(7), b(7);
+    Rng a(7), b(7);
     for (int t = 0; t < 2000; ++t) {
         const int sa = moved.draw_subset(a), sb = fresh.draw_subset(b);
         ASSERT_EQ(sa, sb);

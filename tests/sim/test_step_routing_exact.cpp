@@ -1,16 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
-// route_layer's sampler against the exact law of its gate, computed by enumeration on a small gate:
-// groups drawn without replacement by weight (Plackett-Luce), then experts of those groups drawn
-// one by one among the eligible ones (free, and on one of the token's nodes once it has M). Covers
-// both samplers: the limit that cannot bind (alias draws only) and the limit that binds (alias
-// draws below M nodes, node-then-expert rejection at M nodes).
+// The gate law (sim/balancer/gate_law.hpp) and its two samplers. On a small gate, the exact law by
+// enumeration: groups drawn without replacement by weight (Plackett-Luce), then experts of those
+// groups drawn one by one among the eligible ones (free, and on one of the token's nodes once it
+// has M); the reference sampler (draw_gate_token) and route_layer's fast one must both follow it,
+// the fast one on both of its paths: the limit that cannot bind (alias draws only) and the limit
+// that binds (alias draws below M nodes, node-then-expert rejection at M nodes). On DeepSeek-V3's
+// gate (256 experts, 8 groups, top-4 groups, top-8, M = 4 of 18 nodes), where enumeration is out of
+// reach, the fast sampler against the reference one.
+#include "common/rng.hpp"
 #include "sim/balancer/dispatch.hpp"
+#include "sim/balancer/gate_law.hpp"
 #include "sim/balancer/placement.hpp"
+#include "sim/step/gate_sampler.hpp"
 #include "sim/step/layer_gate.hpp"
 #include "sim/step/layer_routing.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <vector>
@@ -115,6 +122,41 @@ void expect_matches_exact(int M) {
     }
 }
 
+// The reference sampler's expert marginals on the small gate, n tokens.
+std::vector<double> reference_marginals(const SmallGate& s, int M, int n, int64_t* relaxed) {
+    std::vector<double> group_w(3, 0.0), p(12, 0.0);
+    std::vector<int> node(12);
+    for (int e = 0; e < 12; ++e) {
+        group_w[std::size_t(e / 4)] += s.w[std::size_t(e)];
+        node[std::size_t(e)] = s.node(e);
+    }
+    Rng rng(3);
+    balancer::GateDrawScratch scratch;
+    std::vector<int> out(3);
+    *relaxed = 0;
+    for (int t = 0; t < n; ++t) {
+        *relaxed += balancer::draw_gate_token(s.gate, s.w, group_w, {node, M}, rng, scratch, out);
+        for (int e : out)
+            p[std::size_t(e)] += 1.0 / n;
+    }
+    return p;
+}
+
+TEST(StepRoutingExact, ReferenceSamplerMatchesTheExactLaw) {
+    const SmallGate s;
+    const int n = 200000;
+    for (int M : {2, 3}) {
+        const std::vector<double> exact = s.exact_marginals(M);
+        int64_t relaxed                 = -1;
+        const std::vector<double> p     = reference_marginals(s, M, n, &relaxed);
+        EXPECT_EQ(relaxed, 0);
+        for (int e = 0; e < 12; ++e) {
+            const double q = exact[std::size_t(e)];
+            EXPECT_NEAR(p[std::size_t(e)], q, 5 * std::sqrt(q * (1 - q) / n) + 1e-9) << "M=" << M << " expert " << e;
+        }
+    }
+}
+
 TEST(StepRoutingExact, UnboundLimitMatchesPlackettLuce) {
     expect_matches_exact(3); // two groups span at most the 3 nodes: the limit cannot bind
 }
@@ -162,6 +204,103 @@ TEST(StepRoutingExact, PreparedLayerGivesTheSameResult) {
         EXPECT_EQ(a.traffic.node_tokens, b.traffic.node_tokens);
         EXPECT_EQ(a.slot_selections, b.slot_selections);
     }
+}
+
+TEST(StepRoutingExact, LiftedLimitFollowsTheReference) {
+    // M = 1 on the small gate: tokens whose first expert sits on node 2 run out of eligible experts
+    // (node 2 holds two experts of groups {0, 1}), so both samplers lift the limit for a pick.
+    const SmallGate s;
+    const std::vector<int64_t> tokens(6, 40000);
+    const double n              = 6 * 40000.0;
+    const LayerRouting r        = s.sample(1, tokens);
+    int64_t ref_relaxed         = 0;
+    const std::vector<double> p = reference_marginals(s, 1, int(n), &ref_relaxed);
+    const double fr = double(r.node_limit_relaxed) / n, rr = double(ref_relaxed) / n;
+    EXPECT_GT(rr, 0.01);
+    EXPECT_NEAR(fr, rr, 5 * std::sqrt(2 * rr * (1 - rr) / n));
+    for (int e = 0; e < 12; ++e) {
+        const double q = p[std::size_t(e)];
+        EXPECT_NEAR(double(r.expert_selections[std::size_t(e)]) / n, q, 5 * std::sqrt(2 * q * (1 - q) / n) + 1e-9)
+            << "expert " << e;
+    }
+}
+
+// DeepSeek-V3's gate on 18 nodes: expert e's home node is (7 e) mod 18, so every group of 32
+// spans all 18 nodes and the limit M = 4 binds on almost every token; weights lognormal (sigma 1).
+struct FullGate {
+    balancer::GateSpec gate; // 256 / 8 / 4 / 8 (reference §1.1)
+    static constexpr int kNodes = 18, kLimit = 4;
+    std::vector<double> w, group_w;
+    std::vector<int> home;
+    FullGate() : w(256), group_w(8, 0.0), home(256) {
+        Rng r(17);
+        for (int e = 0; e < 256; ++e) {
+            w[std::size_t(e)]    = r.lognormal(0.0, 1.0);
+            home[std::size_t(e)] = (7 * e) % kNodes;
+            group_w[std::size_t(e / 32)] += w[std::size_t(e)];
+        }
+    }
+};
+
+// Per token: the experts, the number of distinct nodes and the groups touched, tallied.
+struct Tally {
+    std::vector<double> expert = std::vector<double>(256, 0.0);
+    std::vector<double> nodes  = std::vector<double>(9, 0.0); // tokens spanning k nodes (k <= 8)
+    std::vector<double> group  = std::vector<double>(8, 0.0); // tokens with an expert in group g
+    void add(std::span<const int> sel, const std::vector<int>& home, double n) {
+        std::vector<int> nd, gr;
+        for (int e : sel) {
+            expert[std::size_t(e)] += 1.0 / n;
+            if (std::find(nd.begin(), nd.end(), home[std::size_t(e)]) == nd.end()) nd.push_back(home[std::size_t(e)]);
+            if (std::find(gr.begin(), gr.end(), e / 32) == gr.end()) gr.push_back(e / 32);
+        }
+        nodes[nd.size()] += 1.0 / n;
+        for (int g : gr)
+            group[std::size_t(g)] += 1.0 / n;
+    }
+};
+
+// Two samples of n tokens each from one law: every frequency within 5 sigma of the other's.
+void expect_same_frequencies(const std::vector<double>& a, const std::vector<double>& b, double n, const char* what) {
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const double p = (a[i] + b[i]) / 2;
+        EXPECT_NEAR(a[i], b[i], 5 * std::sqrt(2 * p * (1 - p) / n) + 1e-12) << what << " " << i;
+    }
+}
+
+TEST(StepRoutingExact, FastSamplerFollowsTheReferenceOnDeepSeekV3sGate) {
+    const FullGate f;
+    const int n = 100000;
+    // The fast sampler: route_layer's draw_gate_tokens on the layer's tables.
+    LayerGate prepared;
+    prepared.w         = f.w;
+    prepared.home      = f.home;
+    prepared.num_nodes = FullGate::kNodes;
+    prepared.tables.emplace(f.gate, prepared.w, prepared.home, FullGate::kNodes);
+    std::vector<int> fast(std::size_t(n) * 8);
+    Rng rf(1);
+    const int64_t fast_relaxed = draw_gate_tokens(f.gate, FullGate::kLimit, -1, prepared, rf, fast);
+    // The reference sampler.
+    std::vector<int> ref(std::size_t(n) * 8);
+    Rng rr(2);
+    balancer::GateDrawScratch scratch;
+    int64_t ref_relaxed = 0;
+    for (int t = 0; t < n; ++t)
+        ref_relaxed += balancer::draw_gate_token(f.gate, f.w, f.group_w, {f.home, FullGate::kLimit}, rr, scratch,
+                                                 std::span<int>(ref).subspan(std::size_t(t) * 8, 8));
+    Tally a, b;
+    for (int t = 0; t < n; ++t) {
+        a.add(std::span<const int>(fast).subspan(std::size_t(t) * 8, 8), f.home, n);
+        b.add(std::span<const int>(ref).subspan(std::size_t(t) * 8, 8), f.home, n);
+    }
+    // 8 experts on 18 nodes with 4 allowed: the limit binds, so most tokens sit on exactly 4.
+    EXPECT_GT(b.nodes[4], 0.5);
+    EXPECT_EQ(b.nodes[5] + b.nodes[6] + b.nodes[7] + b.nodes[8], 0.0); // never lifted here
+    EXPECT_EQ(ref_relaxed, 0);
+    EXPECT_EQ(fast_relaxed, 0);
+    expect_same_frequencies(a.expert, b.expert, n, "expert");
+    expect_same_frequencies(a.nodes, b.nodes, n, "nodes per token");
+    expect_same_frequencies(a.group, b.group, n, "group touched");
 }
 
 } // namespace
