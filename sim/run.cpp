@@ -103,8 +103,8 @@ RunResult run(const Scenario& s, const ProgressFn& progress) {
                                               "; simulated because allow_not_fitting is set");
     }
     r.meta.notes.push_back(std::string("network: ") +
-                           (s.network.backend == NetworkBackend::SimGridFlows ? "SimGrid flows (reference)"
-                                                                              : "fluid (calibrated to DeepEP)") +
+                           (s.network.backend == CommBackend::SimGridFlows ? "SimGrid flows (reference)"
+                                                                           : "fluid (calibrated to DeepEP)") +
                            ", " + std::string(to_string(plan.comm_mode)) + " all-to-all" + ", DeepEP " +
                            std::string(to_string(s.network.deepep)) + ", SimGrid " + s.network.simgrid_model);
     r.meta.notes.push_back("schedule: " + std::string(to_string(s.schedule.overlap)));

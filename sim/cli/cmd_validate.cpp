@@ -4,6 +4,7 @@
 #include "sim/cli/cli_common.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/scenario_fit.hpp"
+#include "sim/scenario_names.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -14,9 +15,16 @@ namespace moetwin::cli {
 
 void add_validate_command(CLI::App& app) {
     auto path = std::make_shared<std::string>();
+    auto list  = std::make_shared<bool>(false);
     auto* cmd = app.add_subcommand("validate", "Check a scenario file and print every setting it resolves to");
-    cmd->add_option("scenario", *path, "Scenario JSON file (see scenarios/README.md)")->required();
-    cmd->callback([path] {
+    auto* file = cmd->add_option("scenario", *path, "Scenario JSON file (see scenarios/README.md)");
+    cmd->add_flag("--list", *list, "Print every named scenario key with its valid names (exact, lowercase), and exit");
+    cmd->callback([path, list, file] {
+        if (*list) {
+            print_scenario_names(std::cout);
+            return;
+        }
+        if (file->count() == 0) throw ConfigError("validate: a scenario file is required (or --list)");
         const Scenario s = load_scenario(*path);
         std::cout << s;
         // The memory fit of each unit, one line each (`moetwin fit` prints the breakdown).

@@ -25,7 +25,7 @@ double wall_now() {
 }
 
 // Comm id of a MoE (layer, micro-batch, direction).
-int comm_id(const StepPlan& p, int layer, int mb, CommDir d) {
+int comm_id(const StepPlan& p, int layer, int mb, CommDirection d) {
     return ((layer - p.num_dense) * p.micro_batches + mb) * 2 + int(d);
 }
 
@@ -205,7 +205,7 @@ struct Sim {
 ExecOptions exec_options_for(const Scenario& s) {
     ExecOptions o;
     o.calibration = s.network.calibration;
-    o.backend     = s.network.backend == NetworkBackend::SimGridFlows ? CommBackend::SimGridFlows : CommBackend::Fluid;
+    o.backend       = s.network.backend;
     o.network_model = s.network.simgrid_model;
     o.crosstraffic  = s.network.crosstraffic;
     o.deepep        = s.network.deepep;

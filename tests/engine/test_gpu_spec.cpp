@@ -46,7 +46,8 @@ TEST(GpuSpec, UnknownNameListsKnownOnes) {
         find_gpu("a100");
         FAIL() << "expected ConfigError";
     } catch (const ConfigError& e) {
-        EXPECT_STREQ(e.what(), "unknown gpu 'a100' (known: h800, h100, h200, h20, b200, gb200)");
+        EXPECT_STREQ(e.what(),
+                     "\"a100\" is not a known gpu (did you mean \"h100\"?); known: h800, h100, h200, h20, b200, gb200");
     }
     GpuSpec bad = find_gpu("h800");
     bad.num_sms = 0;

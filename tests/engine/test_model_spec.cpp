@@ -35,8 +35,8 @@ TEST(ModelCatalogue, ListsTheFiveModelsAndRejectsUnknownNames) {
         find_model("deepseek_v4");
         FAIL() << "expected ConfigError";
     } catch (const ConfigError& e) {
-        EXPECT_STREQ(e.what(), "unknown model 'deepseek_v4' (known: deepseek_v3, deepseek_v2, qwen3_235b_a22b, "
-                               "kimi_k2, mixtral_8x22b)");
+        EXPECT_STREQ(e.what(), "\"deepseek_v4\" is not a known model (did you mean \"deepseek_v3\"?); known: "
+                               "deepseek_v3, deepseek_v2, qwen3_235b_a22b, kimi_k2, mixtral_8x22b");
     }
 }
 
