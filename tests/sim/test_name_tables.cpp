@@ -114,11 +114,11 @@ TEST(NameTables, ScenarioParsesEveryPrintedName) {
 TEST(NameTables, OneCaseRuleForEveryName) {
     json gpu               = base();
     gpu["hardware"]["gpu"] = "H800";
-    EXPECT_EQ(error_of(gpu).substr(0, 105), "s.json: hardware.gpu: \"H800\" is not a known gpu (names are lowercase; "
+    EXPECT_EQ(error_of(gpu).substr(0, 110), "s.json: hardware.gpu: \"H800\" is not a known gpu (names are lowercase; "
                                             "did you mean \"h800\"?); known: h800, h100");
     json policy                  = base();
     policy["balancer"]["policy"] = "EPLB";
-    EXPECT_EQ(error_of(policy).substr(0, 103),
+    EXPECT_EQ(error_of(policy).substr(0, 107),
               "s.json: balancer.policy: \"EPLB\" is not a known placement policy (names "
               "are lowercase; did you mean \"eplb\"?)");
     json backend                  = base();

@@ -252,7 +252,7 @@ TEST(ScenarioJsonErrors, UnitLargerThanCluster) {
 TEST(ScenarioJsonErrors, UnknownModel) {
     json j             = base();
     j["model"]["name"] = "deepseek_v4";
-    EXPECT_EQ(error_of(j).substr(0, 112),
+    EXPECT_EQ(error_of(j).substr(0, 113),
               "day6_decode.json: model.name: \"deepseek_v4\" is not a known model (did you mean "
               "\"deepseek_v3\"?); known: deepseek_v");
 }
@@ -260,7 +260,7 @@ TEST(ScenarioJsonErrors, UnknownModel) {
 TEST(ScenarioJsonErrors, UnknownGpu) {
     json j               = base();
     j["hardware"]["gpu"] = "h900";
-    EXPECT_EQ(error_of(j).substr(0, 99), "day6_decode.json: hardware.gpu: \"h900\" is not a known gpu (did you mean "
+    EXPECT_EQ(error_of(j).substr(0, 93), "day6_decode.json: hardware.gpu: \"h900\" is not a known gpu (did you mean "
                                          "\"h800\"?); known: h800");
 }
 
