@@ -16,11 +16,15 @@
 
 #include "common/errors.hpp"
 
+#include "common/name_table.hpp"
+
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -81,17 +85,23 @@ class JsonObject {
     bool boolean(std::string_view key) const; // required
     bool boolean(std::string_view key, bool fallback) const;
 
-    // A string from a closed set; the error lists the accepted spellings.
-    template <class E>
-    E choice(std::string_view key, std::initializer_list<std::pair<std::string_view, E>> options, E fallback) const {
+    // A name from an enum's table (common/name_table.hpp: exact, lowercase); the error names the closest
+    // valid name and lists them all. `what` says what the name is ("fabric", "overlap schedule").
+    template <class E, std::size_t N>
+    E choice(std::string_view key, const std::array<NameEntry<E>, N>& table, E fallback, std::string_view what) const {
         if (!has(key)) return fallback;
         const std::string got = string(key);
-        std::string accepted;
-        for (const auto& [name, value] : options) {
-            if (name == got) return value;
-            accepted += (accepted.empty() ? "" : ", ") + std::string(name);
-        }
-        fail(key, "\"" + got + "\" is not one of " + accepted);
+        if (const auto v = table_find(table, got)) return *v;
+        fail(key, unknown_name_message(what, got, table_names(table)));
+    }
+    // A string from a closed set that no enum owns (SimGrid's model names): the same rule and message.
+    std::string choice(std::string_view key, std::initializer_list<std::string_view> options, std::string fallback,
+                       std::string_view what) const {
+        if (!has(key)) return fallback;
+        const std::string got = string(key);
+        for (const std::string_view name : options)
+            if (name == got) return got;
+        fail(key, unknown_name_message(what, got, std::span<const std::string_view>(options.begin(), options.size())));
     }
 
     // Throws for the first key outside `accepted`, naming the closest accepted spelling and listing them all.

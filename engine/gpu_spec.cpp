@@ -4,6 +4,7 @@
 #include "engine/gpu_spec.hpp"
 
 #include "common/errors.hpp"
+#include "common/name_table.hpp"
 
 #include <ostream>
 #include <string>
@@ -133,12 +134,12 @@ std::span<const GpuSpec> gpu_catalogue() {
 }
 
 const GpuSpec& find_gpu(std::string_view name) {
-    std::string known;
+    std::vector<std::string_view> known;
     for (const GpuSpec& g : gpu_catalogue()) {
         if (g.name == name) return g;
-        known += (known.empty() ? "" : ", ") + g.name;
+        known.push_back(g.name);
     }
-    throw ConfigError("unknown gpu '" + std::string(name) + "' (known: " + known + ")");
+    throw ConfigError(unknown_name_message("gpu", name, known));
 }
 
 std::ostream& operator<<(std::ostream& out, const GpuSpec& g) {

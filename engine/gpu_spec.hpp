@@ -36,7 +36,7 @@ struct GpuSpec {
 
 // The table: h800, h100, h200, h20, b200, gb200.
 std::span<const GpuSpec> gpu_catalogue();
-// Throws ConfigError "unknown gpu 'x' (known: h800, h100, ...)".
+// Exact, lowercase name (common/name_table.hpp); throws ConfigError (unknown_name_message) otherwise.
 const GpuSpec& find_gpu(std::string_view name);
 
 // Every field, one line, with units (design.md example 4).

@@ -3,6 +3,7 @@
 #include "engine/model_spec.hpp"
 
 #include "common/errors.hpp"
+#include "common/name_table.hpp"
 #include "engine/layer_ops.hpp"
 #include "engine/models/models.hpp"
 
@@ -11,6 +12,7 @@
 
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace moetwin {
 
@@ -113,12 +115,12 @@ std::span<const ModelSpec> model_catalogue() {
 }
 
 const ModelSpec& find_model(std::string_view name) {
-    std::string known;
+    std::vector<std::string_view> known;
     for (const ModelSpec& m : model_catalogue()) {
         if (m.name == name) return m;
-        known += (known.empty() ? "" : ", ") + m.name;
+        known.push_back(m.name);
     }
-    throw ConfigError("unknown model '" + std::string(name) + "' (known: " + known + ")");
+    throw ConfigError(unknown_name_message("model", name, known));
 }
 
 void print_model_table(std::ostream& out, std::span<const ModelSpec> models) {

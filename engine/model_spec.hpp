@@ -95,7 +95,7 @@ int64_t sum_params(const std::vector<OpSpec>& ops, bool activated, int top_k);
 
 // The catalogue, built once on first use: deepseek_v3, deepseek_v2, qwen3_235b_a22b, kimi_k2, mixtral_8x22b.
 std::span<const ModelSpec> model_catalogue();
-// Throws ConfigError "unknown model 'x' (known: deepseek_v3, ...)".
+// Exact, lowercase name (common/name_table.hpp); throws ConfigError (unknown_name_message) otherwise.
 const ModelSpec& find_model(std::string_view name);
 // A copy of `base` keeping only `num_dense_layers` dense and `num_moe_layers` MoE layers (-1 keeps
 // the model's own count); used by small test scenarios. Throws ConfigError for counts above the model's.

@@ -10,8 +10,6 @@
 namespace moetwin {
 namespace {
 
-constexpr std::array<Precision, 4> kAll = {Precision::Bf16, Precision::Fp8E4m3, Precision::Int4, Precision::Nvfp4};
-
 constexpr int64_t ceil_div(int64_t a, int64_t b) {
     return (a + b - 1) / b;
 }
@@ -72,26 +70,11 @@ double activation_row_bytes(int64_t n, Precision p) {
 }
 
 std::string_view to_string(Precision p) {
-    switch (p) {
-    case Precision::Bf16:
-        return "bf16";
-    case Precision::Fp8E4m3:
-        return "fp8_e4m3";
-    case Precision::Int4:
-        return "int4";
-    case Precision::Nvfp4:
-        return "nvfp4";
-    }
-    return "?";
+    return table_name(kPrecisions, p);
 }
 
 Precision parse_precision(std::string_view name) {
-    std::string known;
-    for (Precision p : kAll) {
-        if (to_string(p) == name) return p;
-        known += (known.empty() ? "" : ", ") + std::string(to_string(p));
-    }
-    throw ConfigError("unknown precision '" + std::string(name) + "' (known: " + known + ")");
+    return table_parse(kPrecisions, name, "precision");
 }
 
 } // namespace moetwin

@@ -3,6 +3,9 @@
 // (block/group scales included). Every byte count in moetwin that depends on a format comes from here.
 #pragma once
 
+#include "common/name_table.hpp"
+
+#include <array>
 #include <cstdint>
 #include <string_view>
 
@@ -38,9 +41,16 @@ int64_t matrix_bytes(int64_t in_features, int64_t out_features, Precision p);
 // Int4/Nvfp4 activations are not modelled: weight-only formats keep BF16 activations (2 B).
 double activation_row_bytes(int64_t n, Precision p);
 
+inline constexpr std::array<NameEntry<Precision>, 4> kPrecisions = {{
+    {Precision::Bf16, "bf16", "bfloat16, 2 B per element"},
+    {Precision::Fp8E4m3, "fp8_e4m3", "FP8 e4m3 with 128x128 weight blocks / 1x128 activation tiles of fp32 scales"},
+    {Precision::Int4, "int4", "4-bit integers with one BF16 scale per 32 weights (weights only)"},
+    {Precision::Nvfp4, "nvfp4", "NVIDIA NVFP4: e2m1 with one FP8 scale per 16 weights (weights only)"},
+}};
+
 // "bf16", "fp8_e4m3", "int4", "nvfp4".
 std::string_view to_string(Precision p);
-// Inverse of to_string; throws ConfigError "unknown precision 'x' (known: bf16, fp8_e4m3, int4, nvfp4)".
+// Inverse of to_string; throws ConfigError (unknown_name_message) for an unknown name.
 Precision parse_precision(std::string_view name);
 
 } // namespace moetwin

@@ -10,6 +10,7 @@ namespace moetwin::gui {
 
 App::App(const GuiArgs& args) : view_(std::max(view_index(args.view), 0)) {
     whatif_.moetwin_cli = find_moetwin_cli(args.moetwin_cli);
+    if (!args.metric.empty()) cluster_.metric = table_parse(kGpuMetrics, args.metric, "GPU metric");
     if (args.window_end_ns > args.window_begin_ns) timeline_.set_window(args.window_begin_ns, args.window_end_ns);
     if (!args.scenario.empty()) {
         whatif_.load_scenario(args.scenario);

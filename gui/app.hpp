@@ -30,6 +30,8 @@ class App {
 
     bool loading() const { return slots_[0].loader.busy() || slots_[1].loader.busy(); }
     const LoadedResult& loaded(int slot) const { return slots_[slot].current; }
+    // Why the last load of `slot` failed ("" when it succeeded); the window shows it, headless runs print it.
+    const std::string& load_error(int slot) const { return slots_[slot].error; }
     void select_view(int v) { pending_view_ = v; } // switches tabs on the next frame
     void ask_for_result();                         // opens the file dialog for A
 

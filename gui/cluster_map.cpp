@@ -2,6 +2,7 @@
 // Cluster map: layout (columns of node strips chosen to maximise the cell size), drawing, hover.
 #include "gui/cluster_map.hpp"
 
+#include "gui/view_probe.hpp"
 #include "gui/widgets.hpp"
 
 #include <algorithm>
@@ -17,6 +18,8 @@ int draw_cluster_map(const char* id, const RunResult& r, const std::vector<doubl
     size            = ImVec2(std::max(size.x, 50.0f), std::max(size.y, 30.0f));
 
     const float label = ImGui::CalcTextSize("n000").x + 6, gap = 6;
+    const float header = ImGui::GetTextLineHeight() + 2; // local-rank labels ("g0".."g7") above each node strip
+    size.y             = std::max(size.y - header, 20.0f);
     // Choose how many node strips go side by side so that cells are as large as possible (capped at 110 px).
     int best_k      = 1;
     float best_cell = 0;
@@ -31,14 +34,26 @@ int draw_cluster_map(const char* id, const RunResult& r, const std::vector<doubl
     const float cw    = std::max(best_cell, 2.0f);
     const float ch    = std::clamp(size.y / float(rows) - 2, 2.0f, cw / 1.6f * 1.0f + 8);
     const float strip = label + gpn * cw + gap;
-    ImGui::InvisibleButton(id, ImVec2(size.x, float(rows) * (ch + 2))); // only the height the map needs
+    ImGui::InvisibleButton(id, ImVec2(size.x, header + float(rows) * (ch + 2))); // only the height the map needs
     const bool hovered = ImGui::IsItemHovered();
 
     ImDrawList* dl     = ImGui::GetWindowDrawList();
     const ImVec2 mouse = ImGui::GetIO().MousePos;
     int hovered_gpu    = -1;
+    // GPU labels: the local rank above every column of every strip, thinned to fit (every 2nd, 4th, ...).
+    const float rank_w = ImGui::CalcTextSize("g00").x + 4;
+    const int every    = std::max(1, int(std::ceil(rank_w / std::max(cw, 1.0f))));
+    int labels         = 0;
+    for (int k = 0; k * rows < nodes; ++k)
+        for (int l = 0; l < gpn; l += every) {
+            const std::string t = "g" + std::to_string(l);
+            const float x       = p0.x + float(k) * strip + label + float(l) * cw;
+            dl->AddText(ImVec2(x + (cw - ImGui::CalcTextSize(t.c_str()).x) / 2, p0.y), kTextDim, t.c_str());
+            ++labels;
+        }
+    int cells = 0;
     for (int n = 0; n < nodes; ++n) {
-        const float x = p0.x + float(n / rows) * strip, y = p0.y + float(n % rows) * (ch + 2);
+        const float x = p0.x + float(n / rows) * strip, y = p0.y + header + float(n % rows) * (ch + 2);
         const std::string nl = "n" + std::to_string(n);
         dl->AddText(ImVec2(x, y + ch / 2 - ImGui::GetTextLineHeight() / 2), kTextDim, nl.c_str());
         for (int l = 0; l < gpn; ++l) {
@@ -47,6 +62,7 @@ int draw_cluster_map(const char* id, const RunResult& r, const std::vector<doubl
             const ImVec2 a(x + label + l * cw, y), b(a.x + cw - 1, a.y + ch);
             const ImU32 c = s.colour(values[size_t(g)]);
             dl->AddRectFilled(a, b, c);
+            ++cells;
             if (style.show_values && cw >= 44 && ch >= ImGui::GetTextLineHeight()) {
                 const std::string v = format_value(values[size_t(g)], style.unit);
                 const ImVec2 ts     = ImGui::CalcTextSize(v.c_str());
@@ -60,6 +76,8 @@ int draw_cluster_map(const char* id, const RunResult& r, const std::vector<doubl
             }
         }
     }
+    view_probe().set(std::string(id) + ".cells", cells);
+    view_probe().set(std::string(id) + ".gpu_labels", labels);
     return hovered_gpu;
 }
 
@@ -67,7 +85,7 @@ void gpu_tooltip(const RunResult& r, int gpu, const char* value_name, const std:
     if (gpu < 0 || gpu >= int(r.gpus.size())) return;
     const GpuCounters& c = r.gpus[size_t(gpu)];
     ImGui::BeginTooltip();
-    ImGui::Text("GPU %d  (node %d, local rank %d)", c.gpu, c.node, c.local_rank);
+    ImGui::Text("GPU %d  (node n%d, g%d)", c.gpu, c.node, c.local_rank);
     ImGui::Separator();
     ImGui::Text("%s: %s", value_name, value.c_str());
     ImGui::Text("tokens received %s, sent %s, expert selections %s", format_count(double(c.tokens_received)).c_str(),

@@ -3,6 +3,7 @@
 #include "gui/cluster_panel.hpp"
 
 #include "gui/cluster_map.hpp"
+#include "gui/view_probe.hpp"
 #include "gui/widgets.hpp"
 
 #include <imgui.h>
@@ -12,7 +13,8 @@
 namespace moetwin::gui {
 
 int ClusterPanel::draw(const RunResult& r) {
-    GpuMetric shown = metric_available(r, metric) ? metric : GpuMetric::TokensReceived;
+    const GpuMetric asked = metric ? *metric : default_gpu_metric(r);
+    GpuMetric shown       = metric_available(r, asked) ? asked : GpuMetric::TokensReceived;
     ImGui::SetNextItemWidth(200);
     if (ImGui::BeginCombo("colour GPUs by", std::string(metric_name(shown)).c_str())) {
         for (int i = 0; i < kNumGpuMetrics; ++i) {
@@ -23,8 +25,9 @@ int ClusterPanel::draw(const RunResult& r) {
         }
         ImGui::EndCombo();
     }
-    shown = metric_available(r, metric) ? metric : GpuMetric::TokensReceived;
-    if (shown != metric) {
+    const GpuMetric chosen = metric ? *metric : asked;
+    shown                  = metric_available(r, chosen) ? chosen : GpuMetric::TokensReceived;
+    if (shown != chosen) {
         ImGui::SameLine();
         coloured_text(kWarnColor, "no timing in this result: showing tokens received");
     }
@@ -35,6 +38,10 @@ int ClusterPanel::draw(const RunResult& r) {
     const ColourScale scale     = make_scale(Palette::Viridis, v.data(), v.size(), std::string(metric_name(shown)));
     const Unit unit             = metric_unit(shown);
     draw_legend(scale, unit);
+    const LegendLabels legend = legend_labels(scale.lo, scale.hi, unit);
+    view_probe().set("cluster.metric", double(int(shown)));
+    view_probe().set("cluster.values_vary", values_vary(v) ? 1 : 0);
+    view_probe().set("cluster.legend_distinct", legend.lo != legend.mid && legend.mid != legend.hi ? 1 : 0);
     ImGui::SameLine(0, 40);
     if (scale.lo == scale.hi)
         ImGui::TextColored(ImColor(kWarnColor), "every GPU has the same value (%s)",

@@ -6,10 +6,12 @@
 #include "gui/gpu_metrics.hpp"
 #include "sim/result/result.hpp"
 
+#include <optional>
+
 namespace moetwin::gui {
 
 struct ClusterPanel {
-    GpuMetric metric       = GpuMetric::BusyFraction; // falls back to tokens received without timing
+    std::optional<GpuMetric> metric; // unset: default_gpu_metric(r); falls back to tokens received without timing
     bool show_distribution = true;
 
     // Returns the GPU clicked this frame, or -1.

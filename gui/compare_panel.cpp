@@ -5,6 +5,7 @@
 #include "gui/cluster_map.hpp"
 #include "gui/result_diff.hpp"
 #include "gui/scenario_diff.hpp"
+#include "gui/view_probe.hpp"
 #include "gui/widgets.hpp"
 
 #include <imgui.h>
@@ -25,6 +26,7 @@ void diff_table(const RunResult& a, const RunResult& b) {
         ImGui::TableSetupColumn(h);
     ImGui::TableHeadersRow();
     for (const DiffRow& d : compare_results(a, b)) {
+        view_probe().add("compare.rows", 1);
         ImGui::TableNextRow();
         ImGui::TableNextColumn(), ImGui::TextUnformatted(d.name.c_str());
         if (!d.available) {

@@ -2,6 +2,7 @@
 // ExpertPanel: heatmap + replica overlay + placement tooltip.
 #include "gui/expert_panel.hpp"
 
+#include "gui/view_probe.hpp"
 #include "gui/widgets.hpp"
 
 #include <imgui.h>
@@ -84,6 +85,7 @@ void ExpertPanel::draw(const RunResult& r) {
         ImColor(kTextDim), "%d experts in %d slots/GPU; %d redundant copies per MoE layer (%d MoE layers)",
         r.experts.num_experts, r.experts.slots_per_gpu, moe_layers ? copies / moe_layers : 0, moe_layers);
 
+    view_probe().set("experts.moe_layers", moe_layers);
     HeatmapGeometry geom;
     const HeatmapHit h = heatmap_.draw("experts", ImGui::GetContentRegionAvail(), "layer", "logical expert", &geom);
     if (show_replicas) draw_replica_markers(replicas_, geom);

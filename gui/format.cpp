@@ -100,4 +100,56 @@ std::string format_value(double v, Unit u) {
     return format_fixed(v, 3);
 }
 
+namespace {
+
+// v in the unit's display scale (percent, or divided by the prefix hi needs), with `decimals` decimals.
+std::string with_decimals(double v, double hi, Unit u, int decimals) {
+    struct Scale {
+        double div;
+        const char* suffix;
+    };
+    const double a = std::fabs(hi);
+    Scale s{1, ""};
+    switch (u) {
+    case Unit::Fraction:
+        s = {0.01, " %"};
+        break;
+    case Unit::Ns:
+        s = a >= 0.9995e9   ? Scale{1e9, " s"}
+            : a >= 0.9995e6 ? Scale{1e6, " ms"}
+            : a >= 999.5    ? Scale{1e3, " \xC2\xB5s"}
+                            : Scale{1, " ns"};
+        break;
+    case Unit::Bytes:
+        s = a >= 0.9995e12  ? Scale{1e12, " TB"}
+            : a >= 0.9995e9 ? Scale{1e9, " GB"}
+            : a >= 0.9995e6 ? Scale{1e6, " MB"}
+            : a >= 999.5    ? Scale{1e3, " kB"}
+                            : Scale{1, " B"};
+        break;
+    case Unit::Count:
+    case Unit::TokensPerS:
+        s = a >= 0.9995e9   ? Scale{1e9, " G"}
+            : a >= 0.9995e6 ? Scale{1e6, " M"}
+            : a >= 999.5    ? Scale{1e3, " k"}
+                            : Scale{1, ""};
+        if (u == Unit::TokensPerS) return format_fixed(v / s.div, decimals) + s.suffix + " tok/s";
+        break;
+    }
+    return format_fixed(v / s.div, decimals) + s.suffix;
+}
+
+} // namespace
+
+LegendLabels legend_labels(double lo, double hi, Unit u) {
+    const double mid = (lo + hi) / 2;
+    LegendLabels l{format_value(lo, u), format_value(mid, u), format_value(hi, u)};
+    if (!(hi > lo) || (l.lo != l.mid && l.mid != l.hi)) return l;
+    for (int d = 0; d <= 9; ++d) {
+        l = {with_decimals(lo, hi, u, d), with_decimals(mid, hi, u, d), with_decimals(hi, hi, u, d)};
+        if (l.lo != l.mid && l.mid != l.hi) return l;
+    }
+    return l;
+}
+
 } // namespace moetwin::gui

@@ -18,4 +18,12 @@ std::string format_fixed(double v, int decimals);
 enum class Unit : uint8_t { Count, Ns, Bytes, Fraction, TokensPerS };
 std::string format_value(double v, Unit u);
 
+// The labels of a colour legend over [lo, hi]: lo, the middle and hi, with as many digits as it takes to make
+// the three distinct (busy % from 99.966 to 100.0 reads "99.966 %", "99.983 %", "100.000 %", not "100.0 %"
+// three times). All three share one unit prefix, the one hi needs. Equal lo and hi give three equal labels.
+struct LegendLabels {
+    std::string lo, mid, hi;
+};
+LegendLabels legend_labels(double lo, double hi, Unit u);
+
 } // namespace moetwin::gui

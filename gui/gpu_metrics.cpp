@@ -3,35 +3,26 @@
 #include "gui/gpu_metrics.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace moetwin::gui {
 
 std::string_view metric_name(GpuMetric m) {
-    switch (m) {
-    case GpuMetric::TokensReceived:
-        return "tokens received";
-    case GpuMetric::ExpertSelections:
-        return "expert selections";
-    case GpuMetric::BusyFraction:
-        return "busy %";
-    case GpuMetric::ComputeFraction:
-        return "compute %";
-    case GpuMetric::IdleTime:
-        return "idle time";
-    case GpuMetric::ComputeTime:
-        return "compute time";
-    case GpuMetric::DispatchTime:
-        return "dispatch time";
-    case GpuMetric::CombineTime:
-        return "combine time";
-    case GpuMetric::BytesSent:
-        return "bytes sent";
-    case GpuMetric::BytesReceived:
-        return "bytes received";
-    case GpuMetric::HbmUsed:
-        return "HBM used";
-    }
-    return "?";
+    return table_entry(kGpuMetrics, m).description;
+}
+
+bool values_vary(const std::vector<double>& v) {
+    if (v.empty()) return false;
+    const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+    const double scale  = std::max(std::fabs(*lo), std::fabs(*hi));
+    return scale > 0 && (*hi - *lo) > 1e-3 * scale;
+}
+
+GpuMetric default_gpu_metric(const RunResult& r) {
+    for (const GpuMetric m : {GpuMetric::TokensReceived, GpuMetric::ComputeTime, GpuMetric::DispatchTime,
+                              GpuMetric::ExpertSelections, GpuMetric::BytesReceived})
+        if (metric_available(r, m) && values_vary(gpu_values(r, m))) return m;
+    return GpuMetric::TokensReceived;
 }
 
 Unit metric_unit(GpuMetric m) {

@@ -3,6 +3,7 @@
 #include "gui/gui_args.hpp"
 
 #include "common/errors.hpp"
+#include "gui/gpu_metrics.hpp"
 
 #include <charconv>
 
@@ -52,6 +53,11 @@ GuiArgs parse_gui_args(const std::vector<std::string>& args) {
                     names += (names.empty() ? "" : ", ") + n;
                 throw ConfigError("--view: unknown view \"" + a.view + "\" (views: " + names + ")");
             }
+        } else if (s == "--metric") {
+            a.metric = value();
+            if (!table_find(kGpuMetrics, a.metric))
+                throw ConfigError("--metric: " +
+                                  unknown_name_message("GPU metric", a.metric, table_names(kGpuMetrics)));
         } else if (s == "--size") {
             const std::string& v = value();
             const size_t x       = v.find('x');
@@ -71,6 +77,8 @@ GuiArgs parse_gui_args(const std::vector<std::string>& args) {
             if (c == std::string::npos) throw ConfigError("--mouse: expected X,Y, got \"" + v + "\"");
             a.mouse_x = float(to_int("--mouse", std::string_view(v).substr(0, c), 0, 8192));
             a.mouse_y = float(to_int("--mouse", std::string_view(v).substr(c + 1), 0, 8192));
+        } else if (s == "--probe") {
+            a.probe = true;
         } else if (s == "--bench-frames") {
             a.bench_frames = to_int("--bench-frames", value(), 1, 1000000);
         } else if (!s.empty() && s[0] == '-') {
@@ -85,6 +93,9 @@ GuiArgs parse_gui_args(const std::vector<std::string>& args) {
 }
 
 std::string gui_usage() {
+    std::string metric_names;
+    for (const std::string_view n : table_names(kGpuMetrics))
+        metric_names += (metric_names.empty() ? "" : "|") + std::string(n);
     return "usage: moetwin-gui [RESULT.json] [options]\n"
            "  RESULT.json           a result written by `moetwin run` (or its --out folder)\n"
            "  --compare B.json      open a second result as B (A/B comparison)\n"
@@ -92,9 +103,14 @@ std::string gui_usage() {
            "  --moetwin PATH        the moetwin CLI for what-if re-runs (default: beside moetwin-gui, then PATH)\n"
            "  --screenshot OUT.png  render offscreen, write a PNG and exit\n"
            "  --view NAME           overview|cluster|layers|experts|links|timeline|compare|whatif\n"
+           "  --metric NAME         what the cluster map colours GPUs by: " +
+           metric_names +
+           "\n"
+           "                        (default: the first of tokens received, compute time, ... that varies)\n"
            "  --size WxH            window / screenshot size (default 1600x1000)\n"
            "  --time-window B,E     the timeline's initial window, in microseconds\n"
            "  --mouse X,Y           with --screenshot: put the pointer there (shows that spot's hover tooltip)\n"
+           "  --probe               with --screenshot: print what the last frame drew (probe KEY VALUE lines)\n"
            "  --bench-frames N      draw N frames unthrottled, print load time and frames/s, exit\n";
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The moetwin-gui command line:
 //   moetwin-gui [RESULT.json] [--compare B.json] [--scenario S.json] [--moetwin PATH]
-//               [--screenshot OUT.png] [--view NAME] [--size WxH] [--time-window B,E] [--mouse X,Y] [--bench-frames N]
+//               [--screenshot OUT.png] [--view NAME] [--metric NAME] [--size WxH] [--time-window B,E] [--mouse X,Y]
+//               [--bench-frames N]
 // No ImGui.
 #pragma once
 
@@ -23,6 +24,7 @@ struct GuiArgs {
     std::string moetwin_cli; // the moetwin CLI; empty: beside this executable, then PATH
     std::string screenshot;  // write a PNG and exit
     std::string view        = "overview";
+    std::string metric; // --metric: what the cluster map colours GPUs by (kGpuMetrics); "": the default
     int width               = 1600;
     int height              = 1000;
     int bench_frames        = 0;  // > 0: draw this many frames unthrottled and print load time and frames/s
@@ -31,6 +33,7 @@ struct GuiArgs {
     float mouse_x           = -1; // --mouse X,Y (screenshots): where the pointer is, to show a hover tooltip
     float mouse_y           = -1;
     bool help               = false;
+    bool probe              = false; // headless: print what the last frame drew ("probe KEY VALUE", ViewProbe)
 };
 
 // Throws ConfigError with the offending argument.

@@ -62,11 +62,18 @@ Matrix layer_gpu_matrix(const RunResult& r, LayerGpuMetric m) {
             out.values[size_t(l) * size_t(out.cols) + size_t(g)] =
                 m == LayerGpuMetric::Idle ? double(mx - row[size_t(g)]) : double(row[size_t(g)]);
     }
+    for (int l = 0; l < out.rows; ++l)
+        if (is_dense_layer(r, l))
+            std::fill_n(out.values.begin() + std::ptrdiff_t(size_t(l) * size_t(out.cols)), out.cols, kNaN);
     if (m == LayerGpuMetric::RelativeLoad) {
         divide_by_row_mean(out);
         out.unit = Unit::Count;
     }
     return out;
+}
+
+bool is_dense_layer(const RunResult& r, int layer) {
+    return layer >= 0 && size_t(layer) < r.experts.tokens.size() && r.experts.tokens[size_t(layer)].empty();
 }
 
 std::string_view expert_metric_name(ExpertMetric m) {

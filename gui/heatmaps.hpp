@@ -35,7 +35,12 @@ inline constexpr int kNumLayerGpuMetrics = 4;
 std::string_view layer_gpu_metric_name(LayerGpuMetric m);
 bool layer_gpu_metric_available(const RunResult& r, LayerGpuMetric m); // compute/idle need timing
 
-Matrix layer_gpu_matrix(const RunResult& r, LayerGpuMetric m); // [num_layers][num_gpus]
+// [num_layers][num_gpus]; dense layers (no MoE: DeepSeek-V3's first 3) are NaN rows, drawn grey, so their
+// attention-only compute and zero routed tokens do not stretch the colour scale.
+Matrix layer_gpu_matrix(const RunResult& r, LayerGpuMetric m);
+
+// A layer without routed experts: its experts.tokens row is empty (result.hpp's ExpertStats NOTES).
+bool is_dense_layer(const RunResult& r, int layer);
 
 enum class ExpertMetric : uint8_t {
     Tokens,       // experts.tokens

@@ -2,6 +2,7 @@
 // LayerHeatmapPanel.
 #include "gui/layer_heatmap_panel.hpp"
 
+#include "gui/view_probe.hpp"
 #include "gui/widgets.hpp"
 
 #include <imgui.h>
@@ -34,6 +35,24 @@ void LayerHeatmapPanel::draw(const RunResult& r) {
         valid_ = true;
     }
     draw_legend(scale_, matrix_.unit);
+    int dense = 0;
+    for (int l = 0; l < matrix_.rows; ++l)
+        dense += is_dense_layer(r, l) ? 1 : 0;
+    if (dense > 0) {
+        ImGui::SameLine(0, 30);
+        swatch(kNoData, std::to_string(dense) + " dense layer" + (dense == 1 ? "" : "s") + " (no MoE): greyed");
+    }
+    view_probe().set("layers.rows", matrix_.rows);
+    int grey_rows = 0; // rows the texture draws all grey (kNoData): what the probe reports, not what we meant
+    for (int l = 0; l < matrix_.rows; ++l) {
+        bool any = false;
+        for (int g = 0; g < matrix_.cols && !any; ++g)
+            any = matrix_.has(l, g);
+        grey_rows += any ? 0 : 1;
+    }
+    view_probe().set("layers.dense_rows", dense);
+    view_probe().set("layers.grey_rows", grey_rows);
+    view_probe().set("layers.metric", double(int(metric)));
     if (matrix_.rows == 0 || matrix_.cols == 0) {
         ImGui::TextUnformatted("This result has no layers.");
         return;

@@ -3,7 +3,9 @@
 #include "gui/link_panel.hpp"
 
 #include "gui/colour_scale.hpp"
+#include "gui/link_capacity.hpp"
 #include "gui/link_groups.hpp"
+#include "gui/view_probe.hpp"
 #include "gui/widgets.hpp"
 
 #include <imgui.h>
@@ -62,10 +64,15 @@ void LinkPanel::draw(const RunResult& r) {
         ImGui::TextUnformatted("This result has no links.");
         return;
     }
+    const LinkCapacityBasis basis = link_capacity_basis(r);
+    coloured_text(basis.calibrated ? kWarnColor : kTextDim, basis.describe());
+    view_probe().set("links.calibrated", basis.calibrated ? 1 : 0);
+    view_probe().set("links.count", double(r.links.size()));
     const std::vector<LinkKindStats> kinds = link_kind_stats(r);
     if (ImGui::BeginTable("kinds", 7,
                           ImGuiTableFlags_RowBg | ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchProp)) {
-        for (const char* h : {"kind", "links", "mean util.", "max util.", "busiest link", "bytes", "capacity (sum)"})
+        for (const char* h : {"kind", "links", "mean util.", "max util.", "busiest link", "bytes",
+                              basis.calibrated ? "calibrated capacity (sum)" : "capacity (sum)"})
             ImGui::TableSetupColumn(h);
         ImGui::TableHeadersRow();
         for (const LinkKindStats& k : kinds) {
@@ -101,7 +108,8 @@ void LinkPanel::draw(const RunResult& r) {
                                   ImGuiTableFlags_SizingStretchProp;
     if (!ImGui::BeginTable("links", 8, flags, ImGui::GetContentRegionAvail())) return;
     ImGui::TableSetupScrollFreeze(0, 1);
-    const char* cols[] = {"name", "kind", "src", "dst", "capacity", "bytes", "busy", "utilisation"};
+    const char* cols[] = {"name",  "kind", "src",        "dst", basis.calibrated ? "calibrated capacity" : "capacity",
+                          "bytes", "busy", "utilisation"};
     for (int i = 0; i < 8; ++i)
         ImGui::TableSetupColumn(
             cols[i], i == 7 ? ImGuiTableColumnFlags_DefaultSort | ImGuiTableColumnFlags_PreferSortDescending : 0);

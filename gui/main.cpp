@@ -4,6 +4,7 @@
 #include "gui/app.hpp"
 #include "gui/gui_args.hpp"
 #include "gui/offscreen.hpp"
+#include "gui/view_probe.hpp"
 
 #include "common/errors.hpp"
 
@@ -34,6 +35,7 @@ double frame(App& app, int w, int h, bool fixed, ImVec2 mouse) {
         io.MousePos                = mouse;
     }
     ImGui::NewFrame();
+    view_probe().clear(); // the probe reports what this frame draws
     app.update();
     app.draw();
     ImGui::Render();
@@ -70,6 +72,7 @@ int run_offscreen(App& app, const GuiArgs& args) {
                     1e3 * s / args.bench_frames, 1e3 * build / args.bench_frames, args.bench_frames / build,
                     dd ? dd->TotalVtxCount : 0, reinterpret_cast<const char*>(glGetString(GL_RENDERER)));
     }
+    if (args.probe) std::fputs(view_probe().report().c_str(), stdout);
     if (!args.screenshot.empty()) {
         if (!target.write_png(args.screenshot, &error)) throw moetwin::ConfigError(error);
         std::printf("wrote %s (%dx%d, view %s)\n", args.screenshot.c_str(), args.width, args.height, args.view.c_str());
@@ -109,21 +112,31 @@ int main(int argc, char** argv) try {
     int rc = 0;
     {
         App app(args);
+        bool load_failed = false; // headless: a file that does not load is an error (exit 1), after the picture
         if (!args.result.empty()) {
             app.open(0, args.result, headless);
             if (headless) {
                 const LoadedResult& a = app.loaded(0);
-                if (a.ok())
+                if (a.ok()) {
                     std::printf("loaded %s in %.1f ms\n", a.path.c_str(), a.load_ms);
-                else
-                    std::fprintf(stderr, "moetwin-gui: %s\n", a.error.c_str());
+                } else {
+                    std::fprintf(stderr, "moetwin-gui: %s\n", app.load_error(0).c_str());
+                    load_failed = true;
+                }
             }
         } else {
             app.ask_for_result();
         }
-        if (!args.compare.empty()) app.open(1, args.compare, headless);
+        if (!args.compare.empty()) {
+            app.open(1, args.compare, headless);
+            if (headless && !app.load_error(1).empty()) {
+                std::fprintf(stderr, "moetwin-gui: %s\n", app.load_error(1).c_str());
+                load_failed = true;
+            }
+        }
         if (headless) {
             rc = run_offscreen(app, args);
+            if (load_failed) rc = 1;
         } else {
             while (!glfwWindowShouldClose(window)) {
                 glfwPollEvents();

@@ -4,6 +4,12 @@
 
 #include "common/errors.hpp"
 #include "common/json_reader.hpp"
+#include "engine/gpu_spec.hpp"
+#include "engine/model_spec.hpp"
+#include "sim/balancer/dispatch.hpp"
+#include "sim/balancer/placement.hpp"
+#include "sim/scenario_enums.hpp"
+#include "topologies/cluster_spec.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -84,6 +90,27 @@ void absolutize_inputs(Json& j, const std::string& file) {
 
 } // namespace
 
+const KnobOptions& knob_options() {
+    static const KnobOptions o = [] {
+        KnobOptions k;
+        const auto names = [](const auto& range) {
+            std::vector<std::string> out;
+            for (const auto& e : range)
+                out.emplace_back(e.name);
+            return out;
+        };
+        k.balancer_policies = names(balancer::placement_policies());
+        k.replica_policies  = names(balancer::dispatch_policies());
+        k.overlaps          = names(kOverlapSchedules);
+        k.gpus              = names(gpu_catalogue());
+        k.models            = names(model_catalogue());
+        k.fabrics           = names(kFabricKinds);
+        k.all_to_all_modes  = names(kAllToAllModes);
+        return k;
+    }();
+    return o;
+}
+
 ScenarioKnobs read_knobs(std::string_view text, const std::string& file) {
     const nlohmann::json j = parse_json_text(text, file);
     if (!j.is_object()) fail(file, "(top level)", "expected a scenario object");
@@ -109,6 +136,10 @@ ScenarioKnobs read_knobs(std::string_view text, const std::string& file) {
     k.gpu           = get_or<std::string>(j, {"hardware", "gpu"}, "", file);
     k.nvlink_GBps   = get_or<double>(j, {"cluster", "nvlink", "bandwidth_GBps"}, 0.0, file);
     k.ib_GBps       = get_or<double>(j, {"cluster", "ib", "bandwidth_GBps"}, 0.0, file);
+    k.model          = get_or<std::string>(j, {"model", "name"}, "", file);
+    k.fabric         = get_or<std::string>(j, {"cluster", "fabric"}, "", file);
+    k.replica_policy = get_or<std::string>(j, {"routing", "replica_policy"}, "", file);
+    k.all_to_all     = get_or<std::string>(j, {"network", "all_to_all"}, "", file);
     return k;
 }
 
@@ -154,6 +185,10 @@ std::string apply_knobs(std::string_view text, const ScenarioKnobs& k, const std
     if (k.gpu != old.gpu) put(j, {"hardware", "gpu"}, k.gpu, std::string());
     if (k.nvlink_GBps != old.nvlink_GBps) put(j, {"cluster", "nvlink", "bandwidth_GBps"}, k.nvlink_GBps, 0.0);
     if (k.ib_GBps != old.ib_GBps) put(j, {"cluster", "ib", "bandwidth_GBps"}, k.ib_GBps, 0.0);
+    if (k.model != old.model) put(j, {"model", "name"}, k.model, std::string());
+    if (k.fabric != old.fabric) put(j, {"cluster", "fabric"}, k.fabric, std::string());
+    if (k.replica_policy != old.replica_policy) put(j, {"routing", "replica_policy"}, k.replica_policy, std::string());
+    if (k.all_to_all != old.all_to_all) put(j, {"network", "all_to_all"}, k.all_to_all, std::string());
     absolutize_inputs(j, file);
     return j.dump(2) + "\n";
 }
@@ -185,6 +220,10 @@ std::vector<std::string> knob_changes(const ScenarioKnobs& a, const ScenarioKnob
     diff("hardware.gpu", a.gpu, b.gpu);
     diff("cluster.nvlink.bandwidth_GBps", a.nvlink_GBps, b.nvlink_GBps);
     diff("cluster.ib.bandwidth_GBps", a.ib_GBps, b.ib_GBps);
+    diff("model.name", a.model, b.model);
+    diff("cluster.fabric", a.fabric, b.fabric);
+    diff("routing.replica_policy", a.replica_policy, b.replica_policy);
+    diff("network.all_to_all", a.all_to_all, b.all_to_all);
     return out;
 }
 

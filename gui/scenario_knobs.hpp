@@ -26,14 +26,27 @@ struct ScenarioKnobs {
     std::string gpu;             // hardware.gpu
     double nvlink_GBps = 0;      // cluster.nvlink.bandwidth_GBps
     double ib_GBps     = 0;      // cluster.ib.bandwidth_GBps
+    std::string model;           // model.name
+    std::string fabric;          // cluster.fabric
+    std::string replica_policy;  // routing.replica_policy
+    std::string all_to_all;      // network.all_to_all
 
     bool operator==(const ScenarioKnobs&) const = default;
 };
 
-inline const std::vector<std::string> kBalancerPolicies = {
-    "none", "replicate_hottest", "eplb", "eplb_hierarchical", "eplb_global", "local_search", "milp"};
-inline const std::vector<std::string> kOverlaps = {"sequential", "two_micro_batch", "dualpipe_chunk_pair"};
-inline const std::vector<std::string> kGpus     = {"H800", "H100", "H200", "H20", "B200", "GB200"};
+// The choices the what-if panel offers, read from the tables and catalogues that own the names (never a list
+// of the GUI's own): balancer::placement_policies(), balancer::dispatch_policies(), kOverlapSchedules,
+// gpu_catalogue(), model_catalogue(), kFabricKinds, kAllToAllModes.
+struct KnobOptions {
+    std::vector<std::string> balancer_policies;
+    std::vector<std::string> replica_policies;
+    std::vector<std::string> overlaps;
+    std::vector<std::string> gpus;
+    std::vector<std::string> models;
+    std::vector<std::string> fabrics;
+    std::vector<std::string> all_to_all_modes;
+};
+const KnobOptions& knob_options();
 
 // Throws ConfigError "<file_name>: <json.path>: ..." when the text is not a scenario object with
 // workload.phase and deployment.<phase>.

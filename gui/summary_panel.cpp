@@ -5,6 +5,7 @@
 #include "gui/gpu_metrics.hpp"
 #include "gui/link_groups.hpp"
 #include "gui/result_diff.hpp"
+#include "gui/view_probe.hpp"
 #include "gui/widgets.hpp"
 
 #include <imgui.h>
@@ -18,6 +19,7 @@ namespace {
 void row(const char* name, const std::string& value, const char* help = nullptr) {
     ImGui::TableNextRow();
     ImGui::TableSetColumnIndex(0);
+    view_probe().add("overview.summary_rows", 1);
     ImGui::TextUnformatted(name);
     if (help) help_marker(help);
     ImGui::TableSetColumnIndex(1);
@@ -105,13 +107,14 @@ void SummaryPanel::draw(const RunResult& r) {
     }
 
     ImGui::Spacing();
-    ImGui::TextUnformatted(timed ? "Busiest GPUs" : "Most loaded GPUs (tokens received)");
-    std::vector<double> v = gpu_values(r, timed ? GpuMetric::BusyFraction : GpuMetric::TokensReceived);
+    // Compute time, not busy %: every GPU is busy ~100 % of a step (it waits inside the all-to-alls).
+    ImGui::TextUnformatted(timed ? "Busiest GPUs (compute time)" : "Most loaded GPUs (tokens received)");
+    std::vector<double> v = gpu_values(r, timed ? GpuMetric::ComputeTime : GpuMetric::TokensReceived);
     std::vector<int> idx(v.size());
     std::iota(idx.begin(), idx.end(), 0);
     std::stable_sort(idx.begin(), idx.end(), [&](int a, int b) { return v[size_t(a)] > v[size_t(b)]; });
     if (ImGui::BeginTable("top_gpus", 5, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) {
-        for (const char* h : {"GPU", "node", timed ? "busy" : "tokens", "tokens received", "idle"})
+        for (const char* h : {"GPU", "node", timed ? "compute" : "tokens", "tokens received", "idle"})
             ImGui::TableSetupColumn(h);
         ImGui::TableHeadersRow();
         for (int i = 0; i < std::min<int>(top_n, int(idx.size())); ++i) {
@@ -120,7 +123,7 @@ void SummaryPanel::draw(const RunResult& r) {
             ImGui::TableNextColumn(), ImGui::Text("%d", c.gpu);
             ImGui::TableNextColumn(), ImGui::Text("%d", c.node);
             ImGui::TableNextColumn(),
-                ImGui::TextUnformatted(format_value(v[size_t(c.gpu)], timed ? Unit::Fraction : Unit::Count).c_str());
+                ImGui::TextUnformatted(format_value(v[size_t(c.gpu)], timed ? Unit::Ns : Unit::Count).c_str());
             ImGui::TableNextColumn(), ImGui::TextUnformatted(format_count(double(c.tokens_received)).c_str());
             ImGui::TableNextColumn(), ImGui::TextUnformatted(timed ? format_ns(c.idle_ns).c_str() : "-");
         }

@@ -3,6 +3,7 @@
 #include "gui/timeline_panel.hpp"
 
 #include "gui/colour_scale.hpp"
+#include "gui/view_probe.hpp"
 #include "gui/widgets.hpp"
 
 #include <imgui.h>
@@ -135,6 +136,8 @@ void TimelinePanel::draw_tracks(const RunResult& r, const TimeBounds& bounds) {
     if (hovered && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left))
         view_ = make_context(bounds.begin_ns, bounds.end_ns, track_x, track_w);
 
+    view_probe().set("timeline.tracks", 0);
+    view_probe().set("timeline.blocks", 0);
     const float rows_top = top + kRulerH;
     const auto [g0, g1]  = visible_rows(std::max(0.0f, scroll_y - kRulerH), view_h + gpu_h, gpu_h, r.meta.num_gpus);
     const ImVec2 mouse   = io.MousePos;
@@ -150,6 +153,8 @@ void TimelinePanel::draw_tracks(const RunResult& r, const TimeBounds& bounds) {
             if (lanes_on > 1) dl->AddText(ImVec2(track_x - 28, y), kTextDim, l == 0 ? "cmp" : l == 1 ? "dsp" : "cmb");
             const LaneIndex& lane = lanes_[size_t(g) * kNumLanes + size_t(l)];
             merge_narrow_spans(lane, view_, min_px, items_);
+            view_probe().add("timeline.tracks", items_.empty() ? 0 : 1); // lanes with something drawn
+            view_probe().add("timeline.blocks", double(items_.size()));
             for (const DrawItem& it : items_) {
                 const Span& s = lane.spans[it.first];
                 ImU32 c       = colour_by == ColourBy::Op ? op_colour(s.op)

@@ -2,6 +2,7 @@
 // WhatIfPanel.
 #include "gui/whatif_panel.hpp"
 
+#include "gui/view_probe.hpp"
 #include "gui/widgets.hpp"
 
 #include <imgui.h>
@@ -117,7 +118,16 @@ void WhatIfPanel::draw_knobs() {
     int_knob("redundant experts", &knobs_.redundant_experts, 8,
              "deployment.<phase>.redundant_experts: extra "
              "replicas of hot experts placed by the balancer (EPLB).");
-    string_knob("balancer policy", &knobs_.balancer_policy, kBalancerPolicies, "balancer.policy");
+    const KnobOptions& opt = knob_options(); // every list from the libraries' tables
+    view_probe().set("whatif.balancer_policies", double(opt.balancer_policies.size()));
+    view_probe().set("whatif.gpus", double(opt.gpus.size()));
+    view_probe().set("whatif.overlaps", double(opt.overlaps.size()));
+    string_knob("model", &knobs_.model, opt.models,
+                "model.name: the model catalogue (engine/model_spec.hpp); routing defaults follow the model.");
+    string_knob("balancer policy", &knobs_.balancer_policy, opt.balancer_policies,
+                "balancer.policy: the placement policies of sim/balancer (moetwin balance --list).");
+    string_knob("replica dispatch", &knobs_.replica_policy, opt.replica_policies,
+                "routing.replica_policy: which replica serves a token (sim/balancer dispatch policies).");
     int_knob("node limit M", &knobs_.node_limit, 1,
              "routing.node_limit: nodes a token may reach (0 = default, "
              "min(4, nodes)); capped at the unit's nodes.");
@@ -126,8 +136,11 @@ void WhatIfPanel::draw_knobs() {
              "workload.requests_per_gpu (decode) or workload.tokens_per_gpu (prefill); 0 = default.");
     int_knob("micro-batches", &knobs_.micro_batches, 1, "workload.micro_batches: 1 or 2 (0 = default, 2).");
     knobs_.micro_batches = std::min(knobs_.micro_batches, 2);
-    string_knob("overlap schedule", &knobs_.overlap, kOverlaps, "schedule.overlap");
-    string_knob("GPU", &knobs_.gpu, kGpus, "hardware.gpu: the hardware table row (engine/gpu_spec.cpp).");
+    string_knob("overlap schedule", &knobs_.overlap, opt.overlaps, "schedule.overlap");
+    string_knob("GPU", &knobs_.gpu, opt.gpus, "hardware.gpu: the hardware table row (engine/gpu_spec.cpp).");
+    string_knob("fabric", &knobs_.fabric, opt.fabrics, "cluster.fabric (topologies/cluster_spec.hpp).");
+    string_knob("all-to-all", &knobs_.all_to_all, opt.all_to_all_modes,
+                "network.all_to_all: DeepEP kernels (auto: normal in prefill, low-latency in decode).");
     double_knob("NVLink GB/s", &knobs_.nvlink_GBps,
                 "cluster.nvlink.bandwidth_GBps per direction (0 = the GPU table's).");
     double_knob("InfiniBand GB/s", &knobs_.ib_GBps,

@@ -19,8 +19,8 @@ void draw_legend(const ColourScale& s, Unit unit, float width) {
         const double t = (ImGui::GetIO().MousePos.x - p.x) / width;
         ImGui::SetTooltip("%s: %s", s.label.c_str(), format_value(s.lo + t * (s.hi - s.lo), unit).c_str());
     }
-    const std::string lo = format_value(s.lo, unit), mid = format_value((s.lo + s.hi) / 2, unit),
-                      hi = format_value(s.hi, unit);
+    const LegendLabels labels = legend_labels(s.lo, s.hi, unit); // distinct figures however narrow the range
+    const std::string &lo = labels.lo, &mid = labels.mid, &hi = labels.hi;
     const float y        = ImGui::GetCursorScreenPos().y;
     dl->AddText(ImVec2(p.x, y), kTextDim, lo.c_str());
     dl->AddText(ImVec2(p.x + width / 2 - ImGui::CalcTextSize(mid.c_str()).x / 2, y), kTextDim, mid.c_str());

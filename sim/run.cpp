@@ -76,7 +76,7 @@ RunPlan plan_run(const Scenario& s, const ProgressFn& progress) {
                                          "; simulated because allow_not_fitting is set");
     }
     m.notes.push_back(std::string("network: ") +
-                      (s.network.backend == NetworkBackend::SimGridFlows ? "SimGrid flows (reference)"
+                      (s.network.backend == CommBackend::SimGridFlows ? "SimGrid flows (reference)"
                                                                          : "fluid (calibrated to DeepEP)") +
                       ", " + std::string(to_string(plan.comm_mode)) + " all-to-all" + ", DeepEP " +
                       std::string(to_string(s.network.deepep)) + ", SimGrid " + s.network.simgrid_model);

@@ -20,56 +20,6 @@ std::string_view default_scenario_text() { return kDefaultScenarioJson; }
 
 Scenario default_scenario() { return parse_scenario(kDefaultScenarioJson, "<embedded default scenario>"); }
 
-std::string_view to_string(ExpertPopularity p) {
-    switch (p) {
-    case ExpertPopularity::Uniform: return "uniform";
-    case ExpertPopularity::Zipf: return "zipf";
-    case ExpertPopularity::LogNormal: return "lognormal";
-    case ExpertPopularity::File: return "file";
-    }
-    return "?";
-}
-
-std::string_view to_string(ReplicaPolicy p) {
-    switch (p) {
-    case ReplicaPolicy::RoundRobin: return "round_robin";
-    case ReplicaPolicy::LeastLoaded: return "least_loaded";
-    case ReplicaPolicy::SameNodeFirst: return "same_node_first";
-    }
-    return "?";
-}
-
-std::string_view to_string(ContextDistribution d) {
-    switch (d) {
-    case ContextDistribution::Fixed: return "fixed";
-    case ContextDistribution::Uniform: return "uniform";
-    case ContextDistribution::LogNormal: return "lognormal";
-    }
-    return "?";
-}
-
-std::string_view to_string(OverlapSchedule o) {
-    switch (o) {
-    case OverlapSchedule::Sequential: return "sequential";
-    case OverlapSchedule::TwoMicroBatch: return "two_micro_batch";
-    case OverlapSchedule::DualPipeChunkPair: return "dualpipe_chunk_pair";
-    }
-    return "?";
-}
-
-std::string_view to_string(AllToAllMode m) {
-    switch (m) {
-    case AllToAllMode::Auto: return "auto";
-    case AllToAllMode::Normal: return "normal";
-    case AllToAllMode::LowLatency: return "low_latency";
-    }
-    return "?";
-}
-
-std::string_view to_string(ComputeSource s) { return s == ComputeSource::Roofline ? "roofline" : "profile"; }
-
-std::string_view to_string(NetworkBackend b) { return b == NetworkBackend::Fluid ? "fluid" : "simgrid_flows"; }
-
 namespace {
 
 void print_unit(std::ostream& out, const char* name, const std::optional<DeploymentUnit>& u) {
@@ -111,7 +61,7 @@ std::ostream& operator<<(std::ostream& out, const Scenario& s) {
     if (s.routing.popularity == ExpertPopularity::Zipf) out << " s=" << s.routing.zipf_s;
     if (s.routing.popularity == ExpertPopularity::LogNormal) out << " sigma=" << s.routing.lognormal_sigma;
     if (s.routing.popularity == ExpertPopularity::File) out << " " << s.routing.loads_path.string();
-    out << ", replicas " << to_string(s.routing.replica_policy) << '\n';
+    out << ", replicas " << s.routing.replica_policy << '\n';
     out << "  balancer: " << s.balancer.policy << '\n';
     out << "  workload: " << to_string(w.phase) << ", ";
     if (w.phase == Phase::Decode)

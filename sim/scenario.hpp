@@ -7,8 +7,10 @@
 #include "engine/gpu_spec.hpp"
 #include "engine/phase.hpp"
 #include "engine/precision.hpp"
+#include "sim/network/comm_enums.hpp"
 #include "sim/network/deepep_generation.hpp"
 #include "sim/network/network_calibration.hpp"
+#include "sim/scenario_enums.hpp"
 #include "topologies/cluster_spec.hpp"
 
 #include <cstdint>
@@ -48,9 +50,6 @@ struct PrecisionConfig {
     Precision combine        = Precision::Bf16;
 };
 
-enum class ExpertPopularity { Uniform, Zipf, LogNormal, File };
-enum class ReplicaPolicy { RoundRobin, LeastLoaded, SameNodeFirst };
-
 struct RoutingConfig {
     int num_groups  = 8; // expert groups (DeepSeek-V3 n_expert_groups)
     int topk_groups = 4; // groups kept per token (n_limited_groups)
@@ -59,15 +58,13 @@ struct RoutingConfig {
     double zipf_s               = 1.0;
     double lognormal_sigma      = 1.0;
     std::filesystem::path loads_path; // popularity == File: {"logical_count": [[experts] x layers]}
-    ReplicaPolicy replica_policy = ReplicaPolicy::RoundRobin;
+    std::string replica_policy = "round_robin"; // a dispatch policy (sim/balancer/dispatch.hpp registry)
 };
 
 struct BalancerConfig {
     std::string policy        = "eplb"; // see scenarios/README.md for the list
     std::filesystem::path fit_loads_path; // loads the placement is fitted on (default: routing's)
 };
-
-enum class ContextDistribution { Fixed, Uniform, LogNormal };
 
 struct WorkloadConfig {
     Phase phase              = Phase::Decode;
@@ -83,18 +80,11 @@ struct WorkloadConfig {
     double mtp_acceptance    = 0.0; // accepted fraction of draft tokens (tech report §5.4.3: 85-90 %)
 };
 
-// DualPipeChunkPair: one DualPipe forward chunk overlapped with one backward chunk over the MoE layers
-// (training, reference §4; the window DeepSeek's H800 training trace records), in the prefill unit.
-enum class OverlapSchedule { Sequential, TwoMicroBatch, DualPipeChunkPair };
-enum class AllToAllMode { Auto, Normal, LowLatency };
-
 struct ScheduleConfig {
     OverlapSchedule overlap = OverlapSchedule::TwoMicroBatch;
     int compute_sms         = 108; // prefill overlap: 108 compute + 24 communication SMs (reference §4)
     int comm_sms            = 24;
 };
-
-enum class ComputeSource { Roofline, Profile };
 
 struct ComputeConfig {
     ComputeSource source = ComputeSource::Roofline;
@@ -102,16 +92,11 @@ struct ComputeConfig {
     std::filesystem::path calibration_path; // empty: the roofline's built-in constants (engine/calibration.hpp)
 };
 
-enum class NetworkBackend {
-    Fluid,        // one solve per all-to-all phase (sim/network/fluid_model.hpp): milliseconds per phase
-    SimGridFlows, // one SimGrid communication per flow, max-min sharing: the slow reference
-};
-
 struct NetworkConfig {
     std::string simgrid_model = "CM02"; // CM02 with crosstraffic off: exact latency + bytes/bandwidth
     bool crosstraffic         = false;
     AllToAllMode all_to_all   = AllToAllMode::Auto; // Auto: normal in prefill, low-latency in decode
-    NetworkBackend backend    = NetworkBackend::Fluid;
+    CommBackend backend       = CommBackend::Fluid; // fluid: one solve per phase; simgrid_flows: the slow reference
     // DeepEP kernel generation the all-to-all is calibrated to (sim/network/deepep_generation.hpp):
     // low-latency routing inside a node and the defaults of `calibration`.
     DeepEpGeneration deepep        = kDefaultDeepEpGeneration;
@@ -168,14 +153,6 @@ std::string_view default_scenario_text();
 // The canonical JSON of a scenario: every key explicit, input paths as resolved (absolute when the
 // scenario named them relative). parse_scenario(scenario_to_json(s)) gives back s.
 std::string scenario_to_json(const Scenario& s);
-
-std::string_view to_string(ExpertPopularity);
-std::string_view to_string(ReplicaPolicy);
-std::string_view to_string(ContextDistribution);
-std::string_view to_string(OverlapSchedule);
-std::string_view to_string(AllToAllMode);
-std::string_view to_string(ComputeSource);
-std::string_view to_string(NetworkBackend);
 
 // Every field, one per line (design.md example 4).
 std::ostream& operator<<(std::ostream& out, const Scenario& s);

@@ -10,6 +10,7 @@
 #include "common/json_reader.hpp"
 #include "common/units.hpp"
 #include "engine/model_spec.hpp"
+#include "sim/balancer/dispatch.hpp"
 #include "sim/balancer/placement.hpp"
 #include "topologies/h800_cluster.hpp"
 
@@ -57,9 +58,7 @@ GpuSpec parse_hardware(const JsonObject& root) {
     o.finish({"gpu", "hbm_GiB", "hbm_bandwidth_GBps", "peak_tflops_bf16", "peak_tflops_fp8", "num_sms"});
     GpuSpec gpu;
     try {
-        std::string name = o.string("gpu");
-        for (char& ch : name) ch = char(std::tolower(static_cast<unsigned char>(ch)));
-        gpu = find_gpu(name);
+        gpu = find_gpu(o.string("gpu")); // exact, lowercase (common/name_table.hpp)
     } catch (const ConfigError& e) {
         o.fail("gpu", e.what());
     }
@@ -86,14 +85,8 @@ ClusterSpec parse_cluster(const JsonObject& o, const GpuSpec& gpu) {
     ClusterSpec c;
     c.nvlink.bandwidth_Bps = gpu.nvlink_achievable_Bps; // achieved, not nominal (H800: 160 of 200 GB/s)
     c.ib_bandwidth_Bps     = gpu.nic_bandwidth_Bps;
-    c.fabric = o.choice<FabricKind>("fabric",
-                                    {{"single_node", FabricKind::SingleNode},
-                                     {"fat_tree", FabricKind::FatTree2},
-                                     {"multi_plane_fat_tree", FabricKind::MultiPlane},
-                                     {"rail_optimized", FabricKind::RailOptimized},
-                                     {"nvl72", FabricKind::Nvl72}},
-                                    FabricKind::MultiPlane);
-    c.num_nodes            = o.has("num_nodes") ? int(o.integer_in("num_nodes", 1, 1, 16384)) : 0;
+    c.fabric    = o.choice("fabric", kFabricKinds, FabricKind::MultiPlane, "fabric");
+    c.num_nodes = o.has("num_nodes") ? int(o.integer_in("num_nodes", 1, 1, 16384)) : 0;
     c.gpus_per_node = int(o.integer_in("gpus_per_node", 8, 1, 72));
     c.nics_per_node = int(o.integer_in("nics_per_node", c.gpus_per_node, 0, 72));
     if (auto l = o.optional_object("nvlink")) c.nvlink = parse_link(*l, c.nvlink);
@@ -226,12 +219,7 @@ RoutingConfig parse_routing(const JsonObject& root, const ModelSpec& m, const De
         o->fail("node_limit", std::to_string(r.node_limit) + " exceeds the unit's " +
                                   std::to_string(unit.num_nodes) + " nodes");
     if (auto p = o->optional_object("popularity")) {
-        r.popularity = p->choice<ExpertPopularity>("distribution",
-                                                   {{"uniform", ExpertPopularity::Uniform},
-                                                    {"zipf", ExpertPopularity::Zipf},
-                                                    {"lognormal", ExpertPopularity::LogNormal},
-                                                    {"file", ExpertPopularity::File}},
-                                                   ExpertPopularity::Uniform);
+        r.popularity = p->choice("distribution", kExpertPopularities, ExpertPopularity::Uniform, "popularity");
         if (!p->has("distribution")) p->fail_here("missing required key \"distribution\"");
         switch (r.popularity) {
         case ExpertPopularity::Uniform: p->finish({"distribution"}); break;
@@ -250,11 +238,12 @@ RoutingConfig parse_routing(const JsonObject& root, const ModelSpec& m, const De
             break;
         }
     }
-    r.replica_policy = o->choice<ReplicaPolicy>("replica_policy",
-                                                {{"round_robin", ReplicaPolicy::RoundRobin},
-                                                 {"least_loaded", ReplicaPolicy::LeastLoaded},
-                                                 {"same_node_first", ReplicaPolicy::SameNodeFirst}},
-                                                r.replica_policy);
+    r.replica_policy = o->string("replica_policy", r.replica_policy);
+    try {
+        (void)balancer::find_dispatch_policy(r.replica_policy); // the balancer library owns the names
+    } catch (const ConfigError& e) {
+        o->fail("replica_policy", e.what());
+    }
     return r;
 }
 
@@ -291,18 +280,15 @@ WorkloadConfig parse_workload(const JsonObject& root, const Deployment& d) {
     WorkloadConfig w;
     const JsonObject o = root.object("workload");
     o.finish({"phase", "requests_per_gpu", "tokens_per_gpu", "context", "micro_batches", "mtp"});
-    w.phase = o.choice<Phase>("phase", {{"prefill", Phase::Prefill}, {"decode", Phase::Decode}}, Phase::Decode);
+    w.phase = o.choice("phase", kPhases, Phase::Decode, "phase");
     if (!o.has("phase")) o.fail_here("missing required key \"phase\" (prefill or decode)");
     if (w.phase == Phase::Decode && !d.decode) o.fail("phase", "\"decode\" needs deployment.decode");
     if (w.phase == Phase::Prefill && !d.prefill) o.fail("phase", "\"prefill\" needs deployment.prefill");
     w.requests_per_gpu = int(o.integer_in("requests_per_gpu", w.requests_per_gpu, 1, 1 << 20));
     w.tokens_per_gpu   = o.integer_in("tokens_per_gpu", w.tokens_per_gpu, 1, int64_t(1) << 30);
     if (auto c = o.optional_object("context")) {
-        w.context_distribution = c->choice<ContextDistribution>("distribution",
-                                                                {{"fixed", ContextDistribution::Fixed},
-                                                                 {"uniform", ContextDistribution::Uniform},
-                                                                 {"lognormal", ContextDistribution::LogNormal}},
-                                                                ContextDistribution::Fixed);
+        w.context_distribution =
+            c->choice("distribution", kContextDistributions, ContextDistribution::Fixed, "context distribution");
         switch (w.context_distribution) {
         case ContextDistribution::Fixed:
             w.context_tokens = c->integer_in("tokens", w.context_tokens, 1, int64_t(1) << 24);
@@ -343,12 +329,7 @@ ScheduleConfig parse_schedule(const JsonObject& root, const WorkloadConfig& w, c
     const auto o = root.optional_object("schedule");
     if (!o) return s;
     o->finish({"overlap", "compute_sms", "comm_sms"});
-    s.overlap = o->choice<OverlapSchedule>(
-        "overlap",
-        {{"sequential", OverlapSchedule::Sequential},
-         {"two_micro_batch", OverlapSchedule::TwoMicroBatch},
-         {"dualpipe_chunk_pair", OverlapSchedule::DualPipeChunkPair}},
-        s.overlap);
+    s.overlap = o->choice("overlap", kOverlapSchedules, s.overlap, "overlap schedule");
     if (s.overlap != OverlapSchedule::Sequential && w.micro_batches != 2)
         o->fail("overlap", "\"" + std::string(to_string(s.overlap)) + "\" needs workload.micro_batches = 2, got " +
                                std::to_string(w.micro_batches));
@@ -368,8 +349,7 @@ ComputeConfig parse_compute(const JsonObject& root, const fs::path& base_dir) {
     const auto o = root.optional_object("compute");
     if (!o) return c;
     o->finish({"source", "profile_path", "calibration"});
-    c.source = o->choice<ComputeSource>("source", {{"roofline", ComputeSource::Roofline},
-                                                   {"profile", ComputeSource::Profile}}, c.source);
+    c.source = o->choice("source", kComputeSources, c.source, "compute source");
     if (c.source == ComputeSource::Profile) {
         if (!o->has("profile_path")) o->fail_here("missing required key \"profile_path\" for source \"profile\"");
         c.profile_path = resolve_input(*o, "profile_path", base_dir);
@@ -393,23 +373,19 @@ NetworkConfig parse_network(const JsonObject& root) {
         const std::string name = o->string("deepep");
         const auto g           = deepep_generation_from_string(name);
         if (!g) {
-            std::string accepted;
+            std::vector<std::string_view> names;
             for (const DeepEpGenerationInfo& i : deepep_generations())
-                accepted += (accepted.empty() ? "" : ", ") + std::string(i.name);
-            o->fail("deepep", "\"" + name + "\" is not one of " + accepted);
+                names.push_back(i.name);
+            o->fail("deepep", unknown_name_message("DeepEP generation", name, names));
         }
         n.deepep      = *g;
         n.calibration = deepep_calibration(*g); // the generation's fit; `calibration` overrides keys of it
     }
-    n.simgrid_model = o->choice<std::string>("simgrid_model",
-                                             {{"CM02", "CM02"}, {"LV08", "LV08"}, {"SMPI", "SMPI"}}, n.simgrid_model);
+    // SimGrid's own spelling of its network models (the one exception to lowercase names).
+    n.simgrid_model = o->choice("simgrid_model", {"CM02", "LV08", "SMPI"}, n.simgrid_model, "SimGrid network model");
     n.crosstraffic  = o->boolean("crosstraffic", n.crosstraffic);
-    n.all_to_all    = o->choice<AllToAllMode>("all_to_all", {{"auto", AllToAllMode::Auto},
-                                                          {"normal", AllToAllMode::Normal},
-                                                          {"low_latency", AllToAllMode::LowLatency}},
-                                           n.all_to_all);
-    n.backend = o->choice<NetworkBackend>(
-        "backend", {{"fluid", NetworkBackend::Fluid}, {"simgrid_flows", NetworkBackend::SimGridFlows}}, n.backend);
+    n.all_to_all    = o->choice("all_to_all", kAllToAllModes, n.all_to_all, "all-to-all mode");
+    n.backend       = o->choice("backend", kCommBackends, n.backend, "network backend");
     if (auto c = o->optional_object("calibration")) {
         c->finish({"nvlink_efficiency", "ib_efficiency", "pcie_efficiency", "normal_overhead_us",
                    "low_latency_overhead_us", "chunk_bytes", "ibrc_chunk_stall_us", "ll_nvlink_message_ns",

@@ -73,11 +73,11 @@ std::string scenario_to_json(const Scenario& s) {
     if (r.popularity == ExpertPopularity::Zipf) pop["s"] = r.zipf_s;
     if (r.popularity == ExpertPopularity::LogNormal) pop["sigma"] = r.lognormal_sigma;
     if (r.popularity == ExpertPopularity::File) pop["path"] = r.loads_path.string();
-    j["routing"] = {{"num_groups", r.num_groups},
-                    {"topk_groups", r.topk_groups},
-                    {"node_limit", r.node_limit},
-                    {"popularity", pop},
-                    {"replica_policy", str(to_string(r.replica_policy))}};
+    j["routing"]  = {{"num_groups", r.num_groups},
+                     {"topk_groups", r.topk_groups},
+                     {"node_limit", r.node_limit},
+                     {"popularity", pop},
+                     {"replica_policy", r.replica_policy}};
     j["balancer"] = {{"policy", s.balancer.policy}};
     if (!s.balancer.fit_loads_path.empty()) j["balancer"]["fit_loads_path"] = s.balancer.fit_loads_path.string();
     const auto& w = s.workload;

@@ -3,6 +3,9 @@
 // Filled once by the scenario parser (sim/scenario_json.cpp) in SI units; no JSON, no SimGrid here.
 #pragma once
 
+#include "common/name_table.hpp"
+
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -18,15 +21,17 @@ enum class FabricKind {
     Nvl72,        // what-if: one NVLink scale-up domain of up to 72 GPUs (GB200 NVL72 style), IB between domains
 };
 
-inline std::string_view to_string(FabricKind kind) {
-    switch (kind) {
-    case FabricKind::SingleNode: return "single_node";
-    case FabricKind::FatTree2: return "fat_tree";
-    case FabricKind::MultiPlane: return "multi_plane_fat_tree";
-    case FabricKind::RailOptimized: return "rail_optimized";
-    case FabricKind::Nvl72: return "nvl72";
-    }
-    return "?";
+// The fabric names (scenario key cluster.fabric, `moetwin bench network --fabric`, the GUI).
+inline constexpr std::array<NameEntry<FabricKind>, 5> kFabricKinds = {{
+    {FabricKind::SingleNode, "single_node", "one node: NVSwitch only, no scale-out network"},
+    {FabricKind::FatTree2, "fat_tree", "two-layer fat-tree, one plane shared by all NICs (ISCA'25 FT2)"},
+    {FabricKind::MultiPlane, "multi_plane_fat_tree", "DeepSeek's multi-plane fat-tree: NIC k of every node on plane k"},
+    {FabricKind::RailOptimized, "rail_optimized", "NIC k of every node on rail switch k, rails joined by a spine"},
+    {FabricKind::Nvl72, "nvl72", "what-if: NVLink domains of up to 72 GPUs, InfiniBand between domains"},
+}};
+
+constexpr std::string_view to_string(FabricKind kind) {
+    return table_name(kFabricKinds, kind);
 }
 
 struct LinkParams {

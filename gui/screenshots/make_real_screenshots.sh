@@ -16,3 +16,4 @@ shot() { # name view [extra args]
 shot real_decode_overview overview
 shot real_decode_timeline timeline --time-window 20000,23000
 shot real_decode_experts experts
+shot real_decode_layers layers

@@ -3,9 +3,11 @@
 #include "sim/balancer/dispatch.hpp"
 
 #include "common/errors.hpp"
+#include "common/name_table.hpp"
 
 #include <array>
 #include <string>
+#include <vector>
 
 namespace moetwin::balancer {
 namespace {
@@ -22,12 +24,12 @@ std::span<const DispatchPolicy> dispatch_policies() {
 }
 
 const DispatchPolicy& find_dispatch_policy(std::string_view name) {
-    std::string names;
+    std::vector<std::string_view> names;
     for (const auto& p : kPolicies) {
         if (p.name == name) return p;
-        names += (names.empty() ? "" : ", ") + std::string(p.name);
+        names.push_back(p.name);
     }
-    throw ConfigError("unknown dispatch policy '" + std::string(name) + "' (expected one of: " + names + ")");
+    throw ConfigError(unknown_name_message("dispatch policy", name, names));
 }
 
 } // namespace moetwin::balancer

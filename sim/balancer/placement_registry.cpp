@@ -4,9 +4,11 @@
 #include "sim/balancer/placement/policies.hpp"
 
 #include "common/errors.hpp"
+#include "common/name_table.hpp"
 
 #include <array>
 #include <string>
+#include <vector>
 
 namespace moetwin::balancer {
 namespace {
@@ -32,12 +34,12 @@ std::span<const PlacementPolicy> placement_policies() {
 }
 
 const PlacementPolicy& find_placement_policy(std::string_view name) {
-    std::string names;
+    std::vector<std::string_view> names;
     for (const auto& p : kPolicies) {
         if (p.name == name) return p;
-        names += (names.empty() ? "" : ", ") + std::string(p.name);
+        names.push_back(p.name);
     }
-    throw ConfigError("unknown placement policy '" + std::string(name) + "' (expected one of: " + names + ")");
+    throw ConfigError(unknown_name_message("placement policy", name, names));
 }
 
 } // namespace moetwin::balancer

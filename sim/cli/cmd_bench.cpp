@@ -22,9 +22,9 @@
 
 #include <chrono>
 #include <iostream>
-#include <map>
 #include <memory>
 #include <thread>
+#include <vector>
 
 namespace moetwin::cli {
 namespace {
@@ -46,10 +46,23 @@ void list_generations(std::ostream& out) {
             << (g.generation == kDefaultDeepEpGeneration ? " [default]" : "") << "\n    " << g.what << '\n';
 }
 
+// The calibration cluster is H800 nodes on a scale-out fabric: every fabric of the table but the one-node and
+// NVL72 ones, spelled by kFabricKinds.
+std::vector<std::string> bench_fabric_names() {
+    std::vector<std::string> names;
+    for (const NameEntry<FabricKind>& f : kFabricKinds)
+        if (f.value != FabricKind::SingleNode && f.value != FabricKind::Nvl72) names.emplace_back(f.name);
+    return names;
+}
+
+std::vector<std::string> backend_names() {
+    std::vector<std::string> names;
+    for (const NameEntry<CommBackend>& b : kCommBackends)
+        names.emplace_back(b.name);
+    return names;
+}
+
 void run_bench_comm(const CommArgs& a) {
-    static const std::map<std::string, FabricKind> fabrics{{"fat_tree", FabricKind::FatTree2},
-                                                           {"multi_plane_fat_tree", FabricKind::MultiPlane},
-                                                           {"rail_optimized", FabricKind::RailOptimized}};
     std::ostream& out = std::cout;
     if (a.list) {
         list_generations(out);
@@ -72,8 +85,8 @@ void run_bench_comm(const CommArgs& a) {
     int bad = 0;
     for (DeepEpGeneration g : generations) {
         CalibrationSetup setup      = setup_for(g);
-        setup.fabric                = fabrics.at(a.fabric);
-        setup.network.backend       = a.backend == "fluid" ? CommBackend::Fluid : CommBackend::SimGridFlows;
+        setup.fabric                = table_parse(kFabricKinds, a.fabric, "fabric");
+        setup.network.backend       = table_parse(kCommBackends, a.backend, "network backend");
         setup.network.simgrid_model = a.model;
         setup.seed                  = a.seed;
         setup.comm_sms              = a.sms;
@@ -114,9 +127,9 @@ void add_bench_command(CLI::App& app) {
     auto a         = std::make_shared<CommArgs>();
     CLI::App* comm = bench->add_subcommand("comm", "All-to-all calibration against DeepEP, accuracy and scale");
     comm->add_option("--fabric", a->fabric, "Scale-out fabric of the calibration cluster")
-        ->check(CLI::IsMember({"fat_tree", "multi_plane_fat_tree", "rail_optimized"}));
+        ->check(CLI::IsMember(bench_fabric_names()));
     comm->add_option("--backend", a->backend, "fluid (default) or simgrid_flows (one SimGrid comm per flow; slow)")
-        ->check(CLI::IsMember({"fluid", "simgrid_flows"}));
+        ->check(CLI::IsMember(backend_names()));
     comm->add_option("--model", a->model, "SimGrid network model")->check(CLI::IsMember({"CM02", "LV08", "SMPI"}));
     comm->add_option("--max-ep", a->max_ep, "Largest EP to run (simgrid_flows: keep <= 64)");
     comm->add_option("--seed", a->seed, "Seed of the DeepEP test routing");

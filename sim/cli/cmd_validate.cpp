@@ -6,6 +6,7 @@
 #include "sim/cli/commands.hpp"
 #include "sim/preflight.hpp"
 #include "sim/scenario_fit.hpp"
+#include "sim/scenario_names.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -16,11 +17,18 @@ namespace moetwin::cli {
 
 void add_validate_command(CLI::App& app) {
     auto path   = std::make_shared<std::string>();
+    auto list   = std::make_shared<bool>(false);
     auto limits = std::make_shared<SizeLimits>();
-    auto* cmd = app.add_subcommand("validate", "Check a scenario file and print every setting it resolves to");
-    cmd->add_option("scenario", *path, "Scenario JSON file (see scenarios/README.md)")->required();
+    auto* cmd   = app.add_subcommand("validate", "Check a scenario file and print every setting it resolves to");
+    auto* file  = cmd->add_option("scenario", *path, "Scenario JSON file (see scenarios/README.md)");
+    cmd->add_flag("--list", *list, "Print every named scenario key with its valid names (exact, lowercase), and exit");
     add_size_limit_options(*cmd, *limits);
-    cmd->callback([path, limits] {
+    cmd->callback([path, list, file, limits] {
+        if (*list) {
+            print_scenario_names(std::cout);
+            return;
+        }
+        if (file->count() == 0) throw ConfigError("validate: a scenario file is required (or --list)");
         const Scenario s = load_scenario(*path);
         std::cout << s;
         check_runnable(s, *limits); // what `moetwin run` checks before simulating (sim/preflight.hpp)

@@ -23,10 +23,6 @@ struct PhaseSync {
     sg4::ConditionVariablePtr ready = sg4::ConditionVariable::create();
 };
 
-std::string_view to_string(CommBackend b) {
-    return b == CommBackend::Fluid ? "fluid" : "simgrid_flows";
-}
-
 PhaseOptions deepep_phase_options(DeepEpMode mode, const NetworkCalibration& calib) {
     PhaseOptions o;
     if (mode == DeepEpMode::Normal) {

@@ -11,6 +11,7 @@
 //   phase->timing().recv_done_s[r]        // per-rank completion; fabric.link_bytes(): per link
 #pragma once
 
+#include "sim/network/comm_enums.hpp"
 #include "sim/network/deepep.hpp"
 #include "sim/network/flow_set.hpp"
 #include "sim/network/fluid_model.hpp"
@@ -24,12 +25,6 @@
 #include <vector>
 
 namespace moetwin {
-
-enum class CommBackend : std::uint8_t {
-    Fluid,        // FluidNetwork solves the phase when the last rank joins; ranks sleep until their time
-    SimGridFlows, // every Flow is a SimGrid communication (CM02 max-min sharing); slow, the reference
-};
-std::string_view to_string(CommBackend b);
 
 struct PhaseOptions {
     double overhead_s        = 0;    // fixed cost before the first byte moves

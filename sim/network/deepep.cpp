@@ -86,13 +86,6 @@ void build_low_latency(const TrafficMatrix& t, RouteTable& router, const DeepEpO
 
 } // namespace
 
-std::string_view to_string(DeepEpMode m) {
-    return m == DeepEpMode::Normal ? "normal" : "low_latency";
-}
-std::string_view to_string(CommDirection d) {
-    return d == CommDirection::Dispatch ? "dispatch" : "combine";
-}
-
 int deepep_rdma_chunk_tokens(int ep, CommDirection dir) {
     struct Entry {
         int ep, dispatch, combine;

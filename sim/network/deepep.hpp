@@ -7,6 +7,7 @@
 //    (IBGDA; V1 sends even same-node messages through the NIC).
 #pragma once
 
+#include "sim/network/comm_enums.hpp"
 #include "sim/network/flow_set.hpp"
 #include "sim/network/traffic_matrix.hpp"
 #include "topologies/routing.hpp"
@@ -16,14 +17,10 @@
 
 namespace moetwin {
 
-enum class DeepEpMode : std::uint8_t { Normal, LowLatency };
-enum class CommDirection : std::uint8_t { Dispatch, Combine };
 enum class FlowGranularity : std::uint8_t {
     PerPair,    // normal mode: one NVLink flow per (original source, destination GPU)
     Aggregated, // normal mode: one NVLink flow per (forwarder, destination GPU), as DeepEP's channels move them
 };
-std::string_view to_string(DeepEpMode);
-std::string_view to_string(CommDirection);
 
 struct DeepEpShape {
     int hidden        = 7168; // DeepSeek-V3 hidden size (reference §1.1)

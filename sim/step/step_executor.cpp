@@ -20,7 +20,7 @@ namespace moetwin::step {
 namespace {
 
 // Comm id of a MoE (layer, micro-batch, direction).
-int comm_id(const StepPlan& p, int layer, int mb, CommDir d) {
+int comm_id(const StepPlan& p, int layer, int mb, CommDirection d) {
     return ((layer - p.num_dense) * p.micro_batches + mb) * 2 + int(d);
 }
 
@@ -202,8 +202,7 @@ struct Sim {
 
 ExecOptions exec_options_for(const Scenario& s) {
     ExecOptions o;
-    o.network.backend =
-        s.network.backend == NetworkBackend::SimGridFlows ? CommBackend::SimGridFlows : CommBackend::Fluid;
+    o.network.backend       = s.network.backend;
     o.network.calibration   = s.network.calibration;
     o.network.simgrid_model = s.network.simgrid_model;
     o.network.crosstraffic  = s.network.crosstraffic;

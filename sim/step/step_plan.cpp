@@ -17,18 +17,6 @@
 namespace moetwin::step {
 namespace {
 
-std::string_view dispatch_name(ReplicaPolicy p) {
-    switch (p) {
-    case ReplicaPolicy::RoundRobin:
-        return "round_robin";
-    case ReplicaPolicy::LeastLoaded:
-        return "least_loaded";
-    case ReplicaPolicy::SameNodeFirst:
-        return "same_node_first";
-    }
-    return "round_robin";
-}
-
 // Index of the first op named ffn_norm (ops before it are the attention side, sharded by attention
 // TP and fed the DP rank's tokens); the list size when there is none.
 std::size_t ffn_start(const std::vector<OpSpec>& ops) {
@@ -230,8 +218,7 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
 
     // Routing per MoE layer and micro-batch.
     balancer::GateSpec gate{p.model.num_routed_experts, s.routing.num_groups, s.routing.topk_groups, p.model.top_k};
-    const balancer::DispatchFn dispatch =
-        balancer::find_dispatch_policy(dispatch_name(s.routing.replica_policy)).dispatch;
+    const balancer::DispatchFn dispatch = balancer::find_dispatch_policy(s.routing.replica_policy).dispatch;
     int64_t relaxed = 0;
     // Recorded loads: the layer's routed loads are held to the recording (popularity_fit.hpp).
     const bool fit = s.routing.popularity == ExpertPopularity::File;

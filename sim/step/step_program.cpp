@@ -42,13 +42,13 @@ namespace {
 
 struct Builder {
     std::vector<Instr> v;
-    void compute(Stage s, int layer, int mb) { v.push_back({Instr::Compute, s, CommDir::Dispatch, layer, mb}); }
-    void signal(CommDir d, int layer, int mb) { v.push_back({Instr::Signal, Stage::Attn, d, layer, mb}); }
-    void wait(CommDir d, int layer, int mb) { v.push_back({Instr::Wait, Stage::Attn, d, layer, mb}); }
+    void compute(Stage s, int layer, int mb) { v.push_back({Instr::Compute, s, CommDirection::Dispatch, layer, mb}); }
+    void signal(CommDirection d, int layer, int mb) { v.push_back({Instr::Signal, Stage::Attn, d, layer, mb}); }
+    void wait(CommDirection d, int layer, int mb) { v.push_back({Instr::Wait, Stage::Attn, d, layer, mb}); }
 };
 
-constexpr auto D = CommDir::Dispatch;
-constexpr auto C = CommDir::Combine;
+constexpr auto D = CommDirection::Dispatch;
+constexpr auto C = CommDirection::Combine;
 
 // Reference §4 prefill: compute ATTN(mb1) -> SHARED(mb0) -> ATTN(mb0) -> MLP(mb1) -> MLP(mb0) ->
 // SHARED(mb1) || comm COMBINE(mb0) -> DISPATCH(mb1) -> DISPATCH(mb0) -> COMBINE(mb1). In layer L the
@@ -198,7 +198,7 @@ StepProgram build_program(ProgramKind kind, int num_dense, int num_moe, int micr
 }
 
 std::ostream& operator<<(std::ostream& out, const Instr& i) {
-    const char* dir = i.dir == CommDir::Dispatch ? "dispatch" : "combine";
+    const std::string_view dir = to_string(i.dir);
     if (i.kind == Instr::Compute) return out << to_string(i.stage) << "(L" << i.layer << ",mb" << i.micro_batch << ")";
     return out << (i.kind == Instr::Signal ? "signal " : "wait ") << dir << "(L" << i.layer << ",mb" << i.micro_batch
                << ")";

@@ -4,12 +4,16 @@
 // Every GPU runs the same program; the executor (step_executor.hpp) gives it times and SimGrid.
 #pragma once
 
+#include "sim/network/comm_enums.hpp" // CommDirection
+
 #include <cstdint>
 #include <iosfwd>
 #include <string_view>
 #include <vector>
 
 namespace moetwin::step {
+
+using moetwin::CommDirection;
 
 enum class Stage : uint8_t {
     Embed,  // embedding lookup (layer -1; an MTP pass's at its layer)
@@ -30,12 +34,10 @@ inline constexpr int kNumStages = 12;
 // "embed", "dense", "attn", "attn0", "attn1", "mlp", "shared", "head", "attn_b", "attn_w", "mlp_b", "mlp_w"
 std::string_view to_string(Stage s);
 
-enum class CommDir : uint8_t { Dispatch, Combine };
-
 struct Instr {
     enum Kind : uint8_t { Compute, Signal, Wait } kind = Compute;
     Stage stage                                        = Stage::Attn;       // Compute
-    CommDir dir                                        = CommDir::Dispatch; // Signal / Wait
+    CommDirection dir                                  = CommDirection::Dispatch; // Signal / Wait
     int layer                           = -1; // model layer (-1: embedding/head); MoE comm: model layer too
     int micro_batch                     = 0;
     bool operator==(const Instr&) const = default;

@@ -41,7 +41,7 @@ TEST(Precision, NamesRoundTripAndUnknownNamesAreConfigErrors) {
         parse_precision("fp16");
         FAIL() << "expected ConfigError";
     } catch (const ConfigError& e) {
-        EXPECT_STREQ(e.what(), "unknown precision 'fp16' (known: bf16, fp8_e4m3, int4, nvfp4)");
+        EXPECT_STREQ(e.what(), "\"fp16\" is not a known precision; known: bf16, fp8_e4m3, int4, nvfp4");
     }
     EXPECT_EQ(parse_phase("prefill"), Phase::Prefill);
     EXPECT_THROW(parse_phase("train"), ConfigError);

@@ -304,14 +304,16 @@ TEST(ScenarioJsonErrors, MissingRequiredKey) {
 TEST(ScenarioJsonErrors, UnknownModel) {
     json j             = base();
     j["model"]["name"] = "deepseek_v4";
-    EXPECT_EQ(error_of(j).substr(0, 76),
-              "day6_decode.json: model.name: unknown model 'deepseek_v4' (known: deepseek_v");
+    EXPECT_EQ(error_of(j).substr(0, 113),
+              "day6_decode.json: model.name: \"deepseek_v4\" is not a known model (did you mean "
+              "\"deepseek_v3\"?); known: deepseek_v");
 }
 
 TEST(ScenarioJsonErrors, UnknownGpu) {
     json j               = base();
     j["hardware"]["gpu"] = "h900";
-    EXPECT_EQ(error_of(j).substr(0, 61), "day6_decode.json: hardware.gpu: unknown gpu 'h900' (known: h8");
+    EXPECT_EQ(error_of(j).substr(0, 93), "day6_decode.json: hardware.gpu: \"h900\" is not a known gpu (did you mean "
+                                         "\"h800\"?); known: h800");
 }
 
 TEST(ScenarioJsonErrors, NegativeBandwidth) {
@@ -329,7 +331,7 @@ TEST(ScenarioJsonErrors, PhaseWithoutItsUnit) {
 TEST(ScenarioJsonErrors, UnknownPhase) {
     json j                 = base();
     j["workload"]["phase"] = "train";
-    EXPECT_EQ(error_of(j), "day6_decode.json: workload.phase: \"train\" is not one of prefill, decode");
+    EXPECT_EQ(error_of(j), "day6_decode.json: workload.phase: \"train\" is not a known phase; known: prefill, decode");
 }
 
 TEST(ScenarioJsonErrors, NodeLimitAboveNodes) {
@@ -376,8 +378,8 @@ TEST(ScenarioJsonErrors, DuplicateKey) {
 TEST(ScenarioJsonErrors, UnknownPrecision) {
     json j         = base();
     j["precision"] = {{"kv_cache", "fp16"}};
-    EXPECT_EQ(error_of(j), "day6_decode.json: precision.kv_cache: unknown precision 'fp16' (known: bf16, fp8_e4m3, "
-                           "int4, nvfp4)");
+    EXPECT_EQ(error_of(j), "day6_decode.json: precision.kv_cache: \"fp16\" is not a known precision; known: bf16, "
+                           "fp8_e4m3, int4, nvfp4");
 }
 
 TEST(ScenarioJsonErrors, OverlapNeedsTwoMicroBatches) {
@@ -435,8 +437,8 @@ TEST(ScenarioJsonErrors, MissingFileNamesPath) {
 TEST(ScenarioJsonErrors, UnknownBalancerPolicy) {
     json j        = base();
     j["balancer"] = {{"policy", "eplb_v2"}};
-    EXPECT_EQ(error_of(j), "day6_decode.json: balancer.policy: unknown placement policy 'eplb_v2' (expected one of: "
-                           "none, replicate_hottest, eplb, eplb_hierarchical, eplb_global, lpt_swap, group_affine)");
+    EXPECT_EQ(error_of(j), "day6_decode.json: balancer.policy: \"eplb_v2\" is not a known placement policy; known: "
+                           "none, replicate_hottest, eplb, eplb_hierarchical, eplb_global, lpt_swap, group_affine");
 }
 
 TEST(ScenarioJsonErrors, HierarchicalEplbNeedsGroupsToDivideOverNodes) {
@@ -468,7 +470,7 @@ TEST(ScenarioJson, NetworkCalibrationKeys) {
                         {"deepep", "v1_2025_02"},
                         {"calibration", {{"ib_efficiency", 0.8}, {"low_latency_overhead_us", 5}, {"saturating_sms", 20}}}};
     const Scenario s = parse_scenario(j.dump(), "t.json");
-    EXPECT_EQ(s.network.backend, NetworkBackend::SimGridFlows);
+    EXPECT_EQ(s.network.backend, CommBackend::SimGridFlows);
     EXPECT_EQ(s.network.deepep, DeepEpGeneration::V1_2025_02);
     EXPECT_DOUBLE_EQ(s.network.calibration.ib_efficiency, 0.8);
     EXPECT_DOUBLE_EQ(s.network.calibration.low_latency_overhead_s, 5e-6);
@@ -498,8 +500,8 @@ TEST(ScenarioJson, DeepEpGenerationDefaultAndNames) {
 TEST(ScenarioJsonErrors, DeepEpGenerationUnknown) {
     json j       = base();
     j["network"] = {{"deepep", "v2"}};
-    EXPECT_EQ(error_of(j), "day6_decode.json: network.deepep: \"v2\" is not one of v1_2025_02, v1_2025_04_ibgda, "
-                           "v1_2025_06_nvlink");
+    EXPECT_EQ(error_of(j), "day6_decode.json: network.deepep: \"v2\" is not a known DeepEP generation; known: "
+                           "v1_2025_02, v1_2025_04_ibgda, v1_2025_06_nvlink");
 }
 
 TEST(ScenarioJsonErrors, LowLatencyNvlinkKeyRemoved) {

@@ -126,7 +126,7 @@ TEST(StepNetwork, NormalModeShowsNotifyBeforeEachTransfer) {
 TEST(StepNetwork, SimGridFlowsBackendRunsAndAgreesRoughly) {
     Scenario s           = two_node_decode();
     const double fluid_s = step_s(s);
-    s.network.backend    = NetworkBackend::SimGridFlows;
+    s.network.backend    = CommBackend::SimGridFlows;
     const double flows_s = step_s(s);
     EXPECT_GT(flows_s, 0);
     EXPECT_NEAR(flows_s, fluid_s, 0.5 * fluid_s); // same traffic, different sharing law

@@ -97,7 +97,7 @@ TEST(StepProgram, PrefillOverlapFollowsTheReferenceOrder) {
 TEST(StepProgram, DependenciesHoldForEveryKind) {
     for (ProgramKind k : {ProgramKind::Sequential, ProgramKind::PrefillOverlap, ProgramKind::DecodeOverlap}) {
         const StepProgram p = build_program(k, 1, 4, 2);
-        auto pos            = [&](Instr::Kind kind, CommDir d, int L, int m) {
+        auto pos            = [&](Instr::Kind kind, CommDirection d, int L, int m) {
             int found = -1, n = 0;
             for (int i = 0; i < int(p.instrs.size()); ++i) {
                 const Instr& x = p.instrs[std::size_t(i)];
@@ -108,15 +108,15 @@ TEST(StepProgram, DependenciesHoldForEveryKind) {
         };
         for (int L = 1; L < 5; ++L)
             for (int m = 0; m < 2; ++m)
-                for (CommDir d : {CommDir::Dispatch, CommDir::Combine})
+                for (CommDirection d : {CommDirection::Dispatch, CommDirection::Combine})
                     EXPECT_LT(pos(Instr::Signal, d, L, m), pos(Instr::Wait, d, L, m));
         for (int i = 0; i < int(p.instrs.size()); ++i) {
             const Instr& x = p.instrs[std::size_t(i)];
             if (x.kind != Instr::Compute) continue;
-            if (x.stage == Stage::Mlp) EXPECT_GT(i, pos(Instr::Wait, CommDir::Dispatch, x.layer, x.micro_batch));
+            if (x.stage == Stage::Mlp) EXPECT_GT(i, pos(Instr::Wait, CommDirection::Dispatch, x.layer, x.micro_batch));
             const bool first_of_layer = x.stage == Stage::Attn || x.stage == Stage::Attn0;
             if (first_of_layer && x.layer > 1)
-                EXPECT_GT(i, pos(Instr::Wait, CommDir::Combine, x.layer - 1, x.micro_batch));
+                EXPECT_GT(i, pos(Instr::Wait, CommDirection::Combine, x.layer - 1, x.micro_batch));
         }
     }
     EXPECT_THROW(build_program(ProgramKind::DecodeOverlap, 0, 2, 3), ConfigError);
