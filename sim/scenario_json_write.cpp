@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Writing a scenario: the canonical form, every key explicit, in the units of the key names.
-// parse_scenario(scenario_to_json(s)) reproduces s (tested), which the GUI's what-if panel relies on.
+// parse_scenario(scenario_to_json(s)) reproduces s (tested, also with every key moved off its default),
+// which `moetwin run` relies on: result.json embeds this text and `run --from-result` reruns it.
 // The reading side, with the schema's rules, is sim/scenario_json.cpp.
 #include "sim/scenario.hpp"
 

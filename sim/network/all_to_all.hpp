@@ -6,8 +6,14 @@
 //                                    deepep_phase_options(opt.mode, calib));
 //   // in rank r's actor:
 //   AllToAllHandle h = phase->start(r);   // non-blocking
-//   ... compute (Exec) overlapping the transfer ...
+//   ... compute overlapping the transfer: the step executor advances the rank's own clock (no SimGrid
+//       Exec) and sleeps until that time only before it next interacts (step_executor.cpp) ...
 //   h.wait();                              // blocks until rank r's part is done
+//
+// With the fluid backend (the default) SimGrid carries no bytes: the fluid model (fluid_model.hpp) solves
+// each phase's transfer times on its own link calendar when the phase's last rank joins, and SimGrid is the
+// clock and the barrier (actors sleep until their part's completion). With the simgrid_flows backend every
+// flow is a SimGrid Comm sharing links max-min.
 //   phase->timing().recv_done_s[r]        // per-rank completion; fabric.link_bytes(): per link
 #pragma once
 
@@ -60,7 +66,6 @@ class CommFabric {
 
   private:
     friend class AllToAllPhase;
-    struct PhaseSync; // all_to_all.cpp: the s4u mutex and condition variable of a phase
     const Router& router_;
     const PlatformMap& platform_;
     CommBackend backend_;
