@@ -137,3 +137,35 @@ TEST(ShippedScenarios, EveryGoldenHasItsScenario) {
 }
 
 } // namespace
+
+namespace {
+
+// The text of a file, "" when it cannot be read.
+std::string file_text(const fs::path& p) {
+    std::ifstream in(p);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+} // namespace
+
+// Issue 13 "Done when": the README's figures come from the current build. The default run's printout that
+// the README quotes must be what the default scenario's golden summary (itself checked against a run above)
+// prints; an intended model change that regenerates the goldens then fails here until the README follows.
+TEST(ReadmeFigures, DefaultRunPrintoutMatchesTheGoldenSummary) {
+    std::ifstream in(kGoldens / "deepseek_v3_decode_ep144.summary.json");
+    ASSERT_TRUE(in) << "no golden summary of the default scenario";
+    const Json g          = Json::parse(in);
+    const double step_ms  = double(g.at("step_time_ns").get<int64_t>()) / 1e6;
+    const double per_gpu  = g.at("tokens_per_s_per_gpu").get<double>();
+    const int64_t tokens  = g.at("tokens_per_step").get<int64_t>();
+    const int64_t gpus    = g.at("num_gpus").get<int64_t>();
+    const double per_node = per_gpu * 8; // the default scenario's 8 GPUs per node
+    ASSERT_EQ(gpus, 144);
+    char step_line[128], tput_line[160];
+    std::snprintf(step_line, sizeof step_line, "step time: %.3f ms", step_ms);
+    std::snprintf(tput_line, sizeof tput_line, "throughput: %.1f tokens/s per GPU, %.1f tokens/s per node (%lld tokens",
+                  per_gpu, per_node, static_cast<long long>(tokens));
+    const std::string readme = file_text(kSource / "README.md");
+    EXPECT_NE(readme.find(step_line), std::string::npos) << "README.md should quote \"" << step_line << "\"";
+    EXPECT_NE(readme.find(tput_line), std::string::npos) << "README.md should quote \"" << tput_line << "\"";
+}
