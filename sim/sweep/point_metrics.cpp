@@ -18,16 +18,15 @@ PointMetrics metrics_of(const Scenario& s, const RunResult& r) {
     m.busiest_gpu_ratio    = r.summary.gpu_balance_step;
     const double step_s    = double(r.summary.step_time_ns) * 1e-9;
     const double per_step  = 1.0 + s.workload.mtp_draft_tokens * s.workload.mtp_acceptance;
-    m.tokens_per_s_per_user = s.workload.phase == Phase::Decode && step_s > 0
-                                  ? per_step / step_s
-                                  : std::numeric_limits<double>::quiet_NaN();
+    m.tokens_per_s_per_user =
+        s.workload.phase == Phase::Decode && step_s > 0 ? per_step / step_s : std::numeric_limits<double>::quiet_NaN();
     return m;
 }
 
 std::string cache_key(const std::string& resolved_scenario, const std::string& version) {
     // FNV-1a, 64-bit (offset basis and prime from the FNV specification, draft-eastlake-fnv).
-    uint64_t h       = 0xcbf29ce484222325ull;
-    const auto mix   = [&h](const std::string& s) {
+    uint64_t h     = 0xcbf29ce484222325ull;
+    const auto mix = [&h](const std::string& s) {
         for (const unsigned char c : s) {
             h ^= c;
             h *= 0x100000001b3ull;
@@ -43,16 +42,16 @@ std::string cache_key(const std::string& resolved_scenario, const std::string& v
 
 std::string cache_entry_text(const PointMetrics& m, const std::string& resolved_scenario, const std::string& version) {
     nlohmann::ordered_json j;
-    j["moetwin_version"]      = version;
-    j["ok"]                   = m.ok;
-    j["reason"]               = m.reason;
-    j["step_time_ns"]         = m.step_time_ns;
-    j["tokens_per_step"]      = m.tokens_per_step;
-    j["tokens_per_s_per_gpu"] = m.tokens_per_s_per_gpu;
-    j["tokens_per_s_per_user"] =
-        std::isnan(m.tokens_per_s_per_user) ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(m.tokens_per_s_per_user);
-    j["busiest_gpu_ratio"] = m.busiest_gpu_ratio;
-    j["scenario"]          = nlohmann::ordered_json::parse(resolved_scenario);
+    j["moetwin_version"]       = version;
+    j["ok"]                    = m.ok;
+    j["reason"]                = m.reason;
+    j["step_time_ns"]          = m.step_time_ns;
+    j["tokens_per_step"]       = m.tokens_per_step;
+    j["tokens_per_s_per_gpu"]  = m.tokens_per_s_per_gpu;
+    j["tokens_per_s_per_user"] = std::isnan(m.tokens_per_s_per_user) ? nlohmann::ordered_json(nullptr)
+                                                                     : nlohmann::ordered_json(m.tokens_per_s_per_user);
+    j["busiest_gpu_ratio"]     = m.busiest_gpu_ratio;
+    j["scenario"]              = nlohmann::ordered_json::parse(resolved_scenario);
     return j.dump(2) + "\n";
 }
 
@@ -65,14 +64,14 @@ std::optional<PointMetrics> read_cache_entry(const std::string& text, const std:
     if (o.string("moetwin_version") != version) return std::nullopt;
     if (o.value("scenario") != nlohmann::json::parse(resolved_scenario)) return std::nullopt;
     PointMetrics m;
-    m.ok                   = o.boolean("ok");
-    m.reason               = o.string("reason");
-    m.step_time_ns         = o.integer_in("step_time_ns", 0, INT64_MAX);
-    m.tokens_per_step      = o.integer_in("tokens_per_step", 0, INT64_MAX);
-    m.tokens_per_s_per_gpu = o.non_negative("tokens_per_s_per_gpu");
+    m.ok                    = o.boolean("ok");
+    m.reason                = o.string("reason");
+    m.step_time_ns          = o.integer_in("step_time_ns", 0, INT64_MAX);
+    m.tokens_per_step       = o.integer_in("tokens_per_step", 0, INT64_MAX);
+    m.tokens_per_s_per_gpu  = o.non_negative("tokens_per_s_per_gpu");
     m.tokens_per_s_per_user = o.value("tokens_per_s_per_user").is_null() ? std::numeric_limits<double>::quiet_NaN()
                                                                          : o.non_negative("tokens_per_s_per_user");
-    m.busiest_gpu_ratio = o.non_negative("busiest_gpu_ratio");
+    m.busiest_gpu_ratio     = o.non_negative("busiest_gpu_ratio");
     return m;
 }
 

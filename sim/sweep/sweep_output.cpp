@@ -10,11 +10,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <iostream>
-#include <map>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <iostream>
+#include <map>
 #include <sstream>
 
 namespace moetwin::sweep {
@@ -36,10 +36,14 @@ std::string csv_field(const std::string& s) {
     return q + "\"";
 }
 
-std::string value_text(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+std::string value_text(const nlohmann::json& v) {
+    return v.is_string() ? v.get<std::string>() : v.dump();
+}
 
 // Figures as the CSV prints them; the JSON carries the same rounding so the two agree.
-double step_ms(const PointMetrics& m) { return double(m.step_time_ns) / 1e6; }
+double step_ms(const PointMetrics& m) {
+    return double(m.step_time_ns) / 1e6;
+}
 
 std::string gnuplot_quote(const std::string& s) {
     std::string q = "'";
@@ -96,9 +100,9 @@ std::string sweep_json(const SweepSpec& spec, const SweepOutcome& outcome, const
     j["axes"]            = oj::array();
     for (const Axis& a : spec.axes)
         j["axes"].push_back({{"path", a.path}, {"values", a.values}});
-    j["sampling"] = spec.sampling == Sampling::Grid
-                        ? oj{{"mode", "grid"}}
-                        : oj{{"mode", "random"}, {"points", spec.random_points}, {"seed", spec.random_seed}};
+    j["sampling"]    = spec.sampling == Sampling::Grid
+                           ? oj{{"mode", "grid"}}
+                           : oj{{"mode", "random"}, {"points", spec.random_points}, {"seed", spec.random_seed}};
     j["constraints"] = {{"must_fit", spec.constraints.must_fit},
                         {"min_tokens_per_s_per_user", spec.constraints.min_tokens_per_s_per_user}};
     std::map<std::string, int64_t> counts;
@@ -117,11 +121,12 @@ std::string sweep_json(const SweepSpec& spec, const SweepOutcome& outcome, const
         row["verdict"] = p.verdict;
         row["fits"]    = p.fits ? oj(*p.fits) : oj(nullptr);
         if (p.metrics) {
-            const PointMetrics& m        = *p.metrics;
-            row["step_time_ms"]          = step_ms(m);
-            row["tokens_per_s_per_gpu"]  = m.tokens_per_s_per_gpu;
-            row["tokens_per_s_per_user"] = std::isnan(m.tokens_per_s_per_user) ? oj(nullptr) : oj(m.tokens_per_s_per_user);
-            row["busiest_gpu_ratio"]     = m.busiest_gpu_ratio;
+            const PointMetrics& m       = *p.metrics;
+            row["step_time_ms"]         = step_ms(m);
+            row["tokens_per_s_per_gpu"] = m.tokens_per_s_per_gpu;
+            row["tokens_per_s_per_user"] =
+                std::isnan(m.tokens_per_s_per_user) ? oj(nullptr) : oj(m.tokens_per_s_per_user);
+            row["busiest_gpu_ratio"] = m.busiest_gpu_ratio;
         }
         row["pareto"] = p.pareto;
         row["key"]    = p.key;
@@ -152,8 +157,10 @@ std::string sweep_plot_script(const SweepSpec& spec, const SweepOutcome& outcome
       << "set xlabel 'output tokens/s per user (1 / TPOT, MTP included)'\n"
       << "set ylabel 'output tokens/s per GPU'\n"
       << "set grid\nset key top right\n"
-      << "$all << EOD\n" << all.str() << "EOD\n"
-      << "$front << EOD\n" << front.str() << "EOD\n"
+      << "$all << EOD\n"
+      << all.str() << "EOD\n"
+      << "$front << EOD\n"
+      << front.str() << "EOD\n"
       << "plot $all using 1:2 with points pt 7 ps 0.8 lc rgb '#9aa5b1' title 'points meeting the constraints', \\\n"
       << "     $front using 1:2 with linespoints pt 7 ps 1.2 lw 2 lc rgb '#d1495b' title 'Pareto front'\n";
     return s.str();

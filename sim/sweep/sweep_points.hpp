@@ -14,8 +14,8 @@
 namespace moetwin::sweep {
 
 struct PointSpec {
-    int64_t grid_index = 0;              // row-major over the axes, the last axis fastest
-    std::vector<nlohmann::json> values;  // one per axis
+    int64_t grid_index = 0;             // row-major over the axes, the last axis fastest
+    std::vector<nlohmann::json> values; // one per axis
 };
 
 // Contract: pure, deterministic in the spec. Grid: every grid point in grid order. Random: min(points, grid)

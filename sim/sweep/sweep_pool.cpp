@@ -84,9 +84,10 @@ TaskOutcome finish(Child& c, bool timed_out, double timeout_s) {
     if (clean && tag == "CONFIG") return {TaskStatus::ConfigError, body};
     if (clean && tag == "ERROR") return {TaskStatus::Error, body};
     if (WIFSIGNALED(status))
-        return {TaskStatus::Died, "worker died: signal " + std::to_string(WTERMSIG(status)) + " (" +
-                                      strsignal(WTERMSIG(status)) + ")"};
-    return {TaskStatus::Died, "worker exited with status " + std::to_string(WEXITSTATUS(status)) + " without an answer"};
+        return {TaskStatus::Died,
+                "worker died: signal " + std::to_string(WTERMSIG(status)) + " (" + strsignal(WTERMSIG(status)) + ")"};
+    return {TaskStatus::Died,
+            "worker exited with status " + std::to_string(WEXITSTATUS(status)) + " without an answer"};
 }
 
 } // namespace
@@ -112,8 +113,10 @@ void run_local_pool(const std::vector<std::size_t>& tasks, const TaskFn& fn, con
             if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) {
                 char buf[65536];
                 const ssize_t r = ::read(c.fd, buf, sizeof buf);
-                if (r > 0) c.answer.append(buf, std::size_t(r));
-                else if (r == 0 || errno != EINTR) done = true;
+                if (r > 0)
+                    c.answer.append(buf, std::size_t(r));
+                else if (r == 0 || errno != EINTR)
+                    done = true;
             }
             const double age_s = std::chrono::duration<double>(Clock::now() - c.start).count();
             if (!done && options.task_timeout_s > 0 && age_s > options.task_timeout_s) {

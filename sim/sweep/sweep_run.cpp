@@ -51,9 +51,8 @@ std::vector<bool> pareto_front(const std::vector<double>& x, const std::vector<d
     std::vector<std::size_t> order;
     for (std::size_t i = 0; i < x.size(); ++i)
         if (!std::isnan(x[i]) && !std::isnan(y[i])) order.push_back(i);
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-        return x[a] != x[b] ? x[a] > x[b] : y[a] > y[b];
-    });
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return x[a] != x[b] ? x[a] > x[b] : y[a] > y[b]; });
     std::vector<bool> front(x.size(), false);
     double best_y = -INFINITY; // best y among points of strictly larger x
     for (std::size_t g = 0; g < order.size();) {
@@ -128,12 +127,12 @@ SweepOutcome run_sweep(const SweepSpec& spec, const SweepOptions& options) {
             queue.push_back(j);
         }
     }
-    const auto start  = std::chrono::steady_clock::now();
-    int64_t done      = int64_t(specs.size()) - std::accumulate(queue.begin(), queue.end(), int64_t(0), [&](int64_t n, std::size_t j) {
-                       return n + int64_t(jobs[j].points.size());
-                   });
+    const auto start = std::chrono::steady_clock::now();
+    int64_t done     = int64_t(specs.size()) -
+                   std::accumulate(queue.begin(), queue.end(), int64_t(0),
+                                   [&](int64_t n, std::size_t j) { return n + int64_t(jobs[j].points.size()); });
     const int64_t done_before = done;
-    const auto task   = [&](std::size_t j) {
+    const auto task           = [&](std::size_t j) {
         const RunResult r = run(jobs[j].scenario);
         return cache_entry_text(metrics_of(jobs[j].scenario, r), jobs[j].resolved, options.version);
     };

@@ -28,16 +28,16 @@ inline constexpr const char* kVerdictBelowUser  = "below_min_tokens_per_s_per_us
 struct PointRecord {
     PointSpec spec;
     std::string verdict;
-    std::string reason;             // "" for ok
-    std::optional<bool> fits;       // the memory fit's verdict; nullopt when the point did not parse
-    std::string key;                // cache key (points/<key>.json), "" when not simulated
+    std::string reason;                  // "" for ok
+    std::optional<bool> fits;            // the memory fit's verdict; nullopt when the point did not parse
+    std::string key;                     // cache key (points/<key>.json), "" when not simulated
     std::optional<PointMetrics> metrics; // when simulated successfully
-    bool pareto = false;            // on the front of tokens/s per GPU against tokens/s per user
+    bool pareto = false;                 // on the front of tokens/s per GPU against tokens/s per user
 };
 
 // How a run went (not part of the outputs, which do not depend on it).
 struct SweepStats {
-    int64_t points   = 0;
+    int64_t points = 0;
     // Simulations (points with the same resolved scenario share one):
     int64_t computed = 0; // run by a worker in this run
     int64_t cached   = 0; // read from the cache
@@ -49,10 +49,10 @@ struct SweepOutcome {
 };
 
 struct SweepOptions {
-    std::filesystem::path out_dir;  // the cache lives in out_dir/points
+    std::filesystem::path out_dir; // the cache lives in out_dir/points
     int jobs               = 1;
-    double point_timeout_s = 0;     // 0: none
-    std::string version;            // moetwin's, part of the cache key
+    double point_timeout_s = 0; // 0: none
+    std::string version;        // moetwin's, part of the cache key
     // Hears (points done, points in all, seconds elapsed, seconds left) after each simulation a worker finishes.
     // Seconds left: the wall time so far per point the workers finished, times the points left (points
     // resolved without a worker, from the cache or refused, count as done from the start).

@@ -19,7 +19,7 @@ namespace {
 
 bool valid_path_syntax(const std::string& p) {
     if (p.empty() || p.front() == '.' || p.back() == '.' || p.find("..") != std::string::npos) return false;
-    return std::all_of(p.begin(), p.end(), [](char c) { return std::islower(uint8_t(c)) || std::isdigit(uint8_t(c)) || c == '_' || c == '.'; });
+    return std::all_of(p.begin(), p.end(), [](char c) { return std::isalnum(uint8_t(c)) || c == '_' || c == '.'; });
 }
 
 bool has_axis(const SweepSpec& spec, const std::string& path) {
@@ -48,9 +48,7 @@ std::vector<nlohmann::json> range_values(const JsonObject& r) {
     if (to < from) r.fail("to", format_number(to) + " is below from (" + format_number(from) + ")");
     if (r.has("step") == r.has("factor")) r.fail_here("expected exactly one of \"step\" and \"factor\"");
     std::vector<nlohmann::json> out;
-    const auto too_many = [&] {
-        r.fail_here("spans more than " + std::to_string(kMaxGridPoints) + " values");
-    };
+    const auto too_many = [&] { r.fail_here("spans more than " + std::to_string(kMaxGridPoints) + " values"); };
     if (r.has("step")) {
         const double step = r.positive("step");
         const bool ints   = r.value("from").is_number_integer() && r.value("to").is_number_integer() &&
@@ -80,8 +78,8 @@ void check_axis(const JsonArray& axes, std::size_t i, const Axis& axis, const Sw
                 const nlohmann::json& canonical) {
     const JsonObject o = axes.object(i);
     if (!valid_path_syntax(axis.path))
-        o.fail("path", "expected a dotted path of lowercase scenario keys (\"workload.requests_per_gpu\"), got \"" +
-                           axis.path + "\"");
+        o.fail("path",
+               "expected a dotted path of scenario keys (\"workload.requests_per_gpu\"), got \"" + axis.path + "\"");
     if (const std::string from = derived_from(axis.path); !from.empty())
         o.fail("path", "\"" + axis.path + "\" is derived by the scenario parser from " + from +
                            ": make one of those the axis and it moves with it");
@@ -93,8 +91,9 @@ void check_axis(const JsonArray& axes, std::size_t i, const Axis& axis, const Sw
         const nlohmann::json& x = axis.values[v];
         const bool scalar       = x.is_number() || x.is_string() || x.is_boolean();
         const std::string where = o.has("values") ? o.array("values").path_of(v) : o.path_of("range");
-        if (!scalar) throw ConfigError(spec.origin + ": " + where + ": expected a number, string or boolean, got " +
-                                       describe_json(x));
+        if (!scalar)
+            throw ConfigError(spec.origin + ": " + where + ": expected a number, string or boolean, got " +
+                              describe_json(x));
         if (own && !same_type(*own, x))
             throw ConfigError(spec.origin + ": " + where + ": expected " + type_name(*own) + " (scenario key " +
                               axis.path + "), got " + describe_json(x));
@@ -149,7 +148,7 @@ SweepSpec parse_sweep(const std::string& text, const std::string& origin, const 
     } else {
         root.fail("base", "expected a scenario file path or an embedded scenario object, got " + describe_json(base));
     }
-    const Scenario resolved         = parse_scenario(spec.base.dump(), spec.base_origin, spec.base_dir);
+    const Scenario resolved        = parse_scenario(spec.base.dump(), spec.base_origin, spec.base_dir);
     const nlohmann::json canonical = nlohmann::json::parse(scenario_to_json(resolved));
 
     const JsonArray axes = root.array("axes");

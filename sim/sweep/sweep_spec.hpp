@@ -31,10 +31,10 @@ struct Constraints {
 struct SweepSpec {
     std::string name;
     std::string description;
-    std::string origin;                  // the sweep file, for messages
-    nlohmann::json base;                 // the base scenario as written (derived keys left to the parser)
-    std::string base_origin;             // names the base in the parser's messages
-    std::filesystem::path base_dir;      // where the base's relative input paths resolve
+    std::string origin;             // the sweep file, for messages
+    nlohmann::json base;            // the base scenario as written (derived keys left to the parser)
+    std::string base_origin;        // names the base in the parser's messages
+    std::filesystem::path base_dir; // where the base's relative input paths resolve
     std::vector<Axis> axes;
     Sampling sampling     = Sampling::Grid;
     int64_t random_points = 0; // Random: distinct grid points drawn

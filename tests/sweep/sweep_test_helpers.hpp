@@ -21,7 +21,9 @@ inline std::filesystem::path temp_dir(const std::string& name) {
 }
 
 // The tiny one-node EP8 decode scenario (two MoE layers): a step simulates in well under a second.
-inline std::string tiny_base() { return std::string("\"") + MOETWIN_SOURCE_DIR + "/scenarios/tiny_1node_ep8_decode.json\""; }
+inline std::string tiny_base() {
+    return std::string("\"") + MOETWIN_SOURCE_DIR + "/scenarios/tiny_1node_ep8_decode.json\"";
+}
 
 // A sweep over `axes` (JSON array text) on the tiny base, with optional extra top-level members.
 inline std::string sweep_text(const std::string& axes, const std::string& extra = "") {
@@ -29,6 +31,8 @@ inline std::string sweep_text(const std::string& axes, const std::string& extra 
            " }";
 }
 
-inline SweepSpec parse(const std::string& text) { return parse_sweep(text, "sweep.json", MOETWIN_SOURCE_DIR); }
+inline SweepSpec parse(const std::string& text) {
+    return parse_sweep(text, "sweep.json", MOETWIN_SOURCE_DIR);
+}
 
 } // namespace moetwin::sweep::test

@@ -20,8 +20,8 @@ TEST(ParetoFront, HandComputedSet) {
     //  6 (NaN, 9) never on the front (prefill: no tokens/s per user)
     //  7 (0.5, 5) dominated by 0 (same y, larger x)
     //  8 (3, 0.5) dominated by 3
-    const std::vector<double> x = {1, 2, 2, 3, 1, 2, NAN, 0.5, 3};
-    const std::vector<double> y = {5, 4, 4, 1, 1, 3, 9, 5, 0.5};
+    const std::vector<double> x  = {1, 2, 2, 3, 1, 2, NAN, 0.5, 3};
+    const std::vector<double> y  = {5, 4, 4, 1, 1, 3, 9, 5, 0.5};
     const std::vector<bool> want = {true, true, true, true, false, false, false, false, false};
     EXPECT_EQ(pareto_front(x, y), want);
 }
@@ -43,7 +43,7 @@ TEST(ParetoFront, AgreesWithTheDefinitionOnAGrid) {
             y.push_back(double((i * 3 + j * 5) % 7) - 0.1 * i * i);
         }
     const std::vector<bool> front = pareto_front(x, y);
-    int on = 0;
+    int on                        = 0;
     for (std::size_t p = 0; p < x.size(); ++p) {
         bool dominated = false;
         for (std::size_t q = 0; q < x.size(); ++q)

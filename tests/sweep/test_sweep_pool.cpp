@@ -29,8 +29,9 @@ TEST(SweepPool, EveryTaskInItsOwnProcessWithFailuresRecorded) {
     std::map<std::size_t, TaskOutcome> got;
     const std::vector<std::size_t> tasks = {0, 1, 2, 3, 4, 5, 6, 7};
     const auto t0                        = std::chrono::steady_clock::now();
-    run_local_pool(tasks, fn, [&](std::size_t t, const TaskOutcome& o) { EXPECT_TRUE(got.emplace(t, o).second); },
-                   PoolOptions{3, 1.0});
+    run_local_pool(
+        tasks, fn, [&](std::size_t t, const TaskOutcome& o) { EXPECT_TRUE(got.emplace(t, o).second); },
+        PoolOptions{3, 1.0});
     EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 10.0);
     ASSERT_EQ(got.size(), tasks.size());
     for (const std::size_t t : {0, 1, 2, 7}) {
@@ -59,8 +60,8 @@ TEST(SweepPool, DynamicDistributionKeepsWorkersBusy) {
     };
     int done      = 0;
     const auto t0 = std::chrono::steady_clock::now();
-    run_local_pool(tasks, fn, [&](std::size_t, const TaskOutcome& o) { done += o.status == TaskStatus::Ok; },
-                   PoolOptions{2, 0});
+    run_local_pool(
+        tasks, fn, [&](std::size_t, const TaskOutcome& o) { done += o.status == TaskStatus::Ok; }, PoolOptions{2, 0});
     const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     EXPECT_EQ(done, 13);
     EXPECT_LT(wall_s, 1.6);

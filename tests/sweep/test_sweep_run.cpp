@@ -36,8 +36,8 @@ SweepOptions options(const std::filesystem::path& dir, int jobs) {
 }
 
 TEST(SweepRun, EveryPointRecordedThenCachedThenExtended) {
-    const auto dir    = test::temp_dir("cache");
-    const SweepSpec s = test::parse(test::sweep_text(axes()));
+    const auto dir       = test::temp_dir("cache");
+    const SweepSpec s    = test::parse(test::sweep_text(axes()));
     const SweepOutcome r = run_sweep(s, options(dir, 2));
     ASSERT_EQ(r.points.size(), 12u);
     EXPECT_EQ(r.stats.computed, 4);
@@ -89,15 +89,15 @@ TEST(SweepRun, EveryPointRecordedThenCachedThenExtended) {
     EXPECT_EQ(sweep_json(s, again, "v"), sweep_json(s, r, "v"));
 
     // Extended with a batch: only its 4 new simulations (2 policies × 2 MTP settings) run.
-    const SweepSpec wider      = test::parse(test::sweep_text(axes("[16, 32, 4096]")));
+    const SweepSpec wider       = test::parse(test::sweep_text(axes("[16, 32, 4096]")));
     const SweepOutcome extended = run_sweep(wider, options(dir, 2));
     EXPECT_EQ(extended.points.size(), 18u);
     EXPECT_EQ(extended.stats.computed, 4);
     EXPECT_EQ(extended.stats.cached, 4);
 
     // Another moetwin version: the cache does not apply.
-    SweepOptions other = options(dir, 2);
-    other.version      = "another-version";
+    SweepOptions other  = options(dir, 2);
+    other.version       = "another-version";
     const SweepSpec one = test::parse(test::sweep_text(R"([{"path": "workload.requests_per_gpu", "values": [16]}])"));
     EXPECT_EQ(run_sweep(one, other).stats.computed, 1);
 }
@@ -123,9 +123,9 @@ TEST(SweepRun, OutputsAreByteIdenticalAcrossJobs) {
 }
 
 TEST(SweepRun, AConstraintOnTokensPerUserIsRecorded) {
-    const auto dir    = test::temp_dir("constraint");
-    const SweepSpec s = test::parse(test::sweep_text(R"([{"path": "workload.requests_per_gpu", "values": [16]}])",
-                                                     R"("constraints": {"min_tokens_per_s_per_user": 1e9})"));
+    const auto dir       = test::temp_dir("constraint");
+    const SweepSpec s    = test::parse(test::sweep_text(R"([{"path": "workload.requests_per_gpu", "values": [16]}])",
+                                                        R"("constraints": {"min_tokens_per_s_per_user": 1e9})"));
     const SweepOutcome r = run_sweep(s, options(dir, 1));
     ASSERT_EQ(r.points.size(), 1u);
     EXPECT_EQ(r.points[0].verdict, kVerdictBelowUser);

@@ -48,7 +48,7 @@ TEST(SweepSpec, RangesWithAStep) {
 TEST(SweepSpec, RandomSamplingDrawsDistinctGridPointsSeeded) {
     const std::string axes = R"([{"path": "workload.requests_per_gpu", "range": {"from": 1, "to": 40, "step": 1}},
                                   {"path": "routing.replica_policy", "values": ["round_robin", "least_loaded"]}])";
-    const SweepSpec a = parse(sweep_text(axes, R"("sampling": {"mode": "random", "points": 10, "seed": 7})"));
+    const SweepSpec a      = parse(sweep_text(axes, R"("sampling": {"mode": "random", "points": 10, "seed": 7})"));
     const std::vector<PointSpec> pa = expand_points(a), pa2 = expand_points(a);
     ASSERT_EQ(pa.size(), 10u);
     std::set<int64_t> seen;
@@ -72,13 +72,14 @@ TEST(SweepSpec, RandomSamplingDrawsDistinctGridPointsSeeded) {
 
 TEST(SweepSpec, DerivedKeysMoveWithTheirAxis) {
     // A base that states ep_size, dp_size, routed_experts_per_gpu and cluster.num_nodes for one node.
-    const std::string base = R"({"name": "b", "model": {"name": "deepseek_v3", "num_dense_layers": 0, "num_moe_layers": 1},
+    const std::string base =
+        R"({"name": "b", "model": {"name": "deepseek_v3", "num_dense_layers": 0, "num_moe_layers": 1},
         "hardware": {"gpu": "h800"}, "cluster": {"num_nodes": 1, "gpus_per_node": 8},
         "deployment": {"decode": {"num_nodes": 1, "ep_size": 8, "dp_size": 8, "routed_experts_per_gpu": 33,
                                   "redundant_experts": 8}},
         "routing": {"node_limit": 1}, "workload": {"phase": "decode", "requests_per_gpu": 8}})";
-    const SweepSpec s = parse(R"({"name": "d", "base": )" + base +
-                              R"(, "axes": [{"path": "deployment.decode.num_nodes", "values": [1, 2]}]})");
+    const SweepSpec s        = parse(R"({"name": "d", "base": )" + base +
+                                     R"(, "axes": [{"path": "deployment.decode.num_nodes", "values": [1, 2]}]})");
     const nlohmann::json two = point_scenario(s, {2});
     EXPECT_EQ(json_find(two, "deployment.decode.ep_size"), nullptr);
     EXPECT_EQ(json_find(two, "deployment.decode.dp_size"), nullptr);
@@ -114,7 +115,7 @@ void expect_error(const std::string& text, const std::string& where, const std::
 TEST(SweepSpec, BadSweepFilesNameTheFileAndThePath) {
     const std::string ok_axis = R"([{"path": "workload.requests_per_gpu", "values": [8]}])";
     expect_error("{", "sweep.json:1:", "JSON");
-    expect_error(sweep_text(ok_axis, R"("sampels": {})"), "sweep.json: sampels", "did you mean \"sampling\"");
+    expect_error(sweep_text(ok_axis, R"("samplng": {})"), "sweep.json: samplng", "did you mean \"sampling\"");
     expect_error(sweep_text("[]"), "sweep.json: axes", "at least one axis");
     expect_error(sweep_text(R"([{"path": "workload.requests_per_gpuu", "values": [8]}])"), "sweep.json: axes[0].path",
                  "did you mean \"workload.requests_per_gpu\"");
