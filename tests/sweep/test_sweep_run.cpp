@@ -88,6 +88,13 @@ TEST(SweepRun, EveryPointRecordedThenCachedThenExtended) {
     EXPECT_EQ(sweep_csv(s, again), sweep_csv(s, r));
     EXPECT_EQ(sweep_json(s, again, "v"), sweep_json(s, r, "v"));
 
+    // Interrupted after all but one simulation (its entry missing): only that one runs again.
+    std::filesystem::remove(dir / "points" / (r.points[0].key + ".json"));
+    const SweepOutcome resumed = run_sweep(s, options(dir, 2));
+    EXPECT_EQ(resumed.stats.computed, 1);
+    EXPECT_EQ(resumed.stats.cached, 3);
+    EXPECT_EQ(sweep_csv(s, resumed), sweep_csv(s, r));
+
     // Extended with a batch: only its 4 new simulations (2 policies × 2 MTP settings) run.
     const SweepSpec wider       = test::parse(test::sweep_text(axes("[16, 32, 4096]")));
     const SweepOutcome extended = run_sweep(wider, options(dir, 2));
