@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
     cli::add_bench_step_command(app); // adds `bench step` and `bench roofline` to `bench`
     cli::add_check_command(app);
     cli::add_calibrate_command(app);
+    cli::add_sweep_command(app);
     if (unknown_subcommand(app, argc, argv)) return 1;
     try {
         app.parse(argc, argv);

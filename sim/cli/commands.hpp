@@ -19,5 +19,6 @@ void add_bench_command(CLI::App& app);    // cmd_bench.cpp     (benchmarks: comm
 void add_bench_step_command(CLI::App& app); // cmd_bench_step.cpp (bench step, bench roofline; after add_bench_command)
 void add_check_command(CLI::App& app);      // cmd_check.cpp     (fidelity harness: published figures)
 void add_calibrate_command(CLI::App& app);  // cmd_calibrate.cpp (profiler trace -> profiles, calibration)
+void add_sweep_command(CLI::App& app);      // cmd_sweep.cpp     (deployment search: sim/sweep/)
 
 } // namespace moetwin::cli

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+// `moetwin sweep SWEEP.json`: a deployment search (issue 18). Every point of the sweep's grid (or a seeded
+// random draw of it) runs through the one run pipeline in its own worker process, by default on every core;
+// results are cached per point under the output folder, so an interrupted or extended sweep redoes nothing.
+// Writes sweep.csv, sweep.json (every point, its verdict and figures, the Pareto front of tokens/s per GPU
+// against tokens/s per user) and sweep.png (gnuplot). Format: scenarios/sweeps/README.md.
+#include "sim/cli/cli_common.hpp"
+#include "sim/cli/commands.hpp"
+#include "sim/sweep/sweep_output.hpp"
+#include "sim/sweep/sweep_run.hpp"
+#include "sim/sweep/sweep_spec.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <thread>
+
+namespace moetwin::cli {
+namespace {
+
+struct SweepArgs {
+    std::string file;
+    std::string out;            // "": out/sweeps/<name>
+    int jobs               = 0; // 0: every core
+    double point_timeout_s = 0;
+};
+
+std::string duration_text(double s) {
+    char buf[64];
+    if (s < 90)
+        std::snprintf(buf, sizeof buf, "%.0f s", s);
+    else if (s < 5400)
+        std::snprintf(buf, sizeof buf, "%.1f min", s / 60);
+    else
+        std::snprintf(buf, sizeof buf, "%.1f h", s / 3600);
+    return buf;
+}
+
+void run_sweep_command(const SweepArgs& a) {
+    using namespace moetwin::sweep;
+    const SweepSpec spec = load_sweep(a.file);
+    SweepOptions o;
+    o.out_dir = a.out.empty() ? std::filesystem::path("out") / "sweeps" / spec.name : std::filesystem::path(a.out);
+    o.jobs    = a.jobs > 0 ? a.jobs : int(std::max(1u, std::thread::hardware_concurrency()));
+    o.point_timeout_s = a.point_timeout_s;
+    o.version         = version();
+    const bool tty    = ::isatty(STDERR_FILENO) != 0;
+    o.progress        = [tty](int64_t done, int64_t total, double elapsed_s, double left_s) {
+        std::fprintf(stderr, "%ssweep: %lld/%lld points done, %s elapsed, about %s left%s", tty ? "\r" : "",
+                            (long long)done, (long long)total, duration_text(elapsed_s).c_str(), duration_text(left_s).c_str(),
+                     tty ? "   " : "\n");
+        if (tty && done == total) std::fputc('\n', stderr);
+    };
+    std::printf("sweep %s: a grid of %lld points, %d workers, output %s\n", spec.name.c_str(),
+                (long long)spec.grid_size(), o.jobs, o.out_dir.string().c_str());
+    const SweepOutcome r   = run_sweep(spec, o);
+    const std::string note = write_sweep_outputs(spec, r, o.version, o.out_dir);
+    std::map<std::string, int> counts;
+    for (const PointRecord& p : r.points)
+        ++counts[p.verdict];
+    std::printf("points: %lld (", (long long)r.stats.points);
+    const char* sep = "";
+    for (const auto& [verdict, n] : counts) {
+        std::printf("%s%d %s", sep, n, verdict.c_str());
+        sep = ", ";
+    }
+    std::printf("); simulations: %lld run, %lld from the cache\n", (long long)r.stats.computed,
+                (long long)r.stats.cached);
+    std::printf("Pareto front (tokens/s per GPU against tokens/s per user):\n");
+    for (std::size_t i = 0; i < r.points.size(); ++i) {
+        const PointRecord& p = r.points[i];
+        if (!p.pareto) continue;
+        std::printf("  point %zu:", i);
+        for (std::size_t k = 0; k < spec.axes.size(); ++k)
+            std::printf(" %s=%s", spec.axes[k].path.c_str(), p.spec.values[k].dump().c_str());
+        std::printf("  %.1f tokens/s per GPU, %.2f tokens/s per user, step %.3f ms\n", p.metrics->tokens_per_s_per_gpu,
+                    p.metrics->tokens_per_s_per_user, double(p.metrics->step_time_ns) / 1e6);
+    }
+    std::printf("wrote %s/sweep.csv, sweep.json%s\n", o.out_dir.string().c_str(), note.empty() ? ", sweep.png" : "");
+    if (!note.empty()) std::printf("note: %s\n", note.c_str());
+}
+
+} // namespace
+
+void add_sweep_command(CLI::App& app) {
+    auto a   = std::make_shared<SweepArgs>();
+    auto cmd = app.add_subcommand("sweep", "Deployment search: run every point of a sweep file in parallel; "
+                                           "CSV/JSON of all points with the Pareto front (scenarios/sweeps/README.md)");
+    cmd->add_option("sweep", a->file, "Sweep JSON file")->required();
+    cmd->add_option("--out", a->out, "Output folder, also the per-point cache (default: out/sweeps/<name>)");
+    cmd->add_option("--jobs,-j", a->jobs, "Worker processes at once (default: every core)")->check(CLI::Range(1, 4096));
+    cmd->add_option("--point-timeout-s", a->point_timeout_s,
+                    "Kill a point's worker after this many seconds and record the point as failed (default: none)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->callback([a] { run_sweep_command(*a); });
+}
+
+} // namespace moetwin::cli

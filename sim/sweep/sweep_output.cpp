@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: Apache-2.0
+// sweep.csv, sweep.json and sweep.png (sweep_output.hpp).
+#include "sim/sweep/sweep_output.hpp"
+
+#include "common/atomic_file.hpp"
+#include "common/errors.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+namespace moetwin::sweep {
+namespace fs = std::filesystem;
+namespace {
+
+std::string fixed(double v, int digits) {
+    if (std::isnan(v)) return "";
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+    return buf;
+}
+
+std::string csv_field(const std::string& s) {
+    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+    std::string q = "\"";
+    for (const char c : s)
+        q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
+
+std::string value_text(const nlohmann::json& v) {
+    return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+// Figures as the CSV prints them; the JSON carries the same rounding so the two agree.
+double step_ms(const PointMetrics& m) {
+    return double(m.step_time_ns) / 1e6;
+}
+
+std::string gnuplot_quote(const std::string& s) {
+    std::string q = "'";
+    for (const char c : s)
+        q += c == '\'' ? std::string("''") : std::string(1, c);
+    return q + "'";
+}
+
+std::string find_on_path(const std::string& program) {
+    const char* path = std::getenv("PATH");
+    std::stringstream dirs(path ? path : "");
+    std::string dir;
+    while (std::getline(dirs, dir, ':')) {
+        const fs::path p = fs::path(dir.empty() ? "." : dir) / program;
+        std::error_code ec;
+        if (fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0) return p.string();
+    }
+    return "";
+}
+
+} // namespace
+
+std::string sweep_csv(const SweepSpec& spec, const SweepOutcome& outcome) {
+    std::ostringstream out;
+    out << "point,grid_index";
+    for (const Axis& a : spec.axes)
+        out << ',' << csv_field(a.path);
+    out << ",verdict,fits,step_time_ms,tokens_per_s_per_gpu,tokens_per_s_per_user,busiest_gpu_ratio,pareto,key,"
+           "reason\n";
+    for (std::size_t i = 0; i < outcome.points.size(); ++i) {
+        const PointRecord& p = outcome.points[i];
+        out << i << ',' << p.spec.grid_index;
+        for (const nlohmann::json& v : p.spec.values)
+            out << ',' << csv_field(value_text(v));
+        out << ',' << p.verdict << ',' << (p.fits ? (*p.fits ? "true" : "false") : "");
+        if (p.metrics)
+            out << ',' << fixed(step_ms(*p.metrics), 6) << ',' << fixed(p.metrics->tokens_per_s_per_gpu, 3) << ','
+                << fixed(p.metrics->tokens_per_s_per_user, 4) << ',' << fixed(p.metrics->busiest_gpu_ratio, 6);
+        else
+            out << ",,,,";
+        out << ',' << (p.pareto ? 1 : 0) << ',' << p.key << ',' << csv_field(p.reason) << '\n';
+    }
+    return out.str();
+}
+
+std::string sweep_json(const SweepSpec& spec, const SweepOutcome& outcome, const std::string& version) {
+    using oj = nlohmann::ordered_json;
+    oj j;
+    j["format"]          = "moetwin-sweep";
+    j["format_version"]  = 1;
+    j["moetwin_version"] = version;
+    j["name"]            = spec.name;
+    j["description"]     = spec.description;
+    j["axes"]            = oj::array();
+    for (const Axis& a : spec.axes)
+        j["axes"].push_back({{"path", a.path}, {"values", a.values}});
+    j["sampling"]    = spec.sampling == Sampling::Grid
+                           ? oj{{"mode", "grid"}}
+                           : oj{{"mode", "random"}, {"points", spec.random_points}, {"seed", spec.random_seed}};
+    j["constraints"] = {{"must_fit", spec.constraints.must_fit},
+                        {"min_tokens_per_s_per_user", spec.constraints.min_tokens_per_s_per_user}};
+    std::map<std::string, int64_t> counts;
+    oj front = oj::array(), points = oj::array();
+    for (std::size_t i = 0; i < outcome.points.size(); ++i) {
+        const PointRecord& p = outcome.points[i];
+        ++counts[p.verdict];
+        if (p.pareto) front.push_back(i);
+        oj row;
+        row["point"]      = i;
+        row["grid_index"] = p.spec.grid_index;
+        oj values         = oj::object();
+        for (std::size_t a = 0; a < spec.axes.size(); ++a)
+            values[spec.axes[a].path] = p.spec.values[a];
+        row["values"]  = values;
+        row["verdict"] = p.verdict;
+        row["fits"]    = p.fits ? oj(*p.fits) : oj(nullptr);
+        if (p.metrics) {
+            const PointMetrics& m       = *p.metrics;
+            row["step_time_ms"]         = step_ms(m);
+            row["tokens_per_s_per_gpu"] = m.tokens_per_s_per_gpu;
+            row["tokens_per_s_per_user"] =
+                std::isnan(m.tokens_per_s_per_user) ? oj(nullptr) : oj(m.tokens_per_s_per_user);
+            row["busiest_gpu_ratio"] = m.busiest_gpu_ratio;
+        }
+        row["pareto"] = p.pareto;
+        row["key"]    = p.key;
+        row["reason"] = p.reason;
+        points.push_back(std::move(row));
+    }
+    j["counts"]       = counts;
+    j["pareto_front"] = front;
+    j["points"]       = points;
+    return j.dump(2) + "\n";
+}
+
+std::string sweep_plot_script(const SweepSpec& spec, const SweepOutcome& outcome, const fs::path& png) {
+    std::ostringstream all, front;
+    std::vector<std::pair<double, double>> f;
+    for (const PointRecord& p : outcome.points) {
+        if (p.verdict != kVerdictOk || std::isnan(p.metrics->tokens_per_s_per_user)) continue;
+        all << fixed(p.metrics->tokens_per_s_per_user, 4) << ' ' << fixed(p.metrics->tokens_per_s_per_gpu, 3) << '\n';
+        if (p.pareto) f.emplace_back(p.metrics->tokens_per_s_per_user, p.metrics->tokens_per_s_per_gpu);
+    }
+    std::sort(f.begin(), f.end());
+    for (const auto& [x, y] : f)
+        front << fixed(x, 4) << ' ' << fixed(y, 3) << '\n';
+    std::ostringstream s;
+    s << "set terminal pngcairo size 900,600 noenhanced\n"
+      << "set output " << gnuplot_quote(png.string()) << "\n"
+      << "set title " << gnuplot_quote("moetwin sweep " + spec.name + ": Pareto front") << "\n"
+      << "set xlabel 'output tokens/s per user (1 / TPOT, MTP included)'\n"
+      << "set ylabel 'output tokens/s per GPU'\n"
+      << "set grid\nset key top right\n"
+      << "$all << EOD\n"
+      << all.str() << "EOD\n"
+      << "$front << EOD\n"
+      << front.str() << "EOD\n"
+      << "plot $all using 1:2 with points pt 7 ps 0.8 lc rgb '#9aa5b1' title 'points meeting the constraints', \\\n"
+      << "     $front using 1:2 with linespoints pt 7 ps 1.2 lw 2 lc rgb '#d1495b' title 'Pareto front'\n";
+    return s.str();
+}
+
+std::string write_sweep_outputs(const SweepSpec& spec, const SweepOutcome& outcome, const std::string& version,
+                                const fs::path& dir) {
+    write_file_atomic(dir / "sweep.csv", sweep_csv(spec, outcome));
+    write_file_atomic(dir / "sweep.json", sweep_json(spec, outcome, version));
+    const std::string gnuplot = find_on_path("gnuplot");
+    if (gnuplot.empty()) return "gnuplot is not installed (Debian: gnuplot-nox): no sweep.png";
+    // The script stays beside the plot (sweep.gp) to redraw it; gnuplot draws into a temporary that is
+    // renamed, so an interrupted plot leaves no partial sweep.png.
+    const fs::path tmp = dir / "sweep.png.tmp";
+    write_file_atomic(dir / "sweep.gp", sweep_plot_script(spec, outcome, tmp));
+    std::cout.flush();
+    std::cerr.flush();
+    const pid_t pid = ::fork();
+    if (pid < 0) return "cannot start gnuplot: fork failed";
+    if (pid == 0) {
+        const std::string script = (dir / "sweep.gp").string();
+        ::execl(gnuplot.c_str(), gnuplot.c_str(), script.c_str(), static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    std::error_code ec;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !fs::is_regular_file(tmp, ec)) {
+        fs::remove(tmp, ec);
+        return "gnuplot failed (exit status " + std::to_string(status) + "): no sweep.png";
+    }
+    fs::rename(tmp, dir / "sweep.png", ec);
+    if (ec) return "cannot rename the plot into sweep.png: " + ec.message();
+    return "";
+}
+
+} // namespace moetwin::sweep
