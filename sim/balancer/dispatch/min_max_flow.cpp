@@ -89,7 +89,8 @@ void check(const MinMaxProblem& p) {
         for (int g : h)
             if (g < 0 || g >= p.num_gpus) fail("hub GPU " + std::to_string(g) + " out of range");
     for (std::size_t c = 0; c < p.class_hubs.size(); ++c) {
-        if (p.class_hubs[c].empty() || p.class_weight[c] < 0) fail("class " + std::to_string(c) + " has no hub or a negative weight");
+        if (p.class_hubs[c].empty() || p.class_weight[c] < 0)
+            fail("class " + std::to_string(c) + " has no hub or a negative weight");
         for (int h : p.class_hubs[c])
             if (h < 0 || h >= int(p.hub_gpus.size()) || p.hub_gpus[std::size_t(h)].empty())
                 fail("class " + std::to_string(c) + ": hub " + std::to_string(h) + " out of range or empty");

@@ -11,14 +11,14 @@ namespace moetwin::balancer {
 
 struct MinMaxProblem {
     int num_gpus = 0;
-    std::vector<int64_t> fixed_load;         // [num_gpus] load that has no choice
-    std::vector<std::vector<int>> hub_gpus;  // [hub] GPUs of the hub (distinct)
-    std::vector<int64_t> class_weight;       // [class] pairs in the class (>= 0)
+    std::vector<int64_t> fixed_load;          // [num_gpus] load that has no choice
+    std::vector<std::vector<int>> hub_gpus;   // [hub] GPUs of the hub (distinct)
+    std::vector<int64_t> class_weight;        // [class] pairs in the class (>= 0)
     std::vector<std::vector<int>> class_hubs; // [class] hubs the class may use (distinct, >= 1), preferred first
 };
 
 struct MinMaxSolution {
-    int64_t max_load = 0;                            // the optimum: busiest GPU's load
+    int64_t max_load = 0;                             // the optimum: busiest GPU's load
     std::vector<std::vector<int64_t>> class_hub_flow; // aligned with class_hubs
     std::vector<std::vector<int64_t>> hub_gpu_flow;   // aligned with hub_gpus
     int rounds = 0;                                   // parametric steps (max-flow calls)

@@ -13,8 +13,9 @@ ReplicaChoiceCost replica_choice_cost(const ReplicaChoiceCostInput& in) {
     const double m = in.tokens_per_gpu * in.picks_per_token * kExpertIndexBytes;
     const int n    = std::min(in.gpus_per_node, in.num_gpus);
     ReplicaChoiceCost c;
-    c.gather_s = in.overhead_s + in.latency_s + std::max((in.num_gpus - n) * m / in.ib_Bps, (n - 1) * m / in.nvlink_Bps);
-    c.solve_s  = in.num_gpus * in.tokens_per_gpu * in.picks_per_token * in.solve_s_per_pair;
+    c.gather_s =
+        in.overhead_s + in.latency_s + std::max((in.num_gpus - n) * m / in.ib_Bps, (n - 1) * m / in.nvlink_Bps);
+    c.solve_s = in.num_gpus * in.tokens_per_gpu * in.picks_per_token * in.solve_s_per_pair;
     return c;
 }
 

@@ -7,10 +7,11 @@
 namespace moetwin::balancer {
 
 // The solve's time per (token, expert) pair, whole policy (class building, max-flow, assignment):
-// measured with `moetwin balance dispatch --bench` (the decode unit, EP144, 2 x 8,500 tokens per
-// micro-batch with 9 picks each) on one core of the 2-core 2.3 GHz Xeon VM of sim/step/PERF.md.
-// A real deployment would run it on the host CPU of every rank; a host core is no slower.
-inline constexpr double kLoadAwareSolveSecondsPerPair = 13e-9;
+// `moetwin balance dispatch` on the default decode scenario, plan wall time with load_aware minus
+// round_robin (1.48 s - 1.09 s) over the step's ~16.1 M pairs (2 x 17,050 tokens x 8 picks x 59 MoE
+// layers), one core of the 2-core 2.3 GHz Xeon VM of sim/step/PERF.md. A real deployment would run
+// it on the host CPU of every rank; a host core is no slower.
+inline constexpr double kLoadAwareSolveSecondsPerPair = 24e-9;
 
 // int16 expert indices in the gathered routing (DeepSeek-V3: 257 experts with the shared one < 2^15).
 inline constexpr double kExpertIndexBytes = 2;
