@@ -5,6 +5,7 @@
 
 #include "sim/balancer/placement.hpp"
 
+#include <cstdint>
 #include <span>
 #include <string_view>
 
@@ -18,6 +19,11 @@ struct DispatchInput {
     int topk                   = 8;
     std::span<const int> token_experts; // [num_tokens, topk]: logical experts
     std::span<const int> source_gpu;    // [num_tokens]
+    // Load-aware policies only (others ignore them): the logical expert every token selects besides
+    // its gate's picks (-1: none), and how many identical tokens each sampled token stands for
+    // ([num_tokens]; empty: 1 each).
+    int shared_expert = -1;
+    std::span<const int64_t> token_weight;
 
     int num_tokens() const { return static_cast<int>(source_gpu.size()); }
 };
@@ -30,11 +36,15 @@ using DispatchFn = void (*)(const DispatchInput& in, std::span<int> out_slot);
 void dispatch_round_robin(const DispatchInput& in, std::span<int> out_slot);     // dispatch/round_robin.cpp
 void dispatch_least_loaded(const DispatchInput& in, std::span<int> out_slot);    // dispatch/least_loaded.cpp
 void dispatch_same_node_first(const DispatchInput& in, std::span<int> out_slot); // dispatch/same_node_first.cpp
+void dispatch_load_aware(const DispatchInput& in, std::span<int> out_slot);      // dispatch/load_aware.cpp
 
 struct DispatchPolicy {
     std::string_view name;
     std::string_view intent;
     DispatchFn dispatch;
+    // Chooses from the whole batch: the step charges replica_choice_cost() before each dispatch
+    // (dispatch/replica_choice_cost.hpp).
+    bool sees_batch = false;
 };
 
 std::span<const DispatchPolicy> dispatch_policies();

@@ -206,6 +206,7 @@ void add_balance_command(CLI::App& app) {
     add_bias_command(*cmd);
     add_drift_command(*cmd);
     add_dp_command(*cmd);
+    add_balance_dispatch_command(*cmd);
     cmd->callback([o, cmd] {
         if (cmd->get_subcommands().empty()) run_balance(*o);
     });

@@ -44,6 +44,8 @@ void tally_layer(const LayerRoutingInput& in, const LayerGate& prepared, std::sp
     din.topk          = kk;
     din.token_experts = experts;
     din.source_gpu    = source;
+    din.shared_expert = in.shared_expert;
+    din.token_weight  = bundle;
     in.dispatch(din, slots);
 
     out.traffic = TrafficMatrix(num_gpus, in.gpus_per_node);

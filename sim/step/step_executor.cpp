@@ -86,6 +86,10 @@ struct Sim {
         create_cv->wait(lock, [&] { return ph != nullptr; });
         return *ph;
     }
+    // A batch-aware dispatch policy's cost before dispatch `id` (StepPlan::replica_choice_s).
+    double replica_choice_s(int id) const {
+        return plan.replica_choice_s.empty() ? 0.0 : plan.replica_choice_s[std::size_t(id / 2)];
+    }
     void report(int layer) {
         const int tenths = 10 * layer / std::max(1, plan.num_layers());
         if (tenths <= reported_tenths) return;
@@ -157,7 +161,7 @@ struct Sim {
                 }
             } else if (in.kind == Instr::Signal) {
                 begin[std::size_t(id)] = now;
-                if (id % 2 == 0) now += notify_s; // layout + notify_dispatch: the CPU waits for the counts
+                if (id % 2 == 0) now += notify_s + replica_choice_s(id); // layout + notify_dispatch (+ replica choice)
                 catch_up();
                 handles[std::size_t(id)] = phase(id).start(r);
             } else {
@@ -185,7 +189,8 @@ struct Sim {
                 lane.cv->wait(lock, [&] { return lane.signaled[std::size_t(id)] != 0; });
             }
             const double t0 = sg4::Engine::get_clock();
-            if (id % 2 == 0 && notify_s > 0) sg4::this_actor::sleep_for(notify_s); // layout + notify_dispatch
+            if (id % 2 == 0 && notify_s + replica_choice_s(id) > 0)
+                sg4::this_actor::sleep_for(notify_s + replica_choice_s(id)); // layout + notify_dispatch (+ replica choice)
             AllToAllHandle h = phase(id).start(r);
             h.wait();
             comm_span(r, id, t0, h.phase->completion_s(r), *h.phase);

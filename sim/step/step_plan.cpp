@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // plan_step(): scenario -> placement, routing per MoE layer and micro-batch, compute-stage seconds.
 #include "sim/step/step_plan.hpp"
+#include "sim/step/replica_choice_step.hpp"
 
 #include "common/errors.hpp"
 #include "sim/step/expert_popularity.hpp"
@@ -255,6 +256,7 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
         if (prepared->control) add_layer_fit(fit_report, *prepared, pop.layer(source), p.routing, l, p.micro_batches);
     }
     if (!fit_report.tv_step.empty()) p.notes.push_back(describe(fit_report));
+    p.replica_choice_s = replica_choice_seconds(s, p); // a batch-aware dispatch policy's own cost
     if (relaxed > 0)
         p.notes.push_back("node limit lifted for " + std::to_string(relaxed) +
                           " tokens that could not reach top-k "
