@@ -3,7 +3,7 @@
 // Google Benchmark; each run's placement is checked and its busiest/mean reported as a counter.
 // Uses ../shared/data/expert_load/prefill_in1024.json when present, else the shipped sample's
 // 6 MoE layers tiled to 58.
-#include "sim/balancer/expert_load_json.hpp"
+#include "moe/expert_load_json.hpp"
 #include "sim/balancer/placement.hpp"
 #include "sim/balancer/placement_metrics.hpp"
 
