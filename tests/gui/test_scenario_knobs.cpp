@@ -103,7 +103,7 @@ TEST(ScenarioKnobs, EditsAreScenariosTheParserAccepts) {
 TEST(ScenarioKnobs, DerivedEpSizeComesFromTheParser) {
     const std::string text =
         R"({"name": "x", "model": {"name": "deepseek_v3", "num_dense_layers": 0, "num_moe_layers": 1},
-        "cluster": {"fabric": "fat_tree", "num_nodes": 2}, "workload": {"phase": "decode"},
+        "hardware": {"gpu": "h800"}, "cluster": {"fabric": "fat_tree", "num_nodes": 2}, "workload": {"phase": "decode"},
         "deployment": {"decode": {"num_nodes": 2}}})";
     EXPECT_EQ(read_knobs(text, "x.json").ep_size, 16);
 }
@@ -140,12 +140,20 @@ TEST(ScenarioKnobs, KeepsKeyOrder) {
 }
 
 TEST(ScenarioKnobs, RelativeInputPathsBecomeAbsolute) {
-    const std::string text = R"({"name": "x", "workload": {"phase": "decode"}, "deployment": {"decode": {"ep_size": 8}},
-        "routing": {"popularity": {"distribution": "file", "path": "data/loads.json"}},
-        "compute": {"source": "profile", "profile_path": "/abs/profile.json"}})";
-    const auto j           = parse(apply_knobs(text, read_knobs(text, "/work/scen/a.json"), "/work/scen/a.json"));
-    EXPECT_EQ(j["routing"]["popularity"]["path"], "/work/scen/data/loads.json");
-    EXPECT_EQ(j["compute"]["profile_path"], "/abs/profile.json");
+    // A scenario in scenarios/ naming its recorded loads relative to its own folder, and a profile by an absolute
+    // path: the edited text (run from elsewhere) names both absolutely, and the real parser finds the files.
+    const std::string dir     = std::string(MOETWIN_SOURCE_DIR) + "/scenarios";
+    const std::string file    = dir + "/a.json";
+    const std::string profile = std::string(MOETWIN_SOURCE_DIR) + "/tests/engine/data/profile_small.json";
+    const std::string text =
+        R"({"name": "x", "model": {"name": "deepseek_v3", "num_dense_layers": 0, "num_moe_layers": 1},
+        "hardware": {"gpu": "h800"}, "cluster": {"fabric": "single_node"}, "workload": {"phase": "decode"}, "deployment": {"decode": {"num_nodes": 1, "ep_size": 8}},
+        "routing": {"popularity": {"distribution": "file", "path": "data/expert_load/decode_in1000out1000.json"}},
+        "compute": {"source": "profile", "profile_path": ")" +
+        profile + R"("}})";
+    const auto j = parse(apply_knobs(text, read_knobs(text, file), file));
+    EXPECT_EQ(j["routing"]["popularity"]["path"], dir + "/data/expert_load/decode_in1000out1000.json");
+    EXPECT_EQ(j["compute"]["profile_path"], profile);
 }
 
 TEST(ScenarioKnobs, ErrorsNameTheFileAndPath) {
