@@ -2,7 +2,7 @@
 // Whether the result's link capacities are nominal or calibrated, read from the resolved scenario the result
 // embeds (RunResult::scenario_json: network.deepep and network.calibration's efficiencies). The step simulator
 // records capacity_Bps = nominal x efficiency (x the SM channel share on NVLink and NIC links), see
-// sim/network/network_calibration.hpp effective_bandwidth_Bps. No ImGui.
+// sim/published/network_calibration.hpp effective_bandwidth_Bps. No ImGui.
 #pragma once
 
 #include "sim/result/result.hpp"

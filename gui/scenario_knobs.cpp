@@ -8,6 +8,7 @@
 #include "engine/model_spec.hpp"
 #include "sim/balancer/dispatch.hpp"
 #include "sim/balancer/placement.hpp"
+#include "sim/scenario.hpp"
 #include "sim/scenario_enums.hpp"
 #include "topologies/cluster_spec.hpp"
 
@@ -70,6 +71,12 @@ template <class T> void put(Json& j, std::initializer_list<const char*> path, co
         (*cur)[*last] = v;
 }
 
+// The scenario's own folder, against which its relative input paths resolve (as load_scenario does).
+std::filesystem::path folder_of(const std::string& file) {
+    std::error_code ec;
+    return std::filesystem::absolute(std::filesystem::path(file), ec).parent_path();
+}
+
 // Input paths in a scenario are relative to its own folder; the re-run writes the scenario elsewhere, so they
 // become absolute here (routing.popularity.path, balancer.fit_loads_path, compute.profile_path).
 void absolutize_inputs(Json& j, const std::string& file) {
@@ -121,21 +128,21 @@ ScenarioKnobs read_knobs(std::string_view text, const std::string& file) {
     const char* ph = k.phase.c_str();
     if (!j.contains("deployment") || !j["deployment"].is_object() || !j["deployment"].contains(ph))
         fail(file, "deployment." + k.phase, "missing (workload.phase names it)");
-    k.gpus_per_node     = get_or<int>(j, {"cluster", "gpus_per_node"}, 8, file);
-    k.tp_size           = get_or<int>(j, {"deployment", ph, "tp_size"}, 1, file);
-    // ep_size is derived from the unit's nodes when left out (sim/scenario_json.cpp, the same rule).
-    k.ep_size           = get_or<int>(j, {"deployment", ph, "ep_size"},
-                            get_or<int>(j, {"deployment", ph, "num_nodes"}, 0, file) * k.gpus_per_node, file);
+    k.gpus_per_node = get_or<int>(j, {"cluster", "gpus_per_node"}, 8, file);
+    k.tp_size       = get_or<int>(j, {"deployment", ph, "tp_size"}, 1, file);
+    // ep_size left out is derived by the scenario parser (sim/scenario_json.cpp), the one owner of that rule.
+    k.ep_size = get_or<int>(j, {"deployment", ph, "ep_size"}, 0, file);
+    if (k.ep_size == 0) k.ep_size = parse_scenario(text, file, folder_of(file)).active_unit().ep_size;
     k.redundant_experts = get_or<int>(j, {"deployment", ph, "redundant_experts"}, 0, file);
     k.balancer_policy   = get_or<std::string>(j, {"balancer", "policy"}, "", file);
     k.node_limit        = get_or<int>(j, {"routing", "node_limit"}, 0, file);
     k.batch_per_gpu =
         get_or<int>(j, {"workload", k.phase == "decode" ? "requests_per_gpu" : "tokens_per_gpu"}, 0, file);
-    k.micro_batches = get_or<int>(j, {"workload", "micro_batches"}, 0, file);
-    k.overlap       = get_or<std::string>(j, {"schedule", "overlap"}, "", file);
-    k.gpu           = get_or<std::string>(j, {"hardware", "gpu"}, "", file);
-    k.nvlink_GBps   = get_or<double>(j, {"cluster", "nvlink", "bandwidth_GBps"}, 0.0, file);
-    k.ib_GBps       = get_or<double>(j, {"cluster", "ib", "bandwidth_GBps"}, 0.0, file);
+    k.micro_batches  = get_or<int>(j, {"workload", "micro_batches"}, 0, file);
+    k.overlap        = get_or<std::string>(j, {"schedule", "overlap"}, "", file);
+    k.gpu            = get_or<std::string>(j, {"hardware", "gpu"}, "", file);
+    k.nvlink_GBps    = get_or<double>(j, {"cluster", "nvlink", "bandwidth_GBps"}, 0.0, file);
+    k.ib_GBps        = get_or<double>(j, {"cluster", "ib", "bandwidth_GBps"}, 0.0, file);
     k.model          = get_or<std::string>(j, {"model", "name"}, "", file);
     k.fabric         = get_or<std::string>(j, {"cluster", "fabric"}, "", file);
     k.replica_policy = get_or<std::string>(j, {"routing", "replica_policy"}, "", file);
@@ -190,7 +197,11 @@ std::string apply_knobs(std::string_view text, const ScenarioKnobs& k, const std
     if (k.replica_policy != old.replica_policy) put(j, {"routing", "replica_policy"}, k.replica_policy, std::string());
     if (k.all_to_all != old.all_to_all) put(j, {"network", "all_to_all"}, k.all_to_all, std::string());
     absolutize_inputs(j, file);
-    return j.dump(2) + "\n";
+    std::string out = j.dump(2) + "\n";
+    // The edit must be a scenario the simulator accepts: the real parser checks it (its ConfigError names
+    // the file, the JSON path and what was expected) before a what-if run is started on it.
+    (void)parse_scenario(out, file, folder_of(file));
+    return out;
 }
 
 std::vector<std::string> knob_changes(const ScenarioKnobs& a, const ScenarioKnobs& b) {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The what-if knobs of a scenario file (schema: scenarios/README.md), read from and written back into its
 // JSON text. Only the keys whose knob changed are touched; everything else stays as the user wrote it.
+// What the parser derives (ep_size from the unit's nodes) and whether an edit is a valid scenario are
+// the real parser's (sim/scenario.hpp, moetwin_scenario: no SimGrid).
 // The only GUI code that includes nlohmann/json (in the .cpp). No ImGui.
 #pragma once
 
@@ -57,7 +59,8 @@ ScenarioKnobs read_knobs(std::string_view scenario_json, const std::string& file
 // drops a "single_node" fabric for several nodes and the derived routed_experts_per_gpu, and caps
 // routing.node_limit at the unit's nodes. Relative input paths (routing.popularity.path, balancer.fit_loads_path,
 // compute.profile_path) become absolute against file_name's folder, because the re-run writes the text elsewhere.
-// Throws ConfigError when ep_size is not a multiple of gpus_per_node.
+// The result is checked by the scenario parser (parse_scenario, moetwin_scenario): throws ConfigError when
+// ep_size is not a multiple of gpus_per_node, or when the parser refuses the edited scenario.
 std::string apply_knobs(std::string_view scenario_json, const ScenarioKnobs& knobs, const std::string& file_name);
 
 // "deployment.decode.ep_size: 144 -> 320" for each knob that differs.

@@ -9,7 +9,7 @@
 #include "sim/step/step_executor.hpp"
 #include "sim/step/step_placement.hpp"
 #include "sim/step/step_plan.hpp"
-#include "topologies/h800_cluster.hpp"
+#include "topologies/cluster_builder.hpp"
 
 #include <cstdio>
 #include <fstream>

@@ -12,7 +12,7 @@
 #include "sim/preflight.hpp" // load_calibration_for, load_profile_for
 #include "sim/scenario_fit.hpp"
 #include "sim/step/step_result.hpp"
-#include "topologies/h800_cluster.hpp"
+#include "topologies/cluster_builder.hpp"
 
 #include <cstdio>
 

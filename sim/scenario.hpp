@@ -7,9 +7,9 @@
 #include "engine/gpu_spec.hpp"
 #include "engine/phase.hpp"
 #include "engine/precision.hpp"
-#include "sim/network/comm_enums.hpp"
-#include "sim/network/deepep_generation.hpp"
-#include "sim/network/network_calibration.hpp"
+#include "sim/published/comm_enums.hpp"
+#include "sim/published/deepep_generation.hpp"
+#include "sim/published/network_calibration.hpp"
 #include "sim/scenario_enums.hpp"
 #include "topologies/cluster_spec.hpp"
 
@@ -97,7 +97,7 @@ struct NetworkConfig {
     bool crosstraffic         = false;
     AllToAllMode all_to_all   = AllToAllMode::Auto; // Auto: normal in prefill, low-latency in decode
     CommBackend backend       = CommBackend::Fluid; // fluid: one solve per phase; simgrid_flows: the slow reference
-    // DeepEP kernel generation the all-to-all is calibrated to (sim/network/deepep_generation.hpp):
+    // DeepEP kernel generation the all-to-all is calibrated to (sim/published/deepep_generation.hpp):
     // low-latency routing inside a node and the defaults of `calibration`.
     DeepEpGeneration deepep        = kDefaultDeepEpGeneration;
     NetworkCalibration calibration = deepep_calibration(kDefaultDeepEpGeneration); // fitted to DeepEP (§5.1)

@@ -4,7 +4,7 @@
 // stays finite and inside int64 nanoseconds and bytes: before these bounds 1e-300 GB/s of HBM aborted
 // inside SimGrid, 1e300 GB/s printed as "inf GB/s", a lognormal sigma of 1000 overflowed exp(), and a
 // huge latency overflowed llround() when the result was assembled. Catalogue figures: engine/gpu_spec.cpp;
-// measured links: ISCA'25 (reference §4); DeepEP fits: sim/network/deepep_generation.cpp.
+// measured links: ISCA'25 (reference §4); DeepEP fits: sim/published/deepep_generation.cpp.
 #include "sim/scenario_bounds.hpp"
 
 #include "common/errors.hpp"

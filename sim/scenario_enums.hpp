@@ -2,13 +2,13 @@
 // The scenario's own named choices, each with its one name table (common/name_table.hpp): the table drives
 // the parser (sim/scenario_json.cpp), the writer and to_string, `moetwin validate --list` and the GUI's
 // what-if choices. Choices a library owns keep their table there: Phase and Precision (engine/), FabricKind
-// (topologies/cluster_spec.hpp), CommBackend and DeepEpMode (sim/network/comm_enums.hpp), the GPU and model
+// (topologies/cluster_spec.hpp), CommBackend and DeepEpMode (sim/published/comm_enums.hpp), the GPU and model
 // catalogues (engine/), the balancer and replica-dispatch policies (sim/balancer/ registries).
 // No JSON and no SimGrid here.
 #pragma once
 
 #include "common/name_table.hpp"
-#include "sim/network/comm_enums.hpp"
+#include "sim/published/comm_enums.hpp"
 
 #include <array>
 #include <string_view>

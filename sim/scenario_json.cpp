@@ -12,7 +12,7 @@
 #include "engine/model_spec.hpp"
 #include "sim/balancer/dispatch.hpp"
 #include "sim/balancer/placement.hpp"
-#include "topologies/h800_cluster.hpp"
+#include "topologies/cluster_builder.hpp"
 
 #include <cctype>
 #include <cmath>

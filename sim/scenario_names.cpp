@@ -6,7 +6,7 @@
 #include "engine/model_spec.hpp"
 #include "sim/balancer/dispatch.hpp"
 #include "sim/balancer/placement.hpp"
-#include "sim/network/deepep_generation.hpp"
+#include "sim/published/deepep_generation.hpp"
 #include "sim/scenario.hpp"
 
 #include <algorithm>

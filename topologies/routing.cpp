@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-// Router: structural routes on the graphs build_cluster() produces (see h800_cluster.hpp).
+// Router: structural routes on the graphs build_cluster() produces (see cluster_builder.hpp), and the
+// graph-search fallback for any other graph.
 #include "topologies/routing.hpp"
 
 #include "common/errors.hpp"
 #include "topologies/topology_graph.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <limits>
+#include <string>
 
 namespace moetwin {
 namespace {
@@ -22,6 +25,12 @@ std::uint64_t mix(std::uint64_t x) { // splitmix64 finaliser: a fixed, portable 
 
 Router::Router(const Topology& topo, RouterOptions options) : topo_(&topo), options_(options) {
     const TopologyGraph& g = topo.graph();
+    adjacent_.resize(topo.num_devices());
+    for (LinkId id = 0; id < topo.num_links(); ++id) {
+        const LinkEnds e = topo.ends(id);
+        adjacent_[e.lower].push_back({id, e.upper, true});
+        adjacent_[e.upper].push_back({id, e.lower, false});
+    }
     gpus_.resize(std::size_t(topo.num_gpus()));
     std::vector<int> leaf_index(topo.num_devices(), -1);
     std::vector<int> ports_used;
@@ -68,11 +77,19 @@ Router::Router(const Topology& topo, RouterOptions options) : topo_(&topo), opti
     for (int i = 0; i < topo.num_gpus(); ++i) {
         GpuPorts& p = gpus_[std::size_t(i)];
         p.node      = topo.device(topo.gpu(i)).node;
-        MOETWIN_ASSERT(p.nvlink != LinkId(-1), "every GPU has an NVLink port");
-        MOETWIN_ASSERT(!has_nics_ || p.access != LinkId(-1), "every GPU has a NIC once the fabric has NICs");
+        // The structural path needs an NVLink port per GPU and, once the fabric has NICs, a NIC per GPU.
+        if (p.nvlink == LinkId(-1) || (has_nics_ && p.access == LinkId(-1)) || p.node < 0 ||
+            p.node >= topo.spec().num_nodes) {
+            structural_ = false;
+            continue;
+        }
         int& slot = node_plane_gpu_[std::size_t(p.node * planes_ + std::max(0, p.plane))];
         if (slot < 0) slot = i;
     }
+    // ... and, between planes, a GPU of every node on every plane (in-node forwarding).
+    if (has_nics_ && planes_ > 1)
+        for (int slot : node_plane_gpu_)
+            if (slot < 0) structural_ = false;
 }
 
 Route Router::route(int src, int dst, RoutePolicy policy) const {
@@ -84,6 +101,7 @@ Route Router::route(int src, int dst, RoutePolicy policy) const {
 void Router::append(int src, int dst, RoutePolicy policy, std::vector<Hop>& out) const {
     MOETWIN_ASSERT(src >= 0 && dst >= 0 && src < int(gpus_.size()) && dst < int(gpus_.size()), "GPU out of range");
     if (src == dst) return;
+    if (!structural_) return search_route(src, dst, policy, out);
     const GpuPorts& s      = gpus_[std::size_t(src)];
     const GpuPorts& d      = gpus_[std::size_t(dst)];
     const bool same_domain = s.node == d.node;
@@ -128,6 +146,56 @@ void Router::append_same_plane(int src, int dst, std::vector<Hop>& out) const {
     }
     out.push_back({d.access, false});
     out.push_back({d.pcie, false});
+}
+
+void Router::search_route(int src, int dst, RoutePolicy policy, std::vector<Hop>& out) const {
+    MOETWIN_ASSERT(src >= 0 && dst >= 0 && src < int(gpus_.size()) && dst < int(gpus_.size()), "GPU out of range");
+    if (src == dst) return;
+    if (policy == RoutePolicy::RdmaOnly && search(src, dst, false, out)) return;
+    if (search(src, dst, true, out)) return;
+    throw ConfigError("no path in the topology between GPU " + std::to_string(src) + " and GPU " + std::to_string(dst));
+}
+
+// Breadth-first from src: a device's hop count is final when it is first reached, and its best
+// bottleneck among its shortest paths when it is dequeued (all its predecessors sit in the layer
+// before it); a strictly larger bottleneck replaces the parent, so ties keep the first in LinkId order.
+bool Router::search(int src, int dst, bool allow_nvlink, std::vector<Hop>& out) const {
+    const Topology& t   = *topo_;
+    const DeviceId from = t.gpu(src), to = t.gpu(dst);
+    constexpr int kUnseen = -1;
+    std::vector<int> hops(t.num_devices(), kUnseen);
+    std::vector<double> bottleneck(t.num_devices(), 0);
+    std::vector<Hop> parent(t.num_devices());
+    std::deque<DeviceId> queue{from};
+    hops[from]       = 0;
+    bottleneck[from] = std::numeric_limits<double>::infinity();
+    while (!queue.empty()) {
+        const DeviceId at = queue.front();
+        queue.pop_front();
+        if (at == to) break;
+        for (const Adjacent& a : adjacent_[at]) {
+            const Link& l = t.link(a.link);
+            if (!allow_nvlink && l.kind == LinkKind::NvLink) continue;
+            const double b = std::min(bottleneck[at], l.bandwidth_Bps);
+            if (hops[a.next] == kUnseen) {
+                hops[a.next] = hops[at] + 1;
+                queue.push_back(a.next);
+            } else if (hops[a.next] != hops[at] + 1 || !(b > bottleneck[a.next])) {
+                continue;
+            }
+            bottleneck[a.next] = b;
+            parent[a.next]     = {a.link, a.up};
+        }
+    }
+    if (hops[to] == kUnseen) return false;
+    const std::size_t begin = out.size();
+    for (DeviceId at = to; at != from;) {
+        const Hop h = parent[at];
+        out.push_back(h);
+        at = h.up ? t.ends(h.link).lower : t.ends(h.link).upper;
+    }
+    std::reverse(out.begin() + std::ptrdiff_t(begin), out.end());
+    return true;
 }
 
 double route_latency_s(const Topology& topo, const Route& route) {

@@ -64,7 +64,7 @@ struct TopologyCounts {
 
 class Topology {
   public:
-    // Takes ownership of a graph built by one of the builders (h800_cluster.hpp); validates it.
+    // Takes ownership of a graph built by one of the builders (cluster_builder.hpp); validates it.
     Topology(const ClusterSpec& spec, TopologyGraph&& graph);
     Topology(Topology&&) noexcept;
     Topology& operator=(Topology&&) noexcept;

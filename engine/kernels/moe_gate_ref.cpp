@@ -3,12 +3,13 @@
 #include "engine/kernels/moe_gate.hpp"
 
 #include "engine/kernels/kernel_params.hpp"
+#include "moe/gate.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numeric>
 #include <ostream>
+#include <span>
 #include <vector>
 
 namespace moetwin::kernels {
@@ -35,41 +36,25 @@ void validate(const MoeGateParams& p) {
 
 void moe_gate_ref(const MoeGateParams& p) {
     validate(p);
-    const int64_t E = p.num_experts, G = p.num_groups, per_group = E / G;
-    const float neg_inf = -std::numeric_limits<float>::infinity();
-    std::vector<float> s(static_cast<size_t>(E)), sel(static_cast<size_t>(E)), group_score(static_cast<size_t>(G));
-    std::vector<int64_t> order(static_cast<size_t>(std::max(E, G)));
-    // Stable descending order by value, ties to the lower index.
-    const auto ranked = [&](const std::vector<float>& v, int64_t n) {
-        order.resize(static_cast<size_t>(n));
-        std::iota(order.begin(), order.end(), 0);
-        std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return v[size_t(a)] > v[size_t(b)]; });
-        return order;
-    };
+    const int64_t E = p.num_experts;
+    // The selection (group scores, kept groups, top-k of the kept experts, ties to the lower index) is the
+    // one gate selection of moe/gate.hpp, in float as the kernel computes; without a bias a group scores
+    // its best expert, with one the sum of its best two (model.py).
+    const GateSpec gate{int(E), int(p.num_groups), int(p.topk_groups), int(p.top_k)};
+    const GroupScore rule = p.bias ? GroupScore::TopTwoSum : GroupScore::Best;
+    std::vector<float> s(static_cast<size_t>(E)), sel(static_cast<size_t>(E));
+    std::vector<int> experts(static_cast<size_t>(p.top_k));
     for (int64_t t = 0; t < p.num_tokens; ++t) {
         for (int64_t e = 0; e < E; ++e) {
             s[size_t(e)]   = 1.0f / (1.0f + std::exp(-p.logits[t * E + e]));
             sel[size_t(e)] = p.bias ? s[size_t(e)] + p.bias[e] : s[size_t(e)];
         }
-        if (G > 1) {
-            for (int64_t g = 0; g < G; ++g) {
-                std::vector<float> v(sel.begin() + g * per_group, sel.begin() + (g + 1) * per_group);
-                std::sort(v.begin(), v.end(), std::greater<float>());
-                group_score[size_t(g)] = p.bias ? v[0] + v[1] : v[0];
-            }
-            const std::vector<int64_t> groups = ranked(group_score, G);
-            std::vector<bool> keep(size_t(G), false);
-            for (int64_t i = 0; i < p.topk_groups; ++i)
-                keep[size_t(groups[size_t(i)])] = true;
-            for (int64_t e = 0; e < E; ++e)
-                if (!keep[size_t(e / per_group)]) sel[size_t(e)] = neg_inf;
-        }
-        const std::vector<int64_t> experts = ranked(sel, E);
-        double sum                         = 0;
+        select_experts(gate, std::span<const float>(sel), std::span<int>(experts), rule);
+        double sum = 0;
         for (int64_t i = 0; i < p.top_k; ++i)
             sum += s[size_t(experts[size_t(i)])];
         for (int64_t i = 0; i < p.top_k; ++i) {
-            const int64_t e                 = experts[size_t(i)];
+            const int e                     = experts[size_t(i)];
             p.topk_ids[t * p.top_k + i]     = int32_t(e);
             p.topk_weights[t * p.top_k + i] = float(s[size_t(e)] / sum * p.route_scale);
         }

@@ -3,7 +3,7 @@
 // reference §8), and the registry of placement policies (one file each under placement/).
 #pragma once
 
-#include "sim/balancer/expert_load.hpp"
+#include "moe/expert_load.hpp"
 
 #include <algorithm>
 #include <iosfwd>

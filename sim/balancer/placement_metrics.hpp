@@ -3,7 +3,7 @@
 // EPLB's model) and the busiest-GPU / mean ratio per layer, summarised over layers.
 #pragma once
 
-#include "sim/balancer/expert_load.hpp"
+#include "moe/expert_load.hpp"
 #include "sim/balancer/placement.hpp"
 
 #include <vector>

@@ -4,7 +4,7 @@
 // drops by γ and every underloaded one rises by γ. Simulated on sampled gate scores.
 #pragma once
 
-#include "sim/balancer/gate.hpp"
+#include "moe/gate.hpp"
 
 #include <cstdint>
 #include <iosfwd>

@@ -6,7 +6,7 @@
 
 #include "common/deepep_bytes.hpp"
 #include "sim/balancer/dispatch.hpp"
-#include "sim/balancer/token_sampler.hpp"
+#include "moe/token_sampler.hpp"
 
 #include <iosfwd>
 #include <vector>

@@ -8,7 +8,7 @@
 #include "engine/roofline.hpp"
 #include "engine/training_ops.hpp"
 #include "sim/network/deepep.hpp"
-#include "sim/network/deepep_calibration.hpp"
+#include "sim/published/deepep_calibration.hpp"
 
 #include <algorithm>
 #include <cmath>

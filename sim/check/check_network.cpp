@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Network figures: every DeepEP generation's own published table (reference §5.1; the rows live once,
-// in sim/network/deepep_calibration.cpp) through the twin's network model, and the ISCA'25 decode
+// in sim/published/deepep_calibration.cpp) through the twin's network model, and the ISCA'25 decode
 // speed bound from the twin's own message sizes and NIC speed.
 #include "sim/check/checks.hpp"
 
 #include "engine/model_spec.hpp"
 #include "sim/network/deepep.hpp"
-#include "sim/network/deepep_calibration.hpp"
-#include "sim/network/deepep_generation.hpp"
+#include "sim/published/deepep_calibration.hpp"
+#include "sim/published/deepep_generation.hpp"
 #include "topologies/cluster_spec.hpp"
 
 #include <fmt/format.h>

@@ -7,7 +7,7 @@
 #include "sim/balancer/balance_report.hpp"
 #include "sim/balancer/dp_balancer.hpp"
 #include "sim/balancer/dynamic_rebalance.hpp"
-#include "sim/balancer/expert_load_json.hpp"
+#include "moe/expert_load_json.hpp"
 #include "sim/balancer/router_bias.hpp"
 
 #include "common/atomic_file.hpp"
@@ -73,8 +73,8 @@ void run_balance(const BalanceOptions& o) {
     if (split == !o.loads.empty() || (split && (o.fit.empty() || o.eval.empty())))
         throw ConfigError("balance: give either --loads FILE, or both --fit FILE and --eval FILE");
     bal::BalanceRequest req;
-    req.fit               = bal::load_expert_load(split ? o.fit : o.loads);
-    req.eval              = split ? bal::load_expert_load(o.eval) : req.fit;
+    req.fit               = moetwin::load_expert_load(split ? o.fit : o.loads);
+    req.eval              = split ? moetwin::load_expert_load(o.eval) : req.fit;
     req.spec              = spec_of(o);
     req.gate.num_experts  = req.fit.num_experts;
     req.gate.num_groups   = o.groups;
@@ -129,7 +129,7 @@ void add_drift_command(CLI::App& parent) {
     cmd->add_option("--csv", o->csv, "write the per-minute timeline");
     cmd->callback([o, drift, rs, policy] {
         rs->place           = bal::find_placement_policy(*policy).place;
-        const auto base     = bal::drop_empty_layers(bal::load_expert_load(o->loads));
+        const auto base     = moetwin::drop_empty_layers(moetwin::load_expert_load(o->loads));
         const auto minutes  = bal::drifting_loads(base, *drift);
         const auto timeline = bal::simulate_rebalancing(base, spec_of(*o), minutes, *rs);
         double st = 0, dy = 0, bytes = 0, worst_s = 0;

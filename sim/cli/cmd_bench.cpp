@@ -14,9 +14,9 @@
 //   --accuracy   fluid model vs one SimGrid comm per flow on EP16..--max-ep
 //   --scale      16,384-GPU MPFT build/route/seal and EP144 wall time per phase
 #include "sim/cli/commands.hpp"
-#include "sim/network/deepep_calibration.hpp"
-#include "sim/network/deepep_generation.hpp"
-#include "sim/network/network_bench.hpp"
+#include "sim/published/deepep_calibration.hpp"
+#include "sim/published/deepep_generation.hpp"
+#include "sim/published/network_bench.hpp"
 
 #include <CLI/CLI.hpp>
 

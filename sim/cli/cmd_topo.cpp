@@ -5,7 +5,7 @@
 #include "sim/cli/cli_common.hpp"
 #include "sim/cli/commands.hpp"
 #include "topologies/bisection.hpp"
-#include "topologies/h800_cluster.hpp"
+#include "topologies/cluster_builder.hpp"
 #include "topologies/routing.hpp"
 #include "topologies/topology_export.hpp"
 

@@ -7,7 +7,7 @@
 //    (IBGDA; V1 sends even same-node messages through the NIC).
 #pragma once
 
-#include "sim/network/comm_enums.hpp"
+#include "sim/published/comm_enums.hpp"
 #include "sim/network/flow_set.hpp"
 #include "sim/network/traffic_matrix.hpp"
 #include "topologies/routing.hpp"

@@ -16,7 +16,7 @@
 #pragma once
 
 #include "sim/network/flow_set.hpp"
-#include "sim/network/network_calibration.hpp"
+#include "sim/published/network_calibration.hpp"
 #include "topologies/topology.hpp"
 
 #include <cstdint>

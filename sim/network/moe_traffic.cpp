@@ -4,7 +4,7 @@
 
 #include "common/errors.hpp"
 #include "common/rng.hpp"
-#include "sim/balancer/gate_law.hpp"
+#include "moe/gate_law.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -59,15 +59,15 @@ TrafficMatrix sample_moe_traffic(const MoeTrafficSettings& s) {
 
     // Top-k without replacement, probability proportional to weight: the gate law (gate_law.hpp)
     // with one group holding every expert, i.e. Plackett–Luce over all experts, no node limit.
-    const balancer::GateSpec gate{s.num_experts, 1, 1, s.num_topk};
+    const GateSpec gate{s.num_experts, 1, 1, s.num_topk};
     gate.validate();
     const double total_weight = std::accumulate(weight.begin(), weight.end(), 0.0);
-    balancer::GateDrawScratch scratch;
+    GateDrawScratch scratch;
     TrafficMatrix t(s.num_ranks, s.gpus_per_node);
     std::vector<int> experts(std::size_t(s.num_topk)), dst(std::size_t(s.num_topk));
     for (int r = 0; r < s.num_ranks; ++r)
         for (int tok = 0; tok < s.tokens_per_rank; ++tok) {
-            balancer::draw_gate_token(gate, weight, {&total_weight, 1}, {}, rng, scratch, experts);
+            draw_gate_token(gate, weight, {&total_weight, 1}, {}, rng, scratch, experts);
             for (int k = 0; k < s.num_topk; ++k) { // a replica uniformly
                 const auto& where   = expert_ranks[std::size_t(experts[std::size_t(k)])];
                 dst[std::size_t(k)] = where[std::size_t(rng.next() % where.size())];

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // sample_moe_traffic(): a skewed, DeepSeek-V3-like token -> GPU traffic matrix for benchmarks and
 // tests: lognormal expert popularity, the hottest experts replicated, top-k per token drawn with
-// probability proportional to popularity (the gate law of sim/balancer/gate_law.hpp with a single
+// probability proportional to popularity (the gate law of moe/gate_law.hpp with a single
 // group: no group or node limit). The step simulator uses its own routing and placement
 // (sim/balancer); this exists so the network layer can be exercised on realistic skew alone.
 #pragma once

@@ -17,7 +17,7 @@
 // latency by 13.01 and bandwidth by 0.97 (TCP-over-Ethernet factors) and is not for NVLink or RDMA.
 #pragma once
 
-#include "sim/network/network_calibration.hpp"
+#include "sim/published/network_calibration.hpp"
 #include "topologies/routing.hpp"
 
 #include <simgrid/forward.h>

@@ -15,8 +15,8 @@
 #pragma once
 
 #include "sim/network/all_to_all.hpp"
-#include "sim/network/deepep_generation.hpp"
-#include "sim/network/network_calibration.hpp"
+#include "sim/published/deepep_generation.hpp"
+#include "sim/published/network_calibration.hpp"
 #include "sim/network/platform.hpp"
 #include "topologies/routing.hpp"
 

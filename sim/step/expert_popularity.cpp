@@ -4,7 +4,7 @@
 
 #include "common/errors.hpp"
 #include "common/rng.hpp"
-#include "sim/balancer/expert_load_json.hpp"
+#include "moe/expert_load_json.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -12,21 +12,21 @@
 
 namespace moetwin::step {
 
-balancer::ExpertLoad expert_popularity(const Scenario& s, const ModelSpec& full, const ModelSpec& model) {
-    balancer::ExpertLoad load;
+ExpertLoad expert_popularity(const Scenario& s, const ModelSpec& full, const ModelSpec& model) {
+    ExpertLoad load;
     load.num_layers  = model.num_moe_layers();
     load.num_experts = model.num_routed_experts;
     load.tokens.assign(std::size_t(load.num_layers) * std::size_t(load.num_experts), 1.0);
     const RoutingConfig& r = s.routing;
 
-    balancer::ExpertLoad file;
+    ExpertLoad file;
     std::vector<int> kept;
     if (r.popularity == ExpertPopularity::File) {
-        file = balancer::load_expert_load(r.loads_path);
+        file = load_expert_load(r.loads_path);
         if (file.num_experts != load.num_experts)
             throw ConfigError(r.loads_path.string() + ": " + std::to_string(file.num_experts) +
                               " experts per layer, model " + model.name + " has " + std::to_string(load.num_experts));
-        if (file.num_layers != full.num_layers) file = balancer::drop_empty_layers(file, &kept);
+        if (file.num_layers != full.num_layers) file = drop_empty_layers(file, &kept);
     }
     for (int l = 0; l < load.num_layers; ++l) {
         auto row = load.layer(l);

@@ -5,7 +5,7 @@
 #pragma once
 
 #include "engine/model_spec.hpp"
-#include "sim/balancer/expert_load.hpp"
+#include "moe/expert_load.hpp"
 #include "sim/scenario.hpp"
 
 namespace moetwin::step {
@@ -19,6 +19,6 @@ namespace moetwin::step {
 //    included, as SGLang records them) is indexed by the model layer; otherwise its non-empty rows
 //    are used in order, cycling when the model has more MoE layers than the file.
 // `full` is the catalogue model (its layer counts index the file); `model` may be truncated.
-balancer::ExpertLoad expert_popularity(const Scenario& s, const ModelSpec& full, const ModelSpec& model);
+ExpertLoad expert_popularity(const Scenario& s, const ModelSpec& full, const ModelSpec& model);
 
 } // namespace moetwin::step

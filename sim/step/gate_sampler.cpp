@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// draw_gate_tokens(): the fast sampler of the gate law (sim/balancer/gate_law.hpp), token by token
+// draw_gate_tokens(): the fast sampler of the gate law (moe/gate_law.hpp), token by token
 // in named phases: the group set, then its experts either with a node limit that cannot bind or
 // with one that can (below M nodes, then at M nodes), then the token's scratch released.
 #include "sim/step/gate_sampler.hpp"
@@ -53,7 +53,7 @@ struct Token {
 // it stays in registers there.
 class TokenDrawer {
   public:
-    TokenDrawer(const balancer::GateSpec& g, int node_limit, LayerGate& prepared)
+    TokenDrawer(const GateSpec& g, int node_limit, LayerGate& prepared)
         : w_(prepared.w), home_(prepared.home), tables_(*prepared.tables), gs_(g.group_size()), topk_(g.topk),
           limit_(node_limit), taken_(std::size_t(g.num_experts), -1), free_w_(prepared.w),
           node_on_(std::size_t(prepared.num_nodes), 0), used_nodes_(std::size_t(g.topk)),
@@ -254,7 +254,7 @@ class TokenDrawer {
 
 } // namespace
 
-int64_t draw_gate_tokens(const balancer::GateSpec& g, int node_limit, int shared_expert, LayerGate& prepared,
+int64_t draw_gate_tokens(const GateSpec& g, int node_limit, int shared_expert, LayerGate& prepared,
                          Rng& rng_io, std::span<int> experts) {
     // A local copy: its address never leaves this function once the phases are inlined, so its
     // state stays in registers in the loop.

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "common/rng.hpp"
-#include "sim/balancer/gate.hpp"
+#include "moe/gate.hpp"
 #include "sim/step/layer_gate.hpp"
 
 #include <cstdint>
@@ -17,10 +17,10 @@ namespace moetwin::step {
 // draw order (the shared expert last), drawing from `rng` and leaving it after the last draw (so
 // that consecutive calls continue one stream; between calls the caller may replace prepared.w and
 // prepared.tables). Returns the tokens for which the node limit had to be lifted. The law is the
-// gate law of balancer/gate_law.hpp (the Plackett-Luce gate with the greedy node limit), whose
+// gate law of moe/gate_law.hpp (the Plackett-Luce gate with the greedy node limit), whose
 // reference sampler draw_gate_token is the readable statement of it; this one draws the same law
 // fast (alias tables, rejection) but not the same numbers.
-int64_t draw_gate_tokens(const balancer::GateSpec& g, int node_limit, int shared_expert, LayerGate& prepared, Rng& rng,
+int64_t draw_gate_tokens(const GateSpec& g, int node_limit, int shared_expert, LayerGate& prepared, Rng& rng,
                          std::span<int> experts);
 
 } // namespace moetwin::step

@@ -6,7 +6,7 @@
 #pragma once
 
 #include "common/rng.hpp"
-#include "sim/balancer/gate.hpp"
+#include "moe/gate.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -61,7 +61,7 @@ class GateTables {
     // Contract: gate validated, w [num_experts] > 0, home [num_experts] in [0, num_nodes): each
     // expert's node. With enumerated subsets every subset's tables are built here; otherwise a
     // subset's on its first draw.
-    GateTables(const balancer::GateSpec& gate, std::span<const double> w, std::span<const int> home, int num_nodes);
+    GateTables(const GateSpec& gate, std::span<const double> w, std::span<const int> home, int num_nodes);
     // The same tables for new weights w [num_experts] > 0 (same gate and homes), rebuilt in place:
     // what depends on the homes only is kept, no allocation. Bit-identical to constructing with w.
     // For a load controller that moves the weights many times per layer (popularity_fit.hpp).
@@ -130,7 +130,7 @@ class GateTables {
     void build_experts(Subset& s) const;
     void weigh_experts(Subset& s);
 
-    balancer::GateSpec gate_;
+    GateSpec gate_;
     std::vector<double> w_, group_w_;
     std::vector<int> home_;
     int num_nodes_ = 1;

@@ -17,12 +17,12 @@ constexpr uint64_t kFitStream = 0xf170000ull;
 } // namespace
 
 LayerGate prepare_layer(const LayerRoutingInput& in) {
-    const balancer::GateSpec& g = in.gate;
+    const GateSpec& g = in.gate;
     g.validate();
     if (int(in.weights.size()) != g.num_experts) throw ConfigError("route_layer: weights size != num_experts");
     const int num_gpus = int(in.tokens_per_gpu.size());
     LayerGate p;
-    // Floor weights so every expert can be drawn (balancer::sample_tokens does the same).
+    // Floor weights so every expert can be drawn (sample_tokens does the same).
     p.w.assign(in.weights.begin(), in.weights.end());
     const double mean = std::accumulate(p.w.begin(), p.w.end(), 0.0) / double(p.w.size());
     for (double& x : p.w)

@@ -3,7 +3,7 @@
 // homes, the gate tables), so that the layer's micro-batches build it once.
 #pragma once
 
-#include "sim/balancer/load_control.hpp"
+#include "moe/load_control.hpp"
 #include "sim/step/gate_tables.hpp"
 #include "sim/step/layer_routing.hpp"
 
@@ -22,7 +22,7 @@ struct LayerGate {
     // With in.fit_samples > 0 (popularity_fit.hpp): the controller that holds the layer's realised
     // loads to `weights` while route_layer draws its micro-batches (w and tables follow it), and
     // the coarse fit's statistics. Empty / 0: the plain sampler.
-    std::optional<balancer::LoadController> control;
+    std::optional<LoadController> control;
     int fit_rounds        = 0;
     double fit_tv_initial = 0; // TV(target, realised) of the target as weights, on the fit sample
 };

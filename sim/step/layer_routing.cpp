@@ -19,7 +19,7 @@ LayerRouting route_layer(const LayerRoutingInput& in) {
 }
 
 LayerRouting route_layer(const LayerRoutingInput& in, LayerGate& prepared) {
-    const balancer::GateSpec& g = in.gate;
+    const GateSpec& g = in.gate;
     g.validate();
     if (int(in.weights.size()) != g.num_experts) throw ConfigError("route_layer: weights size != num_experts");
     if (in.max_samples_per_gpu < 1) throw ConfigError("route_layer: max_samples_per_gpu must be >= 1");
@@ -55,8 +55,8 @@ LayerRouting route_layer(const LayerRoutingInput& in, LayerGate& prepared) {
     } else {
         // Held to the recorded loads (popularity_fit.hpp): batches of tokens, each drawn exactly
         // from the gate with the weights in force, the controller moving the weights in between.
-        balancer::LoadController& control = *prepared.control;
-        const std::size_t batch           = std::size_t(balancer::control_batch_tokens(int64_t(source.size())));
+        LoadController& control = *prepared.control;
+        const std::size_t batch           = std::size_t(control_batch_tokens(int64_t(source.size())));
         for (std::size_t first = 0; first < source.size(); first += batch) {
             if (control.pending()) { // the weights for this batch (none after the layer's last)
                 control.update(prepared.w);

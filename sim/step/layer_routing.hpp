@@ -5,7 +5,7 @@
 #pragma once
 
 #include "sim/balancer/dispatch.hpp"
-#include "sim/balancer/gate.hpp"
+#include "moe/gate.hpp"
 #include "sim/balancer/placement.hpp"
 #include "sim/network/traffic_matrix.hpp"
 
@@ -21,7 +21,7 @@ namespace moetwin::step {
 inline constexpr int64_t kMaxSampledTokensPerGpu = 1024;
 
 struct LayerRoutingInput {
-    balancer::GateSpec gate;
+    GateSpec gate;
     int node_limit = 4;              // M
     std::span<const double> weights; // [num_experts] popularity of this layer (> 0 after flooring)
     const balancer::Placement* placement = nullptr;
@@ -53,7 +53,7 @@ struct LayerRouting {
 // Contract: pure and deterministic in its input. Every token gets gate.topk distinct logical
 // experts (tokens are conserved: sum(expert_selections) = sum(slot_selections) = topk x tokens),
 // plus shared_expert when set (then topk + 1 selections per token, its replica by the dispatch policy).
-// Sampling: the gate law of balancer/gate_law.hpp (its reference sampler, draw_gate_token, states
+// Sampling: the gate law of moe/gate_law.hpp (its reference sampler, draw_gate_token, states
 // it step by step), drawn fast by draw_gate_tokens (gate_sampler.hpp): topk_groups groups drawn
 // without replacement with probability proportional to the group's weight, then experts drawn in
 // those groups proportional to their weight; the draw order is the token's score order.

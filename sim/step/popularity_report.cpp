@@ -2,7 +2,7 @@
 // PopularityFitReport: per-layer TV of a step's routed loads against the fitted popularity.
 #include "sim/step/popularity_report.hpp"
 
-#include "sim/balancer/marginal_fit.hpp"
+#include "moe/marginal_fit.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -32,7 +32,7 @@ double routed_tv(std::span<const double> target, std::span<const LayerRouting> r
         x /= sg;
     for (double& x : want)
         x /= sw;
-    return balancer::total_variation(got, want);
+    return total_variation(got, want);
 }
 
 void add_layer_fit(PopularityFitReport& r, const LayerGate& prepared, std::span<const double> target,

@@ -6,7 +6,7 @@
 #pragma once
 
 #include "sim/network/all_to_all.hpp"
-#include "sim/network/deepep_generation.hpp"
+#include "sim/published/deepep_generation.hpp"
 #include "sim/network/sim_engine.hpp"
 #include "sim/result/result.hpp"
 #include "sim/step/step_plan.hpp"

@@ -10,7 +10,7 @@
 
 namespace moetwin::step {
 
-StepPlacement place_step_experts(const Scenario& s, const balancer::ExpertLoad& pop) {
+StepPlacement place_step_experts(const Scenario& s, const ExpertLoad& pop) {
     const DeploymentUnit& unit = s.active_unit();
     StepPlacement out;
     // Every slot of the unit: routed + redundant + shared-expert ones. Without shared-expert slots the

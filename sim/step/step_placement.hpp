@@ -4,7 +4,7 @@
 // one more logical expert (id = num_routed_experts) in its dedicated slots.
 #pragma once
 
-#include "sim/balancer/expert_load.hpp"
+#include "moe/expert_load.hpp"
 #include "sim/balancer/placement.hpp"
 #include "sim/scenario.hpp"
 
@@ -26,6 +26,6 @@ struct StepPlacement {
 // The policy then places the routed experts (and the redundant ones) in the remaining slots, seen
 // as a unit of their own whose node count is gcd(its GPUs, num_nodes) (node-aware policies see
 // that grouping, not the real nodes, when dedicated GPUs make the real one uneven).
-StepPlacement place_step_experts(const Scenario& s, const balancer::ExpertLoad& pop);
+StepPlacement place_step_experts(const Scenario& s, const ExpertLoad& pop);
 
 } // namespace moetwin::step

@@ -175,7 +175,7 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
     p.comm_shape.num_topk     = p.model.top_k;
     p.comm_shape.fp8_dispatch = s.precision.dispatch == Precision::Fp8E4m3;
     // Placement, fitted on the popularity the tokens are sampled from.
-    const balancer::ExpertLoad pop = expert_popularity(s, full, p.model);
+    const ExpertLoad pop = expert_popularity(s, full, p.model);
     StepPlacement sp               = place_step_experts(s, pop);
     p.placement_spec               = sp.spec;
     p.shared_expert                = sp.shared_expert;
@@ -218,7 +218,7 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
         p.output_tokens += r.output_tokens;
 
     // Routing per MoE layer and micro-batch.
-    balancer::GateSpec gate{p.model.num_routed_experts, s.routing.num_groups, s.routing.topk_groups, p.model.top_k};
+    GateSpec gate{p.model.num_routed_experts, s.routing.num_groups, s.routing.topk_groups, p.model.top_k};
     const balancer::DispatchFn dispatch = balancer::find_dispatch_policy(s.routing.replica_policy).dispatch;
     int64_t relaxed = 0;
     // Recorded loads: the layer's routed loads are held to the recording (popularity_fit.hpp).

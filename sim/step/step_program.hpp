@@ -4,7 +4,7 @@
 // Every GPU runs the same program; the executor (step_executor.hpp) gives it times and SimGrid.
 #pragma once
 
-#include "sim/network/comm_enums.hpp" // CommDirection
+#include "sim/published/comm_enums.hpp" // CommDirection
 
 #include <cstdint>
 #include <iosfwd>

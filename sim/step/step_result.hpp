@@ -3,7 +3,7 @@
 // counters, per-layer matrices, link bytes and utilisation, expert loads and placement, summary.
 #pragma once
 
-#include "sim/network/network_calibration.hpp"
+#include "sim/published/network_calibration.hpp"
 #include "sim/result/result.hpp"
 #include "sim/step/step_executor.hpp"
 #include "sim/step/step_plan.hpp"

@@ -3,7 +3,7 @@
 // Google Benchmark; each run's placement is checked and its busiest/mean reported as a counter.
 // Uses ../shared/data/expert_load/prefill_in1024.json when present, else the shipped sample's
 // 6 MoE layers tiled to 58.
-#include "sim/balancer/expert_load_json.hpp"
+#include "moe/expert_load_json.hpp"
 #include "sim/balancer/placement.hpp"
 #include "sim/balancer/placement_metrics.hpp"
 
@@ -16,22 +16,22 @@ namespace bal = moetwin::balancer;
 
 namespace {
 
-const bal::ExpertLoad& loads() {
-    static const bal::ExpertLoad l = [] {
+const moetwin::ExpertLoad& loads() {
+    static const moetwin::ExpertLoad l = [] {
         const std::filesystem::path real = std::string(MOETWIN_SHARED_DIR) + "/data/expert_load/prefill_in1024.json";
-        if (std::filesystem::exists(real)) return bal::drop_empty_layers(bal::load_expert_load(real));
-        const bal::ExpertLoad sample = bal::drop_empty_layers(
-            bal::load_expert_load(std::string(MOETWIN_SOURCE_DIR) + "/tests/balancer/data/prefill_in1024_sample.json"));
+        if (std::filesystem::exists(real)) return moetwin::drop_empty_layers(moetwin::load_expert_load(real));
+        const moetwin::ExpertLoad sample = moetwin::drop_empty_layers(
+            moetwin::load_expert_load(std::string(MOETWIN_SOURCE_DIR) + "/tests/balancer/data/prefill_in1024_sample.json"));
         std::vector<int> layers;
         for (int i = 0; i < 58; ++i)
             layers.push_back(i % sample.num_layers);
-        return bal::select_layers(sample, layers);
+        return moetwin::select_layers(sample, layers);
     }();
     return l;
 }
 
 void run_policy(benchmark::State& state, const bal::PlacementPolicy& policy, bal::PlacementSpec spec) {
-    const bal::ExpertLoad& load = loads();
+    const moetwin::ExpertLoad& load = loads();
     bal::Placement p;
     for (auto _ : state) {
         p = policy.place(load, spec);

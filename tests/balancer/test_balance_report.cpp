@@ -2,7 +2,7 @@
 // `moetwin balance`'s evaluation on the shipped sample: every policy measured, ours beat EPLB,
 // the table and CSVs are well formed, and mismatched fit/eval loads are rejected.
 #include "sim/balancer/balance_report.hpp"
-#include "sim/balancer/expert_load_json.hpp"
+#include "moe/expert_load_json.hpp"
 #include "test_helpers.hpp"
 
 #include "common/errors.hpp"

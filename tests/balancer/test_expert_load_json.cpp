@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The expert-load reader: the shipped sample parses; bad inputs name the file, the JSON path (or
 // line and column) and what was expected.
-#include "sim/balancer/expert_load_json.hpp"
+#include "moe/expert_load_json.hpp"
 #include "test_helpers.hpp"
 
 #include "common/errors.hpp"

@@ -2,7 +2,7 @@
 // Shared fixtures for the balancer tests: the README example, seeded random loads, data paths.
 #pragma once
 
-#include "sim/balancer/expert_load.hpp"
+#include "moe/expert_load.hpp"
 #include "sim/balancer/placement/eplb_readme.hpp"
 #include "common/rng.hpp"
 

@@ -2,7 +2,7 @@
 // On every real DeepSeek-V3 recording (../shared/data/expert_load), our policies beat EPLB's
 // busiest/mean at the prefill unit (32 GPUs, 4 nodes, 288 slots) and stay valid. Skipped without
 // ../shared.
-#include "sim/balancer/expert_load_json.hpp"
+#include "moe/expert_load_json.hpp"
 #include "sim/balancer/placement/policies.hpp"
 #include "sim/balancer/placement_metrics.hpp"
 #include "test_helpers.hpp"

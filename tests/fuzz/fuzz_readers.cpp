@@ -5,7 +5,7 @@
 #include "common/errors.hpp"
 #include "engine/calibration.hpp"
 #include "engine/profile.hpp"
-#include "sim/balancer/expert_load_json.hpp"
+#include "moe/expert_load_json.hpp"
 #include "sim/calibrate/profiler_trace.hpp"
 #include "sim/result/result_json.hpp"
 #include "sim/scenario.hpp"
@@ -29,7 +29,7 @@ void result(std::string_view text, const std::filesystem::path&) {
 }
 
 void expert_load(std::string_view text, const std::filesystem::path&) {
-    (void)balancer::parse_expert_load(text, "fuzz.json");
+    (void)parse_expert_load(text, "fuzz.json");
 }
 
 void profile(std::string_view text, const std::filesystem::path&) {

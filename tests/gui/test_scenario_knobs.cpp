@@ -3,6 +3,7 @@
 #include "gui/scenario_knobs.hpp"
 
 #include "common/errors.hpp"
+#include "sim/scenario.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -67,6 +68,46 @@ TEST(ScenarioKnobs, EpSizeMovesNodesDpAndFabric) {
     EXPECT_THROW(apply_knobs(kTiny, k, "tiny.json"), ConfigError);
 }
 
+// Every knob edit goes through the real scenario parser (moetwin_scenario): what apply_knobs returns is a
+// scenario parse_scenario accepts, with the edited values; an edit it refuses is the parser's ConfigError.
+TEST(ScenarioKnobs, EditsAreScenariosTheParserAccepts) {
+    ScenarioKnobs k         = read_knobs(kTiny, "tiny.json");
+    k.ep_size               = 16;
+    k.batch_per_gpu         = 32;
+    k.overlap               = "sequential";
+    k.replica_policy        = knob_options().replica_policies.back();
+    const Scenario s        = parse_scenario(apply_knobs(kTiny, k, "tiny.json"), "edit.json");
+    const DeploymentUnit& u = s.active_unit();
+    EXPECT_EQ(u.ep_size, 16);
+    EXPECT_EQ(u.num_nodes, 2);
+    EXPECT_EQ(u.dp_size, 16);
+    EXPECT_EQ(u.redundant_experts, 8);
+    EXPECT_EQ(u.routed_experts_per_gpu, (256 + 8) / 16 + ((256 + 8) % 16 != 0)); // derived again by the parser
+    EXPECT_EQ(s.cluster.num_nodes, 2);
+    EXPECT_EQ(s.workload.requests_per_gpu, 32);
+    EXPECT_EQ(s.schedule.overlap, OverlapSchedule::Sequential);
+    EXPECT_EQ(s.routing.replica_policy, k.replica_policy);
+    EXPECT_EQ(s.routing.node_limit, 1);
+    // A knob value the schema refuses: the parser's message names the file and the JSON path.
+    k.gpu = "no_such_gpu";
+    try {
+        apply_knobs(kTiny, k, "tiny.json");
+        FAIL();
+    } catch (const ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("tiny.json"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("hardware.gpu"), std::string::npos) << e.what();
+    }
+}
+
+// ep_size left out is the parser's to derive (from the unit's nodes), not the GUI's.
+TEST(ScenarioKnobs, DerivedEpSizeComesFromTheParser) {
+    const std::string text =
+        R"({"name": "x", "model": {"name": "deepseek_v3", "num_dense_layers": 0, "num_moe_layers": 1},
+        "hardware": {"gpu": "h800"}, "cluster": {"fabric": "fat_tree", "num_nodes": 2}, "workload": {"phase": "decode"},
+        "deployment": {"decode": {"num_nodes": 2}}})";
+    EXPECT_EQ(read_knobs(text, "x.json").ep_size, 16);
+}
+
 TEST(ScenarioKnobs, SetsAndErasesKeys) {
     ScenarioKnobs k     = read_knobs(kTiny, "tiny.json");
     k.nvlink_GBps       = 200;
@@ -74,7 +115,7 @@ TEST(ScenarioKnobs, SetsAndErasesKeys) {
     k.balancer_policy   = ""; // back to the default: the key goes
     k.overlap           = "sequential";
     k.batch_per_gpu     = 128;
-    k.gpu               = "H200";
+    k.gpu               = "h200";
     k.redundant_experts = 16;
     const auto j        = parse(apply_knobs(kTiny, k, "tiny.json"));
     EXPECT_EQ(j["cluster"]["nvlink"]["bandwidth_GBps"], 200.0);
@@ -82,7 +123,7 @@ TEST(ScenarioKnobs, SetsAndErasesKeys) {
     EXPECT_FALSE(j["balancer"].contains("policy"));
     EXPECT_EQ(j["schedule"]["overlap"], "sequential");
     EXPECT_EQ(j["workload"]["requests_per_gpu"], 128);
-    EXPECT_EQ(j["hardware"]["gpu"], "H200");
+    EXPECT_EQ(j["hardware"]["gpu"], "h200");
     EXPECT_EQ(j["deployment"]["decode"]["redundant_experts"], 16);
     const auto changes = knob_changes(read_knobs(kTiny, "t"), k);
     EXPECT_EQ(changes.size(), 7u);
@@ -91,7 +132,7 @@ TEST(ScenarioKnobs, SetsAndErasesKeys) {
 
 TEST(ScenarioKnobs, KeepsKeyOrder) {
     ScenarioKnobs k       = read_knobs(kTiny, "tiny.json");
-    k.gpu                 = "H100";
+    k.gpu                 = "h100";
     const std::string out = apply_knobs(kTiny, k, "tiny.json");
     EXPECT_LT(out.find("\"name\""), out.find("\"model\""));
     EXPECT_LT(out.find("\"model\""), out.find("\"hardware\""));
@@ -99,12 +140,20 @@ TEST(ScenarioKnobs, KeepsKeyOrder) {
 }
 
 TEST(ScenarioKnobs, RelativeInputPathsBecomeAbsolute) {
-    const std::string text = R"({"name": "x", "workload": {"phase": "decode"}, "deployment": {"decode": {"ep_size": 8}},
-        "routing": {"popularity": {"distribution": "file", "path": "data/loads.json"}},
-        "compute": {"source": "profile", "profile_path": "/abs/profile.json"}})";
-    const auto j           = parse(apply_knobs(text, read_knobs(text, "/work/scen/a.json"), "/work/scen/a.json"));
-    EXPECT_EQ(j["routing"]["popularity"]["path"], "/work/scen/data/loads.json");
-    EXPECT_EQ(j["compute"]["profile_path"], "/abs/profile.json");
+    // A scenario in scenarios/ naming its recorded loads relative to its own folder, and a profile by an absolute
+    // path: the edited text (run from elsewhere) names both absolutely, and the real parser finds the files.
+    const std::string dir     = std::string(MOETWIN_SOURCE_DIR) + "/scenarios";
+    const std::string file    = dir + "/a.json";
+    const std::string profile = std::string(MOETWIN_SOURCE_DIR) + "/tests/engine/data/profile_small.json";
+    const std::string text =
+        R"({"name": "x", "model": {"name": "deepseek_v3", "num_dense_layers": 0, "num_moe_layers": 1},
+        "hardware": {"gpu": "h800"}, "cluster": {"fabric": "single_node"}, "workload": {"phase": "decode"}, "deployment": {"decode": {"num_nodes": 1, "ep_size": 8}},
+        "routing": {"popularity": {"distribution": "file", "path": "data/expert_load/decode_in1000out1000.json"}},
+        "compute": {"source": "profile", "profile_path": ")" +
+        profile + R"("}})";
+    const auto j = parse(apply_knobs(text, read_knobs(text, file), file));
+    EXPECT_EQ(j["routing"]["popularity"]["path"], dir + "/data/expert_load/decode_in1000out1000.json");
+    EXPECT_EQ(j["compute"]["profile_path"], profile);
 }
 
 TEST(ScenarioKnobs, ErrorsNameTheFileAndPath) {

@@ -4,7 +4,7 @@
 #include "sim/network/all_to_all.hpp"
 #include "sim/network/sim_engine.hpp"
 #include "sim/network/subprocess.hpp"
-#include "topologies/h800_cluster.hpp"
+#include "topologies/cluster_builder.hpp"
 
 #include <simgrid/s4u/Actor.hpp>
 #include <simgrid/s4u/Engine.hpp>

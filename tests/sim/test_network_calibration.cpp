@@ -3,7 +3,7 @@
 // DeepEP's published figure, the April table within 1 % of the values recorded when the shared
 // defaults were fitted (catches drift), what each generation's own mechanism does, and the normal
 // kernels' dependence on their SM count.
-#include "sim/network/deepep_calibration.hpp"
+#include "sim/published/deepep_calibration.hpp"
 
 #include <gtest/gtest.h>
 

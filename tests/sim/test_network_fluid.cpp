@@ -2,7 +2,7 @@
 // DeepEP flow construction and the fluid model against hand-computed times (no SimGrid).
 #include "sim/network/deepep.hpp"
 #include "sim/network/fluid_model.hpp"
-#include "topologies/h800_cluster.hpp"
+#include "topologies/cluster_builder.hpp"
 
 #include <gtest/gtest.h>
 

@@ -7,7 +7,7 @@
 #include "sim/network/comm_run.hpp"
 #include "sim/network/sim_engine.hpp"
 #include "sim/network/subprocess.hpp"
-#include "topologies/h800_cluster.hpp"
+#include "topologies/cluster_builder.hpp"
 
 #include <simgrid/s4u/Engine.hpp>
 #include <simgrid/s4u/Host.hpp>

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// Recorded loads come out as recorded (issue 12, item 2): the coarse fit (balancer/marginal_fit.hpp)
-// on a gate whose marginals have a closed form, the load controller (balancer/load_control.hpp) by
+// Recorded loads come out as recorded (issue 12, item 2): the coarse fit (moe/marginal_fit.hpp)
+// on a gate whose marginals have a closed form, the load controller (moe/load_control.hpp) by
 // hand, the gate tables' in-place reweighting, and whole steps planned on every recorded file at
 // the EP144 decode and EP32 prefill token counts (planner only, no SimGrid).
 #include "common/errors.hpp"
 #include "engine/roofline.hpp"
-#include "sim/balancer/expert_load_json.hpp"
-#include "sim/balancer/load_control.hpp"
-#include "sim/balancer/marginal_fit.hpp"
+#include "moe/expert_load_json.hpp"
+#include "moe/load_control.hpp"
+#include "moe/marginal_fit.hpp"
 #include "sim/balancer/placement_metrics.hpp"
 #include "sim/scenario.hpp"
 #include "sim/step/expert_popularity.hpp"
@@ -54,10 +54,10 @@ TEST(MarginalFit, ConvergesToTheTargetOnAClosedFormGate) {
     exact_shares(target, raw);
     // P(g0) = 0.5; inclusion 0.2 / 0.5 + 3 x (0.1 / 0.5) x 0.2 / 0.4 = 0.7; share 0.5 x 0.7 / 2.
     EXPECT_NEAR(raw[0], 0.175, 1e-12);
-    balancer::MarginalFitSpec spec;
+    MarginalFitSpec spec;
     spec.max_rounds                 = 200;
     spec.tolerance                  = 1e-10;
-    const balancer::MarginalFit fit = balancer::fit_marginals(target, exact_shares, spec);
+    const MarginalFit fit = fit_marginals(target, exact_shares, spec);
     EXPECT_GT(fit.tv_initial, 0.005);
     EXPECT_LT(fit.tv_final, 1e-9);
     std::vector<double> got(8);
@@ -66,7 +66,7 @@ TEST(MarginalFit, ConvergesToTheTargetOnAClosedFormGate) {
         EXPECT_NEAR(got[std::size_t(e)], target[std::size_t(e)], 1e-9) << e;
     EXPECT_GT(fit.weights[0] / fit.weights[1], 2.0); // the hot expert gets more than its share's ratio
     // Deterministic.
-    EXPECT_EQ(balancer::fit_marginals(target, exact_shares, spec).weights, fit.weights);
+    EXPECT_EQ(fit_marginals(target, exact_shares, spec).weights, fit.weights);
 }
 
 TEST(MarginalFit, TakeLastStepReturnsTheUnevaluatedUpdate) {
@@ -75,7 +75,7 @@ TEST(MarginalFit, TakeLastStepReturnsTheUnevaluatedUpdate) {
     const std::vector<double> target{0.2, 0.1, 0.1, 0.1, 0.15, 0.15, 0.1, 0.1};
     std::vector<double> raw(8);
     exact_shares(target, raw);
-    const balancer::MarginalFit fit = balancer::fit_marginals(target, exact_shares, {1, 0.0, true});
+    const MarginalFit fit = fit_marginals(target, exact_shares, {1, 0.0, true});
     EXPECT_EQ(fit.rounds, 1);
     EXPECT_EQ(fit.tv_final, fit.tv_initial); // only the target was evaluated
     EXPECT_NEAR(fit.weights[0] / fit.weights[1], (0.2 * 0.2 / 0.175) / (0.1 * 0.1 / raw[1]), 1e-12);
@@ -84,21 +84,21 @@ TEST(MarginalFit, TakeLastStepReturnsTheUnevaluatedUpdate) {
         sum += w;
     EXPECT_NEAR(sum, 8.0, 1e-12);
     // Without take_last_step one round returns the target itself (mean 1).
-    EXPECT_NEAR(balancer::fit_marginals(target, exact_shares, {1, 0.0, false}).weights[0], 0.2 * 8, 1e-12);
+    EXPECT_NEAR(fit_marginals(target, exact_shares, {1, 0.0, false}).weights[0], 0.2 * 8, 1e-12);
 }
 
 TEST(MarginalFit, RejectsBadInput) {
-    EXPECT_THROW(balancer::fit_marginals(std::vector<double>(8, 0.0), exact_shares), ConfigError);
-    balancer::MarginalFitSpec spec;
+    EXPECT_THROW(fit_marginals(std::vector<double>(8, 0.0), exact_shares), ConfigError);
+    MarginalFitSpec spec;
     spec.max_rounds = 0;
-    EXPECT_THROW(balancer::fit_marginals(std::vector<double>(8, 1.0), exact_shares, spec), ConfigError);
+    EXPECT_THROW(fit_marginals(std::vector<double>(8, 1.0), exact_shares, spec), ConfigError);
 }
 
 TEST(LoadController, OneUpdateByHand) {
     // Two experts, shares 0.75 / 0.25 (target 3 : 1), one selection per token, 10 tokens of which
     // expert 0 took 9: expected 7.5 / 2.5; scale = 7.5 / 2.5; error +0.2 / -0.6 batches.
-    balancer::LoadControlSpec spec; // gain 0.8, integral gain 0.2: step = (0.8 + 0.2) x error
-    balancer::LoadController c(std::vector<double>{3, 1}, std::vector<double>{2, 0.5}, 1, spec);
+    LoadControlSpec spec; // gain 0.8, integral gain 0.2: step = (0.8 + 0.2) x error
+    LoadController c(std::vector<double>{3, 1}, std::vector<double>{2, 0.5}, 1, spec);
     c.add_selection(0, 9);
     c.add_selection(1, 1);
     c.add_tokens(10);
@@ -121,7 +121,7 @@ TEST(LoadController, OneUpdateByHand) {
     EXPECT_EQ(c.batches(), 2);
     // The step is clamped at e^2: four equal experts, all 20 selections on expert 0 (error +3
     // batches, step 3) slow it by e^2 = 7.4x, not more; the others (error -1) gain e^1.
-    balancer::LoadController d(std::vector<double>(4, 1.0), std::vector<double>(4, 1.0), 1, spec);
+    LoadController d(std::vector<double>(4, 1.0), std::vector<double>(4, 1.0), 1, spec);
     d.add_selection(0, 20);
     d.add_tokens(20);
     std::vector<double> w4(4);
@@ -132,20 +132,20 @@ TEST(LoadController, OneUpdateByHand) {
 
 TEST(LoadController, RejectsBadInput) {
     const std::vector<double> one{1, 1};
-    EXPECT_THROW(balancer::LoadController(std::vector<double>{0, 0}, one, 1), ConfigError);
-    EXPECT_THROW(balancer::LoadController(one, std::vector<double>{1, 0}, 1), ConfigError);
-    EXPECT_THROW(balancer::LoadController(one, std::vector<double>{1}, 1), ConfigError);
-    EXPECT_THROW(balancer::LoadController(one, one, 0), ConfigError);
-    EXPECT_THROW(balancer::LoadController(one, one, 1, {0.0, 0.2}), ConfigError);
-    EXPECT_THROW(balancer::LoadController(one, one, 1, {0.8, -0.1}), ConfigError);
-    EXPECT_EQ(balancer::control_batch_tokens(18432), 4608); // 4 per micro-batch (load_control.cpp)
-    EXPECT_EQ(balancer::control_batch_tokens(100), 256);    // the smallest batch
+    EXPECT_THROW(LoadController(std::vector<double>{0, 0}, one, 1), ConfigError);
+    EXPECT_THROW(LoadController(one, std::vector<double>{1, 0}, 1), ConfigError);
+    EXPECT_THROW(LoadController(one, std::vector<double>{1}, 1), ConfigError);
+    EXPECT_THROW(LoadController(one, one, 0), ConfigError);
+    EXPECT_THROW(LoadController(one, one, 1, {0.0, 0.2}), ConfigError);
+    EXPECT_THROW(LoadController(one, one, 1, {0.8, -0.1}), ConfigError);
+    EXPECT_EQ(control_batch_tokens(18432), 4608); // 4 per micro-batch (load_control.cpp)
+    EXPECT_EQ(control_batch_tokens(100), 256);    // the smallest batch
 }
 
 TEST(GateTables, ReweightDrawsExactlyAsNewTables) {
     // DeepSeek-V3's gate over 4 nodes (experts homed round-robin by group halves), reweighted from
     // uniform to skewed weights: the same uniforms give the same draws as tables built afresh.
-    const balancer::GateSpec g{256, 8, 4, 8};
+    const GateSpec g{256, 8, 4, 8};
     std::vector<int> home(256);
     for (int e = 0; e < 256; ++e)
         home[std::size_t(e)] = (e / 16) % 4;
@@ -168,7 +168,7 @@ TEST(GateTables, ReweightDrawsExactlyAsNewTables) {
 
 // TV per MoE layer between a plan's routed loads (all micro-batches) and the recording's rows.
 // The MTP pass (decode with draft tokens) has no recorded row and is left out.
-std::vector<double> layer_tvs(const StepPlan& p, const balancer::ExpertLoad& rec, int num_dense) {
+std::vector<double> layer_tvs(const StepPlan& p, const ExpertLoad& rec, int num_dense) {
     std::vector<double> out;
     for (int l = 0; l < p.num_moe - p.num_mtp; ++l)
         out.push_back(routed_tv(rec.layer(num_dense + l),
@@ -185,7 +185,7 @@ std::vector<double> check_every_layer(const std::string& path, const std::filesy
     const RooflineModel roof(s.gpu);
     const StepPlan p               = plan_step(s, roof);
     const ModelSpec& full          = find_model(s.model.name);
-    const balancer::ExpertLoad rec = balancer::load_expert_load(s.routing.loads_path);
+    const ExpertLoad rec = load_expert_load(s.routing.loads_path);
     EXPECT_EQ(rec.num_layers, full.num_layers) << s.routing.loads_path;
     const std::vector<double> tv = layer_tvs(p, rec, full.num_dense_layers);
     EXPECT_EQ(int(tv.size()), 58);
@@ -208,7 +208,7 @@ TEST(RecordedLoads, DecodeEp144EveryLayerFollowsTheRecording) {
     Scenario s = load_scenario(path);
     const RooflineModel roof(s.gpu);
     const StepPlan p               = plan_step(s, roof);
-    const balancer::ExpertLoad rec = balancer::load_expert_load(s.routing.loads_path);
+    const ExpertLoad rec = load_expert_load(s.routing.loads_path);
     const int layer = 30, moe = layer - p.num_dense;
     std::vector<double> got(256, 0.0);
     for (int m = 0; m < p.micro_batches; ++m)
@@ -277,7 +277,7 @@ TEST(RecordedLoads, RoutedBalanceAgreesWithMoetwinBalance) {
     const RooflineModel roof(s.gpu);
     const StepPlan p               = plan_step(s, roof);
     const ModelSpec& full          = find_model(s.model.name);
-    const balancer::ExpertLoad pop = expert_popularity(s, full, p.model);
+    const ExpertLoad pop = expert_popularity(s, full, p.model);
     Summary routed;
     fill_routed_balance(routed, p);
     const balancer::BalanceSummary loads = balancer::busiest_over_mean(p.placement, p.placement_spec, pop);

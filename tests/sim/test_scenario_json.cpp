@@ -4,7 +4,7 @@
 #include "common/errors.hpp"
 #include "sim/run.hpp"
 #include "sim/scenario.hpp"
-#include "topologies/h800_cluster.hpp"
+#include "topologies/cluster_builder.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -396,7 +396,7 @@ TEST(ScenarioJsonErrors, ProfileSourceWithoutPath) {
     EXPECT_EQ(error_of(j), "day6_decode.json: compute: missing required key \"profile_path\" for source \"profile\"");
 }
 
-// One validator for the cluster (topologies/h800_cluster.hpp check_cluster_spec), with the JSON path.
+// One validator for the cluster (topologies/cluster_builder.hpp check_cluster_spec), with the JSON path.
 TEST(ScenarioJsonErrors, MultiPlanePlanesMustDivideTheNics) {
     json j             = base();
     j["cluster"]["ib"] = {{"planes", 3}};

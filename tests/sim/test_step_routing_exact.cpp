@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The gate law (sim/balancer/gate_law.hpp) and its two samplers. On a small gate, the exact law by
+// The gate law (moe/gate_law.hpp) and its two samplers. On a small gate, the exact law by
 // enumeration: groups drawn without replacement by weight (Plackett-Luce), then experts of those
 // groups drawn one by one among the eligible ones (free, and on one of the token's nodes once it
 // has M); the reference sampler (draw_gate_token) and route_layer's fast one must both follow it,
@@ -9,7 +9,7 @@
 // reach, the fast sampler against the reference one.
 #include "common/rng.hpp"
 #include "sim/balancer/dispatch.hpp"
-#include "sim/balancer/gate_law.hpp"
+#include "moe/gate_law.hpp"
 #include "sim/balancer/placement.hpp"
 #include "sim/step/gate_sampler.hpp"
 #include "sim/step/layer_gate.hpp"
@@ -28,7 +28,7 @@ namespace {
 // 12 experts in 3 groups of 4, top-2 groups, top-3 experts; 3 nodes of 2 GPUs with 2 slots each.
 // Expert e lives on node e % 3, so every group spans all three nodes.
 struct SmallGate {
-    balancer::GateSpec gate{12, 3, 2, 3};
+    GateSpec gate{12, 3, 2, 3};
     balancer::PlacementSpec spec;
     balancer::Placement placement;
     std::vector<double> w{5, 1, 3, 2, 8, 1.5, 4, 0.7, 2.5, 6, 1.2, 3.3};
@@ -131,11 +131,11 @@ std::vector<double> reference_marginals(const SmallGate& s, int M, int n, int64_
         node[std::size_t(e)] = s.node(e);
     }
     Rng rng(3);
-    balancer::GateDrawScratch scratch;
+    GateDrawScratch scratch;
     std::vector<int> out(3);
     *relaxed = 0;
     for (int t = 0; t < n; ++t) {
-        *relaxed += balancer::draw_gate_token(s.gate, s.w, group_w, {node, M}, rng, scratch, out);
+        *relaxed += draw_gate_token(s.gate, s.w, group_w, {node, M}, rng, scratch, out);
         for (int e : out)
             p[std::size_t(e)] += 1.0 / n;
     }
@@ -228,7 +228,7 @@ TEST(StepRoutingExact, LiftedLimitFollowsTheReference) {
 // DeepSeek-V3's gate on 18 nodes: expert e's home node is (7 e) mod 18, so every group of 32
 // spans all 18 nodes and the limit M = 4 binds on almost every token; weights lognormal (sigma 1).
 struct FullGate {
-    balancer::GateSpec gate; // 256 / 8 / 4 / 8 (reference §1.1)
+    GateSpec gate; // 256 / 8 / 4 / 8 (reference §1.1)
     static constexpr int kNodes = 18, kLimit = 4;
     std::vector<double> w, group_w;
     std::vector<int> home;
@@ -283,10 +283,10 @@ TEST(StepRoutingExact, FastSamplerFollowsTheReferenceOnDeepSeekV3sGate) {
     // The reference sampler.
     std::vector<int> ref(std::size_t(n) * 8);
     Rng rr(2);
-    balancer::GateDrawScratch scratch;
+    GateDrawScratch scratch;
     int64_t ref_relaxed = 0;
     for (int t = 0; t < n; ++t)
-        ref_relaxed += balancer::draw_gate_token(f.gate, f.w, f.group_w, {f.home, FullGate::kLimit}, rr, scratch,
+        ref_relaxed += draw_gate_token(f.gate, f.w, f.group_w, {f.home, FullGate::kLimit}, rr, scratch,
                                                  std::span<int>(ref).subspan(std::size_t(t) * 8, 8));
     Tally a, b;
     for (int t = 0; t < n; ++t) {

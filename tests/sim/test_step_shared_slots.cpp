@@ -68,7 +68,7 @@ TEST(StepSharedSlots, DedicatedGpusOneSlotEachAreSpreadOverTheUnit) {
     u.shared_expert_slots    = 4;
     u.num_nodes              = 2;
     s.routing.num_groups     = 4;
-    balancer::ExpertLoad pop{1, 8, std::vector<double>(8, 1.0)};
+    ExpertLoad pop{1, 8, std::vector<double>(8, 1.0)};
     const step::StepPlacement sp = step::place_step_experts(s, pop);
     ASSERT_EQ(sp.shared_expert, 8);
     const auto slots = sp.placement.slots(0);

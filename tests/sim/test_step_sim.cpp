@@ -6,7 +6,7 @@
 #include "sim/result/result_json.hpp"
 #include "sim/run.hpp"
 #include "sim/step/step_plan.hpp"
-#include "topologies/h800_cluster.hpp"
+#include "topologies/cluster_builder.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 // Bisection bandwidth against hand-computed values. Also built as test_bisection_checked with
 // NDEBUG undefined, so that Boost's own flow assertions run on every case.
 #include "topologies/bisection.hpp"
-#include "topologies/h800_cluster.hpp"
+#include "topologies/cluster_builder.hpp"
 
 #include <gtest/gtest.h>
 

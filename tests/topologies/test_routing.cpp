@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // Routes: hop counts and latencies computed by hand, every pair routable as a graph walk, ECMP.
-#include "topologies/h800_cluster.hpp"
+#include "topologies/cluster_builder.hpp"
 #include "topologies/route_table.hpp"
 #include "topologies/routing.hpp"
+#include "topologies/topology_graph.hpp"
 
 #include <gtest/gtest.h>
 
 #include <map>
 #include <set>
+#include <string>
+#include <vector>
 
 namespace moetwin {
 namespace {
@@ -123,7 +126,7 @@ TEST(RouteTable, GivesTheRoutersRoutesAndKeepsOffsetsAsItGrows) {
                 }
         // Asked again after the store grew: the same ranges, and they still hold the routes.
         for (const auto& [key, ref] : first) {
-            const auto [policy, a, b] = key;
+            const auto [policy, a, b]   = key;
             const RouteTable::Ref again = table.ref(a, b, RoutePolicy(policy));
             EXPECT_EQ(again.begin, ref.begin);
             EXPECT_EQ(again.length, ref.length);
@@ -132,6 +135,85 @@ TEST(RouteTable, GivesTheRoutersRoutesAndKeepsOffsetsAsItGrows) {
                       r.route(a, b, RoutePolicy(policy)).hops);
         }
     }
+}
+
+// The graph-search fallback (Router::search_route) against the structural fast path on every shipped
+// fabric, with small switches so that routes cross leaves and spines: for every ordered GPU pair and both
+// policies the search finds a walk of the structural route's hop count, and no walk is shorter than the
+// structural route (the search is breadth-first, so its hop count is the shortest).
+TEST(Routing, GraphSearchMatchesStructuralHopCountsOnEveryFabric) {
+    ClusterSpec nvl   = spec(FabricKind::Nvl72, 3);
+    nvl.gpus_per_node = nvl.nics_per_node = 24;
+    std::vector<ClusterSpec> specs        = {spec(FabricKind::SingleNode, 1), spec(FabricKind::FatTree2, 6),
+                                             spec(FabricKind::MultiPlane, 6), spec(FabricKind::RailOptimized, 5), nvl};
+    for (ClusterSpec& s : specs)
+        if (s.fabric != FabricKind::SingleNode) s.switch_ports = 16; // several leaves per plane
+    for (const ClusterSpec& s : specs) {
+        SCOPED_TRACE(std::string(to_string(s.fabric)));
+        const Topology t = build_cluster(s);
+        const Router r(t);
+        ASSERT_TRUE(r.structural());
+        if (s.fabric != FabricKind::SingleNode) ASSERT_GT(t.counts().leaf_switches, 1);
+        for (RoutePolicy p : {RoutePolicy::NvlinkFirst, RoutePolicy::RdmaOnly})
+            for (int a = 0; a < t.num_gpus(); ++a)
+                for (int b = 0; b < t.num_gpus(); ++b) {
+                    const Route structural = r.route(a, b, p);
+                    Route searched;
+                    r.search_route(a, b, p, searched.hops);
+                    ASSERT_TRUE(is_walk(t, t.gpu(a), t.gpu(b), searched)) << a << " -> " << b;
+                    ASSERT_EQ(searched.hop_count(), structural.hop_count()) << a << " -> " << b << " policy " << int(p);
+                }
+    }
+}
+
+// A fabric the structural path does not know: four PCIe-only GPUs (no NVSwitch), each with its own NIC, on
+// two leaves joined by two spines whose trunks differ (25 and 50 GB/s). The Router falls back to the graph
+// search; RouteTable caches its routes.
+TEST(Routing, ToyFabricWithoutStructuralRoutingIsRoutedBySearch) {
+    TopologyGraph g;
+    const LinkParams pcie{64e9, 0}, access{50e9, 1e-6};
+    DeviceId leaf[2], spine[2];
+    for (int i = 0; i < 2; ++i) {
+        leaf[i]  = g.add_device({DeviceKind::LeafSwitch, "leaf" + std::to_string(i), -1, -1, 0, i});
+        spine[i] = g.add_device({DeviceKind::SpineSwitch, "spine" + std::to_string(i), -1, -1, 0, i});
+    }
+    for (int i = 0; i < 4; ++i) {
+        const DeviceId gpu = g.add_device({DeviceKind::Gpu, "gpu" + std::to_string(i), i, 0, -1, i});
+        const DeviceId nic = g.add_device({DeviceKind::Nic, "nic" + std::to_string(i), i, 0, 0, i});
+        g.add_link(gpu, nic, {LinkKind::Pcie, pcie.bandwidth_Bps, pcie.latency_s, -1, -1});
+        g.add_link(nic, leaf[i / 2], {LinkKind::IbAccess, access.bandwidth_Bps, access.latency_s, 0, -1});
+    }
+    for (int l = 0; l < 2; ++l)
+        for (int s = 0; s < 2; ++s) // spine 0: 25 GB/s trunks, spine 1: 50 GB/s
+            g.add_link(leaf[l], spine[s], {LinkKind::IbTrunk, s == 0 ? 25e9 : 50e9, 1e-6, 0, -1});
+    ClusterSpec cs;
+    cs.fabric        = FabricKind::FatTree2;
+    cs.num_nodes     = 4;
+    cs.gpus_per_node = cs.nics_per_node = 1;
+    const Topology t(cs, std::move(g));
+    const Router r(t);
+    EXPECT_FALSE(r.structural());
+
+    // Same leaf: pcie, access up, access down, pcie = 4 hops; 50 GB/s bottleneck.
+    const Route near = r.route(0, 1);
+    ASSERT_TRUE(is_walk(t, t.gpu(0), t.gpu(1), near));
+    EXPECT_EQ(near.hop_count(), 4);
+    // Across leaves: 6 hops through the 50 GB/s spine, never the 25 GB/s one.
+    for (int a : {0, 1})
+        for (int b : {2, 3}) {
+            const Route far = r.route(a, b, RoutePolicy::RdmaOnly);
+            ASSERT_TRUE(is_walk(t, t.gpu(a), t.gpu(b), far));
+            EXPECT_EQ(far.hop_count(), 6);
+            EXPECT_DOUBLE_EQ(route_bottleneck_Bps(t, far), 50e9);
+        }
+    // Cached: the table's hops are the router's, and a second lookup reuses the first range.
+    RouteTable table(r);
+    const auto first = table.ref(3, 0, RoutePolicy::NvlinkFirst);
+    const auto again = table.ref(3, 0, RoutePolicy::NvlinkFirst);
+    EXPECT_EQ(first.begin, again.begin);
+    EXPECT_EQ(first.length, 6u);
+    const auto hops = table.route(3, 0, RoutePolicy::NvlinkFirst);
+    EXPECT_EQ(std::vector<Hop>(hops.begin(), hops.end()), r.route(3, 0).hops);
 }
 
 } // namespace

@@ -4,7 +4,7 @@
 // The one place these figures are typed in: tests/balancer/test_eplb.cpp and `moetwin check` read them.
 #pragma once
 
-#include "sim/balancer/expert_load.hpp"
+#include "moe/expert_load.hpp"
 #include "sim/balancer/placement.hpp"
 
 #include <array>

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // DeepEP calibration: published rows, per-case simulation (SimGrid child or in-process fluid), fit.
-#include "sim/network/deepep_calibration.hpp"
+#include "sim/published/deepep_calibration.hpp"
 
 #include "common/errors.hpp"
 #include "common/wall_clock.hpp"
 #include "sim/network/comm_run.hpp"
-#include "sim/network/deepep_test_traffic.hpp"
+#include "sim/published/deepep_test_traffic.hpp"
 #include "sim/network/subprocess.hpp"
-#include "topologies/h800_cluster.hpp"
+#include "topologies/cluster_builder.hpp"
 
 #include <algorithm>
 #include <cmath>

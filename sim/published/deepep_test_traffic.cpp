@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // deepep_test_traffic(): node-limited top-k over iid scores, per rank and token.
-#include "sim/network/deepep_test_traffic.hpp"
+#include "sim/published/deepep_test_traffic.hpp"
 
 #include "common/errors.hpp"
 

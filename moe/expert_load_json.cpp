@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Expert-load JSON reader, on the common strict reader (common/json_reader.hpp): duplicate keys, unknown keys,
 // deep nesting and numbers beyond a double are rejected with the file and the position or JSON path.
-#include "sim/balancer/expert_load_json.hpp"
+#include "moe/expert_load_json.hpp"
 
 #include "common/atomic_file.hpp"
 #include "common/errors.hpp"
@@ -9,7 +9,7 @@
 
 #include <string>
 
-namespace moetwin::balancer {
+namespace moetwin {
 
 ExpertLoad parse_expert_load(std::string_view text, std::string_view source) {
     const std::string src(source);
@@ -43,4 +43,4 @@ ExpertLoad load_expert_load(const std::filesystem::path& path) {
     return parse_expert_load(text, path.string());
 }
 
-} // namespace moetwin::balancer
+} // namespace moetwin

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // run_scale_bench() and run_accuracy_bench(); every SimGrid run happens in a forked child.
-#include "sim/network/network_bench.hpp"
+#include "sim/published/network_bench.hpp"
 
 #include "common/errors.hpp"
 #include "common/wall_clock.hpp"
 #include "sim/network/comm_run.hpp"
-#include "sim/network/deepep_test_traffic.hpp"
+#include "sim/published/deepep_test_traffic.hpp"
 #include "sim/network/moe_traffic.hpp"
 #include "sim/network/subprocess.hpp"
-#include "topologies/h800_cluster.hpp"
+#include "topologies/cluster_builder.hpp"
 
 #include <simgrid/s4u/Host.hpp>
 

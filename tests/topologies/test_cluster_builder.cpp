@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Device and link counts per fabric, against hand counts and ISCA'25 Table 3 (FT2, MPFT).
 #include "common/errors.hpp"
-#include "topologies/h800_cluster.hpp"
+#include "topologies/cluster_builder.hpp"
 #include "topologies/topology_export.hpp"
 
 #include <gtest/gtest.h>

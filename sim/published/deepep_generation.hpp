@@ -34,7 +34,7 @@
 //    Normal kernels as in April.
 #pragma once
 
-#include "sim/network/network_calibration.hpp"
+#include "sim/published/network_calibration.hpp"
 #include "topologies/routing.hpp"
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // ExpertLoad validation, printing and the small transforms every caller needs.
-#include "sim/balancer/expert_load.hpp"
+#include "moe/expert_load.hpp"
 
 #include "common/errors.hpp"
 
@@ -8,7 +8,7 @@
 #include <ostream>
 #include <string>
 
-namespace moetwin::balancer {
+namespace moetwin {
 
 void ExpertLoad::validate() const {
     if (num_layers < 1) throw ConfigError("expert load: num_layers must be ≥ 1, got " + std::to_string(num_layers));
@@ -76,4 +76,4 @@ ExpertLoad exponential_moving_average(const ExpertLoad& previous, const ExpertLo
     return out;
 }
 
-} // namespace moetwin::balancer
+} // namespace moetwin

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // fit_marginals(): iterative proportional fitting of sampler weights to target selection shares.
-#include "sim/balancer/marginal_fit.hpp"
+#include "moe/marginal_fit.hpp"
 
 #include "common/errors.hpp"
 
@@ -11,7 +11,7 @@
 #include <ostream>
 #include <string>
 
-namespace moetwin::balancer {
+namespace moetwin {
 namespace {
 
 // Weights of experts with no target load, relative to the mean (token_sampler.hpp, layer_gate.hpp).
@@ -76,4 +76,4 @@ MarginalFit fit_marginals(std::span<const double> target_in, const RealisedShare
     return best;
 }
 
-} // namespace moetwin::balancer
+} // namespace moetwin

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // build_cluster(): nodes (GPUs, NVSwitch, NICs) first, then the scale-out fabric chosen by the spec.
-#include "topologies/h800_cluster.hpp"
+#include "topologies/cluster_builder.hpp"
 
 #include "common/errors.hpp"
 #include "topologies/ib_fabric.hpp"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Group-limited top-k selection as in DeepSeek-V3 inference/model.py class Gate (reference §1.2).
-#include "sim/balancer/gate.hpp"
+#include "moe/gate.hpp"
 
 #include "common/errors.hpp"
 
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace moetwin::balancer {
+namespace moetwin {
 
 void GateSpec::validate() const {
     if (num_experts < 1 || num_groups < 1 || num_experts % num_groups != 0)
@@ -31,23 +31,26 @@ std::ostream& operator<<(std::ostream& os, const GateSpec& g) {
               << ", topk_groups=" << g.topk_groups << ", topk=" << g.topk << "}";
 }
 
-void select_experts(const GateSpec& gate, std::span<const double> scores, std::span<int> out_experts) {
+namespace {
+
+template <class Score>
+void select_top(const GateSpec& gate, std::span<const Score> scores, std::span<int> out_experts, GroupScore rule) {
     MOETWIN_ASSERT(static_cast<int>(scores.size()) == gate.num_experts, "select_experts: scores shape");
     MOETWIN_ASSERT(static_cast<int>(out_experts.size()) == gate.topk, "select_experts: output shape");
     const int gs = gate.group_size();
-    thread_local std::vector<double> group_score;
+    thread_local std::vector<Score> group_score;
     thread_local std::vector<int> groups, candidates;
-    group_score.assign(gate.num_groups, 0.0);
+    group_score.assign(gate.num_groups, Score(0));
     for (int g = 0; g < gate.num_groups; ++g) {
-        double a = -std::numeric_limits<double>::infinity(), b = a; // best two
+        Score a = -std::numeric_limits<Score>::infinity(), b = a; // best two
         for (int i = g * gs; i < (g + 1) * gs; ++i) {
-            const double s = scores[i];
+            const Score s = scores[i];
             if (s > a)
                 b = a, a = s;
             else if (s > b)
                 b = s;
         }
-        group_score[g] = a + b;
+        group_score[g] = rule == GroupScore::TopTwoSum ? a + b : a;
     }
     groups.resize(gate.num_groups);
     for (int g = 0; g < gate.num_groups; ++g)
@@ -64,4 +67,16 @@ void select_experts(const GateSpec& gate, std::span<const double> scores, std::s
     std::copy_n(candidates.begin(), gate.topk, out_experts.begin());
 }
 
-} // namespace moetwin::balancer
+} // namespace
+
+void select_experts(const GateSpec& gate, std::span<const double> scores, std::span<int> out_experts,
+                    GroupScore group_score) {
+    select_top(gate, scores, out_experts, group_score);
+}
+
+void select_experts(const GateSpec& gate, std::span<const float> scores, std::span<int> out_experts,
+                    GroupScore group_score) {
+    select_top(gate, scores, out_experts, group_score);
+}
+
+} // namespace moetwin

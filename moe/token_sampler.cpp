@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // Seeded sampling of tokens' top-k sets under the group-limited gate, fitted to recorded loads.
-#include "sim/balancer/token_sampler.hpp"
+#include "moe/token_sampler.hpp"
 
 #include "common/rng.hpp"
-#include "sim/balancer/gate_law.hpp"
-#include "sim/balancer/load_control.hpp"
-#include "sim/balancer/marginal_fit.hpp"
+#include "moe/gate_law.hpp"
+#include "moe/load_control.hpp"
+#include "moe/marginal_fit.hpp"
 
 #include "common/errors.hpp"
 
@@ -15,7 +15,7 @@
 #include <ostream>
 #include <string>
 
-namespace moetwin::balancer {
+namespace moetwin {
 namespace {
 
 // Tokens between two updates of the load controller. An update costs O(experts) here (group
@@ -127,4 +127,4 @@ double sample_fit_error(const ExpertLoad& load, const TokenSample& sample) {
     return acc / load.num_layers;
 }
 
-} // namespace moetwin::balancer
+} // namespace moetwin

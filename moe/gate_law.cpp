@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // draw_gate_token(): the reference sampler of the gate law, steps 1–3 of gate_law.hpp.
-#include "sim/balancer/gate_law.hpp"
+#include "moe/gate_law.hpp"
 
 #include "common/errors.hpp"
 
@@ -8,7 +8,7 @@
 #include <tuple>
 #include <utility>
 
-namespace moetwin::balancer {
+namespace moetwin {
 namespace {
 
 // Step 1: gate.topk_groups groups without replacement, each with probability proportional to its
@@ -123,4 +123,4 @@ bool draw_gate_token(const GateSpec& gate, std::span<const double> w, std::span<
     return relaxed;
 }
 
-} // namespace moetwin::balancer
+} // namespace moetwin

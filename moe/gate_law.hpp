@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The gate law: how moetwin samples a token's top-k experts, written step by step as DeepSeek-V3's
 // gate reads (reference §1.2, inference/model.py class Gate). This is the reference sampler: plain
-// and slow enough to read. balancer::sample_tokens and sample_moe_traffic (sim/network) draw with
+// and slow enough to read. sample_tokens and sample_moe_traffic (sim/network) draw with
 // it; the step's fast sampler (sim/step/gate_sampler.hpp: alias tables and rejection) draws the same
 // law and is tested against it (tests/sim/test_step_routing_exact.cpp).
 //
@@ -28,12 +28,12 @@
 #pragma once
 
 #include "common/rng.hpp"
-#include "sim/balancer/gate.hpp"
+#include "moe/gate.hpp"
 
 #include <span>
 #include <vector>
 
-namespace moetwin::balancer {
+namespace moetwin {
 
 // The node limit of step 3: node_of_expert [num_experts] and M; max_nodes <= 0: no limit.
 struct NodeLimit {
@@ -57,4 +57,4 @@ struct GateDrawScratch {
 bool draw_gate_token(const GateSpec& gate, std::span<const double> w, std::span<const double> group_weight,
                      const NodeLimit& limit, Rng& rng, GateDrawScratch& scratch, std::span<int> out);
 
-} // namespace moetwin::balancer
+} // namespace moetwin

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // DeepEP generations: the name table and each generation's calibration.
-#include "sim/network/deepep_generation.hpp"
+#include "sim/published/deepep_generation.hpp"
 
 #include "common/errors.hpp"
 

@@ -30,7 +30,7 @@
 #include <span>
 #include <vector>
 
-namespace moetwin::balancer {
+namespace moetwin {
 
 struct LoadControlSpec {
     double gain          = 0.8; // proportional gain on the count error (units of one batch)
@@ -78,4 +78,4 @@ class LoadController {
 // sampler's tables.
 int64_t control_batch_tokens(int64_t tokens);
 
-} // namespace moetwin::balancer
+} // namespace moetwin

@@ -17,7 +17,7 @@
 #include <span>
 #include <vector>
 
-namespace moetwin::balancer {
+namespace moetwin {
 
 struct MarginalFitSpec {
     int max_rounds   = 8;     // realised-share evaluations at most
@@ -53,4 +53,4 @@ MarginalFit fit_marginals(std::span<const double> target, const RealisedSharesFn
 // 0.5 x sum |a_e - b_e| of two share vectors (each summing to 1).
 double total_variation(std::span<const double> a, std::span<const double> b);
 
-} // namespace moetwin::balancer
+} // namespace moetwin

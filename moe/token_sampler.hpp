@@ -14,15 +14,15 @@
 //   policy on the same tokens. Deterministic for a given seed.
 #pragma once
 
-#include "sim/balancer/expert_load.hpp"
-#include "sim/balancer/gate.hpp"
+#include "moe/expert_load.hpp"
+#include "moe/gate.hpp"
 
 #include <cstdint>
 #include <iosfwd>
 #include <span>
 #include <vector>
 
-namespace moetwin::balancer {
+namespace moetwin {
 
 struct TokenSampleSpec {
     int num_tokens         = 4096; // tokens per layer
@@ -54,4 +54,4 @@ TokenSample sample_tokens(const ExpertLoad& load, const GateSpec& gate, const To
 // shares, averaged over layers (0 = identical; used to check the fit).
 double sample_fit_error(const ExpertLoad& load, const TokenSample& sample);
 
-} // namespace moetwin::balancer
+} // namespace moetwin

@@ -8,7 +8,7 @@
 #include <span>
 #include <vector>
 
-namespace moetwin::balancer {
+namespace moetwin {
 
 // NOTES: a layer's sum is top_k × tokens for real recordings (reference §1: top-8), but policies
 // only use ratios, so any non-negative scale (predicted load, moving average) is valid.
@@ -41,4 +41,4 @@ ExpertLoad select_layers(const ExpertLoad& load, std::span<const int> layers);
 // Element-wise (1 − alpha) × previous + alpha × observed; shapes must match (ConfigError).
 ExpertLoad exponential_moving_average(const ExpertLoad& previous, const ExpertLoad& observed, double alpha);
 
-} // namespace moetwin::balancer
+} // namespace moetwin

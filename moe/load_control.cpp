@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // LoadController: integral feedback of a sampler's weights on its running per-expert counts.
-#include "sim/balancer/load_control.hpp"
+#include "moe/load_control.hpp"
 
 #include "common/errors.hpp"
 
@@ -10,7 +10,7 @@
 #include <ostream>
 #include <string>
 
-namespace moetwin::balancer {
+namespace moetwin {
 namespace {
 
 // Largest factor the controller moves a weight from its base by (e^2 = 7.4): an expert that ran
@@ -84,4 +84,4 @@ int64_t control_batch_tokens(int64_t tokens) {
     return std::max(kMinControlBatch, (tokens + kControlBatches - 1) / kControlBatches);
 }
 
-} // namespace moetwin::balancer
+} // namespace moetwin

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // NetworkCalibration: checks, printing, effective bandwidth per link kind.
-#include "sim/network/network_calibration.hpp"
+#include "sim/published/network_calibration.hpp"
 
 #include "common/errors.hpp"
 

@@ -3,12 +3,12 @@
 // ../shared/data/README.md): {"logical_count": [[<num_experts numbers>] × <num_layers>]}.
 #pragma once
 
-#include "sim/balancer/expert_load.hpp"
+#include "moe/expert_load.hpp"
 
 #include <filesystem>
 #include <string_view>
 
-namespace moetwin::balancer {
+namespace moetwin {
 
 // Reads and validates a loads file. Throws ConfigError naming the file, then either the line and
 // column of a JSON syntax error or the JSON path and what was expected there
@@ -18,4 +18,4 @@ ExpertLoad load_expert_load(const std::filesystem::path& path);
 // Same, from text; `source` names the input in error messages.
 ExpertLoad parse_expert_load(std::string_view text, std::string_view source);
 
-} // namespace moetwin::balancer
+} // namespace moetwin
