@@ -110,7 +110,8 @@ TEST(ReplicaSplit, ExactAgainstBruteForceOnRandomCounts) {
         const ReplicaSplit t = split_replicas_from_totals(p, spec, 0, total, ranks);
         EXPECT_EQ(t.slot_count, s.slot_count);
         EXPECT_EQ(t.ops, s.ops);
-        EXPECT_GE(s.ops, int64_t(ranks) * experts + slots);
+        EXPECT_EQ(s.sum_ops, int64_t(ranks) * experts);
+        EXPECT_GE(s.ops, slots);
     }
 }
 
@@ -273,13 +274,15 @@ TEST(ReplicaChoiceCost, HandComputed) {
     in.nvlink_Bps     = 160e9;
     in.latency_s      = 3.7e-6;
     in.overhead_s     = 7e-6;
-    in.solve_ops      = 20000;
+    in.sum_ops        = 40000;
+    in.solve_ops      = 2000;
     in.seconds_per_op = 0.5e-9;
     // m = 257 x 4 = 1028 B; IB 8 x 1028 / 50e9 = 0.16448 us beats NVLink 7 x 1028 / 160e9 = 0.044975 us.
-    const ReplicaChoiceCost c = replica_choice_cost(in);
+    ReplicaChoiceCost c = replica_choice_cost(in);
     EXPECT_NEAR(c.gather_s, 7e-6 + 3.7e-6 + 0.16448e-6, 1e-12);
-    EXPECT_NEAR(c.solve_s, 10e-6, 1e-12); // 20,000 x 0.5 ns
-    in.num_gpus = 8;                      // one node: NVLink only
+    in.seconds_per_sum = 0.25e-9;
+    EXPECT_NEAR(replica_choice_cost(in).solve_s, 10e-6 + 1e-6, 1e-12); // 40,000 x 0.25 ns + 2,000 x 0.5 ns
+    in.num_gpus = 8;                                                   // one node: NVLink only
     EXPECT_NEAR(replica_choice_cost(in).gather_s, 7e-6 + 3.7e-6 + 7 * 1028 / 160e9, 1e-12);
     in.solve_ops = -1;
     EXPECT_THROW(replica_choice_cost(in), ConfigError);

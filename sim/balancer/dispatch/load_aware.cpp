@@ -31,10 +31,11 @@ void dispatch_load_aware(const DispatchInput& in, std::span<int> out_slot) {
     std::vector<int64_t> counts(std::size_t(G) * std::size_t(E), 0);
     for (int t = 0; t < num_tokens; ++t) {
         const int src = in.source_gpu[std::size_t(t)];
-        if (src < 0 || src >= G) throw ConfigError("load_aware dispatch: source GPU " + std::to_string(src) + " out of range");
+        if (src < 0 || src >= G)
+            throw ConfigError("load_aware dispatch: source GPU " + std::to_string(src) + " out of range");
         for (int k = 0; k < K; ++k)
-            counts[std::size_t(src) * std::size_t(E) + std::size_t(in.token_experts[std::size_t(t) * std::size_t(K) + std::size_t(k)])] +=
-                weight(t);
+            counts[std::size_t(src) * std::size_t(E) +
+                   std::size_t(in.token_experts[std::size_t(t) * std::size_t(K) + std::size_t(k)])] += weight(t);
     }
     const ReplicaSplit split = split_replicas(p, s, in.layer, counts, G);
 

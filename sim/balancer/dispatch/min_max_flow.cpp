@@ -92,7 +92,8 @@ void check(const MinMaxProblem& p) {
         if (p.item_gpus[i].empty() || p.item_weight[i] < 0)
             fail("item " + std::to_string(i) + " has no GPU or a negative weight");
         for (int g : p.item_gpus[i])
-            if (g < 0 || g >= p.num_gpus) fail("item " + std::to_string(i) + ": GPU " + std::to_string(g) + " out of range");
+            if (g < 0 || g >= p.num_gpus)
+                fail("item " + std::to_string(i) + ": GPU " + std::to_string(g) + " out of range");
     }
 }
 

@@ -19,7 +19,8 @@ ReplicaSplit split_replicas_from_totals(const Placement& p, const PlacementSpec&
     out.expert_total.assign(expert_total.begin(), expert_total.end());
     out.slot_count.assign(std::size_t(s.num_slots), 0);
     out.slot_start.assign(std::size_t(s.num_slots), 0);
-    out.ops = int64_t(num_ranks) * p.num_experts + s.num_slots;
+    out.sum_ops = int64_t(num_ranks) * p.num_experts;
+    out.ops     = s.num_slots;
 
     MinMaxProblem prob;
     prob.num_gpus = s.num_gpus;
