@@ -87,7 +87,7 @@ void run_dispatch_compare(const std::vector<std::string>& paths, const std::vect
     }
     std::printf("pairs b/m: busiest GPU's (token, expert) pairs over the mean, mean over MoE layers and micro-batches; "
                 "recv b/m: the same for distinct tokens received; IB nodes: remote nodes per token per layer; "
-                "choice us: the policy's modelled cost before each dispatch (routing all-gather + solve, "
+                "choice us: the policy's modelled cost before each dispatch (per-expert counts all-gather + solve, "
                 "sim/balancer/dispatch/replica_choice_cost.hpp); plan s: wall time of planning (routing with the "
                 "policy)\n");
 }

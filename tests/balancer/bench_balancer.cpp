@@ -3,12 +3,16 @@
 // Google Benchmark; each run's placement is checked and its busiest/mean reported as a counter.
 // Uses ../shared/data/expert_load/prefill_in1024.json when present, else the shipped sample's
 // 6 MoE layers tiled to 58.
+#include "common/rng.hpp"
 #include "moe/expert_load_json.hpp"
+#include "sim/balancer/dispatch/replica_choice_cost.hpp"
+#include "sim/balancer/dispatch/replica_split.hpp"
 #include "sim/balancer/placement.hpp"
 #include "sim/balancer/placement_metrics.hpp"
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 
@@ -42,7 +46,73 @@ void run_policy(benchmark::State& state, const bal::PlacementPolicy& policy, bal
     state.counters["layers"]            = load.num_layers;
 }
 
+// Issue 16 target: load-aware dispatch's per-rank split in <= 1 ms per layer and micro-batch at
+// EP144. Count matrices [144 ranks, 256 experts] of the default decode micro-batch (118 tokens per
+// rank, top-8; the shared expert is not in slots there) drawn from the recorded decode loads
+// (decode_in1000out1000.json when present, else the prefill sample) layer by layer, under an EPLB
+// 288-slot placement of those loads; one iteration splits every layer. Counters: sums and other ops per
+// layer, us per layer (the two per-op times of dispatch/replica_choice_cost.hpp derive from them) and
+// the solve time the step charges.
+// from_totals: the split from the summed counts only (the count sums' share of the time is the
+// difference between the two benchmarks).
+void load_aware_split(benchmark::State& state, bool from_totals) {
+    static const bal::ExpertLoad load = [] {
+        const std::filesystem::path real = std::string(MOETWIN_SHARED_DIR) + "/data/expert_load/decode_in1000out1000.json";
+        return std::filesystem::exists(real) ? bal::drop_empty_layers(bal::load_expert_load(real)) : loads();
+    }();
+    const bal::PlacementSpec spec{288, 8, 18, 144};
+    const bal::Placement p = bal::find_placement_policy("eplb_global").place(load, spec);
+    constexpr int kRanks = 144, kTokensPerRank = 118, kTopk = 8; // 17,050 tokens / 144 ranks, DeepSeek-V3 top-8
+    std::vector<std::vector<int64_t>> counts(std::size_t(load.num_layers));
+    moetwin::Rng rng(16);
+    for (int l = 0; l < load.num_layers; ++l) {
+        std::vector<double> cdf(std::size_t(load.num_experts));
+        double sum = 0;
+        for (int e = 0; e < load.num_experts; ++e)
+            cdf[std::size_t(e)] = sum += load.at(l, e);
+        counts[std::size_t(l)].assign(std::size_t(kRanks) * std::size_t(load.num_experts), 0);
+        for (int r = 0; r < kRanks; ++r)
+            for (int t = 0; t < kTokensPerRank; ++t) {
+                std::vector<int> picked; // top-k distinct experts, each drawn by the recorded load
+                while (int(picked.size()) < kTopk) {
+                    const int e = int(std::upper_bound(cdf.begin(), cdf.end(), rng.uniform() * sum) - cdf.begin());
+                    if (e < load.num_experts && std::find(picked.begin(), picked.end(), e) == picked.end())
+                        picked.push_back(e);
+                }
+                for (int e : picked)
+                    ++counts[std::size_t(l)][std::size_t(r) * std::size_t(load.num_experts) + std::size_t(e)];
+            }
+    }
+    std::vector<std::vector<int64_t>> totals(counts.size(), std::vector<int64_t>(std::size_t(load.num_experts), 0));
+    for (std::size_t l = 0; l < counts.size(); ++l)
+        for (std::size_t i = 0; i < counts[l].size(); ++i)
+            totals[l][i % std::size_t(load.num_experts)] += counts[l][i];
+    int64_t ops = 0, sums = 0, layers = 0;
+    double ratio = 0;
+    for (auto _ : state)
+        for (int l = 0; l < load.num_layers; ++l) {
+            const bal::ReplicaSplit s =
+                from_totals ? bal::split_replicas_from_totals(p, spec, l, totals[std::size_t(l)], kRanks)
+                            : bal::split_replicas(p, spec, l, counts[std::size_t(l)], kRanks);
+            benchmark::DoNotOptimize(s.slot_count.data());
+            ops += s.ops, sums += s.sum_ops, ++layers;
+            ratio += double(s.max_load) * spec.num_gpus / (kRanks * kTokensPerRank * kTopk);
+        }
+    state.counters["ops_per_layer"]     = double(ops) / double(std::max<int64_t>(layers, 1));
+    state.counters["busiest_over_mean"] = ratio / double(std::max<int64_t>(layers, 1));
+    state.counters["sums_per_layer"] = double(sums) / double(std::max<int64_t>(layers, 1));
+    state.counters["us_per_layer"] =
+        benchmark::Counter(double(layers) * 1e-6, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+    state.counters["model_us_per_layer"] = // what the step charges for the solve (from the counts)
+        (double(sums) * bal::kLoadAwareSecondsPerSum + double(ops) * bal::kLoadAwareSecondsPerOp) * 1e6 /
+        double(std::max<int64_t>(layers, 1));
+}
+
 const int registered = [] {
+    benchmark::RegisterBenchmark("load_aware_split_ep144_decode", load_aware_split, false)
+        ->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark("load_aware_split_ep144_decode_from_totals", load_aware_split, true)
+        ->Unit(benchmark::kMicrosecond);
     for (const auto& policy : bal::placement_policies()) {
         benchmark::RegisterBenchmark(("prefill_32gpu_288slots/" + std::string(policy.name)).c_str(), run_policy, policy,
                                      bal::PlacementSpec{288, 8, 4, 32})

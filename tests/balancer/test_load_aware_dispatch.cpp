@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// Load-aware dispatch (dispatch/load_aware.cpp), its min-max solver and its cost model: a
-// hand-computed split, exactness against brute force, conservation, the node rule, determinism.
+// Load-aware dispatch (dispatch/load_aware.cpp), its count split (dispatch/replica_split.hpp), its
+// min-max solver and its cost model: a hand-computed split, exactness against brute force on count
+// problems and on pairs, the prefix assignment matching the split, conservation, determinism.
 #include "sim/balancer/dispatch.hpp"
 #include "sim/balancer/dispatch/min_max_flow.hpp"
 #include "sim/balancer/dispatch/replica_choice_cost.hpp"
+#include "sim/balancer/dispatch/replica_split.hpp"
 
 #include "common/errors.hpp"
 #include "common/rng.hpp"
@@ -25,25 +27,92 @@ std::vector<int64_t> gpu_loads(const PlacementSpec& spec, std::span<const int> s
 }
 
 TEST(MinMaxFlow, HandComputedTwoExpertsThreeGpus) {
-    // Expert A (10 pairs) may use GPU 0 or 1, expert B (2 pairs) GPU 0 or 2. Total 12 over 3 GPUs
+    // Expert A (10 tokens) may use GPU 0 or 1, expert B (2 tokens) GPU 0 or 2. Total 12 over 3 GPUs
     // gives 4, but A alone needs 5 on GPUs 0-1: the optimum is 5 (A 5 + 5, B on GPU 2).
     MinMaxProblem p;
     p.num_gpus             = 3;
     p.fixed_load           = {0, 0, 0};
-    p.hub_gpus             = {{0}, {1}, {2}};
-    p.class_weight         = {10, 2};
-    p.class_hubs           = {{0, 1}, {0, 2}};
+    p.item_weight          = {10, 2};
+    p.item_gpus            = {{0, 1}, {0, 2}};
     const MinMaxSolution s = solve_min_max(p);
     EXPECT_EQ(s.max_load, 5);
-    EXPECT_EQ(s.class_hub_flow[0][0] + s.class_hub_flow[0][1], 10);
-    EXPECT_EQ(s.class_hub_flow[1][0] + s.class_hub_flow[1][1], 2);
-    EXPECT_LE(s.class_hub_flow[0][0] + s.class_hub_flow[1][0], 5);
-    EXPECT_LE(s.class_hub_flow[0][1], 5);
-    // A fixed load of 4 on GPU 2 moves B to GPU 0: max(A0 + B, A1, 4 + B2) = 6 (A 4/6 or 5/5...).
+    EXPECT_EQ(s.item_gpu_flow[0][0] + s.item_gpu_flow[0][1], 10);
+    EXPECT_EQ(s.item_gpu_flow[1][0] + s.item_gpu_flow[1][1], 2);
+    EXPECT_LE(s.item_gpu_flow[0][0] + s.item_gpu_flow[1][0], 5);
+    EXPECT_LE(s.item_gpu_flow[0][1], 5);
+    EXPECT_GT(s.ops, 0);
+    // A fixed load of 4 on GPU 2: max(A0 + B0, A1, 4 + B2) >= (12 + 4) / 3, so 6 (A 4 / 6, B on GPU 0).
     p.fixed_load = {0, 0, 4};
     EXPECT_EQ(solve_min_max(p).max_load, 6);
-    p.class_hubs = {{0, 1}, {}};
+    p.item_gpus = {{0, 1}, {}};
     EXPECT_THROW(solve_min_max(p), ConfigError);
+    p.item_gpus = {{0, 1}, {3}};
+    EXPECT_THROW(solve_min_max(p), ConfigError);
+}
+
+// Brute force over count problems: every unit of every expert to one of its replicas' GPUs.
+int64_t brute_force_counts(const Placement& p, const PlacementSpec& spec, std::span<const int64_t> total) {
+    std::vector<int> unit_expert;
+    for (int e = 0; e < p.num_experts; ++e)
+        for (int64_t i = 0; i < total[std::size_t(e)]; ++i)
+            unit_expert.push_back(e);
+    std::vector<int64_t> load(std::size_t(spec.num_gpus), 0);
+    int64_t best  = INT64_MAX;
+    const auto go = [&](auto&& self, std::size_t i, int64_t cur) -> void {
+        if (cur >= best) return;
+        if (i == unit_expert.size()) {
+            best = cur;
+            return;
+        }
+        std::set<int> tried;
+        for (int sl : p.replicas(0, unit_expert[i])) {
+            const int g = spec.gpu_of_slot(sl);
+            if (!tried.insert(g).second) continue;
+            ++load[std::size_t(g)];
+            self(self, i + 1, std::max(cur, load[std::size_t(g)]));
+            --load[std::size_t(g)];
+        }
+    };
+    go(go, 0, 0);
+    return best;
+}
+
+TEST(ReplicaSplit, ExactAgainstBruteForceOnRandomCounts) {
+    for (uint64_t seed = 1; seed <= 60; ++seed) {
+        Rng rng(seed, 3);
+        const int gpus = 2 + int(rng.next() % 3), experts = 2 + int(rng.next() % 3);
+        const int slots = experts + 1 + int(rng.next() % 3), ranks = 1 + int(rng.next() % 3);
+        std::vector<int> phy2log(static_cast<std::size_t>(slots));
+        for (int sl = 0; sl < slots; ++sl)
+            phy2log[std::size_t(sl)] = sl < experts ? sl : int(rng.next() % uint64_t(experts));
+        for (int sl = slots - 1; sl > 0; --sl)
+            std::swap(phy2log[std::size_t(sl)], phy2log[std::size_t(rng.next() % uint64_t(sl + 1))]);
+        const PlacementSpec spec{slots, 1, 1, gpus};
+        const Placement p = make_placement(1, experts, slots, phy2log);
+        std::vector<int64_t> counts(std::size_t(ranks * experts)), total(std::size_t(experts), 0);
+        for (std::size_t i = 0; i < counts.size(); ++i) {
+            counts[i] = int64_t(rng.next() % 4); // <= 3 per rank and expert: at most 36 units
+            total[i % std::size_t(experts)] += counts[i];
+        }
+        const ReplicaSplit s = split_replicas(p, spec, 0, counts, ranks);
+        EXPECT_EQ(s.max_load, brute_force_counts(p, spec, total)) << "seed " << seed;
+        // The split realises max_load and conserves every expert's total, intervals back to back.
+        std::vector<int64_t> gpu(std::size_t(gpus), 0), served(std::size_t(experts), 0);
+        for (int sl = 0; sl < slots; ++sl) {
+            const int e = phy2log[std::size_t(sl)];
+            EXPECT_EQ(s.slot_start[std::size_t(sl)], served[std::size_t(e)]) << "seed " << seed;
+            served[std::size_t(e)] += s.slot_count[std::size_t(sl)];
+            gpu[std::size_t(spec.gpu_of_slot(sl))] += s.slot_count[std::size_t(sl)];
+        }
+        EXPECT_EQ(served, total) << "seed " << seed;
+        EXPECT_EQ(*std::max_element(gpu.begin(), gpu.end()), s.max_load) << "seed " << seed;
+        // The totals alone give the same split (the step's cost model re-derives it so).
+        const ReplicaSplit t = split_replicas_from_totals(p, spec, 0, total, ranks);
+        EXPECT_EQ(t.slot_count, s.slot_count);
+        EXPECT_EQ(t.ops, s.ops);
+        EXPECT_EQ(s.sum_ops, int64_t(ranks) * experts);
+        EXPECT_GE(s.ops, slots);
+    }
 }
 
 TEST(LoadAwareDispatch, HandComputedPolicy) {
@@ -143,23 +212,40 @@ TEST(LoadAwareDispatch, ExactAgainstBruteForce) {
     }
 }
 
-TEST(LoadAwareDispatch, ConservesPairsDeterministicBeatsRoundRobin) {
+TEST(LoadAwareDispatch, PrefixAssignmentMatchesTheSplitDeterministicBeatsRoundRobin) {
     for (uint64_t seed = 1; seed <= 5; ++seed) {
         const Case c = random_case(seed, 4, 16, 33, 48, 400, 5, true);
         std::vector<int> slot(c.experts.size(), -1), again(slot.size(), -1);
         dispatch_load_aware(input_of(c), slot);
         dispatch_load_aware(input_of(c), again);
         EXPECT_EQ(slot, again);
+        // The split every rank computes from the gathered counts.
+        const int E = c.placement.num_experts, G = c.spec.num_gpus;
+        std::vector<int64_t> counts(std::size_t(G * E), 0);
+        for (std::size_t i = 0; i < c.experts.size(); ++i)
+            ++counts[std::size_t(c.source[i / std::size_t(c.topk)] * E + c.experts[i])];
+        const ReplicaSplit split = split_replicas(c.placement, c.spec, 0, counts, G);
+        std::vector<int64_t> served(std::size_t(c.spec.num_slots), 0);
         for (std::size_t i = 0; i < slot.size(); ++i) {
             ASSERT_GE(slot[i], 0);
             EXPECT_EQ(c.placement.slots(0)[std::size_t(slot[i])], c.experts[i]); // a replica of its expert
+            ++served[std::size_t(slot[i])];
+        }
+        EXPECT_EQ(served, split.slot_count) << "seed " << seed; // every replica serves exactly its count
+        // Prefix order: walking each expert's pairs by (source rank, token), its replicas' interval
+        // starts never go back.
+        for (int e = 0; e < E; ++e) {
+            int64_t last = -1;
+            for (int r = 0; r < G; ++r)
+                for (std::size_t i = 0; i < slot.size(); ++i)
+                    if (c.experts[i] == e && c.source[i / std::size_t(c.topk)] == r) {
+                        EXPECT_GE(split.slot_start[std::size_t(slot[i])], last) << "expert " << e;
+                        last = split.slot_start[std::size_t(slot[i])];
+                    }
         }
         const auto load = gpu_loads(c.spec, slot);
-        int64_t sum     = 0;
-        for (int64_t x : load)
-            sum += x;
-        EXPECT_EQ(sum, int64_t(slot.size()));
-        // The optimum: never worse than the load-blind policies, and here strictly better.
+        EXPECT_EQ(*std::max_element(load.begin(), load.end()), split.max_load);
+        // The optimum: here strictly better than round_robin's even split.
         std::vector<int> rr(slot.size());
         dispatch_round_robin(input_of(c), rr);
         const auto rr_load = gpu_loads(c.spec, rr);
@@ -181,22 +267,27 @@ TEST(LoadAwareDispatch, BundlesCountTheirTokens) {
 
 TEST(ReplicaChoiceCost, HandComputed) {
     ReplicaChoiceCostInput in;
-    in.num_gpus         = 16;
-    in.gpus_per_node    = 8;
-    in.tokens_per_gpu   = 100;
-    in.picks_per_token  = 9;
-    in.ib_Bps           = 50e9;
-    in.nvlink_Bps       = 160e9;
-    in.latency_s        = 3.7e-6;
-    in.overhead_s       = 7e-6;
-    in.solve_s_per_pair = 13e-9;
-    // m = 100 x 9 x 2 = 1800 B; IB 8 x 1800 / 50e9 = 0.288 us beats NVLink 7 x 1800 / 160e9.
-    const ReplicaChoiceCost c = replica_choice_cost(in);
-    EXPECT_NEAR(c.gather_s, 7e-6 + 3.7e-6 + 0.288e-6, 1e-12);
-    EXPECT_NEAR(c.solve_s, 16 * 100 * 9 * 13e-9, 1e-12); // 187.2 us
-    in.num_gpus = 8;                                     // one node: NVLink only
-    EXPECT_NEAR(replica_choice_cost(in).gather_s, 7e-6 + 3.7e-6 + 7 * 1800 / 160e9, 1e-12);
-    in.ib_Bps = 0;
+    in.num_gpus       = 16;
+    in.gpus_per_node  = 8;
+    in.num_experts    = 257;
+    in.ib_Bps         = 50e9;
+    in.nvlink_Bps     = 160e9;
+    in.latency_s      = 3.7e-6;
+    in.overhead_s     = 7e-6;
+    in.sum_ops        = 40000;
+    in.solve_ops      = 2000;
+    in.seconds_per_op = 0.5e-9;
+    // m = 257 x 4 = 1028 B; IB 8 x 1028 / 50e9 = 0.16448 us beats NVLink 7 x 1028 / 160e9 = 0.044975 us.
+    ReplicaChoiceCost c = replica_choice_cost(in);
+    EXPECT_NEAR(c.gather_s, 7e-6 + 3.7e-6 + 0.16448e-6, 1e-12);
+    in.seconds_per_sum = 0.25e-9;
+    EXPECT_NEAR(replica_choice_cost(in).solve_s, 10e-6 + 1e-6, 1e-12); // 40,000 x 0.25 ns + 2,000 x 0.5 ns
+    in.num_gpus = 8;                                                   // one node: NVLink only
+    EXPECT_NEAR(replica_choice_cost(in).gather_s, 7e-6 + 3.7e-6 + 7 * 1028 / 160e9, 1e-12);
+    in.solve_ops = -1;
+    EXPECT_THROW(replica_choice_cost(in), ConfigError);
+    in.solve_ops = 0;
+    in.ib_Bps    = 0;
     EXPECT_THROW(replica_choice_cost(in), ConfigError);
 }
 

@@ -18,10 +18,12 @@ struct FlowGraph {
     std::vector<int> head, next, to; // adjacency lists as linked edge lists (insertion order kept)
     std::vector<int64_t> cap;        // residual capacity
     std::vector<int> level, cursor, order;
+    int64_t ops = 0; // edges added + edges scanned (MinMaxSolution::ops)
     explicit FlowGraph(int n) : head(std::size_t(n), -1) {}
 
     int add(int u, int v, int64_t c) {
         const int e = int(to.size());
+        ++ops;
         for (int k = 0; k < 2; ++k) {
             to.push_back(k == 0 ? v : u);
             cap.push_back(k == 0 ? c : 0);
@@ -48,7 +50,7 @@ struct FlowGraph {
         level[std::size_t(s)] = 0;
         for (std::size_t i = 0; i < order.size(); ++i) {
             const int u = order[i];
-            for (int e = head[std::size_t(u)]; e >= 0; e = next[std::size_t(e)])
+            for (int e = head[std::size_t(u)]; e >= 0; e = next[std::size_t(e)], ++ops)
                 if (cap[std::size_t(e)] > 0 && level[std::size_t(to[std::size_t(e)])] < 0) {
                     level[std::size_t(to[std::size_t(e)])] = level[std::size_t(u)] + 1;
                     order.push_back(to[std::size_t(e)]);
@@ -60,6 +62,7 @@ struct FlowGraph {
         if (u == t) return pushed;
         for (int& e = cursor[std::size_t(u)]; e >= 0; e = next[std::size_t(e)]) {
             const int v = to[std::size_t(e)];
+            ++ops;
             if (cap[std::size_t(e)] <= 0 || level[std::size_t(v)] != level[std::size_t(u)] + 1) continue;
             const int64_t got = dfs(v, t, std::min(pushed, cap[std::size_t(e)]));
             if (got > 0) {
@@ -84,16 +87,13 @@ struct FlowGraph {
 void check(const MinMaxProblem& p) {
     const auto fail = [](const std::string& what) { throw ConfigError("solve_min_max: " + what); };
     if (p.num_gpus < 1 || int(p.fixed_load.size()) != p.num_gpus) fail("fixed_load must hold num_gpus >= 1 loads");
-    if (p.class_weight.size() != p.class_hubs.size()) fail("class_weight and class_hubs differ in size");
-    for (const auto& h : p.hub_gpus)
-        for (int g : h)
-            if (g < 0 || g >= p.num_gpus) fail("hub GPU " + std::to_string(g) + " out of range");
-    for (std::size_t c = 0; c < p.class_hubs.size(); ++c) {
-        if (p.class_hubs[c].empty() || p.class_weight[c] < 0)
-            fail("class " + std::to_string(c) + " has no hub or a negative weight");
-        for (int h : p.class_hubs[c])
-            if (h < 0 || h >= int(p.hub_gpus.size()) || p.hub_gpus[std::size_t(h)].empty())
-                fail("class " + std::to_string(c) + ": hub " + std::to_string(h) + " out of range or empty");
+    if (p.item_weight.size() != p.item_gpus.size()) fail("item_weight and item_gpus differ in size");
+    for (std::size_t i = 0; i < p.item_gpus.size(); ++i) {
+        if (p.item_gpus[i].empty() || p.item_weight[i] < 0)
+            fail("item " + std::to_string(i) + " has no GPU or a negative weight");
+        for (int g : p.item_gpus[i])
+            if (g < 0 || g >= p.num_gpus)
+                fail("item " + std::to_string(i) + ": GPU " + std::to_string(g) + " out of range");
     }
 }
 
@@ -101,22 +101,19 @@ void check(const MinMaxProblem& p) {
 
 MinMaxSolution solve_min_max(const MinMaxProblem& p) {
     check(p);
-    const int nc = int(p.class_weight.size()), nh = int(p.hub_gpus.size()), G = p.num_gpus;
-    // Vertices: source 0, sink 1, classes, hubs, GPUs.
-    const int S = 0, T = 1, c0 = 2, h0 = c0 + nc, g0 = h0 + nh;
+    const int ni = int(p.item_weight.size()), G = p.num_gpus;
+    // Vertices: source 0, sink 1, items, GPUs.
+    const int S = 0, T = 1, i0 = 2, g0 = i0 + ni;
     FlowGraph f(g0 + G);
     int64_t total = 0, fixed_max = 0, fixed_sum = 0;
-    for (int c = 0; c < nc; ++c) {
-        f.add(S, c0 + c, p.class_weight[std::size_t(c)]);
-        total += p.class_weight[std::size_t(c)];
+    for (int i = 0; i < ni; ++i) {
+        f.add(S, i0 + i, p.item_weight[std::size_t(i)]);
+        total += p.item_weight[std::size_t(i)];
     }
-    std::vector<std::vector<int>> ch_edge(static_cast<std::size_t>(nc)), hg_edge(static_cast<std::size_t>(nh));
-    for (int c = 0; c < nc; ++c)
-        for (int h : p.class_hubs[std::size_t(c)])
-            ch_edge[std::size_t(c)].push_back(f.add(c0 + c, h0 + h, kInf));
-    for (int h = 0; h < nh; ++h)
-        for (int g : p.hub_gpus[std::size_t(h)])
-            hg_edge[std::size_t(h)].push_back(f.add(h0 + h, g0 + g, kInf));
+    std::vector<std::vector<int>> ig_edge(static_cast<std::size_t>(ni));
+    for (int i = 0; i < ni; ++i)
+        for (int g : p.item_gpus[std::size_t(i)])
+            ig_edge[std::size_t(i)].push_back(f.add(i0 + i, g0 + g, kInf));
     for (int64_t x : p.fixed_load)
         fixed_max = std::max(fixed_max, x), fixed_sum += x;
     int64_t level = std::max(fixed_max, (fixed_sum + total + G - 1) / G);
@@ -135,20 +132,18 @@ MinMaxSolution solve_min_max(const MinMaxProblem& p) {
         int64_t k = 0;
         for (int g = 0; g < G; ++g)
             k += f.level[std::size_t(g0 + g)] >= 0;
-        const int64_t raise = (total - flow + k - 1) / k; // k >= 1: a short class reaches a GPU
+        const int64_t raise = (total - flow + k - 1) / k; // k >= 1: a short item reaches a GPU
         level += raise;
         for (int g = 0; g < G; ++g)
             f.cap[std::size_t(sink_edge[std::size_t(g)])] += raise;
+        f.ops += G;
     }
     out.max_load = level;
-    out.class_hub_flow.resize(std::size_t(nc));
-    for (int c = 0; c < nc; ++c)
-        for (int e : ch_edge[std::size_t(c)])
-            out.class_hub_flow[std::size_t(c)].push_back(f.cap[std::size_t(e ^ 1)]);
-    out.hub_gpu_flow.resize(std::size_t(nh));
-    for (int h = 0; h < nh; ++h)
-        for (int e : hg_edge[std::size_t(h)])
-            out.hub_gpu_flow[std::size_t(h)].push_back(f.cap[std::size_t(e ^ 1)]);
+    out.item_gpu_flow.resize(std::size_t(ni));
+    for (int i = 0; i < ni; ++i)
+        for (int e : ig_edge[std::size_t(i)])
+            out.item_gpu_flow[std::size_t(i)].push_back(f.cap[std::size_t(e ^ 1)]);
+    out.ops = f.ops;
     return out;
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Min-max split of divisible work across GPUs (the load-aware dispatch's solver): classes of unit
-// pairs, each class may go to a set of hubs (an expert's replicas on one node), each hub to a set
-// of GPUs; minimise the busiest GPU's load, fixed loads included. Parametric max-flow, exact.
+// Min-max split of divisible work across GPUs (the load-aware dispatch's solver): items (an
+// expert's tokens in one micro-batch), each may go to a set of GPUs (its replicas' GPUs); minimise
+// the busiest GPU's load, fixed loads (single-replica experts) included. Parametric max-flow, exact.
 #pragma once
 
 #include <cstdint>
@@ -11,29 +11,30 @@ namespace moetwin::balancer {
 
 struct MinMaxProblem {
     int num_gpus = 0;
-    std::vector<int64_t> fixed_load;          // [num_gpus] load that has no choice
-    std::vector<std::vector<int>> hub_gpus;   // [hub] GPUs of the hub (distinct)
-    std::vector<int64_t> class_weight;        // [class] pairs in the class (>= 0)
-    std::vector<std::vector<int>> class_hubs; // [class] hubs the class may use (distinct, >= 1), preferred first
+    std::vector<int64_t> fixed_load;         // [num_gpus] load that has no choice
+    std::vector<int64_t> item_weight;        // [item] units to split (>= 0)
+    std::vector<std::vector<int>> item_gpus; // [item] GPUs the item may use (distinct, >= 1)
 };
 
 struct MinMaxSolution {
-    int64_t max_load = 0;                             // the optimum: busiest GPU's load
-    std::vector<std::vector<int64_t>> class_hub_flow; // aligned with class_hubs
-    std::vector<std::vector<int64_t>> hub_gpu_flow;   // aligned with hub_gpus
-    int rounds = 0;                                   // parametric steps (max-flow calls)
+    int64_t max_load = 0;                            // the optimum: busiest GPU's load
+    std::vector<std::vector<int64_t>> item_gpu_flow; // aligned with item_gpus
+    int rounds  = 0;                                 // parametric steps (max-flow calls)
+    int64_t ops = 0; // edges built + edges scanned by BFS and DFS (the solver's operation count)
 };
 
-// Contract: pure and deterministic. Returns flows with sum over hubs of class_hub_flow[c] =
-// class_weight[c], hub inflow = hub outflow, and fixed_load[g] + inflow(g) <= max_load for every
-// GPU, where max_load is the least such value over all integral splits (exact; integral flows exist
-// since every capacity is an integer). Method: max-flow source -> class (weight) -> hub (inf) -> GPU
-// (inf) -> sink (T - fixed_load[g]), starting at the lower bound T = max(max fixed, ceil(total / G)).
-// While the flow falls short by D, the GPUs reachable from the source in the residual graph (k of
-// them, all saturated) bound the optimum below by T + ceil(D / k) (the cut they define grows by k
-// per unit of T), so T rises to that and the flow is augmented, never restarted. Dinic's search
-// follows class_hubs in order, so preferred hubs fill first (a tie-break, not an optimum of locality).
-// Throws ConfigError on a malformed problem (an index out of range, a class without hubs).
+// Contract: pure and deterministic. Returns flows with sum over GPUs of item_gpu_flow[i] =
+// item_weight[i] and fixed_load[g] + inflow(g) <= max_load for every GPU, where max_load is the
+// least such value over all integral splits (exact; integral flows exist since every capacity is an
+// integer). Method: max-flow source -> item (weight) -> GPU (inf) -> sink (T - fixed_load[g]),
+// starting at the lower bound T = max(max fixed, ceil(total / G)). While the flow falls short by D,
+// the GPUs reachable from the source in the residual graph (k of them, all saturated) bound the
+// optimum below by T + ceil(D / k): the cut they define (items not reached, GPUs reached) has
+// capacity total - D at T and grows by exactly k per unit of T, and a cut bounds every flow. So T
+// rises to that and the flow is augmented, never restarted; each round raises T by >= 1 and stops
+// at the first feasible T, the optimum. Size: items + GPUs vertices, sum |item_gpus| + items + GPUs
+// edges (O(slots)). Throws ConfigError on a malformed problem (an index out of range, an item
+// without GPUs).
 MinMaxSolution solve_min_max(const MinMaxProblem& problem);
 
 } // namespace moetwin::balancer
