@@ -56,9 +56,9 @@ void run_policy(benchmark::State& state, const bal::PlacementPolicy& policy, bal
 // from_totals: the split from the summed counts only (the count sums' share of the time is the
 // difference between the two benchmarks).
 void load_aware_split(benchmark::State& state, bool from_totals) {
-    static const bal::ExpertLoad load = [] {
+    static const moetwin::ExpertLoad load = [] {
         const std::filesystem::path real = std::string(MOETWIN_SHARED_DIR) + "/data/expert_load/decode_in1000out1000.json";
-        return std::filesystem::exists(real) ? bal::drop_empty_layers(bal::load_expert_load(real)) : loads();
+        return std::filesystem::exists(real) ? moetwin::drop_empty_layers(moetwin::load_expert_load(real)) : loads();
     }();
     const bal::PlacementSpec spec{288, 8, 18, 144};
     const bal::Placement p = bal::find_placement_policy("eplb_global").place(load, spec);
