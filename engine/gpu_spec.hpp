@@ -34,7 +34,7 @@ struct GpuSpec {
     void validate() const;
 };
 
-// The table: h800, h100, h200, h20, b200, gb200.
+// The table (gpu_spec.cpp); every list of GPUs elsewhere (scenario names, GUI, device names) reads it.
 std::span<const GpuSpec> gpu_catalogue();
 // Exact, lowercase name (common/name_table.hpp); throws ConfigError (unknown_name_message) otherwise.
 const GpuSpec& find_gpu(std::string_view name);

@@ -93,7 +93,7 @@ void build_op_lists(ModelSpec& model);
 // Sum over an op list of params_per_instance × instances (routed experts: × top_k when `activated`).
 int64_t sum_params(const std::vector<OpSpec>& ops, bool activated, int top_k);
 
-// The catalogue, built once on first use: deepseek_v3, deepseek_v2, qwen3_235b_a22b, kimi_k2, mixtral_8x22b.
+// The catalogue (model_spec.cpp, one file per model under models/), built once on first use.
 std::span<const ModelSpec> model_catalogue();
 // Exact, lowercase name (common/name_table.hpp); throws ConfigError (unknown_name_message) otherwise.
 const ModelSpec& find_model(std::string_view name);

@@ -2,12 +2,14 @@
 // Device queries (CUDA runtime) and the NVML SM clock via dlopen.
 #include "engine/profiler/device_info.hpp"
 
+#include "engine/gpu_spec.hpp"
 #include "engine/kernels/cuda_check.hpp"
 
 #include <dlfcn.h>
 
 #include <algorithm>
 #include <cctype>
+#include <vector>
 
 namespace moetwin::profiler {
 
@@ -21,8 +23,15 @@ std::string gpu_key_from_name(std::string_view name) {
         }
         return false;
     };
-    for (const char* key : {"h800", "h100", "h200", "h20", "gb200", "b200"})
-        if (word(key)) return key;
+    // Every GPU of the table (gpu_spec.hpp), longest name first: the match only checks the word's end, so
+    // "gb200" must be tried before "b200".
+    std::vector<std::string_view> keys;
+    for (const GpuSpec& g : gpu_catalogue())
+        keys.push_back(g.name);
+    std::stable_sort(keys.begin(), keys.end(),
+                     [](std::string_view a, std::string_view b) { return a.size() > b.size(); });
+    for (const std::string_view key : keys)
+        if (word(key)) return std::string(key);
     return "";
 }
 

@@ -19,6 +19,8 @@ TEST(ProfilerHost, GpuKeysFromDeviceNames) {
     EXPECT_EQ(gpu_key_from_name("NVIDIA H100 PCIe"), "h100");
     EXPECT_EQ(gpu_key_from_name("NVIDIA H200"), "h200");
     EXPECT_EQ(gpu_key_from_name("NVIDIA H20"), "h20");
+    EXPECT_EQ(gpu_key_from_name("NVIDIA GB200"), "gb200"); // not b200: the longer name is tried first
+    EXPECT_EQ(gpu_key_from_name("NVIDIA B200"), "b200");
     EXPECT_EQ(gpu_key_from_name("NVIDIA A100-SXM4-80GB"), "");
 }
 
