@@ -13,7 +13,7 @@ namespace moetwin {
 // A wrong scenario, trace, profile or command-line value. The message names the file and the
 // JSON path (or line) and says what was expected; main() prints it and returns 1.
 class ConfigError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -25,7 +25,7 @@ public:
 
 } // namespace moetwin
 
-#define MOETWIN_ASSERT(cond, msg)                                                                                    \
-    do {                                                                                                             \
-        if (!(cond)) ::moetwin::assert_fail(#cond, (msg), __FILE__, __LINE__);                                       \
+#define MOETWIN_ASSERT(cond, msg)                                                                                      \
+    do {                                                                                                               \
+        if (!(cond)) ::moetwin::assert_fail(#cond, (msg), __FILE__, __LINE__);                                         \
     } while (0)

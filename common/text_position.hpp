@@ -24,6 +24,8 @@ inline LineCol json_error_position(std::string_view text, std::size_t nlohmann_b
 }
 
 // "12:5".
-inline std::string to_string(const LineCol& lc) { return std::to_string(lc.line) + ":" + std::to_string(lc.col); }
+inline std::string to_string(const LineCol& lc) {
+    return std::to_string(lc.line) + ":" + std::to_string(lc.col);
+}
 
 } // namespace moetwin

@@ -12,9 +12,9 @@ namespace moetwin {
 namespace {
 
 constexpr std::array<std::string_view, kNumCalibrationFamilies> kNames = {
-    "gemm_fp8",  "grouped_gemm_fp8", "wgrad_gemm_fp8", "gemm_bf16", "attention_fwd", "attention_bwd",
-    "norm",      "elementwise",      "cast",           "transpose", "weight_transpose", "rotary",
-    "permute",   "permute_index",    "reduce",         "routing"};
+    "gemm_fp8", "grouped_gemm_fp8", "wgrad_gemm_fp8", "gemm_bf16", "attention_fwd",    "attention_bwd",
+    "norm",     "elementwise",      "cast",           "transpose", "weight_transpose", "rotary",
+    "permute",  "permute_index",    "reduce",         "routing"};
 
 // The memory-bound families: (family, op kind, RooflineEfficiency field name, field).
 struct MemoryFamily {
@@ -25,7 +25,8 @@ struct MemoryFamily {
 };
 constexpr MemoryFamily kMemoryFamilies[] = {
     {CalibrationFamily::Norm, OpKind::Norm, "norm_memory", &RooflineEfficiency::norm_memory},
-    {CalibrationFamily::Elementwise, OpKind::Elementwise, "elementwise_memory", &RooflineEfficiency::elementwise_memory},
+    {CalibrationFamily::Elementwise, OpKind::Elementwise, "elementwise_memory",
+     &RooflineEfficiency::elementwise_memory},
     {CalibrationFamily::Cast, OpKind::Cast, "cast_memory", &RooflineEfficiency::cast_memory},
     {CalibrationFamily::Transpose, OpKind::Transpose, "transpose_memory", &RooflineEfficiency::transpose_memory},
     {CalibrationFamily::WeightTranspose, OpKind::WeightTranspose, "weight_transpose_memory",

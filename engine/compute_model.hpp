@@ -21,8 +21,8 @@ struct OpTime {
 // H800; 108 in prefill while communication kernels hold 24). Never called for Communication ops:
 // the network model times those. Throws ConfigError only for a shape the op cannot have.
 class ComputeModel {
-public:
-    virtual ~ComputeModel() = default;
+  public:
+    virtual ~ComputeModel()                                                           = default;
     virtual OpTime op_time(const OpSpec& op, const OpShape& shape, int num_sms) const = 0;
     // "roofline (h800)", "profile engine/profiles/h100/deepseek_v3.json (H100 SXM5)".
     virtual std::string describe() const = 0;

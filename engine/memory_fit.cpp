@@ -139,8 +139,8 @@ void FitInput::validate() const {
     const auto fail = [](const std::string& field, const std::string& what) {
         throw ConfigError("fit: " + field + ": " + what);
     };
-    const auto n       = [](int64_t v) { return std::to_string(v); };
-    const ModelSpec m  = resolved_model();
+    const auto n      = [](int64_t v) { return std::to_string(v); };
+    const ModelSpec m = resolved_model();
     gpu.validate();
     if (num_gpus < 1) fail("num_gpus", n(num_gpus) + " must be >= 1");
     if (ep_size < 1 || num_gpus % ep_size != 0)

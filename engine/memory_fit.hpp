@@ -26,9 +26,9 @@ inline constexpr int64_t kGiB = int64_t{1} << 30;
 // Defaults describe DeepSeek's production decode unit (reference §3: 18 nodes, EP144, DP144,
 // 2 routed + 1 shared expert per GPU, FP8 GEMMs, BF16 KV) serving 128 requests of 4096 tokens per GPU.
 struct FitInput {
-    std::string model = "deepseek_v3";    // catalogue name (find_model)
-    GpuSpec gpu       = find_gpu("h800"); // a table entry, possibly with scenario overrides
-    Phase phase       = Phase::Decode;
+    std::string model    = "deepseek_v3";    // catalogue name (find_model)
+    GpuSpec gpu          = find_gpu("h800"); // a table entry, possibly with scenario overrides
+    Phase phase          = Phase::Decode;
     int num_dense_layers = -1; // -1: the model's own; smaller counts keep only that many (test scenarios)
     int num_moe_layers   = -1;
 

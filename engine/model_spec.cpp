@@ -102,7 +102,7 @@ void build_op_lists(ModelSpec& m) {
         for (OpSpec& op : make_moe_ffn_ops(m))
             m.moe_layer_ops.push_back(std::move(op));
     }
-    m.head_ops = make_head_ops(m);
+    m.head_ops     = make_head_ops(m);
     m.mtp_ops      = make_mtp_ops(m);
     m.mtp_head_ops = make_mtp_head_ops(m);
 }

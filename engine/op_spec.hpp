@@ -28,10 +28,10 @@ struct OpShape {
     int64_t received_tokens          = 0; // distinct tokens the dispatch delivered to this GPU (DeepEP normal
                                           // mode: one copy per token and GPU); 0 = num_local_experts ×
                                           // tokens_per_expert (every row a distinct token)
-    int attn_tp_size                 = 1; // attention tensor parallelism: a GPU holds heads / attn_tp_size
-    Precision weight_precision       = Precision::Fp8E4m3; // quantised GEMM weights (and their input activations)
-    Precision kv_precision           = Precision::Bf16;
-    Precision dispatch_precision     = Precision::Fp8E4m3; // all-to-all dispatch payload; combine is BF16
+    int attn_tp_size             = 1;     // attention tensor parallelism: a GPU holds heads / attn_tp_size
+    Precision weight_precision   = Precision::Fp8E4m3; // quantised GEMM weights (and their input activations)
+    Precision kv_precision       = Precision::Bf16;
+    Precision dispatch_precision = Precision::Fp8E4m3; // all-to-all dispatch payload; combine is BF16
 
     // Throws ConfigError naming the field when a count is out of range.
     void validate() const;
@@ -95,9 +95,9 @@ struct OpSpec {
     OpPass pass = OpPass::Forward;      // training ops say which pass they are (engine/training_ops.hpp)
     // Set when the GEMM is not (rows, out_features, in_features): weight gradients, whose K is the rows.
     std::function<GemmDims(const OpShape&)> gemm_dims;
-    bool normal_comm_only = false;      // runs only beside DeepEP normal-mode all-to-all (moe_permute,
-                                        // moe_reduce): the low-latency kernels deliver tokens in expert
-                                        // order and reduce the top-k outputs inside dispatch/combine
+    bool normal_comm_only = false; // runs only beside DeepEP normal-mode all-to-all (moe_permute,
+                                   // moe_reduce): the low-latency kernels deliver tokens in expert
+                                   // order and reduce the top-k outputs inside dispatch/combine
     OpCostFn flops;
     OpCostFn bytes;
 };

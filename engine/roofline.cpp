@@ -137,20 +137,20 @@ struct GemmFigure {
 // DeepGEMM README tables (reference §6): dense uses the April (989c9e3) figure where published, else
 // March (55ab91f) = February; grouped contiguous March; grouped masked February = March.
 constexpr GemmFigure kDeepGemm[] = {
-    {"DeepGEMM dense", 1, 64, 2112, 7168, 206},     {"DeepGEMM dense", 1, 64, 24576, 1536, 289},
-    {"DeepGEMM dense", 1, 64, 32768, 512, 219},     {"DeepGEMM dense", 1, 64, 7168, 16384, 336},
-    {"DeepGEMM dense", 1, 64, 4096, 7168, 287},     {"DeepGEMM dense", 1, 64, 7168, 2048, 295},
-    {"DeepGEMM dense", 1, 128, 2112, 7168, 352},    {"DeepGEMM dense", 1, 128, 24576, 1536, 535},
-    {"DeepGEMM dense", 1, 128, 32768, 512, 358},    {"DeepGEMM dense", 1, 128, 7168, 16384, 645},
-    {"DeepGEMM dense", 1, 128, 4096, 7168, 533},    {"DeepGEMM dense", 1, 128, 7168, 2048, 510},
-    {"DeepGEMM dense", 1, 4096, 2112, 7168, 1127},  {"DeepGEMM dense", 1, 4096, 24576, 1536, 1212},
-    {"DeepGEMM dense", 1, 4096, 32768, 512, 775},   {"DeepGEMM dense", 1, 4096, 7168, 16384, 1520},
-    {"DeepGEMM dense", 1, 4096, 4096, 7168, 1410},  {"DeepGEMM dense", 1, 4096, 7168, 2048, 1168},
+    {"DeepGEMM dense", 1, 64, 2112, 7168, 206},         {"DeepGEMM dense", 1, 64, 24576, 1536, 289},
+    {"DeepGEMM dense", 1, 64, 32768, 512, 219},         {"DeepGEMM dense", 1, 64, 7168, 16384, 336},
+    {"DeepGEMM dense", 1, 64, 4096, 7168, 287},         {"DeepGEMM dense", 1, 64, 7168, 2048, 295},
+    {"DeepGEMM dense", 1, 128, 2112, 7168, 352},        {"DeepGEMM dense", 1, 128, 24576, 1536, 535},
+    {"DeepGEMM dense", 1, 128, 32768, 512, 358},        {"DeepGEMM dense", 1, 128, 7168, 16384, 645},
+    {"DeepGEMM dense", 1, 128, 4096, 7168, 533},        {"DeepGEMM dense", 1, 128, 7168, 2048, 510},
+    {"DeepGEMM dense", 1, 4096, 2112, 7168, 1127},      {"DeepGEMM dense", 1, 4096, 24576, 1536, 1212},
+    {"DeepGEMM dense", 1, 4096, 32768, 512, 775},       {"DeepGEMM dense", 1, 4096, 7168, 16384, 1520},
+    {"DeepGEMM dense", 1, 4096, 4096, 7168, 1410},      {"DeepGEMM dense", 1, 4096, 7168, 2048, 1168},
     {"DeepGEMM contiguous", 4, 8192, 4096, 7168, 1346}, {"DeepGEMM contiguous", 4, 8192, 7168, 2048, 1214},
     {"DeepGEMM contiguous", 8, 4096, 4096, 7168, 1346}, {"DeepGEMM contiguous", 8, 4096, 7168, 2048, 1214},
-    {"DeepGEMM masked", 1, 1024, 4096, 7168, 1233}, {"DeepGEMM masked", 1, 1024, 7168, 2048, 925},
-    {"DeepGEMM masked", 2, 512, 4096, 7168, 1040},  {"DeepGEMM masked", 2, 512, 7168, 2048, 916},
-    {"DeepGEMM masked", 4, 256, 4096, 7168, 932},   {"DeepGEMM masked", 4, 256, 7168, 2048, 815},
+    {"DeepGEMM masked", 1, 1024, 4096, 7168, 1233},     {"DeepGEMM masked", 1, 1024, 7168, 2048, 925},
+    {"DeepGEMM masked", 2, 512, 4096, 7168, 1040},      {"DeepGEMM masked", 2, 512, 7168, 2048, 916},
+    {"DeepGEMM masked", 4, 256, 4096, 7168, 932},       {"DeepGEMM masked", 4, 256, 7168, 2048, 815},
 };
 
 std::string gemm_shape(const GemmFigure& f) {
@@ -169,26 +169,26 @@ std::vector<CalibrationRow> roofline_calibration(const RooflineModel& model) {
         // FP8 e4m3 operands (1 B) with 1×128 / 128×128 scales ignored (<1 %), BF16 output (2 B).
         const double flops = 2.0 * double(f.groups * f.m * f.n * f.k);
         const double bytes = double(f.groups) * double(f.m * f.k + f.n * f.k + 2 * f.m * f.n);
-        const double t = model.gemm_seconds(flops, bytes, f.groups, f.m, f.n, f.k, gpu.peak_flops_fp8, gpu.num_sms);
+        const double t     = model.gemm_seconds(flops, bytes, f.groups, f.m, f.n, f.k, gpu.peak_flops_fp8, gpu.num_sms);
         rows.push_back({f.source, gemm_shape(f), "TFLOPS", f.tflops, flops / t / 1e12});
     }
     // FlashMLA decode (reference §7), through op_time's attention law: b = 128 requests, s_k = 8192,
     // d_k = 576, d_v = 512, BF16 KV. Compute-bound at h_q = 128, s_q = 2 (MTP): 660 TFLOPS (2025-04
     // kernel). Memory-bound at h_q = 16, s_q = 1: 3000 GB/s.
     const RooflineEfficiency& eff = model.efficiency();
-    const auto mla_seconds = [&](double flops, double bytes) {
+    const auto mla_seconds        = [&](double flops, double bytes) {
         const double t_c = flops / (gpu.peak_flops_bf16 * eff.attention_compute);
         const double t_m = bytes / (gpu.hbm_bandwidth_Bps * eff.attention_memory);
         return std::max(t_c, t_m) + eff.kernel_overhead_s;
     };
     const double b = 128, s_k = 8192;
-    const double bytes = 2 * s_k * 576 * b;
+    const double bytes    = 2 * s_k * 576 * b;
     const double flops_cb = 2 * 128.0 * 2 * s_k * (576 + 512) * b;
     rows.push_back({"FlashMLA decode", "b=128 s_k=8192 h_q=128 s_q=2", "TFLOPS", 660,
                     flops_cb / mla_seconds(flops_cb, bytes) / 1e12});
     const double flops_mb = 2 * 16.0 * 1 * s_k * (576 + 512) * b;
-    rows.push_back({"FlashMLA decode", "b=128 s_k=8192 h_q=16 s_q=1", "GB/s", 3000,
-                    bytes / mla_seconds(flops_mb, bytes) / 1e9});
+    rows.push_back(
+        {"FlashMLA decode", "b=128 s_k=8192 h_q=16 s_q=1", "GB/s", 3000, bytes / mla_seconds(flops_mb, bytes) / 1e9});
     return rows;
 }
 

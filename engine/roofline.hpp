@@ -18,12 +18,12 @@ namespace moetwin {
 struct RooflineEfficiency {
     // GEMMs (Gemm, GroupedGemm): least-squares fit over DeepGEMM's 28 published H800 FP8 shapes
     // (dense, grouped contiguous, grouped masked; reference §6); `moetwin bench roofline` prints the fit.
-    double gemm_compute    = 0.74;  // share of the tensor-core peak reached in the K loop
-    double gemm_memory     = 0.90;  // share of HBM bandwidth when streaming weights
-    double gemm_k_overhead = 256;   // K elements of pipeline fill and epilogue per output tile
-    double overlap_power   = 2.0;   // time = (t_compute^p + t_memory^p)^(1/p): partial overlap
-    int gemm_saturating_ctas = 24;  // CTAs in flight needed to saturate HBM; fewer stream proportionally less
-    int gemm_block_n         = 128; // output tile: 64 × 128 for M <= 64, else 128 × 128 (DeepGEMM's common blocks)
+    double gemm_compute      = 0.74; // share of the tensor-core peak reached in the K loop
+    double gemm_memory       = 0.90; // share of HBM bandwidth when streaming weights
+    double gemm_k_overhead   = 256;  // K elements of pipeline fill and epilogue per output tile
+    double overlap_power     = 2.0;  // time = (t_compute^p + t_memory^p)^(1/p): partial overlap
+    int gemm_saturating_ctas = 24;   // CTAs in flight needed to saturate HBM; fewer stream proportionally less
+    int gemm_block_n         = 128;  // output tile: 64 × 128 for M <= 64, else 128 × 128 (DeepGEMM's common blocks)
     // MLA core attention (FlashMLA, reference §7): 660 of 989.4 TFLOPS BF16 compute-bound (2025-04
     // kernel) and 3000 of 3350 GB/s memory-bound. Decode attention (FlashMLA) uses both.
     double attention_compute = 660.0 / 989.4;
@@ -82,7 +82,7 @@ struct RooflineEfficiency {
 };
 
 class RooflineModel final : public ComputeModel {
-public:
+  public:
     // With `calibration` (a scenario's compute.calibration), each op's family takes its fitted factor
     // (calibration.hpp); the router gate is then timed by the GEMM law at the BF16 peak (family gemm_bf16).
     explicit RooflineModel(GpuSpec gpu, RooflineEfficiency eff = {},
@@ -92,17 +92,17 @@ public:
 
     // The GEMM law on its own, for calibration: a (grouped) GEMM of `groups` × [m, k] · [k, n] with
     // `flops` and HBM `bytes` in all, dense peak `peak_flops` (FP8 or BF16), on `num_sms` SMs.
-    double gemm_seconds(double flops, double bytes, int64_t groups, int64_t m, int64_t n, int64_t k,
-                        double peak_flops, int num_sms) const;
+    double gemm_seconds(double flops, double bytes, int64_t groups, int64_t m, int64_t n, int64_t k, double peak_flops,
+                        int num_sms) const;
     const GpuSpec& gpu() const { return gpu_; }
     const RooflineEfficiency& efficiency() const { return eff_; }
     const CalibrationFile* calibration() const { return calibration_.get(); }
     // HBM efficiency of a memory-bound op family (Norm, Cast, ...; Elementwise for the rest) in `eff`.
     static double memory_efficiency(const RooflineEfficiency& eff, OpKind kind);
 
-private:
-    double gemm_seconds(const RooflineEfficiency& eff, double flops, double bytes, int64_t groups, int64_t m,
-                        int64_t n, int64_t k, double peak_flops, int num_sms) const;
+  private:
+    double gemm_seconds(const RooflineEfficiency& eff, double flops, double bytes, int64_t groups, int64_t m, int64_t n,
+                        int64_t k, double peak_flops, int num_sms) const;
 
     GpuSpec gpu_;
     RooflineEfficiency eff_;

@@ -23,7 +23,7 @@ struct GuiArgs {
     std::string scenario;    // what-if scenario file; empty: guessed from the result's meta.scenario
     std::string moetwin_cli; // the moetwin CLI; empty: beside this executable, then PATH
     std::string screenshot;  // write a PNG and exit
-    std::string view        = "overview";
+    std::string view = "overview";
     std::string metric; // --metric: what the cluster map colours GPUs by (kGpuMetrics); "": the default
     int width               = 1600;
     int height              = 1000;

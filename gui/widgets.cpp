@@ -21,7 +21,7 @@ void draw_legend(const ColourScale& s, Unit unit, float width) {
     }
     const LegendLabels labels = legend_labels(s.lo, s.hi, unit); // distinct figures however narrow the range
     const std::string &lo = labels.lo, &mid = labels.mid, &hi = labels.hi;
-    const float y        = ImGui::GetCursorScreenPos().y;
+    const float y = ImGui::GetCursorScreenPos().y;
     dl->AddText(ImVec2(p.x, y), kTextDim, lo.c_str());
     dl->AddText(ImVec2(p.x + width / 2 - ImGui::CalcTextSize(mid.c_str()).x / 2, y), kTextDim, mid.c_str());
     dl->AddText(ImVec2(p.x + width - ImGui::CalcTextSize(hi.c_str()).x, y), kTextDim, hi.c_str());

@@ -77,7 +77,7 @@ RunPlan plan_run(const Scenario& s, const ProgressFn& progress) {
     }
     m.notes.push_back(std::string("network: ") +
                       (s.network.backend == CommBackend::SimGridFlows ? "SimGrid flows (reference)"
-                                                                         : "fluid (calibrated to DeepEP)") +
+                                                                      : "fluid (calibrated to DeepEP)") +
                       ", " + std::string(to_string(plan.comm_mode)) + " all-to-all" + ", DeepEP " +
                       std::string(to_string(s.network.deepep)) + ", SimGrid " + s.network.simgrid_model);
     m.notes.push_back("schedule: " + std::string(to_string(s.schedule.overlap)));

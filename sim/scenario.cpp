@@ -16,17 +16,21 @@ const DeploymentUnit& Scenario::active_unit() const {
     return *unit;
 }
 
-std::string_view default_scenario_text() { return kDefaultScenarioJson; }
+std::string_view default_scenario_text() {
+    return kDefaultScenarioJson;
+}
 
-Scenario default_scenario() { return parse_scenario(kDefaultScenarioJson, "<embedded default scenario>"); }
+Scenario default_scenario() {
+    return parse_scenario(kDefaultScenarioJson, "<embedded default scenario>");
+}
 
 namespace {
 
 void print_unit(std::ostream& out, const char* name, const std::optional<DeploymentUnit>& u) {
     if (!u) return;
     out << "  deployment." << name << ": " << u->num_nodes << " nodes, EP" << u->ep_size << ", DP" << u->dp_size
-        << ", TP" << u->tp_size << ", " << u->redundant_experts << " redundant experts, "
-        << u->routed_experts_per_gpu << " routed + " << u->shared_experts_per_gpu << " shared experts per GPU";
+        << ", TP" << u->tp_size << ", " << u->redundant_experts << " redundant experts, " << u->routed_experts_per_gpu
+        << " routed + " << u->shared_experts_per_gpu << " shared experts per GPU";
     if (u->shared_expert_slots > 0) out << ", " << u->shared_expert_slots << " shared-expert slots";
     out << '\n';
 }

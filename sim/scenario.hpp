@@ -51,33 +51,33 @@ struct PrecisionConfig {
 };
 
 struct RoutingConfig {
-    int num_groups  = 8; // expert groups (DeepSeek-V3 n_expert_groups)
-    int topk_groups = 4; // groups kept per token (n_limited_groups)
-    int node_limit  = 4; // M: nodes a token may reach (tech report §2.1.2)
+    int num_groups              = 8; // expert groups (DeepSeek-V3 n_expert_groups)
+    int topk_groups             = 4; // groups kept per token (n_limited_groups)
+    int node_limit              = 4; // M: nodes a token may reach (tech report §2.1.2)
     ExpertPopularity popularity = ExpertPopularity::Uniform;
     double zipf_s               = 1.0;
     double lognormal_sigma      = 1.0;
-    std::filesystem::path loads_path; // popularity == File: {"logical_count": [[experts] x layers]}
+    std::filesystem::path loads_path;           // popularity == File: {"logical_count": [[experts] x layers]}
     std::string replica_policy = "round_robin"; // a dispatch policy (sim/balancer/dispatch.hpp registry)
 };
 
 struct BalancerConfig {
-    std::string policy        = "eplb"; // see scenarios/README.md for the list
+    std::string policy = "eplb";          // see scenarios/README.md for the list
     std::filesystem::path fit_loads_path; // loads the placement is fitted on (default: routing's)
 };
 
 struct WorkloadConfig {
-    Phase phase              = Phase::Decode;
-    int requests_per_gpu     = 128;   // decode batch per DP rank
-    int64_t tokens_per_gpu   = 16384; // prefill tokens per DP rank per step
+    Phase phase                              = Phase::Decode;
+    int requests_per_gpu                     = 128;   // decode batch per DP rank
+    int64_t tokens_per_gpu                   = 16384; // prefill tokens per DP rank per step
     ContextDistribution context_distribution = ContextDistribution::Fixed;
-    int64_t context_tokens     = 4096; // mean KV length per request (Fixed: every request)
-    int64_t context_min_tokens = 0;    // Uniform
-    int64_t context_max_tokens = 0;    // Uniform; also the KV-capacity horizon for the fit
-    double context_sigma       = 0.5;  // LogNormal (of ln tokens)
-    int micro_batches        = 2;
-    int mtp_draft_tokens     = 0;   // multi-token prediction draft tokens per step (DeepSeek-V3: 1)
-    double mtp_acceptance    = 0.0; // accepted fraction of draft tokens (tech report §5.4.3: 85-90 %)
+    int64_t context_tokens                   = 4096; // mean KV length per request (Fixed: every request)
+    int64_t context_min_tokens               = 0;    // Uniform
+    int64_t context_max_tokens               = 0;    // Uniform; also the KV-capacity horizon for the fit
+    double context_sigma                     = 0.5;  // LogNormal (of ln tokens)
+    int micro_batches                        = 2;
+    int mtp_draft_tokens                     = 0;   // multi-token prediction draft tokens per step (DeepSeek-V3: 1)
+    double mtp_acceptance                    = 0.0; // accepted fraction of draft tokens (tech report §5.4.3: 85-90 %)
 };
 
 struct ScheduleConfig {
@@ -111,9 +111,9 @@ struct OutputConfig {
 };
 
 struct ModelConfig {
-    std::string name          = "deepseek_v3";
-    int num_dense_layers      = -1; // -1: the model's own; smaller values truncate (tiny test scenarios)
-    int num_moe_layers        = -1;
+    std::string name     = "deepseek_v3";
+    int num_dense_layers = -1; // -1: the model's own; smaller values truncate (tiny test scenarios)
+    int num_moe_layers   = -1;
 };
 
 struct Scenario {
@@ -125,7 +125,7 @@ struct Scenario {
     // or `moetwin run --allow-not-fitting`); the result then records the fit's verdict in its notes.
     bool allow_not_fitting = false;
     ModelConfig model;
-    GpuSpec gpu;                  // from the hardware table, with the scenario's overrides applied
+    GpuSpec gpu; // from the hardware table, with the scenario's overrides applied
     ClusterSpec cluster;
     Deployment deployment;
     PrecisionConfig precision;

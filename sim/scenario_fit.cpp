@@ -38,8 +38,8 @@ FitReport fit_unit(const Scenario& s, Phase phase) {
     try {
         return fit_memory(in);
     } catch (const ConfigError& e) {
-        throw ConfigError(s.source.string() + ": deployment." + std::string(to_string(phase)) + " (memory fit): " +
-                          e.what());
+        throw ConfigError(s.source.string() + ": deployment." + std::string(to_string(phase)) +
+                          " (memory fit): " + e.what());
     }
 }
 

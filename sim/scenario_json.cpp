@@ -40,7 +40,7 @@ ModelConfig parse_model(const JsonObject& root) {
     ModelConfig m;
     const JsonObject o = root.object("model");
     o.finish({"name", "num_dense_layers", "num_moe_layers"});
-    m.name             = o.string("name");
+    m.name                = o.string("name");
     const ModelSpec* spec = nullptr;
     try {
         spec = &find_model(m.name);
@@ -63,11 +63,11 @@ GpuSpec parse_hardware(const JsonObject& root) {
         o.fail("gpu", e.what());
     }
     // What-if overrides of the table's figures.
-    gpu.hbm_bytes          = o.has("hbm_GiB") ? o.positive("hbm_GiB", 0) * kGiB : gpu.hbm_bytes;
-    gpu.hbm_bandwidth_Bps  = o.positive("hbm_bandwidth_GBps", gpu.hbm_bandwidth_Bps / kGB) * kGB;
-    gpu.peak_flops_bf16    = o.positive("peak_tflops_bf16", gpu.peak_flops_bf16 / 1e12) * 1e12;
-    gpu.peak_flops_fp8     = o.positive("peak_tflops_fp8", gpu.peak_flops_fp8 / 1e12) * 1e12;
-    gpu.num_sms            = int(o.integer_in("num_sms", gpu.num_sms, 1, 1024));
+    gpu.hbm_bytes         = o.has("hbm_GiB") ? o.positive("hbm_GiB", 0) * kGiB : gpu.hbm_bytes;
+    gpu.hbm_bandwidth_Bps = o.positive("hbm_bandwidth_GBps", gpu.hbm_bandwidth_Bps / kGB) * kGB;
+    gpu.peak_flops_bf16   = o.positive("peak_tflops_bf16", gpu.peak_flops_bf16 / 1e12) * 1e12;
+    gpu.peak_flops_fp8    = o.positive("peak_tflops_fp8", gpu.peak_flops_fp8 / 1e12) * 1e12;
+    gpu.num_sms           = int(o.integer_in("num_sms", gpu.num_sms, 1, 1024));
     return gpu;
 }
 
@@ -85,10 +85,10 @@ ClusterSpec parse_cluster(const JsonObject& o, const GpuSpec& gpu) {
     ClusterSpec c;
     c.nvlink.bandwidth_Bps = gpu.nvlink_achievable_Bps; // achieved, not nominal (H800: 160 of 200 GB/s)
     c.ib_bandwidth_Bps     = gpu.nic_bandwidth_Bps;
-    c.fabric    = o.choice("fabric", kFabricKinds, FabricKind::MultiPlane, "fabric");
-    c.num_nodes = o.has("num_nodes") ? int(o.integer_in("num_nodes", 1, 1, 16384)) : 0;
-    c.gpus_per_node = int(o.integer_in("gpus_per_node", 8, 1, 72));
-    c.nics_per_node = int(o.integer_in("nics_per_node", c.gpus_per_node, 0, 72));
+    c.fabric               = o.choice("fabric", kFabricKinds, FabricKind::MultiPlane, "fabric");
+    c.num_nodes            = o.has("num_nodes") ? int(o.integer_in("num_nodes", 1, 1, 16384)) : 0;
+    c.gpus_per_node        = int(o.integer_in("gpus_per_node", 8, 1, 72));
+    c.nics_per_node        = int(o.integer_in("nics_per_node", c.gpus_per_node, 0, 72));
     if (auto l = o.optional_object("nvlink")) c.nvlink = parse_link(*l, c.nvlink);
     if (auto l = o.optional_object("pcie")) c.pcie = parse_link(*l, c.pcie);
     if (auto ib = o.optional_object("ib")) {
@@ -97,8 +97,8 @@ ClusterSpec parse_cluster(const JsonObject& o, const GpuSpec& gpu) {
         c.ib_latency_same_leaf_s  = ib->non_negative("latency_same_leaf_us", c.ib_latency_same_leaf_s / kUs) * kUs;
         c.ib_latency_cross_leaf_s = ib->non_negative("latency_cross_leaf_us", c.ib_latency_cross_leaf_s / kUs) * kUs;
         // One plane per NIC rank by default (ISCA'25 §5.1 MPFT); 0 on nodes without NICs.
-        c.ib_planes               = int(ib->integer_in("planes", c.nics_per_node, 0, 72));
-        c.switch_ports            = int(ib->integer_in("switch_ports", c.switch_ports, 4, 1024));
+        c.ib_planes    = int(ib->integer_in("planes", c.nics_per_node, 0, 72));
+        c.switch_ports = int(ib->integer_in("switch_ports", c.switch_ports, 4, 1024));
     } else {
         c.ib_planes = c.nics_per_node;
     }
@@ -130,7 +130,7 @@ DeploymentUnit parse_unit(const JsonObject& o, const ClusterSpec& c, const Model
     const int n_routed = m.num_routed_experts;
     o.finish({"num_nodes", "ep_size", "dp_size", "tp_size", "redundant_experts", "routed_experts_per_gpu",
               "shared_experts_per_gpu", "shared_expert_slots"});
-    const auto n             = [](int v) { return std::to_string(v); };
+    const auto n = [](int v) { return std::to_string(v); };
     // Read as 64-bit and range-checked before narrowing (issue 15 item 6): a unit spans at most the
     // cluster's 16384 nodes of at most 72 GPUs (cluster.num_nodes, cluster.gpus_per_node), so every GPU
     // count derived below fits an int.
@@ -182,9 +182,12 @@ PrecisionConfig parse_precision_config(const JsonObject& root) {
     p.kv_cache       = read("kv_cache", p.kv_cache);
     p.dispatch       = read("dispatch", p.dispatch);
     p.combine        = read("combine", p.combine);
-    const auto wire = [](Precision x) { return x == Precision::Bf16 || x == Precision::Fp8E4m3; };
-    if (!wire(p.dispatch)) o->fail("dispatch", "\"" + std::string(to_string(p.dispatch)) + "\" is not a wire format: use bf16 or fp8_e4m3");
-    if (!wire(p.combine)) o->fail("combine", "\"" + std::string(to_string(p.combine)) + "\" is not a wire format: use bf16 or fp8_e4m3");
+    const auto wire  = [](Precision x) { return x == Precision::Bf16 || x == Precision::Fp8E4m3; };
+    if (!wire(p.dispatch))
+        o->fail("dispatch",
+                "\"" + std::string(to_string(p.dispatch)) + "\" is not a wire format: use bf16 or fp8_e4m3");
+    if (!wire(p.combine))
+        o->fail("combine", "\"" + std::string(to_string(p.combine)) + "\" is not a wire format: use bf16 or fp8_e4m3");
     return p;
 }
 
@@ -203,9 +206,10 @@ RoutingConfig parse_routing(const JsonObject& root, const ModelSpec& m, const De
                                    std::pair<const char*, int>{"topk_groups", m.topk_groups}})
         if (o->has(key) && o->integer(key, own) != own)
             o->fail(key, std::to_string(o->integer(key, own)) + " differs from " + m.name + "'s own " + key + " = " +
-                             std::to_string(own) + " (its gate, from the model catalogue); remove the key or set it to " +
+                             std::to_string(own) +
+                             " (its gate, from the model catalogue); remove the key or set it to " +
                              std::to_string(own));
-    r.num_groups  = int(o->integer_in("num_groups", r.num_groups, 1, m.num_routed_experts));
+    r.num_groups = int(o->integer_in("num_groups", r.num_groups, 1, m.num_routed_experts));
     if (m.num_routed_experts % r.num_groups != 0)
         o->fail("num_groups", std::to_string(r.num_groups) + " does not divide the model's " +
                                   std::to_string(m.num_routed_experts) + " routed experts");
@@ -216,13 +220,15 @@ RoutingConfig parse_routing(const JsonObject& root, const ModelSpec& m, const De
                                    " experts, fewer than top_k (" + std::to_string(m.top_k) + ")");
     r.node_limit = int(o->integer_in("node_limit", r.node_limit, 1, 1 << 20));
     if (r.node_limit > unit.num_nodes)
-        o->fail("node_limit", std::to_string(r.node_limit) + " exceeds the unit's " +
-                                  std::to_string(unit.num_nodes) + " nodes");
+        o->fail("node_limit",
+                std::to_string(r.node_limit) + " exceeds the unit's " + std::to_string(unit.num_nodes) + " nodes");
     if (auto p = o->optional_object("popularity")) {
         r.popularity = p->choice("distribution", kExpertPopularities, ExpertPopularity::Uniform, "popularity");
         if (!p->has("distribution")) p->fail_here("missing required key \"distribution\"");
         switch (r.popularity) {
-        case ExpertPopularity::Uniform: p->finish({"distribution"}); break;
+        case ExpertPopularity::Uniform:
+            p->finish({"distribution"});
+            break;
         case ExpertPopularity::Zipf:
             r.zipf_s = p->non_negative("s", r.zipf_s);
             p->finish({"distribution", "s"});
@@ -266,8 +272,8 @@ BalancerConfig parse_balancer(const JsonObject& root, const DeploymentUnit& unit
         o->fail("policy", e.what());
     }
     if (b.policy == "none" && unit.redundant_experts > 0)
-        o->fail("policy", "\"none\" places no redundant experts, but the unit has " +
-                              std::to_string(unit.redundant_experts));
+        o->fail("policy",
+                "\"none\" places no redundant experts, but the unit has " + std::to_string(unit.redundant_experts));
     if (b.policy == "eplb_hierarchical" && routing.num_groups % unit.num_nodes != 0)
         o->fail("policy", "\"eplb_hierarchical\" needs the " + std::to_string(routing.num_groups) +
                               " expert groups to divide over the unit's " + std::to_string(unit.num_nodes) +
@@ -391,7 +397,7 @@ NetworkConfig parse_network(const JsonObject& root) {
                    "low_latency_overhead_us", "chunk_bytes", "ibrc_chunk_stall_us", "ll_nvlink_message_ns",
                    "ll_rdma_after_nvlink", "saturating_sms"});
         NetworkCalibration& cal = n.calibration;
-        const auto share = [&](std::string_view key, double fallback) {
+        const auto share        = [&](std::string_view key, double fallback) {
             const double v = c->positive(key, fallback);
             if (v > 1) c->fail(key, "a share of the nominal bandwidth must be within (0, 1], got " + format_number(v));
             return v;
@@ -408,7 +414,7 @@ NetworkConfig parse_network(const JsonObject& root) {
         if (cal.ll_rdma_after_nvlink > 1)
             c->fail("ll_rdma_after_nvlink", "a share of the NVLink stores must be within [0, 1], got " +
                                                 format_number(cal.ll_rdma_after_nvlink));
-        cal.saturating_sms         = int(c->integer_in("saturating_sms", cal.saturating_sms, 2, 1024));
+        cal.saturating_sms = int(c->integer_in("saturating_sms", cal.saturating_sms, 2, 1024));
     }
     return n;
 }
@@ -431,19 +437,19 @@ OutputConfig parse_output(const JsonObject& root, const std::string& name) {
 Scenario parse_scenario(std::string_view text, const std::string& origin, const fs::path& base_dir) {
     const nlohmann::json j = parse_json_text(text, origin);
     const JsonObject root(j, "", origin);
-    root.finish({"name", "description", "seed", "allow_not_fitting", "model", "hardware", "cluster", "deployment", "precision", "routing",
-                 "balancer", "workload", "schedule", "compute", "network", "output"});
+    root.finish({"name", "description", "seed", "allow_not_fitting", "model", "hardware", "cluster", "deployment",
+                 "precision", "routing", "balancer", "workload", "schedule", "compute", "network", "output"});
     Scenario s;
-    s.source      = origin;
-    s.name        = root.string("name");
+    s.source = origin;
+    s.name   = root.string("name");
     if (s.name.empty() || s.name.find_first_of("/\\ ") != std::string::npos)
         root.fail("name", "expected a non-empty name without spaces or slashes, got \"" + s.name + "\"");
-    s.description = root.string("description", "");
-    s.seed        = uint64_t(root.integer_in("seed", 1, 0, INT64_MAX));
-    s.allow_not_fitting = root.boolean("allow_not_fitting", false);
-    s.model       = parse_model(root);
-    const ModelSpec& model = find_model(s.model.name);
-    s.gpu         = parse_hardware(root);
+    s.description            = root.string("description", "");
+    s.seed                   = uint64_t(root.integer_in("seed", 1, 0, INT64_MAX));
+    s.allow_not_fitting      = root.boolean("allow_not_fitting", false);
+    s.model                  = parse_model(root);
+    const ModelSpec& model   = find_model(s.model.name);
+    s.gpu                    = parse_hardware(root);
     const JsonObject cluster = root.object("cluster");
     s.cluster                = parse_cluster(cluster, s.gpu);
 
@@ -463,12 +469,12 @@ Scenario parse_scenario(std::string_view text, const std::string& origin, const 
     if (s.workload.mtp_draft_tokens > 0 && model.num_mtp_modules == 0)
         root.fail("workload.mtp", s.model.name + " has no multi-token-prediction module");
     const DeploymentUnit& unit = s.active_unit();
-    s.routing   = parse_routing(root, model, unit, base_dir);
-    s.balancer  = parse_balancer(root, unit, s.routing, base_dir);
-    s.schedule  = parse_schedule(root, s.workload, s.gpu);
-    s.compute   = parse_compute(root, base_dir);
-    s.network   = parse_network(root);
-    s.output    = parse_output(root, s.name);
+    s.routing                  = parse_routing(root, model, unit, base_dir);
+    s.balancer                 = parse_balancer(root, unit, s.routing, base_dir);
+    s.schedule                 = parse_schedule(root, s.workload, s.gpu);
+    s.compute                  = parse_compute(root, base_dir);
+    s.network                  = parse_network(root);
+    s.output                   = parse_output(root, s.name);
     check_physical_bounds(s); // every physical value finite and plausible, in SI units (sim/scenario_bounds.hpp)
     return s;
 }

@@ -27,19 +27,21 @@ nlohmann::ordered_json unit_json(const DeploymentUnit& u) {
             {"shared_expert_slots", u.shared_expert_slots}};
 }
 
-std::string str(std::string_view v) { return std::string(v); }
+std::string str(std::string_view v) {
+    return std::string(v);
+}
 
 } // namespace
 
 std::string scenario_to_json(const Scenario& s) {
-    using oj = nlohmann::ordered_json;
+    using oj      = nlohmann::ordered_json;
     const auto& c = s.cluster;
     oj j;
     j["name"]        = s.name;
     j["description"] = s.description;
     j["seed"]        = s.seed;
     if (s.allow_not_fitting) j["allow_not_fitting"] = true;
-    j["model"]       = {{"name", s.model.name}};
+    j["model"] = {{"name", s.model.name}};
     if (s.model.num_dense_layers >= 0) j["model"]["num_dense_layers"] = s.model.num_dense_layers;
     if (s.model.num_moe_layers >= 0) j["model"]["num_moe_layers"] = s.model.num_moe_layers;
     j["hardware"] = {{"gpu", s.gpu.name},
@@ -48,18 +50,19 @@ std::string scenario_to_json(const Scenario& s) {
                      {"peak_tflops_bf16", s.gpu.peak_flops_bf16 / 1e12},
                      {"peak_tflops_fp8", s.gpu.peak_flops_fp8 / 1e12},
                      {"num_sms", s.gpu.num_sms}};
-    j["cluster"] = {{"fabric", str(to_string(c.fabric))},
-                    {"num_nodes", c.num_nodes},
-                    {"gpus_per_node", c.gpus_per_node},
-                    {"nics_per_node", c.nics_per_node},
-                    {"nvlink", {{"bandwidth_GBps", c.nvlink.bandwidth_Bps / kGB}, {"latency_us", c.nvlink.latency_s / kUs}}},
-                    {"pcie", {{"bandwidth_GBps", c.pcie.bandwidth_Bps / kGB}, {"latency_us", c.pcie.latency_s / kUs}}},
-                    {"ib",
-                     {{"bandwidth_GBps", c.ib_bandwidth_Bps / kGB},
-                      {"latency_same_leaf_us", c.ib_latency_same_leaf_s / kUs},
-                      {"latency_cross_leaf_us", c.ib_latency_cross_leaf_s / kUs},
-                      {"planes", c.ib_planes},
-                      {"switch_ports", c.switch_ports}}}};
+    j["cluster"]  = {
+         {"fabric", str(to_string(c.fabric))},
+         {"num_nodes", c.num_nodes},
+         {"gpus_per_node", c.gpus_per_node},
+         {"nics_per_node", c.nics_per_node},
+         {"nvlink", {{"bandwidth_GBps", c.nvlink.bandwidth_Bps / kGB}, {"latency_us", c.nvlink.latency_s / kUs}}},
+         {"pcie", {{"bandwidth_GBps", c.pcie.bandwidth_Bps / kGB}, {"latency_us", c.pcie.latency_s / kUs}}},
+         {"ib",
+          {{"bandwidth_GBps", c.ib_bandwidth_Bps / kGB},
+           {"latency_same_leaf_us", c.ib_latency_same_leaf_s / kUs},
+           {"latency_cross_leaf_us", c.ib_latency_cross_leaf_s / kUs},
+           {"planes", c.ib_planes},
+           {"switch_ports", c.switch_ports}}}};
     j["deployment"] = oj::object();
     if (s.deployment.prefill) j["deployment"]["prefill"] = unit_json(*s.deployment.prefill);
     if (s.deployment.decode) j["deployment"]["decode"] = unit_json(*s.deployment.decode);
@@ -69,8 +72,8 @@ std::string scenario_to_json(const Scenario& s) {
                       {"kv_cache", str(to_string(p.kv_cache))},
                       {"dispatch", str(to_string(p.dispatch))},
                       {"combine", str(to_string(p.combine))}};
-    const auto& r = s.routing;
-    oj pop        = {{"distribution", str(to_string(r.popularity))}};
+    const auto& r  = s.routing;
+    oj pop         = {{"distribution", str(to_string(r.popularity))}};
     if (r.popularity == ExpertPopularity::Zipf) pop["s"] = r.zipf_s;
     if (r.popularity == ExpertPopularity::LogNormal) pop["sigma"] = r.lognormal_sigma;
     if (r.popularity == ExpertPopularity::File) pop["path"] = r.loads_path.string();
@@ -84,7 +87,9 @@ std::string scenario_to_json(const Scenario& s) {
     const auto& w = s.workload;
     oj ctx        = {{"distribution", str(to_string(w.context_distribution))}};
     switch (w.context_distribution) {
-    case ContextDistribution::Fixed: ctx["tokens"] = w.context_tokens; break;
+    case ContextDistribution::Fixed:
+        ctx["tokens"] = w.context_tokens;
+        break;
     case ContextDistribution::Uniform:
         ctx["min_tokens"] = w.context_min_tokens;
         ctx["max_tokens"] = w.context_max_tokens;
@@ -109,23 +114,23 @@ std::string scenario_to_json(const Scenario& s) {
     if (s.compute.source == ComputeSource::Profile) j["compute"]["profile_path"] = s.compute.profile_path.string();
     if (!s.compute.calibration_path.empty()) j["compute"]["calibration"] = s.compute.calibration_path.string();
     const auto& cal = s.network.calibration;
-    j["network"] = {{"simgrid_model", s.network.simgrid_model},
-                    {"crosstraffic", s.network.crosstraffic},
-                    {"all_to_all", str(to_string(s.network.all_to_all))},
-                    {"backend", str(to_string(s.network.backend))},
-                    {"deepep", str(to_string(s.network.deepep))},
-                    {"calibration",
-                     {{"nvlink_efficiency", cal.nvlink_efficiency},
-                      {"ib_efficiency", cal.ib_efficiency},
-                      {"pcie_efficiency", cal.pcie_efficiency},
-                      {"normal_overhead_us", cal.normal_overhead_s / kUs},
-                      {"low_latency_overhead_us", cal.low_latency_overhead_s / kUs},
-                      {"chunk_bytes", cal.chunk_bytes},
-                      {"ibrc_chunk_stall_us", cal.ibrc_chunk_stall_s / kUs},
-                      {"ll_nvlink_message_ns", cal.ll_nvlink_message_s * 1e9},
-                      {"ll_rdma_after_nvlink", cal.ll_rdma_after_nvlink},
-                      {"saturating_sms", cal.saturating_sms}}}};
-    j["output"]  = {{"result_json", s.output.result_json}, {"trace", s.output.trace}, {"csv", s.output.csv}};
+    j["network"]    = {{"simgrid_model", s.network.simgrid_model},
+                       {"crosstraffic", s.network.crosstraffic},
+                       {"all_to_all", str(to_string(s.network.all_to_all))},
+                       {"backend", str(to_string(s.network.backend))},
+                       {"deepep", str(to_string(s.network.deepep))},
+                       {"calibration",
+                        {{"nvlink_efficiency", cal.nvlink_efficiency},
+                         {"ib_efficiency", cal.ib_efficiency},
+                         {"pcie_efficiency", cal.pcie_efficiency},
+                         {"normal_overhead_us", cal.normal_overhead_s / kUs},
+                         {"low_latency_overhead_us", cal.low_latency_overhead_s / kUs},
+                         {"chunk_bytes", cal.chunk_bytes},
+                         {"ibrc_chunk_stall_us", cal.ibrc_chunk_stall_s / kUs},
+                         {"ll_nvlink_message_ns", cal.ll_nvlink_message_s * 1e9},
+                         {"ll_rdma_after_nvlink", cal.ll_rdma_after_nvlink},
+                         {"saturating_sms", cal.saturating_sms}}}};
+    j["output"]     = {{"result_json", s.output.result_json}, {"trace", s.output.trace}, {"csv", s.output.csv}};
     // The default folder (out/<name>) stays implicit, so a renamed copy of this text writes its own folder.
     if (s.output.dir != std::filesystem::path("out") / s.name) j["output"]["dir"] = s.output.dir.string();
     return j.dump(2) + "\n";

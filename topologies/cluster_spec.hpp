@@ -14,11 +14,11 @@ namespace moetwin {
 
 // The scale-out (or scale-up) fabric joining the nodes.
 enum class FabricKind {
-    SingleNode,   // one node: NVSwitch only, no scale-out network
-    FatTree2,     // two-layer fat-tree, one plane shared by all NICs (ISCA'25 Table 3 "FT2")
-    MultiPlane,   // DeepSeek's multi-plane two-layer fat-tree: NIC k of every node on plane k (ISCA'25 §5.1 "MPFT")
-    RailOptimized,// rail-optimised: NIC k of every node on rail switch k, rails joined by a spine
-    Nvl72,        // what-if: one NVLink scale-up domain of up to 72 GPUs (GB200 NVL72 style), IB between domains
+    SingleNode,    // one node: NVSwitch only, no scale-out network
+    FatTree2,      // two-layer fat-tree, one plane shared by all NICs (ISCA'25 Table 3 "FT2")
+    MultiPlane,    // DeepSeek's multi-plane two-layer fat-tree: NIC k of every node on plane k (ISCA'25 §5.1 "MPFT")
+    RailOptimized, // rail-optimised: NIC k of every node on rail switch k, rails joined by a spine
+    Nvl72,         // what-if: one NVLink scale-up domain of up to 72 GPUs (GB200 NVL72 style), IB between domains
 };
 
 // The fabric names (scenario key cluster.fabric, `moetwin bench network --fabric`, the GUI).
@@ -41,9 +41,9 @@ struct LinkParams {
 
 struct ClusterSpec {
     FabricKind fabric = FabricKind::MultiPlane;
-    int num_nodes         = 1;
-    int gpus_per_node     = 8;
-    int nics_per_node     = 8;    // one ConnectX-7 per GPU on H800 nodes (ISCA'25 §4.1)
+    int num_nodes     = 1;
+    int gpus_per_node = 8;
+    int nics_per_node = 8; // one ConnectX-7 per GPU on H800 nodes (ISCA'25 §4.1)
 
     // Scale-up: NVLink through NVSwitch. H800: 200 GB/s per direction nominal, ~160 GB/s achieved
     // (ISCA'25 §4.3); 3.33 µs end-to-end for 64 B (ISCA'25 Table 5).

@@ -16,7 +16,8 @@ constexpr std::array kPolicies = {
     DispatchPolicy{"least_loaded", "replica on the GPU with the fewest pairs so far", &dispatch_least_loaded},
     DispatchPolicy{"same_node_first", "source GPU, then source node, then an already-targeted node",
                    &dispatch_same_node_first},
-    DispatchPolicy{"load_aware", "per micro-batch, all-gathered expert counts, exact min-max split over replicas, prefix order",
+    DispatchPolicy{"load_aware",
+                   "per micro-batch, all-gathered expert counts, exact min-max split over replicas, prefix order",
                    &dispatch_load_aware, true},
 };
 } // namespace

@@ -2,9 +2,9 @@
 // Drifting loads and periodic re-placement with migration cost.
 #include "sim/balancer/dynamic_rebalance.hpp"
 
+#include "common/rng.hpp"
 #include "sim/balancer/placement/incremental.hpp"
 #include "sim/balancer/placement_metrics.hpp"
-#include "common/rng.hpp"
 
 #include "common/errors.hpp"
 

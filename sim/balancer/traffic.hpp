@@ -5,8 +5,8 @@
 #pragma once
 
 #include "common/deepep_bytes.hpp"
-#include "sim/balancer/dispatch.hpp"
 #include "moe/token_sampler.hpp"
+#include "sim/balancer/dispatch.hpp"
 
 #include <iosfwd>
 #include <vector>

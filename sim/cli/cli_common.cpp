@@ -9,7 +9,9 @@
 
 namespace moetwin::cli {
 
-const char* version() { return MOETWIN_VERSION; }
+const char* version() {
+    return MOETWIN_VERSION;
+}
 
 void set_verbosity(int level) {
     spdlog::set_level(level <= 0 ? spdlog::level::warn : level == 1 ? spdlog::level::info : spdlog::level::debug);

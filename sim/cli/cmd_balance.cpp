@@ -4,10 +4,10 @@
 #include "sim/cli/commands.hpp"
 
 #include "common/rng.hpp"
+#include "moe/expert_load_json.hpp"
 #include "sim/balancer/balance_report.hpp"
 #include "sim/balancer/dp_balancer.hpp"
 #include "sim/balancer/dynamic_rebalance.hpp"
-#include "moe/expert_load_json.hpp"
 #include "sim/balancer/router_bias.hpp"
 
 #include "common/atomic_file.hpp"

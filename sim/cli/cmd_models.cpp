@@ -2,8 +2,8 @@
 // `moetwin models`: the model catalogue with total and activated parameters and KV bytes per token.
 #include "sim/cli/commands.hpp"
 
-#include "engine/model_spec.hpp"
 #include "engine/memory_fit.hpp"
+#include "engine/model_spec.hpp"
 
 #include <CLI/CLI.hpp>
 

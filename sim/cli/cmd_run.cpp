@@ -34,7 +34,8 @@ void print_step_summary(std::ostream& out, const RunResult& r) {
     const double step_ms = double(s.step_time_ns) * 1e-6;
     out << "== step: " << r.meta.phase << ", " << r.meta.num_gpus << " GPUs, " << r.meta.num_layers << " layers, "
         << r.meta.num_micro_batches << " micro-batch(es) ==\n";
-    for (const auto& note : r.meta.notes) out << "  " << note << '\n';
+    for (const auto& note : r.meta.notes)
+        out << "  " << note << '\n';
     out << std::fixed << std::setprecision(3);
     out << "step time: " << step_ms << " ms (per-layer mean " << step_ms / std::max(1, r.meta.num_layers) << " ms)\n";
     out << std::setprecision(1) << "throughput: " << s.tokens_per_s_per_gpu << " tokens/s per GPU, "
@@ -52,8 +53,8 @@ void print_step_summary(std::ostream& out, const RunResult& r) {
     if (s.slowest_gpu >= 0) {
         const GpuCounters& g = r.gpus[std::size_t(s.slowest_gpu)];
         out << std::setprecision(3) << "slowest GPU: " << s.slowest_gpu << " (node " << g.node << "), busy "
-            << double(s.slowest_gpu_busy_ns) * 1e-6 << " ms, compute " << double(g.busy_compute_ns) * 1e-6
-            << " ms, " << g.tokens_received << " tokens received\n";
+            << double(s.slowest_gpu_busy_ns) * 1e-6 << " ms, compute " << double(g.busy_compute_ns) * 1e-6 << " ms, "
+            << g.tokens_received << " tokens received\n";
     }
     for (const LinkStats& l : r.links)
         if (l.name == s.busiest_link)
@@ -106,7 +107,8 @@ void run_main(const RunArgs& args) {
 
     std::cout << '\n';
     print_step_summary(std::cout, result);
-    for (const auto& p : written) std::cout << "wrote " << p.string() << '\n';
+    for (const auto& p : written)
+        std::cout << "wrote " << p.string() << '\n';
 }
 
 } // namespace

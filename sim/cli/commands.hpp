@@ -9,14 +9,14 @@ class App;
 
 namespace moetwin::cli {
 
-void add_run_command(CLI::App& app);      // cmd_run.cpp
-void add_validate_command(CLI::App& app); // cmd_validate.cpp
-void add_fit_command(CLI::App& app);      // cmd_fit.cpp
-void add_models_command(CLI::App& app);   // cmd_models.cpp
-void add_balance_command(CLI::App& app);  // cmd_balance.cpp   (load balancers)
+void add_run_command(CLI::App& app);                 // cmd_run.cpp
+void add_validate_command(CLI::App& app);            // cmd_validate.cpp
+void add_fit_command(CLI::App& app);                 // cmd_fit.cpp
+void add_models_command(CLI::App& app);              // cmd_models.cpp
+void add_balance_command(CLI::App& app);             // cmd_balance.cpp   (load balancers)
 void add_balance_dispatch_command(CLI::App& parent); // cmd_balance_dispatch.cpp (`balance dispatch`)
-void add_topo_command(CLI::App& app);     // cmd_topo.cpp      (topologies)
-void add_bench_command(CLI::App& app);    // cmd_bench.cpp     (benchmarks: comm, ...)
+void add_topo_command(CLI::App& app);                // cmd_topo.cpp      (topologies)
+void add_bench_command(CLI::App& app);               // cmd_bench.cpp     (benchmarks: comm, ...)
 void add_bench_step_command(CLI::App& app); // cmd_bench_step.cpp (bench step, bench roofline; after add_bench_command)
 void add_check_command(CLI::App& app);      // cmd_check.cpp     (fidelity harness: published figures)
 void add_calibrate_command(CLI::App& app);  // cmd_calibrate.cpp (profiler trace -> profiles, calibration)

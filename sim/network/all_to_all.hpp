@@ -17,12 +17,12 @@
 //   phase->timing().recv_done_s[r]        // per-rank completion; fabric.link_bytes(): per link
 #pragma once
 
-#include "sim/published/comm_enums.hpp"
 #include "sim/network/deepep.hpp"
 #include "sim/network/flow_set.hpp"
 #include "sim/network/fluid_model.hpp"
-#include "sim/published/network_calibration.hpp"
 #include "sim/network/platform.hpp"
+#include "sim/published/comm_enums.hpp"
+#include "sim/published/network_calibration.hpp"
 
 #include <simgrid/forward.h>
 

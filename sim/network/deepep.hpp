@@ -7,9 +7,9 @@
 //    (IBGDA; V1 sends even same-node messages through the NIC).
 #pragma once
 
-#include "sim/published/comm_enums.hpp"
 #include "sim/network/flow_set.hpp"
 #include "sim/network/traffic_matrix.hpp"
+#include "sim/published/comm_enums.hpp"
 #include "topologies/routing.hpp"
 
 #include <cstdint>

@@ -15,9 +15,9 @@
 #pragma once
 
 #include "sim/network/all_to_all.hpp"
+#include "sim/network/platform.hpp"
 #include "sim/published/deepep_generation.hpp"
 #include "sim/published/network_calibration.hpp"
-#include "sim/network/platform.hpp"
 #include "topologies/routing.hpp"
 
 #include <memory>

@@ -5,8 +5,8 @@
 #include "common/errors.hpp"
 #include "common/wall_clock.hpp"
 #include "sim/network/comm_run.hpp"
-#include "sim/published/deepep_test_traffic.hpp"
 #include "sim/network/subprocess.hpp"
+#include "sim/published/deepep_test_traffic.hpp"
 #include "topologies/cluster_builder.hpp"
 
 #include <algorithm>

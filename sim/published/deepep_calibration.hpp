@@ -5,9 +5,9 @@
 
 #include "sim/network/all_to_all.hpp"
 #include "sim/network/deepep.hpp"
-#include "sim/published/deepep_generation.hpp"
 #include "sim/network/sim_engine.hpp"
 #include "sim/network/traffic_matrix.hpp"
+#include "sim/published/deepep_generation.hpp"
 #include "topologies/cluster_spec.hpp"
 
 #include <cstdint>

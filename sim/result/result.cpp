@@ -171,10 +171,11 @@ std::ostream& operator<<(std::ostream& os, const Summary& s) {
               << ", max_link_utilisation=" << s.max_link_utilisation
               << ", timing_simulated=" << (s.timing_simulated ? "true" : "false")
               << ", gpu_balance_layer_mean=" << s.gpu_balance_layer_mean
-              << ", gpu_balance_layer_worst=" << s.gpu_balance_layer_worst << ", gpu_balance_step=" << s.gpu_balance_step
+              << ", gpu_balance_layer_worst=" << s.gpu_balance_layer_worst
+              << ", gpu_balance_step=" << s.gpu_balance_step
               << ", node_balance_layer_mean=" << s.node_balance_layer_mean
-              << ", node_balance_step=" << s.node_balance_step << ", node_max_over_min_step=" << s.node_max_over_min_step
-              << "}";
+              << ", node_balance_step=" << s.node_balance_step
+              << ", node_max_over_min_step=" << s.node_max_over_min_step << "}";
 }
 
 std::ostream& operator<<(std::ostream& os, const Span& s) {

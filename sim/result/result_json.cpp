@@ -106,8 +106,8 @@ OJson doc_json(const RunResult& r) {
     doc["experts"]["num_experts"]   = r.experts.num_experts;
     doc["experts"]["slots_per_gpu"] = r.experts.slots_per_gpu;
     if (!r.experts.gpu_slots.empty()) doc["experts"]["gpu_slots"] = r.experts.gpu_slots; // uneven layouts only
-    doc["experts"]["tokens"]        = r.experts.tokens;
-    doc["experts"]["phy2log"]       = r.experts.phy2log;
+    doc["experts"]["tokens"]  = r.experts.tokens;
+    doc["experts"]["phy2log"] = r.experts.phy2log;
     return doc;
 }
 

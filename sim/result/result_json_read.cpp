@@ -184,16 +184,16 @@ RunResult parse_result_json(std::string_view text, const std::string& file_name)
     for_each_object(top, "links", {"name", "kind", "src", "dst", "capacity_Bps", "bytes", "busy_ns", "utilisation"},
                     [&](const JsonObject& o) { res.links.push_back(read_link(o)); });
 
-    const JsonObject ex = top.object("experts", {"num_experts", "slots_per_gpu", "gpu_slots", "tokens", "phy2log"});
-    res.experts.num_experts   = int32_t(ex.integer_in("num_experts", kI32Min, kI32Max));
+    const JsonObject ex     = top.object("experts", {"num_experts", "slots_per_gpu", "gpu_slots", "tokens", "phy2log"});
+    res.experts.num_experts = int32_t(ex.integer_in("num_experts", kI32Min, kI32Max));
     res.experts.slots_per_gpu = int32_t(ex.integer_in("slots_per_gpu", kI32Min, kI32Max));
     if (ex.has("gpu_slots")) {
         const JsonArray a = ex.array("gpu_slots");
         for (std::size_t g = 0; g < a.size(); ++g)
             res.experts.gpu_slots.push_back(int32_t(a.integer_in(g, 0, kI32Max)));
     }
-    res.experts.tokens        = read_matrix<int64_t>(ex, "tokens", 0, kI64Max);
-    res.experts.phy2log       = read_matrix<int32_t>(ex, "phy2log", kI32Min, kI32Max);
+    res.experts.tokens  = read_matrix<int64_t>(ex, "tokens", 0, kI64Max);
+    res.experts.phy2log = read_matrix<int32_t>(ex, "phy2log", kI32Min, kI32Max);
 
     read_spans(top.object("spans", {"columns", "groups"}), res.spans);
 

@@ -254,8 +254,8 @@ class TokenDrawer {
 
 } // namespace
 
-int64_t draw_gate_tokens(const GateSpec& g, int node_limit, int shared_expert, LayerGate& prepared,
-                         Rng& rng_io, std::span<int> experts) {
+int64_t draw_gate_tokens(const GateSpec& g, int node_limit, int shared_expert, LayerGate& prepared, Rng& rng_io,
+                         std::span<int> experts) {
     // A local copy: its address never leaves this function once the phases are inlined, so its
     // state stays in registers in the loop.
     Rng rng                       = rng_io;

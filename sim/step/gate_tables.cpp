@@ -56,8 +56,7 @@ void AliasTable::build(std::span<const double> w) {
     }
 }
 
-GateTables::GateTables(const GateSpec& gate, std::span<const double> w, std::span<const int> home,
-                       int num_nodes)
+GateTables::GateTables(const GateSpec& gate, std::span<const double> w, std::span<const int> home, int num_nodes)
     : gate_(gate), w_(w.begin(), w.end()), group_w_(std::size_t(gate.num_groups), 0.0), home_(home.begin(), home.end()),
       num_nodes_(num_nodes), chosen_(std::size_t(gate.num_groups), 0) {
     if (gate.num_groups > 64) throw ConfigError("route_layer: at most 64 expert groups");

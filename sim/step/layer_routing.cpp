@@ -56,7 +56,7 @@ LayerRouting route_layer(const LayerRoutingInput& in, LayerGate& prepared) {
         // Held to the recorded loads (popularity_fit.hpp): batches of tokens, each drawn exactly
         // from the gate with the weights in force, the controller moving the weights in between.
         LoadController& control = *prepared.control;
-        const std::size_t batch           = std::size_t(control_batch_tokens(int64_t(source.size())));
+        const std::size_t batch = std::size_t(control_batch_tokens(int64_t(source.size())));
         for (std::size_t first = 0; first < source.size(); first += batch) {
             if (control.pending()) { // the weights for this batch (none after the layer's last)
                 control.update(prepared.w);

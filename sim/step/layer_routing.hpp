@@ -4,8 +4,8 @@
 // slot) serving each selection by the dispatch policy, summed into the layer's traffic matrix.
 #pragma once
 
-#include "sim/balancer/dispatch.hpp"
 #include "moe/gate.hpp"
+#include "sim/balancer/dispatch.hpp"
 #include "sim/balancer/placement.hpp"
 #include "sim/network/traffic_matrix.hpp"
 

@@ -12,9 +12,8 @@
 
 namespace moetwin::step {
 
-LayerFitStats fit_layer_gate(LayerGate& prepared, const GateSpec& g, int node_limit,
-                             std::span<const double> target, int64_t samples, uint64_t seed, uint64_t stream,
-                             const MarginalFitSpec& spec) {
+LayerFitStats fit_layer_gate(LayerGate& prepared, const GateSpec& g, int node_limit, std::span<const double> target,
+                             int64_t samples, uint64_t seed, uint64_t stream, const MarginalFitSpec& spec) {
     if (samples < 1) throw ConfigError("popularity fit: samples must be >= 1, got " + std::to_string(samples));
     if (int(target.size()) != g.num_experts) throw ConfigError("popularity fit: target size != num_experts");
     std::vector<int> experts(std::size_t(samples) * std::size_t(g.topk));
@@ -35,7 +34,7 @@ LayerFitStats fit_layer_gate(LayerGate& prepared, const GateSpec& g, int node_li
             shares[e] = double(hits[e]) / double(experts.size());
     };
     const MarginalFit fit = fit_marginals(target, realised, spec);
-    prepared.w                      = fit.weights;
+    prepared.w            = fit.weights;
     prepared.tables->reweight(prepared.w);
     prepared.control.emplace(target, prepared.w, g.topk);
     LayerFitStats st;

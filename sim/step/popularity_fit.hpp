@@ -41,8 +41,8 @@ inline constexpr int kFitRounds      = 1;
 // controller on them. Deterministic in (target, prepared's homes, g, node_limit, samples, seed,
 // stream): every round draws the same tokens (common random numbers), so the fit converges on one
 // sample rather than chasing noise.
-LayerFitStats fit_layer_gate(LayerGate& prepared, const GateSpec& g, int node_limit,
-                             std::span<const double> target, int64_t samples, uint64_t seed, uint64_t stream,
+LayerFitStats fit_layer_gate(LayerGate& prepared, const GateSpec& g, int node_limit, std::span<const double> target,
+                             int64_t samples, uint64_t seed, uint64_t stream,
                              const MarginalFitSpec& spec = {kFitRounds, 0.0, true});
 
 } // namespace moetwin::step

@@ -190,7 +190,8 @@ struct Sim {
             }
             const double t0 = sg4::Engine::get_clock();
             if (id % 2 == 0 && notify_s + replica_choice_s(id) > 0)
-                sg4::this_actor::sleep_for(notify_s + replica_choice_s(id)); // layout + notify_dispatch (+ replica choice)
+                sg4::this_actor::sleep_for(notify_s +
+                                           replica_choice_s(id)); // layout + notify_dispatch (+ replica choice)
             AllToAllHandle h = phase(id).start(r);
             h.wait();
             comm_span(r, id, t0, h.phase->completion_s(r), *h.phase);

@@ -6,8 +6,8 @@
 #pragma once
 
 #include "sim/network/all_to_all.hpp"
-#include "sim/published/deepep_generation.hpp"
 #include "sim/network/sim_engine.hpp"
+#include "sim/published/deepep_generation.hpp"
 #include "sim/result/result.hpp"
 #include "sim/step/step_plan.hpp"
 #include "topologies/routing.hpp"
@@ -41,7 +41,7 @@ struct StepTrace {
     // report no per-link timing.
     std::vector<LinkLoad> link_busy;
     double platform_wall_s = 0, run_wall_s = 0; // SimEngine::setup_wall_s(), run_wall_s()
-    NetworkCalibration calibration; // the rates the step's kernels ran at (for_kernels of the options')
+    NetworkCalibration calibration;             // the rates the step's kernels ran at (for_kernels of the options')
 };
 
 struct ExecOptions {

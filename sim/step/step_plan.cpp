@@ -176,11 +176,11 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
     p.comm_shape.fp8_dispatch = s.precision.dispatch == Precision::Fp8E4m3;
     // Placement, fitted on the popularity the tokens are sampled from.
     const ExpertLoad pop = expert_popularity(s, full, p.model);
-    StepPlacement sp               = place_step_experts(s, pop);
-    p.placement_spec               = sp.spec;
-    p.shared_expert                = sp.shared_expert;
-    p.placement                    = std::move(sp.placement);
-    const int main_moe             = p.num_moe - p.num_mtp;
+    StepPlacement sp     = place_step_experts(s, pop);
+    p.placement_spec     = sp.spec;
+    p.shared_expert      = sp.shared_expert;
+    p.placement          = std::move(sp.placement);
+    const int main_moe   = p.num_moe - p.num_mtp;
     if (p.num_mtp > 0) { // the MTP passes use the last main MoE layer's placement (see the contract)
         std::vector<int> phy2log = p.placement.phy2log;
         const auto last          = p.placement.slots(main_moe - 1);
@@ -220,7 +220,7 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
     // Routing per MoE layer and micro-batch.
     GateSpec gate{p.model.num_routed_experts, s.routing.num_groups, s.routing.topk_groups, p.model.top_k};
     const balancer::DispatchFn dispatch = balancer::find_dispatch_policy(s.routing.replica_policy).dispatch;
-    int64_t relaxed = 0;
+    int64_t relaxed                     = 0;
     // Recorded loads: the layer's routed loads are held to the recording (popularity_fit.hpp).
     const bool fit = s.routing.popularity == ExpertPopularity::File;
     PopularityFitReport fit_report;

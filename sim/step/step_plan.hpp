@@ -34,9 +34,10 @@ struct StepPlan {
     int shared_expert = -1;            // logical id of the shared expert served from slots, -1: none
     std::vector<RankBatch> ranks;      // [dp_size]
     std::vector<LayerRouting> routing; // [num_moe * micro_batches]: MoE layer l, micro-batch m at l * mbs + m
-    std::vector<double> replica_choice_s; // like routing: seconds before each dispatch (replica_choice_step.hpp); empty: none
-    std::vector<double> stage_s;       // [num_gpus][num_layers + 1][micro_batches][kNumStages]; layer -1 at 0
-    double output_tokens = 0;          // tokens the step produces, all ranks
+    std::vector<double>
+        replica_choice_s;        // like routing: seconds before each dispatch (replica_choice_step.hpp); empty: none
+    std::vector<double> stage_s; // [num_gpus][num_layers + 1][micro_batches][kNumStages]; layer -1 at 0
+    double output_tokens = 0;    // tokens the step produces, all ranks
     std::vector<std::string> notes;
 
     int num_layers() const { return num_dense + num_moe; }

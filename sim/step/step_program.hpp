@@ -36,7 +36,7 @@ std::string_view to_string(Stage s);
 
 struct Instr {
     enum Kind : uint8_t { Compute, Signal, Wait } kind = Compute;
-    Stage stage                                        = Stage::Attn;       // Compute
+    Stage stage                                        = Stage::Attn;             // Compute
     CommDirection dir                                  = CommDirection::Dispatch; // Signal / Wait
     int layer                           = -1; // model layer (-1: embedding/head); MoE comm: model layer too
     int micro_batch                     = 0;

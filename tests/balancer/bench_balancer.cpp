@@ -24,8 +24,8 @@ const moetwin::ExpertLoad& loads() {
     static const moetwin::ExpertLoad l = [] {
         const std::filesystem::path real = std::string(MOETWIN_SHARED_DIR) + "/data/expert_load/prefill_in1024.json";
         if (std::filesystem::exists(real)) return moetwin::drop_empty_layers(moetwin::load_expert_load(real));
-        const moetwin::ExpertLoad sample = moetwin::drop_empty_layers(
-            moetwin::load_expert_load(std::string(MOETWIN_SOURCE_DIR) + "/tests/balancer/data/prefill_in1024_sample.json"));
+        const moetwin::ExpertLoad sample = moetwin::drop_empty_layers(moetwin::load_expert_load(
+            std::string(MOETWIN_SOURCE_DIR) + "/tests/balancer/data/prefill_in1024_sample.json"));
         std::vector<int> layers;
         for (int i = 0; i < 58; ++i)
             layers.push_back(i % sample.num_layers);
@@ -57,7 +57,8 @@ void run_policy(benchmark::State& state, const bal::PlacementPolicy& policy, bal
 // difference between the two benchmarks).
 void load_aware_split(benchmark::State& state, bool from_totals) {
     static const moetwin::ExpertLoad load = [] {
-        const std::filesystem::path real = std::string(MOETWIN_SHARED_DIR) + "/data/expert_load/decode_in1000out1000.json";
+        const std::filesystem::path real =
+            std::string(MOETWIN_SHARED_DIR) + "/data/expert_load/decode_in1000out1000.json";
         return std::filesystem::exists(real) ? moetwin::drop_empty_layers(moetwin::load_expert_load(real)) : loads();
     }();
     const bal::PlacementSpec spec{288, 8, 18, 144};
@@ -100,7 +101,7 @@ void load_aware_split(benchmark::State& state, bool from_totals) {
         }
     state.counters["ops_per_layer"]     = double(ops) / double(std::max<int64_t>(layers, 1));
     state.counters["busiest_over_mean"] = ratio / double(std::max<int64_t>(layers, 1));
-    state.counters["sums_per_layer"] = double(sums) / double(std::max<int64_t>(layers, 1));
+    state.counters["sums_per_layer"]    = double(sums) / double(std::max<int64_t>(layers, 1));
     state.counters["us_per_layer"] =
         benchmark::Counter(double(layers) * 1e-6, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
     state.counters["model_us_per_layer"] = // what the step charges for the solve (from the counts)

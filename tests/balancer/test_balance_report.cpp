@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // `moetwin balance`'s evaluation on the shipped sample: every policy measured, ours beat EPLB,
 // the table and CSVs are well formed, and mismatched fit/eval loads are rejected.
-#include "sim/balancer/balance_report.hpp"
 #include "moe/expert_load_json.hpp"
+#include "sim/balancer/balance_report.hpp"
 #include "test_helpers.hpp"
 
 #include "common/errors.hpp"

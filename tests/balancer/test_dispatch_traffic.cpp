@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Gate, token sampler, dispatch policies and the traffic measures (dispatch-receive tokens, IB).
-#include "sim/balancer/dispatch.hpp"
 #include "moe/expert_load_json.hpp"
 #include "moe/gate.hpp"
-#include "sim/balancer/placement/policies.hpp"
 #include "moe/token_sampler.hpp"
+#include "sim/balancer/dispatch.hpp"
+#include "sim/balancer/placement/policies.hpp"
 #include "sim/balancer/traffic.hpp"
 #include "test_helpers.hpp"
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Prefill and decode DP balancers against their round-robin baselines.
-#include "sim/balancer/dp_balancer.hpp"
 #include "common/rng.hpp"
+#include "sim/balancer/dp_balancer.hpp"
 
 #include "common/errors.hpp"
 

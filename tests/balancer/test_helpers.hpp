@@ -2,9 +2,9 @@
 // Shared fixtures for the balancer tests: the README example, seeded random loads, data paths.
 #pragma once
 
+#include "common/rng.hpp"
 #include "moe/expert_load.hpp"
 #include "sim/balancer/placement/eplb_readme.hpp"
-#include "common/rng.hpp"
 
 #include <cmath>
 #include <filesystem>

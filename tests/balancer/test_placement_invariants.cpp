@@ -180,7 +180,8 @@ TEST(PlacementInvariants, EplbPicksHierarchicalOnlyWhenGroupsDivideOverNodes) {
     load.num_layers  = 1;
     load.num_experts = 256;
     load.tokens.resize(256);
-    for (int e = 0; e < 256; ++e) load.tokens[size_t(e)] = double((e * 37) % 101 + 1);
+    for (int e = 0; e < 256; ++e)
+        load.tokens[size_t(e)] = double((e * 37) % 101 + 1);
     const PlacementSpec prefill{288, 8, 4, 32}, decode{288, 8, 18, 144};
     EXPECT_EQ(find_placement_policy("eplb").place(load, prefill).phy2log,
               find_placement_policy("eplb_hierarchical").place(load, prefill).phy2log);

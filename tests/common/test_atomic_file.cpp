@@ -34,14 +34,16 @@ TEST(AtomicFile, WritesAndReadsBack) {
 TEST(AtomicFile, FailedFillLeavesOldContentsAndNoTemporary) {
     const fs::path p = scratch("fail/keep.txt");
     write_file_atomic(p, "old");
-    EXPECT_THROW(write_file_atomic(p, [](std::ostream& out) {
-                     out << "partial";
-                     throw std::runtime_error("boom");
-                 }),
+    EXPECT_THROW(write_file_atomic(p,
+                                   [](std::ostream& out) {
+                                       out << "partial";
+                                       throw std::runtime_error("boom");
+                                   }),
                  std::runtime_error);
     EXPECT_EQ(read_file(p), "old");
     int files = 0;
-    for (const auto& e : fs::directory_iterator(p.parent_path())) files += e.path().filename() == "keep.txt" ? 0 : 1;
+    for (const auto& e : fs::directory_iterator(p.parent_path()))
+        files += e.path().filename() == "keep.txt" ? 0 : 1;
     EXPECT_EQ(files, 0) << "a temporary file was left behind";
 }
 
@@ -121,7 +123,8 @@ TEST(AtomicFile, FiftyKillsMidWriteLeaveNoTruncatedOrStaleFile) {
         if (child == 0) {
             for (char c = 'b';; c = char(c == 'z' ? 'b' : c + 1))
                 write_file_atomic(p, [&](std::ostream& out) {
-                    for (std::size_t i = 0; i < size; i += 4096) out << std::string(4096, c);
+                    for (std::size_t i = 0; i < size; i += 4096)
+                        out << std::string(4096, c);
                 });
         }
         ::usleep(useconds_t(2000 + 997 * k % 20000)); // 2-22 ms: inside a write most of the time

@@ -58,8 +58,8 @@ TEST(Roofline, FewerSmsSlowComputeBoundWorkOnly) {
     s.num_local_experts = 9;
     s.tokens_per_expert = 4096;
     s.num_tokens        = 9 * 4096;
-    const double full = model.op_time(up, s, 132).seconds;
-    const double part = model.op_time(up, s, 108).seconds; // prefill: 24 SMs held by DeepEP
+    const double full   = model.op_time(up, s, 132).seconds;
+    const double part   = model.op_time(up, s, 108).seconds; // prefill: 24 SMs held by DeepEP
     EXPECT_GT(part / full, 1.15);
     EXPECT_LT(part / full, 132.0 / 108.0 + 1e-9);
     const OpSpec& norm = op_named(v3.moe_layer_ops, "attn_norm");
@@ -85,5 +85,5 @@ TEST(Roofline, CalibrationAgainstPublishedH800Figures) {
     }
     EXPECT_EQ(gemm_rows, 28);
     EXPECT_LT(std::sqrt(sum_sq / gemm_rows), 0.057); // measured: 5.6 % RMS
-    EXPECT_GT(worst, 0.13);                            // M = 64, N = 7168, K = 2048: -14 %, see roofline.cpp
+    EXPECT_GT(worst, 0.13);                          // M = 64, N = 7168, K = 2048: -14 %, see roofline.cpp
 }

@@ -12,9 +12,9 @@
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <vector>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <vector>
 
 namespace fs = std::filesystem;
 
@@ -33,7 +33,8 @@ Outcome moetwin(const std::string& args, const std::string& streams = " 2>&1", c
     if (!pipe) return o;
     std::array<char, 4096> buf{};
     size_t n = 0;
-    while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) o.output.append(buf.data(), n);
+    while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0)
+        o.output.append(buf.data(), n);
     const int status = ::pclose(pipe);
     o.exit_code      = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return o;
@@ -59,9 +60,13 @@ TEST(Cli, VersionAndHelp) {
     }
 }
 
-TEST(Cli, NoSubcommandIsUsageError) { EXPECT_EQ(moetwin("").exit_code, 1); }
+TEST(Cli, NoSubcommandIsUsageError) {
+    EXPECT_EQ(moetwin("").exit_code, 1);
+}
 
-TEST(Cli, UnknownOptionIsUsageError) { EXPECT_EQ(moetwin("run --bogus").exit_code, 1); }
+TEST(Cli, UnknownOptionIsUsageError) {
+    EXPECT_EQ(moetwin("run --bogus").exit_code, 1);
+}
 
 TEST(Cli, ValidateGoodScenario) {
     const Outcome o = moetwin("validate scenarios/deepseek_v3_prefill_ep32.json");
@@ -121,7 +126,8 @@ TEST(Cli, RunDefaultSimulatesTheStepAndWritesOutputs) {
     EXPECT_TRUE(fs::exists(dir / "result.json"));
     EXPECT_TRUE(fs::exists(dir / "gpus.csv"));
     EXPECT_TRUE(fs::exists(dir / "links.csv"));
-    for (const auto& e : fs::directory_iterator(dir)) EXPECT_NE(e.path().filename().string()[0], '.') << e.path();
+    for (const auto& e : fs::directory_iterator(dir))
+        EXPECT_NE(e.path().filename().string()[0], '.') << e.path();
 }
 
 TEST(Cli, RunProgressGoesToStderrOnlyInOrder) {
@@ -267,9 +273,9 @@ namespace {
 TEST(CliPolicies, EveryPlacementPolicyRunsAndWritesItsResult) {
     std::ifstream in("scenarios/tiny_1node_ep8_decode.json");
     const std::string base((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    for (const char* policy : {"replicate_hottest", "eplb", "eplb_global", "eplb_hierarchical", "lpt_swap",
-                               "group_affine"}) {
-        std::string text  = base;
+    for (const char* policy :
+         {"replicate_hottest", "eplb", "eplb_global", "eplb_hierarchical", "lpt_swap", "group_affine"}) {
+        std::string text       = base;
         const std::string from = "\"policy\": \"eplb\"";
         text.replace(text.find(from), from.size(), std::string("\"policy\": \"") + policy + "\"");
         const fs::path dir = scratch(std::string("policy_") + policy);
@@ -329,9 +335,7 @@ TEST(CliFromResult, AResultWithoutItsScenarioIsRefusedWithThePath) {
     std::ofstream(dir / "missing.json") << text.substr(0, begin) + text.substr(end);
     const Outcome m = moetwin("run --from-result " + (dir / "missing.json").string() + " --out " + dir.string());
     EXPECT_EQ(m.exit_code, 1);
-    EXPECT_NE(
-        m.output.find("missing.json: (top level): missing required key \"scenario\""),
-        std::string::npos)
+    EXPECT_NE(m.output.find("missing.json: (top level): missing required key \"scenario\""), std::string::npos)
         << m.output;
     // A recorded scenario that breaks the scenario schema names the result, "scenario" and the key.
     const std::string from = "\"policy\": \"none\""; // tiny_2gpu_1layer places no redundant experts
@@ -429,7 +433,9 @@ std::string result_scenario(const fs::path& dir) {
 }
 
 // `moetwin ARGS` run from the folder `cwd` (where the default out/<name> lands).
-Outcome moetwin_in(const fs::path& cwd, const std::string& args) { return moetwin(args, " 2>&1", cwd); }
+Outcome moetwin_in(const fs::path& cwd, const std::string& args) {
+    return moetwin(args, " 2>&1", cwd);
+}
 
 TEST(CliOutputDir, DefaultsToOutSlashNameAndARenamedCopyWritesItsOwn) {
     const fs::path cwd = scratch("outdir_default");

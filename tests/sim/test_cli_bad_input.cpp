@@ -82,12 +82,12 @@ TEST(BadInput, IntegersAreRangeCheckedBeforeNarrowing) {
     const fs::path ep = write("ep.json", decode_scenario(R"({"num_nodes": 1, "ep_size": 4294967304, "dp_size": 8})"));
     EXPECT_USER_ERROR(moetwin("validate " + ep.string()),
                       ep.string() + ": deployment.decode.ep_size: 4294967304 contradicts the value derived from "
-                                   "num_nodes × cluster.gpus_per_node = 1 × 8: 8");
+                                    "num_nodes × cluster.gpus_per_node = 1 × 8: 8");
     const fs::path dp =
         write("dp.json", decode_scenario(R"({"num_nodes": 18, "ep_size": 144, "dp_size": 4294967440})"));
     EXPECT_USER_ERROR(moetwin("validate " + dp.string()),
                       dp.string() + ": deployment.decode.dp_size: 4294967440 contradicts the value derived from "
-                                   "ep_size / tp_size = 144 / 1: 144");
+                                    "ep_size / tp_size = 144 / 1: 144");
     const fs::path nodes =
         write("nodes.json", decode_scenario(R"({"num_nodes": 4294967314, "ep_size": 144, "dp_size": 144})"));
     EXPECT_USER_ERROR(moetwin("validate " + nodes.string()),

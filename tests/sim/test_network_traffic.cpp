@@ -2,9 +2,9 @@
 // TrafficMatrix bookkeeping, DeepEP byte counts and the DeepEP-test routing generator.
 #include "common/errors.hpp"
 #include "sim/network/deepep.hpp"
-#include "sim/published/deepep_test_traffic.hpp"
 #include "sim/network/moe_traffic.hpp"
 #include "sim/network/traffic_matrix.hpp"
+#include "sim/published/deepep_test_traffic.hpp"
 
 #include <gtest/gtest.h>
 

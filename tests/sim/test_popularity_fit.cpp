@@ -55,8 +55,8 @@ TEST(MarginalFit, ConvergesToTheTargetOnAClosedFormGate) {
     // P(g0) = 0.5; inclusion 0.2 / 0.5 + 3 x (0.1 / 0.5) x 0.2 / 0.4 = 0.7; share 0.5 x 0.7 / 2.
     EXPECT_NEAR(raw[0], 0.175, 1e-12);
     MarginalFitSpec spec;
-    spec.max_rounds                 = 200;
-    spec.tolerance                  = 1e-10;
+    spec.max_rounds       = 200;
+    spec.tolerance        = 1e-10;
     const MarginalFit fit = fit_marginals(target, exact_shares, spec);
     EXPECT_GT(fit.tv_initial, 0.005);
     EXPECT_LT(fit.tv_final, 1e-9);
@@ -183,9 +183,9 @@ std::vector<double> check_every_layer(const std::string& path, const std::filesy
     Scenario s = load_scenario(path);
     if (!loads.empty()) s.routing.loads_path = loads;
     const RooflineModel roof(s.gpu);
-    const StepPlan p               = plan_step(s, roof);
-    const ModelSpec& full          = find_model(s.model.name);
-    const ExpertLoad rec = load_expert_load(s.routing.loads_path);
+    const StepPlan p      = plan_step(s, roof);
+    const ModelSpec& full = find_model(s.model.name);
+    const ExpertLoad rec  = load_expert_load(s.routing.loads_path);
     EXPECT_EQ(rec.num_layers, full.num_layers) << s.routing.loads_path;
     const std::vector<double> tv = layer_tvs(p, rec, full.num_dense_layers);
     EXPECT_EQ(int(tv.size()), 58);
@@ -207,7 +207,7 @@ TEST(RecordedLoads, DecodeEp144EveryLayerFollowsTheRecording) {
     EXPECT_LT(mean(tv), 0.006);
     Scenario s = load_scenario(path);
     const RooflineModel roof(s.gpu);
-    const StepPlan p               = plan_step(s, roof);
+    const StepPlan p     = plan_step(s, roof);
     const ExpertLoad rec = load_expert_load(s.routing.loads_path);
     const int layer = 30, moe = layer - p.num_dense;
     std::vector<double> got(256, 0.0);
@@ -272,12 +272,12 @@ TEST(RecordedLoads, EverySharedRecordingAtThePrefillTokenCount) {
 // Measured: GPU busiest / mean 1.1642 per layer (loads: 1.1607), worst layer 1.4106 (1.4085);
 // node busiest / mean 1.1390 (1.1394), node max / min over the step 1.2206 (1.2235).
 TEST(RecordedLoads, RoutedBalanceAgreesWithMoetwinBalance) {
-    Scenario s = load_scenario("scenarios/deepseek_v3_decode_ep144_recorded_loads.json");
+    Scenario s                  = load_scenario("scenarios/deepseek_v3_decode_ep144_recorded_loads.json");
     s.workload.mtp_draft_tokens = 0; // the recording's 58 layers; the MTP pass is not in `moetwin balance`
     const RooflineModel roof(s.gpu);
-    const StepPlan p               = plan_step(s, roof);
-    const ModelSpec& full          = find_model(s.model.name);
-    const ExpertLoad pop = expert_popularity(s, full, p.model);
+    const StepPlan p      = plan_step(s, roof);
+    const ModelSpec& full = find_model(s.model.name);
+    const ExpertLoad pop  = expert_popularity(s, full, p.model);
     Summary routed;
     fill_routed_balance(routed, p);
     const balancer::BalanceSummary loads = balancer::busiest_over_mean(p.placement, p.placement_spec, pop);

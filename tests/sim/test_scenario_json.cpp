@@ -265,7 +265,8 @@ TEST(ScenarioJsonErrors, UnknownTopLevelKey) {
     j["workloads"] = json::object();
     EXPECT_EQ(error_of(j),
               "day6_decode.json: workloads: unknown key, did you mean \"workload\"? (expected one of: name, "
-              "description, seed, allow_not_fitting, model, hardware, cluster, deployment, precision, routing, balancer, workload, schedule, "
+              "description, seed, allow_not_fitting, model, hardware, cluster, deployment, precision, routing, "
+              "balancer, workload, schedule, "
               "compute, network, output)");
 }
 
@@ -474,7 +475,7 @@ TEST(ScenarioJson, NetworkCalibrationKeys) {
     EXPECT_EQ(s.network.deepep, DeepEpGeneration::V1_2025_02);
     EXPECT_DOUBLE_EQ(s.network.calibration.ib_efficiency, 0.8);
     EXPECT_DOUBLE_EQ(s.network.calibration.low_latency_overhead_s, 5e-6);
-    EXPECT_DOUBLE_EQ(s.network.calibration.nvlink_efficiency, 0.83); // default: DeepEP fit
+    EXPECT_DOUBLE_EQ(s.network.calibration.nvlink_efficiency, 0.83);     // default: DeepEP fit
     EXPECT_DOUBLE_EQ(s.network.calibration.ibrc_chunk_stall_s, 3.86e-6); // the generation's own fit
     EXPECT_EQ(s.network.calibration.saturating_sms, 20);
 }
@@ -559,7 +560,8 @@ namespace {
 
 // Issue 13 item 7: the key was parsed, printed and ignored by run.
 TEST(ScenarioJsonRules, RebalancePeriodIsRefusedInAStep) {
-    nlohmann::json j = nlohmann::json::parse(R"({"name": "d", "model": {"name": "deepseek_v3"}, "hardware": {"gpu": "h800"},
+    nlohmann::json j =
+        nlohmann::json::parse(R"({"name": "d", "model": {"name": "deepseek_v3"}, "hardware": {"gpu": "h800"},
       "cluster": {"num_nodes": 18, "gpus_per_node": 8},
       "deployment": {"decode": {"num_nodes": 18, "ep_size": 144, "dp_size": 144, "redundant_experts": 32,
                                 "routed_experts_per_gpu": 2}},

@@ -132,8 +132,8 @@ struct RoutingFixture {
         spec.num_nodes  = num_nodes;
         spec.num_groups = 8;
         spec.num_slots  = 256;
-        placement       = balancer::find_placement_policy("none").place(
-                  ExpertLoad{1, 256, std::vector<double>(256, 1.0)}, spec);
+        placement =
+            balancer::find_placement_policy("none").place(ExpertLoad{1, 256, std::vector<double>(256, 1.0)}, spec);
         for (int e = 0; e < 256; ++e)
             weights.push_back(1.0 / std::pow(double(e % 37 + 1), zipf_s));
         tokens.assign(std::size_t(spec.num_gpus), tokens_per_gpu);

@@ -8,8 +8,8 @@
 // gate (256 experts, 8 groups, top-4 groups, top-8, M = 4 of 18 nodes), where enumeration is out of
 // reach, the fast sampler against the reference one.
 #include "common/rng.hpp"
-#include "sim/balancer/dispatch.hpp"
 #include "moe/gate_law.hpp"
+#include "sim/balancer/dispatch.hpp"
 #include "sim/balancer/placement.hpp"
 #include "sim/step/gate_sampler.hpp"
 #include "sim/step/layer_gate.hpp"
@@ -287,7 +287,7 @@ TEST(StepRoutingExact, FastSamplerFollowsTheReferenceOnDeepSeekV3sGate) {
     int64_t ref_relaxed = 0;
     for (int t = 0; t < n; ++t)
         ref_relaxed += draw_gate_token(f.gate, f.w, f.group_w, {f.home, FullGate::kLimit}, rr, scratch,
-                                                 std::span<int>(ref).subspan(std::size_t(t) * 8, 8));
+                                       std::span<int>(ref).subspan(std::size_t(t) * 8, 8));
     Tally a, b;
     for (int t = 0; t < n; ++t) {
         a.add(std::span<const int>(fast).subspan(std::size_t(t) * 8, 8), f.home, n);

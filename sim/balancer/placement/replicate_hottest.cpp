@@ -55,7 +55,7 @@ Placement place_replicate_hottest(const ExpertLoad& load, const PlacementSpec& s
         }
         // Fill what is left on each GPU with copies of its own busiest expert (GPU loads unchanged).
         for (int g = 0; g < G; ++g) {
-            int busiest = kEmptySlot;
+            int busiest     = kEmptySlot;
             const int begin = spec.first_slot(g), end = begin + spec.slots_on_gpu(g);
             for (int s = begin; s < end; ++s)
                 if (row[s] != kEmptySlot && (busiest == kEmptySlot || w[row[s]] > w[busiest])) busiest = row[s];
