@@ -68,30 +68,45 @@ void ExpertPanel::draw(const RunResult& r) {
     if (!valid_ || built_ != metric || !heatmap_.ready()) {
         matrix_   = expert_matrix(r, metric);
         scale_    = make_scale(Palette::Inferno, matrix_.values.data(), matrix_.values.size(), matrix_.label);
-        replicas_ = replica_counts(r);
+        replicas_ = replica_counts(r, matrix_.col_group);
+        summary_  = replica_summary(r);
         heatmap_.upload(matrix_, scale_);
         built_ = metric;
         valid_ = true;
     }
     draw_legend(scale_, matrix_.unit);
     ImGui::SameLine(0, 30);
-    int copies = 0, moe_layers = 0;
-    for (const auto& row : replicas_) {
-        moe_layers += !row.empty() && std::any_of(row.begin(), row.end(), [](int n) { return n > 0; });
-        for (const int n : row)
-            copies += std::max(n - 1, 0);
-    }
-    ImGui::TextColored(
-        ImColor(kTextDim), "%d experts in %d slots/GPU; %d redundant copies per MoE layer (%d MoE layers)",
-        r.experts.num_experts, r.experts.slots_per_gpu, moe_layers ? copies / moe_layers : 0, moe_layers);
+    ImGui::TextColored(ImColor(kTextDim),
+                       "%d experts in %d slots/GPU; %lld redundant copies per MoE layer (%d MoE layers)",
+                       r.experts.num_experts, r.experts.slots_per_gpu,
+                       static_cast<long long>(summary_.copies_per_layer), summary_.moe_layers);
+    if (matrix_.grouped())
+        ImGui::TextColored(ImColor(255, 200, 80),
+                           "%d experts shown as %d columns of %d experts each (the hottest "
+                           "of each group; the heatmap is capped at %lld cells): hover a column for its range",
+                           matrix_.src_cols, matrix_.cols, matrix_.col_group, static_cast<long long>(kMaxHeatmapCells));
 
-    view_probe().set("experts.moe_layers", moe_layers);
+    view_probe().set("experts.moe_layers", summary_.moe_layers);
+    view_probe().set("experts.columns", matrix_.cols);
+    view_probe().set("experts.col_group", matrix_.col_group);
     HeatmapGeometry geom;
     const HeatmapHit h = heatmap_.draw("experts", ImGui::GetContentRegionAvail(), "layer", "logical expert", &geom);
     if (show_replicas) draw_replica_markers(replicas_, geom);
     if (!h.hit()) return;
     const int l = h.row, x = h.col;
     ImGui::BeginTooltip();
+    if (matrix_.grouped()) {
+        const auto [x0, x1] = matrix_.source_cols(x);
+        ImGui::Text("layer %d, logical experts %d .. %d (%d experts)", l, x0, x1 - 1, x1 - x0);
+        ImGui::Separator();
+        if (!matrix_.has(l, x))
+            ImGui::TextUnformatted("dense layer: no routed experts");
+        else
+            ImGui::Text("hottest %s: %s; most copies: %d", matrix_.label.c_str(),
+                        format_count(matrix_.at(l, x)).c_str(), replicas_[size_t(l)][size_t(x)]);
+        ImGui::EndTooltip();
+        return;
+    }
     ImGui::Text("layer %d, logical expert %d", l, x);
     ImGui::Separator();
     if (!matrix_.has(l, x)) {

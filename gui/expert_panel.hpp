@@ -22,7 +22,8 @@ struct ExpertPanel {
     HeatmapWidget heatmap_;
     Matrix matrix_;
     ColourScale scale_;
-    std::vector<std::vector<int>> replicas_; // [layer][expert]
+    std::vector<std::vector<int>> replicas_; // [layer][column]: the most copies of the column's experts
+    ReplicaSummary summary_;
     ExpertMetric built_ = ExpertMetric::Tokens;
     bool valid_         = false;
 };

@@ -3,6 +3,7 @@
 #include "gui/format.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 namespace moetwin::gui {
@@ -40,6 +41,14 @@ std::string with_prefix(double v, const Prefix* prefixes, int n, const char* uni
 }
 
 } // namespace
+
+int64_t saturate_ns(double ns) {
+    constexpr double kTwo63 = 9223372036854775808.0; // 2^63: the first double above INT64_MAX
+    if (std::isnan(ns)) return 0;
+    if (ns >= kTwo63) return INT64_MAX;
+    if (ns < -kTwo63) return INT64_MIN;
+    return int64_t(std::llround(ns)); // |ns| < 2^63 and a double that large is an integer: no overflow
+}
 
 std::string format_ns(int64_t ns) {
     if (ns == 0) return "0 ns";
@@ -89,7 +98,7 @@ std::string format_value(double v, Unit u) {
     case Unit::Count:
         return format_count(v);
     case Unit::Ns:
-        return format_ns(int64_t(std::llround(v)));
+        return format_ns(saturate_ns(v));
     case Unit::Bytes:
         return format_bytes(v);
     case Unit::Fraction:

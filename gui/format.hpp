@@ -7,6 +7,10 @@
 
 namespace moetwin::gui {
 
+// ns rounded to the nearest int64, saturating at INT64_MIN / INT64_MAX (NaN gives 0): every double -> ns
+// conversion in the GUI, so a result with times near INT64_MAX cannot overflow (issue 15 defects 1 and 11).
+int64_t saturate_ns(double ns);
+
 std::string format_ns(int64_t ns);           // "830 ns", "12.5 µs", "1.25 ms", "2.5 s" (3 significant digits)
 std::string format_count(double v);          // "950", "12.3 k", "4.1 M", "2.0 G"
 std::string format_bytes(double bytes);      // "512 B", "1.50 MB", "70.0 GB" (SI, 10^3)

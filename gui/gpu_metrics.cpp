@@ -98,6 +98,19 @@ std::vector<double> gpu_values(const RunResult& r, GpuMetric m) {
     return v;
 }
 
+std::array<double, 4> mean_activity_ns(const RunResult& r) {
+    std::array<double, 4> parts{0, 0, 0, 0};
+    for (const GpuCounters& c : r.gpus) {
+        parts[0] += double(c.busy_compute_ns);
+        parts[1] += double(c.dispatch_ns);
+        parts[2] += double(c.combine_ns);
+        parts[3] += double(c.idle_ns);
+    }
+    for (double& p : parts)
+        p /= std::max(double(r.gpus.size()), 1.0);
+    return parts;
+}
+
 double imbalance(const std::vector<double>& v) {
     if (v.empty()) return 0;
     double sum = 0, mx = v[0];

@@ -62,6 +62,11 @@ std::vector<double> gpu_values(const RunResult& r, GpuMetric m); // [num_gpus]
 // Load imbalance of a per-GPU vector: max / mean (1.0 is perfect balance; 0 when the mean is 0).
 double imbalance(const std::vector<double>& v);
 
+// Mean over GPUs of {busy_compute_ns, dispatch_ns, combine_ns, idle_ns}, as doubles (the summary's time
+// breakdown). Format with format_value(v, Unit::Ns): it saturates, so counters near INT64_MAX, whose mean a
+// cast to int64 overflowed (issue 15 defect 11), read as the largest time, never as a negative one.
+std::array<double, 4> mean_activity_ns(const RunResult& r);
+
 struct NodeAggregate {
     double sum = 0, mean = 0, max = 0;
     int argmax_gpu = -1;

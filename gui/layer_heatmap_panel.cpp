@@ -42,7 +42,13 @@ void LayerHeatmapPanel::draw(const RunResult& r) {
         ImGui::SameLine(0, 30);
         swatch(kNoData, std::to_string(dense) + " dense layer" + (dense == 1 ? "" : "s") + " (no MoE): greyed");
     }
+    if (matrix_.grouped()) {
+        ImGui::SameLine(0, 30);
+        ImGui::TextColored(ImColor(255, 200, 80), "%d GPUs shown as %d columns of %d (the largest of each group)",
+                           matrix_.src_cols, matrix_.cols, matrix_.col_group);
+    }
     view_probe().set("layers.rows", matrix_.rows);
+    view_probe().set("layers.col_group", matrix_.col_group);
     int grey_rows = 0; // rows the texture draws all grey (kNoData): what the probe reports, not what we meant
     for (int l = 0; l < matrix_.rows; ++l) {
         bool any = false;
@@ -62,6 +68,14 @@ void LayerHeatmapPanel::draw(const RunResult& r) {
     if (!h.hit()) return;
     const int l = h.row, g = h.col;
     ImGui::BeginTooltip();
+    if (matrix_.grouped()) {
+        const auto [g0, g1] = matrix_.source_cols(g);
+        ImGui::Text("layer %d, GPUs %d .. %d (%d GPUs in this column)", l, g0, g1 - 1, g1 - g0);
+        ImGui::Separator();
+        ImGui::Text("largest %s: %s", matrix_.label.c_str(), format_value(matrix_.at(l, g), matrix_.unit).c_str());
+        ImGui::EndTooltip();
+        return;
+    }
     ImGui::Text("layer %d, GPU %d (node %d, local rank %d)", l, g, g / std::max(r.meta.gpus_per_node, 1),
                 g % std::max(r.meta.gpus_per_node, 1));
     ImGui::Separator();

@@ -11,6 +11,7 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <array>
 #include <numeric>
 
 namespace moetwin::gui {
@@ -28,17 +29,11 @@ void row(const char* name, const std::string& value, const char* help = nullptr)
 
 // Mean share of the step per activity over GPUs, as one stacked bar.
 void time_breakdown(const RunResult& r) {
-    double parts[4] = {0, 0, 0, 0};
-    for (const GpuCounters& c : r.gpus) {
-        parts[0] += double(c.busy_compute_ns);
-        parts[1] += double(c.dispatch_ns);
-        parts[2] += double(c.combine_ns);
-        parts[3] += double(c.idle_ns);
-    }
-    const double total           = std::accumulate(parts, parts + 4, 0.0);
-    static const char* names[]   = {"compute", "dispatch", "combine", "idle"};
-    static const ImU32 colours[] = {IM_COL32(86, 156, 214, 255), IM_COL32(220, 160, 90, 255),
-                                    IM_COL32(78, 201, 176, 255), IM_COL32(90, 90, 96, 255)};
+    const std::array<double, 4> parts = mean_activity_ns(r); // per GPU
+    const double total                = std::accumulate(parts.begin(), parts.end(), 0.0);
+    static const char* names[]        = {"compute", "dispatch", "combine", "idle"};
+    static const ImU32 colours[]      = {IM_COL32(86, 156, 214, 255), IM_COL32(220, 160, 90, 255),
+                                         IM_COL32(78, 201, 176, 255), IM_COL32(90, 90, 96, 255)};
     ImGui::TextUnformatted("Mean GPU time per step (lanes overlap, so shares can exceed 100 % together)");
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const ImVec2 p = ImGui::GetCursorScreenPos();
@@ -50,11 +45,11 @@ void time_breakdown(const RunResult& r) {
         x += pw;
     }
     ImGui::Dummy(ImVec2(w, h));
-    const double n = std::max<double>(double(r.gpus.size()), 1.0), step = double(r.summary.step_time_ns);
+    const double step = double(r.summary.step_time_ns);
     for (int i = 0; i < 4; ++i) {
         if (i) ImGui::SameLine();
-        swatch(colours[i], std::string(names[i]) + " " + format_ns(int64_t(parts[i] / n)) + " (" +
-                               format_percent(step > 0 ? parts[i] / n / step : 0) + ")");
+        swatch(colours[i], std::string(names[i]) + " " + format_value(parts[size_t(i)], Unit::Ns) + " (" +
+                               format_percent(step > 0 ? parts[size_t(i)] / step : 0) + ")");
     }
 }
 

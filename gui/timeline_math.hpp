@@ -3,6 +3,7 @@
 // lane that fall in the window (lower_bound, never a scan), and the folding of spans narrower than 3 px.
 #pragma once
 
+#include "gui/format.hpp" // saturate_ns
 #include "sim/result/result.hpp"
 
 #include <cstdint>
@@ -67,6 +68,11 @@ struct DrawItem {
 // not O(spans). NOTES: exact for non-overlapping lanes; with overlaps a long span entirely inside a block's
 // time range can be absorbed (it is still counted, and the tooltip says so).
 void merge_narrow_spans(const LaneIndex& lane, const TimelineContext& c, float min_px, std::vector<DrawItem>& out);
+
+// The ruler's tick times in [v_start_ns, v_end_ns]: multiples of tick_step_ns(nspx, min_px_between), at most
+// w / min_px_between + 2 of them. Never overflows, also for a window ending at INT64_MAX (issue 15 defect 1:
+// the ruler's `t += step` loop wrapped around there and ran until it ate gigabytes).
+std::vector<int64_t> ruler_ticks(const TimelineContext& c, double min_px_between);
 
 // Ruler ticks: the smallest step of 1, 2 or 5 x 10^k ns that puts at least min_px_between pixels between ticks.
 int64_t tick_step_ns(double nspx, double min_px_between);

@@ -188,9 +188,9 @@ void TimelinePanel::draw_tracks(const RunResult& r, const TimeBounds& bounds) {
     const float ry = win.y;
     dl->AddRectFilled(ImVec2(win.x, ry), ImVec2(win.x + ImGui::GetWindowWidth(), ry + kRulerH),
                       IM_COL32(30, 30, 34, 255));
-    const int64_t step  = tick_step_ns(view_.nspx, 90);
-    const int64_t first = (view_.v_start_ns / step) * step;
-    for (int64_t t = first; t <= view_.v_end_ns; t += step) {
+    const std::vector<int64_t> ticks = ruler_ticks(view_, 90);
+    view_probe().set("timeline.ruler_ticks", double(ticks.size()));
+    for (const int64_t t : ticks) {
         const float x = ns_to_px(view_, t);
         if (x < track_x) continue;
         dl->AddLine(ImVec2(x, ry + kRulerH - 6), ImVec2(x, ry + kRulerH), kTextDim);

@@ -306,7 +306,9 @@ WorkloadConfig parse_workload(const JsonObject& root, const Deployment& d) {
             if (w.context_max_tokens < w.context_min_tokens)
                 c->fail("max_tokens", std::to_string(w.context_max_tokens) + " is below min_tokens (" +
                                           std::to_string(w.context_min_tokens) + ")");
-            w.context_tokens = (w.context_min_tokens + w.context_max_tokens) / 2;
+            // The midpoint without overflow (max_tokens is bounded later, by scenario_bounds; UBSan found
+            // (min + max) / 2 overflowing at max_tokens = INT64_MAX). Equal to it for 1 <= min <= max.
+            w.context_tokens = w.context_min_tokens + (w.context_max_tokens - w.context_min_tokens) / 2;
             c->finish({"distribution", "min_tokens", "max_tokens"});
             break;
         case ContextDistribution::LogNormal:

@@ -49,6 +49,15 @@ TEST(Format, Durations) {
     EXPECT_EQ(format_ns(-1500), "-1.50 \xC2\xB5s");
 }
 
+// Issue 15 defect 11: the summary formats mean counters (doubles) as durations; near INT64_MAX the cast to
+// int64 overflowed (UB; on x86 it gave INT64_MIN, shown as "-9223372037 s"). Saturated: the largest time.
+TEST(Format, DurationsNearInt64MaxSaturate) {
+    EXPECT_EQ(format_value(9.3e18, Unit::Ns), format_ns(INT64_MAX));
+    EXPECT_EQ(format_value(double(INT64_MAX), Unit::Ns), "9223372037 s"); // double(INT64_MAX) is 2^63
+    EXPECT_EQ(format_value(-1e30, Unit::Ns), format_ns(INT64_MIN));
+    EXPECT_EQ(format_value(2.5e9, Unit::Ns), "2.50 s");
+}
+
 TEST(Format, CountsBytesPercent) {
     EXPECT_EQ(format_count(950), "950");
     EXPECT_EQ(format_count(12'345), "12.3 k");

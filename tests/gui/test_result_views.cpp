@@ -86,6 +86,79 @@ TEST(Heatmaps, ExpertsAndPlacement) {
     EXPECT_EQ(experts_on_gpu(r, 1, 1), (std::vector<int>{1, 2}));
 }
 
+// Issue 15 defect 11: per-GPU counters near INT64_MAX (valid: each is at most step_time_ns = INT64_MAX). Their
+// mean is 2^63 as a double, one past INT64_MAX: the summary formats it saturated, not wrapped negative.
+TEST(GpuMetrics, MeanActivityNearInt64Max) {
+    RunResult r            = tiny();
+    r.summary.step_time_ns = INT64_MAX;
+    for (GpuCounters& c : r.gpus)
+        c.busy_compute_ns = INT64_MAX - c.gpu, c.idle_ns = INT64_MAX / 2, c.dispatch_ns = 3, c.combine_ns = 0;
+    validate(r);
+    const auto m = mean_activity_ns(r);
+    EXPECT_DOUBLE_EQ(m[0], 9223372036854775808.0);
+    EXPECT_DOUBLE_EQ(m[1], 3.0);
+    EXPECT_DOUBLE_EQ(m[3], double(INT64_MAX / 2));
+    EXPECT_EQ(format_value(m[0], Unit::Ns), format_ns(INT64_MAX));
+    EXPECT_EQ(format_value(m[0], Unit::Ns).front(), '9');
+}
+
+// Issue 15 defect 8: a valid result of 2,000 layers (1,999 dense, one MoE layer) x 2^20 experts, about 9 MB
+// as JSON, made the experts view allocate [2000][2^20] doubles (16 GiB) and as many replica counts (8 GiB).
+// Columns are grouped instead: at most kMaxHeatmapCells cells, each the hottest expert of its group.
+TEST(Heatmaps, HugeExpertCountIsGrouped) {
+    constexpr int kLayers = 2000, kExperts = 1 << 20, kGpus = 8;
+    RunResult r;
+    r.meta.num_layers = kLayers, r.meta.num_gpus = kGpus;
+    r.experts.num_experts   = kExperts;
+    r.experts.slots_per_gpu = kExperts / kGpus + 1; // one redundant slot per GPU
+    r.experts.tokens.resize(kLayers);
+    r.experts.phy2log.resize(kLayers);
+    auto& tok = r.experts.tokens.back();
+    auto& p2l = r.experts.phy2log.back();
+    tok.assign(kExperts, 1);
+    tok[777'777]   = 500; // the hot spot
+    tok[1'000'000] = 40;  // shares its column with nothing hotter
+    for (int x = 0; x < kExperts; ++x)
+        p2l.push_back(x);
+    for (int g = 0; g < kGpus; ++g)
+        p2l.push_back(777'777); // the hot expert has 1 + 8 copies
+    const int group = heatmap_col_group(kLayers, kExperts);
+    EXPECT_EQ(group, 501); // 2^22 cells / 2000 rows = 2097 columns at most: ceil(2^20 / 2097) experts each
+    for (const ExpertMetric metric : {ExpertMetric::Tokens, ExpertMetric::RelativeLoad, ExpertMetric::PerReplica}) {
+        const Matrix m = expert_matrix(r, metric);
+        EXPECT_LE(int64_t(m.values.size()), kMaxHeatmapCells);
+        EXPECT_EQ(m.rows, kLayers);
+        EXPECT_EQ(m.col_group, group);
+        EXPECT_EQ(m.cols, (kExperts + group - 1) / group);
+        EXPECT_EQ(m.src_cols, kExperts);
+        EXPECT_FALSE(m.has(0, 0)); // dense layers stay grey
+        const int hot = 777'777 / group;
+        EXPECT_EQ(m.source_cols(hot).first, hot * group);
+        EXPECT_EQ(m.source_cols(m.cols - 1).second, kExperts);
+        const double mean = (double(kExperts) + 499 + 39) / kExperts;
+        if (metric == ExpertMetric::Tokens) EXPECT_EQ(m.at(kLayers - 1, hot), 500);
+        if (metric == ExpertMetric::RelativeLoad) EXPECT_DOUBLE_EQ(m.at(kLayers - 1, hot), 500 / mean);
+        // Per replica the hot expert carries 500 / 9 < 40 - its group's hottest is then a plain expert's 1.
+        if (metric == ExpertMetric::PerReplica) EXPECT_DOUBLE_EQ(m.at(kLayers - 1, hot), 500.0 / 9);
+        EXPECT_EQ(m.at(kLayers - 1, 1'000'000 / group), metric == ExpertMetric::RelativeLoad ? 40 / mean : 40);
+        EXPECT_EQ(m.at(kLayers - 1, 0), metric == ExpertMetric::RelativeLoad ? 1 / mean : 1);
+    }
+    const auto reps = replica_counts(r, group);
+    ASSERT_EQ(reps.size(), size_t(kLayers));
+    EXPECT_EQ(reps.back().size(), size_t((kExperts + group - 1) / group));
+    EXPECT_EQ(reps.back()[777'777 / group], 9);
+    EXPECT_EQ(reps.back()[0], 1);
+    EXPECT_EQ(reps[0][0], 0);
+    const ReplicaSummary s = replica_summary(r);
+    EXPECT_EQ(s.moe_layers, 1);
+    EXPECT_EQ(s.copies_per_layer, 8);
+    // The layer x GPU view of the same result is small: nothing grouped.
+    r.layer_gpu.tokens_received.assign(kLayers, std::vector<int64_t>(kGpus, 1));
+    EXPECT_EQ(layer_gpu_matrix(r, LayerGpuMetric::TokensReceived).col_group, 1);
+    EXPECT_EQ(heatmap_col_group(61, 320), 1);
+    EXPECT_EQ(heatmap_col_group(3, 10'000), 3); // 4096 columns at most, whatever the row count
+}
+
 TEST(LinkGroups, PerKind) {
     const RunResult r = tiny();
     const auto kinds  = link_kind_stats(r);

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace moetwin::gui {
 namespace {
 
@@ -147,6 +149,48 @@ TEST(TimelineMath, TickStepIsOneTwoFive) {
     EXPECT_EQ(tick_step_ns(2.0, 80), 200);
     EXPECT_EQ(tick_step_ns(0.001, 80), 1);
     EXPECT_EQ(tick_step_ns(1e6, 100), 100'000'000);
+}
+
+// Issue 15 defect 1: a valid result with step_time_ns = INT64_MAX. The ruler's `for (t = first; t <= end;
+// t += step)` never ended (t <= INT64_MAX always holds, then t wrapped), and every ns <-> px conversion at the
+// window's end overflowed. Ticks stay few, ordered and inside the window; conversions saturate.
+TEST(TimelineMath, WindowEndingAtInt64MaxIsSafe) {
+    const TimelineContext all    = make_context(0, INT64_MAX, 100.0f, 1000.0f);
+    const std::vector<int64_t> t = ruler_ticks(all, 90);
+    ASSERT_FALSE(t.empty());
+    EXPECT_LE(t.size(), size_t(1000 / 90 + 2));
+    EXPECT_EQ(t.front(), 0);
+    const int64_t step = tick_step_ns(all.nspx, 90);
+    EXPECT_EQ(step, 1'000'000'000'000'000'000); // 9.2e18 ns over 1000 px x 90 px = 8.3e17: next 1-2-5 step
+    for (size_t i = 1; i < t.size(); ++i)
+        EXPECT_EQ(t[i] - t[i - 1], step);
+    EXPECT_EQ(t.back(), 9 * step);
+    // The last 1000 ns before INT64_MAX at 1 ns/px: ticks every 100 ns up to the last multiple below INT64_MAX.
+    const TimelineContext end     = make_context(INT64_MAX - 1000, INT64_MAX, 0.0f, 1000.0f);
+    const std::vector<int64_t> te = ruler_ticks(end, 90);
+    ASSERT_EQ(te.size(), 10u);
+    EXPECT_EQ(te.front(), 9'223'372'036'854'774'900);
+    EXPECT_EQ(te.back(), 9'223'372'036'854'775'800);
+    // ns <-> px at the right edge: the largest time, not a wrapped negative one.
+    EXPECT_EQ(px_to_ns(all, 1100.0), INT64_MAX);
+    EXPECT_GT(px_to_ns(all, 600.0), 4'000'000'000'000'000'000);
+    const TimeBounds b{0, INT64_MAX, 100};
+    const TimelineContext z = zoom_at(all, 1100.0, 0.5, b); // zoom in at the right edge
+    EXPECT_EQ(z.v_end_ns, INT64_MAX);
+    EXPECT_NEAR(double(z.v_start_ns), 0.5 * 9.223372036854775807e18, 1e6);
+    EXPECT_EQ(zoom_at(z, 600.0, 1e9, b).v_start_ns, 0); // zoom out: the whole step again
+    EXPECT_EQ(pan_px(z, -1e9, b).v_end_ns, INT64_MAX);  // drag left past the end: clamped
+    EXPECT_EQ(pan_px(z, 1e9, b).v_start_ns, 0);
+    EXPECT_EQ(saturate_ns(1e19), INT64_MAX);
+    EXPECT_EQ(saturate_ns(-1e19), INT64_MIN);
+    EXPECT_EQ(saturate_ns(std::nan("")), 0);
+    EXPECT_EQ(saturate_ns(-2.5), -3); // llround: halves away from zero
+    // Folding spans whose block ends near INT64_MAX: no overflow in the jump target.
+    const auto spans = lane({{INT64_MAX - 30, INT64_MAX - 20}, {INT64_MAX - 10, INT64_MAX}});
+    std::vector<DrawItem> items;
+    merge_narrow_spans(build_lane_index(spans), all, 3.0f, items);
+    ASSERT_EQ(items.size(), 1u);
+    EXPECT_EQ(items[0].count, 2u);
 }
 
 TEST(TimelineMath, VisibleRows) {
