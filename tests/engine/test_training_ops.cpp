@@ -79,7 +79,7 @@ TEST(TrainingOps, AreValidProfileRecords) {
     f.records.push_back(r);
     const ProfileTable table(f, "p.json", nullptr);
     const std::vector<OpSpec> ops = make_training_ops(find_model("deepseek_v3")); // outlives `op` (ASan found
-    const OpSpec& op              = find(ops, "o_proj_wgrad");                   // a reference into a temporary)
+    const OpSpec& op              = find(ops, "o_proj_wgrad");                    // a reference into a temporary)
     EXPECT_DOUBLE_EQ(table.op_time(op, train_shape(), 112).seconds, 1.466e-3);
 }
 
