@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// Per-GPU and per-link CSV tables (columns in result_csv.hpp). Plain data, no validation beyond the caller's.
+// Per-GPU and per-link CSV tables: the columns are the csv fields of result_fields.hpp's tables. Plain data, no
+// validation beyond the caller's.
 #include "sim/result/result_csv.hpp"
 
 #include "common/atomic_file.hpp"
+#include "sim/result/result_fields.hpp"
 
 #include <array>
 #include <charconv>
@@ -26,27 +28,63 @@ std::string shortest(double v) {
     return std::string(buf.data(), res.ptr);
 }
 
-} // namespace
+void write_cell(std::ostream& out, int32_t v) {
+    out << v;
+}
+void write_cell(std::ostream& out, int64_t v) {
+    out << v;
+}
+void write_cell(std::ostream& out, uint64_t v) {
+    out << v;
+}
+void write_cell(std::ostream& out, double v) {
+    out << shortest(v);
+}
+// Every field type has a cell form (std::visit instantiates them all), though the CSV tables hold no bool or list.
+void write_cell(std::ostream& out, bool v) {
+    out << (v ? "true" : "false");
+}
+void write_cell(std::ostream& out, const std::string& v) {
+    out << csv_field(v);
+}
+void write_cell(std::ostream& out, const std::vector<std::string>& v) {
+    std::string joined; // one cell, entries separated by "; " (as RunMeta's operator<<)
+    for (size_t i = 0; i < v.size(); ++i)
+        joined += (i ? "; " : "") + v[i];
+    out << csv_field(joined);
+}
 
-void write_gpu_csv(const RunResult& r, std::ostream& out) {
+// Header: the table's csv fields in table order; one row per record.
+template <class S, std::size_t N>
+void write_table(std::ostream& out, const std::vector<S>& rows, const std::array<Field<S>, N>& fields) {
     out.imbue(std::locale::classic());
-    out << "gpu,node,local_rank,tokens_received,tokens_sent,expert_selections,busy_compute_ns,dispatch_ns,"
-           "combine_ns,idle_ns,bytes_sent,bytes_received,hbm_used_bytes\n";
-    for (const GpuCounters& c : r.gpus) {
-        out << c.gpu << ',' << c.node << ',' << c.local_rank << ',' << c.tokens_received << ',' << c.tokens_sent << ','
-            << c.expert_selections << ',' << c.busy_compute_ns << ',' << c.dispatch_ns << ',' << c.combine_ns << ','
-            << c.idle_ns << ',' << c.bytes_sent << ',' << c.bytes_received << ',' << c.hbm_used_bytes << '\n';
+    const char* sep = "";
+    for (const Field<S>& f : fields)
+        if (f.csv) {
+            out << sep << f.name;
+            sep = ",";
+        }
+    out << '\n';
+    for (const S& row : rows) {
+        sep = "";
+        for (const Field<S>& f : fields)
+            if (f.csv) {
+                out << sep;
+                visit_field(f, row, [&](const auto& v) { write_cell(out, v); });
+                sep = ",";
+            }
+        out << '\n';
     }
 }
 
+} // namespace
+
+void write_gpu_csv(const RunResult& r, std::ostream& out) {
+    write_table(out, r.gpus, kGpuFields);
+}
+
 void write_link_csv(const RunResult& r, std::ostream& out) {
-    out.imbue(std::locale::classic());
-    out << "name,kind,src,dst,capacity_Bps,bytes,busy_ns,utilisation\n";
-    for (const LinkStats& l : r.links) {
-        out << csv_field(l.name) << ',' << csv_field(l.kind) << ',' << csv_field(l.src) << ',' << csv_field(l.dst)
-            << ',' << shortest(l.capacity_Bps) << ',' << l.bytes << ',' << l.busy_ns << ',' << shortest(l.utilisation)
-            << '\n';
-    }
+    write_table(out, r.links, kLinkFields);
 }
 
 void write_gpu_csv(const RunResult& r, const std::filesystem::path& path) {

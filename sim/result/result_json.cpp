@@ -5,6 +5,7 @@
 #include "common/atomic_file.hpp"
 #include "common/errors.hpp"
 #include "sim/result/json_layout.hpp"
+#include "sim/result/result_fields.hpp"
 
 #include <array>
 #include <charconv>
@@ -18,91 +19,29 @@ namespace {
 
 using OJson = nlohmann::ordered_json;
 
-OJson meta_json(const RunMeta& m) {
-    OJson j;
-    j["format_version"]    = m.format_version;
-    j["moetwin_version"]   = m.moetwin_version;
-    j["scenario"]          = m.scenario;
-    j["model"]             = m.model;
-    j["phase"]             = m.phase;
-    j["seed"]              = m.seed;
-    j["num_nodes"]         = m.num_nodes;
-    j["gpus_per_node"]     = m.gpus_per_node;
-    j["num_gpus"]          = m.num_gpus;
-    j["num_layers"]        = m.num_layers;
-    j["num_micro_batches"] = m.num_micro_batches;
-    j["compute_source"]    = m.compute_source;
-    j["network_model"]     = m.network_model;
-    j["notes"]             = m.notes;
-    return j;
-}
-
-OJson summary_json(const Summary& s) {
-    OJson j;
-    j["step_time_ns"]            = s.step_time_ns;
-    j["tokens_per_step"]         = s.tokens_per_step;
-    j["tokens_per_s_per_gpu"]    = s.tokens_per_s_per_gpu;
-    j["tokens_per_s_per_node"]   = s.tokens_per_s_per_node;
-    j["slowest_gpu"]             = s.slowest_gpu;
-    j["slowest_gpu_busy_ns"]     = s.slowest_gpu_busy_ns;
-    j["busiest_link"]            = s.busiest_link;
-    j["max_link_utilisation"]    = s.max_link_utilisation;
-    j["timing_simulated"]        = s.timing_simulated;
-    j["gpu_balance_layer_mean"]  = s.gpu_balance_layer_mean;
-    j["gpu_balance_layer_worst"] = s.gpu_balance_layer_worst;
-    j["gpu_balance_step"]        = s.gpu_balance_step;
-    j["node_balance_layer_mean"] = s.node_balance_layer_mean;
-    j["node_balance_step"]       = s.node_balance_step;
-    j["node_max_over_min_step"]  = s.node_max_over_min_step;
-    return j;
-}
-
-OJson gpu_json(const GpuCounters& c) {
-    OJson j;
-    j["gpu"]               = c.gpu;
-    j["node"]              = c.node;
-    j["local_rank"]        = c.local_rank;
-    j["tokens_received"]   = c.tokens_received;
-    j["tokens_sent"]       = c.tokens_sent;
-    j["expert_selections"] = c.expert_selections;
-    j["busy_compute_ns"]   = c.busy_compute_ns;
-    j["dispatch_ns"]       = c.dispatch_ns;
-    j["combine_ns"]        = c.combine_ns;
-    j["idle_ns"]           = c.idle_ns;
-    j["bytes_sent"]        = c.bytes_sent;
-    j["bytes_received"]    = c.bytes_received;
-    j["hbm_used_bytes"]    = c.hbm_used_bytes;
-    return j;
-}
-
-OJson link_json(const LinkStats& l) {
-    OJson j;
-    j["name"]         = l.name;
-    j["kind"]         = l.kind;
-    j["src"]          = l.src;
-    j["dst"]          = l.dst;
-    j["capacity_Bps"] = l.capacity_Bps;
-    j["bytes"]        = l.bytes;
-    j["busy_ns"]      = l.busy_ns;
-    j["utilisation"]  = l.utilisation;
+// One record's fields as a JSON object, keys in table order (result_fields.hpp).
+template <class S, std::size_t N> OJson record_json(const S& s, const std::array<Field<S>, N>& fields) {
+    OJson j = OJson::object();
+    for (const Field<S>& f : fields)
+        visit_field(f, s, [&](const auto& v) { j[std::string(f.name)] = v; });
     return j;
 }
 
 // Everything but the spans, which are streamed (10^6 spans would cost ~150 MB as a json tree).
 OJson doc_json(const RunResult& r) {
     OJson doc;
-    doc["meta"]     = meta_json(r.meta);
+    doc["meta"]     = record_json(r.meta, kMetaFields);
     doc["scenario"] = OJson::parse(r.scenario_json); // canonical (validated): keys stay sorted
-    doc["summary"]  = summary_json(r.summary);
+    doc["summary"]  = record_json(r.summary, kSummaryFields);
     doc["op_names"] = r.op_names;
     doc["gpus"]     = OJson::array();
     for (const GpuCounters& c : r.gpus)
-        doc["gpus"].push_back(gpu_json(c));
+        doc["gpus"].push_back(record_json(c, kGpuFields));
     doc["layer_gpu"]["tokens_received"] = r.layer_gpu.tokens_received;
     doc["layer_gpu"]["compute_ns"]      = r.layer_gpu.compute_ns;
     doc["links"]                        = OJson::array();
     for (const LinkStats& l : r.links)
-        doc["links"].push_back(link_json(l));
+        doc["links"].push_back(record_json(l, kLinkFields));
     doc["experts"]["num_experts"]   = r.experts.num_experts;
     doc["experts"]["slots_per_gpu"] = r.experts.slots_per_gpu;
     if (!r.experts.gpu_slots.empty()) doc["experts"]["gpu_slots"] = r.experts.gpu_slots; // uneven layouts only

@@ -6,6 +6,9 @@
 #include "common/atomic_file.hpp"
 #include "common/errors.hpp"
 #include "common/json_reader.hpp"
+#include "sim/result/result_fields.hpp"
+
+#include <utility>
 
 #include <limits>
 
@@ -18,76 +21,59 @@ constexpr int64_t kI64Max = std::numeric_limits<int64_t>::max();
 constexpr int64_t kI32Min = std::numeric_limits<int32_t>::min();
 constexpr int64_t kI32Max = std::numeric_limits<int32_t>::max();
 
-RunMeta read_meta(const JsonObject& o) {
-    RunMeta m;
-    m.format_version      = int32_t(o.integer_in("format_version", kI32Min, kI32Max));
-    m.moetwin_version     = o.string("moetwin_version");
-    m.scenario            = o.string("scenario");
-    m.model               = o.string("model");
-    m.phase               = o.string("phase");
-    m.seed                = o.unsigned_integer("seed");
-    m.num_nodes           = int32_t(o.integer_in("num_nodes", kI32Min, kI32Max));
-    m.gpus_per_node       = int32_t(o.integer_in("gpus_per_node", kI32Min, kI32Max));
-    m.num_gpus            = int32_t(o.integer_in("num_gpus", kI32Min, kI32Max));
-    m.num_layers          = int32_t(o.integer_in("num_layers", kI32Min, kI32Max));
-    m.num_micro_batches   = int32_t(o.integer_in("num_micro_batches", kI32Min, kI32Max));
-    m.compute_source      = o.string("compute_source");
-    m.network_model       = o.string("network_model");
-    const JsonArray notes = o.array("notes");
-    for (size_t i = 0; i < notes.size(); ++i)
-        m.notes.push_back(notes.string(i));
-    return m;
+// One field of a record, by its type (integer ranges: result_fields.hpp's FieldCheck).
+void read_value(const JsonObject& o, std::string_view key, int32_t& v) {
+    v = int32_t(o.integer_in(key, kI32Min, kI32Max));
+}
+void read_value(const JsonObject& o, std::string_view key, int64_t& v) {
+    v = o.integer_in(key, 0, kI64Max);
+}
+void read_value(const JsonObject& o, std::string_view key, uint64_t& v) {
+    v = o.unsigned_integer(key);
+}
+void read_value(const JsonObject& o, std::string_view key, double& v) {
+    v = o.number(key);
+}
+void read_value(const JsonObject& o, std::string_view key, bool& v) {
+    v = o.boolean(key);
+}
+void read_value(const JsonObject& o, std::string_view key, std::string& v) {
+    v = o.string(key);
+}
+void read_value(const JsonObject& o, std::string_view key, std::vector<std::string>& v) {
+    const JsonArray a = o.array(key);
+    for (size_t i = 0; i < a.size(); ++i)
+        v.push_back(a.string(i));
 }
 
-Summary read_summary(const JsonObject& o) {
-    Summary s;
-    s.step_time_ns            = o.integer_in("step_time_ns", 0, kI64Max);
-    s.tokens_per_step         = o.integer_in("tokens_per_step", 0, kI64Max);
-    s.tokens_per_s_per_gpu    = o.number("tokens_per_s_per_gpu");
-    s.tokens_per_s_per_node   = o.number("tokens_per_s_per_node");
-    s.slowest_gpu             = int32_t(o.integer_in("slowest_gpu", kI32Min, kI32Max));
-    s.slowest_gpu_busy_ns     = o.integer_in("slowest_gpu_busy_ns", 0, kI64Max);
-    s.busiest_link            = o.string("busiest_link");
-    s.max_link_utilisation    = o.number("max_link_utilisation");
-    s.timing_simulated        = o.boolean("timing_simulated");
-    s.gpu_balance_layer_mean  = o.number("gpu_balance_layer_mean");
-    s.gpu_balance_layer_worst = o.number("gpu_balance_layer_worst");
-    s.gpu_balance_step        = o.number("gpu_balance_step");
-    s.node_balance_layer_mean = o.number("node_balance_layer_mean");
-    s.node_balance_step       = o.number("node_balance_step");
-    s.node_max_over_min_step  = o.number("node_max_over_min_step");
+// A record from an object holding exactly its table's keys, read in table order.
+template <class S, std::size_t N> S read_record(const JsonObject& o, const std::array<Field<S>, N>& fields) {
+    S s;
+    for (const Field<S>& f : fields)
+        visit_field(f, s, [&](auto& v) { read_value(o, f.name, v); });
     return s;
 }
 
-GpuCounters read_gpu(const JsonObject& o) {
-    GpuCounters c;
-    c.gpu               = int32_t(o.integer_in("gpu", kI32Min, kI32Max));
-    c.node              = int32_t(o.integer_in("node", kI32Min, kI32Max));
-    c.local_rank        = int32_t(o.integer_in("local_rank", kI32Min, kI32Max));
-    c.tokens_received   = o.integer_in("tokens_received", 0, kI64Max);
-    c.tokens_sent       = o.integer_in("tokens_sent", 0, kI64Max);
-    c.expert_selections = o.integer_in("expert_selections", 0, kI64Max);
-    c.busy_compute_ns   = o.integer_in("busy_compute_ns", 0, kI64Max);
-    c.dispatch_ns       = o.integer_in("dispatch_ns", 0, kI64Max);
-    c.combine_ns        = o.integer_in("combine_ns", 0, kI64Max);
-    c.idle_ns           = o.integer_in("idle_ns", 0, kI64Max);
-    c.bytes_sent        = o.integer_in("bytes_sent", 0, kI64Max);
-    c.bytes_received    = o.integer_in("bytes_received", 0, kI64Max);
-    c.hbm_used_bytes    = o.integer_in("hbm_used_bytes", 0, kI64Max);
-    return c;
+// `parent.key` as an object accepting exactly the keys of `Fields` (JsonObject::finish takes a brace list).
+template <const auto& Fields> JsonObject record_object(const JsonObject& parent, std::string_view key) {
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return parent.object(key, {Fields[I].name...});
+    }
+    (std::make_index_sequence<Fields.size()>{});
+}
+template <const auto& Fields> JsonObject record_object(const JsonArray& parent, std::size_t i) {
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return parent.object(i, {Fields[I].name...});
+    }
+    (std::make_index_sequence<Fields.size()>{});
 }
 
-LinkStats read_link(const JsonObject& o) {
-    LinkStats l;
-    l.name         = o.string("name");
-    l.kind         = o.string("kind");
-    l.src          = o.string("src");
-    l.dst          = o.string("dst");
-    l.capacity_Bps = o.number("capacity_Bps");
-    l.bytes        = o.integer_in("bytes", 0, kI64Max);
-    l.busy_ns      = o.integer_in("busy_ns", 0, kI64Max);
-    l.utilisation  = o.number("utilisation");
-    return l;
+// Every element of `parent.key`, a record of `Fields`.
+template <const auto& Fields, class S>
+void read_records(const JsonObject& parent, std::string_view key, std::vector<S>& out) {
+    const JsonArray arr = parent.array(key);
+    for (size_t i = 0; i < arr.size(); ++i)
+        out.push_back(read_record(record_object<Fields>(arr, i), Fields));
 }
 
 template <class T>
@@ -155,34 +141,23 @@ RunResult parse_result_json(std::string_view text, const std::string& file_name)
     top.finish({"meta", "scenario", "summary", "op_names", "gpus", "layer_gpu", "links", "experts", "spans"});
 
     RunResult res;
-    res.meta = read_meta(top.object("meta", {"format_version", "moetwin_version", "scenario", "model", "phase", "seed",
-                                             "num_nodes", "gpus_per_node", "num_gpus", "num_layers",
-                                             "num_micro_batches", "compute_source", "network_model", "notes"}));
+    res.meta             = read_record(record_object<kMetaFields>(top, "meta"), kMetaFields);
     const Json& scenario = top.value("scenario");
     if (!scenario.is_object())
         top.fail("scenario", "expected a JSON object (the scenario that was run), got " + describe_json(scenario));
     res.scenario_json   = scenario.dump(); // canonical: compact, keys sorted
-    res.summary         = read_summary(top.object(
-                "summary", {"step_time_ns", "tokens_per_step", "tokens_per_s_per_gpu", "tokens_per_s_per_node", "slowest_gpu",
-                            "slowest_gpu_busy_ns", "busiest_link", "max_link_utilisation", "timing_simulated",
-                            "gpu_balance_layer_mean", "gpu_balance_layer_worst", "gpu_balance_step", "node_balance_layer_mean",
-                            "node_balance_step", "node_max_over_min_step"}));
+    res.summary         = read_record(record_object<kSummaryFields>(top, "summary"), kSummaryFields);
     const JsonArray ops = top.array("op_names");
     for (size_t i = 0; i < ops.size(); ++i)
         res.op_names.push_back(ops.string(i));
 
-    for_each_object(top, "gpus",
-                    {"gpu", "node", "local_rank", "tokens_received", "tokens_sent", "expert_selections",
-                     "busy_compute_ns", "dispatch_ns", "combine_ns", "idle_ns", "bytes_sent", "bytes_received",
-                     "hbm_used_bytes"},
-                    [&](const JsonObject& o) { res.gpus.push_back(read_gpu(o)); });
+    read_records<kGpuFields>(top, "gpus", res.gpus);
 
     const JsonObject lg           = top.object("layer_gpu", {"tokens_received", "compute_ns"});
     res.layer_gpu.tokens_received = read_matrix<int64_t>(lg, "tokens_received", 0, kI64Max);
     res.layer_gpu.compute_ns      = read_matrix<int64_t>(lg, "compute_ns", 0, kI64Max);
 
-    for_each_object(top, "links", {"name", "kind", "src", "dst", "capacity_Bps", "bytes", "busy_ns", "utilisation"},
-                    [&](const JsonObject& o) { res.links.push_back(read_link(o)); });
+    read_records<kLinkFields>(top, "links", res.links);
 
     const JsonObject ex     = top.object("experts", {"num_experts", "slots_per_gpu", "gpu_slots", "tokens", "phy2log"});
     res.experts.num_experts = int32_t(ex.integer_in("num_experts", kI32Min, kI32Max));

@@ -4,6 +4,7 @@
 #include "sim/result/result.hpp"
 
 #include "common/errors.hpp"
+#include "sim/result/result_fields.hpp"
 
 #ifndef JSON_USE_IMPLICIT_CONVERSIONS
 #define JSON_USE_IMPLICIT_CONVERSIONS 0
@@ -13,6 +14,7 @@
 #include <cmath>
 #include <limits>
 #include <set>
+#include <span>
 #include <sstream>
 
 namespace moetwin {
@@ -38,20 +40,70 @@ void check_nonneg(const std::string& path, double v) {
     if (!std::isfinite(v) || v < 0) fail(path, ": must be a finite number >= 0, got ", v);
 }
 
+// "\"a\"", "\"a\" or \"b\"", "\"a\", \"b\" or \"c\"".
+std::string one_of(std::span<const std::string_view> choices) {
+    std::string s;
+    for (size_t i = 0; i < choices.size(); ++i)
+        s += (i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ") + quoted(std::string(choices[i]));
+    return s;
+}
+
+template <class S> struct FieldChecker {
+    const Field<S>& f;
+    const std::string& path;
+    int64_t step_time_ns;
+
+    void check_integer(int64_t v) const {
+        switch (f.check) {
+        case FieldCheck::Range:
+            check_range(path, v, f.lo, f.hi);
+            break;
+        case FieldCheck::NonNeg:
+            check_nonneg(path, v);
+            break;
+        case FieldCheck::StepTime:
+            check_range(path, v, 0, step_time_ns);
+            break;
+        default:
+            break;
+        }
+    }
+    void operator()(int32_t v) const { check_integer(v); }
+    void operator()(int64_t v) const { check_integer(v); }
+    void operator()(uint64_t) const {}
+    void operator()(bool) const {}
+    void operator()(const std::vector<std::string>&) const {}
+    void operator()(double v) const {
+        if (f.check == FieldCheck::NonNeg) check_nonneg(path, v);
+        if (f.check == FieldCheck::Positive && (!std::isfinite(v) || v <= 0))
+            fail(path, ": must be a finite number > 0, got ", v);
+        if (f.check == FieldCheck::Ratio && !(v == 0 || v >= 1 - 1e-12)) // busiest / mean: >= 1 up to rounding
+            fail(path, ": must be 0 (no MoE layer) or a ratio >= 1, got ", v);
+    }
+    void operator()(const std::string& v) const {
+        if (f.check != FieldCheck::Choice) return;
+        for (const std::string_view c : f.choices)
+            if (v == c) return;
+        fail(path, ": expected ", one_of(f.choices), ", got ", quoted(v));
+    }
+};
+
+// validate()'s per-field checks from the field table (result_fields.hpp): "<prefix>.<name>: ...".
+template <class S, std::size_t N>
+void check_fields(const std::string& prefix, const S& s, const std::array<Field<S>, N>& fields, int64_t step_time_ns) {
+    for (const Field<S>& f : fields) {
+        const std::string path = prefix + "." + std::string(f.name);
+        visit_field(f, s, FieldChecker<S>{f, path, step_time_ns});
+    }
+}
+
 void validate_meta(const RunMeta& m) {
     if (m.format_version != kResultFormatVersion)
         fail("meta.format_version: expected ", kResultFormatVersion, ", got ", m.format_version);
-    if (m.phase != "prefill" && m.phase != "decode")
-        fail("meta.phase: expected \"prefill\" or \"decode\", got ", quoted(m.phase));
-    if (m.compute_source != "roofline" && m.compute_source != "profile" && m.compute_source != "mixed")
-        fail("meta.compute_source: expected \"roofline\", \"profile\" or \"mixed\", got ", quoted(m.compute_source));
-    check_range("meta.num_nodes", m.num_nodes, 1, 1 << 20);
-    check_range("meta.gpus_per_node", m.gpus_per_node, 1, 1 << 10);
+    check_fields("meta", m, kMetaFields, 0);
     if (int64_t(m.num_nodes) * m.gpus_per_node != m.num_gpus)
         fail("meta.num_gpus: expected num_nodes * gpus_per_node = ", int64_t(m.num_nodes) * m.gpus_per_node, ", got ",
              m.num_gpus);
-    check_range("meta.num_layers", m.num_layers, 0, std::numeric_limits<int16_t>::max());
-    check_range("meta.num_micro_batches", m.num_micro_batches, 1, std::numeric_limits<int8_t>::max());
 }
 
 template <class T>
@@ -77,40 +129,17 @@ void validate_gpus(const RunResult& r) {
         if (c.node != c.gpu / m.gpus_per_node) fail(p, ".node: expected ", c.gpu / m.gpus_per_node, ", got ", c.node);
         if (c.local_rank != c.gpu % m.gpus_per_node)
             fail(p, ".local_rank: expected ", c.gpu % m.gpus_per_node, ", got ", c.local_rank);
-        const std::pair<const char*, int64_t> counts[] = {
-            {"tokens_received", c.tokens_received},     {"tokens_sent", c.tokens_sent},
-            {"expert_selections", c.expert_selections}, {"bytes_sent", c.bytes_sent},
-            {"bytes_received", c.bytes_received},       {"hbm_used_bytes", c.hbm_used_bytes}};
-        for (const auto& [name, v] : counts)
-            check_nonneg(p + "." + name, v);
-        const std::pair<const char*, int64_t> times[] = {{"busy_compute_ns", c.busy_compute_ns},
-                                                         {"dispatch_ns", c.dispatch_ns},
-                                                         {"combine_ns", c.combine_ns},
-                                                         {"idle_ns", c.idle_ns}};
-        for (const auto& [name, v] : times)
-            check_range(p + "." + name, v, 0, r.summary.step_time_ns);
+        check_fields(p, c, kGpuFields, r.summary.step_time_ns);
     }
 }
 
 void validate_links_and_summary(const RunResult& r) {
     const Summary& s = r.summary;
-    check_nonneg("summary.step_time_ns", s.step_time_ns);
+    check_fields("summary", s, kSummaryFields, s.step_time_ns);
     if (s.timing_simulated && s.step_time_ns == 0)
         fail("summary.step_time_ns: must be > 0 when summary.timing_simulated is true");
-    check_nonneg("summary.tokens_per_step", s.tokens_per_step);
-    check_nonneg("summary.tokens_per_s_per_gpu", s.tokens_per_s_per_gpu);
-    check_nonneg("summary.tokens_per_s_per_node", s.tokens_per_s_per_node);
     check_range("summary.slowest_gpu", s.slowest_gpu, -1, int64_t(r.meta.num_gpus) - 1);
-    check_range("summary.slowest_gpu_busy_ns", s.slowest_gpu_busy_ns, 0, s.step_time_ns);
-    check_nonneg("summary.max_link_utilisation", s.max_link_utilisation);
-    // A busiest / mean ratio is 0 (no MoE layer) or >= 1; the worst layer is no better than the mean.
-    for (const auto& [name, v] : {std::pair{"gpu_balance_layer_mean", s.gpu_balance_layer_mean},
-                                  std::pair{"gpu_balance_layer_worst", s.gpu_balance_layer_worst},
-                                  std::pair{"gpu_balance_step", s.gpu_balance_step},
-                                  std::pair{"node_balance_layer_mean", s.node_balance_layer_mean},
-                                  std::pair{"node_balance_step", s.node_balance_step},
-                                  std::pair{"node_max_over_min_step", s.node_max_over_min_step}})
-        if (!(v == 0 || v >= 1 - 1e-12)) fail("summary.", name, ": must be 0 (no MoE layer) or a ratio >= 1, got ", v);
+    // The worst layer is no better than the mean.
     if (s.gpu_balance_layer_worst < s.gpu_balance_layer_mean - 1e-12)
         fail("summary.gpu_balance_layer_worst: ", s.gpu_balance_layer_worst, " is below gpu_balance_layer_mean ",
              s.gpu_balance_layer_mean);
@@ -121,13 +150,7 @@ void validate_links_and_summary(const RunResult& r) {
         const std::string p = "links[" + std::to_string(i) + "]";
         if (l.name.empty()) fail(p, ".name: must not be empty");
         if (!names.insert(l.name).second) fail(p, ".name: duplicate link name ", quoted(l.name));
-        if (l.kind != "nvlink" && l.kind != "pcie" && l.kind != "ib")
-            fail(p, ".kind: expected \"nvlink\", \"pcie\" or \"ib\", got ", quoted(l.kind));
-        if (!std::isfinite(l.capacity_Bps) || l.capacity_Bps <= 0)
-            fail(p, ".capacity_Bps: must be a finite number > 0, got ", l.capacity_Bps);
-        check_nonneg(p + ".bytes", l.bytes);
-        check_range(p + ".busy_ns", l.busy_ns, 0, s.step_time_ns);
-        check_nonneg(p + ".utilisation", l.utilisation);
+        check_fields(p, l, kLinkFields, s.step_time_ns);
     }
     if (!s.busiest_link.empty() && !names.contains(s.busiest_link))
         fail("summary.busiest_link: ", quoted(s.busiest_link), " is not the name of any entry in links");
