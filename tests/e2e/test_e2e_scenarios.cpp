@@ -11,6 +11,7 @@
 #include "sim/result/result_json.hpp"
 #include "sim/result/stage_report.hpp"
 
+#include "../support/run_moetwin.hpp"
 #include <gtest/gtest.h>
 #ifndef JSON_USE_IMPLICIT_CONVERSIONS
 #define JSON_USE_IMPLICIT_CONVERSIONS 0
@@ -45,24 +46,10 @@ std::vector<std::string> shipped_scenarios() {
     return names;
 }
 
-struct Outcome {
-    int exit_code = -1;
-    std::string output; // stdout and stderr
-};
+using moetwin_test::Outcome;
 
 Outcome moetwin(const std::string& args) {
-    const std::string cmd =
-        "cd '" + kSource.string() + "' && '" + MOETWIN_BINARY_DIR + "/bin/moetwin' " + args + " 2>&1";
-    Outcome o;
-    FILE* pipe = ::popen(cmd.c_str(), "r");
-    if (!pipe) return o;
-    std::array<char, 4096> buf{};
-    std::size_t n = 0;
-    while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0)
-        o.output.append(buf.data(), n);
-    const int status = ::pclose(pipe);
-    o.exit_code      = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return o;
+    return moetwin_test::run_moetwin(args, " 2>&1", kSource);
 }
 
 // What the golden file pins of a result.

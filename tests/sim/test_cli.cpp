@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The moetwin binary end to end: exit codes (0 ok, 1 input error), messages on stderr, outputs
 // written atomically and only on success, and a simulated step's figures in the summary.
+#include "../support/run_moetwin.hpp"
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -20,24 +21,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Outcome {
-    int exit_code = -1;
-    std::string output; // stdout and stderr together (unless `streams` redirects stderr elsewhere)
-};
+using moetwin_test::Outcome;
 
 Outcome moetwin(const std::string& args, const std::string& streams = " 2>&1", const fs::path& cwd = {}) {
-    const std::string cd  = cwd.empty() ? "" : "cd '" + cwd.string() + "' && ";
-    const std::string cmd = cd + std::string(MOETWIN_BINARY_DIR) + "/bin/moetwin " + args + streams;
-    Outcome o;
-    FILE* pipe = ::popen(cmd.c_str(), "r");
-    if (!pipe) return o;
-    std::array<char, 4096> buf{};
-    size_t n = 0;
-    while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0)
-        o.output.append(buf.data(), n);
-    const int status = ::pclose(pipe);
-    o.exit_code      = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return o;
+    return moetwin_test::run_moetwin(args, streams, cwd);
 }
 
 fs::path scratch(const std::string& name) {

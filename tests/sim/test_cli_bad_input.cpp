@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Issue 15 items 2, 3, 6, 12 and 13 end to end: each bad input makes the moetwin binary exit 1 (a user error,
 // never 2 or a crash) with a message naming the file and the JSON path or line:column.
+#include "../support/run_moetwin.hpp"
 #include <gtest/gtest.h>
 
 #include <array>
@@ -15,23 +16,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Outcome {
-    int exit_code = -1;
-    std::string output; // stdout and stderr together
-};
+using moetwin_test::Outcome;
 
 Outcome moetwin(const std::string& args) {
-    const std::string cmd = std::string(MOETWIN_BINARY_DIR) + "/bin/moetwin " + args + " 2>&1";
-    Outcome o;
-    FILE* pipe = ::popen(cmd.c_str(), "r");
-    if (!pipe) return o;
-    std::array<char, 4096> buf{};
-    size_t n = 0;
-    while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0)
-        o.output.append(buf.data(), n);
-    const int status = ::pclose(pipe);
-    o.exit_code      = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return o;
+    return moetwin_test::run_moetwin(args);
 }
 
 fs::path write(const std::string& name, const std::string& text) {

@@ -2,6 +2,7 @@
 // Issue 15, end to end through the moetwin binary: exit code 1 and the message for bad physical values
 // (defects 4, 5), for what `run` rejects at plan time (`validate` now rejects it too, defect 14) and for
 // a unit too large for the machine (defect 7).
+#include "../support/run_moetwin.hpp"
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -19,23 +20,10 @@ using nlohmann::json;
 
 namespace {
 
-struct Outcome {
-    int exit_code = -1;
-    std::string output;
-};
+using moetwin_test::Outcome;
 
 Outcome moetwin(const std::string& args) {
-    const std::string cmd = std::string(MOETWIN_BINARY_DIR) + "/bin/moetwin " + args + " 2>&1";
-    Outcome o;
-    FILE* pipe = ::popen(cmd.c_str(), "r");
-    if (!pipe) return o;
-    std::array<char, 4096> buf{};
-    size_t n = 0;
-    while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0)
-        o.output.append(buf.data(), n);
-    const int status = ::pclose(pipe);
-    o.exit_code      = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return o;
+    return moetwin_test::run_moetwin(args);
 }
 
 // The production decode scenario with one change, written to a scratch file.
