@@ -27,8 +27,6 @@ class StepTimeModel {
     // cheap (the replay calls it once per step of every unit). Shapes beyond the model's range are
     // extrapolated as the model documents, never silently clamped.
     virtual double step_s(const StepShape& shape) const = 0;
-    // Decode: output tokens one step gives a request without MTP (1). With MTP the replay draws the
-    // accepted draft tokens per request and step itself.
 };
 
 } // namespace moetwin::serving
