@@ -11,6 +11,7 @@
 #include "sim/published/deepep_generation.hpp"
 #include "sim/published/network_calibration.hpp"
 #include "sim/scenario_enums.hpp"
+#include "sim/serving/serving_config.hpp"
 #include "topologies/cluster_spec.hpp"
 
 #include <cstdint>
@@ -136,6 +137,7 @@ struct Scenario {
     ComputeConfig compute;
     NetworkConfig network;
     OutputConfig output;
+    std::optional<serving::ServingConfig> serving; // `moetwin serve` (sim/serving/); absent: not a service
 
     // The unit that workload.phase simulates (validated to exist).
     const DeploymentUnit& active_unit() const;

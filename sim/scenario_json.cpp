@@ -12,6 +12,7 @@
 #include "engine/model_spec.hpp"
 #include "sim/balancer/dispatch.hpp"
 #include "sim/balancer/placement.hpp"
+#include "sim/serving/serving_json.hpp"
 #include "topologies/cluster_builder.hpp"
 
 #include <cctype>
@@ -440,7 +441,7 @@ Scenario parse_scenario(std::string_view text, const std::string& origin, const 
     const nlohmann::json j = parse_json_text(text, origin);
     const JsonObject root(j, "", origin);
     root.finish({"name", "description", "seed", "allow_not_fitting", "model", "hardware", "cluster", "deployment",
-                 "precision", "routing", "balancer", "workload", "schedule", "compute", "network", "output"});
+                 "precision", "routing", "balancer", "workload", "schedule", "compute", "network", "output", "serving"});
     Scenario s;
     s.source = origin;
     s.name   = root.string("name");
@@ -477,6 +478,7 @@ Scenario parse_scenario(std::string_view text, const std::string& origin, const 
     s.compute                  = parse_compute(root, base_dir);
     s.network                  = parse_network(root);
     s.output                   = parse_output(root, s.name);
+    if (auto o = root.optional_object("serving")) s.serving = serving::parse_serving(*o, s, base_dir);
     check_physical_bounds(s); // every physical value finite and plausible, in SI units (sim/scenario_bounds.hpp)
     return s;
 }

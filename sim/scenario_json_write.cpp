@@ -4,6 +4,7 @@
 // which `moetwin run` relies on: result.json embeds this text and `run --from-result` reruns it.
 // The reading side, with the schema's rules, is sim/scenario_json.cpp.
 #include "sim/scenario.hpp"
+#include "sim/serving/serving_json.hpp"
 
 #include "common/units.hpp"
 
@@ -133,6 +134,7 @@ std::string scenario_to_json(const Scenario& s) {
     j["output"]     = {{"result_json", s.output.result_json}, {"trace", s.output.trace}, {"csv", s.output.csv}};
     // The default folder (out/<name>) stays implicit, so a renamed copy of this text writes its own folder.
     if (s.output.dir != std::filesystem::path("out") / s.name) j["output"]["dir"] = s.output.dir.string();
+    if (s.serving) j["serving"] = serving::serving_to_json(*s.serving);
     return j.dump(2) + "\n";
 }
 

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: Apache-2.0
+// The `serving` section of a scenario: strict keys, units converted to SI here (hours and minutes to
+// seconds, GB to bytes, ms to seconds). Documented key by key in scenarios/README.md ("serving").
+#include "sim/serving/serving_json.hpp"
+
+#include "common/json_reader.hpp"
+#include "common/units.hpp"
+#include "sim/scenario.hpp"
+
+#include <cmath>
+#include <string>
+
+namespace moetwin::serving {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr double kHour_s   = 3600;
+constexpr double kMinute_s = 60;
+
+// A schedule: [{"at_h": 0, "units": 4}, {"at_h": 8, "units": 6}, ...]; sorted, starting at 0, never empty
+// of units (a pool without a unit cannot serve its requests: they would wait for ever).
+std::vector<SchedulePoint> parse_schedule(const JsonArray& a, double duration_s) {
+    std::vector<SchedulePoint> out;
+    if (a.empty()) a.fail_here("expected at least one {\"at_h\", \"units\"} point");
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const JsonObject p = a.object(i, {"at_h", "units"});
+        SchedulePoint sp;
+        sp.at_s  = p.number_in("at_h", 0, duration_s / kHour_s) * kHour_s;
+        sp.units = int(p.integer_in("units", 0, 100000));
+        if (i == 0 && sp.at_s != 0) p.fail("at_h", "the first point must be at 0 h, got " + format_number(sp.at_s / kHour_s));
+        if (i > 0 && sp.at_s <= out.back().at_s)
+            p.fail("at_h", "points must be in increasing time, got " + format_number(sp.at_s / kHour_s) + " after " +
+                               format_number(out.back().at_s / kHour_s));
+        if (sp.units < 1)
+            p.fail("units", "leaves the pool with no unit from " + format_number(sp.at_s / kHour_s) +
+                                " h: its requests could never be served (at least 1)");
+        out.push_back(sp);
+    }
+    return out;
+}
+
+PoolConfig parse_pool(const JsonObject& o, double duration_s) {
+    PoolConfig p;
+    if (o.has("schedule") == o.has("autoscale"))
+        o.fail_here("expected exactly one of \"schedule\" (a list of {at_h, units}) and \"autoscale\"");
+    if (o.has("schedule")) {
+        o.finish({"schedule", "join_delay_min"});
+        p.schedule     = parse_schedule(o.array("schedule"), duration_s);
+        p.join_delay_s = o.number_in("join_delay_min", 0, 0, 24 * 60) * kMinute_s;
+        return p;
+    }
+    o.finish({"autoscale"});
+    p.autoscale        = true;
+    const JsonObject a = o.object("autoscale", {"min_units", "max_units", "initial_units", "period_min",
+                                                "target_utilization", "join_delay_min"});
+    AutoscalePolicy& q = p.policy;
+    q.min_units        = int(a.integer_in("min_units", 1, 1, 100000));
+    q.max_units        = int(a.integer_in("max_units", q.min_units, 100000));
+    q.initial_units    = int(a.integer_in("initial_units", q.min_units, q.min_units, q.max_units));
+    q.period_s         = a.number_in("period_min", 10, 0.1, 24 * 60) * kMinute_s;
+    q.target_utilization = a.number_in("target_utilization", 0.7, 0.01, 1.0);
+    q.join_delay_s       = a.number_in("join_delay_min", 10, 0, 24 * 60) * kMinute_s;
+    return p;
+}
+
+nlohmann::ordered_json pool_json(const PoolConfig& p) {
+    using oj = nlohmann::ordered_json;
+    if (p.autoscale) {
+        const AutoscalePolicy& q = p.policy;
+        return {{"autoscale",
+                 {{"min_units", q.min_units},
+                  {"max_units", q.max_units},
+                  {"initial_units", q.initial_units},
+                  {"period_min", q.period_s / kMinute_s},
+                  {"target_utilization", q.target_utilization},
+                  {"join_delay_min", q.join_delay_s / kMinute_s}}}};
+    }
+    oj sched = oj::array();
+    for (const SchedulePoint& sp : p.schedule)
+        sched.push_back({{"at_h", sp.at_s / kHour_s}, {"units", sp.units}});
+    return {{"schedule", sched}, {"join_delay_min", p.join_delay_s / kMinute_s}};
+}
+
+} // namespace
+
+ServingConfig parse_serving(const JsonObject& o, const Scenario& s, const fs::path& base_dir) {
+    o.finish({"mode", "duration_h", "series_period_min", "traffic", "prefill", "decode", "prefill_tokens_per_rank",
+              "max_batch_per_rank", "chunk_tokens", "prefix_cache", "slo", "prices", "requests_csv"});
+    ServingConfig c;
+    c.base_dir = base_dir;
+    c.mode     = o.choice("mode", kServingModes, ServingMode::Disaggregated, "serving mode");
+    if (!s.deployment.decode)
+        o.fail_here("serving needs deployment.decode (the decode units; colocated mode: the only units)");
+    if (c.mode == ServingMode::Disaggregated && !s.deployment.prefill)
+        o.fail("mode", "\"disaggregated\" needs deployment.prefill (the prefill units)");
+    c.duration_s      = o.number_in("duration_h", 24, 1.0 / kHour_s, 24 * 365) * kHour_s;
+    c.series_period_s = o.number_in("series_period_min", 10, 1.0 / kMinute_s, 24 * 60) * kMinute_s;
+    if (o.has("traffic")) c.traffic_json = o.object("traffic").raw().dump();
+    if (c.mode == ServingMode::Disaggregated) {
+        c.prefill = parse_pool(o.object("prefill"), c.duration_s);
+    } else if (o.has("prefill")) {
+        o.fail("prefill", "\"colocated\" serving has one pool (serving.decode): remove the key");
+    }
+    c.decode                  = parse_pool(o.object("decode"), c.duration_s);
+    c.prefill_tokens_per_rank = o.integer_in("prefill_tokens_per_rank", s.workload.tokens_per_gpu, 1, int64_t(1) << 30);
+    c.max_batch_per_rank      = o.integer_in("max_batch_per_rank", s.workload.requests_per_gpu, 1, 1 << 20);
+    if (c.mode == ServingMode::Colocated)
+        c.chunk_tokens = o.integer_in("chunk_tokens", c.chunk_tokens, 1, int64_t(1) << 30);
+    else if (o.has("chunk_tokens"))
+        o.fail("chunk_tokens", "only used with \"mode\": \"colocated\" (chunked prefill)");
+    if (auto pc = o.optional_object("prefix_cache")) {
+        pc->finish({"capacity_GB", "read_bandwidth_GBps"});
+        c.prefix_cache.enabled           = true;
+        c.prefix_cache.capacity_bytes    = pc->number_in("capacity_GB", 0, 1e9) * units::kGB;
+        c.prefix_cache.read_bandwidth_Bps = pc->number_in("read_bandwidth_GBps", 1e-3, 1e6) * units::kGB;
+    }
+    if (auto slo = o.optional_object("slo")) {
+        slo->finish({"ttft_s", "tpot_ms"});
+        c.slo.ttft_s = slo->number_in("ttft_s", 1e-3, 1e5);
+        c.slo.tpot_s = slo->number_in("tpot_ms", 1e-3, 1e6) * 1e-3;
+    } else {
+        o.fail_here("missing required key \"slo\" ({\"ttft_s\", \"tpot_ms\"}: the latency targets attainment counts)");
+    }
+    if (auto pr = o.optional_object("prices")) {
+        pr->finish({"gpu_hour_usd", "input_hit_per_mtok_usd", "input_miss_per_mtok_usd", "output_per_mtok_usd"});
+        PriceConfig& p            = c.prices;
+        p.gpu_hour_usd            = pr->non_negative("gpu_hour_usd", p.gpu_hour_usd);
+        p.input_hit_per_mtok_usd  = pr->non_negative("input_hit_per_mtok_usd", p.input_hit_per_mtok_usd);
+        p.input_miss_per_mtok_usd = pr->non_negative("input_miss_per_mtok_usd", p.input_miss_per_mtok_usd);
+        p.output_per_mtok_usd     = pr->non_negative("output_per_mtok_usd", p.output_per_mtok_usd);
+    }
+    c.requests_csv = o.boolean("requests_csv", true);
+    return c;
+}
+
+nlohmann::ordered_json serving_to_json(const ServingConfig& c) {
+    using oj = nlohmann::ordered_json;
+    oj j;
+    j["mode"]              = std::string(to_string(c.mode));
+    j["duration_h"]        = c.duration_s / kHour_s;
+    j["series_period_min"] = c.series_period_s / kMinute_s;
+    if (!c.traffic_json.empty()) j["traffic"] = oj::parse(c.traffic_json);
+    if (c.mode == ServingMode::Disaggregated) j["prefill"] = pool_json(c.prefill);
+    j["decode"]                  = pool_json(c.decode);
+    j["prefill_tokens_per_rank"] = c.prefill_tokens_per_rank;
+    j["max_batch_per_rank"]      = c.max_batch_per_rank;
+    if (c.mode == ServingMode::Colocated) j["chunk_tokens"] = c.chunk_tokens;
+    if (c.prefix_cache.enabled)
+        j["prefix_cache"] = {{"capacity_GB", c.prefix_cache.capacity_bytes / units::kGB},
+                             {"read_bandwidth_GBps", c.prefix_cache.read_bandwidth_Bps / units::kGB}};
+    j["slo"]    = {{"ttft_s", c.slo.ttft_s}, {"tpot_ms", c.slo.tpot_s * 1e3}};
+    j["prices"] = {{"gpu_hour_usd", c.prices.gpu_hour_usd},
+                   {"input_hit_per_mtok_usd", c.prices.input_hit_per_mtok_usd},
+                   {"input_miss_per_mtok_usd", c.prices.input_miss_per_mtok_usd},
+                   {"output_per_mtok_usd", c.prices.output_per_mtok_usd}};
+    j["requests_csv"] = c.requests_csv;
+    return j;
+}
+
+} // namespace moetwin::serving
