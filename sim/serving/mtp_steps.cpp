@@ -40,10 +40,10 @@ int64_t draw_decode_steps(int64_t tokens, const MtpLaw& law, Rng& rng) {
         }
         return steps;
     }
-    const double m  = double(tokens);
-    const double mu = 1 + law.mean_accepted();
-    const double s2 = law.variance_accepted();
-    const double n  = m / mu + std::sqrt(m * s2 / (mu * mu * mu)) * rng.normal();
+    const double m   = double(tokens);
+    const double mu  = 1 + law.mean_accepted();
+    const double s2  = law.variance_accepted();
+    const double n   = m / mu + std::sqrt(m * s2 / (mu * mu * mu)) * rng.normal();
     const int64_t lo = (tokens + law.draft_tokens) / (1 + law.draft_tokens); // ceil(m / (1 + d))
     return std::clamp(int64_t(std::llround(n)), lo, tokens);
 }

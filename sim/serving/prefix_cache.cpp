@@ -13,10 +13,14 @@ PrefixCache::PrefixCache(int64_t capacity_blocks) : capacity_(std::max<int64_t>(
 }
 
 void PrefixCache::unlink(uint32_t s) {
-    if (prev_[s] != kNil) next_[prev_[s]] = next_[s];
-    else head_ = next_[s];
-    if (next_[s] != kNil) prev_[next_[s]] = prev_[s];
-    else tail_ = prev_[s];
+    if (prev_[s] != kNil)
+        next_[prev_[s]] = next_[s];
+    else
+        head_ = next_[s];
+    if (next_[s] != kNil)
+        prev_[next_[s]] = prev_[s];
+    else
+        tail_ = prev_[s];
 }
 
 void PrefixCache::push_front(uint32_t s) {

@@ -28,8 +28,7 @@ class Replayer {
     Replayer(const ReplayInputs& in, RequestSource& src, RecordSink& sink)
         : in_(in), cfg_(in.config), src_(src), sink_(sink), colocated_(cfg_.mode == ServingMode::Colocated),
           cache_(cfg_.prefix_cache.enabled && in.kv_bytes_per_token > 0
-                     ? int64_t(cfg_.prefix_cache.capacity_bytes /
-                               (in.kv_bytes_per_token * double(src.block_tokens())))
+                     ? int64_t(cfg_.prefix_cache.capacity_bytes / (in.kv_bytes_per_token * double(src.block_tokens())))
                      : 0) {
         MOETWIN_ASSERT(in.decode.step && (colocated_ || in.prefill.step) && (!colocated_ || in.prefill.step),
                        "replay needs a step-time model per pool");
@@ -97,7 +96,7 @@ class Replayer {
     int64_t n_live_ = 0;
     std::vector<PrefillUnit> pf_;
     std::vector<DecodeUnit> dec_;
-    std::set<std::tuple<int64_t, int32_t, int32_t>> pf_lb_;           // (queued tokens, unit, rank)
+    std::set<std::tuple<int64_t, int32_t, int32_t>> pf_lb_;          // (queued tokens, unit, rank)
     std::set<std::tuple<double, int64_t, int32_t, int32_t>> dec_lb_; // (load, committed, unit, rank)
     std::deque<int32_t> router_wait_, decode_wait_;
     int64_t prefill_queued_requests_ = 0;
@@ -116,14 +115,14 @@ int32_t Replayer::alloc(const Request& r) {
         s = int32_t(live_.size());
         live_.emplace_back();
     }
-    Live& l      = live_[std::size_t(s)];
-    l            = Live{};
-    l.id         = r.id;
-    l.arrival_s  = r.arrival_s;
-    l.input      = r.input_tokens;
-    l.output     = r.output_tokens;
-    l.tenant     = r.tenant;
-    l.kv_need    = r.input_tokens + r.output_tokens;
+    Live& l     = live_[std::size_t(s)];
+    l           = Live{};
+    l.id        = r.id;
+    l.arrival_s = r.arrival_s;
+    l.input     = r.input_tokens;
+    l.output    = r.output_tokens;
+    l.tenant    = r.tenant;
+    l.kv_need   = r.input_tokens + r.output_tokens;
     ++n_live_;
     return s;
 }
@@ -156,9 +155,12 @@ void Replayer::on_arrival() {
     }
     l.prefill_left = l.input - l.hit;
     read_next(); // `r` is invalid from here
-    if (fetch_s > 0) push(now_ + fetch_s, Ev::PrefillReady, slot);
-    else if (colocated_) after_prefill(slot); // colocated: decode admission comes first, prefill on its rank
-    else route_prefill(slot);
+    if (fetch_s > 0)
+        push(now_ + fetch_s, Ev::PrefillReady, slot);
+    else if (colocated_)
+        after_prefill(slot); // colocated: decode admission comes first, prefill on its rank
+    else
+        route_prefill(slot);
 }
 
 void Replayer::route_prefill(int32_t slot) {
@@ -189,7 +191,7 @@ void Replayer::start_prefill_step(int32_t u) {
         return;
     }
     int64_t max_tokens = 0, total = 0;
-    double attended    = 0;
+    double attended = 0;
     for (int32_t r = 0; r < int32_t(pu.ranks.size()); ++r) {
         PrefillRank& pr = pu.ranks[r];
         if (pr.queued_tokens == 0) continue;
@@ -231,8 +233,10 @@ void Replayer::end_prefill_step(int32_t u) {
     done.swap(pu.finishing);
     for (const int32_t slot : done) {
         live_[std::size_t(slot)].first_token_s = now_;
-        if (live_[std::size_t(slot)].output == 1) complete(slot);
-        else after_prefill(slot);
+        if (live_[std::size_t(slot)].output == 1)
+            complete(slot);
+        else
+            after_prefill(slot);
     }
     start_prefill_step(u);
 }
@@ -250,9 +254,9 @@ void Replayer::after_prefill(int32_t slot) {
 // on ties. The request's whole KV (input + output) is reserved, so a rank never runs out mid-decode.
 bool Replayer::admit(int32_t slot) {
     if (dec_lb_.empty()) return false;
-    Live& l                = live_[std::size_t(slot)];
+    Live& l                 = live_[std::size_t(slot)];
     const auto [s, c, u, r] = *dec_lb_.begin();
-    DecodeRank& d          = dec_[u].ranks[r];
+    DecodeRank& d           = dec_[u].ranks[r];
     if (d.kv_reserved + l.kv_need > in_.decode.kv_capacity_tokens_per_rank || d.committed >= cfg_.max_batch_per_rank)
         return false;
     dec_key_erase(u, r);
@@ -327,7 +331,7 @@ void Replayer::start_decode_step(int32_t u) {
         t = in_.decode.step->step_s({double(du.max_batch), (du.A + du.B * double(du.k)) / double(du.batch)});
     if (colocated_ && du.prefill_tokens > 0) {
         int64_t max_chunk = 0, total = 0;
-        double attended   = 0;
+        double attended = 0;
         for (DecodeRank& d : du.ranks) {
             if (d.prefill_tokens == 0) continue;
             int64_t budget = cfg_.chunk_tokens, taken = 0;
@@ -376,8 +380,10 @@ void Replayer::end_decode_step(int32_t u) {
     done.swap(du.finishing);
     for (const int32_t slot : done) { // colocated: prefill finished in this step
         live_[std::size_t(slot)].first_token_s = now_;
-        if (live_[std::size_t(slot)].output == 1) complete(slot);
-        else du.joins.push_back(slot);
+        if (live_[std::size_t(slot)].output == 1)
+            complete(slot);
+        else
+            du.joins.push_back(slot);
     }
     drain_decode_wait();
     if (!dec_[u].stepping) start_decode_step(u);
@@ -444,7 +450,7 @@ void Replayer::complete(int32_t slot) {
 }
 
 int Replayer::count_units(int pool, bool serving_only) const {
-    int n = 0;
+    int n             = 0;
     const auto counts = [&](UnitStatus st) {
         return st == UnitStatus::Serving || (!serving_only && st == UnitStatus::Joining);
     };
@@ -460,19 +466,21 @@ int Replayer::count_units(int pool, bool serving_only) const {
 // Units wanted from now on: new ones load weights for the join delay (paid from now); removed ones stop
 // taking requests (those still loading first) and leave once drained.
 void Replayer::set_target(int pool, int units) {
-    const bool pre        = pool == kPrefillPool;
-    const PoolConfig& pc  = pre ? cfg_.prefill : cfg_.decode;
-    const double delay    = pc.autoscale ? pc.policy.join_delay_s : pc.join_delay_s;
-    int have = count_units(pool, false);
-    const auto status = [&](int32_t u) -> UnitStatus& { return pre ? pf_[u].status : dec_[u].status; };
-    const int32_t n   = int32_t(pre ? pf_.size() : dec_.size());
+    const bool pre       = pool == kPrefillPool;
+    const PoolConfig& pc = pre ? cfg_.prefill : cfg_.decode;
+    const double delay   = pc.autoscale ? pc.policy.join_delay_s : pc.join_delay_s;
+    int have             = count_units(pool, false);
+    const auto status    = [&](int32_t u) -> UnitStatus& { return pre ? pf_[u].status : dec_[u].status; };
+    const int32_t n      = int32_t(pre ? pf_.size() : dec_.size());
     for (int32_t u = 0; u < n && have < units; ++u) { // reuse a unit that is off
         if (status(u) != UnitStatus::Off) continue;
-        status(u) = UnitStatus::Joining;
+        status(u)                                        = UnitStatus::Joining;
         (pre ? pf_[u].paid_from_s : dec_[u].paid_from_s) = now_;
         ++have;
-        if (now_ == 0 || delay == 0) serve_unit(pool, u);
-        else push(now_ + delay, Ev::UnitServe, pool, u);
+        if (now_ == 0 || delay == 0)
+            serve_unit(pool, u);
+        else
+            push(now_ + delay, Ev::UnitServe, pool, u);
     }
     while (have < units) {
         const int32_t u = int32_t(pre ? pf_.size() : dec_.size());
@@ -488,8 +496,10 @@ void Replayer::set_target(int pool, int units) {
         status(u)                                        = UnitStatus::Joining;
         (pre ? pf_[u].paid_from_s : dec_[u].paid_from_s) = now_;
         ++have;
-        if (now_ == 0 || delay == 0) serve_unit(pool, u);
-        else push(now_ + delay, Ev::UnitServe, pool, u);
+        if (now_ == 0 || delay == 0)
+            serve_unit(pool, u);
+        else
+            push(now_ + delay, Ev::UnitServe, pool, u);
     }
     for (int pass = 0; pass < 2 && have > units; ++pass) // loading units first, then the newest serving ones
         for (int32_t u = n - 1; u >= 0 && have > units; --u) {
@@ -531,8 +541,8 @@ void Replayer::maybe_off(int pool, int32_t u) {
     int nodes      = 0;
     if (pool == kPrefillPool) {
         PrefillUnit& p = pf_[u];
-        const bool nic_busy = std::any_of(p.ranks.begin(), p.ranks.end(),
-                                          [&](const PrefillRank& r) { return r.nic_free_s > now_; });
+        const bool nic_busy =
+            std::any_of(p.ranks.begin(), p.ranks.end(), [&](const PrefillRank& r) { return r.nic_free_s > now_; });
         if (!(p.status == UnitStatus::Draining && !p.stepping && p.queued_tokens == 0 && !nic_busy)) return;
         p.status = UnitStatus::Off;
         node_s   = &sum_.prefill_node_s;
@@ -573,7 +583,8 @@ void Replayer::autoscale(int pool) {
     }
     period_busy_s_[pool] = 0;
     const int active     = std::max(1, count_units(pool, false));
-    const int want = std::clamp(int(std::ceil(active * util / pol.target_utilization - 1e-9)), pol.min_units, pol.max_units);
+    const int want =
+        std::clamp(int(std::ceil(active * util / pol.target_utilization - 1e-9)), pol.min_units, pol.max_units);
     if (want != count_units(pool, false)) set_target(pool, want);
     if (now_ + pol.period_s < cfg_.duration_s) push(now_ + pol.period_s, Ev::Autoscale, pool);
 }
@@ -594,12 +605,12 @@ void Replayer::series_tick() {
     row_.t_s           = now_;
     row_.prefill_nodes = pnodes;
     row_.decode_nodes  = dnodes;
-    row_.queued = int64_t(router_wait_.size() + decode_wait_.size()) + prefill_queued_requests_;
-    row_.kv_use = capacity > 0 ? double(reserved) / double(capacity) : 0;
-    row_.ttft_p50_s = period_ttft_.quantile(0.5);
-    row_.ttft_p99_s = period_ttft_.quantile(0.99);
-    row_.tpot_p50_s = period_tpot_.quantile(0.5);
-    row_.tpot_p99_s = period_tpot_.quantile(0.99);
+    row_.queued        = int64_t(router_wait_.size() + decode_wait_.size()) + prefill_queued_requests_;
+    row_.kv_use        = capacity > 0 ? double(reserved) / double(capacity) : 0;
+    row_.ttft_p50_s    = period_ttft_.quantile(0.5);
+    row_.ttft_p99_s    = period_ttft_.quantile(0.99);
+    row_.tpot_p50_s    = period_tpot_.quantile(0.5);
+    row_.tpot_p99_s    = period_tpot_.quantile(0.99);
     sum_.series.push_back(row_);
     row_ = SeriesRow{};
     period_ttft_.clear();
@@ -626,23 +637,39 @@ ReplaySummary Replayer::run() {
         q_.pop();
         now_ = e.t_s;
         switch (e.kind) {
-        case Ev::Arrival: on_arrival(); break;
-        case Ev::PrefillReady:
-            if (colocated_) after_prefill(e.a);
-            else route_prefill(e.a);
+        case Ev::Arrival:
+            on_arrival();
             break;
-        case Ev::PrefillStepEnd: end_prefill_step(e.a); break;
+        case Ev::PrefillReady:
+            if (colocated_)
+                after_prefill(e.a);
+            else
+                route_prefill(e.a);
+            break;
+        case Ev::PrefillStepEnd:
+            end_prefill_step(e.a);
+            break;
         case Ev::TransferDone: {
             const Live& l = live_[std::size_t(e.a)];
             if (pf_[l.pu].status == UnitStatus::Draining) maybe_off(kPrefillPool, l.pu);
             join_decode(e.a);
             break;
         }
-        case Ev::DecodeStepEnd: end_decode_step(e.a); break;
-        case Ev::PoolTarget: set_target(e.a, int(e.b)); break;
-        case Ev::UnitServe: serve_unit(e.a, int32_t(e.b)); break;
-        case Ev::Autoscale: autoscale(e.a); break;
-        case Ev::SeriesTick: series_tick(); break;
+        case Ev::DecodeStepEnd:
+            end_decode_step(e.a);
+            break;
+        case Ev::PoolTarget:
+            set_target(e.a, int(e.b));
+            break;
+        case Ev::UnitServe:
+            serve_unit(e.a, int32_t(e.b));
+            break;
+        case Ev::Autoscale:
+            autoscale(e.a);
+            break;
+        case Ev::SeriesTick:
+            series_tick();
+            break;
         }
     }
     now_ = cfg_.duration_s;

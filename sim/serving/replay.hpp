@@ -17,9 +17,9 @@ namespace moetwin::serving {
 
 // What the replay needs of one pool's unit, derived from the scenario by the caller (serve_setup.hpp).
 struct PoolUnit {
-    int nodes        = 1;
-    int gpus         = 8;
-    int dp_ranks     = 8;
+    int nodes                           = 1;
+    int gpus                            = 8;
+    int dp_ranks                        = 8;
     int64_t kv_capacity_tokens_per_rank = 0; // decode (and colocated) ranks: KV tokens beside the weights
     double nic_Bps                      = 0; // one rank's IB bandwidth (KV transfer from a prefill rank)
     // Seconds per step of this unit. Colocated mode uses decode_step for the decode batch and prefill_step
@@ -38,8 +38,8 @@ struct ReplayInputs {
 
 // One completed request (a CSV row).
 struct RequestRecord {
-    int64_t id = 0;
-    double arrival_s = 0;
+    int64_t id           = 0;
+    double arrival_s     = 0;
     int64_t input_tokens = 0, output_tokens = 0, hit_tokens = 0;
     int32_t tenant = 0;
     double ttft_s = 0, tpot_s = 0, e2e_s = 0; // tpot_s: 0 for a single-token output
@@ -49,32 +49,32 @@ struct RequestRecord {
 
 class RecordSink {
   public:
-    virtual ~RecordSink()                        = default;
+    virtual ~RecordSink()                          = default;
     virtual void on_complete(const RequestRecord&) = 0;
 };
 
 // One row of the time series (every series_period_s).
 struct SeriesRow {
-    double t_s = 0;
+    double t_s       = 0;
     int64_t arrivals = 0, input_tokens = 0, output_tokens = 0, completed = 0; // within the period
-    double prefill_nodes = 0, decode_nodes = 0;                            // at its end (paid units)
-    int64_t queued = 0;     // requests waiting (router, prefill queues, decode admission) at its end
-    double kv_use = 0;      // reserved KV / capacity of the serving decode ranks at its end
+    double prefill_nodes = 0, decode_nodes = 0;                               // at its end (paid units)
+    int64_t queued    = 0; // requests waiting (router, prefill queues, decode admission) at its end
+    double kv_use     = 0; // reserved KV / capacity of the serving decode ranks at its end
     double ttft_p50_s = 0, ttft_p99_s = 0, tpot_p50_s = 0, tpot_p99_s = 0; // requests completed in it
 };
 
 struct ReplaySummary {
-    int64_t requests_in = 0, completed = 0, unfinished = 0; // in = completed + unfinished
+    int64_t requests_in = 0, completed = 0, unfinished = 0;      // in = completed + unfinished
     int64_t input_tokens = 0, hit_tokens = 0, output_tokens = 0; // of completed requests
     int64_t waited_for_kv = 0;                                   // requests that waited for decode KV/batch
-    int64_t slo_met = 0;
+    int64_t slo_met       = 0;
     LatencySketch ttft, tpot, e2e;
     double prefill_node_s = 0, decode_node_s = 0; // node-seconds paid within [0, duration]
     double prefill_busy_s = 0, decode_busy_s = 0; // unit-seconds stepping
     int64_t prefill_steps = 0, decode_steps = 0;
-    int64_t max_kv_reserved_tokens = 0; // on any rank, ever
+    int64_t max_kv_reserved_tokens      = 0; // on any rank, ever
     int64_t kv_capacity_tokens_per_rank = 0;
-    int64_t cache_evictions = 0;
+    int64_t cache_evictions             = 0;
     std::vector<SeriesRow> series;
 };
 

@@ -36,16 +36,16 @@ using EventQueue = std::priority_queue<Event, std::vector<Event>, EventLater>;
 
 // One request in flight.
 struct Live {
-    int64_t id = 0;
+    int64_t id       = 0;
     double arrival_s = 0, first_token_s = 0;
     int64_t input = 0, output = 0, hit = 0;
-    int32_t tenant = 0;
+    int32_t tenant       = 0;
     int64_t prefill_left = 0, prefill_done = 0; // tokens still to compute / computed
     int32_t pu = -1, pr = -1, du = -1, dr = -1; // units and ranks used
     int64_t kv_need = 0;                        // input + output tokens, reserved on the decode rank
     double ctx0 = 0, rate = 0;                  // decode: KV at join, tokens per step after
     int64_t kjoin = 0;                          // decode step index it joined at
-    bool waited = false;
+    bool waited   = false;
 };
 
 enum class UnitStatus : uint8_t { Off, Joining, Serving, Draining };
@@ -57,34 +57,34 @@ struct PrefillRank {
 };
 
 struct PrefillUnit {
-    UnitStatus status = UnitStatus::Off;
-    double paid_from_s = 0;
-    bool stepping = false;
+    UnitStatus status     = UnitStatus::Off;
+    double paid_from_s    = 0;
+    bool stepping         = false;
     int64_t queued_tokens = 0;
     std::vector<PrefillRank> ranks;
     std::vector<int32_t> finishing; // slots whose prefill ends with the running step
 };
 
 struct DecodeRank {
-    int64_t batch = 0;     // requests in its decode batch
-    int64_t committed = 0; // admitted: in the batch, in transfer, waiting to join or (colocated) in prefill
+    int64_t batch       = 0; // requests in its decode batch
+    int64_t committed   = 0; // admitted: in the batch, in transfer, waiting to join or (colocated) in prefill
     int64_t kv_reserved = 0;
-    double A = 0, B = 0;  // KV tokens of its batch at step k: A + B k
+    double A = 0, B = 0;               // KV tokens of its batch at step k: A + B k
     std::deque<int32_t> prefill_queue; // colocated: chunked prefill, FIFO
     int64_t prefill_tokens = 0;
 };
 
 struct DecodeUnit {
-    UnitStatus status = UnitStatus::Off;
+    UnitStatus status  = UnitStatus::Off;
     double paid_from_s = 0;
-    bool stepping = false;
-    int64_t k = 0;                  // index of the next (or running) step
-    int64_t batch = 0;              // requests in every rank's batch
-    int64_t committed = 0;
-    double A = 0, B = 0;            // KV tokens of all batches at step k: A + B k
-    std::vector<int64_t> hist;      // hist[b]: ranks with batch b
-    int64_t max_batch = 0;          // busiest rank's batch
-    int64_t prefill_tokens = 0;     // colocated: queued prefill tokens over its ranks
+    bool stepping      = false;
+    int64_t k          = 0; // index of the next (or running) step
+    int64_t batch      = 0; // requests in every rank's batch
+    int64_t committed  = 0;
+    double A = 0, B = 0;        // KV tokens of all batches at step k: A + B k
+    std::vector<int64_t> hist;  // hist[b]: ranks with batch b
+    int64_t max_batch      = 0; // busiest rank's batch
+    int64_t prefill_tokens = 0; // colocated: queued prefill tokens over its ranks
     std::vector<DecodeRank> ranks;
     // Finishing step of each request in a batch: a min-heap of (step, slot).
     std::priority_queue<std::pair<int64_t, int32_t>, std::vector<std::pair<int64_t, int32_t>>, std::greater<>> finish;

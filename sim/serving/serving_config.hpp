@@ -66,25 +66,25 @@ struct SloConfig {
 // H800 rental at $2 per GPU-hour; R1 API at $0.14 per million input tokens on a cache hit, $0.55 on a miss,
 // $2.19 per million output tokens.
 struct PriceConfig {
-    double gpu_hour_usd             = 2.0;
-    double input_hit_per_mtok_usd   = 0.14;
-    double input_miss_per_mtok_usd  = 0.55;
-    double output_per_mtok_usd      = 2.19;
+    double gpu_hour_usd            = 2.0;
+    double input_hit_per_mtok_usd  = 0.14;
+    double input_miss_per_mtok_usd = 0.55;
+    double output_per_mtok_usd     = 2.19;
 };
 
 struct ServingConfig {
-    ServingMode mode   = ServingMode::Disaggregated;
-    double duration_s  = 86400; // the replay's horizon: requests arriving later are not read
-    double series_period_s = 600; // time-series interval (10 minutes)
+    ServingMode mode       = ServingMode::Disaggregated;
+    double duration_s      = 86400; // the replay's horizon: requests arriving later are not read
+    double series_period_s = 600;   // time-series interval (10 minutes)
     // serving.traffic, verbatim as compact JSON (its parser, parse_traffic, lives in sim/serving/traffic/ and
     // reads it at `moetwin serve` time with the JSON path "serving.traffic"); "" when absent.
     std::string traffic_json;
-    std::filesystem::path base_dir;    // the scenario's directory: traffic paths resolve against it
-    PoolConfig prefill;                // disaggregated only
-    PoolConfig decode;                 // disaggregated: decode units; colocated: the only pool
-    int64_t prefill_tokens_per_rank  = 16384; // prefill micro-batch budget per DP rank per step
-    int64_t max_batch_per_rank       = 128;   // decode requests per DP rank
-    int64_t chunk_tokens             = 2048;  // colocated: prefill tokens per rank per step
+    std::filesystem::path base_dir;          // the scenario's directory: traffic paths resolve against it
+    PoolConfig prefill;                      // disaggregated only
+    PoolConfig decode;                       // disaggregated: decode units; colocated: the only pool
+    int64_t prefill_tokens_per_rank = 16384; // prefill micro-batch budget per DP rank per step
+    int64_t max_batch_per_rank      = 128;   // decode requests per DP rank
+    int64_t chunk_tokens            = 2048;  // colocated: prefill tokens per rank per step
     PrefixCacheConfig prefix_cache;
     SloConfig slo;
     PriceConfig prices;

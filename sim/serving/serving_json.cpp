@@ -18,6 +18,11 @@ namespace {
 constexpr double kHour_s   = 3600;
 constexpr double kMinute_s = 60;
 
+// An optional number within [min, max] (the reader has no fallback form of number_in).
+double number_in(const JsonObject& o, std::string_view key, double fallback, double min, double max) {
+    return o.has(key) ? o.number_in(key, min, max) : fallback;
+}
+
 // A schedule: [{"at_h": 0, "units": 4}, {"at_h": 8, "units": 6}, ...]; sorted, starting at 0, never empty
 // of units (a pool without a unit cannot serve its requests: they would wait for ever).
 std::vector<SchedulePoint> parse_schedule(const JsonArray& a, double duration_s) {
@@ -28,7 +33,8 @@ std::vector<SchedulePoint> parse_schedule(const JsonArray& a, double duration_s)
         SchedulePoint sp;
         sp.at_s  = p.number_in("at_h", 0, duration_s / kHour_s) * kHour_s;
         sp.units = int(p.integer_in("units", 0, 100000));
-        if (i == 0 && sp.at_s != 0) p.fail("at_h", "the first point must be at 0 h, got " + format_number(sp.at_s / kHour_s));
+        if (i == 0 && sp.at_s != 0)
+            p.fail("at_h", "the first point must be at 0 h, got " + format_number(sp.at_s / kHour_s));
         if (i > 0 && sp.at_s <= out.back().at_s)
             p.fail("at_h", "points must be in increasing time, got " + format_number(sp.at_s / kHour_s) + " after " +
                                format_number(out.back().at_s / kHour_s));
@@ -47,20 +53,20 @@ PoolConfig parse_pool(const JsonObject& o, double duration_s) {
     if (o.has("schedule")) {
         o.finish({"schedule", "join_delay_min"});
         p.schedule     = parse_schedule(o.array("schedule"), duration_s);
-        p.join_delay_s = o.number_in("join_delay_min", 0, 0, 24 * 60) * kMinute_s;
+        p.join_delay_s = number_in(o, "join_delay_min", 0, 0, 24 * 60) * kMinute_s;
         return p;
     }
     o.finish({"autoscale"});
     p.autoscale        = true;
-    const JsonObject a = o.object("autoscale", {"min_units", "max_units", "initial_units", "period_min",
-                                                "target_utilization", "join_delay_min"});
-    AutoscalePolicy& q = p.policy;
-    q.min_units        = int(a.integer_in("min_units", 1, 1, 100000));
-    q.max_units        = int(a.integer_in("max_units", q.min_units, 100000));
-    q.initial_units    = int(a.integer_in("initial_units", q.min_units, q.min_units, q.max_units));
-    q.period_s         = a.number_in("period_min", 10, 0.1, 24 * 60) * kMinute_s;
-    q.target_utilization = a.number_in("target_utilization", 0.7, 0.01, 1.0);
-    q.join_delay_s       = a.number_in("join_delay_min", 10, 0, 24 * 60) * kMinute_s;
+    const JsonObject a = o.object(
+        "autoscale", {"min_units", "max_units", "initial_units", "period_min", "target_utilization", "join_delay_min"});
+    AutoscalePolicy& q   = p.policy;
+    q.min_units          = int(a.integer_in("min_units", 1, 1, 100000));
+    q.max_units          = int(a.integer_in("max_units", q.min_units, 100000));
+    q.initial_units      = int(a.integer_in("initial_units", q.min_units, q.min_units, q.max_units));
+    q.period_s           = number_in(a, "period_min", 10, 0.1, 24 * 60) * kMinute_s;
+    q.target_utilization = number_in(a, "target_utilization", 0.7, 0.01, 1.0);
+    q.join_delay_s       = number_in(a, "join_delay_min", 10, 0, 24 * 60) * kMinute_s;
     return p;
 }
 
@@ -94,8 +100,8 @@ ServingConfig parse_serving(const JsonObject& o, const Scenario& s, const fs::pa
         o.fail_here("serving needs deployment.decode (the decode units; colocated mode: the only units)");
     if (c.mode == ServingMode::Disaggregated && !s.deployment.prefill)
         o.fail("mode", "\"disaggregated\" needs deployment.prefill (the prefill units)");
-    c.duration_s      = o.number_in("duration_h", 24, 1.0 / kHour_s, 24 * 365) * kHour_s;
-    c.series_period_s = o.number_in("series_period_min", 10, 1.0 / kMinute_s, 24 * 60) * kMinute_s;
+    c.duration_s      = number_in(o, "duration_h", 24, 1.0 / kHour_s, 24 * 365) * kHour_s;
+    c.series_period_s = number_in(o, "series_period_min", 10, 1.0 / kMinute_s, 24 * 60) * kMinute_s;
     if (o.has("traffic")) c.traffic_json = o.object("traffic").raw().dump();
     if (c.mode == ServingMode::Disaggregated) {
         c.prefill = parse_pool(o.object("prefill"), c.duration_s);
@@ -111,8 +117,8 @@ ServingConfig parse_serving(const JsonObject& o, const Scenario& s, const fs::pa
         o.fail("chunk_tokens", "only used with \"mode\": \"colocated\" (chunked prefill)");
     if (auto pc = o.optional_object("prefix_cache")) {
         pc->finish({"capacity_GB", "read_bandwidth_GBps"});
-        c.prefix_cache.enabled           = true;
-        c.prefix_cache.capacity_bytes    = pc->number_in("capacity_GB", 0, 1e9) * units::kGB;
+        c.prefix_cache.enabled            = true;
+        c.prefix_cache.capacity_bytes     = pc->number_in("capacity_GB", 0, 1e9) * units::kGB;
         c.prefix_cache.read_bandwidth_Bps = pc->number_in("read_bandwidth_GBps", 1e-3, 1e6) * units::kGB;
     }
     if (auto slo = o.optional_object("slo")) {
@@ -149,11 +155,11 @@ nlohmann::ordered_json serving_to_json(const ServingConfig& c) {
     if (c.prefix_cache.enabled)
         j["prefix_cache"] = {{"capacity_GB", c.prefix_cache.capacity_bytes / units::kGB},
                              {"read_bandwidth_GBps", c.prefix_cache.read_bandwidth_Bps / units::kGB}};
-    j["slo"]    = {{"ttft_s", c.slo.ttft_s}, {"tpot_ms", c.slo.tpot_s * 1e3}};
-    j["prices"] = {{"gpu_hour_usd", c.prices.gpu_hour_usd},
-                   {"input_hit_per_mtok_usd", c.prices.input_hit_per_mtok_usd},
-                   {"input_miss_per_mtok_usd", c.prices.input_miss_per_mtok_usd},
-                   {"output_per_mtok_usd", c.prices.output_per_mtok_usd}};
+    j["slo"]          = {{"ttft_s", c.slo.ttft_s}, {"tpot_ms", c.slo.tpot_s * 1e3}};
+    j["prices"]       = {{"gpu_hour_usd", c.prices.gpu_hour_usd},
+                         {"input_hit_per_mtok_usd", c.prices.input_hit_per_mtok_usd},
+                         {"input_miss_per_mtok_usd", c.prices.input_miss_per_mtok_usd},
+                         {"output_per_mtok_usd", c.prices.output_per_mtok_usd}};
     j["requests_csv"] = c.requests_csv;
     return j;
 }

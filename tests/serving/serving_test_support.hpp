@@ -65,10 +65,10 @@ inline OwnedRequest req(double at_s, int64_t in, int64_t out, std::vector<uint64
 // One prefill unit and one decode unit of one DP rank each, no MTP, no prefix cache, 1 h.
 inline ReplayInputs tiny_inputs(const StepTimeModel& prefill, const StepTimeModel& decode) {
     ReplayInputs in;
-    ServingConfig& c = in.config;
-    c.duration_s     = 3600;
-    c.prefill.schedule = {{0, 1}};
-    c.decode.schedule  = {{0, 1}};
+    ServingConfig& c          = in.config;
+    c.duration_s              = 3600;
+    c.prefill.schedule        = {{0, 1}};
+    c.decode.schedule         = {{0, 1}};
     c.prefill_tokens_per_rank = 150;
     c.max_batch_per_rank      = 4;
     c.slo                     = {1.0, 0.1};

@@ -47,7 +47,7 @@ TEST(Replay, PrefillMicroBatchSplitsARequest) {
 
 TEST(Replay, DecodeBatchStepsTogetherAndWaitsForKv) {
     const AffineTestStepModel pre(0.1, 0, 0), dec(0.01, 0.001, 0);
-    ReplayInputs in = tiny_inputs(pre, dec);
+    ReplayInputs in                       = tiny_inputs(pre, dec);
     in.decode.kv_capacity_tokens_per_rank = 250; // room for one request of 100 + 101 only
     VectorSource src({req(0, 100, 101), req(0, 100, 101)});
     CollectSink sink;
@@ -65,9 +65,9 @@ TEST(Replay, DecodeBatchStepsTogetherAndWaitsForKv) {
 
 TEST(Replay, PrefixHitsSkipCompute) {
     const AffineTestStepModel pre(0.1, 0.001, 0), dec(0.01, 0, 0);
-    ReplayInputs in                     = tiny_inputs(pre, dec);
-    in.config.prefix_cache.enabled      = true;
-    in.config.prefix_cache.capacity_bytes    = 1e9;
+    ReplayInputs in                           = tiny_inputs(pre, dec);
+    in.config.prefix_cache.enabled            = true;
+    in.config.prefix_cache.capacity_bytes     = 1e9;
     in.config.prefix_cache.read_bandwidth_Bps = 1e6;
     // Blocks of 32 tokens: the second request shares the first's 3 blocks, then 1 of its own.
     VectorSource src({req(0, 100, 1, {1, 2, 3}), req(10, 140, 1, {1, 2, 3, 7})}, 32);
@@ -85,9 +85,9 @@ TEST(Replay, PrefixHitsSkipCompute) {
 // exceeds a rank's capacity, hits never exceed the input, token totals match the records.
 TEST(Replay, InvariantsUnderLoad) {
     const AffineTestStepModel pre(0.05, 2e-5, 1e-7), dec(0.02, 1e-4, 1e-7);
-    ReplayInputs in = tiny_inputs(pre, dec);
-    in.prefill.dp_ranks = 4;
-    in.decode.dp_ranks  = 8;
+    ReplayInputs in                       = tiny_inputs(pre, dec);
+    in.prefill.dp_ranks                   = 4;
+    in.decode.dp_ranks                    = 8;
     in.decode.kv_capacity_tokens_per_rank = 20000;
     in.config.max_batch_per_rank          = 16;
     in.config.prefill_tokens_per_rank     = 4096;
@@ -136,8 +136,8 @@ TEST(Replay, InvariantsUnderLoad) {
 
 TEST(Replay, ColocatedChunkedPrefill) {
     const AffineTestStepModel pre(0.05, 0.001, 0), dec(0.01, 0.001, 0);
-    ReplayInputs in       = tiny_inputs(pre, dec);
-    in.config.mode        = ServingMode::Colocated;
+    ReplayInputs in        = tiny_inputs(pre, dec);
+    in.config.mode         = ServingMode::Colocated;
     in.config.chunk_tokens = 60;
     VectorSource src({req(0, 100, 3)});
     CollectSink sink;
