@@ -13,7 +13,7 @@ using namespace traffic_test;
 namespace {
 
 struct Stats {
-    int64_t n = 0;
+    int64_t n     = 0;
     double in_sum = 0, out_sum = 0, last_s = 0, reused_tokens = 0;
     bool sorted = true;
 };
@@ -33,7 +33,7 @@ Stats scan(TraceFormat f, const fs::path& p) {
         ++s.n;
         s.in_sum += double(r.input_tokens);
         s.out_sum += double(r.output_tokens);
-        s.last_s = r.arrival_s;
+        s.last_s      = r.arrival_s;
         std::size_t k = 0;
         while (k < r.prefix_blocks.size() && seen.count(r.prefix_blocks[k]))
             ++k;
@@ -53,9 +53,9 @@ TEST(RealTraces, AzureCode) {
     const Stats s = scan(TraceFormat::AzureCsv, shared_traces() / "azure_llm_2023_code.csv");
     EXPECT_EQ(s.n, 8819);
     EXPECT_TRUE(s.sorted);
-    EXPECT_NEAR(s.in_sum / s.n, 2048, 1.0);  // README: mean in 2,048
-    EXPECT_NEAR(s.out_sum / s.n, 28, 0.5);   // README: mean out 28
-    EXPECT_NEAR(s.last_s / 60, 57, 0.5);     // README: 57 min (3,435.9 s)
+    EXPECT_NEAR(s.in_sum / s.n, 2048, 1.0); // README: mean in 2,048
+    EXPECT_NEAR(s.out_sum / s.n, 28, 0.5);  // README: mean out 28
+    EXPECT_NEAR(s.last_s / 60, 57, 0.5);    // README: 57 min (3,435.9 s)
 }
 
 TEST(RealTraces, AzureConv) {
@@ -80,7 +80,8 @@ TEST(RealTraces, MooncakeConversation) {
 
 TEST(RealTraces, ShareGptLengths) {
     SKIP_WITHOUT("sharegpt_8k_filtered_lengths_llama2_tokenizer.csv.gz");
-    const Stats s = scan(TraceFormat::LengthsCsv, shared_traces() / "sharegpt_8k_filtered_lengths_llama2_tokenizer.csv.gz");
+    const Stats s =
+        scan(TraceFormat::LengthsCsv, shared_traces() / "sharegpt_8k_filtered_lengths_llama2_tokenizer.csv.gz");
     EXPECT_EQ(s.n, 30731);
     // Not stated in the README; computed from the file by an independent script (python csv): 2,340.03 / 438.71.
     EXPECT_NEAR(s.in_sum / s.n, 2340.03, 0.01);

@@ -95,8 +95,10 @@ TEST(Scaling, IntegerRateScaleSuperposesShiftedCopies) {
     // Copies 1 and 2 are the trace shifted cyclically: within a copy the gaps stay 3.6 s (one 3.6 s wrap gap).
     std::map<uint64_t, double> copy1;
     for (const Owned& o : v)
-        if (o.blocks[0] == salted_hash(1000 + 500, 1)) copy1[0] = o.r.arrival_s;
-        else if (o.blocks[0] == salted_hash(1000 + 501, 1)) copy1[1] = o.r.arrival_s;
+        if (o.blocks[0] == salted_hash(1000 + 500, 1))
+            copy1[0] = o.r.arrival_s;
+        else if (o.blocks[0] == salted_hash(1000 + 501, 1))
+            copy1[1] = o.r.arrival_s;
     ASSERT_EQ(copy1.size(), 2u);
     EXPECT_NEAR(std::fmod(copy1[1] - copy1[0] + 3600, 3600), 3.6, 1e-6);
 }
@@ -129,11 +131,11 @@ TEST(Scaling, SameSeedSameStream) {
 
 TEST(Scaling, LoopedDayFollowsTheHourlyProfile) {
     LoopSpec loop;
-    loop.hours          = 26; // the profile repeats: hours 24 and 25 are hours 0 and 1 again
-    loop.profile.unit   = ProfileUnit::Relative;
-    loop.profile.hourly = {1, 2, 0, 0.5, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    loop.hours               = 26; // the profile repeats: hours 24 and 25 are hours 0 and 1 again
+    loop.profile.unit        = ProfileUnit::Relative;
+    loop.profile.hourly      = {1, 2, 0, 0.5, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
     const SourceFactory base = even_hour();
-    const auto v = drain(*looped_day(base, loop, measure_trace(*base(), "even"), 3));
+    const auto v             = drain(*looped_day(base, loop, measure_trace(*base(), "even"), 3));
     expect_stream_invariants(v);
     std::vector<int> per_hour(26, 0);
     std::vector<std::set<uint64_t>> hashes(26);
@@ -152,15 +154,15 @@ TEST(Scaling, LoopedDayFollowsTheHourlyProfile) {
     EXPECT_EQ(per_hour[25], 2000);
     for (uint64_t h = 1000; h < 2000; ++h)
         EXPECT_TRUE(hashes[0].count(h)); // hour 0, copy 0: the trace itself
-    for (const uint64_t h : hashes[1]) // a later hour's users are others
+    for (const uint64_t h : hashes[1])   // a later hour's users are others
         EXPECT_FALSE(hashes[0].count(h));
 
-    LoopSpec absolute   = loop;
-    absolute.hours      = 2;
-    absolute.profile.unit = ProfileUnit::ReqPerS;
+    LoopSpec absolute          = loop;
+    absolute.hours             = 2;
+    absolute.profile.unit      = ProfileUnit::ReqPerS;
     absolute.profile.hourly[0] = 1000.0 / 3600 * 2; // twice the trace's own rate
     absolute.profile.hourly[1] = 1000.0 / 3600;
-    const auto w = drain(*looped_day(base, absolute, measure_trace(*base(), "even"), 3));
+    const auto w               = drain(*looped_day(base, absolute, measure_trace(*base(), "even"), 3));
     EXPECT_EQ(w.size(), 3000u);
 }
 

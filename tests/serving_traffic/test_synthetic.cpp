@@ -37,7 +37,9 @@ SyntheticSpec one_tenant(double req_per_s, int64_t prompt, int64_t in, int64_t o
     return s;
 }
 
-std::vector<uint64_t> head(const std::vector<uint64_t>& v, std::size_t n) { return {v.begin(), v.begin() + n}; }
+std::vector<uint64_t> head(const std::vector<uint64_t>& v, std::size_t n) {
+    return {v.begin(), v.begin() + n};
+}
 
 // Every field of every request, as bytes.
 std::string serialise(RequestSource& s, std::size_t n) {
@@ -60,10 +62,10 @@ std::string serialise(RequestSource& s, std::size_t n) {
 TEST(Synthetic, MultiTurnReusesThePreviousTurnsBlocks) {
     // B = 512, prompt 1024 (2 shared blocks), 700 new tokens and 300 output tokens per turn, always continue,
     // no think time, context limit 4000 tokens.
-    SyntheticSpec s        = one_tenant(10, 1024, 700, 300, 1.0, 0);
-    s.max_context_tokens   = 4000;
-    const auto src         = open_synthetic(s, 512, 1);
-    const auto v           = drain(*src, 5);
+    SyntheticSpec s      = one_tenant(10, 1024, 700, 300, 1.0, 0);
+    s.max_context_tokens = 4000;
+    const auto src       = open_synthetic(s, 512, 1);
+    const auto v         = drain(*src, 5);
     // Turn 0: 1024 + 700 = 1724 tokens, 4 blocks; its context after the turn is 2024 tokens.
     EXPECT_EQ(v[0].r.input_tokens, 1724);
     ASSERT_EQ(v[0].blocks.size(), 4u);
@@ -123,10 +125,10 @@ TEST(Synthetic, ThinkTimeSpacesTurnsAndTheSessionCapHolds) {
     EXPECT_GT(last.size(), 10u);
     EXPECT_LT(last.size(), 120u);
 
-    SyntheticSpec capped      = one_tenant(1, 0, 10, 10, 1.0, 1e9); // no session is ever ready again
-    capped.max_open_sessions  = 2;
-    const auto c              = open_synthetic(capped, 512, 5);
-    const auto w              = drain(*c, 50);
+    SyntheticSpec capped     = one_tenant(1, 0, 10, 10, 1.0, 1e9); // no session is ever ready again
+    capped.max_open_sessions = 2;
+    const auto c             = open_synthetic(capped, 512, 5);
+    const auto w             = drain(*c, 50);
     EXPECT_EQ(w[0].r.session, 0);
     EXPECT_EQ(w[1].r.session, 1);
     for (std::size_t i = 2; i < w.size(); ++i)
@@ -134,17 +136,17 @@ TEST(Synthetic, ThinkTimeSpacesTurnsAndTheSessionCapHolds) {
 }
 
 TEST(Synthetic, TenantMixLengthsAndPrompts) {
-    SyntheticSpec s = one_tenant(100, 2048, 1, 1, 0, 0);
-    s.tenants[0].weight = 3;
-    s.tenants[0].input  = LengthDist{LengthKind::LogNormal, 1, 2000, 1.0};
-    TenantSpec b        = s.tenants[0];
-    b.name              = "b";
-    b.weight            = 1;
+    SyntheticSpec s        = one_tenant(100, 2048, 1, 1, 0, 0);
+    s.tenants[0].weight    = 3;
+    s.tenants[0].input     = LengthDist{LengthKind::LogNormal, 1, 2000, 1.0};
+    TenantSpec b           = s.tenants[0];
+    b.name                 = "b";
+    b.weight               = 1;
     b.system_prompt_tokens = 512;
-    b.output            = fixed(77);
+    b.output               = fixed(77);
     s.tenants.push_back(b);
-    const auto src = open_synthetic(s, 512, 8);
-    const auto v   = drain(*src, 100000);
+    const auto src      = open_synthetic(s, 512, 8);
+    const auto v        = drain(*src, 100000);
     const Owned* ref[2] = {nullptr, nullptr}; // the first request of each tenant
     for (const Owned& o : v)
         if (!ref[o.r.tenant]) ref[o.r.tenant] = &o;
@@ -170,9 +172,9 @@ TEST(Synthetic, TenantMixLengthsAndPrompts) {
 }
 
 TEST(Synthetic, HourlyRateFollowsARelativeProfile) {
-    SyntheticSpec s = one_tenant(1, 0, 10, 10, 0.5, 5);
-    s.rate.unit     = ProfileUnit::Relative;
-    s.rate.hourly   = {1, 1, 1, 1, 1, 1, 2, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 3, 2, 2, 1, 1};
+    SyntheticSpec s       = one_tenant(1, 0, 10, 10, 0.5, 5);
+    s.rate.unit           = ProfileUnit::Relative;
+    s.rate.hourly         = {1, 1, 1, 1, 1, 1, 2, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 3, 2, 2, 1, 1};
     s.rate.mean_req_per_s = 4; // mean of the values is 62 / 24: hour h's rate is v_h * 4 * 24 / 62
     s.cv                  = 1.5;
     const auto src        = open_synthetic(s, 512, 12);
@@ -187,7 +189,7 @@ TEST(Synthetic, HourlyRateFollowsARelativeProfile) {
 }
 
 TEST(Synthetic, SameSeedSameBytes) {
-    SyntheticSpec s = one_tenant(50, 600, 1, 1, 0.6, 3);
+    SyntheticSpec s     = one_tenant(50, 600, 1, 1, 0.6, 3);
     s.tenants[0].input  = LengthDist{LengthKind::LogNormal, 1, 1500, 1.2};
     s.tenants[0].output = LengthDist{LengthKind::LogNormal, 1, 300, 0.8};
     s.cv                = 2.5;
@@ -199,8 +201,8 @@ TEST(Synthetic, SameSeedSameBytes) {
 }
 
 TEST(Synthetic, EmpiricalLengthsDrawFromTheFile) {
-    const fs::path p = write_file("emp.csv", "num_prefill_tokens,num_decode_tokens\n10,1\n20,2\n30,3\n40,4\n");
-    SyntheticSpec s  = one_tenant(10, 0, 1, 1, 0, 0);
+    const fs::path p    = write_file("emp.csv", "num_prefill_tokens,num_decode_tokens\n10,1\n20,2\n30,3\n40,4\n");
+    SyntheticSpec s     = one_tenant(10, 0, 1, 1, 0, 0);
     s.tenants[0].input  = LengthDist{LengthKind::Empirical, 1, 1, 0, TraceFormat::LengthsCsv, p, ""};
     s.tenants[0].output = LengthDist{LengthKind::Empirical, 1, 1, 0, TraceFormat::LengthsCsv, p, ""};
     const auto src      = open_synthetic(s, 512, 2);

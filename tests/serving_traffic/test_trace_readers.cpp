@@ -31,7 +31,7 @@ TEST(AzureCsv, ReadsTimesRelativeToTheFirstAndLengths) {
     const fs::path p = write_file("a.csv", kAzureHeader + "2023-11-16 18:17:03.9799600,4808,10\r\n"
                                                           "2023-11-16 18:17:04.0319600,3180,8\r\n"
                                                           "2023-11-16 19:00:00.0000000,5,173");
-    const auto v = read_all(TraceFormat::AzureCsv, p);
+    const auto v     = read_all(TraceFormat::AzureCsv, p);
     ASSERT_EQ(v.size(), 3u);
     EXPECT_EQ(v[0].r.id, 0);
     EXPECT_EQ(v[2].r.id, 2);
@@ -49,7 +49,7 @@ TEST(AzureCsv, ReadsTimesRelativeToTheFirstAndLengths) {
 TEST(AzureCsv, CrossesMidnightAndMonthEnds) {
     const fs::path p = write_file("b.csv", kAzureHeader + "2024-02-28 23:59:59.5,1,1\n2024-02-29 00:00:00.25,1,1\n"
                                                           "2024-03-01 00:00:00,1,1\n");
-    const auto v = read_all(TraceFormat::AzureCsv, p);
+    const auto v     = read_all(TraceFormat::AzureCsv, p);
     ASSERT_EQ(v.size(), 3u);
     EXPECT_NEAR(v[1].r.arrival_s, 0.75, 1e-9);
     EXPECT_NEAR(v[2].r.arrival_s, 86400.5, 1e-9); // 2024 is a leap year
@@ -61,17 +61,18 @@ TEST(AzureCsv, BadInputNamesFileLineAndExpectation) {
                 HasSubstr("e1.csv:1: missing column \"GeneratedTokens\""));
     EXPECT_THAT(read_error(f, "e2.csv", kAzureHeader + "2023-11-16 18:17:03.9799600,48x8,10\n"),
                 HasSubstr("e2.csv:2: ContextTokens: expected a token count in [1, 1048576], got \"48x8\""));
-    EXPECT_THAT(read_error(f, "e3.csv",
-                           kAzureHeader + "2023-11-16 18:17:03.9799600,1,1\n2023-11-16 18:17:02.0000000,1,1\n"),
-                HasSubstr("e3.csv:3: TIMESTAMP 2023-11-16 18:17:02.0000000 is earlier than the previous line's"));
+    EXPECT_THAT(
+        read_error(f, "e3.csv", kAzureHeader + "2023-11-16 18:17:03.9799600,1,1\n2023-11-16 18:17:02.0000000,1,1\n"),
+        HasSubstr("e3.csv:3: TIMESTAMP 2023-11-16 18:17:02.0000000 is earlier than the previous line's"));
     EXPECT_THAT(read_error(f, "e4.csv", kAzureHeader + "2023-11-16 18:17:03.9799600,2000000,1\n"),
                 HasSubstr("e4.csv:2: ContextTokens: expected a token count in [1, 1048576], got \"2000000\""));
     EXPECT_THAT(read_error(f, "e5.csv", kAzureHeader + "2023-11-16 18:17:03.9799600,5,0\n"),
                 HasSubstr("e5.csv:2: GeneratedTokens: expected a token count"));
     EXPECT_THAT(read_error(f, "e6.csv", kAzureHeader + "2023-13-16 18:17:03.9799600,5,1\n"),
                 HasSubstr("e6.csv:2: TIMESTAMP: expected a datetime"));
-    EXPECT_THAT(read_error(f, "e7.csv", kAzureHeader + "1700000000,5,1\n"),
-                HasSubstr("e7.csv:2: TIMESTAMP: expected a datetime \"YYYY-MM-DD HH:MM:SS.fffffff\", got \"1700000000\""));
+    EXPECT_THAT(
+        read_error(f, "e7.csv", kAzureHeader + "1700000000,5,1\n"),
+        HasSubstr("e7.csv:2: TIMESTAMP: expected a datetime \"YYYY-MM-DD HH:MM:SS.fffffff\", got \"1700000000\""));
     EXPECT_THAT(read_error(f, "e8.csv", kAzureHeader + "2023-11-16 18:17:03.9799600,5,1,9\n"),
                 HasSubstr("e8.csv:2: 4 fields: expected 3"));
     EXPECT_THAT(read_error(f, "e9.csv", kAzureHeader + "2023-11-16 18:17:03.97,5,1\n\n2023-11-16 18:17:04,5,1\n"),
@@ -84,11 +85,11 @@ TEST(AzureCsv, BadInputNamesFileLineAndExpectation) {
 }
 
 TEST(MooncakeJsonl, ReadsHashIdsAsPrefixBlocksFromGzip) {
-    const fs::path p = write_gz("m.jsonl.gz",
-                                "{\"timestamp\": 1000, \"input_length\": 1025, \"output_length\": 5, "
-                                "\"hash_ids\": [0, 1, 2]}\n"
-                                "{\"timestamp\": 1500, \"input_length\": 512, \"output_length\": 7, \"hash_ids\": [0]}\n"
-                                "{\"timestamp\": 1500, \"input_length\": 100, \"output_length\": 1, \"hash_ids\": []}\n");
+    const fs::path p = write_gz(
+        "m.jsonl.gz", "{\"timestamp\": 1000, \"input_length\": 1025, \"output_length\": 5, "
+                      "\"hash_ids\": [0, 1, 2]}\n"
+                      "{\"timestamp\": 1500, \"input_length\": 512, \"output_length\": 7, \"hash_ids\": [0]}\n"
+                      "{\"timestamp\": 1500, \"input_length\": 100, \"output_length\": 1, \"hash_ids\": []}\n");
     const auto v = read_all(TraceFormat::MooncakeJsonl, p);
     ASSERT_EQ(v.size(), 3u);
     EXPECT_DOUBLE_EQ(v[0].r.arrival_s, 0.0);
@@ -102,33 +103,40 @@ TEST(MooncakeJsonl, ReadsHashIdsAsPrefixBlocksFromGzip) {
 }
 
 TEST(MooncakeJsonl, BadInputNamesFileLineAndExpectation) {
-    const auto f = TraceFormat::MooncakeJsonl;
+    const auto f         = TraceFormat::MooncakeJsonl;
     const std::string ok = "{\"timestamp\": 5, \"input_length\": 600, \"output_length\": 5, \"hash_ids\": [1, 2]}\n";
-    EXPECT_THAT(read_error(f, "m1.jsonl", ok + "{\"timestamp\": 4, \"input_length\": 6, \"output_length\": 5, "
-                                               "\"hash_ids\": [1]}\n"),
+    EXPECT_THAT(read_error(f, "m1.jsonl",
+                           ok + "{\"timestamp\": 4, \"input_length\": 6, \"output_length\": 5, "
+                                "\"hash_ids\": [1]}\n"),
                 HasSubstr("m1.jsonl:2: timestamp 4 is earlier than the previous 5"));
-    EXPECT_THAT(read_error(f, "m2.jsonl", "{\"timestamp\": -1, \"input_length\": 6, \"output_length\": 5, "
-                                          "\"hash_ids\": [1]}\n"),
+    EXPECT_THAT(read_error(f, "m2.jsonl",
+                           "{\"timestamp\": -1, \"input_length\": 6, \"output_length\": 5, "
+                           "\"hash_ids\": [1]}\n"),
                 HasSubstr("m2.jsonl:1: timestamp: -1 is out of range"));
-    EXPECT_THAT(read_error(f, "m3.jsonl", ok + "{\"timestamp\": 6, \"input_length\": 1024, \"output_length\": 5, "
-                                               "\"hash_ids\": [1, 2, 3]}\n"),
+    EXPECT_THAT(read_error(f, "m3.jsonl",
+                           ok + "{\"timestamp\": 6, \"input_length\": 1024, \"output_length\": 5, "
+                                "\"hash_ids\": [1, 2, 3]}\n"),
                 HasSubstr("m3.jsonl:2: hash_ids: 3 ids for input_length 1024: expected at most ceil(input_length "
                           "/ 512) = 2"));
     EXPECT_THAT(read_error(f, "m4.jsonl", ok + "{\"timestamp\": 6, \"input_length\": 10, \"hash_ids\": [1]}\n"),
                 HasSubstr("m4.jsonl:2: (top level): missing required key \"output_length\""));
     EXPECT_THAT(read_error(f, "m5.jsonl", ok + ok + "{\"timestamp\": 6, \"input_length\": 10,\n"),
                 HasSubstr("m5.jsonl:3:"));
-    EXPECT_THAT(read_error(f, "m6.jsonl", "{\"timestamp\": 1, \"input_length\": \"10\", \"output_length\": 5, "
-                                          "\"hash_ids\": []}\n"),
+    EXPECT_THAT(read_error(f, "m6.jsonl",
+                           "{\"timestamp\": 1, \"input_length\": \"10\", \"output_length\": 5, "
+                           "\"hash_ids\": []}\n"),
                 HasSubstr("m6.jsonl:1: input_length: expected"));
-    EXPECT_THAT(read_error(f, "m7.jsonl", "{\"timestamp\": 1, \"input_length\": 9999999, \"output_length\": 5, "
-                                          "\"hash_ids\": []}\n"),
+    EXPECT_THAT(read_error(f, "m7.jsonl",
+                           "{\"timestamp\": 1, \"input_length\": 9999999, \"output_length\": 5, "
+                           "\"hash_ids\": []}\n"),
                 HasSubstr("m7.jsonl:1: input_length: 9999999 is out of range [1, 1048576]"));
-    EXPECT_THAT(read_error(f, "m8.jsonl", "{\"timestamp\": 1, \"input_length\": 9, \"output_length\": 5, "
-                                          "\"hash_ids\": [], \"tenant\": 3}\n"),
+    EXPECT_THAT(read_error(f, "m8.jsonl",
+                           "{\"timestamp\": 1, \"input_length\": 9, \"output_length\": 5, "
+                           "\"hash_ids\": [], \"tenant\": 3}\n"),
                 HasSubstr("m8.jsonl:1: tenant: unknown key (expected one of: timestamp,"));
-    EXPECT_THAT(read_error(f, "m9.jsonl", "{\"timestamp\": 1, \"input_length\": 9, \"output_length\": 5, "
-                                          "\"hash_ids\": [-3]}\n"),
+    EXPECT_THAT(read_error(f, "m9.jsonl",
+                           "{\"timestamp\": 1, \"input_length\": 9, \"output_length\": 5, "
+                           "\"hash_ids\": [-3]}\n"),
                 HasSubstr("m9.jsonl:1: hash_ids[0]: -3 is out of range"));
     EXPECT_THAT(read_error(f, "m10.jsonl", "[1, 2]\n"), HasSubstr("m10.jsonl:1: expected a JSON object"));
 }
@@ -136,8 +144,10 @@ TEST(MooncakeJsonl, BadInputNamesFileLineAndExpectation) {
 TEST(MooncakeJsonl, TruncatedGzipIsAnError) {
     std::string text;
     for (int i = 0; i < 20000; ++i)
-        text += "{\"timestamp\": " + std::to_string(i) + ", \"input_length\": 600, \"output_length\": 5, "
-                "\"hash_ids\": [" + std::to_string(2 * i) + ", " + std::to_string(2 * i + 1) + "]}\n";
+        text += "{\"timestamp\": " + std::to_string(i) +
+                ", \"input_length\": 600, \"output_length\": 5, "
+                "\"hash_ids\": [" +
+                std::to_string(2 * i) + ", " + std::to_string(2 * i + 1) + "]}\n";
     const fs::path full = write_gz("full.jsonl.gz", text);
     std::string bytes;
     {

@@ -27,9 +27,9 @@ std::string parse_error(const std::string& text) {
 const std::string kProfile = "[1,1,1,1,1,1,2,3,4,4,4,4,4,4,4,4,4,4,4,3,2,2,1,1]";
 
 void expect_round_trip(const std::string& text) {
-    const TrafficConfig c = parse(text);
+    const TrafficConfig c  = parse(text);
     const nlohmann::json w = traffic_to_json(c);
-    const TrafficConfig d = parse(w.dump());
+    const TrafficConfig d  = parse(w.dump());
     EXPECT_TRUE(c == d) << w.dump(2);
     EXPECT_EQ(traffic_to_json(d), w);
 }
@@ -45,9 +45,11 @@ TEST(TrafficConfig, RoundTrips) {
     expect_round_trip(R"({"source": "trace", "format": "lengths_csv", "file": "len.csv",
                           "arrivals": {"rate_req_per_s": 3, "cv": 2}})");
     expect_round_trip(R"({"source": "trace", "format": "azure_csv", "file": "t.csv",
-                          "loop": {"hours": 48, "unit": "relative", "hourly": )" + kProfile + "}}");
+                          "loop": {"hours": 48, "unit": "relative", "hourly": )" +
+                      kProfile + "}}");
     expect_round_trip(R"({"source": "synthetic", "synthetic": {"duration_s": 7200, "cv": 1.5, "block_tokens": 256,
-        "rate": {"unit": "relative", "mean_req_per_s": 40, "hourly": )" + kProfile + R"(},
+        "rate": {"unit": "relative", "mean_req_per_s": 40, "hourly": )" +
+                      kProfile + R"(},
         "tenants": [
           {"name": "chat", "weight": 3, "system_prompt_tokens": 1200,
            "input": {"kind": "lognormal", "mean_tokens": 900, "sigma": 1.1},
@@ -74,7 +76,8 @@ TEST(TrafficConfig, BadInputNamesTheJsonPath) {
     EXPECT_THAT(parse_error(R"({"source": "trace", "format": "lengths_csv", "file": "t.csv"})"),
                 HasSubstr("missing required key \"arrivals\""));
     EXPECT_THAT(parse_error(R"({"source": "trace", "format": "azure_csv", "file": "t.csv", "rate_scale": 2,
-                                "loop": {"hourly": )" + kProfile + "}}"),
+                                "loop": {"hourly": )" +
+                            kProfile + "}}"),
                 HasSubstr("serving.traffic.loop: a looped trace is stretched"));
     EXPECT_THAT(parse_error(R"({"source": "trace", "format": "azure_csv", "file": "t.csv",
                                 "loop": {"hourly": [1, 2]}})"),
@@ -105,19 +108,20 @@ TEST(TrafficConfig, OpensTheStreamItDescribes) {
     // Period 20 * 3 / 2 = 30 s; rate scale 2 -> 6 requests in [0, 30) s; time scale 2 -> [0, 60) s.
     const TrafficConfig c = parse(R"({"source": "trace", "format": "azure_csv", "file": "t3.csv",
                                       "rate_scale": 2, "time_scale": 2})");
-    const auto v = drain(*open_traffic(c, 1));
+    const auto v          = drain(*open_traffic(c, 1));
     ASSERT_EQ(v.size(), 6u);
     for (const Owned& o : v)
         EXPECT_LT(o.r.arrival_s, 60.0);
     const auto plain = drain(*open_traffic(parse(R"({"source": "trace", "format": "azure_csv", "file": "t3.csv",
-                                                     "time_scale": 3})"), 1));
+                                                     "time_scale": 3})"),
+                                           1));
     ASSERT_EQ(plain.size(), 3u);
     EXPECT_DOUBLE_EQ(plain[2].r.arrival_s, 60.0);
     const TrafficConfig s = parse(R"({"source": "synthetic", "synthetic": {"duration_s": 3600,
         "rate": {"unit": "req_per_s", "hourly": [10,10,10,10,10,10,10,10,10,10,10,10,10,10,10,10,10,10,10,10,10,10,10,10]},
         "block_tokens": 256,
         "tenants": [{"name": "a", "input": {"kind": "fixed", "tokens": 1000}, "output": {"kind": "fixed", "tokens": 3}}]}})");
-    const auto src = open_traffic(s, 5);
+    const auto src        = open_traffic(s, 5);
     EXPECT_EQ(src->block_tokens(), 256);
     const auto w = drain(*src);
     EXPECT_NEAR(double(w.size()), 36000, 5 * std::sqrt(36000.0));

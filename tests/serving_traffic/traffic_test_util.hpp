@@ -63,6 +63,8 @@ template <class F> std::string error_of(F&& f) {
     return "";
 }
 
-inline fs::path shared_traces() { return fs::path(MOETWIN_SHARED_DIR) / "data" / "traces"; }
+inline fs::path shared_traces() {
+    return fs::path(MOETWIN_SHARED_DIR) / "data" / "traces";
+}
 
 } // namespace traffic_test

@@ -22,7 +22,7 @@ double gamma_draw(Rng& rng, double shape) {
         double v       = 1.0 + c * x;
         if (v <= 0) continue;
         v *= v * v;
-        const double u = 1.0 - rng.uniform(); // (0, 1]
+        const double u  = 1.0 - rng.uniform(); // (0, 1]
         const double x2 = x * x;
         if (u < 1.0 - 0.0331 * x2 * x2) return d * v;
         if (std::log(u) < 0.5 * x2 + d * (1.0 - v + std::log(v))) return d * v;

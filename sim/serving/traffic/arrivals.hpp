@@ -32,9 +32,9 @@ class ArrivalProcess {
     std::vector<double> rate_;
     double cv_;
     Rng rng_;
-    double tau_       = 0; // operational time of the last arrival
-    int64_t hour_     = 0; // the hour Lambda is at
-    double tau_hour_  = 0; // Lambda at the start of hour_
+    double tau_      = 0; // operational time of the last arrival
+    int64_t hour_    = 0; // the hour Lambda is at
+    double tau_hour_ = 0; // Lambda at the start of hour_
 };
 
 // The largest accepted coefficient of variation: 20. Azure's code trace, the burstiest shipped trace, has

@@ -33,7 +33,7 @@ class LineReader {
     std::string origin_;
     std::string buf_;
     std::size_t begin_ = 0, end_ = 0; // unread bytes are buf_[begin_, end_)
-    bool eof_           = false;
+    bool eof_            = false;
     int64_t line_number_ = 0;
 };
 

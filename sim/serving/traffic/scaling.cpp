@@ -101,7 +101,7 @@ class Superposed final : public RequestSource {
                 best = static_cast<int64_t>(k);
         last_ = best;
         if (best < 0) return false;
-        r = copies_[best].head();
+        r    = copies_[best].head();
         r.id = id_++;
         r.arrival_s += offset_;
         return true;
@@ -163,8 +163,8 @@ TraceExtent measure_trace(RequestSource& src, const std::string& what) {
         e.last_arrival_s = r.arrival_s;
     }
     if (e.requests < 2 || !(e.last_arrival_s > 0))
-        throw ConfigError(what + ": " + std::to_string(e.requests) +
-                          " requests spanning " + std::to_string(e.last_arrival_s) +
+        throw ConfigError(what + ": " + std::to_string(e.requests) + " requests spanning " +
+                          std::to_string(e.last_arrival_s) +
                           " s: expected at least 2 requests at different times to scale or loop the trace");
     return e;
 }

@@ -22,11 +22,15 @@ constexpr uint64_t kDrawStream    = 2;
 // Tags that keep the shared system-prompt hashes and the fresh hashes in disjoint key spaces.
 constexpr uint64_t kSharedTag = 0x5348415245440000ull; // "SHARED"
 constexpr uint64_t kFreshTag  = 0x465245534800000ull;  // "FRESH"
+constexpr uint64_t kConvTag   = 0x434f4e5600000000ull; // "CONV"
 
+// A conversation's full blocks are hashed from its key and position (block_hash below), so an open session
+// is three numbers, not its blocks.
+// A conversation's block j: mix64(base(key) + j), base(key) = mix64(seed-derived tag ^ mix64(key)).
 struct Session {
     int64_t id             = 0;
-    int64_t context_tokens = 0;
-    std::vector<uint64_t> chain; // floor(context_tokens / B) block hashes
+    uint64_t key           = 0;
+    int64_t context_tokens = 0; // of the last turn: input + output
 };
 
 struct Ready {
@@ -57,8 +61,13 @@ class SyntheticSource final : public RequestSource {
             const TenantSpec& t = s.tenants[i];
             acc += t.weight / total;
             cumulative_.push_back(i + 1 == s.tenants.size() ? 1.0 : acc);
-            Tenant x{t.system_prompt_tokens, t.session.continue_probability, t.session.think_time_s,
-                     LengthSampler(t.input, false), LengthSampler(t.output, true), {}, {}};
+            Tenant x{t.system_prompt_tokens,
+                     t.session.continue_probability,
+                     t.session.think_time_s,
+                     LengthSampler(t.input, false),
+                     LengthSampler(t.output, true),
+                     {},
+                     {}};
             for (int64_t k = 0; k < t.system_prompt_tokens / b_; ++k)
                 x.shared.push_back(mix64(mix64(seed ^ kSharedTag ^ (uint64_t(i) << 32)) + uint64_t(k)));
             tenants_.push_back(std::move(x));
@@ -80,41 +89,46 @@ class SyntheticSource final : public RequestSource {
         r.tenant    = static_cast<int32_t>(ti);
         prefix_.clear();
 
-        const int64_t user  = ten.input.draw(rng_);
-        Session* continuing = nullptr;
+        // Block j < floor(S / B) is the tenant's; a full block j >= that is the conversation's block j
+        // (conv_block(key, j)), equal in every turn whose input covers it; a last partial block is one-off.
+        const int64_t user = ten.input.draw(rng_);
+        bool continuing    = false;
+        uint64_t key       = 0;
         if (!ten.ready.empty() && ten.ready.top().at_s <= t) {
             const std::size_t slot = ten.ready.top().slot;
             ten.ready.pop();
-            Session& s = slots_[slot];
+            const Session& s = slots_[slot];
             if (s.context_tokens + user <= spec_.max_context_tokens) {
-                continuing = &s;
+                continuing     = true;
+                key            = s.key;
                 r.input_tokens = s.context_tokens + user;
-                prefix_.assign(s.chain.begin(), s.chain.end());
-                r.session = s.id;
+                r.session      = s.id;
             }
-            free_.push_back(slot); // the slot is reused below if the session goes on
+            free_.push_back(slot); // reused below if the session goes on
         }
-        if (continuing == nullptr) {
+        if (!continuing) {
+            key            = next_key_++;
             r.input_tokens = std::min(ten.prompt_tokens + user, spec_.max_context_tokens);
-            prefix_.assign(ten.shared.begin(), ten.shared.end());
         }
-        const int64_t n_blocks = (r.input_tokens + b_ - 1) / b_;
-        while (static_cast<int64_t>(prefix_.size()) < n_blocks)
-            prefix_.push_back(fresh());
+        const int64_t full  = r.input_tokens / b_;
+        const auto n_shared = std::min<int64_t>(static_cast<int64_t>(ten.shared.size()), full);
+        prefix_.assign(ten.shared.begin(), ten.shared.begin() + n_shared);
+        const uint64_t base = mix64(fresh_base_ ^ kConvTag ^ mix64(key));
+        for (int64_t j = n_shared; j < full; ++j)
+            prefix_.push_back(mix64(base + static_cast<uint64_t>(j)));
+        if (full * b_ < r.input_tokens) prefix_.push_back(fresh());
         r.output_tokens = ten.output.draw(rng_);
 
-        // Does the session go on? Draw always (one uniform per request keeps the streams aligned).
+        // Does the session go on? Always two draws (keeps the stream's use independent of the state).
         const bool goes_on = rng_.uniform() < ten.continue_p;
         const double think = ten.think_s > 0 ? -std::log(1.0 - rng_.uniform()) * ten.think_s : 0.0;
         if (goes_on && open_sessions() < spec_.max_open_sessions) {
             const std::size_t slot = take_slot();
             Session& s             = slots_[slot];
             s.id                   = continuing ? r.session : next_session_++;
-            r.session              = s.id;
+            s.key                  = key;
             s.context_tokens       = r.input_tokens + r.output_tokens;
-            s.chain.assign(prefix_.begin(), prefix_.begin() + r.input_tokens / b_);
-            while (static_cast<int64_t>(s.chain.size()) < s.context_tokens / b_)
-                s.chain.push_back(fresh());
+            r.session              = s.id;
             ten.ready.push(Ready{t + think, order_++, slot});
         }
         r.prefix_blocks = prefix_;
@@ -145,6 +159,7 @@ class SyntheticSource final : public RequestSource {
     std::vector<Session> slots_;
     std::vector<std::size_t> free_;
     std::vector<uint64_t> prefix_;
+    uint64_t next_key_ = 0;
     int64_t id_ = 0, next_session_ = 0, order_ = 0;
 };
 

@@ -10,15 +10,16 @@
 //   becomes ready think_time_s later (exponential with that mean). An arrival of the tenant takes the
 //   ready session that became ready first, if any, else starts a new session; so the arrival process (rate
 //   and CV) is exactly the profile's, and a session's turns are spaced by at least their think time.
-// - A later turn's input is C + a draw of `input`, C = I + O of the previous turn. Its first floor(I / B)
-//   blocks are the previous turn's full input blocks (equal hashes), blocks floor(I / B) .. floor(C / B) - 1
-//   (covering the end of the previous input and its output) are hashes the session drew when the previous
-//   turn ended (shared with the turn after, not with the previous request), and the rest are fresh.
+// - A later turn's input is C + a draw of `input`, C = I + O of the previous turn. Every full block j of a
+//   session's input is the session's block j (a hash of the session and j), so its first floor(I / B)
+//   blocks equal the previous turn's full input blocks; blocks floor(I / B) .. floor(C / B) - 1 (the end of
+//   the previous input and its output) are new to this turn and shared with the next. A last partial block
+//   is a one-off hash (its tokens differ from the same block's once it is full).
 // - A turn that would exceed max_context_tokens ends its session; the arrival starts a new one. Sessions
 //   beyond max_open_sessions are not opened (that turn is the last). Request::session is the session's id
 //   for every turn of a session with more than one turn, -1 for single-turn requests.
 //
-// State is bounded: the open sessions (each its C / B block hashes), never the requests.
+// State is bounded: the open sessions (three numbers each, at most max_open_sessions), never the requests.
 #pragma once
 
 #include "sim/serving/request_source.hpp"

@@ -68,7 +68,8 @@ int64_t parse_datetime_ns(std::string_view s, const std::string& where, std::str
     if (s.size() > 19) {
         const std::string_view f = s.substr(20);
         if (s[19] != '.' || f.empty() || f.size() > 9 || !digits(f, frac_ns)) bad(where, column, expected, s);
-        for (std::size_t i = f.size(); i < 9; ++i) frac_ns *= 10;
+        for (std::size_t i = f.size(); i < 9; ++i)
+            frac_ns *= 10;
     }
     const int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
     return secs * 1'000'000'000 + frac_ns;
@@ -98,7 +99,8 @@ std::vector<std::size_t> header_columns(std::string_view header, const std::vect
     std::string missing;
     for (const std::string_view w : wanted) {
         std::size_t i = 0;
-        while (i < names.size() && names[i] != w) ++i;
+        while (i < names.size() && names[i] != w)
+            ++i;
         if (i == names.size()) missing += std::string(missing.empty() ? "" : ", ") + "\"" + std::string(w) + "\"";
         at.push_back(i);
     }

@@ -92,18 +92,18 @@ class MooncakeJsonlSource final : public RequestSource {
             throw ConfigError(in_.where() + ": timestamp " + std::to_string(ms) + " is earlier than the previous " +
                               std::to_string(last_ms_) + ": expected non-decreasing timestamps");
         if (id_ == 0) first_ms_ = ms;
-        last_ms_        = ms;
-        r               = Request{};
-        r.id            = id_++;
-        r.arrival_s     = static_cast<double>(ms - first_ms_) * 1e-3;
-        r.input_tokens  = o.integer_in("input_length", 1, kMaxRequestTokens);
-        r.output_tokens = o.integer_in("output_length", 1, kMaxRequestTokens);
+        last_ms_              = ms;
+        r                     = Request{};
+        r.id                  = id_++;
+        r.arrival_s           = static_cast<double>(ms - first_ms_) * 1e-3;
+        r.input_tokens        = o.integer_in("input_length", 1, kMaxRequestTokens);
+        r.output_tokens       = o.integer_in("output_length", 1, kMaxRequestTokens);
         const JsonArray h     = o.array("hash_ids");
         const int64_t max_ids = (r.input_tokens + kDefaultBlockTokens - 1) / kDefaultBlockTokens;
         if (static_cast<int64_t>(h.size()) > max_ids)
             throw ConfigError(in_.where() + ": hash_ids: " + std::to_string(h.size()) + " ids for input_length " +
-                              std::to_string(r.input_tokens) + ": expected at most ceil(input_length / 512) = " +
-                              std::to_string(max_ids));
+                              std::to_string(r.input_tokens) +
+                              ": expected at most ceil(input_length / 512) = " + std::to_string(max_ids));
         hashes_.resize(h.size());
         for (std::size_t i = 0; i < h.size(); ++i)
             hashes_[i] = static_cast<uint64_t>(h.integer_in(i, 0, kMaxInt64));
@@ -152,9 +152,12 @@ class LengthsCsvSource final : public RequestSource {
 std::unique_ptr<RequestSource> open_trace(TraceFormat format, const std::filesystem::path& file,
                                           const ArrivalSpec& arrivals, uint64_t seed) {
     switch (format) {
-    case TraceFormat::AzureCsv: return std::make_unique<AzureCsvSource>(file);
-    case TraceFormat::MooncakeJsonl: return std::make_unique<MooncakeJsonlSource>(file);
-    case TraceFormat::LengthsCsv: return std::make_unique<LengthsCsvSource>(file, arrivals, seed);
+    case TraceFormat::AzureCsv:
+        return std::make_unique<AzureCsvSource>(file);
+    case TraceFormat::MooncakeJsonl:
+        return std::make_unique<MooncakeJsonlSource>(file);
+    case TraceFormat::LengthsCsv:
+        return std::make_unique<LengthsCsvSource>(file, arrivals, seed);
     }
     MOETWIN_ASSERT(false, "unknown trace format");
 }

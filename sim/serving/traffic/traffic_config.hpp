@@ -57,26 +57,26 @@ struct HourlyProfile {
 
 struct LengthDist {
     LengthKind kind    = LengthKind::Fixed;
-    int64_t tokens     = 1;   // fixed
-    double mean_tokens = 1;   // lognormal: the distribution's mean (not the log's)
-    double sigma       = 0;   // lognormal: standard deviation of ln(tokens)
+    int64_t tokens     = 1;                       // fixed
+    double mean_tokens = 1;                       // lognormal: the distribution's mean (not the log's)
+    double sigma       = 0;                       // lognormal: standard deviation of ln(tokens)
     TraceFormat format = TraceFormat::LengthsCsv; // empirical
-    std::filesystem::path file;                    // empirical (resolved against the scenario's folder)
-    std::string file_as_written;                   // empirical, as the scenario spells it
+    std::filesystem::path file;                   // empirical (resolved against the scenario's folder)
+    std::string file_as_written;                  // empirical, as the scenario spells it
     bool operator==(const LengthDist&) const = default;
 };
 
 // Generated arrivals: a Gamma renewal process with coefficient of variation `cv` (1 = Poisson, 0 = evenly
 // spaced) of rate `rate_req_per_s` (length-only traces).
 struct ArrivalSpec {
-    double rate_req_per_s = 1;
-    double cv             = 1;
+    double rate_req_per_s                     = 1;
+    double cv                                 = 1;
     bool operator==(const ArrivalSpec&) const = default;
 };
 
 struct SessionSpec {
-    double continue_probability = 0; // after each turn, the session continues with this probability
-    double think_time_s         = 0; // mean of the exponential least time between a turn and the next
+    double continue_probability               = 0; // after each turn, the session continues with this probability
+    double think_time_s                       = 0; // mean of the exponential least time between a turn and the next
     bool operator==(const SessionSpec&) const = default;
 };
 

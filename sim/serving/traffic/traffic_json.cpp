@@ -98,7 +98,7 @@ TenantSpec parse_tenant(const JsonObject& o, const std::filesystem::path& base, 
 
 SyntheticSpec parse_synthetic(const JsonObject& o, const std::filesystem::path& base) {
     SyntheticSpec s;
-    s.duration_s         = number_in_or(o, "duration_s", 86400.0, 1e-9, kMaxDurationS);
+    s.duration_s          = number_in_or(o, "duration_s", 86400.0, 1e-9, kMaxDurationS);
     const JsonObject rate = o.object("rate");
     s.rate                = parse_profile(rate, true);
     rate.finish({"unit", "hourly", "mean_req_per_s"});
@@ -123,7 +123,9 @@ json profile_json(const HourlyProfile& p, bool with_mean) {
 json length_json(const LengthDist& d) {
     json j = {{"kind", std::string(table_name(kLengthKinds, d.kind))}};
     switch (d.kind) {
-    case LengthKind::Fixed: j["tokens"] = d.tokens; break;
+    case LengthKind::Fixed:
+        j["tokens"] = d.tokens;
+        break;
     case LengthKind::LogNormal:
         j["mean_tokens"] = d.mean_tokens;
         j["sigma"]       = d.sigma;
@@ -151,7 +153,7 @@ TrafficConfig parse_traffic(const JsonObject& o, const std::filesystem::path& ba
     if (!o.has("format")) o.fail("format", "missing required key \"format\"");
     c.file = existing_file(o, "file", base_dir, c.file_as_written);
     if (c.format == TraceFormat::LengthsCsv) {
-        const JsonObject a    = o.object("arrivals");
+        const JsonObject a        = o.object("arrivals");
         c.arrivals.rate_req_per_s = a.number_in("rate_req_per_s", 1e-9, kMaxRateReqPerS);
         c.arrivals.cv             = number_in_or(a, "cv", 1.0, 0, kMaxCv);
         a.finish({"rate_req_per_s", "cv"});
@@ -205,7 +207,7 @@ json traffic_to_json(const TrafficConfig& c) {
     if (c.format == TraceFormat::LengthsCsv)
         j["arrivals"] = {{"rate_req_per_s", c.arrivals.rate_req_per_s}, {"cv", c.arrivals.cv}};
     if (c.loop_enabled) {
-        json l   = profile_json(c.loop.profile, false);
+        json l     = profile_json(c.loop.profile, false);
         l["hours"] = c.loop.hours;
         j["loop"]  = l;
     } else {
