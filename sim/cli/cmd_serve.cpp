@@ -5,7 +5,9 @@
 #include "common/errors.hpp"
 #include "sim/cli/cli_common.hpp"
 #include "sim/cli/commands.hpp"
+#include "common/json_reader.hpp"
 #include "sim/serving/serve_setup.hpp"
+#include "sim/serving/traffic/traffic_config.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -17,16 +19,18 @@
 namespace moetwin::cli {
 namespace {
 
-// The two places `moetwin serve` reaches the traffic sources (sim/serving/traffic/: parse_traffic and
-// open_traffic) and the grid step-time model (sim/serving/step_model/), which are built on their own branches
-// (issue 17 items 1 and 4). Until they are merged, each says so as a ConfigError rather than inventing a result.
+// The traffic sources (sim/serving/traffic/): serving.traffic is kept verbatim by the scenario parser and read
+// here, with its JSON path, by the traffic module's own parser.
 std::unique_ptr<serving::RequestSource> open_scenario_traffic(const Scenario& s) {
     if (s.serving->traffic_json.empty())
         throw ConfigError(s.source.string() + ": serving: missing required key \"traffic\" (the requests to replay)");
-    throw ConfigError(s.source.string() + ": serving.traffic: traffic sources (sim/serving/traffic/) are not in "
-                                          "this build yet");
+    const nlohmann::json j = parse_json_text(s.serving->traffic_json, s.source.string());
+    const JsonObject o(j, "serving.traffic", s.source.string());
+    return serving::traffic::open_traffic(serving::traffic::parse_traffic(o, s.serving->base_dir), s.seed);
 }
 
+// The grid step-time model (sim/serving/step_model/, issue 17 item 4) is built on its own branch; until it is
+// merged this call site says so as a ConfigError rather than inventing step times.
 std::unique_ptr<serving::StepTimeModel> build_step_model(const Scenario& s, Phase phase, bool exact) {
     (void)phase;
     (void)exact;
