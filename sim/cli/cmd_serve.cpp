@@ -3,9 +3,9 @@
 // pools request by request (sim/serving/) and write requests.csv, summary.json and series.csv.
 // `moetwin bench serve SCENARIO`: the same replay, timed: requests simulated per second on one core.
 #include "common/errors.hpp"
+#include "common/json_reader.hpp"
 #include "sim/cli/cli_common.hpp"
 #include "sim/cli/commands.hpp"
-#include "common/json_reader.hpp"
 #include "sim/serving/serve_setup.hpp"
 #include "sim/serving/traffic/traffic_config.hpp"
 
