@@ -79,13 +79,19 @@ void run_stepmodel_command(const StepModelArgs& a) {
                 std::string(table_name(kGridInterpolations, spec.interpolation)).c_str(), o.jobs);
     const BuildOutcome b = build_step_model(s, spec, o);
     if (!b.warning.empty()) std::fprintf(stderr, "moetwin: warning: %s\n", b.warning.c_str());
-    std::printf("%s %s in %.2f s\n", b.from_cache ? "loaded from the cache" : "built and cached as",
-                b.file.string().c_str(), b.wall_s);
+    if (b.from_cache)
+        std::printf("loaded from the cache %s in %.2f s\n", b.file.string().c_str(), b.wall_s);
+    else
+        std::printf("built in %.1f s wall (%zu simulations, %.1f CPU s in the workers: %.1f s per simulation) and "
+                    "cached as %s\n",
+                    b.wall_s, b.model.grid.step_s.size(), b.worker_cpu_s,
+                    b.worker_cpu_s / double(b.model.grid.step_s.size()), b.file.string().c_str());
     print_grid(b.model.grid);
     if (a.check <= 0) return;
-    const std::vector<StepShape> shapes = random_off_grid_shapes(b.model.grid, a.check, a.check_seed);
-    const auto start                    = std::chrono::steady_clock::now();
-    const CheckReport r                 = check_step_model(s, b.model.grid, shapes, o.jobs);
+    const std::vector<StepShape> shapes =
+        random_off_grid_shapes(b.model.grid, a.check, a.check_seed, s.workload.micro_batches);
+    const auto start     = std::chrono::steady_clock::now();
+    const CheckReport r  = check_step_model(s, b.model.grid, shapes, o.jobs);
     const double check_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const char* own      = table_name(kGridInterpolations, spec.interpolation).data();
     const char* other    = spec.interpolation == GridInterpolation::Bilinear ? "log_bilinear" : "bilinear";
@@ -107,7 +113,7 @@ void add_stepmodel_command(CLI::App& app) {
     auto cmd = app.add_subcommand("stepmodel", "Build (or load from the cache) the serving replay's grid step-time "
                                                "model of the scenario's unit; --check K measures its error");
     cmd->add_option("scenario", a->scenario, "Scenario JSON file (default: the embedded decode default)");
-    cmd->add_option("--points", a->points, "About N grid points: sqrt(N) batch × sqrt(N) context (default 7 × 7)")
+    cmd->add_option("--points", a->points, "About N grid points: sqrt(N) batch × sqrt(N) context (default 12 × 8)")
         ->check(CLI::Range(4, 10000));
     cmd->add_option("--batch-points", a->batch_points, "Batch values of the grid")->check(CLI::Range(2, 1000));
     cmd->add_option("--context-points", a->context_points, "Context values of the grid")->check(CLI::Range(2, 1000));

@@ -8,6 +8,7 @@
 #include "sim/scenario_fit.hpp"
 #include "sim/serving/step_model/step_grid_build.hpp"
 #include "sim/serving/step_model/step_grid_check.hpp"
+#include "sim/serving/step_model/step_model_for_unit.hpp"
 #include "sim/serving/step_model/step_time_exact.hpp"
 
 #include <gmock/gmock.h>
@@ -76,12 +77,17 @@ TEST(StepGridBuild, AxesOfDecodeAndPrefill) {
     EXPECT_EQ(def.batch.back(), double(fit_unit(d, Phase::Decode).max_batch));
     EXPECT_EQ(def.context.front(), 128);
     EXPECT_EQ(def.context.back(), 131072);
-    EXPECT_EQ(def.batch.size(), 7u);
+    EXPECT_EQ(def.batch.size(), 12u);
+    EXPECT_EQ(def.context.size(), 8u);
     // Prefill: 512 to tokens_per_gpu tokens; contexts (L + 1) / 2 for prompts L = 255 ... 4096.
     const GridAxes p = grid_axes(tiny_prefill(), GridSpec{.batch_points = 3, .context_points = 3});
     EXPECT_EQ(p.batch, (std::vector<double>{512, 1448, 4096}));
     EXPECT_EQ(p.context,
               (std::vector<double>{128, 511.5, 2048.5})); // prompts 255, round(sqrt(255 · 4096)) = 1022, 4096
+    // A prompt fills at most one micro-batch by default: 2 micro-batches of 2048 tokens, prompts up to 2048.
+    Scenario two               = tiny_prefill();
+    two.workload.micro_batches = 2;
+    EXPECT_EQ(grid_axes(two, GridSpec{.batch_points = 3, .context_points = 3}).context.back(), 1024.5);
 }
 
 TEST(StepGridBuild, ShapesBecomeTheSimulatorsIntegers) {
@@ -199,6 +205,15 @@ TEST(StepGridBuild, CheckAndExactAgreeWithTheGrid) {
     EXPECT_EQ(exact.simulations(), 1u);
     EXPECT_EQ(exact.step_s(shapes[0]), r.points[0].direct_s);
     EXPECT_EQ(exact.simulations(), 2u);
+
+    // The replay's entry point: the cached grid, or the exact model.
+    std::string warning = "unset";
+    const auto grid_model =
+        step_model_for_unit(s, StepModelOptions{false, small_spec(), BuildOptions{dir, 1, "v", {}}}, &warning);
+    EXPECT_EQ(warning, "");
+    EXPECT_EQ(grid_model->step_s(shapes[1]), r.points[1].model_s);
+    const auto exact_model = step_model_for_unit(s, StepModelOptions{true, {}, {}});
+    EXPECT_EQ(exact_model->step_s(shapes[1]), r.points[1].direct_s);
     std::filesystem::remove_all(dir);
 }
 

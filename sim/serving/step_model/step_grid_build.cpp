@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -50,6 +52,14 @@ std::string shape_text(Phase phase, const StepShape& shape) {
                                         std::to_string(prompt_tokens(sim.context_tokens)) + " tokens";
 }
 
+// CPU seconds (user + system) of this process's finished children so far.
+double children_cpu_s() {
+    rusage u{};
+    ::getrusage(RUSAGE_CHILDREN, &u);
+    const auto sec = [](const timeval& t) { return double(t.tv_sec) + 1e-6 * double(t.tv_usec); };
+    return sec(u.ru_utime) + sec(u.ru_stime);
+}
+
 } // namespace
 
 GridAxes grid_axes(const Scenario& s, const GridSpec& spec) {
@@ -72,7 +82,7 @@ GridAxes grid_axes(const Scenario& s, const GridSpec& spec) {
     const double cmax =
         or_default(spec.context_max,
                    decode ? std::max(kDefaultMaxContextTokens, double(std::max(w.context_max_tokens, w.context_tokens)))
-                          : attended_tokens(int64_t(bmax)));
+                          : attended_tokens(int64_t(bmax) / w.micro_batches));
     if (!(bmin >= 1 && bmax > bmin) || !(cmin >= 1 && cmax > cmin))
         throw ConfigError("step-time grid: batch range [" + format_number(bmin) + ", " + format_number(bmax) +
                           "] and context range [" + format_number(cmin) + ", " + format_number(cmax) +
@@ -204,7 +214,9 @@ BuildOutcome build_step_model(const Scenario& s, const GridSpec& spec, const Bui
     m.grid.interpolation = spec.interpolation;
     m.grid.batch         = axes.batch;
     m.grid.context       = axes.context;
+    const double cpu0    = children_cpu_s();
     m.grid.step_s        = simulate_step_times(s, shapes, options.jobs, options.progress);
+    out.worker_cpu_s     = children_cpu_s() - cpu0;
     m.moetwin_version    = options.version;
     m.key                = key;
     m.scenario_json      = keyed;

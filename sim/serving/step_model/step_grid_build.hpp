@@ -10,7 +10,8 @@
 //            new token attends on average to (L + 1) / 2 = context tokens (causal mask, engine/attention_ops.cpp).
 //            The step simulator's prefill has no cached prefix and its prompts are at most the rank's
 //            tokens: a shape with context > (batch + 1) / 2 runs with prompts of `batch` tokens (less
-//            attention than the shape asks). Known limit, step_model/README.md.
+//            attention than the shape asks), and a prompt longer than a micro-batch is split, each part
+//            attending as a prompt's tail (more attention than (L + 1) / 2). Known limits, README.md here.
 // Every shape runs with allow_not_fitting (a grid is a rectangle; its far corner may not fit in memory).
 //
 // Cache: <cache dir>/<key>.json (step_grid_file.hpp), key = FNV-1a 64 of the moetwin version, the keyed
@@ -40,14 +41,14 @@ inline constexpr double kDefaultMinPrefillTokens = 512;
 
 // What grid to build; 0 means the default named beside it.
 struct GridSpec {
-    int batch_points   = 7; // log-spaced (measured: step_model/README.md)
-    int context_points = 7;
+    int batch_points   = 12; // log-spaced (error against grid size: step_model/README.md)
+    int context_points = 8;
     double batch_min   = 0; // decode 1; prefill kDefaultMinPrefillTokens
     double batch_max   = 0; // decode: the memory fit's largest batch at the scenario's context (at least
                             // requests_per_gpu); prefill: the scenario's tokens_per_gpu (at least 2 × min)
     double context_min = 0; // kDefaultMinContextTokens
     double context_max = 0; // decode: max(kDefaultMaxContextTokens, the scenario's context horizon);
-                            // prefill: (batch_max + 1) / 2, a prompt of the whole largest batch
+                            // prefill: (batch_max / micro_batches + 1) / 2, a prompt of a whole micro-batch
     GridInterpolation interpolation = GridInterpolation::Bilinear;
 };
 
@@ -95,6 +96,9 @@ struct BuildOutcome {
     std::filesystem::path file; // the cache file
     bool from_cache = false;
     double wall_s   = 0; // this call's wall time
+    // CPU seconds of the workers (getrusage of the children): wall_s on an idle machine is about this over
+    // the workers, whatever else runs on a shared one.
+    double worker_cpu_s = 0;
     std::string warning; // non-empty when a cached file was unusable and rebuilt: names the file and why
 };
 

@@ -21,7 +21,7 @@ double log_uniform(Rng& rng, double lo, double hi) {
 
 } // namespace
 
-std::vector<StepShape> random_off_grid_shapes(const StepGrid& grid, int k, uint64_t seed) {
+std::vector<StepShape> random_off_grid_shapes(const StepGrid& grid, int k, uint64_t seed, int micro_batches) {
     Rng rng(seed, 0x57e9c4ec);
     std::vector<StepShape> out;
     // Up to 100 draws per point: a grid whose axes are dense in integers has few off-grid shapes.
@@ -31,6 +31,10 @@ std::vector<StepShape> random_off_grid_shapes(const StepGrid& grid, int k, uint6
         const StepShape sim = simulated_shape(grid.phase, {b, c});
         if (on_axis(grid.batch, sim.batch_per_rank) || on_axis(grid.context, sim.context_tokens)) continue;
         if (sim.context_tokens > grid.context.back() || sim.batch_per_rank > grid.batch.back()) continue;
+        // Prefill: a prompt of L = 2·context − 1 tokens within one micro-batch.
+        if (grid.phase == Phase::Prefill &&
+            2 * sim.context_tokens - 1 > std::floor(sim.batch_per_rank / std::max(1, micro_batches)))
+            continue;
         out.push_back(sim);
     }
     return out;
