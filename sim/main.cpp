@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
     cli::add_check_command(app);
     cli::add_calibrate_command(app);
     cli::add_sweep_command(app);
+    cli::add_stepmodel_command(app);
     cli::add_serve_command(app);
     if (unknown_subcommand(app, argc, argv)) return 1;
     try {

@@ -21,6 +21,7 @@ void add_bench_step_command(CLI::App& app); // cmd_bench_step.cpp (bench step, b
 void add_check_command(CLI::App& app);      // cmd_check.cpp     (fidelity harness: published figures)
 void add_calibrate_command(CLI::App& app);  // cmd_calibrate.cpp (profiler trace -> profiles, calibration)
 void add_sweep_command(CLI::App& app);      // cmd_sweep.cpp     (deployment search: sim/sweep/)
+void add_stepmodel_command(CLI::App& app);  // cmd_stepmodel.cpp (serving step-time model: sim/serving/step_model/)
 void add_serve_command(CLI::App& app); // cmd_serve.cpp (serve, bench serve: sim/serving/; after add_bench_command)
 
 } // namespace moetwin::cli

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: Apache-2.0
+// Grid axes, shape scenarios, the cache key and the build (step_grid_build.hpp).
+#include "sim/serving/step_model/step_grid_build.hpp"
+
+#include "common/atomic_file.hpp"
+#include "common/errors.hpp"
+#include "common/json_reader.hpp"
+#include "sim/run.hpp"
+#include "sim/scenario_fit.hpp"
+#include "sim/sweep/sweep_pool.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <numeric>
+
+namespace moetwin::serving {
+namespace fs = std::filesystem;
+namespace {
+
+// The prompt length of a prefill shape's context (step_grid_build.hpp) and back.
+int64_t prompt_tokens(double context_tokens) {
+    return std::max<int64_t>(1, std::llround(2 * context_tokens - 1));
+}
+double attended_tokens(int64_t prompt) {
+    return double(prompt + 1) / 2;
+}
+
+double or_default(double v, double fallback) {
+    return v > 0 ? v : fallback;
+}
+
+void fnv1a(uint64_t& h, const std::string& s) {
+    // FNV-1a, 64-bit (offset basis and prime from the FNV specification, draft-eastlake-fnv); as the sweep's key.
+    for (const unsigned char c : s) {
+        h ^= c;
+        h *= 0x100000001b3ull;
+    }
+}
+
+std::string shape_text(Phase phase, const StepShape& shape) {
+    const StepShape sim = simulated_shape(phase, shape);
+    return phase == Phase::Decode ? format_number(sim.batch_per_rank) + " requests per rank of " +
+                                        format_number(sim.context_tokens) + " context tokens"
+                                  : format_number(sim.batch_per_rank) + " tokens per rank, prompts of " +
+                                        std::to_string(prompt_tokens(sim.context_tokens)) + " tokens";
+}
+
+// CPU seconds (user + system) of this process's finished children so far.
+double children_cpu_s() {
+    rusage u{};
+    ::getrusage(RUSAGE_CHILDREN, &u);
+    const auto sec = [](const timeval& t) { return double(t.tv_sec) + 1e-6 * double(t.tv_usec); };
+    return sec(u.ru_utime) + sec(u.ru_stime);
+}
+
+} // namespace
+
+GridAxes grid_axes(const Scenario& s, const GridSpec& spec) {
+    const WorkloadConfig& w = s.workload;
+    const bool decode       = w.phase == Phase::Decode;
+    if (spec.batch_points < 2 || spec.context_points < 2)
+        throw ConfigError("step-time grid: needs at least 2 batch and 2 context points, got " +
+                          std::to_string(spec.batch_points) + " and " + std::to_string(spec.context_points));
+    double bmin = or_default(spec.batch_min, decode ? 1 : kDefaultMinPrefillTokens), bmax = spec.batch_max;
+    if (bmax <= 0) {
+        if (decode) {
+            const FitReport fit = fit_unit(s, Phase::Decode);
+            bmax                = double(std::max<int64_t>(fit.max_batch, w.requests_per_gpu));
+        } else {
+            bmax = double(w.tokens_per_gpu);
+        }
+        bmax = std::max(bmax, 2 * bmin);
+    }
+    const double cmin = or_default(spec.context_min, kDefaultMinContextTokens);
+    const double cmax =
+        or_default(spec.context_max,
+                   decode ? std::max(kDefaultMaxContextTokens, double(std::max(w.context_max_tokens, w.context_tokens)))
+                          : attended_tokens(int64_t(bmax) / w.micro_batches));
+    if (!(bmin >= 1 && bmax > bmin) || !(cmin >= 1 && cmax > cmin))
+        throw ConfigError("step-time grid: batch range [" + format_number(bmin) + ", " + format_number(bmax) +
+                          "] and context range [" + format_number(cmin) + ", " + format_number(cmax) +
+                          "] must each have min >= 1 and max > min");
+    GridAxes a;
+    a.batch = log_spaced_integers(std::round(bmin), std::round(bmax), spec.batch_points);
+    if (decode) {
+        a.context = log_spaced_integers(std::round(cmin), std::round(cmax), spec.context_points);
+    } else {
+        for (const double prompt :
+             log_spaced_integers(double(prompt_tokens(cmin)), double(prompt_tokens(cmax)), spec.context_points))
+            a.context.push_back(attended_tokens(int64_t(prompt)));
+    }
+    if (a.batch.size() < 2 || a.context.size() < 2)
+        throw ConfigError("step-time grid: the ranges hold fewer than 2 distinct integer shapes per axis");
+    return a;
+}
+
+StepShape simulated_shape(Phase phase, const StepShape& shape) {
+    const double batch = double(std::max<int64_t>(1, std::llround(shape.batch_per_rank)));
+    if (phase == Phase::Decode) return {batch, double(std::max<int64_t>(1, std::llround(shape.context_tokens)))};
+    return {batch, attended_tokens(prompt_tokens(shape.context_tokens))};
+}
+
+Scenario shape_scenario(const Scenario& s, const StepShape& shape) {
+    Scenario out           = s;
+    WorkloadConfig& w      = out.workload;
+    const StepShape sim    = simulated_shape(w.phase, shape);
+    w.context_distribution = ContextDistribution::Fixed;
+    w.context_tokens       = w.phase == Phase::Decode ? int64_t(sim.context_tokens) : prompt_tokens(sim.context_tokens);
+    w.context_min_tokens   = 0;
+    w.context_max_tokens   = w.context_tokens; // the parser's horizon for a fixed context
+    if (w.phase == Phase::Decode)
+        w.requests_per_gpu = int(sim.batch_per_rank);
+    else
+        w.tokens_per_gpu = int64_t(sim.batch_per_rank);
+    out.allow_not_fitting = true;
+    return out;
+}
+
+std::string keyed_scenario_json(const Scenario& s) {
+    nlohmann::ordered_json j = nlohmann::ordered_json::parse(scenario_to_json(s));
+    for (const char* key : {"name", "description", "output", "allow_not_fitting"})
+        j.erase(key);
+    j["workload"].erase("context");
+    j["workload"].erase(s.workload.phase == Phase::Decode ? "requests_per_gpu" : "tokens_per_gpu");
+    return j.dump();
+}
+
+std::string step_model_key(const std::string& keyed_scenario, const std::string& version,
+                           GridInterpolation interpolation, const GridAxes& axes) {
+    uint64_t h = 0xcbf29ce484222325ull;
+    fnv1a(h, version + "\n" + keyed_scenario + "\n" + std::string(table_name(kGridInterpolations, interpolation)));
+    for (const auto* axis : {&axes.batch, &axes.context}) {
+        fnv1a(h, "\n");
+        for (const double v : *axis)
+            fnv1a(h, format_number(v) + ",");
+    }
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", (unsigned long long)h);
+    return buf;
+}
+
+fs::path default_step_model_cache_dir() {
+    if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return fs::path(x) / "moetwin" / "step_models";
+    if (const char* home = std::getenv("HOME"); home && *home)
+        return fs::path(home) / ".cache" / "moetwin" / "step_models";
+    return fs::path(".moetwin_cache") / "step_models";
+}
+
+std::vector<double> simulate_step_times(const Scenario& s, const std::vector<StepShape>& shapes, int jobs,
+                                        const std::function<void(std::size_t, std::size_t)>& on_done) {
+    std::vector<std::size_t> tasks(shapes.size());
+    std::iota(tasks.begin(), tasks.end(), std::size_t(0));
+    std::vector<double> out(shapes.size(), 0);
+    std::string failure;
+    std::size_t done = 0;
+    const auto task  = [&](std::size_t i) {
+        return std::to_string(run(shape_scenario(s, shapes[i])).summary.step_time_ns);
+    };
+    const auto record = [&](std::size_t i, const sweep::TaskOutcome& o) {
+        ++done;
+        if (on_done) on_done(done, shapes.size());
+        if (o.status == sweep::TaskStatus::Ok) {
+            out[i] = double(std::stoll(o.text)) * 1e-9;
+        } else if (failure.empty()) {
+            failure = "step simulation of " + shape_text(s.workload.phase, shapes[i]) + " failed: " + o.text;
+        }
+    };
+    sweep::run_local_pool(tasks, task, record, sweep::PoolOptions{std::max(1, jobs), 0});
+    if (!failure.empty()) throw ConfigError(failure);
+    return out;
+}
+
+BuildOutcome build_step_model(const Scenario& s, const GridSpec& spec, const BuildOptions& options) {
+    const auto start = std::chrono::steady_clock::now();
+    BuildOutcome out;
+    const GridAxes axes     = grid_axes(s, spec);
+    const std::string keyed = keyed_scenario_json(s);
+    const std::string key   = step_model_key(keyed, options.version, spec.interpolation, axes);
+    const fs::path dir      = options.cache_dir.empty() ? default_step_model_cache_dir() : options.cache_dir;
+    out.file                = dir / (key + ".json");
+    const auto elapsed      = [&] {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    };
+    std::error_code ec;
+    if (fs::is_regular_file(out.file, ec)) {
+        try {
+            StepModelFile m = load_step_model(out.file);
+            if (m.key == key && m.moetwin_version == options.version &&
+                nlohmann::json::parse(m.scenario_json) == nlohmann::json::parse(keyed) && m.grid.batch == axes.batch &&
+                m.grid.context == axes.context && m.grid.interpolation == spec.interpolation) {
+                out.model      = std::move(m);
+                out.from_cache = true;
+                out.wall_s     = elapsed();
+                return out;
+            }
+            out.warning = out.file.string() + ": holds another unit's model (a key collision); rebuilding it";
+        } catch (const ConfigError& e) {
+            out.warning = std::string(e.what()) + "; rebuilding the cached step-time model";
+        }
+    }
+    std::vector<StepShape> shapes;
+    for (const double b : axes.batch)
+        for (const double c : axes.context)
+            shapes.push_back({b, c});
+    StepModelFile& m     = out.model;
+    m.grid.phase         = s.workload.phase;
+    m.grid.interpolation = spec.interpolation;
+    m.grid.batch         = axes.batch;
+    m.grid.context       = axes.context;
+    const double cpu0    = children_cpu_s();
+    m.grid.step_s        = simulate_step_times(s, shapes, options.jobs, options.progress);
+    out.worker_cpu_s     = children_cpu_s() - cpu0;
+    m.moetwin_version    = options.version;
+    m.key                = key;
+    m.scenario_json      = keyed;
+    check_step_grid(m.grid, "step-time grid of " + s.name);
+    fs::create_directories(dir, ec);
+    if (ec) throw ConfigError(dir.string() + ": cannot create the step-time model cache folder: " + ec.message());
+    write_file_atomic(out.file, step_model_text(m));
+    out.wall_s = elapsed();
+    return out;
+}
+
+} // namespace moetwin::serving

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: Apache-2.0
+// Building a unit's grid step-time model (sim/serving/step_time_grid.hpp): choose the grid's shapes, run
+// the step simulator (sim/run.hpp) once per shape, each in a forked worker of the sweep's pool
+// (sim/sweep/sweep_pool.hpp: SimGrid allows one engine per process), and cache the model on disk.
+//
+// The step simulator's shapes (a grid point, an exact call, a check point) are integers:
+//   decode   workload.requests_per_gpu = round(batch), context fixed at round(context) tokens per request
+//            (the simulator adds the step's own query tokens to the KV length, as a real step does).
+//   prefill  workload.tokens_per_gpu = round(batch); prompts of L = round(2·context − 1) tokens, so that each
+//            new token attends on average to (L + 1) / 2 = context tokens (causal mask, engine/attention_ops.cpp).
+//            The step simulator's prefill has no cached prefix and its prompts are at most the rank's
+//            tokens: a shape with context > (batch + 1) / 2 runs with prompts of `batch` tokens (less
+//            attention than the shape asks), and a prompt longer than a micro-batch is split, each part
+//            attending as a prompt's tail (more attention than (L + 1) / 2). Known limits, README.md here.
+// Every shape runs with allow_not_fitting (a grid is a rectangle; its far corner may not fit in memory).
+//
+// Cache: <cache dir>/<key>.json (step_grid_file.hpp), key = FNV-1a 64 of the moetwin version, the keyed
+// scenario (below), the interpolation and the grid's axes. A hit returns the file without simulating. A file
+// that does not parse, or holds another scenario (a hash collision), is rebuilt and replaced, with a warning
+// on stderr naming it: the cache is derived data, and atomic writes mean no moetwin leaves a partial file.
+#pragma once
+
+#include "sim/scenario.hpp"
+#include "sim/serving/step_model/step_grid_file.hpp"
+#include "sim/serving/step_time_grid.hpp"
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace moetwin::serving {
+
+// DeepSeek-V3's context window, 128K tokens (DeepSeek-V3 technical report §4.3, long-context extension):
+// the decode grid's default longest context.
+inline constexpr double kDefaultMaxContextTokens = 131072;
+// The default shortest context of both grids and the shortest prefill batch (the brief's range; below, the
+// edge cell extrapolates linearly).
+inline constexpr double kDefaultMinContextTokens = 128;
+inline constexpr double kDefaultMinPrefillTokens = 512;
+
+// What grid to build; 0 means the default named beside it.
+struct GridSpec {
+    int batch_points   = 12; // log-spaced (error against grid size: step_model/README.md)
+    int context_points = 8;
+    double batch_min   = 0; // decode 1; prefill kDefaultMinPrefillTokens
+    double batch_max   = 0; // decode: the memory fit's largest batch at the scenario's context (at least
+                            // requests_per_gpu); prefill: the scenario's tokens_per_gpu (at least 2 × min)
+    double context_min = 0; // kDefaultMinContextTokens
+    double context_max = 0; // decode: max(kDefaultMaxContextTokens, the scenario's context horizon);
+                            // prefill: (batch_max / micro_batches + 1) / 2, a prompt of a whole micro-batch
+    GridInterpolation interpolation = GridInterpolation::Bilinear;
+};
+
+// Contract: pure (the memory fit). The grid's axes, in StepShape units, for the scenario's active unit
+// (workload.phase); each axis holds the simulator's integer shapes (above). ConfigError for a spec whose
+// range is empty or whose points are < 2.
+struct GridAxes {
+    std::vector<double> batch, context;
+};
+GridAxes grid_axes(const Scenario& s, const GridSpec& spec);
+
+// Contract: pure. The shape the step simulator runs for `shape` (the integers above, back in StepShape units).
+StepShape simulated_shape(Phase phase, const StepShape& shape);
+
+// Contract: pure. `s` with its workload set to `shape` (the integers above), context fixed, allow_not_fitting.
+Scenario shape_scenario(const Scenario& s, const StepShape& shape);
+
+// Contract: pure. The resolved scenario (scenario_to_json) without what does not change a step's time or
+// what the grid varies: name, description, output, allow_not_fitting, workload.context and the phase's batch
+// key (requests_per_gpu or tokens_per_gpu). Compact JSON.
+std::string keyed_scenario_json(const Scenario& s);
+
+// Contract: pure. 16 hex digits (FNV-1a 64) of the version, the keyed scenario, the interpolation and the axes.
+std::string step_model_key(const std::string& keyed_scenario, const std::string& version,
+                           GridInterpolation interpolation, const GridAxes& axes);
+
+// $XDG_CACHE_HOME/moetwin/step_models, else $HOME/.cache/moetwin/step_models, else ./.moetwin_cache/step_models.
+std::filesystem::path default_step_model_cache_dir();
+
+// Contract: runs the step simulator at every shape, `jobs` workers at once (each shape in its own forked
+// process); returns the step times in seconds, in the shapes' order. ConfigError naming the shape and the
+// simulator's message when one fails. `on_done` (optional) hears (shapes done, shapes in all).
+std::vector<double> simulate_step_times(const Scenario& s, const std::vector<StepShape>& shapes, int jobs,
+                                        const std::function<void(std::size_t, std::size_t)>& on_done = {});
+
+struct BuildOptions {
+    std::filesystem::path cache_dir; // "": default_step_model_cache_dir()
+    int jobs = 1;
+    std::string version; // moetwin's (part of the key and of the file)
+    std::function<void(std::size_t, std::size_t)> progress;
+};
+
+struct BuildOutcome {
+    StepModelFile model;
+    std::filesystem::path file; // the cache file
+    bool from_cache = false;
+    double wall_s   = 0; // this call's wall time
+    // CPU seconds of the workers (getrusage of the children): wall_s on an idle machine is about this over
+    // the workers, whatever else runs on a shared one.
+    double worker_cpu_s = 0;
+    std::string warning; // non-empty when a cached file was unusable and rebuilt: names the file and why
+};
+
+// Contract: the unit's model, from the cache when there, else simulated (simulate_step_times) and written
+// atomically to the cache. Deterministic: the same inputs give a byte-identical file whatever `jobs`.
+BuildOutcome build_step_model(const Scenario& s, const GridSpec& spec, const BuildOptions& options);
+
+} // namespace moetwin::serving
