@@ -39,9 +39,11 @@ Placement place_hosted(const Placement& base, const PlacementSpec& as, const Pla
             mean += v / E;
         std::vector<std::vector<int>> hosted(static_cast<std::size_t>(G));
         std::vector<int> copies(static_cast<std::size_t>(E), 0);
+        std::vector<char> has(std::size_t(G) * std::size_t(E), 0); // [gpu, expert]: g hosts e
         for (int g = 0; g < G; ++g)
             for (int s = as.first_slot(g); s < as.first_slot(g) + as.slots_on_gpu(g); ++s)
-                hosted[std::size_t(g)].push_back(br[std::size_t(s)]), ++copies[std::size_t(br[std::size_t(s)])];
+                hosted[std::size_t(g)].push_back(br[std::size_t(s)]), ++copies[std::size_t(br[std::size_t(s)])],
+                    has[std::size_t(g) * std::size_t(E) + std::size_t(br[std::size_t(s)])] = 1;
         const auto prior = [&](int e) { return w[std::size_t(e)] + mean; };
         std::vector<double> gload(static_cast<std::size_t>(G), 0.0);
         const auto recount = [&] {
@@ -64,14 +66,18 @@ Placement place_hosted(const Placement& base, const PlacementSpec& as, const Pla
             queue.pop();
             int best = -1;
             for (int g = 0; g < G; ++g) {
-                const auto& h = hosted[std::size_t(g)];
-                if (int(h.size()) < hs.slots_on_gpu(g) && std::find(h.begin(), h.end(), e) == h.end() &&
+                if (int(hosted[std::size_t(g)].size()) < hs.slots_on_gpu(g) &&
+                    !has[std::size_t(g) * std::size_t(E) + std::size_t(e)] &&
                     (best < 0 || gload[std::size_t(g)] < gload[std::size_t(best)]))
                     best = g;
             }
             if (best < 0) continue; // every GPU with room hosts e already
             hosted[std::size_t(best)].push_back(e), --free, ++copies[std::size_t(e)];
-            recount();
+            has[std::size_t(best) * std::size_t(E) + std::size_t(e)] = 1;
+            for (int g = 0; g < G; ++g) // e's share changed on every GPU that hosts it
+                if (has[std::size_t(g) * std::size_t(E) + std::size_t(e)])
+                    gload[std::size_t(g)] += prior(e) / copies[std::size_t(e)] -
+                                             (g == best ? 0.0 : prior(e) / (copies[std::size_t(e)] - 1));
             queue.push({prior(e) / copies[std::size_t(e)], -e});
         }
         for (int g = 0; g < G; ++g) // more slots than distinct experts to add: repeat the first
@@ -137,12 +143,23 @@ struct ActiveLayer {
 // maximum first; at most max_moves moves.
 void improve_active(ActiveLayer& a, int max_moves) {
     constexpr double kRel = 1e-12; // ignore moves that gain less than rounding
-    const int G           = int(a.load.size());
     for (int step = 0; step < max_moves; ++step) {
         const int g = int(std::max_element(a.load.begin(), a.load.end()) - a.load.begin());
         double best = a.load[std::size_t(g)] * (1 - kRel);
-        int bx = -1, by = -1, bg2 = -1, bz = -1;
+        int bx = -1, by = -1, bg2 = -1, bz = -1, bxr = -1;
         const std::vector<int> xs = a.active[std::size_t(g)], ys = a.inactive[std::size_t(g)];
+        for (int x : xs) // another replica of x where it is hosted idle, in place of a z with another
+            for (int g2 : a.hosts[std::size_t(x)]) {
+                if (g2 == g || !a.idles(g2, x)) continue;
+                const std::vector<int> zs = a.active[std::size_t(g2)];
+                for (int z : zs) {
+                    if (z == x || a.count[std::size_t(z)] < 2) continue;
+                    a.swap_on(g2, z, x);
+                    const double m = a.max_over(x, z, -1);
+                    a.swap_on(g2, x, z);
+                    if (m < best) best = m, bx = -1, by = -1, bg2 = g2, bz = z, bxr = x;
+                }
+            }
         for (int x : xs)
             for (int y : ys) {
                 if (y == x || a.runs(g, y)) continue;
@@ -150,7 +167,7 @@ void improve_active(ActiveLayer& a, int max_moves) {
                     a.swap_on(g, x, y);
                     const double m = a.max_over(x, y, -1);
                     a.swap_on(g, y, x);
-                    if (m < best) best = m, bx = x, by = y, bg2 = -1, bz = -1;
+                    if (m < best) best = m, bx = x, by = y, bg2 = -1, bz = -1, bxr = -1;
                     continue;
                 }
                 for (int g2 : a.hosts[std::size_t(x)]) {
@@ -163,14 +180,17 @@ void improve_active(ActiveLayer& a, int max_moves) {
                         const double m = a.max_over(x, y, z);
                         a.swap_on(g2, x, z);
                         a.swap_on(g, y, x);
-                        if (m < best) best = m, bx = x, by = y, bg2 = g2, bz = z;
+                        if (m < best) best = m, bx = x, by = y, bg2 = g2, bz = z, bxr = -1;
                     }
                 }
             }
+        if (bxr >= 0) {
+            a.swap_on(bg2, bz, bxr);
+            continue;
+        }
         if (bx < 0) break;
         a.swap_on(g, bx, by);
         if (bg2 >= 0) a.swap_on(bg2, bz, bx);
-        (void)G;
     }
 }
 
