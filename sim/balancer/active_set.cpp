@@ -17,14 +17,15 @@ namespace moetwin::balancer {
 PlacementSpec hosted_spec(const PlacementSpec& active, int hosted_per_gpu) {
     if (hosted_per_gpu < active.max_slots_per_gpu())
         throw ConfigError("hosted experts per GPU (" + std::to_string(hosted_per_gpu) +
-                          ") must be at least the active slots per GPU (" +
-                          std::to_string(active.max_slots_per_gpu()) + ")");
+                          ") must be at least the active slots per GPU (" + std::to_string(active.max_slots_per_gpu()) +
+                          ")");
     PlacementSpec h = active;
     h.num_slots     = hosted_per_gpu * active.num_gpus;
     return h;
 }
 
-Placement place_hosted(const Placement& base, const PlacementSpec& as, const PlacementSpec& hs, const ExpertLoad& load) {
+Placement place_hosted(const Placement& base, const PlacementSpec& as, const PlacementSpec& hs,
+                       const ExpertLoad& load) {
     const int E = base.num_experts, G = as.num_gpus, L = base.num_layers;
     if (load.num_layers != L || load.num_experts != E || hs.num_gpus != G || base.num_slots != as.num_slots)
         throw ConfigError("dynamic redundancy: load is " + std::to_string(load.num_layers) + " × " +
@@ -76,8 +77,8 @@ Placement place_hosted(const Placement& base, const PlacementSpec& as, const Pla
             has[std::size_t(best) * std::size_t(E) + std::size_t(e)] = 1;
             for (int g = 0; g < G; ++g) // e's share changed on every GPU that hosts it
                 if (has[std::size_t(g) * std::size_t(E) + std::size_t(e)])
-                    gload[std::size_t(g)] += prior(e) / copies[std::size_t(e)] -
-                                             (g == best ? 0.0 : prior(e) / (copies[std::size_t(e)] - 1));
+                    gload[std::size_t(g)] +=
+                        prior(e) / copies[std::size_t(e)] - (g == best ? 0.0 : prior(e) / (copies[std::size_t(e)] - 1));
             queue.push({prior(e) / copies[std::size_t(e)], -e});
         }
         for (int g = 0; g < G; ++g) // more slots than distinct experts to add: repeat the first
@@ -117,8 +118,8 @@ struct ActiveLayer {
     }
     // Deactivates `out` and activates `in` on g (in must be idle there); reloads every GPU touched.
     void swap_on(int g, int out, int in) {
-        auto& a = active[std::size_t(g)];
-        auto& i = inactive[std::size_t(g)];
+        auto& a                             = active[std::size_t(g)];
+        auto& i                             = inactive[std::size_t(g)];
         *std::find(a.begin(), a.end(), out) = in;
         *std::find(i.begin(), i.end(), in)  = out;
         --count[std::size_t(out)], ++count[std::size_t(in)];
@@ -220,8 +221,10 @@ Placement select_active(const Placement& hosted, const PlacementSpec& hs, const 
             for (int j = 0; j < hs.slots_on_gpu(g); ++j) {
                 const int e = row[std::size_t(hs.first_slot(g) + j)];
                 if (e == kEmptySlot) continue;
-                if (j < active.slots_on_gpu(g)) a.active[std::size_t(g)].push_back(e), ++a.count[std::size_t(e)];
-                else a.inactive[std::size_t(g)].push_back(e);
+                if (j < active.slots_on_gpu(g))
+                    a.active[std::size_t(g)].push_back(e), ++a.count[std::size_t(e)];
+                else
+                    a.inactive[std::size_t(g)].push_back(e);
                 auto& h = a.hosts[std::size_t(e)];
                 if (std::find(h.begin(), h.end(), g) == h.end()) h.push_back(g);
             }

@@ -4,7 +4,8 @@
 // decode unit (144 GPUs, 18 nodes, 288 slots) and the prefill unit (32 GPUs, 4 nodes, 288 slots).
 // Prints busiest-GPU / mean load (mean over the 58 MoE layers, then over pairs) under the even split
 // (round_robin's expectation, EPLB's model) and under load_aware's min-max split, and the wall time
-// per 58-layer placement (CPU time of the thread, worst over fits). Not a ctest test: `build/bin/eval_balancer_targets [LOADS_DIR]`.
+// per 58-layer placement (CPU time of the thread, worst over fits). Not a ctest test: `build/bin/eval_balancer_targets
+// [LOADS_DIR]`.
 #include "moe/expert_load_json.hpp"
 #include "sim/balancer/active_set.hpp"
 #include "sim/balancer/placement.hpp"
@@ -44,10 +45,10 @@ void evaluate(const Unit& u, const bal::PlacementPolicy& pol, const std::vector<
     double even_sum = 0, split_sum = 0, split_max = 0, dec_split = 0, ms_max = 0;
     int pairs = 0, dec_pairs = 0;
     for (const Run& a : runs) {
-        const double t0       = cpu_ms();
+        const double t0        = cpu_ms();
         const bal::Placement p = pol.place(a.load, u.spec);
-        const double ms = cpu_ms() - t0;
-        ms_max          = std::max(ms_max, ms);
+        const double ms        = cpu_ms() - t0;
+        ms_max                 = std::max(ms_max, ms);
         bal::check_placement(p, u.spec);
         for (const Run& b : runs) {
             if (&a == &b) continue;
@@ -58,13 +59,14 @@ void evaluate(const Unit& u, const bal::PlacementPolicy& pol, const std::vector<
             if (same_phase) dec_split += split, ++dec_pairs;
         }
     }
-    std::printf("%-8s %-22s %8.4f %8.4f %8.4f %10.4f %9.2f\n", u.name, std::string(pol.name).c_str(),
-                even_sum / pairs, split_sum / pairs, split_max, dec_pairs ? dec_split / dec_pairs : 0.0, ms_max);
+    std::printf("%-8s %-22s %8.4f %8.4f %8.4f %10.4f %9.2f\n", u.name, std::string(pol.name).c_str(), even_sum / pairs,
+                split_sum / pairs, split_max, dec_pairs ? dec_split / dec_pairs : 0.0, ms_max);
 }
 
 // Dynamic redundancy: hosted set fitted on run A by `pol` over hosted_per_gpu slots per GPU; the
 // active set chosen from run B's loads (the recent loads of the run being served) and evaluated on B.
-void evaluate_dynamic(const Unit& u, const bal::PlacementPolicy& pol, int hosted_per_gpu, const std::vector<Run>& runs) {
+void evaluate_dynamic(const Unit& u, const bal::PlacementPolicy& pol, int hosted_per_gpu,
+                      const std::vector<Run>& runs) {
     const bal::PlacementSpec hs = bal::hosted_spec(u.spec, hosted_per_gpu);
     double even_sum = 0, split_sum = 0, split_max = 0, same = 0, ms_max = 0, sel_ms_max = 0;
     int pairs = 0, same_pairs = 0;

@@ -36,8 +36,8 @@ TEST(SplitMetrics, MinMaxNeverAboveEvenOnRandomLoads) {
     const PlacementSpec spec{288, 8, 4, 32};
     const ExpertLoad load = test::random_load(6, 256, 7);
     const Placement p     = place_eplb_global(load, spec);
-    const auto even = busiest_over_mean(p, spec, load, ReplicaSplitModel::Even);
-    const auto mm   = busiest_over_mean(p, spec, load, ReplicaSplitModel::MinMax);
+    const auto even       = busiest_over_mean(p, spec, load, ReplicaSplitModel::Even);
+    const auto mm         = busiest_over_mean(p, spec, load, ReplicaSplitModel::MinMax);
     for (int l = 0; l < load.num_layers; ++l)
         EXPECT_LE(mm.layer_ratio[std::size_t(l)], even.layer_ratio[std::size_t(l)] + 1e-3) << l;
 }
@@ -73,11 +73,11 @@ TEST(DynamicRedundancy, ActiveSetHandComputed) {
 // its GPU, no GPU running an expert twice, the busiest GPU no heavier than the base's, determinism.
 TEST(DynamicRedundancy, InvariantsAndDeterminism) {
     for (const PlacementSpec active : {PlacementSpec{288, 8, 18, 144}, PlacementSpec{288, 8, 4, 32}}) {
-        const int H           = 2 * active.max_slots_per_gpu();
+        const int H            = 2 * active.max_slots_per_gpu();
         const PlacementSpec hs = hosted_spec(active, H);
-        const ExpertLoad fit  = test::random_load(4, 256, 11);
-        const ExpertLoad eval = test::random_load(4, 256, 12);
-        const Placement base  = place_lpt_swap(fit, active);
+        const ExpertLoad fit   = test::random_load(4, 256, 11);
+        const ExpertLoad eval  = test::random_load(4, 256, 12);
+        const Placement base   = place_lpt_swap(fit, active);
         const Placement hosted = place_hosted(base, active, hs, fit);
         check_placement(hosted, hs);
         const Placement p = select_active(hosted, hs, active, eval);
@@ -113,14 +113,15 @@ TEST(DynamicRedundancy, PrefillTargetOutOfSample) {
     const ExpertLoad fit   = drop_empty_layers(load_expert_load(dir / "prefill_in1024.json"));
     const Placement hosted = place_hosted(place_lpt_swap(fit, active), active, hs, fit);
     const Placement eplb   = place_eplb_global(fit, active);
-    double sum = 0;
-    int runs   = 0;
+    double sum             = 0;
+    int runs               = 0;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
         if (entry.path().extension() != ".json" || entry.path().filename() == "prefill_in1024.json") continue;
         SCOPED_TRACE(entry.path().filename().string());
         const ExpertLoad eval = drop_empty_layers(load_expert_load(entry.path()));
         const double dyn =
-            busiest_over_mean(select_active(hosted, hs, active, eval), active, eval, ReplicaSplitModel::MinMax).mean_ratio;
+            busiest_over_mean(select_active(hosted, hs, active, eval), active, eval, ReplicaSplitModel::MinMax)
+                .mean_ratio;
         EXPECT_LT(dyn, busiest_over_mean(eplb, active, eval, ReplicaSplitModel::MinMax).mean_ratio);
         sum += dyn, ++runs;
     }
