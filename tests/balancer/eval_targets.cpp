@@ -2,10 +2,14 @@
 // Issue 16 targets, out of sample: every placement policy (and dynamic redundancy) fitted on one
 // recorded run of ../shared/data/expert_load and evaluated on another (all ordered pairs), at the
 // decode unit (144 GPUs, 18 nodes, 288 slots) and the prefill unit (32 GPUs, 4 nodes, 288 slots).
-// Prints busiest-GPU / mean load (mean over the 58 MoE layers, then over pairs) under the even split
-// (round_robin's expectation, EPLB's model) and under load_aware's min-max split, and the wall time
-// per 58-layer placement (CPU time of the thread, worst over fits). Not a ctest test: `build/bin/eval_balancer_targets
-// [LOADS_DIR]`.
+// Prints busiest-GPU / mean load (mean over the 58 MoE layers, then over pairs): `even` under the
+// even split (round_robin's expectation, EPLB's model), `minmax` under load_aware's min-max split of
+// the expected loads, `mm_worst` the worst pair, `mm_samephs` the mean over pairs of the same phase
+// (prefill→prefill, decode→decode), and the CPU time per 58-layer placement (worst over fits).
+// `dynH:policy` rows: dynamic redundancy with H experts hosted per GPU, the hosted set fitted on the
+// first run (policy's placement + place_hosted), the active set chosen on the second run's loads
+// (select_active: the loads of the run being served) and evaluated there; `select` is the CPU time
+// of one active-set choice for 58 layers. Not a ctest test: `build/bin/eval_balancer_targets [DIR]`.
 #include "moe/expert_load_json.hpp"
 #include "sim/balancer/active_set.hpp"
 #include "sim/balancer/placement.hpp"
