@@ -29,7 +29,8 @@ std::string gib(int64_t bytes) {
 int64_t op_weight_bytes(const OpSpec& op, const FitInput& in) {
     switch (op.role) {
     case WeightRole::RoutedExpert:
-        return in.routed_experts_per_gpu * instance_weight_bytes(op, in.routed_expert_precision, 1);
+        return std::max(in.routed_experts_per_gpu, in.hosted_experts_per_gpu) *
+               instance_weight_bytes(op, in.routed_expert_precision, 1);
     case WeightRole::SharedExpert:
         return in.shared_experts_per_gpu * instance_weight_bytes(op, in.weight_precision, 1);
     default:

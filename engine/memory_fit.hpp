@@ -39,6 +39,7 @@ struct FitInput {
                                     // the MLA latent cache cannot be split and is replicated
     int routed_experts_per_gpu = 2; // physical routed-expert slots per GPU, redundant ones included;
                                     // × ep_size must cover num_routed_experts
+    int hosted_experts_per_gpu = 0; // dynamic redundancy: routed-expert weights held per GPU (0: the slots above)
     int shared_experts_per_gpu = 1; // shared-expert replicas per GPU (0 for models without one)
 
     Precision routed_expert_precision = Precision::Fp8E4m3; // routed experts

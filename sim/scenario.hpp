@@ -65,6 +65,9 @@ struct RoutingConfig {
 struct BalancerConfig {
     std::string policy = "eplb";          // see scenarios/README.md for the list
     std::filesystem::path fit_loads_path; // loads the placement is fitted on (default: routing's)
+    // Dynamic redundancy (sim/balancer/active_set.hpp): expert weights hosted per GPU, of which
+    // routed_experts_per_gpu are active in a step, chosen from the step's loads; 0: off (hosted = active).
+    int hosted_experts_per_gpu = 0;
 };
 
 struct WorkloadConfig {

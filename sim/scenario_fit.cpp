@@ -21,6 +21,7 @@ FitInput fit_input_for(const Scenario& s, Phase phase) {
     in.dp_size                  = unit->dp_size;
     in.tp_size                  = unit->tp_size;
     in.routed_experts_per_gpu   = unit->routed_experts_per_gpu;
+    in.hosted_experts_per_gpu   = s.balancer.hosted_experts_per_gpu;
     in.shared_experts_per_gpu   = unit->shared_experts_per_gpu;
     in.routed_expert_precision  = s.precision.expert_weights;
     in.weight_precision         = s.precision.dense_weights;

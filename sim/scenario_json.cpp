@@ -265,7 +265,7 @@ BalancerConfig parse_balancer(const JsonObject& root, const DeploymentUnit& unit
     if (o->has("rebalance_period_min"))
         o->fail("rebalance_period_min", "a simulated step uses one placement and never rebalances; rebalancing over "
                                         "time is modelled by `moetwin balance drift` (see its --help): remove the key");
-    o->finish({"policy", "fit_loads_path"});
+    o->finish({"policy", "fit_loads_path", "hosted_experts_per_gpu"});
     b.policy = o->string("policy", b.policy);
     try {
         (void)balancer::find_placement_policy(b.policy); // the balancer library owns the names
@@ -280,6 +280,14 @@ BalancerConfig parse_balancer(const JsonObject& root, const DeploymentUnit& unit
                               " expert groups to divide over the unit's " + std::to_string(unit.num_nodes) +
                               " nodes; use \"eplb\" or \"eplb_global\"");
     if (o->has("fit_loads_path")) b.fit_loads_path = resolve_input(*o, "fit_loads_path", base_dir);
+    // Dynamic redundancy: at least the active slots; at most one copy of every routed expert per GPU.
+    if (o->has("hosted_experts_per_gpu")) {
+        b.hosted_experts_per_gpu = int(o->integer_in("hosted_experts_per_gpu", 0, unit.routed_experts_per_gpu,
+                                                     unit.routed_experts_per_gpu * unit.ep_size));
+        if (unit.shared_expert_slots > 0)
+            o->fail("hosted_experts_per_gpu", "dynamic redundancy is not modelled with deployment.shared_expert_slots");
+        if (b.policy == "none") o->fail("hosted_experts_per_gpu", "needs a placement policy other than \"none\"");
+    }
     return b;
 }
 

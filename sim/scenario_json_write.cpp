@@ -85,6 +85,8 @@ std::string scenario_to_json(const Scenario& s) {
                      {"replica_policy", r.replica_policy}};
     j["balancer"] = {{"policy", s.balancer.policy}};
     if (!s.balancer.fit_loads_path.empty()) j["balancer"]["fit_loads_path"] = s.balancer.fit_loads_path.string();
+    if (s.balancer.hosted_experts_per_gpu > 0)
+        j["balancer"]["hosted_experts_per_gpu"] = s.balancer.hosted_experts_per_gpu;
     const auto& w = s.workload;
     oj ctx        = {{"distribution", str(to_string(w.context_distribution))}};
     switch (w.context_distribution) {

@@ -4,6 +4,7 @@
 
 #include "common/errors.hpp"
 #include "engine/model_spec.hpp"
+#include "sim/balancer/active_set.hpp"
 
 #include <numeric>
 #include <string>
@@ -33,6 +34,12 @@ StepPlacement place_step_experts(const Scenario& s, const ExpertLoad& pop) {
         out.spec.validate(E);
         out.placement = policy.place(pop, out.spec);
         balancer::check_placement(out.placement, out.spec);
+        if (s.balancer.hosted_experts_per_gpu > 0) { // dynamic redundancy: the step's active set
+            const balancer::PlacementSpec hs = balancer::hosted_spec(out.spec, s.balancer.hosted_experts_per_gpu);
+            const balancer::Placement hosted = balancer::place_hosted(out.placement, out.spec, hs, pop);
+            out.placement                    = balancer::select_active(hosted, hs, out.spec, pop);
+            balancer::check_placement(out.placement, out.spec);
+        }
         return out;
     }
     // Which slots hold the shared expert.

@@ -17,6 +17,10 @@ struct StepPlacement {
 };
 
 // Contract: pure and deterministic in (scenario, pop); pop without layers: the spec only (validated).
+// With balancer.hosted_experts_per_gpu (dynamic redundancy, no shared-expert slots): the policy's
+// placement is the base of the hosted set (balancer::place_hosted, fitted on pop) and the step runs
+// the active set balancer::select_active chooses from pop, the step's loads (the recent loads of
+// a refresh every step, or of a stationary run).
 // Without shared-expert slots: the policy on
 // the whole spec. With k shared-expert slots, which slots hold the shared expert:
 //  - k a multiple of ep_size: the last k / ep_size slots of every GPU;

@@ -83,6 +83,23 @@ TEST(MemoryFit, ProductionDecodeUnitFitsWithHandComputedKvCapacity) {
     EXPECT_TRUE(r.fits) << r.reason;
 }
 
+// Dynamic redundancy (issue 16): 4 experts hosted per GPU, 2 active. Weights count the 4 hosted
+// experts (2 more × 58 layers × 44,050,944 B = 5,109,909,504 B); the low-latency buffer and the
+// activations still follow the 288 active slots, so only weights and KV capacity change.
+TEST(MemoryFit, HostedExpertsCountInTheWeightsOnly) {
+    FitInput in;
+    in.hosted_experts_per_gpu = 4;
+    const FitReport r         = fit_memory(in);
+    const FitReport plain     = fit_memory(FitInput{});
+    EXPECT_EQ(r.weight_bytes_by_role[size_t(WeightRole::RoutedExpert)], 4 * kExpertAllLayers);
+    EXPECT_EQ(r.weight_bytes - plain.weight_bytes, 2 * kExpertAllLayers);
+    EXPECT_EQ(r.comm_buffer_bytes, plain.comm_buffer_bytes);
+    EXPECT_EQ(r.activation_bytes, plain.activation_bytes);
+    // 51,253,365,228 − 5,109,909,504 = 46,143,455,724 B → / 70,272 = 656,640 tokens → 160 requests.
+    EXPECT_EQ(r.kv_capacity_tokens, 656'640);
+    EXPECT_EQ(r.kv_capacity_requests, 160);
+}
+
 TEST(MemoryFit, TooLargeBatchReportsTheLargestThatFits) {
     FitInput in         = FitInput{};
     in.requests_per_gpu = 1000;

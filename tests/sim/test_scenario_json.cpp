@@ -583,3 +583,22 @@ TEST(ScenarioJsonRules, RebalancePeriodIsRefusedInAStep) {
 
 } // namespace
 } // namespace moetwin
+
+// Dynamic redundancy (issue 16): balancer.hosted_experts_per_gpu round-trips, is bounded by the
+// active slots below and the unit's slots above, and the memory fit counts the hosted weights.
+TEST(ScenarioJson, HostedExpertsPerGpuRoundTripsAndIsChecked) {
+    json j                                  = base();
+    j["balancer"]["hosted_experts_per_gpu"] = 4;
+    const Scenario s                        = parse_scenario(j.dump(), "t.json");
+    EXPECT_EQ(s.balancer.hosted_experts_per_gpu, 4);
+    const Scenario again = parse_scenario(scenario_to_json(s), "again.json");
+    EXPECT_EQ(again.balancer.hosted_experts_per_gpu, 4);
+    EXPECT_EQ(scenario_to_json(again), scenario_to_json(s));
+    EXPECT_EQ(parse_scenario(base().dump(), "t.json").balancer.hosted_experts_per_gpu, 0); // off by default
+    j["balancer"]["hosted_experts_per_gpu"] = 1; // fewer than the 2 active slots per GPU
+    EXPECT_NE(error_of(j).find("balancer.hosted_experts_per_gpu:"), std::string::npos) << error_of(j);
+    j["balancer"]["hosted_experts_per_gpu"] = 289; // more than the unit's 288 slots
+    EXPECT_NE(error_of(j).find("balancer.hosted_experts_per_gpu:"), std::string::npos) << error_of(j);
+    j["balancer"]["hosted_experts_per_gpu"] = "4";
+    EXPECT_NE(error_of(j).find("balancer.hosted_experts_per_gpu:"), std::string::npos) << error_of(j);
+}

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: Apache-2.0
+// Issue 16 targets, out of sample: every placement policy (and dynamic redundancy) fitted on one
+// recorded run of ../shared/data/expert_load and evaluated on another (all ordered pairs), at the
+// decode unit (144 GPUs, 18 nodes, 288 slots) and the prefill unit (32 GPUs, 4 nodes, 288 slots).
+// Prints busiest-GPU / mean load (mean over the 58 MoE layers, then over pairs): `even` under the
+// even split (round_robin's expectation, EPLB's model), `minmax` under load_aware's min-max split of
+// the expected loads, `mm_worst` the worst pair, `mm_samephs` the mean over pairs of the same phase
+// (prefill→prefill, decode→decode), and the CPU time per 58-layer placement (worst over fits).
+// `dynH:policy` rows: dynamic redundancy with H experts hosted per GPU, the hosted set fitted on the
+// first run (policy's placement + place_hosted), the active set chosen on the second run's loads
+// (select_active: the loads of the run being served) and evaluated there; `select` is the CPU time
+// of one active-set choice for 58 layers. Not a ctest test: `build/bin/eval_balancer_targets [DIR]`.
+#include "moe/expert_load_json.hpp"
+#include "sim/balancer/active_set.hpp"
+#include "sim/balancer/placement.hpp"
+#include "sim/balancer/split_metrics.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <exception>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace bal = moetwin::balancer;
+
+namespace {
+
+// This thread's CPU time in ms: the build machine is shared, so wall time would count other jobs.
+double cpu_ms() {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return double(t.tv_sec) * 1e3 + double(t.tv_nsec) * 1e-6;
+}
+
+struct Run {
+    std::string name;
+    moetwin::ExpertLoad load;
+};
+
+struct Unit {
+    const char* name;
+    bal::PlacementSpec spec;
+};
+
+// One policy at one unit: fit on every run (timed), evaluate on every other run.
+void evaluate(const Unit& u, const bal::PlacementPolicy& pol, const std::vector<Run>& runs) {
+    double even_sum = 0, split_sum = 0, split_max = 0, dec_split = 0, ms_max = 0;
+    int pairs = 0, dec_pairs = 0;
+    for (const Run& a : runs) {
+        const double t0        = cpu_ms();
+        const bal::Placement p = pol.place(a.load, u.spec);
+        const double ms        = cpu_ms() - t0;
+        ms_max                 = std::max(ms_max, ms);
+        bal::check_placement(p, u.spec);
+        for (const Run& b : runs) {
+            if (&a == &b) continue;
+            const double even  = bal::busiest_over_mean(p, u.spec, b.load, bal::ReplicaSplitModel::Even).mean_ratio;
+            const double split = bal::busiest_over_mean(p, u.spec, b.load, bal::ReplicaSplitModel::MinMax).mean_ratio;
+            even_sum += even, split_sum += split, split_max = std::max(split_max, split), ++pairs;
+            const bool same_phase = a.name.substr(0, 6) == b.name.substr(0, 6);
+            if (same_phase) dec_split += split, ++dec_pairs;
+        }
+    }
+    std::printf("%-8s %-22s %8.4f %8.4f %8.4f %10.4f %9.2f\n", u.name, std::string(pol.name).c_str(), even_sum / pairs,
+                split_sum / pairs, split_max, dec_pairs ? dec_split / dec_pairs : 0.0, ms_max);
+}
+
+// Dynamic redundancy: hosted set fitted on run A by `pol` over hosted_per_gpu slots per GPU; the
+// active set chosen from run B's loads (the recent loads of the run being served) and evaluated on B.
+void evaluate_dynamic(const Unit& u, const bal::PlacementPolicy& pol, int hosted_per_gpu,
+                      const std::vector<Run>& runs) {
+    const bal::PlacementSpec hs = bal::hosted_spec(u.spec, hosted_per_gpu);
+    double even_sum = 0, split_sum = 0, split_max = 0, same = 0, ms_max = 0, sel_ms_max = 0;
+    int pairs = 0, same_pairs = 0;
+    for (const Run& a : runs) {
+        const double t0         = cpu_ms();
+        const bal::Placement hp = bal::place_hosted(pol.place(a.load, u.spec), u.spec, hs, a.load);
+        ms_max                  = std::max(ms_max, cpu_ms() - t0);
+        for (const Run& b : runs) {
+            if (&a == &b) continue;
+            const double t1        = cpu_ms();
+            const bal::Placement p = bal::select_active(hp, hs, u.spec, b.load);
+            sel_ms_max             = std::max(sel_ms_max, cpu_ms() - t1);
+            bal::check_placement(p, u.spec);
+            const double even  = bal::busiest_over_mean(p, u.spec, b.load, bal::ReplicaSplitModel::Even).mean_ratio;
+            const double split = bal::busiest_over_mean(p, u.spec, b.load, bal::ReplicaSplitModel::MinMax).mean_ratio;
+            even_sum += even, split_sum += split, split_max = std::max(split_max, split), ++pairs;
+            if (a.name.substr(0, 6) == b.name.substr(0, 6)) same += split, ++same_pairs;
+        }
+    }
+    const std::string name = "dyn" + std::to_string(hosted_per_gpu) + ":" + std::string(pol.name);
+    std::printf("%-8s %-22s %8.4f %8.4f %8.4f %10.4f %9.2f (select %.2f ms)\n", u.name, name.c_str(), even_sum / pairs,
+                split_sum / pairs, split_max, same_pairs ? same / same_pairs : 0.0, ms_max, sel_ms_max);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    const std::filesystem::path dir =
+        argc > 1 ? std::filesystem::path(argv[1]) : std::filesystem::path(MOETWIN_SHARED_DIR) / "data/expert_load";
+    std::vector<Run> runs;
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        if (e.path().extension() == ".json")
+            runs.push_back({e.path().stem().string(), moetwin::drop_empty_layers(moetwin::load_expert_load(e.path()))});
+    std::sort(runs.begin(), runs.end(), [](const Run& x, const Run& y) { return x.name < y.name; });
+    if (runs.size() < 2) {
+        std::fprintf(stderr, "need >= 2 recorded runs in %s\n", dir.c_str());
+        return 1;
+    }
+    std::printf("%zu runs, %zu ordered (fit, eval) pairs; busiest/mean, mean over MoE layers\n", runs.size(),
+                runs.size() * (runs.size() - 1));
+    std::printf("%-8s %-22s %8s %8s %8s %10s %9s\n", "unit", "policy", "even", "minmax", "mm_worst", "mm_samephs",
+                "ms/place");
+    const Unit units[] = {{"decode", {288, 8, 18, 144}}, {"prefill", {288, 8, 4, 32}}};
+    for (const Unit& u : units)
+        for (const bal::PlacementPolicy& pol : bal::placement_policies()) {
+            if (pol.name == "none" || pol.name == "replicate_hottest") continue;
+            try {
+                evaluate(u, pol, runs);
+            } catch (const std::exception& e) {
+                std::printf("%-8s %-22s (%s)\n", u.name, std::string(pol.name).c_str(), e.what());
+            }
+        }
+    for (const Unit& u : units)
+        for (int h : {u.spec.max_slots_per_gpu() + 1, 2 * u.spec.max_slots_per_gpu(), 16})
+            for (const char* pol : {"eplb_global", "lpt_swap"})
+                evaluate_dynamic(u, bal::find_placement_policy(pol), h, runs);
+    return 0;
+}
