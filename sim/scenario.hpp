@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace moetwin {
 
@@ -64,6 +65,12 @@ struct RoutingConfig {
 struct BalancerConfig {
     std::string policy = "eplb";          // see scenarios/README.md for the list
     std::filesystem::path fit_loads_path; // loads the placement is fitted on (default: routing's)
+    // policy "file": a placement JSON (sim/balancer/external/placement_json.hpp)
+    std::filesystem::path placement_path;
+    // policy "command": argv of a program that reads loads on stdin and writes a placement on stdout
+    std::vector<std::string> command;
+    double command_timeout_s = 60;    // killed after this
+    std::filesystem::path command_dir; // its working directory (default: the scenario file's)
 };
 
 struct WorkloadConfig {
