@@ -117,8 +117,8 @@ CommandOutput run_command(const CommandSpec& cmd, const std::string& input, std:
     err_w.close();
     ::fcntl(in_w.fd, F_SETFL, ::fcntl(in_w.fd, F_GETFL) | O_NONBLOCK);
 
-    const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                             std::chrono::duration<double>(cmd.timeout_s));
+    const auto deadline =
+        Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(cmd.timeout_s));
     CommandOutput out;
     std::size_t written = 0;
     if (input.empty()) in_w.close();

@@ -20,7 +20,7 @@ struct CommandSpec {
 };
 
 struct CommandOutput {
-    int exit_code = 0;   // the command's exit status (128 + signal when killed by a signal)
+    int exit_code = 0; // the command's exit status (128 + signal when killed by a signal)
     std::string stdout_text;
     std::string stderr_tail; // the last 2 KiB of its stderr, for error messages
 };

@@ -33,7 +33,8 @@ Placement parse_placement_json(std::string_view text, const std::string& source,
         const JsonArray row = rows.array(std::size_t(l));
         if (int(row.size()) != spec.num_slots)
             rows.fail(std::size_t(l), "layer " + str(l) + ": expected " + str(spec.num_slots) +
-                                          " slots (logical + redundant experts), got " + str(static_cast<long long>(row.size())));
+                                          " slots (logical + redundant experts), got " +
+                                          str(static_cast<long long>(row.size())));
         std::vector<int> replicas(std::size_t(num_experts), 0);
         for (int sl = 0; sl < spec.num_slots; ++sl) {
             const auto& v = row[std::size_t(sl)];
@@ -82,10 +83,10 @@ std::string placement_request_json(const ExpertLoad& load, const PlacementSpec& 
         const auto row = load.layer(l);
         counts.push_back(std::vector<double>(row.begin(), row.end()));
     }
-    const nlohmann::json j = {{"num_layers", load.num_layers},     {"num_experts", load.num_experts},
-                              {"num_slots", spec.num_slots},       {"num_gpus", spec.num_gpus},
-                              {"num_nodes", spec.num_nodes},       {"num_groups", spec.num_groups},
-                              {"gpu_of_slot", gpu_of_slot},        {"logical_count", counts}};
+    const nlohmann::json j = {{"num_layers", load.num_layers}, {"num_experts", load.num_experts},
+                              {"num_slots", spec.num_slots},   {"num_gpus", spec.num_gpus},
+                              {"num_nodes", spec.num_nodes},   {"num_groups", spec.num_groups},
+                              {"gpu_of_slot", gpu_of_slot},    {"logical_count", counts}};
     return j.dump() + "\n";
 }
 
