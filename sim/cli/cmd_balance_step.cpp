@@ -104,18 +104,22 @@ std::vector<StepRow> run_step_compare(const StepOptions& o) {
             } catch (const ConfigError& e) {
                 row.skipped = e.what();
             }
-            if (row.skipped.empty() && name == "eplb") eplb_s = row.step_s;
-            if (!row.skipped.empty()) {
-                std::printf("%-48s %-18s skipped: %s\n", row.scenario.c_str(), name.c_str(), row.skipped.c_str());
-            } else {
-                char gain[16] = "-";
-                if (eplb_s > 0) std::snprintf(gain, sizeof gain, "%+.2f%%", 100 * (row.step_s / eplb_s - 1));
-                std::printf("%-48s %-18s %9.4f %10.3f %8s %10.1f\n", row.scenario.c_str(), name.c_str(),
-                            row.pairs_ratio, row.step_s * 1e3, gain, row.tokens_per_s_per_gpu);
-            }
-            std::fflush(stdout);
             rows.push_back(row);
         }
+        for (std::size_t i = rows.size() - names.size(); i < rows.size(); ++i) // this scenario's rows
+            if (rows[i].policy == "eplb" && rows[i].skipped.empty()) eplb_s = rows[i].step_s;
+        for (std::size_t i = rows.size() - names.size(); i < rows.size(); ++i) {
+            const StepRow& row = rows[i];
+            if (!row.skipped.empty()) {
+                std::printf("%-48s %-18s skipped: %s\n", row.scenario.c_str(), row.policy.c_str(), row.skipped.c_str());
+                continue;
+            }
+            char gain[16] = "-";
+            if (eplb_s > 0) std::snprintf(gain, sizeof gain, "%+.2f%%", 100 * (row.step_s / eplb_s - 1));
+            std::printf("%-48s %-18s %9.4f %10.3f %8s %10.1f\n", row.scenario.c_str(), row.policy.c_str(),
+                        row.pairs_ratio, row.step_s * 1e3, gain, row.tokens_per_s_per_gpu);
+        }
+        std::fflush(stdout);
     }
     std::printf(
         "pairs b/m: the busiest GPU's routed (token, expert) pairs over the mean GPU's in the simulated step, mean "
