@@ -69,7 +69,7 @@ struct BalancerConfig {
     std::filesystem::path placement_path;
     // policy "command": argv of a program that reads loads on stdin and writes a placement on stdout
     std::vector<std::string> command;
-    double command_timeout_s = 60;    // killed after this
+    double command_timeout_s = 60;     // killed after this
     std::filesystem::path command_dir; // its working directory (default: the scenario file's)
 };
 

@@ -277,8 +277,10 @@ void parse_external_placement(const JsonObject& o, BalancerConfig& b, const fs::
     if (o.has("command_timeout_s")) b.command_timeout_s = o.number_in("command_timeout_s", 1e-3, 86400);
     fs::path dir = o.has("command_dir") ? fs::path(o.string("command_dir")) : fs::path();
     if (o.has("command_dir") && dir.empty()) o.fail("command_dir", "expected a directory, got an empty string");
-    if (dir.empty()) dir = base_dir;
-    else if (dir.is_relative()) dir = base_dir / dir;
+    if (dir.empty())
+        dir = base_dir;
+    else if (dir.is_relative())
+        dir = base_dir / dir;
     if (dir.empty()) dir = ".";
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) o.fail("command_dir", "directory \"" + dir.string() + "\" does not exist");
