@@ -2,7 +2,8 @@
 // `moetwin balance cross`: every placement policy fitted on one recorded run and judged on the others
 // (ordered pairs and leave-one-out), for the production decode and prefill units; `moetwin balance
 // mix`: a placement going stale while one recorded run turns into another, against re-placing every
-// N minutes with its migration traffic (issue 16 item 4).
+// N minutes with its migration traffic (issue 16 item 4); `moetwin balance place`: a policy's
+// placement as the JSON balancer.policy "file" reads, and the request a placement command reads (item 5).
 #include "sim/cli/commands.hpp"
 
 #include "common/atomic_file.hpp"
@@ -11,6 +12,7 @@
 #include "sim/balancer/cross_eval.hpp"
 #include "sim/balancer/dynamic_rebalance.hpp"
 #include "sim/balancer/external/placement_command.hpp"
+#include "sim/balancer/external/placement_json.hpp"
 #include "sim/balancer/load_mix.hpp"
 
 #include <CLI/CLI.hpp>
@@ -256,6 +258,31 @@ void add_balance_cross_commands(CLI::App& parent) {
     mc->add_option("--seed", m->mix.seed, "sampling-noise seed (default 1)");
     mc->add_option("--json", m->json, "write every minute's busiest/mean per interval as JSON");
     mc->callback([m] { run_mix(m->from, m->to, m->unit, m->policy, m->intervals, m->incremental, m->mix, m->json); });
+
+    struct PlaceOptions {
+        std::string loads, unit = "prefill", policy = "eplb", out, request;
+    };
+    auto p   = std::make_shared<PlaceOptions>();
+    auto* pc = parent.add_subcommand("place", "write a policy's placement (balancer.policy \"file\") and/or the "
+                                              "loads request a placement command reads");
+    pc->add_option("--loads", p->loads, "expert-load JSON (dense layers dropped)")->required();
+    pc->add_option("--unit", p->unit, "prefill (default) or decode: the production unit's slots, GPUs and nodes");
+    pc->add_option("--policy", p->policy, "placement policy (default eplb)");
+    pc->add_option("-o,--out", p->out, "write the placement JSON {\"phy2log\": [[…] × layers]} here");
+    pc->add_option("--request", p->request, "write the request JSON a placement command reads on stdin here");
+    pc->callback([p] {
+        if (p->out.empty() && p->request.empty()) throw ConfigError("balance place: give --out and/or --request");
+        const Unit& u          = unit_named(p->unit);
+        const ExpertLoad loads = drop_empty_layers(load_expert_load(p->loads));
+        u.spec.validate(loads.num_experts);
+        if (!p->request.empty()) write_file_atomic(p->request, bal::placement_request_json(loads, u.spec));
+        if (p->out.empty()) return;
+        const bal::Placement pl = bal::find_placement_policy(p->policy).place(loads, u.spec);
+        bal::check_placement(pl, u.spec);
+        write_file_atomic(p->out, bal::placement_json(pl));
+        std::cout << "wrote " << p->out << ": " << p->policy << " on " << p->loads << ", " << loads.num_layers
+                  << " MoE layers, unit " << u.name << " " << u.spec << '\n';
+    });
 }
 
 } // namespace moetwin::cli

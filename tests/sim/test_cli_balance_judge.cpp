@@ -128,3 +128,14 @@ TEST(CliBalanceStep, StepTimePerPolicyAndFailingCommandsAreSkipped) {
               std::string::npos);
     fs::remove(d);
 }
+
+TEST(CliBalanceStep, PythonPlacementCommandRunsAWholeStep) {
+    if (!has_python3()) GTEST_SKIP() << "python3 not found";
+    const fs::path d = fs::temp_directory_path() / ("moetwin_cmd_run_" + std::to_string(::getpid()));
+    const auto o     = run_moetwin("run examples/balancer/prefill_ep32_greedy_command.json --out " + d.string());
+    ASSERT_EQ(o.exit_code, 0) << o.output;
+    EXPECT_NE(o.output.find("step time: "), std::string::npos);
+    const json r = read_json(d / "result.json");
+    EXPECT_EQ(r.at("scenario").at("balancer").at("policy"), "command");
+    fs::remove_all(d);
+}

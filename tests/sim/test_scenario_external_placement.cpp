@@ -140,3 +140,22 @@ TEST(ScenarioExternalPlacement, FitLoadsPathChangesWhatThePlacementIsFittedOn) {
     f.routing.loads_path = s.balancer.fit_loads_path;
     EXPECT_EQ(placed(f).placement.phy2log, b.placement.phy2log);
 }
+
+// The shipped examples (examples/balancer/): the file holds eplb_global's placement of the scenario's own loads,
+// so the step places exactly what eplb_global does; the command example runs where python3 exists.
+TEST(ScenarioExternalPlacement, ShippedExamples) {
+    const fs::path dir = fs::path(MOETWIN_SOURCE_DIR) / "examples" / "balancer";
+    const Scenario f   = load_scenario(dir / "prefill_ep32_placement_file.json");
+    EXPECT_EQ(f.balancer.policy, "file");
+    Scenario g        = f;
+    g.balancer.policy = "eplb_global";
+    EXPECT_EQ(placed(f).placement.phy2log, placed(g).placement.phy2log);
+    const Scenario c = load_scenario(dir / "prefill_ep32_greedy_command.json");
+    EXPECT_EQ(c.balancer.command, (std::vector<std::string>{"python3", "greedy_placement.py"}));
+    EXPECT_EQ(c.balancer.command_dir, dir);
+    EXPECT_EQ(scenario_to_json(parse_scenario(scenario_to_json(c), "again.json")), scenario_to_json(c));
+    if (std::system("python3 -c pass >/dev/null 2>&1") != 0) GTEST_SKIP() << "python3 not found";
+    const step::StepPlacement p = placed(c);
+    EXPECT_EQ(p.placement.num_layers, 58);
+    EXPECT_EQ(p.placement.num_slots, 288);
+}
