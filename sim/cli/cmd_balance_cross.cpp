@@ -204,7 +204,15 @@ void run_mix(const std::string& from, const std::string& to, const std::string& 
                                         {"slowest_migration_s", slow},
                                         {"busiest_over_mean", ratios}});
         };
-        if (!static_done) report("static (minute 0)", false), static_done = true;
+        if (!static_done) {
+            report("static (minute 0)", false);
+            static_done       = true;
+            std::string curve = "  static placement going stale, b/m at minute";
+            for (int k = 0; k < int(tl.size()); k += std::max(1, int(tl.size()) / 6))
+                curve += " " + std::to_string(k) + ": " + std::to_string(tl[std::size_t(k)].static_ratio).substr(0, 6);
+            std::cout << curve << ", " << tl.size() - 1 << ": " << std::to_string(tl.back().static_ratio).substr(0, 6)
+                      << '\n';
+        }
         report("every " + std::to_string(n) + " min", true);
     }
     std::cout
