@@ -69,6 +69,8 @@ TEST(PlacementJson, MalformedPlacementsNameTheLayerAndSlot) {
               "p.json: phy2log[1][2]: layer 1, slot 2: logical expert 4 is out of range [0, 3]");
     EXPECT_EQ(error_of(R"({"phy2log": [[0,1,2,3,0,-1],[0,1,2,3,0,1]]})"),
               "p.json: phy2log[0][5]: layer 0, slot 5: logical expert -1 is out of range [0, 3]");
+    EXPECT_EQ(error_of(R"({"phy2log": [[0,1,2,3,0,1],[0,1,2,3,18446744073709551615,1]]})"),
+              "p.json: phy2log[1][4]: layer 1, slot 4: logical expert 9223372036854775807 is out of range [0, 3]");
     EXPECT_EQ(error_of(R"({"phy2log": [[0,1,2,3,0,1],[0,1,2,3,0.5,1]]})"),
               "p.json: phy2log[1][4]: layer 1, slot 4: expected an integer logical expert in [0, 3], got the number "
               "0.5");

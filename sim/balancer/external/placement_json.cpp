@@ -8,6 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cstdint>
+
 namespace moetwin::balancer {
 namespace {
 std::string str(long long v) {
@@ -42,7 +45,9 @@ Placement parse_placement_json(std::string_view text, const std::string& source,
                 row.fail(std::size_t(sl), "layer " + str(l) + ", slot " + str(sl) +
                                               ": expected an integer logical expert in [0, " + str(num_experts - 1) +
                                               "], got " + describe_json(v));
-            const long long e = v.get<long long>();
+            const long long e = v.is_number_unsigned() // above 2^63: clamped (it is out of range either way)
+                                    ? static_cast<long long>(std::min<std::uint64_t>(v.get<std::uint64_t>(), INT64_MAX))
+                                    : v.get<long long>();
             if (e < 0 || e >= num_experts)
                 row.fail(std::size_t(sl), "layer " + str(l) + ", slot " + str(sl) + ": logical expert " + str(e) +
                                               " is out of range [0, " + str(num_experts - 1) + "]");
