@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzz every input reader with libFuzzer (issue 15 "Make it last"):
 #   scripts/fuzz.sh [SECONDS_PER_READER] [READER...]
-# READER: scenario result expert_load profile calibration trace (default: all); SECONDS default 60.
+# READER: scenario result expert_load profile calibration trace placement (default: all); SECONDS default 60.
 # Builds the fuzz targets in build-asan/ (scripts/asan_configure.sh: clang, ASan + UBSan, _GLIBCXX_ASSERTIONS,
 # no NDEBUG; the build scripts/sanitize.sh uses),
 # seeds each fuzzer with the shipped files and tests/fuzz/corpus/<reader>/ (the regression corpus that
@@ -13,7 +13,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 secs=${1:-60}
 shift || true
 readers=("$@")
-[ ${#readers[@]} -gt 0 ] || readers=(scenario result expert_load profile calibration trace)
+[ ${#readers[@]} -gt 0 ] || readers=(scenario result expert_load profile calibration trace placement)
 source scripts/asan_configure.sh # sets $build (build-asan), shared with scripts/sanitize.sh
 targets=()
 for r in "${readers[@]}"; do targets+=("fuzz_$r"); done
@@ -25,6 +25,7 @@ seeds_expert_load=(scenarios/data/expert_load tests/balancer/data)
 seeds_profile=(tests/engine/data)
 seeds_calibration=(scenarios/data/calibration)
 seeds_trace=()
+seeds_placement=(examples/balancer)
 mkdir -p "$build/fuzz-artifacts"
 failed=0
 summary=()

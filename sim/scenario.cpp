@@ -66,7 +66,16 @@ std::ostream& operator<<(std::ostream& out, const Scenario& s) {
     if (s.routing.popularity == ExpertPopularity::LogNormal) out << " sigma=" << s.routing.lognormal_sigma;
     if (s.routing.popularity == ExpertPopularity::File) out << " " << s.routing.loads_path.string();
     out << ", replicas " << s.routing.replica_policy << '\n';
-    out << "  balancer: " << s.balancer.policy << '\n';
+    out << "  balancer: " << s.balancer.policy;
+    if (!s.balancer.fit_loads_path.empty()) out << ", fitted on " << s.balancer.fit_loads_path.string();
+    if (!s.balancer.placement_path.empty()) out << ", placement " << s.balancer.placement_path.string();
+    if (!s.balancer.command.empty()) {
+        out << ", command [";
+        for (std::size_t i = 0; i < s.balancer.command.size(); ++i)
+            out << (i ? " " : "") << s.balancer.command[i];
+        out << "] in " << s.balancer.command_dir.string() << ", killed after " << s.balancer.command_timeout_s << " s";
+    }
+    out << '\n';
     out << "  workload: " << to_string(w.phase) << ", ";
     if (w.phase == Phase::Decode)
         out << w.requests_per_gpu << " requests per GPU";

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace moetwin {
 
@@ -68,6 +69,12 @@ struct BalancerConfig {
     // Dynamic redundancy (sim/balancer/active_set.hpp): expert weights hosted per GPU, of which
     // routed_experts_per_gpu are active in a step, chosen from the step's loads; 0: off (hosted = active).
     int hosted_experts_per_gpu = 0;
+    // policy "file": a placement JSON (sim/balancer/external/placement_json.hpp)
+    std::filesystem::path placement_path;
+    // policy "command": argv of a program that reads loads on stdin and writes a placement on stdout
+    std::vector<std::string> command;
+    double command_timeout_s = 60;     // killed after this
+    std::filesystem::path command_dir; // its working directory (default: the scenario file's)
 };
 
 struct WorkloadConfig {

@@ -11,6 +11,7 @@
 #include "common/units.hpp"
 #include "engine/model_spec.hpp"
 #include "sim/balancer/dispatch.hpp"
+#include "sim/balancer/external/placement_json.hpp"
 #include "sim/balancer/placement.hpp"
 #include "sim/serving/serving_json.hpp"
 #include "topologies/cluster_builder.hpp"
@@ -254,6 +255,39 @@ RoutingConfig parse_routing(const JsonObject& root, const ModelSpec& m, const De
     return r;
 }
 
+// balancer.placement_path (policy "file"), balancer.command, command_timeout_s, command_dir ("command").
+void parse_external_placement(const JsonObject& o, BalancerConfig& b, const fs::path& base_dir) {
+    const bool file = b.policy == balancer::kPlacementFromFile, command = b.policy == balancer::kPlacementFromCommand;
+    if (file) {
+        if (!o.has("placement_path"))
+            o.fail_here("policy \"file\" needs \"placement_path\" (a placement JSON: {\"phy2log\": [[…] × layers]})");
+        b.placement_path = resolve_input(o, "placement_path", base_dir);
+    } else if (o.has("placement_path")) {
+        o.fail("placement_path", "is read only with policy \"file\", not \"" + b.policy + "\"");
+    }
+    for (const std::string_view key : {"command", "command_timeout_s", "command_dir"})
+        if (!command && o.has(key)) o.fail(key, "is read only with policy \"command\", not \"" + b.policy + "\"");
+    if (!command) return;
+    if (!o.has("command")) o.fail_here("policy \"command\" needs \"command\" (an argv array: [\"python3\", \"x.py\"])");
+    const JsonArray argv = o.array("command");
+    if (argv.empty()) o.fail("command", "expected a non-empty argv array, got an empty array");
+    for (std::size_t i = 0; i < argv.size(); ++i) {
+        b.command.push_back(argv.string(i));
+        if (i == 0 && b.command[0].empty()) argv.fail(0, "expected the program's name or path, got an empty string");
+    }
+    if (o.has("command_timeout_s")) b.command_timeout_s = o.number_in("command_timeout_s", 1e-3, 86400);
+    fs::path dir = o.has("command_dir") ? fs::path(o.string("command_dir")) : fs::path();
+    if (o.has("command_dir") && dir.empty()) o.fail("command_dir", "expected a directory, got an empty string");
+    if (dir.empty())
+        dir = base_dir;
+    else if (dir.is_relative())
+        dir = base_dir / dir;
+    if (dir.empty()) dir = ".";
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) o.fail("command_dir", "directory \"" + dir.string() + "\" does not exist");
+    b.command_dir = fs::absolute(dir).lexically_normal();
+}
+
 BalancerConfig parse_balancer(const JsonObject& root, const DeploymentUnit& unit, const RoutingConfig& routing,
                               const fs::path& base_dir) {
     BalancerConfig b;
@@ -265,13 +299,16 @@ BalancerConfig parse_balancer(const JsonObject& root, const DeploymentUnit& unit
     if (o->has("rebalance_period_min"))
         o->fail("rebalance_period_min", "a simulated step uses one placement and never rebalances; rebalancing over "
                                         "time is modelled by `moetwin balance drift` (see its --help): remove the key");
-    o->finish({"policy", "fit_loads_path", "hosted_experts_per_gpu"});
-    b.policy = o->string("policy", b.policy);
+    o->finish({"policy", "fit_loads_path", "placement_path", "command", "command_timeout_s", "command_dir",
+               "hosted_experts_per_gpu"});
+    b.policy        = o->string("policy", b.policy);
+    const bool file = b.policy == balancer::kPlacementFromFile, command = b.policy == balancer::kPlacementFromCommand;
     try {
-        (void)balancer::find_placement_policy(b.policy); // the balancer library owns the names
+        if (!file && !command) (void)balancer::find_placement_policy(b.policy); // the balancer library owns the names
     } catch (const ConfigError& e) {
         o->fail("policy", e.what());
     }
+    parse_external_placement(*o, b, base_dir);
     if (b.policy == "none" && unit.redundant_experts > 0)
         o->fail("policy",
                 "\"none\" places no redundant experts, but the unit has " + std::to_string(unit.redundant_experts));

@@ -87,6 +87,12 @@ std::string scenario_to_json(const Scenario& s) {
     if (!s.balancer.fit_loads_path.empty()) j["balancer"]["fit_loads_path"] = s.balancer.fit_loads_path.string();
     if (s.balancer.hosted_experts_per_gpu > 0)
         j["balancer"]["hosted_experts_per_gpu"] = s.balancer.hosted_experts_per_gpu;
+    if (!s.balancer.placement_path.empty()) j["balancer"]["placement_path"] = s.balancer.placement_path.string();
+    if (!s.balancer.command.empty()) {
+        j["balancer"]["command"]           = s.balancer.command;
+        j["balancer"]["command_timeout_s"] = s.balancer.command_timeout_s;
+        j["balancer"]["command_dir"]       = s.balancer.command_dir.string();
+    }
     const auto& w = s.workload;
     oj ctx        = {{"distribution", str(to_string(w.context_distribution))}};
     switch (w.context_distribution) {

@@ -207,6 +207,8 @@ void add_balance_command(CLI::App& app) {
     add_drift_command(*cmd);
     add_dp_command(*cmd);
     add_balance_dispatch_command(*cmd);
+    add_balance_cross_commands(*cmd);
+    add_balance_step_command(*cmd);
     cmd->callback([o, cmd] {
         if (cmd->get_subcommands().empty()) run_balance(*o);
     });

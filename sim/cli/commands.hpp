@@ -15,6 +15,8 @@ void add_fit_command(CLI::App& app);                 // cmd_fit.cpp
 void add_models_command(CLI::App& app);              // cmd_models.cpp
 void add_balance_command(CLI::App& app);             // cmd_balance.cpp   (load balancers)
 void add_balance_dispatch_command(CLI::App& parent); // cmd_balance_dispatch.cpp (`balance dispatch`)
+void add_balance_cross_commands(CLI::App& parent);   // cmd_balance_cross.cpp (`balance cross`, `balance mix`)
+void add_balance_step_command(CLI::App& parent);     // cmd_balance_step.cpp (`balance step`)
 void add_topo_command(CLI::App& app);                // cmd_topo.cpp      (topologies)
 void add_bench_command(CLI::App& app);               // cmd_bench.cpp     (benchmarks: comm, ...)
 void add_bench_step_command(CLI::App& app); // cmd_bench_step.cpp (bench step, bench roofline; after add_bench_command)

@@ -5,13 +5,40 @@
 #include "common/errors.hpp"
 #include "engine/model_spec.hpp"
 #include "sim/balancer/active_set.hpp"
+#include "sim/balancer/external/placement_command.hpp"
+#include "sim/balancer/external/placement_json.hpp"
+#include "sim/step/expert_popularity.hpp"
 
 #include <numeric>
 #include <string>
 
 namespace moetwin::step {
+namespace {
 
-StepPlacement place_step_experts(const Scenario& s, const ExpertLoad& pop) {
+// The loads the placement is fitted on: balancer.fit_loads_path read as routing's file popularity
+// would be (same layers, same scale), else the popularity the tokens are sampled from.
+ExpertLoad fit_loads(const Scenario& s, const ExpertLoad& pop) {
+    if (s.balancer.fit_loads_path.empty()) return pop;
+    Scenario f            = s;
+    f.routing.popularity  = ExpertPopularity::File;
+    f.routing.loads_path  = s.balancer.fit_loads_path;
+    const ModelSpec& full = find_model(s.model.name);
+    return expert_popularity(f, full, with_layers(full, s.model.num_dense_layers, s.model.num_moe_layers));
+}
+
+// balancer.policy on `spec`: a registered policy, the placement file, or the placement command.
+balancer::Placement place(const Scenario& s, const ExpertLoad& load, const balancer::PlacementSpec& spec) {
+    const BalancerConfig& b = s.balancer;
+    if (b.policy == balancer::kPlacementFromFile)
+        return balancer::load_placement_file(b.placement_path, load.num_layers, load.num_experts, spec);
+    if (b.policy == balancer::kPlacementFromCommand)
+        return balancer::place_with_command({b.command, b.command_timeout_s, b.command_dir}, load, spec);
+    return balancer::find_placement_policy(b.policy).place(load, spec);
+}
+
+} // namespace
+
+StepPlacement place_step_experts(const Scenario& s, const ExpertLoad& popularity) {
     const DeploymentUnit& unit = s.active_unit();
     StepPlacement out;
     // Every slot of the unit: routed + redundant + shared-expert ones. Without shared-expert slots the
@@ -23,21 +50,21 @@ StepPlacement place_step_experts(const Scenario& s, const ExpertLoad& pop) {
     out.spec.num_groups = s.routing.num_groups;
     out.spec.num_nodes  = unit.num_nodes;
     out.spec.num_gpus   = unit.ep_size;
-    const int E         = pop.num_experts;
+    const int E         = popularity.num_experts;
     const int k         = unit.shared_expert_slots;
-    const auto& policy  = balancer::find_placement_policy(s.balancer.policy);
-    if (pop.num_layers == 0) { // no MoE layer: the spec only
+    if (popularity.num_layers == 0) { // no MoE layer: the spec only
         out.spec.validate(E);
         return out;
     }
+    const ExpertLoad pop = fit_loads(s, popularity);
     if (k == 0) {
         out.spec.validate(E);
-        out.placement = policy.place(pop, out.spec);
+        out.placement = place(s, pop, out.spec);
         balancer::check_placement(out.placement, out.spec);
         if (s.balancer.hosted_experts_per_gpu > 0) { // dynamic redundancy: the step's active set
             const balancer::PlacementSpec hs = balancer::hosted_spec(out.spec, s.balancer.hosted_experts_per_gpu);
             const balancer::Placement hosted = balancer::place_hosted(out.placement, out.spec, hs, pop);
-            out.placement                    = balancer::select_active(hosted, hs, out.spec, pop);
+            out.placement = balancer::select_active(hosted, hs, out.spec, popularity); // the step's own loads
             balancer::check_placement(out.placement, out.spec);
         }
         return out;
@@ -64,7 +91,7 @@ StepPlacement place_step_experts(const Scenario& s, const ExpertLoad& pop) {
     routed.num_gpus                = k % n == 0 ? n : n - k;
     routed.num_nodes               = std::gcd(routed.num_gpus, unit.num_nodes);
     routed.validate(E);
-    const balancer::Placement rp = policy.place(pop, routed);
+    const balancer::Placement rp = place(s, pop, routed);
     balancer::check_placement(rp, routed);
 
     std::vector<int> phy2log(std::size_t(pop.num_layers) * std::size_t(out.spec.num_slots));

@@ -16,11 +16,14 @@ struct StepPlacement {
     int shared_expert = -1; // logical id of the slot-served shared expert, -1: none
 };
 
-// Contract: pure and deterministic in (scenario, pop); pop without layers: the spec only (validated).
+// Contract: pure and deterministic in (scenario, pop), except that balancer.policy "command" runs the
+// user's program (as deterministic as it is); pop without layers: the spec only (validated). The
+// placement is fitted on balancer.fit_loads_path when given (read like routing's file popularity),
+// else on pop; "file" and "command" placements cover the routed slots only (the spec below).
 // With balancer.hosted_experts_per_gpu (dynamic redundancy, no shared-expert slots): the policy's
-// placement is the base of the hosted set (balancer::place_hosted, fitted on pop) and the step runs
-// the active set balancer::select_active chooses from pop, the step's loads (the recent loads of
-// a refresh every step, or of a stationary run).
+// placement is the base of the hosted set (balancer::place_hosted, fitted on the fit loads) and the
+// step runs the active set balancer::select_active chooses from pop, the step's loads (the recent
+// loads of a refresh every step, or of a stationary run).
 // Without shared-expert slots: the policy on
 // the whole spec. With k shared-expert slots, which slots hold the shared expert:
 //  - k a multiple of ep_size: the last k / ep_size slots of every GPU;

@@ -6,6 +6,7 @@
 #include "engine/calibration.hpp"
 #include "engine/profile.hpp"
 #include "moe/expert_load_json.hpp"
+#include "sim/balancer/external/placement_json.hpp"
 #include "sim/calibrate/profiler_trace.hpp"
 #include "sim/result/result_json.hpp"
 #include "sim/scenario.hpp"
@@ -32,6 +33,17 @@ void expert_load(std::string_view text, const std::filesystem::path&) {
     (void)parse_expert_load(text, "fuzz.json");
 }
 
+// A placement (balancer.policy "file" / "command" output) read at two shapes: a small unit (2 layers,
+// 4 experts, 6 slots on 3 GPUs) and the production prefill unit (58 MoE layers, 256 experts, 288 slots on
+// 32 GPUs of 4 nodes, as the shipped examples/balancer placement).
+void placement(std::string_view text, const std::filesystem::path&) {
+    try {
+        (void)balancer::parse_placement_json(text, "fuzz.json", 2, 4, balancer::PlacementSpec{6, 1, 1, 3});
+    } catch (const ConfigError&) {
+    }
+    (void)balancer::parse_placement_json(text, "fuzz.json", 58, 256, balancer::PlacementSpec{288, 8, 4, 32});
+}
+
 void profile(std::string_view text, const std::filesystem::path&) {
     (void)parse_profile_json(text, "fuzz.json");
 }
@@ -45,8 +57,9 @@ void trace(std::string_view text, const std::filesystem::path&) {
 }
 
 constexpr std::array kReaders = {
-    Reader{"scenario", scenario}, Reader{"result", result},           Reader{"expert_load", expert_load},
-    Reader{"profile", profile},   Reader{"calibration", calibration}, Reader{"trace", trace},
+    Reader{"scenario", scenario},   Reader{"result", result},           Reader{"expert_load", expert_load},
+    Reader{"profile", profile},     Reader{"calibration", calibration}, Reader{"trace", trace},
+    Reader{"placement", placement},
 };
 
 } // namespace

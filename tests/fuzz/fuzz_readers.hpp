@@ -14,7 +14,7 @@
 namespace moetwin::fuzz {
 
 struct Reader {
-    std::string_view name; // "scenario", "result", "expert_load", "profile", "calibration", "trace"
+    std::string_view name; // "scenario", "result", "expert_load", "profile", "calibration", "trace", "placement"
     // `base_dir`: where relative input paths resolve (the scenario reader's files).
     void (*run)(std::string_view bytes, const std::filesystem::path& base_dir);
 };

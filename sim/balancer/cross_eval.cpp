@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: Apache-2.0
+// cross_evaluate(): in-sample, ordered-pair and leave-one-out busiest/mean of every placer.
+#include "sim/balancer/cross_eval.hpp"
+
+#include "common/errors.hpp"
+#include "sim/balancer/placement_metrics.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <numeric>
+
+namespace moetwin::balancer {
+namespace {
+
+double mean_of(const std::vector<PairRatio>& v) {
+    double s = 0;
+    for (const auto& p : v)
+        s += p.ratio;
+    return v.empty() ? 0 : s / double(v.size());
+}
+
+double worst_of(const std::vector<PairRatio>& v) {
+    double w = 0;
+    for (const auto& p : v)
+        w = std::max(w, p.ratio);
+    return w;
+}
+
+} // namespace
+
+std::vector<Placer> registered_placers(const std::vector<std::string>& names) {
+    std::vector<Placer> out;
+    for (const auto& p : placement_policies())
+        if (names.empty() || std::find(names.begin(), names.end(), p.name) != names.end())
+            out.push_back({std::string(p.name), p.place});
+    for (const auto& n : names)
+        (void)find_placement_policy(n); // ConfigError lists the names
+    return out;
+}
+
+void CrossSpec::validate() const {
+    if (timing_repeats < 1) throw ConfigError("balance cross: timing repeats must be ≥ 1");
+}
+
+double CrossResult::in_mean() const {
+    return mean_of(in);
+}
+double CrossResult::out_mean() const {
+    return mean_of(out);
+}
+double CrossResult::out_worst() const {
+    return worst_of(out);
+}
+double CrossResult::loo_mean() const {
+    return mean_of(loo);
+}
+double CrossResult::loo_worst() const {
+    return worst_of(loo);
+}
+const PairRatio* CrossResult::worst_pair() const {
+    const auto it =
+        std::max_element(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.ratio < b.ratio; });
+    return it == out.end() ? nullptr : &*it;
+}
+double CrossResult::fit_median_s() const {
+    if (fit_s.empty()) return 0;
+    std::vector<double> v = fit_s;
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+}
+double CrossResult::fit_max_s() const {
+    return fit_s.empty() ? 0 : *std::max_element(fit_s.begin(), fit_s.end());
+}
+
+ExpertLoad pooled_load(const std::vector<const ExpertLoad*>& loads) {
+    MOETWIN_ASSERT(!loads.empty(), "pooled_load of nothing");
+    ExpertLoad out{loads[0]->num_layers, loads[0]->num_experts, std::vector<double>(loads[0]->tokens.size(), 0.0)};
+    for (const ExpertLoad* l : loads)
+        for (int layer = 0; layer < out.num_layers; ++layer) {
+            const auto row   = l->layer(layer);
+            const double sum = std::accumulate(row.begin(), row.end(), 0.0);
+            if (sum > 0)
+                for (int e = 0; e < out.num_experts; ++e)
+                    out.layer(layer)[e] += row[e] / sum;
+        }
+    return out;
+}
+
+std::vector<CrossResult> cross_evaluate(const std::vector<RecordedRun>& all_runs, const std::vector<Placer>& placers,
+                                        const CrossSpec& cs) {
+    cs.validate();
+    std::vector<const RecordedRun*> runs;
+    for (const auto& r : all_runs)
+        if (cs.phase.empty() || r.phase() == cs.phase) runs.push_back(&r);
+    if (runs.size() < 2)
+        throw ConfigError("balance cross: " + std::to_string(runs.size()) + " recorded run(s) of phase \"" + cs.phase +
+                          "\": out-of-sample needs at least two");
+    for (const auto* r : runs) {
+        r->load.validate();
+        if (r->load.num_layers != runs[0]->load.num_layers || r->load.num_experts != runs[0]->load.num_experts)
+            throw ConfigError("balance cross: run " + r->name + " has " + std::to_string(r->load.num_layers) +
+                              " MoE layers × " + std::to_string(r->load.num_experts) + " experts, run " +
+                              runs[0]->name + " " + std::to_string(runs[0]->load.num_layers) + " × " +
+                              std::to_string(runs[0]->load.num_experts));
+    }
+    cs.spec.validate(runs[0]->load.num_experts);
+    std::vector<CrossResult> results;
+    for (const Placer& placer : placers) {
+        CrossResult res;
+        res.policy = placer.name;
+        try {
+            for (std::size_t f = 0; f < runs.size(); ++f) {
+                Placement p;
+                double best = 1e300;
+                for (int rep = 0; rep < cs.timing_repeats; ++rep) {
+                    const auto t0                          = std::chrono::steady_clock::now();
+                    p                                      = placer.place(runs[f]->load, cs.spec);
+                    const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
+                    best                                   = std::min(best, dt.count());
+                }
+                check_placement(p, cs.spec);
+                res.fit_s.push_back(best);
+                for (std::size_t e = 0; e < runs.size(); ++e) {
+                    const PairRatio pr{runs[f]->name, runs[e]->name,
+                                       busiest_over_mean(p, cs.spec, runs[e]->load).mean_ratio};
+                    (e == f ? res.in : res.out).push_back(pr);
+                }
+                std::vector<const ExpertLoad*> rest;
+                for (std::size_t o = 0; o < runs.size(); ++o)
+                    if (o != f) rest.push_back(&runs[o]->load);
+                const Placement q = placer.place(pooled_load(rest), cs.spec);
+                check_placement(q, cs.spec);
+                res.loo.push_back({"all but " + runs[f]->name, runs[f]->name,
+                                   busiest_over_mean(q, cs.spec, runs[f]->load).mean_ratio});
+            }
+        } catch (const ConfigError& e) {
+            res         = CrossResult{};
+            res.policy  = placer.name;
+            res.skipped = e.what();
+        }
+        results.push_back(std::move(res));
+    }
+    return results;
+}
+
+} // namespace moetwin::balancer

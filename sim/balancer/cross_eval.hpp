@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: Apache-2.0
+// Out-of-sample judgement of placement policies (issue 16 item 4): every policy fitted on one recorded
+// run and measured on the others (all ordered pairs of a scope), and on the held-out run when fitted
+// on the rest of its scope (leave-one-out), with its fitting time per placement.
+#pragma once
+
+#include "moe/expert_load.hpp"
+#include "sim/balancer/placement.hpp"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace moetwin::balancer {
+
+struct RecordedRun {
+    std::string name; // e.g. "prefill_in2048": the phase is the name's prefix up to '_'
+    ExpertLoad load;  // MoE layers only (drop_empty_layers), all runs the same shape
+    std::string phase() const { return name.substr(0, name.find('_')); }
+};
+
+// A placement maker: a registered policy, or a user's command or file (sim/balancer/external/).
+struct Placer {
+    std::string name;
+    std::function<Placement(const ExpertLoad&, const PlacementSpec&)> place; // may throw ConfigError: skipped
+};
+
+std::vector<Placer> registered_placers(const std::vector<std::string>& names); // empty: every registered policy
+
+struct CrossSpec {
+    std::string unit;       // a label ("decode", "prefill")
+    PlacementSpec spec;     // the unit's placement shape
+    std::string phase;      // runs used: those whose phase() is this; empty: every run
+    int timing_repeats = 1; // fitting time = fastest of this many fits, per run
+    void validate() const;
+};
+
+struct PairRatio {
+    std::string fit, eval;
+    double ratio = 0; // busiest/mean, mean over MoE layers
+};
+
+struct CrossResult {
+    std::string policy;
+    std::string skipped;        // non-empty: the policy does not apply to this spec (nothing measured)
+    std::vector<PairRatio> in;  // fitted and measured on the same run, one per run
+    std::vector<PairRatio> out; // every ordered pair of distinct runs
+    std::vector<PairRatio> loo; // fitted on the scope's other runs (each normalised to one token), measured on this
+    std::vector<double> fit_s;  // fitting time of each run's placement (all layers), seconds
+    double in_mean() const, out_mean() const, out_worst() const, loo_mean() const, loo_worst() const;
+    const PairRatio* worst_pair() const;
+    double fit_median_s() const, fit_max_s() const;
+};
+
+// Contract: deterministic in its inputs except fit_s; every placement passes check_placement. Throws
+// ConfigError when fewer than two runs are in scope or the runs' shapes differ.
+std::vector<CrossResult> cross_evaluate(const std::vector<RecordedRun>& runs, const std::vector<Placer>& placers,
+                                        const CrossSpec& cs);
+
+// Per layer, each run normalised to one (token, expert) pair, summed: the leave-one-out fitting load.
+ExpertLoad pooled_load(const std::vector<const ExpertLoad*>& loads);
+
+} // namespace moetwin::balancer

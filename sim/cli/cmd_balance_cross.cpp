@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: Apache-2.0
+// `moetwin balance cross`: every placement policy fitted on one recorded run and judged on the others
+// (ordered pairs and leave-one-out), for the production decode and prefill units; `moetwin balance
+// mix`: a placement going stale while one recorded run turns into another, against re-placing every
+// N minutes with its migration traffic (issue 16 item 4); `moetwin balance place`: a policy's
+// placement as the JSON balancer.policy "file" reads, and the request a placement command reads (item 5).
+#include "sim/cli/commands.hpp"
+
+#include "common/atomic_file.hpp"
+#include "common/errors.hpp"
+#include "moe/expert_load_json.hpp"
+#include "sim/balancer/cross_eval.hpp"
+#include "sim/balancer/dynamic_rebalance.hpp"
+#include "sim/balancer/external/placement_command.hpp"
+#include "sim/balancer/external/placement_json.hpp"
+#include "sim/balancer/load_mix.hpp"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+namespace moetwin::cli {
+namespace {
+
+namespace bal = moetwin::balancer;
+namespace fs  = std::filesystem;
+using nlohmann::json;
+
+// The production units (reference §3, Day-6 overview): decode 18 nodes / EP144, prefill 4 nodes /
+// EP32, both 256 + 32 redundant = 288 expert slots; 8 gate groups (reference §1.2).
+struct Unit {
+    const char* name;
+    bal::PlacementSpec spec;
+};
+constexpr Unit kUnits[] = {{"decode", {288, 8, 18, 144}}, {"prefill", {288, 8, 4, 32}}};
+
+const Unit& unit_named(const std::string& n) {
+    for (const Unit& u : kUnits)
+        if (n == u.name) return u;
+    throw ConfigError("balance: --unit: expected decode or prefill, got \"" + n + "\"");
+}
+
+// Every *.json of `dir`, sorted by name, MoE layers only.
+std::vector<bal::RecordedRun> read_runs(const fs::path& dir) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) throw ConfigError("balance cross: --data: \"" + dir.string() + "\" is no folder");
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(dir))
+        if (e.path().extension() == ".json") files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    std::vector<bal::RecordedRun> runs;
+    for (const auto& f : files)
+        runs.push_back({f.stem().string(), drop_empty_layers(load_expert_load(f))});
+    return runs;
+}
+
+std::vector<bal::Placer> placers_of(const std::vector<std::string>& policies, const std::string& command,
+                                    double timeout_s) {
+    std::vector<bal::Placer> out =
+        policies.size() == 1 && policies[0] == "-" ? std::vector<bal::Placer>{} : bal::registered_placers(policies);
+    if (!command.empty()) {
+        bal::CommandSpec cmd;
+        std::istringstream in(command);
+        for (std::string a; in >> a;)
+            cmd.argv.push_back(a);
+        cmd.timeout_s = timeout_s;
+        cmd.validate();
+        out.push_back({"command", [cmd](const ExpertLoad& l, const bal::PlacementSpec& s) {
+                           return bal::place_with_command(cmd, l, s);
+                       }});
+    }
+    return out;
+}
+
+json pairs_json(const std::vector<bal::PairRatio>& v) {
+    json a = json::array();
+    for (const auto& p : v)
+        a.push_back({{"fit", p.fit}, {"eval", p.eval}, {"busiest_over_mean", p.ratio}});
+    return a;
+}
+
+void print_cross(const Unit& u, const std::string& phase, const std::vector<bal::CrossResult>& rs, std::size_t n) {
+    std::cout << "\nunit " << u.name << ": " << u.spec << "; runs of phase " << (phase.empty() ? "any" : phase) << ": "
+              << n << " (" << n * (n - 1) << " ordered pairs)\n";
+    const std::string eplb = u.spec.num_groups % u.spec.num_nodes == 0 ? "eplb_hierarchical" : "eplb_global";
+    double eplb_out        = 0;
+    for (const auto& r : rs)
+        if (r.policy == eplb && r.skipped.empty()) eplb_out = r.out_mean();
+    std::printf("%-18s %9s %9s %9s %8s %9s %9s  %-44s %8s %8s\n", "policy", "in-sample", "out mean", "out worst",
+                "vs EPLB", "LOO mean", "LOO worst", "worst pair (fit -> eval)", "fit ms", "max ms");
+    for (const auto& r : rs) {
+        if (!r.skipped.empty()) {
+            std::printf("%-18s skipped: %s\n", r.policy.c_str(), r.skipped.c_str());
+            continue;
+        }
+        char gain[16] = "-";
+        if (eplb_out > 0) std::snprintf(gain, sizeof gain, "%+.1f%%", 100 * (r.out_mean() / eplb_out - 1));
+        const auto* w = r.worst_pair();
+        std::printf("%-18s %9.4f %9.4f %9.4f %8s %9.4f %9.4f  %-44s %8.2f %8.2f\n", r.policy.c_str(), r.in_mean(),
+                    r.out_mean(), r.out_worst(), gain, r.loo_mean(), r.loo_worst(), (w->fit + " -> " + w->eval).c_str(),
+                    r.fit_median_s() * 1e3, r.fit_max_s() * 1e3);
+    }
+}
+
+void run_cross(const std::string& data, const std::string& scope, const std::vector<std::string>& units,
+               const std::vector<std::string>& policies, const std::string& command, double timeout_s, int repeats,
+               const std::string& json_path) {
+    if (scope != "phase" && scope != "all")
+        throw ConfigError("balance cross: --scope: expected phase or all, got \"" + scope + "\"");
+    const auto runs    = read_runs(data);
+    const auto placers = placers_of(policies, command, timeout_s);
+    json out           = {{"data", data}, {"scope", scope}, {"units", json::array()}};
+    std::cout << "busiest GPU / mean GPU load (each replica carries load / replica count), mean over MoE layers.\n"
+                 "in-sample: fitted and measured on the same run; out: fitted on one run, measured on another, mean "
+                 "and worst over ordered pairs; LOO: fitted on the other runs of the scope pooled (each normalised), "
+                 "measured on the held-out one; vs EPLB: out mean relative to deepseek-ai/EPLB's choice; fit ms: "
+                 "median and max over runs of one placement of all MoE layers (fastest of "
+              << repeats << ")\n";
+    for (const std::string& un : units) {
+        const Unit& u = unit_named(un);
+        bal::CrossSpec cs{u.name, u.spec, scope == "phase" ? std::string(u.name) : std::string(), repeats};
+        const auto rs = bal::cross_evaluate(runs, placers, cs);
+        std::size_t n = 0;
+        json names    = json::array();
+        for (const auto& r : runs)
+            if (cs.phase.empty() || r.phase() == cs.phase) ++n, names.push_back(r.name);
+        print_cross(u, cs.phase, rs, n);
+        json ju = {{"unit", u.name},
+                   {"num_slots", u.spec.num_slots},
+                   {"num_gpus", u.spec.num_gpus},
+                   {"num_nodes", u.spec.num_nodes},
+                   {"num_groups", u.spec.num_groups},
+                   {"runs", names},
+                   {"policies", json::array()}};
+        for (const auto& r : rs) {
+            json jp = {{"policy", r.policy}};
+            if (!r.skipped.empty()) {
+                jp["skipped"] = r.skipped;
+            } else {
+                jp["in_sample"]     = {{"mean", r.in_mean()}, {"runs", pairs_json(r.in)}};
+                jp["out_of_sample"] = {{"mean", r.out_mean()}, {"worst", r.out_worst()}, {"pairs", pairs_json(r.out)}};
+                jp["leave_one_out"] = {{"mean", r.loo_mean()}, {"worst", r.loo_worst()}, {"runs", pairs_json(r.loo)}};
+                jp["fit_s"]         = {{"median", r.fit_median_s()}, {"max", r.fit_max_s()}, {"runs", r.fit_s}};
+            }
+            ju["policies"].push_back(jp);
+        }
+        out["units"].push_back(ju);
+    }
+    if (!json_path.empty()) write_file_atomic(json_path, out.dump(1) + "\n");
+}
+
+void run_mix(const std::string& from, const std::string& to, const std::string& unit, const std::string& policy,
+             std::vector<int> intervals, bool incremental, const bal::MixSpec& mix, const std::string& json_path) {
+    const Unit& u          = unit_named(unit);
+    const ExpertLoad a     = drop_empty_layers(load_expert_load(from));
+    const ExpertLoad b     = drop_empty_layers(load_expert_load(to));
+    const auto minutes     = bal::mixed_loads(a, b, mix);
+    const bal::PlaceFn fit = bal::find_placement_policy(policy).place;
+    if (intervals.empty()) intervals = {5, 10, 20, 30};
+    std::cout << "loads: " << from << " turning into " << to << " over " << mix.num_minutes << " minutes; " << mix
+              << "\nunit " << u.name << ": " << u.spec << "; policy " << policy << (incremental ? " (incremental)" : "")
+              << ", fitted at minute 0 on " << from << "; re-placing every N minutes on the loads observed since\n";
+    std::printf("%-22s %10s %10s %10s %10s %10s %12s\n", "placement", "mean b/m", "worst min", "last min", "moved GB",
+                "IB GB", "slowest s");
+    json out         = {{"from", from},
+                        {"to", to},
+                        {"unit", u.name},
+                        {"policy", policy},
+                        {"minutes", mix.num_minutes},
+                        {"timelines", json::array()}};
+    bool static_done = false;
+    for (int n : intervals) {
+        bal::RebalanceSpec rs;
+        rs.interval_minutes = n;
+        rs.window_minutes   = n;
+        rs.place            = fit;
+        rs.incremental      = incremental;
+        const auto tl       = bal::simulate_rebalancing(a, u.spec, minutes, rs);
+        const auto report   = [&](const std::string& label, bool dynamic) {
+            double mean = 0, worst = 0, gb = 0, ib = 0, slow = 0;
+            json ratios = json::array();
+            for (const auto& m : tl) {
+                const double r = dynamic ? m.dynamic_ratio : m.static_ratio;
+                mean += r / double(tl.size());
+                worst = std::max(worst, r);
+                ratios.push_back(r);
+                if (dynamic)
+                    gb += m.moved.bytes / 1e9, ib += m.moved.bytes_ib / 1e9, slow = std::max(slow, m.moved.time_s);
+            }
+            const double last = dynamic ? tl.back().dynamic_ratio : tl.back().static_ratio;
+            std::printf("%-22s %10.4f %10.4f %10.4f %10.2f %10.2f %12.3f\n", label.c_str(), mean, worst, last, gb, ib,
+                          slow);
+            out["timelines"].push_back({{"interval_minutes", dynamic ? n : 0},
+                                        {"mean_busiest_over_mean", mean},
+                                        {"worst_minute", worst},
+                                        {"moved_GB", gb},
+                                        {"moved_ib_GB", ib},
+                                        {"slowest_migration_s", slow},
+                                        {"busiest_over_mean", ratios}});
+        };
+        if (!static_done) {
+            report("static (minute 0)", false);
+            static_done       = true;
+            std::string curve = "  static placement going stale, b/m at minute";
+            for (int k = 0; k < int(tl.size()); k += std::max(1, int(tl.size()) / 6))
+                curve += " " + std::to_string(k) + ": " + std::to_string(tl[std::size_t(k)].static_ratio).substr(0, 6);
+            std::cout << curve << ", " << tl.size() - 1 << ": " << std::to_string(tl.back().static_ratio).substr(0, 6)
+                      << '\n';
+        }
+        report("every " + std::to_string(n) + " min", true);
+    }
+    std::cout
+        << "b/m: busiest GPU / mean GPU load, mean over MoE layers, per minute (mean, worst, last minute); moved: "
+           "expert weights copied in all re-placements (FP8, 44 MB each), IB: of which over InfiniBand; slowest: "
+           "the longest migration (busiest GPU's copies, sim/balancer/migration.hpp)\n";
+    if (!json_path.empty()) write_file_atomic(json_path, out.dump(1) + "\n");
+}
+
+} // namespace
+
+void add_balance_cross_commands(CLI::App& parent) {
+    struct CrossOptions {
+        std::string data = "../shared/data/expert_load", scope = "phase", command, json;
+        std::vector<std::string> units = {"decode", "prefill"}, policies;
+        double timeout_s               = 60;
+        int repeats                    = 3;
+    };
+    auto o    = std::make_shared<CrossOptions>();
+    auto* cmd = parent.add_subcommand("cross", "every placement policy fitted on one recorded run, judged on others");
+    cmd->add_option("--data", o->data, "folder of expert-load JSON runs (default ../shared/data/expert_load)");
+    cmd->add_option("--scope", o->scope,
+                    "phase (default): a unit is judged on its own phase's runs (decode_* / prefill_*); all: every run");
+    cmd->add_option("--unit", o->units, "decode and/or prefill (default both)");
+    cmd->add_option("--policy", o->policies,
+                    "placement policy, repeatable (default: all; \"-\": none, with --command)");
+    cmd->add_option("--command", o->command, "also judge a placement command (argv split on spaces; no shell)");
+    cmd->add_option("--command-timeout", o->timeout_s, "seconds before the command is killed (default 60)");
+    cmd->add_option("--repeats", o->repeats, "fitting time: fastest of this many fits (default 3)");
+    cmd->add_option("--json", o->json, "write every ratio (per pair, per run) as JSON");
+    cmd->callback(
+        [o] { run_cross(o->data, o->scope, o->units, o->policies, o->command, o->timeout_s, o->repeats, o->json); });
+
+    struct MixOptions {
+        std::string from, to, unit = "decode", policy = "eplb", json;
+        std::vector<int> intervals;
+        bool incremental = false;
+        bal::MixSpec mix;
+    };
+    auto m   = std::make_shared<MixOptions>();
+    auto* mc = parent.add_subcommand("mix", "a placement going stale as one recorded run turns into another; "
+                                            "re-placing every N minutes");
+    mc->add_option("--from", m->from, "expert-load JSON of minute 0 (the placement is fitted on it)")->required();
+    mc->add_option("--to", m->to, "expert-load JSON of the last minute")->required();
+    mc->add_option("--unit", m->unit, "decode (default) or prefill");
+    mc->add_option("--policy", m->policy, "placement policy (default eplb)");
+    mc->add_option("--interval", m->intervals, "re-place every N minutes, repeatable (default 5 10 20 30)");
+    mc->add_flag("--incremental", m->incremental, "re-place from the placement in force (moves fewer experts)");
+    mc->add_option("--minutes", m->mix.num_minutes, "simulated minutes (default 60)");
+    mc->add_option("--tokens-per-minute", m->mix.tokens_per_minute, "tokens per MoE layer per minute (default 1e6)");
+    mc->add_option("--seed", m->mix.seed, "sampling-noise seed (default 1)");
+    mc->add_option("--json", m->json, "write every minute's busiest/mean per interval as JSON");
+    mc->callback([m] { run_mix(m->from, m->to, m->unit, m->policy, m->intervals, m->incremental, m->mix, m->json); });
+
+    struct PlaceOptions {
+        std::string loads, unit = "prefill", policy = "eplb", out, request;
+    };
+    auto p   = std::make_shared<PlaceOptions>();
+    auto* pc = parent.add_subcommand("place", "write a policy's placement (balancer.policy \"file\") and/or the "
+                                              "loads request a placement command reads");
+    pc->add_option("--loads", p->loads, "expert-load JSON (dense layers dropped)")->required();
+    pc->add_option("--unit", p->unit, "prefill (default) or decode: the production unit's slots, GPUs and nodes");
+    pc->add_option("--policy", p->policy, "placement policy (default eplb)");
+    pc->add_option("-o,--out", p->out, "write the placement JSON {\"phy2log\": [[…] × layers]} here");
+    pc->add_option("--request", p->request, "write the request JSON a placement command reads on stdin here");
+    pc->callback([p] {
+        if (p->out.empty() && p->request.empty()) throw ConfigError("balance place: give --out and/or --request");
+        const Unit& u          = unit_named(p->unit);
+        const ExpertLoad loads = drop_empty_layers(load_expert_load(p->loads));
+        u.spec.validate(loads.num_experts);
+        if (!p->request.empty()) write_file_atomic(p->request, bal::placement_request_json(loads, u.spec));
+        if (p->out.empty()) return;
+        const bal::Placement pl = bal::find_placement_policy(p->policy).place(loads, u.spec);
+        bal::check_placement(pl, u.spec);
+        write_file_atomic(p->out, bal::placement_json(pl));
+        std::cout << "wrote " << p->out << ": " << p->policy << " on " << p->loads << ", " << loads.num_layers
+                  << " MoE layers, unit " << u.name << " " << u.spec << '\n';
+    });
+}
+
+} // namespace moetwin::cli

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: Apache-2.0
+// `moetwin balance cross`, `balance mix` and `balance step` through the binary (issue 16 item 4),
+// with a user's placement command among the policies (item 5).
+#include "../support/run_moetwin.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <unistd.h>
+
+using moetwin_test::run_moetwin;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kSample = fs::path(MOETWIN_SOURCE_DIR) / "tests/balancer/data/prefill_in1024_sample.json";
+
+// A folder whose runs/ holds the sample twice under two prefill names (identical runs: out of sample = in sample).
+fs::path twin_runs() {
+    const fs::path d = fs::temp_directory_path() / ("moetwin_cross_" + std::to_string(::getpid()));
+    fs::create_directories(d / "runs");
+    fs::copy_file(kSample, d / "runs/prefill_a.json", fs::copy_options::overwrite_existing);
+    fs::copy_file(kSample, d / "runs/prefill_b.json", fs::copy_options::overwrite_existing);
+    return d;
+}
+
+json read_json(const fs::path& p) {
+    std::ifstream in(p);
+    return json::parse(in);
+}
+
+bool has_python3() {
+    return std::system("python3 -c pass >/dev/null 2>&1") == 0;
+}
+
+} // namespace
+
+TEST(CliBalanceCross, IdenticalRunsGiveOutOfSampleEqualToInSample) {
+    const fs::path d = twin_runs();
+    const auto o     = run_moetwin("balance cross --data " + (d / "runs").string() +
+                                   " --unit prefill --policy eplb_global --policy lpt_swap --repeats 1 --json " +
+                                   (d / "c.json").string());
+    ASSERT_EQ(o.exit_code, 0) << o.output;
+    EXPECT_NE(o.output.find("runs of phase prefill: 2 (2 ordered pairs)"), std::string::npos) << o.output;
+    const json j = read_json(d / "c.json");
+    ASSERT_EQ(j.at("units").size(), 1u);
+    for (const auto& p : j.at("units")[0].at("policies")) {
+        SCOPED_TRACE(p.at("policy").get<std::string>());
+        EXPECT_EQ(p.at("out_of_sample").at("pairs").size(), 2u);
+        EXPECT_DOUBLE_EQ(p.at("out_of_sample").at("mean").get<double>(), p.at("in_sample").at("mean").get<double>());
+        EXPECT_GE(p.at("in_sample").at("mean").get<double>(), 1.0);
+        EXPECT_LT(p.at("in_sample").at("mean").get<double>(), 1.5);
+    }
+    // The decode unit has no decode run here: refused, nothing written.
+    const auto none =
+        run_moetwin("balance cross --data " + (d / "runs").string() + " --unit decode --json " + (d / "d.json").string());
+    EXPECT_EQ(none.exit_code, 1);
+    EXPECT_NE(none.output.find("0 recorded run(s) of phase \"decode\": out-of-sample needs at least two"),
+              std::string::npos)
+        << none.output;
+    EXPECT_FALSE(fs::exists(d / "d.json"));
+    const auto missing = run_moetwin("balance cross --data /nonexistent/loads");
+    EXPECT_EQ(missing.exit_code, 1);
+    EXPECT_NE(missing.output.find("\"/nonexistent/loads\" is no folder"), std::string::npos) << missing.output;
+    fs::remove_all(d);
+}
+
+TEST(CliBalanceCross, JudgesAUsersPlacementCommand) {
+    if (!has_python3()) GTEST_SKIP() << "python3 not found";
+    const fs::path d = twin_runs();
+    const auto o     = run_moetwin("balance cross --data " + (d / "runs").string() +
+                                   " --unit prefill --policy - --command 'python3 examples/balancer/greedy_placement.py' "
+                                       "--repeats 1 --json " +
+                                   (d / "c.json").string());
+    ASSERT_EQ(o.exit_code, 0) << o.output;
+    const json p = read_json(d / "c.json").at("units")[0].at("policies")[0];
+    EXPECT_EQ(p.at("policy"), "command");
+    EXPECT_LT(p.at("out_of_sample").at("mean").get<double>(), 1.5);
+    fs::remove_all(d);
+}
+
+TEST(CliBalanceMix, StaticAndRebalancedStartTogether) {
+    const fs::path d = twin_runs();
+    std::ofstream(d / "flat.json") << "{\"logical_count\": [" << [] {
+        std::string rows;
+        for (int l = 0; l < 7; ++l) {
+            rows += l ? ",[" : "[";
+            for (int e = 0; e < 256; ++e)
+                rows += (e ? "," : "") + std::string(l == 0 ? "0" : "1");
+            rows += "]";
+        }
+        return rows;
+    }() << "]}";
+    const auto o = run_moetwin("balance mix --from " + kSample.string() + " --to " + (d / "flat.json").string() +
+                               " --unit prefill --minutes 10 --interval 5 --json " + (d / "m.json").string());
+    ASSERT_EQ(o.exit_code, 0) << o.output;
+    const json j = read_json(d / "m.json");
+    ASSERT_EQ(j.at("timelines").size(), 2u);
+    const auto& st = j.at("timelines")[0].at("busiest_over_mean");
+    const auto& dy = j.at("timelines")[1].at("busiest_over_mean");
+    ASSERT_EQ(st.size(), 10u);
+    EXPECT_DOUBLE_EQ(st[0].get<double>(), dy[0].get<double>()); // minute 0: the same placement
+    EXPECT_EQ(j.at("timelines")[0].at("interval_minutes"), 0);
+    EXPECT_EQ(j.at("timelines")[1].at("interval_minutes"), 5);
+    EXPECT_GT(j.at("timelines")[1].at("moved_GB").get<double>(), 0.0); // it re-placed at minute 5
+    fs::remove_all(d);
+}
+
+TEST(CliBalanceStep, StepTimePerPolicyAndFailingCommandsAreSkipped) {
+    const fs::path d = fs::temp_directory_path() / ("moetwin_step_" + std::to_string(::getpid()) + ".json");
+    const auto o     = run_moetwin("balance step scenarios/tiny_1node_ep8_decode.json --policy none --policy eplb "
+                                       "--policy lpt_swap --command false --json " +
+                                   d.string());
+    ASSERT_EQ(o.exit_code, 0) << o.output;
+    const json rows = read_json(d).at("rows");
+    ASSERT_EQ(rows.size(), 4u);
+    EXPECT_NE(rows[0].at("skipped").get<std::string>().find("\"none\" places no redundant experts"), std::string::npos);
+    for (int i : {1, 2}) {
+        EXPECT_GT(rows[i].at("step_time_s").get<double>(), 0.0);
+        EXPECT_GE(rows[i].at("busiest_over_mean_pairs").get<double>(), 1.0);
+    }
+    EXPECT_EQ(rows[3].at("policy"), "command");
+    EXPECT_NE(rows[3].at("skipped").get<std::string>().find("balancer.command [false]: exited with status 1"),
+              std::string::npos);
+    fs::remove(d);
+}
+
+TEST(CliBalanceStep, PythonPlacementCommandRunsAWholeStep) {
+    if (!has_python3()) GTEST_SKIP() << "python3 not found";
+    const fs::path d = fs::temp_directory_path() / ("moetwin_cmd_run_" + std::to_string(::getpid()));
+    const auto o     = run_moetwin("run examples/balancer/prefill_ep32_greedy_command.json --out " + d.string());
+    ASSERT_EQ(o.exit_code, 0) << o.output;
+    EXPECT_NE(o.output.find("step time: "), std::string::npos);
+    const json r = read_json(d / "result.json");
+    EXPECT_EQ(r.at("scenario").at("balancer").at("policy"), "command");
+    fs::remove_all(d);
+}
