@@ -6,9 +6,11 @@
 // against tokens/s per user) and sweep.png (gnuplot). Format: scenarios/sweeps/README.md.
 #include "sim/cli/cli_common.hpp"
 #include "sim/cli/commands.hpp"
+#include "sim/sweep/sweep_mpi.hpp"
 #include "sim/sweep/sweep_output.hpp"
 #include "sim/sweep/sweep_run.hpp"
 #include "sim/sweep/sweep_spec.hpp"
+#include "sim/sweep/sweep_top.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -27,6 +29,8 @@ struct SweepArgs {
     std::string out;            // "": out/sweeps/<name>
     int jobs               = 0; // 0: every core
     double point_timeout_s = 0;
+    SizeLimits limits; // the size guard per point
+    sweep::TopQuery top;
 };
 
 std::string duration_text(double s) {
@@ -42,21 +46,35 @@ std::string duration_text(double s) {
 
 void run_sweep_command(const SweepArgs& a) {
     using namespace moetwin::sweep;
+    // Under mpirun every rank runs this; rank 0 holds the queue and writes everything (sweep_mpi.hpp).
+    std::unique_ptr<MpiSession> mpi;
+    if (mpirun_world_size() > 1) mpi = std::make_unique<MpiSession>();
     const SweepSpec spec = load_sweep(a.file);
     SweepOptions o;
     o.out_dir = a.out.empty() ? std::filesystem::path("out") / "sweeps" / spec.name : std::filesystem::path(a.out);
-    o.jobs    = a.jobs > 0 ? a.jobs : int(std::max(1u, std::thread::hardware_concurrency()));
+    // Default workers: every core, or one per rank under MPI (start one rank per core: mpirun -n CORES).
+    o.jobs            = a.jobs > 0 ? a.jobs : mpi ? 1 : int(std::max(1u, std::thread::hardware_concurrency()));
     o.point_timeout_s = a.point_timeout_s;
     o.version         = version();
-    const bool tty    = ::isatty(STDERR_FILENO) != 0;
-    o.progress        = [tty](int64_t done, int64_t total, double elapsed_s, double left_s) {
+    o.point_limits    = a.limits;
+    if (mpi && mpi->rank() > 0) {
+        serve_sweep(spec, o);
+        return;
+    }
+    o.mpi_ranks    = mpi ? mpi->size() : 1;
+    const bool tty = ::isatty(STDERR_FILENO) != 0;
+    o.progress     = [tty](int64_t done, int64_t total, double elapsed_s, double left_s) {
         std::fprintf(stderr, "%ssweep: %lld/%lld points done, %s elapsed, about %s left%s", tty ? "\r" : "",
-                            (long long)done, (long long)total, duration_text(elapsed_s).c_str(), duration_text(left_s).c_str(),
+                         (long long)done, (long long)total, duration_text(elapsed_s).c_str(), duration_text(left_s).c_str(),
                      tty ? "   " : "\n");
         if (tty && done == total) std::fputc('\n', stderr);
     };
-    std::printf("sweep %s: a grid of %lld points, %d workers, output %s\n", spec.name.c_str(),
-                (long long)spec.grid_size(), o.jobs, o.out_dir.string().c_str());
+    if (mpi)
+        std::printf("sweep %s: a grid of %lld points, %d MPI ranks × %d workers, output %s\n", spec.name.c_str(),
+                    (long long)spec.grid_size(), o.mpi_ranks, o.jobs, o.out_dir.string().c_str());
+    else
+        std::printf("sweep %s: a grid of %lld points, %d workers, output %s\n", spec.name.c_str(),
+                    (long long)spec.grid_size(), o.jobs, o.out_dir.string().c_str());
     const SweepOutcome r   = run_sweep(spec, o);
     const std::string note = write_sweep_outputs(spec, r, o.version, o.out_dir);
     std::map<std::string, int> counts;
@@ -68,8 +86,10 @@ void run_sweep_command(const SweepArgs& a) {
         std::printf("%s%d %s", sep, n, verdict.c_str());
         sep = ", ";
     }
-    std::printf("); simulations: %lld run, %lld from the cache\n", (long long)r.stats.computed,
+    std::printf("); simulations: %lld run, %lld from the cache", (long long)r.stats.computed,
                 (long long)r.stats.cached);
+    if (mpi) std::printf(" (%lld run by the other ranks)", (long long)r.stats.remote);
+    std::printf("\n");
     std::printf("Pareto front (tokens/s per GPU against tokens/s per user):\n");
     for (std::size_t i = 0; i < r.points.size(); ++i) {
         const PointRecord& p = r.points[i];
@@ -80,7 +100,12 @@ void run_sweep_command(const SweepArgs& a) {
         std::printf("  %.1f tokens/s per GPU, %.2f tokens/s per user, step %.3f ms\n", p.metrics->tokens_per_s_per_gpu,
                     p.metrics->tokens_per_s_per_user, double(p.metrics->step_time_ns) / 1e6);
     }
-    std::printf("wrote %s/sweep.csv, sweep.json%s\n", o.out_dir.string().c_str(), note.empty() ? ", sweep.png" : "");
+    TopQuery top = a.top; // a target without --top lists 5
+    if (top.k == 0 && (top.min_tokens_per_s_per_user > 0 || top.max_tpot_ms > 0 || top.min_tokens_per_s_per_gpu > 0))
+        top.k = 5;
+    if (top.k > 0) std::printf("%s", top_table(spec, r, top, top_points(r, top)).c_str());
+    std::printf("wrote %s/sweep.csv, sweep.json, scenarios/%s\n", o.out_dir.string().c_str(),
+                note.empty() ? ", sweep.png, sweep_cost.png" : "");
     if (!note.empty()) std::printf("note: %s\n", note.c_str());
 }
 
@@ -96,6 +121,18 @@ void add_sweep_command(CLI::App& app) {
     cmd->add_option("--point-timeout-s", a->point_timeout_s,
                     "Kill a point's worker after this many seconds and record the point as failed (default: none)")
         ->check(CLI::NonNegativeNumber);
+    add_size_limit_options(*cmd, a->limits);
+    cmd->add_option("--top", a->top.k, "Print the K best deployments for the target below (AIConfigurator-style)")
+        ->check(CLI::Range(1, 1000000));
+    cmd->add_option("--min-tokens-per-user", a->top.min_tokens_per_s_per_user,
+                    "--top's latency target: at least this many tokens/s per user; ranks by tokens/s per GPU")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--max-tpot-ms", a->top.max_tpot_ms,
+                    "--top's latency target: decode TPOT at most this; ranks by tokens/s per GPU")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--min-tokens-per-gpu", a->top.min_tokens_per_s_per_gpu,
+                    "--top's throughput target: at least this many tokens/s per GPU; ranks by tokens/s per user")
+        ->check(CLI::PositiveNumber);
     cmd->callback([a] { run_sweep_command(*a); });
 }
 
