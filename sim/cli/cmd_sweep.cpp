@@ -90,15 +90,24 @@ void run_sweep_command(const SweepArgs& a) {
                 (long long)r.stats.cached);
     if (mpi) std::printf(" (%lld run by the other ranks)", (long long)r.stats.remote);
     std::printf("\n");
-    std::printf("Pareto front (tokens/s per GPU against tokens/s per user):\n");
-    for (std::size_t i = 0; i < r.points.size(); ++i) {
-        const PointRecord& p = r.points[i];
-        if (!p.pareto) continue;
-        std::printf("  point %zu:", i);
-        for (std::size_t k = 0; k < spec.axes.size(); ++k)
-            std::printf(" %s=%s", spec.axes[k].path.c_str(), p.spec.values[k].dump().c_str());
-        std::printf("  %.1f tokens/s per GPU, %.2f tokens/s per user, step %.3f ms\n", p.metrics->tokens_per_s_per_gpu,
-                    p.metrics->tokens_per_s_per_user, double(p.metrics->step_time_ns) / 1e6);
+    // The two fronts, one line per point on them.
+    for (const bool cost_front : {false, true}) {
+        std::printf(cost_front ? "Pareto front (cost per million tokens against latency):\n"
+                               : "Pareto front (tokens/s per GPU against tokens/s per user):\n");
+        int shown = 0;
+        for (std::size_t i = 0; i < r.points.size(); ++i) {
+            const PointRecord& p = r.points[i];
+            if (!(cost_front ? p.pareto_cost_latency : p.pareto)) continue;
+            ++shown;
+            std::printf("  point %zu:", i);
+            for (std::size_t k = 0; k < spec.axes.size(); ++k)
+                std::printf(" %s=%s", spec.axes[k].path.c_str(), p.spec.values[k].dump().c_str());
+            std::printf("  %.1f tokens/s per GPU, %.2f tokens/s per user, step %.3f ms, $%.3f per million tokens, "
+                        "latency %.2f ms\n",
+                        p.metrics->tokens_per_s_per_gpu, p.metrics->tokens_per_s_per_user,
+                        double(p.metrics->step_time_ns) / 1e6, cost_per_million_tokens_usd(p), latency_ms(p));
+        }
+        if (shown == 0) std::printf("  (empty)\n");
     }
     TopQuery top = a.top; // a target without --top lists 5
     if (top.k == 0 && (top.min_tokens_per_s_per_user > 0 || top.max_tpot_ms > 0 || top.min_tokens_per_s_per_gpu > 0))

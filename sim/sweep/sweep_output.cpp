@@ -246,7 +246,16 @@ std::string write_sweep_outputs(const SweepSpec& spec, const SweepOutcome& outco
     write_file_atomic(dir / "sweep.json", sweep_json(spec, outcome, version));
     const std::string gnuplot = find_on_path("gnuplot");
     if (gnuplot.empty()) return "gnuplot is not installed (Debian: gnuplot-nox): no sweep.png, sweep_cost.png";
-    const std::string a = draw(gnuplot, sweep_plot_script(spec, outcome, dir / "sweep.png.tmp"), dir, "sweep");
+    // A plot with no point (prefill has no tokens/s per user; nothing met the constraints) is not drawn.
+    const bool any_user = std::any_of(outcome.points.begin(), outcome.points.end(), [](const PointRecord& p) {
+        return p.verdict == kVerdictOk && !std::isnan(p.metrics->tokens_per_s_per_user);
+    });
+    const bool any_ok   = std::any_of(outcome.points.begin(), outcome.points.end(),
+                                      [](const PointRecord& p) { return p.verdict == kVerdictOk; });
+    if (!any_ok) return "no point meets the constraints: no sweep.png, sweep_cost.png";
+    const std::string a = any_user
+                              ? draw(gnuplot, sweep_plot_script(spec, outcome, dir / "sweep.png.tmp"), dir, "sweep")
+                              : "no point has a tokens/s per user (prefill): no sweep.png";
     const std::string b = draw(
         gnuplot, sweep_plot_script(spec, outcome, dir / "sweep_cost.png.tmp", Plot::CostVsLatency), dir, "sweep_cost");
     return a.empty() ? b : b.empty() ? a : a + "; " + b;

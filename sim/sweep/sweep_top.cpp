@@ -68,9 +68,11 @@ std::string top_table(const SweepSpec& spec, const SweepOutcome& outcome, const 
     for (std::size_t r = 0; r < top.size(); ++r) {
         const PointRecord& p  = outcome.points[top[r]];
         const PointMetrics& m = *p.metrics;
-        std::snprintf(buf, sizeof buf, "  %-4zu %-6zu %12.1f %12.2f %12.0f %10.3f %-10s  ", r + 1, top[r],
-                      m.tokens_per_s_per_gpu, m.tokens_per_s_per_user, m.tokens_per_s_per_node,
-                      cost_per_million_tokens_usd(p), m.bottleneck.c_str());
+        char user[32]         = "-";
+        if (!std::isnan(m.tokens_per_s_per_user)) std::snprintf(user, sizeof user, "%.2f", m.tokens_per_s_per_user);
+        std::snprintf(buf, sizeof buf, "  %-4zu %-6zu %12.1f %12s %12.0f %10.3f %-10s  ", r + 1, top[r],
+                      m.tokens_per_s_per_gpu, user, m.tokens_per_s_per_node, cost_per_million_tokens_usd(p),
+                      m.bottleneck.c_str());
         s << buf;
         for (std::size_t a = 0; a < spec.axes.size(); ++a)
             s << (a ? " " : "") << spec.axes[a].path << '=' << p.spec.values[a].dump();
