@@ -33,6 +33,8 @@ struct SweepArgs {
     sweep::TopQuery top;
 };
 
+void run_rank0(const sweep::SweepSpec& spec, sweep::SweepOptions& o, const SweepArgs& a, const sweep::MpiSession* mpi);
+
 std::string duration_text(double s) {
     char buf[64];
     if (s < 90)
@@ -57,10 +59,21 @@ void run_sweep_command(const SweepArgs& a) {
     o.point_timeout_s = a.point_timeout_s;
     o.version         = version();
     o.point_limits    = a.limits;
-    if (mpi && mpi->rank() > 0) {
-        serve_sweep(spec, o);
-        return;
+    if (mpi) mpi->split(); // from here the ranks diverge: an error on one aborts all (sweep_mpi.hpp)
+    try {
+        if (mpi && mpi->rank() > 0) {
+            serve_sweep(spec, o);
+            return;
+        }
+        run_rank0(spec, o, a, mpi.get());
+    } catch (const std::exception& e) {
+        if (mpi) mpi->fail(e.what());
+        throw;
     }
+}
+
+void run_rank0(const sweep::SweepSpec& spec, sweep::SweepOptions& o, const SweepArgs& a, const sweep::MpiSession* mpi) {
+    using namespace moetwin::sweep;
     o.mpi_ranks    = mpi ? mpi->size() : 1;
     const bool tty = ::isatty(STDERR_FILENO) != 0;
     o.progress     = [tty](int64_t done, int64_t total, double elapsed_s, double left_s) {

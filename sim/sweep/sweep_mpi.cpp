@@ -12,6 +12,7 @@
 #include <cstring>
 #include <deque>
 #include <exception>
+#include <iostream>
 #include <string>
 
 #ifdef MOETWIN_HAVE_MPI
@@ -41,6 +42,7 @@ MpiSession::MpiSession() {
                       "openmpi-bin, then rebuild); run it without mpirun to use this machine's cores");
 }
 MpiSession::~MpiSession() = default;
+void MpiSession::fail(const std::string&) const {}
 
 std::size_t run_mpi_pool(const std::vector<std::size_t>&, const TaskFn&, const DoneFn&, const PoolOptions&) {
     throw ConfigError("sweep: this moetwin was built without MPI");
@@ -102,15 +104,13 @@ bool receive(int& source, int& tag, std::string& body) {
 // (a point takes 0.1 s to minutes; 2 ms of latency per task is noise).
 constexpr int kPollMs = 2;
 
-bool g_pool_started = false; // MpiSession's destructor: abort rather than finalize when unwinding after this
-
 } // namespace
 
 bool mpi_built() {
     return true;
 }
 
-MpiSession::MpiSession() : uncaught_(std::uncaught_exceptions()) {
+MpiSession::MpiSession() {
     int provided = 0;
     MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SINGLE, &provided);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
@@ -118,14 +118,19 @@ MpiSession::MpiSession() : uncaught_(std::uncaught_exceptions()) {
 }
 
 MpiSession::~MpiSession() {
-    if (std::uncaught_exceptions() > uncaught_ && g_pool_started) MPI_Abort(MPI_COMM_WORLD, 2);
     MPI_Finalize();
+}
+
+void MpiSession::fail(const std::string& what) const {
+    if (!split_) return;
+    std::cout.flush();
+    std::cerr << "moetwin: rank " << rank_ << ": " << what << '\n' << std::flush;
+    MPI_Abort(MPI_COMM_WORLD, 1);
 }
 
 std::size_t run_mpi_pool(const std::vector<std::size_t>& tasks, const TaskFn& fn, const DoneFn& on_done,
                          const PoolOptions& options) {
-    g_pool_started = true;
-    int ranks      = 1;
+    int ranks = 1;
     MPI_Comm_size(MPI_COMM_WORLD, &ranks);
     const std::size_t slots  = std::size_t(std::max(1, options.workers));
     std::size_t remote_slots = std::size_t(ranks - 1) * slots; // not yet retired
@@ -163,12 +168,10 @@ std::size_t run_mpi_pool(const std::vector<std::size_t>& tasks, const TaskFn& fn
             --pending;
         }
     }
-    g_pool_started = false;
     return remote;
 }
 
 void serve_mpi_pool(const TaskFn& fn, const PoolOptions& options) {
-    g_pool_started          = true;
     const std::size_t slots = std::size_t(std::max(1, options.workers));
     for (std::size_t s = 0; s < slots; ++s)
         MPI_Send(nullptr, 0, MPI_BYTE, 0, kRequest, MPI_COMM_WORLD);
@@ -190,7 +193,6 @@ void serve_mpi_pool(const TaskFn& fn, const PoolOptions& options) {
         for (const auto& [task, outcome] : children.poll(kPollMs))
             send(pack_result(task, outcome), 0, kResult);
     }
-    g_pool_started = false;
 }
 
 #endif

@@ -22,9 +22,11 @@ bool mpi_built();
 // PMIX_SIZE of other launchers); 1 when not under mpirun. Reads no MPI, so it works in a build without it.
 int mpirun_world_size();
 
-// MPI for the life of one sweep: MPI_Init on construction, MPI_Finalize on destruction; when destroyed while an
-// exception unwinds after the pool started (one rank failed on its own), MPI_Abort so no rank waits forever.
+// MPI for the life of one sweep: MPI_Init on construction, MPI_Finalize on destruction.
 // Contract: construct only when mpirun_world_size() > 1; throws ConfigError when moetwin has no MPI.
+// Errors: until split() every rank does the same work (reading the sweep file), so a bad input fails on every
+// rank alike and they all finalize and exit 1. After split() the ranks diverge (rank 0 owns the cache and the
+// outputs); an error on one rank goes to fail(), which prints it and calls MPI_Abort so no rank waits forever.
 class MpiSession {
   public:
     MpiSession();
@@ -33,10 +35,13 @@ class MpiSession {
     MpiSession& operator=(const MpiSession&) = delete;
     int rank() const { return rank_; }
     int size() const { return size_; }
+    void split() { split_ = true; }
+    // After split(): prints "moetwin: <what>" on stderr and aborts every rank (exit code 1). Before: returns.
+    void fail(const std::string& what) const;
 
   private:
     int rank_ = 0, size_ = 1;
-    int uncaught_ = 0;
+    bool split_ = false;
 };
 
 // Rank 0. Contract: as run_local_pool (every task once, on_done in this process in completion order, crashes

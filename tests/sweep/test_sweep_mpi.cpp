@@ -93,6 +93,32 @@ TEST(SweepMpi, UnderMpirunTheOutputIsTheLocalRunsByteForByte) {
     EXPECT_EQ(read_file(dir / "local" / "sweep.json"), read_file(dir / "mpi" / "sweep.json"));
 }
 
+// An error on rank 0 alone (its output folder cannot be created) must not leave rank 1 waiting: it aborts all.
+TEST(SweepMpi, AnErrorOnOneRankEndsTheJob) {
+    if (!mpi_built()) GTEST_SKIP() << "moetwin was built without MPI (libopenmpi-dev)";
+    if (!on_path("mpirun")) GTEST_SKIP() << "mpirun is not installed (openmpi-bin)";
+    const fs::path dir  = test::temp_dir("mpi_abort");
+    const fs::path file = write_sweep(dir, kAxes);
+    write_file_atomic(dir / "blocker", "a file where the output folder should be\n");
+    const std::string cmd = "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout 120 mpirun "
+                            "--oversubscribe -n 2 '" +
+                            std::string(MOETWIN_BINARY_DIR) + "/bin/moetwin' sweep '" + file.string() + "' --out '" +
+                            (dir / "blocker" / "out").string() + "' 2>&1";
+    FILE* pipe = ::popen(cmd.c_str(), "r");
+    ASSERT_NE(pipe, nullptr);
+    std::string out;
+    char buf[4096];
+    std::size_t n = 0;
+    while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0)
+        out.append(buf, n);
+    const int status = ::pclose(pipe);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_NE(WEXITSTATUS(status), 0) << out;
+    EXPECT_NE(WEXITSTATUS(status), 124) << "timed out: a rank was left waiting\n" << out;
+    EXPECT_THAT(out, HasSubstr("moetwin: rank 0: "));
+    EXPECT_THAT(out, HasSubstr("cannot create the sweep's cache folder"));
+}
+
 TEST(SweepMpi, WithoutMpiAnMpirunLaunchIsRefused) {
     if (mpi_built()) GTEST_SKIP() << "this moetwin has MPI";
     const fs::path dir    = test::temp_dir("nompi");
