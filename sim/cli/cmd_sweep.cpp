@@ -103,6 +103,13 @@ void run_rank0(const sweep::SweepSpec& spec, sweep::SweepOptions& o, const Sweep
                 (long long)r.stats.cached);
     if (mpi) std::printf(" (%lld run by the other ranks)", (long long)r.stats.remote);
     std::printf("\n");
+    // Parallel efficiency: the workers' CPU time (each point's time alone on an idle core) over the slots' wall.
+    if (r.stats.computed > 0) {
+        const int slots = o.jobs * o.mpi_ranks;
+        std::printf("simulation: %.1f s wall, %.1f s worker CPU, %d workers: parallel efficiency %.0f %%\n",
+                    r.stats.wall_s, r.stats.worker_cpu_s, slots,
+                    100.0 * r.stats.worker_cpu_s / (double(slots) * std::max(r.stats.wall_s, 1e-9)));
+    }
     // The two fronts, one line per point on them.
     for (const bool cost_front : {false, true}) {
         std::printf(cost_front ? "Pareto front (cost per million tokens against latency):\n"

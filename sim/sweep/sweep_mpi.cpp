@@ -57,23 +57,27 @@ namespace {
 
 enum Tag : int { kRequest = 1, kResult = 2, kTask = 3, kStop = 4 };
 
-// A task number travels as 8 bytes; a result as task (8), status (4) and the text.
+// A task number travels as 8 bytes; a result as task (8), status (4), CPU seconds (8) and the text.
+constexpr std::size_t kResultHeader = 20;
 std::string pack_result(std::size_t task, const TaskOutcome& o) {
-    std::string b(12, '\0');
+    std::string b(kResultHeader, '\0');
     const uint64_t t = task;
     const int32_t s  = int32_t(o.status);
     std::memcpy(b.data(), &t, 8);
     std::memcpy(b.data() + 8, &s, 4);
+    std::memcpy(b.data() + 12, &o.cpu_s, 8);
     return b + o.text;
 }
 
 std::pair<std::size_t, TaskOutcome> unpack_result(const std::string& b) {
-    MOETWIN_ASSERT(b.size() >= 12, "an MPI result message carries at least its task and status");
+    MOETWIN_ASSERT(b.size() >= kResultHeader, "an MPI result message carries at least its task and status");
     uint64_t t = 0;
     int32_t s  = 0;
+    double cpu = 0;
     std::memcpy(&t, b.data(), 8);
     std::memcpy(&s, b.data() + 8, 4);
-    return {std::size_t(t), TaskOutcome{TaskStatus(s), b.substr(12)}};
+    std::memcpy(&cpu, b.data() + 12, 8);
+    return {std::size_t(t), TaskOutcome{TaskStatus(s), b.substr(kResultHeader), cpu}};
 }
 
 void send(const std::string& b, int dest, int tag) {

@@ -6,6 +6,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -77,8 +78,17 @@ ChildSet::~ChildSet() {
 TaskOutcome ChildSet::finish(Child& c, bool timed_out, double timeout_s) {
     ::close(c.fd);
     int status = 0;
-    while (::waitpid(c.pid, &status, 0) < 0 && errno == EINTR) {
+    struct rusage usage {};
+    while (::wait4(c.pid, &status, 0, &usage) < 0 && errno == EINTR) {
     }
+    const double cpu_s = double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                         1e-6 * double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+    TaskOutcome o = finish_status(c, status, timed_out, timeout_s);
+    o.cpu_s       = cpu_s;
+    return o;
+}
+
+TaskOutcome ChildSet::finish_status(const Child& c, int status, bool timed_out, double timeout_s) {
     if (timed_out) return {TaskStatus::TimedOut, "timed out after " + std::to_string(int(timeout_s)) + " s"};
     const auto nl          = c.answer.find('\n');
     const std::string tag  = c.answer.substr(0, nl);

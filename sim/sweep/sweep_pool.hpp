@@ -31,6 +31,7 @@ enum class TaskStatus {
 struct TaskOutcome {
     TaskStatus status = TaskStatus::Ok;
     std::string text;
+    double cpu_s = 0; // the worker process's CPU time (user + system), about its time alone on an idle core
 };
 
 struct PoolOptions {
@@ -73,6 +74,7 @@ class ChildSet {
     double timeout_s_ = 0;
     std::vector<Child> children_;
     static TaskOutcome finish(Child& c, bool timed_out, double timeout_s);
+    static TaskOutcome finish_status(const Child& c, int status, bool timed_out, double timeout_s);
 };
 
 } // namespace moetwin::sweep

@@ -217,6 +217,7 @@ SweepOutcome run_sweep(const SweepSpec& spec, const SweepOptions& options) {
         }
         record(job, m);
         ++out.stats.computed;
+        out.stats.worker_cpu_s += o.cpu_s;
         done += int64_t(job.points.size());
         if (options.progress) {
             const double elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -229,6 +230,7 @@ SweepOutcome run_sweep(const SweepSpec& spec, const SweepOptions& options) {
         out.stats.remote = int64_t(run_mpi_pool(queue, task, on_done, pool));
     else
         run_local_pool(queue, task, on_done, pool);
+    out.stats.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
     std::vector<double> x(out.points.size(), NAN), y(out.points.size(), NAN);
     for (std::size_t i = 0; i < out.points.size(); ++i)

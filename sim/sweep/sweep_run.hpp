@@ -53,9 +53,11 @@ double latency_ms(const PointRecord& p);
 struct SweepStats {
     int64_t points = 0;
     // Simulations (points with the same resolved scenario share one):
-    int64_t computed = 0; // run by a worker in this run
-    int64_t cached   = 0; // read from the cache
-    int64_t remote   = 0; // of `computed`, run by other MPI ranks
+    int64_t computed    = 0; // run by a worker in this run
+    int64_t cached      = 0; // read from the cache
+    int64_t remote      = 0; // of `computed`, run by other MPI ranks
+    double worker_cpu_s = 0; // CPU time of the workers that ran them (about their time alone on idle cores)
+    double wall_s       = 0; // wall time of the simulations (from the first worker started to the last answer)
 };
 
 struct SweepOutcome {
