@@ -64,7 +64,7 @@ std::string simulate_point(const SweepSpec& spec, const std::vector<PointSpec>& 
                            const SweepOptions& options) {
     PointRecord p;
     p.spec                    = specs[i];
-    std::optional<Scenario> s = resolve(spec, p, SizeLimits{0, 1e9}); // rank 0 applied the size guard
+    std::optional<Scenario> s = resolve(spec, p, SizeLimits{1e30, 1e9}); // rank 0 applied the size guard
     if (!s) throw ConfigError(p.reason);
     const std::string resolved = scenario_to_json(*s);
     const RunResult r          = run(*s);
