@@ -133,8 +133,10 @@ void run_rank0(const sweep::SweepSpec& spec, sweep::SweepOptions& o, const Sweep
     if (top.k == 0 && (top.min_tokens_per_s_per_user > 0 || top.max_tpot_ms > 0 || top.min_tokens_per_s_per_gpu > 0))
         top.k = 5;
     if (top.k > 0) std::printf("%s", top_table(spec, r, top, top_points(r, top)).c_str());
-    std::printf("wrote %s/sweep.csv, sweep.json, scenarios/%s\n", o.out_dir.string().c_str(),
-                note.empty() ? ", sweep.png, sweep_cost.png" : "");
+    std::string plots;
+    for (const char* png : {"sweep.png", "sweep_cost.png"})
+        if (std::filesystem::exists(o.out_dir / png)) plots += std::string(", ") + png;
+    std::printf("wrote %s/sweep.csv, sweep.json, scenarios/%s\n", o.out_dir.string().c_str(), plots.c_str());
     if (!note.empty()) std::printf("note: %s\n", note.c_str());
 }
 

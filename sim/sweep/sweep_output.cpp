@@ -252,7 +252,15 @@ std::string write_sweep_outputs(const SweepSpec& spec, const SweepOutcome& outco
     });
     const bool any_ok   = std::any_of(outcome.points.begin(), outcome.points.end(),
                                       [](const PointRecord& p) { return p.verdict == kVerdictOk; });
-    if (!any_ok) return "no point meets the constraints: no sweep.png, sweep_cost.png";
+    std::error_code ec; // a plot not drawn this time must not leave an earlier run's behind
+    if (!any_user || !any_ok)
+        for (const char* f : {"sweep.png", "sweep.gp"})
+            fs::remove(dir / f, ec);
+    if (!any_ok) {
+        for (const char* f : {"sweep_cost.png", "sweep_cost.gp"})
+            fs::remove(dir / f, ec);
+        return "no point meets the constraints: no sweep.png, sweep_cost.png";
+    }
     const std::string a = any_user
                               ? draw(gnuplot, sweep_plot_script(spec, outcome, dir / "sweep.png.tmp"), dir, "sweep")
                               : "no point has a tokens/s per user (prefill): no sweep.png";
