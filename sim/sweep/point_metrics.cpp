@@ -3,6 +3,7 @@
 #include "sim/sweep/point_metrics.hpp"
 
 #include "common/json_reader.hpp"
+#include "sim/sweep/sweep_bottleneck.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -12,12 +13,19 @@ namespace moetwin::sweep {
 
 PointMetrics metrics_of(const Scenario& s, const RunResult& r) {
     PointMetrics m;
-    m.step_time_ns         = r.summary.step_time_ns;
-    m.tokens_per_step      = r.summary.tokens_per_step;
-    m.tokens_per_s_per_gpu = r.summary.tokens_per_s_per_gpu;
-    m.busiest_gpu_ratio    = r.summary.gpu_balance_step;
-    const double step_s    = double(r.summary.step_time_ns) * 1e-9;
-    const double per_step  = 1.0 + s.workload.mtp_draft_tokens * s.workload.mtp_acceptance;
+    m.step_time_ns          = r.summary.step_time_ns;
+    m.tokens_per_step       = r.summary.tokens_per_step;
+    m.tokens_per_s_per_gpu  = r.summary.tokens_per_s_per_gpu;
+    m.busiest_gpu_ratio     = r.summary.gpu_balance_step;
+    m.tokens_per_s_per_node = r.summary.tokens_per_s_per_node;
+    const Bottleneck b      = bottleneck_of(r);
+    m.bottleneck            = b.name;
+    m.compute_ns            = b.compute_ns;
+    m.exposed_dispatch_ns   = b.exposed_dispatch_ns;
+    m.exposed_combine_ns    = b.exposed_combine_ns;
+    m.imbalance_ns          = b.imbalance_ns;
+    const double step_s     = double(r.summary.step_time_ns) * 1e-9;
+    const double per_step   = 1.0 + s.workload.mtp_draft_tokens * s.workload.mtp_acceptance;
     m.tokens_per_s_per_user =
         s.workload.phase == Phase::Decode && step_s > 0 ? per_step / step_s : std::numeric_limits<double>::quiet_NaN();
     return m;
@@ -51,6 +59,12 @@ std::string cache_entry_text(const PointMetrics& m, const std::string& resolved_
     j["tokens_per_s_per_user"] = std::isnan(m.tokens_per_s_per_user) ? nlohmann::ordered_json(nullptr)
                                                                      : nlohmann::ordered_json(m.tokens_per_s_per_user);
     j["busiest_gpu_ratio"]     = m.busiest_gpu_ratio;
+    j["tokens_per_s_per_node"] = m.tokens_per_s_per_node;
+    j["bottleneck"]            = m.bottleneck;
+    j["compute_ns"]            = m.compute_ns;
+    j["exposed_dispatch_ns"]   = m.exposed_dispatch_ns;
+    j["exposed_combine_ns"]    = m.exposed_combine_ns;
+    j["imbalance_ns"]          = m.imbalance_ns;
     j["scenario"]              = nlohmann::ordered_json::parse(resolved_scenario);
     return j.dump(2) + "\n";
 }
@@ -60,7 +74,8 @@ std::optional<PointMetrics> read_cache_entry(const std::string& text, const std:
     const nlohmann::json j = parse_json_text(text, file);
     const JsonObject o(j, "", file);
     o.finish({"moetwin_version", "ok", "reason", "step_time_ns", "tokens_per_step", "tokens_per_s_per_gpu",
-              "tokens_per_s_per_user", "busiest_gpu_ratio", "scenario"});
+              "tokens_per_s_per_user", "busiest_gpu_ratio", "tokens_per_s_per_node", "bottleneck", "compute_ns",
+              "exposed_dispatch_ns", "exposed_combine_ns", "imbalance_ns", "scenario"});
     if (o.string("moetwin_version") != version) return std::nullopt;
     if (o.value("scenario") != nlohmann::json::parse(resolved_scenario)) return std::nullopt;
     PointMetrics m;
@@ -72,6 +87,12 @@ std::optional<PointMetrics> read_cache_entry(const std::string& text, const std:
     m.tokens_per_s_per_user = o.value("tokens_per_s_per_user").is_null() ? std::numeric_limits<double>::quiet_NaN()
                                                                          : o.non_negative("tokens_per_s_per_user");
     m.busiest_gpu_ratio     = o.non_negative("busiest_gpu_ratio");
+    m.tokens_per_s_per_node = o.non_negative("tokens_per_s_per_node");
+    m.bottleneck            = o.string("bottleneck");
+    m.compute_ns            = o.integer_in("compute_ns", 0, INT64_MAX);
+    m.exposed_dispatch_ns   = o.integer_in("exposed_dispatch_ns", 0, INT64_MAX);
+    m.exposed_combine_ns    = o.integer_in("exposed_combine_ns", 0, INT64_MAX);
+    m.imbalance_ns          = o.integer_in("imbalance_ns", 0, INT64_MAX);
     return m;
 }
 

@@ -25,6 +25,13 @@ struct PointMetrics {
     // drafts). NaN for prefill (no per-user output rate).
     double tokens_per_s_per_user = 0;
     double busiest_gpu_ratio     = 0; // routed tokens on the busiest GPU / mean, over the step (gpu_balance_step)
+    double tokens_per_s_per_node = 0; // `moetwin run`'s throughput per node of the unit
+    // What limits the step (sweep_bottleneck.hpp: the rule), with its four times averaged over GPUs.
+    std::string bottleneck;
+    int64_t compute_ns          = 0;
+    int64_t exposed_dispatch_ns = 0;
+    int64_t exposed_combine_ns  = 0;
+    int64_t imbalance_ns        = 0;
 };
 
 // Contract: pure. The figures of a finished run of `s`.

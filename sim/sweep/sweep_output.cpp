@@ -44,6 +44,12 @@ std::string value_text(const nlohmann::json& v) {
 double step_ms(const PointMetrics& m) {
     return double(m.step_time_ns) / 1e6;
 }
+double ns_ms(int64_t ns) {
+    return double(ns) / 1e6;
+}
+nlohmann::ordered_json num_or_null(double v) {
+    return std::isnan(v) ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(v);
+}
 
 std::string gnuplot_quote(const std::string& s) {
     std::string q = "'";
@@ -71,20 +77,29 @@ std::string sweep_csv(const SweepSpec& spec, const SweepOutcome& outcome) {
     out << "point,grid_index";
     for (const Axis& a : spec.axes)
         out << ',' << csv_field(a.path);
-    out << ",verdict,fits,step_time_ms,tokens_per_s_per_gpu,tokens_per_s_per_user,busiest_gpu_ratio,pareto,key,"
-           "reason\n";
+    out << ",verdict,fits,memory_per_gpu_GiB,step_time_ms,tokens_per_s_per_gpu,tokens_per_s_per_node,"
+           "tokens_per_s_per_user,latency_ms,cost_per_million_tokens_usd,busiest_gpu_ratio,bottleneck,compute_ms,"
+           "exposed_dispatch_ms,exposed_combine_ms,imbalance_ms,pareto,pareto_cost_latency,scenario_file,key,reason\n";
     for (std::size_t i = 0; i < outcome.points.size(); ++i) {
         const PointRecord& p = outcome.points[i];
         out << i << ',' << p.spec.grid_index;
         for (const nlohmann::json& v : p.spec.values)
             out << ',' << csv_field(value_text(v));
-        out << ',' << p.verdict << ',' << (p.fits ? (*p.fits ? "true" : "false") : "");
-        if (p.metrics)
-            out << ',' << fixed(step_ms(*p.metrics), 6) << ',' << fixed(p.metrics->tokens_per_s_per_gpu, 3) << ','
-                << fixed(p.metrics->tokens_per_s_per_user, 4) << ',' << fixed(p.metrics->busiest_gpu_ratio, 6);
-        else
-            out << ",,,,";
-        out << ',' << (p.pareto ? 1 : 0) << ',' << p.key << ',' << csv_field(p.reason) << '\n';
+        out << ',' << p.verdict << ',' << (p.fits ? (*p.fits ? "true" : "false") : "") << ','
+            << (p.memory_per_gpu_GiB ? fixed(*p.memory_per_gpu_GiB, 3) : "");
+        if (p.metrics) {
+            const PointMetrics& m = *p.metrics;
+            out << ',' << fixed(step_ms(m), 6) << ',' << fixed(m.tokens_per_s_per_gpu, 3) << ','
+                << fixed(m.tokens_per_s_per_node, 1) << ',' << fixed(m.tokens_per_s_per_user, 4) << ','
+                << fixed(latency_ms(p), 4) << ',' << fixed(cost_per_million_tokens_usd(p), 4) << ','
+                << fixed(m.busiest_gpu_ratio, 6) << ',' << m.bottleneck << ',' << fixed(ns_ms(m.compute_ns), 4) << ','
+                << fixed(ns_ms(m.exposed_dispatch_ns), 4) << ',' << fixed(ns_ms(m.exposed_combine_ns), 4) << ','
+                << fixed(ns_ms(m.imbalance_ns), 4);
+        } else {
+            out << ",,,,,,,,,,,,";
+        }
+        out << ',' << (p.pareto ? 1 : 0) << ',' << (p.pareto_cost_latency ? 1 : 0) << ',' << p.scenario_file << ','
+            << p.key << ',' << csv_field(p.reason) << '\n';
     }
     return out.str();
 }
@@ -104,58 +119,85 @@ std::string sweep_json(const SweepSpec& spec, const SweepOutcome& outcome, const
                            ? oj{{"mode", "grid"}}
                            : oj{{"mode", "random"}, {"points", spec.random_points}, {"seed", spec.random_seed}};
     j["constraints"] = {{"must_fit", spec.constraints.must_fit},
-                        {"min_tokens_per_s_per_user", spec.constraints.min_tokens_per_s_per_user}};
+                        {"min_tokens_per_s_per_user", spec.constraints.min_tokens_per_s_per_user},
+                        {"max_tpot_ms", spec.constraints.max_tpot_ms}};
+    j["cost"]        = {{"usd_per_gpu_hour", spec.cost.usd_per_gpu_hour},
+                        {"usd_per_gpu_hour_by_gpu", spec.cost.usd_per_gpu_hour_by_gpu}};
     std::map<std::string, int64_t> counts;
-    oj front = oj::array(), points = oj::array();
+    oj front = oj::array(), front_cost = oj::array(), points = oj::array();
     for (std::size_t i = 0; i < outcome.points.size(); ++i) {
         const PointRecord& p = outcome.points[i];
         ++counts[p.verdict];
         if (p.pareto) front.push_back(i);
+        if (p.pareto_cost_latency) front_cost.push_back(i);
         oj row;
         row["point"]      = i;
         row["grid_index"] = p.spec.grid_index;
         oj values         = oj::object();
         for (std::size_t a = 0; a < spec.axes.size(); ++a)
             values[spec.axes[a].path] = p.spec.values[a];
-        row["values"]  = values;
-        row["verdict"] = p.verdict;
-        row["fits"]    = p.fits ? oj(*p.fits) : oj(nullptr);
+        row["values"]             = values;
+        row["verdict"]            = p.verdict;
+        row["fits"]               = p.fits ? oj(*p.fits) : oj(nullptr);
+        row["memory_per_gpu_GiB"] = p.memory_per_gpu_GiB ? oj(*p.memory_per_gpu_GiB) : oj(nullptr);
         if (p.metrics) {
-            const PointMetrics& m       = *p.metrics;
-            row["step_time_ms"]         = step_ms(m);
-            row["tokens_per_s_per_gpu"] = m.tokens_per_s_per_gpu;
-            row["tokens_per_s_per_user"] =
-                std::isnan(m.tokens_per_s_per_user) ? oj(nullptr) : oj(m.tokens_per_s_per_user);
-            row["busiest_gpu_ratio"] = m.busiest_gpu_ratio;
+            const PointMetrics& m              = *p.metrics;
+            row["step_time_ms"]                = step_ms(m);
+            row["tokens_per_s_per_gpu"]        = m.tokens_per_s_per_gpu;
+            row["tokens_per_s_per_node"]       = m.tokens_per_s_per_node;
+            row["tokens_per_s_per_user"]       = num_or_null(m.tokens_per_s_per_user);
+            row["latency_ms"]                  = num_or_null(latency_ms(p));
+            row["cost_per_million_tokens_usd"] = num_or_null(cost_per_million_tokens_usd(p));
+            row["busiest_gpu_ratio"]           = m.busiest_gpu_ratio;
+            row["bottleneck"]                  = m.bottleneck;
+            row["compute_ms"]                  = ns_ms(m.compute_ns);
+            row["exposed_dispatch_ms"]         = ns_ms(m.exposed_dispatch_ns);
+            row["exposed_combine_ms"]          = ns_ms(m.exposed_combine_ns);
+            row["imbalance_ms"]                = ns_ms(m.imbalance_ns);
         }
-        row["pareto"] = p.pareto;
-        row["key"]    = p.key;
-        row["reason"] = p.reason;
+        row["pareto"]              = p.pareto;
+        row["pareto_cost_latency"] = p.pareto_cost_latency;
+        row["scenario_file"]       = p.scenario_file;
+        row["key"]                 = p.key;
+        row["reason"]              = p.reason;
         points.push_back(std::move(row));
     }
-    j["counts"]       = counts;
-    j["pareto_front"] = front;
-    j["points"]       = points;
+    j["counts"]                    = counts;
+    j["pareto_front"]              = front;
+    j["pareto_front_cost_latency"] = front_cost;
+    j["points"]                    = points;
     return j.dump(2) + "\n";
 }
 
-std::string sweep_plot_script(const SweepSpec& spec, const SweepOutcome& outcome, const fs::path& png) {
+std::string sweep_plot_script(const SweepSpec& spec, const SweepOutcome& outcome, const fs::path& png, Plot plot) {
+    // (x, y) of a point in this plot; NaN when it has no place in it.
+    const auto xy = [plot](const PointRecord& p) -> std::pair<double, double> {
+        if (plot == Plot::GpuVsUser) return {p.metrics->tokens_per_s_per_user, p.metrics->tokens_per_s_per_gpu};
+        return {latency_ms(p), cost_per_million_tokens_usd(p)};
+    };
     std::ostringstream all, front;
     std::vector<std::pair<double, double>> f;
     for (const PointRecord& p : outcome.points) {
-        if (p.verdict != kVerdictOk || std::isnan(p.metrics->tokens_per_s_per_user)) continue;
-        all << fixed(p.metrics->tokens_per_s_per_user, 4) << ' ' << fixed(p.metrics->tokens_per_s_per_gpu, 3) << '\n';
-        if (p.pareto) f.emplace_back(p.metrics->tokens_per_s_per_user, p.metrics->tokens_per_s_per_gpu);
+        if (p.verdict != kVerdictOk) continue;
+        const auto [x, y] = xy(p);
+        if (std::isnan(x) || std::isnan(y)) continue;
+        all << fixed(x, 4) << ' ' << fixed(y, 4) << '\n';
+        if (plot == Plot::GpuVsUser ? p.pareto : p.pareto_cost_latency) f.emplace_back(x, y);
     }
     std::sort(f.begin(), f.end());
     for (const auto& [x, y] : f)
-        front << fixed(x, 4) << ' ' << fixed(y, 3) << '\n';
+        front << fixed(x, 4) << ' ' << fixed(y, 4) << '\n';
+    const bool gpu = plot == Plot::GpuVsUser;
     std::ostringstream s;
     s << "set terminal pngcairo size 900,600 noenhanced\n"
       << "set output " << gnuplot_quote(png.string()) << "\n"
-      << "set title " << gnuplot_quote("moetwin sweep " + spec.name + ": Pareto front") << "\n"
-      << "set xlabel 'output tokens/s per user (1 / TPOT, MTP included)'\n"
-      << "set ylabel 'output tokens/s per GPU'\n"
+      << "set title "
+      << gnuplot_quote("moetwin sweep " + spec.name +
+                       (gpu ? ": Pareto front" : ": cost against latency (Pareto front, both lower is better)"))
+      << "\n"
+      << (gpu ? "set xlabel 'output tokens/s per user (1 / TPOT, MTP included)'\n"
+              : "set xlabel 'latency, ms (decode: TPOT; prefill: step time)'\n")
+      << (gpu ? "set ylabel 'output tokens/s per GPU'\n" : "set ylabel 'USD per million tokens'\n")
       << "set grid\nset key top right\n"
       << "$all << EOD\n"
       << all.str() << "EOD\n"
@@ -166,22 +208,20 @@ std::string sweep_plot_script(const SweepSpec& spec, const SweepOutcome& outcome
     return s.str();
 }
 
-std::string write_sweep_outputs(const SweepSpec& spec, const SweepOutcome& outcome, const std::string& version,
-                                const fs::path& dir) {
-    write_file_atomic(dir / "sweep.csv", sweep_csv(spec, outcome));
-    write_file_atomic(dir / "sweep.json", sweep_json(spec, outcome, version));
-    const std::string gnuplot = find_on_path("gnuplot");
-    if (gnuplot.empty()) return "gnuplot is not installed (Debian: gnuplot-nox): no sweep.png";
-    // The script stays beside the plot (sweep.gp) to redraw it; gnuplot draws into a temporary that is
-    // renamed, so an interrupted plot leaves no partial sweep.png.
-    const fs::path tmp = dir / "sweep.png.tmp";
-    write_file_atomic(dir / "sweep.gp", sweep_plot_script(spec, outcome, tmp));
+namespace {
+
+// Draws one plot with gnuplot into a temporary renamed to `name`.png (an interrupted plot leaves no partial
+// file); the script stays beside it as `name`.gp to redraw it. "" or why not.
+std::string draw(const std::string& gnuplot, const std::string& script_text_for_tmp, const fs::path& dir,
+                 const std::string& name) {
+    const fs::path tmp = dir / (name + ".png.tmp");
+    write_file_atomic(dir / (name + ".gp"), script_text_for_tmp);
     std::cout.flush();
     std::cerr.flush();
     const pid_t pid = ::fork();
     if (pid < 0) return "cannot start gnuplot: fork failed";
     if (pid == 0) {
-        const std::string script = (dir / "sweep.gp").string();
+        const std::string script = (dir / (name + ".gp")).string();
         ::execl(gnuplot.c_str(), gnuplot.c_str(), script.c_str(), static_cast<char*>(nullptr));
         ::_exit(127);
     }
@@ -191,11 +231,42 @@ std::string write_sweep_outputs(const SweepSpec& spec, const SweepOutcome& outco
     std::error_code ec;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !fs::is_regular_file(tmp, ec)) {
         fs::remove(tmp, ec);
-        return "gnuplot failed (exit status " + std::to_string(status) + "): no sweep.png";
+        return "gnuplot failed (exit status " + std::to_string(status) + "): no " + name + ".png";
     }
-    fs::rename(tmp, dir / "sweep.png", ec);
-    if (ec) return "cannot rename the plot into sweep.png: " + ec.message();
+    fs::rename(tmp, dir / (name + ".png"), ec);
+    if (ec) return "cannot rename the plot into " + name + ".png: " + ec.message();
     return "";
+}
+
+} // namespace
+
+std::string write_sweep_outputs(const SweepSpec& spec, const SweepOutcome& outcome, const std::string& version,
+                                const fs::path& dir) {
+    write_file_atomic(dir / "sweep.csv", sweep_csv(spec, outcome));
+    write_file_atomic(dir / "sweep.json", sweep_json(spec, outcome, version));
+    const std::string gnuplot = find_on_path("gnuplot");
+    if (gnuplot.empty()) return "gnuplot is not installed (Debian: gnuplot-nox): no sweep.png, sweep_cost.png";
+    // A plot with no point (prefill has no tokens/s per user; nothing met the constraints) is not drawn.
+    const bool any_user = std::any_of(outcome.points.begin(), outcome.points.end(), [](const PointRecord& p) {
+        return p.verdict == kVerdictOk && !std::isnan(p.metrics->tokens_per_s_per_user);
+    });
+    const bool any_ok   = std::any_of(outcome.points.begin(), outcome.points.end(),
+                                      [](const PointRecord& p) { return p.verdict == kVerdictOk; });
+    std::error_code ec; // a plot not drawn this time must not leave an earlier run's behind
+    if (!any_user || !any_ok)
+        for (const char* f : {"sweep.png", "sweep.gp"})
+            fs::remove(dir / f, ec);
+    if (!any_ok) {
+        for (const char* f : {"sweep_cost.png", "sweep_cost.gp"})
+            fs::remove(dir / f, ec);
+        return "no point meets the constraints: no sweep.png, sweep_cost.png";
+    }
+    const std::string a = any_user
+                              ? draw(gnuplot, sweep_plot_script(spec, outcome, dir / "sweep.png.tmp"), dir, "sweep")
+                              : "no point has a tokens/s per user (prefill): no sweep.png";
+    const std::string b = draw(
+        gnuplot, sweep_plot_script(spec, outcome, dir / "sweep_cost.png.tmp", Plot::CostVsLatency), dir, "sweep_cost");
+    return a.empty() ? b : b.empty() ? a : a + "; " + b;
 }
 
 } // namespace moetwin::sweep

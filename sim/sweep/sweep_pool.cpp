@@ -6,6 +6,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,14 +21,6 @@ namespace moetwin::sweep {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-struct Child {
-    pid_t pid        = -1;
-    int fd           = -1;
-    std::size_t task = 0;
-    std::string answer;
-    Clock::time_point start;
-};
 
 void write_all(int fd, const std::string& s) {
     std::size_t off = 0;
@@ -54,7 +47,9 @@ void write_all(int fd, const std::string& s) {
     ::_exit(0);
 }
 
-Child spawn(std::size_t task, const TaskFn& fn) {
+} // namespace
+
+void ChildSet::start(std::size_t task, const TaskFn& fn) {
     int fds[2];
     if (::pipe(fds) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
     std::cout.flush();
@@ -67,14 +62,33 @@ Child spawn(std::size_t task, const TaskFn& fn) {
         child_main(fds[1], task, fn);
     }
     ::close(fds[1]);
-    return Child{pid, fds[0], task, {}, Clock::now()};
+    children_.push_back(Child{pid, fds[0], task, {}, Clock::now()});
 }
 
-TaskOutcome finish(Child& c, bool timed_out, double timeout_s) {
+ChildSet::~ChildSet() {
+    for (Child& c : children_) {
+        ::kill(c.pid, SIGKILL);
+        ::close(c.fd);
+        int status = 0;
+        while (::waitpid(c.pid, &status, 0) < 0 && errno == EINTR) {
+        }
+    }
+}
+
+TaskOutcome ChildSet::finish(Child& c, bool timed_out, double timeout_s) {
     ::close(c.fd);
     int status = 0;
-    while (::waitpid(c.pid, &status, 0) < 0 && errno == EINTR) {
+    struct rusage usage {};
+    while (::wait4(c.pid, &status, 0, &usage) < 0 && errno == EINTR) {
     }
+    const double cpu_s = double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                         1e-6 * double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+    TaskOutcome o = finish_status(c, status, timed_out, timeout_s);
+    o.cpu_s       = cpu_s;
+    return o;
+}
+
+TaskOutcome ChildSet::finish_status(const Child& c, int status, bool timed_out, double timeout_s) {
     if (timed_out) return {TaskStatus::TimedOut, "timed out after " + std::to_string(int(timeout_s)) + " s"};
     const auto nl          = c.answer.find('\n');
     const std::string tag  = c.answer.substr(0, nl);
@@ -90,47 +104,55 @@ TaskOutcome finish(Child& c, bool timed_out, double timeout_s) {
             "worker exited with status " + std::to_string(WEXITSTATUS(status)) + " without an answer"};
 }
 
-} // namespace
+std::vector<std::pair<std::size_t, TaskOutcome>> ChildSet::poll(int timeout_ms) {
+    std::vector<std::pair<std::size_t, TaskOutcome>> ended;
+    if (children_.empty()) { // nothing to wait for: just wait (a caller's loop does not spin)
+        ::usleep(useconds_t(timeout_ms) * 1000);
+        return ended;
+    }
+    std::vector<pollfd> fds;
+    for (const Child& c : children_)
+        fds.push_back({c.fd, POLLIN, 0});
+    if (::poll(fds.data(), fds.size(), timeout_ms) < 0 && errno != EINTR)
+        throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
+    std::vector<Child> still;
+    for (std::size_t i = 0; i < children_.size(); ++i) {
+        Child& c  = children_[i];
+        bool done = false, timed_out = false;
+        if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) {
+            char buf[65536];
+            const ssize_t r = ::read(c.fd, buf, sizeof buf);
+            if (r > 0)
+                c.answer.append(buf, std::size_t(r));
+            else if (r == 0 || errno != EINTR)
+                done = true;
+        }
+        const double age_s = std::chrono::duration<double>(Clock::now() - c.start).count();
+        if (!done && timeout_s_ > 0 && age_s > timeout_s_) {
+            ::kill(c.pid, SIGKILL);
+            done = timed_out = true;
+        }
+        if (!done) {
+            still.push_back(std::move(c));
+            continue;
+        }
+        ended.emplace_back(c.task, finish(c, timed_out, timeout_s_));
+    }
+    children_ = std::move(still);
+    return ended;
+}
 
 void run_local_pool(const std::vector<std::size_t>& tasks, const TaskFn& fn, const DoneFn& on_done,
                     const PoolOptions& options) {
     const std::size_t workers = std::size_t(std::max(1, options.workers));
-    std::vector<Child> running;
+    ChildSet children(options.task_timeout_s);
     std::size_t next = 0;
-    while (next < tasks.size() || !running.empty()) {
-        while (running.size() < workers && next < tasks.size())
-            running.push_back(spawn(tasks[next++], fn));
-        std::vector<pollfd> fds;
-        for (const Child& c : running)
-            fds.push_back({c.fd, POLLIN, 0});
+    while (next < tasks.size() || children.running() > 0) {
+        while (children.running() < workers && next < tasks.size())
+            children.start(tasks[next++], fn);
         // Wake at least every 100 ms to enforce timeouts.
-        if (::poll(fds.data(), fds.size(), 100) < 0 && errno != EINTR)
-            throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
-        std::vector<Child> still;
-        for (std::size_t i = 0; i < running.size(); ++i) {
-            Child& c  = running[i];
-            bool done = false, timed_out = false;
-            if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) {
-                char buf[65536];
-                const ssize_t r = ::read(c.fd, buf, sizeof buf);
-                if (r > 0)
-                    c.answer.append(buf, std::size_t(r));
-                else if (r == 0 || errno != EINTR)
-                    done = true;
-            }
-            const double age_s = std::chrono::duration<double>(Clock::now() - c.start).count();
-            if (!done && options.task_timeout_s > 0 && age_s > options.task_timeout_s) {
-                ::kill(c.pid, SIGKILL);
-                done = timed_out = true;
-            }
-            if (!done) {
-                still.push_back(std::move(c));
-                continue;
-            }
-            const TaskOutcome outcome = finish(c, timed_out, options.task_timeout_s);
-            on_done(c.task, outcome);
-        }
-        running = std::move(still);
+        for (const auto& [task, outcome] : children.poll(100))
+            on_done(task, outcome);
     }
 }
 

@@ -9,9 +9,13 @@
 //     them by point, so the output does not depend on the number of workers or their timing).
 #pragma once
 
+#include <sys/types.h>
+
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace moetwin::sweep {
@@ -27,6 +31,7 @@ enum class TaskStatus {
 struct TaskOutcome {
     TaskStatus status = TaskStatus::Ok;
     std::string text;
+    double cpu_s = 0; // the worker process's CPU time (user + system), about its time alone on an idle core
 };
 
 struct PoolOptions {
@@ -43,5 +48,33 @@ using DoneFn = std::function<void(std::size_t task, const TaskOutcome& outcome)>
 // when all are done. A child that crashes or times out is reported, never retried; the others go on.
 void run_local_pool(const std::vector<std::size_t>& tasks, const TaskFn& fn, const DoneFn& on_done,
                     const PoolOptions& options);
+
+// The local pool one step at a time, for a loop that also serves other requests (the MPI backend's ranks run
+// their points through it). Contract: start() forks a child for one task; poll() waits up to timeout_ms for
+// answers (sleeps that long when no child runs) and returns the tasks that ended (answered, crashed or
+// timed out) with their outcome.
+class ChildSet {
+  public:
+    explicit ChildSet(double task_timeout_s) : timeout_s_(task_timeout_s) {}
+    ChildSet(const ChildSet&)            = delete;
+    ChildSet& operator=(const ChildSet&) = delete;
+    ~ChildSet(); // kills and reaps children still running (an exception unwinding the caller)
+    void start(std::size_t task, const TaskFn& fn);
+    std::vector<std::pair<std::size_t, TaskOutcome>> poll(int timeout_ms);
+    std::size_t running() const { return children_.size(); }
+
+  private:
+    struct Child {
+        pid_t pid        = -1;
+        int fd           = -1;
+        std::size_t task = 0;
+        std::string answer;
+        std::chrono::steady_clock::time_point start;
+    };
+    double timeout_s_ = 0;
+    std::vector<Child> children_;
+    static TaskOutcome finish(Child& c, bool timed_out, double timeout_s);
+    static TaskOutcome finish_status(const Child& c, int status, bool timed_out, double timeout_s);
+};
 
 } // namespace moetwin::sweep

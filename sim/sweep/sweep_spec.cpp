@@ -7,6 +7,7 @@
 #include "common/atomic_file.hpp"
 #include "common/json_reader.hpp"
 #include "common/spelling.hpp"
+#include "engine/gpu_spec.hpp"
 #include "sim/scenario.hpp"
 #include "sim/sweep/sweep_points.hpp"
 
@@ -124,7 +125,7 @@ void check_axis(const JsonArray& axes, std::size_t i, const Axis& axis, const Sw
 SweepSpec parse_sweep(const std::string& text, const std::string& origin, const fs::path& base_dir) {
     const nlohmann::json j = parse_json_text(text, origin);
     const JsonObject root(j, "", origin);
-    root.finish({"name", "description", "base", "axes", "sampling", "constraints"});
+    root.finish({"name", "description", "base", "axes", "sampling", "constraints", "cost"});
     SweepSpec spec;
     spec.origin = origin;
     spec.name   = root.string("name");
@@ -191,13 +192,34 @@ SweepSpec parse_sweep(const std::string& text, const std::string& origin, const 
         }
     }
     if (auto c = root.optional_object("constraints")) {
-        c->finish({"must_fit", "min_tokens_per_s_per_user"});
+        if (c->has("max_ttft_ms"))
+            c->fail("max_ttft_ms", "TTFT (time to first token) depends on queueing and the prefill of each "
+                                   "request: it needs the serving replay, which a sweep does not run yet; a sweep "
+                                   "can bound decode TPOT (max_tpot_ms) and tokens/s per user");
+        c->finish({"must_fit", "min_tokens_per_s_per_user", "max_tpot_ms"});
         spec.constraints.must_fit                  = c->boolean("must_fit", true);
         spec.constraints.min_tokens_per_s_per_user = c->non_negative("min_tokens_per_s_per_user", 0);
-        if (spec.constraints.min_tokens_per_s_per_user > 0 && resolved.workload.phase != Phase::Decode &&
-            !has_axis(spec, "workload.phase"))
-            c->fail("min_tokens_per_s_per_user", "tokens/s per user is a decode figure, but the base scenario "
-                                                 "simulates the prefill unit (workload.phase)");
+        spec.constraints.max_tpot_ms               = c->non_negative("max_tpot_ms", 0);
+        const bool prefill_only = resolved.workload.phase != Phase::Decode && !has_axis(spec, "workload.phase");
+        for (const char* key : {"min_tokens_per_s_per_user", "max_tpot_ms"})
+            if (prefill_only && c->has(key) && c->number(key) > 0)
+                c->fail(key, "a per-user decode figure, but the base scenario simulates the prefill unit "
+                             "(workload.phase) and no axis changes that: no point could meet it");
+    }
+    if (auto c = root.optional_object("cost")) {
+        c->finish({"usd_per_gpu_hour", "usd_per_gpu_hour_by_gpu"});
+        spec.cost.usd_per_gpu_hour = c->positive("usd_per_gpu_hour", kDefaultUsdPerGpuHour);
+        if (auto by = c->optional_object("usd_per_gpu_hour_by_gpu")) {
+            for (const auto& [gpu, price] : c->value("usd_per_gpu_hour_by_gpu").items()) {
+                try {
+                    (void)find_gpu(gpu);
+                } catch (const ConfigError& e) {
+                    by->fail(gpu, e.what());
+                }
+                spec.cost.usd_per_gpu_hour_by_gpu[gpu] = by->positive(gpu);
+                (void)price;
+            }
+        }
     }
     return spec;
 }

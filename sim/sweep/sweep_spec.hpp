@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,21 @@ enum class Sampling { Grid, Random };
 struct Constraints {
     bool must_fit                    = true; // a unit that does not fit in GPU memory is recorded, not run
     double min_tokens_per_s_per_user = 0;    // 0: no bound
+    // Decode TPOT (time per output token of a request: step time / (1 + accepted MTP drafts), i.e.
+    // 1000 / tokens_per_s_per_user ms); 0: no bound. TTFT needs the serving replay and is refused.
+    double max_tpot_ms = 0;
+};
+
+// The price of a GPU-hour, for each point's cost per million tokens. Default: DeepSeek's Day-6 overview
+// ("One More Thing", 2025-03-01) costs its H800s at "the leasing cost of one H800 GPU is $2 per hour".
+inline constexpr double kDefaultUsdPerGpuHour = 2.0;
+struct Cost {
+    double usd_per_gpu_hour = kDefaultUsdPerGpuHour;
+    std::map<std::string, double> usd_per_gpu_hour_by_gpu; // hardware.gpu name -> price, over the default
+    double price_of(const std::string& gpu) const {
+        const auto it = usd_per_gpu_hour_by_gpu.find(gpu);
+        return it == usd_per_gpu_hour_by_gpu.end() ? usd_per_gpu_hour : it->second;
+    }
 };
 
 struct SweepSpec {
@@ -40,6 +56,7 @@ struct SweepSpec {
     int64_t random_points = 0; // Random: distinct grid points drawn
     uint64_t random_seed  = 1;
     Constraints constraints;
+    Cost cost;
 
     // Points of the full grid (the product of the axes' sizes).
     int64_t grid_size() const;

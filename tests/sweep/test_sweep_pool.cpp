@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
 #include <map>
 #include <thread>
 
@@ -66,6 +67,32 @@ TEST(SweepPool, DynamicDistributionKeepsWorkersBusy) {
     EXPECT_EQ(done, 13);
     EXPECT_LT(wall_s, 1.6);
     EXPECT_GE(wall_s, 1.2);
+}
+
+// Each outcome carries its worker's CPU time: a task that spins for 0.3 s of CPU reports at least that, an idle
+// one (sleeping) almost none. The sweep sums them into its parallel efficiency.
+TEST(SweepPool, OutcomesCarryTheWorkersCpuTime) {
+    const TaskFn fn = [](std::size_t t) -> std::string {
+        if (t == 0) {
+            const auto until  = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+            volatile double x = 0;
+            while (std::chrono::steady_clock::now() < until)
+                x = x + 1;
+            // On a loaded machine the spin may get less than 0.3 s of CPU; spin on CPU time as well.
+            while (std::clock() < CLOCKS_PER_SEC * 3 / 10)
+                x = x + 1;
+        } else {
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        }
+        return "done";
+    };
+    std::map<std::size_t, TaskOutcome> got;
+    run_local_pool(
+        {0, 1}, fn, [&](std::size_t t, const TaskOutcome& o) { got[t] = o; }, PoolOptions{2, 0});
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_GE(got[0].cpu_s, 0.3);
+    EXPECT_LT(got[0].cpu_s, 5.0);
+    EXPECT_LT(got[1].cpu_s, 0.1);
 }
 
 } // namespace

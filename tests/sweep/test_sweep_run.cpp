@@ -70,6 +70,17 @@ TEST(SweepRun, EveryPointRecordedThenCachedThenExtended) {
             EXPECT_NEAR(double(m.tokens_per_step), 8 * 16 * (1 + 0.85 * double(drafts)), 1.0);
             EXPECT_NEAR(m.tokens_per_s_per_gpu, double(m.tokens_per_step) / step_s / 8, 1e-6 * m.tokens_per_s_per_gpu);
             EXPECT_GE(m.busiest_gpu_ratio, 1.0);
+            // One node of 8 GPUs: tokens/s per node is 8 × per GPU; $2 per GPU-hour by default.
+            EXPECT_NEAR(m.tokens_per_s_per_node, 8 * m.tokens_per_s_per_gpu, 1e-6 * m.tokens_per_s_per_node);
+            EXPECT_NEAR(cost_per_million_tokens_usd(p), 2.0 / 3600 / m.tokens_per_s_per_gpu * 1e6, 1e-9);
+            EXPECT_DOUBLE_EQ(latency_ms(p), 1000 / m.tokens_per_s_per_user);
+            EXPECT_THAT(m.bottleneck, ::testing::AnyOf("compute", "dispatch", "combine", "imbalance"));
+            EXPECT_GT(m.compute_ns, 0);
+            EXPECT_LE(m.compute_ns + m.imbalance_ns, m.step_time_ns); // the busiest GPU's compute fits in the step
+            ASSERT_TRUE(p.memory_per_gpu_GiB.has_value());
+            EXPECT_GT(*p.memory_per_gpu_GiB, 1.0);
+            EXPECT_EQ(p.scenario_file, "scenarios/" + p.key + ".json");
+            EXPECT_TRUE(std::filesystem::is_regular_file(dir / p.scenario_file));
             EXPECT_TRUE(std::filesystem::is_regular_file(dir / "points" / (p.key + ".json")));
         }
     }
@@ -124,8 +135,11 @@ TEST(SweepRun, OutputsAreByteIdenticalAcrossJobs) {
     // The CSV: a header and one row per point, the front marked.
     const std::string csv = read_file(d1 / "sweep.csv");
     EXPECT_THAT(csv, StartsWith("point,grid_index,workload.requests_per_gpu,routing.replica_policy,"
-                                "workload.mtp.draft_tokens,verdict,fits,step_time_ms,tokens_per_s_per_gpu,"
-                                "tokens_per_s_per_user,busiest_gpu_ratio,pareto,key,reason\n"));
+                                "workload.mtp.draft_tokens,verdict,fits,memory_per_gpu_GiB,step_time_ms,"
+                                "tokens_per_s_per_gpu,tokens_per_s_per_node,tokens_per_s_per_user,latency_ms,"
+                                "cost_per_million_tokens_usd,busiest_gpu_ratio,bottleneck,compute_ms,"
+                                "exposed_dispatch_ms,exposed_combine_ms,imbalance_ms,pareto,pareto_cost_latency,"
+                                "scenario_file,key,reason\n"));
     EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 13);
 }
 
@@ -139,6 +153,42 @@ TEST(SweepRun, AConstraintOnTokensPerUserIsRecorded) {
     EXPECT_THAT(r.points[0].reason, HasSubstr("is below the constraint's 1000000000"));
     EXPECT_FALSE(r.points[0].pareto);
     ASSERT_TRUE(r.points[0].metrics.has_value()); // simulated, figures kept
+}
+
+TEST(SweepRun, TpotConstraintSizeGuardAndTimeoutsAreRecorded) {
+    const std::string one = R"([{"path": "workload.requests_per_gpu", "values": [16]}])";
+    {
+        const auto dir = test::temp_dir("tpot");
+        const SweepOutcome r =
+            run_sweep(test::parse(test::sweep_text(one, R"("constraints": {"max_tpot_ms": 1e-6})")), options(dir, 1));
+        ASSERT_EQ(r.points.size(), 1u);
+        EXPECT_EQ(r.points[0].verdict, kVerdictAboveTpot);
+        EXPECT_THAT(r.points[0].reason, HasSubstr("is above the constraint's 1e-06 ms"));
+        EXPECT_FALSE(r.points[0].pareto_cost_latency);
+    }
+    { // The size guard: a point estimated above the limit is recorded, not run.
+        const auto dir       = test::temp_dir("toolarge");
+        SweepOptions o       = options(dir, 1);
+        o.point_limits       = SizeLimits{0, 1e-9}; // minutes
+        const SweepOutcome r = run_sweep(test::parse(test::sweep_text(one)), o);
+        EXPECT_EQ(r.points[0].verdict, kVerdictTooLarge);
+        EXPECT_THAT(r.points[0].reason, HasSubstr("minutes allowed"));
+        EXPECT_EQ(r.stats.computed, 0);
+    }
+    { // A worker that does not answer in time: failed with the message, not cached, the sweep goes on.
+        const auto dir       = test::temp_dir("timeout");
+        SweepOptions o       = options(dir, 2);
+        o.point_timeout_s    = 1e-3;
+        const SweepOutcome r = run_sweep(test::parse(test::sweep_text(axes())), o);
+        int failed           = 0;
+        for (const PointRecord& p : r.points)
+            if (p.verdict == kVerdictFailed) {
+                ++failed;
+                EXPECT_THAT(p.reason, HasSubstr("timed out"));
+                EXPECT_FALSE(std::filesystem::exists(dir / "points" / (p.key + ".json")));
+            }
+        EXPECT_EQ(failed, 4); // the 4 simulated points; the invalid and not fitting ones keep their verdicts
+    }
 }
 
 } // namespace

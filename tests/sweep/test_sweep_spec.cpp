@@ -112,6 +112,19 @@ void expect_error(const std::string& text, const std::string& where, const std::
     }
 }
 
+TEST(SweepSpec, CostAndTpotConstraint) {
+    const SweepSpec d = parse(sweep_text(R"([{"path": "workload.requests_per_gpu", "values": [8]}])"));
+    EXPECT_EQ(d.cost.usd_per_gpu_hour, 2.0); // DeepSeek's Day-6 H800 rental price
+    EXPECT_EQ(d.cost.price_of("b200"), 2.0);
+    EXPECT_EQ(d.constraints.max_tpot_ms, 0.0);
+    const SweepSpec s = parse(sweep_text(R"([{"path": "workload.requests_per_gpu", "values": [8]}])",
+                                         R"("constraints": {"max_tpot_ms": 50},
+                                            "cost": {"usd_per_gpu_hour": 2.5, "usd_per_gpu_hour_by_gpu": {"b200": 6}})"));
+    EXPECT_EQ(s.constraints.max_tpot_ms, 50.0);
+    EXPECT_EQ(s.cost.price_of("h800"), 2.5);
+    EXPECT_EQ(s.cost.price_of("b200"), 6.0);
+}
+
 TEST(SweepSpec, BadSweepFilesNameTheFileAndThePath) {
     const std::string ok_axis = R"([{"path": "workload.requests_per_gpu", "values": [8]}])";
     expect_error("{", "sweep.json:1:", "JSON");
@@ -150,6 +163,23 @@ TEST(SweepSpec, BadSweepFilesNameTheFileAndThePath) {
                  "sweep.json: axes", "more than 1000000 points");
     expect_error(R"({"name": "t", "base": "missing.json", "axes": [{"path": "seed", "values": [1]}]})",
                  "sweep.json: base", "does not exist");
+    // SLOs: TTFT needs the serving replay; per-user bounds on a prefill-only sweep contradict its phase.
+    expect_error(sweep_text(ok_axis, R"("constraints": {"max_ttft_ms": 500})"), "sweep.json: constraints.max_ttft_ms",
+                 "needs the serving replay");
+    const std::string prefill = std::string("\"") + MOETWIN_SOURCE_DIR + "/scenarios/deepseek_v3_prefill_ep32.json\"";
+    const std::string prefill_axis = R"([{"path": "workload.tokens_per_gpu", "values": [4096]}])";
+    expect_error(R"({"name": "t", "base": )" + prefill + R"(, "axes": )" + prefill_axis +
+                     R"(, "constraints": {"max_tpot_ms": 50}})",
+                 "sweep.json: constraints.max_tpot_ms", "simulates the prefill unit");
+    expect_error(R"({"name": "t", "base": )" + prefill + R"(, "axes": )" + prefill_axis +
+                     R"(, "constraints": {"min_tokens_per_s_per_user": 20}})",
+                 "sweep.json: constraints.min_tokens_per_s_per_user", "no point could meet it");
+    // Cost: a price per GPU-hour > 0, per GPU only for GPUs of the table.
+    expect_error(sweep_text(ok_axis, R"("cost": {"usd_per_gpu_hour": 0})"), "sweep.json: cost.usd_per_gpu_hour", "");
+    expect_error(sweep_text(ok_axis, R"("cost": {"usd_per_gpu_hour_by_gpu": {"h900": 3}})"),
+                 "sweep.json: cost.usd_per_gpu_hour_by_gpu.h900", "h800");
+    expect_error(sweep_text(ok_axis, R"("cost": {"usd_per_gpu_hour_by_gpu": {"h100": "3"}})"),
+                 "sweep.json: cost.usd_per_gpu_hour_by_gpu.h100", "");
     // A base the scenario parser refuses: its message, naming the base.
     expect_error(R"({"name": "t", "base": {"name": "b"}, "axes": [{"path": "seed", "values": [1]}]})",
                  "sweep.json (base)", "missing required key \"model\"");
