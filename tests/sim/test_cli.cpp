@@ -152,7 +152,9 @@ TEST(Cli, SameScenarioSameBytes) {
 TEST(Cli, ModelsListsTheCatalogue) {
     const Outcome o = moetwin("models");
     EXPECT_EQ(o.exit_code, 0);
-    for (const char* m : {"deepseek_v3", "deepseek_v2", "qwen3_235b_a22b", "kimi_k2", "mixtral_8x22b"})
+    for (const char* m : {"deepseek_v3", "deepseek_v2", "qwen3_235b_a22b", "kimi_k2", "mixtral_8x22b", "mixtral_8x7b",
+                          "grok1", "deepseek_v2_lite", "llama3_1_405b", "llama3_1_70b", "r1_distill_qwen_32b",
+                          "r1_distill_qwen_7b"})
         EXPECT_NE(o.output.find(m), std::string::npos) << m;
 }
 
