@@ -147,8 +147,15 @@ DeploymentUnit parse_unit(const JsonObject& o, const ClusterSpec& c, const Model
     u.redundant_experts      = int(o.integer_in("redundant_experts", 0, 0, 1 << 20));
     u.shared_experts_per_gpu = int(o.integer_in("shared_experts_per_gpu", m.num_shared_experts > 0 ? 1 : 0, 0, 64));
     u.shared_expert_slots    = int(o.integer_in("shared_expert_slots", 0, 0, 1 << 20));
-    const int slots          = n_routed + u.redundant_experts + u.shared_expert_slots;
-    const std::string sum    = n(n_routed) + " routed + " + n(u.redundant_experts) + " redundant + " +
+    if (m.is_dense()) { // no experts: every GPU runs the whole FFN, nothing to place
+        if (u.redundant_experts > 0 || u.shared_expert_slots > 0)
+            o.fail(u.redundant_experts > 0 ? "redundant_experts" : "shared_expert_slots",
+                   m.name + " is a dense model: it has no experts to place");
+        u.routed_experts_per_gpu = derived_key(o, "routed_experts_per_gpu", 0, "0 (dense model)");
+        return u;
+    }
+    const int slots       = n_routed + u.redundant_experts + u.shared_expert_slots;
+    const std::string sum = n(n_routed) + " routed + " + n(u.redundant_experts) + " redundant + " +
                             n(u.shared_expert_slots) + " shared-expert slots = " + n(slots);
     if (slots < u.ep_size)
         o.fail("redundant_experts", sum + " leave some of the " + n(u.ep_size) + " GPUs without a slot");
@@ -200,6 +207,11 @@ RoutingConfig parse_routing(const JsonObject& root, const ModelSpec& m, const De
     const auto o  = root.optional_object("routing");
     if (!o) return r;
     o->finish({"num_groups", "topk_groups", "node_limit", "popularity", "replica_policy"});
+    if (m.is_dense()) { // no gate: only keys that do not route are meaningful
+        for (const char* key : {"num_groups", "topk_groups", "node_limit", "popularity", "replica_policy"})
+            if (o->has(key)) o->fail(key, m.name + " is a dense model: it has no gate to route with");
+        return r;
+    }
     // The gate's groups are the model's (its config.json): a scenario may restate them, not change them,
     // so that swapping model.name cannot silently keep another model's gate (issue 13 item 5).
     for (const auto& [key, own] : {std::pair<const char*, int>{"num_groups", m.num_expert_groups},
