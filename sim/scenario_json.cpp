@@ -66,7 +66,7 @@ GpuSpec parse_hardware(const JsonObject& root) {
     gpu.hbm_bytes         = o.has("hbm_GiB") ? o.positive("hbm_GiB", 0) * kGiB : gpu.hbm_bytes;
     gpu.hbm_bandwidth_Bps = o.positive("hbm_bandwidth_GBps", gpu.hbm_bandwidth_Bps / kGB) * kGB;
     gpu.peak_flops_bf16   = o.positive("peak_tflops_bf16", gpu.peak_flops_bf16 / 1e12) * 1e12;
-    gpu.peak_flops_fp8    = o.positive("peak_tflops_fp8", gpu.peak_flops_fp8 / 1e12) * 1e12;
+    gpu.peak_flops_fp8    = o.non_negative("peak_tflops_fp8", gpu.peak_flops_fp8 / 1e12) * 1e12; // 0: no FP8 (A100)
     gpu.num_sms           = int(o.integer_in("num_sms", gpu.num_sms, 1, 1024));
     return gpu;
 }
@@ -84,11 +84,15 @@ ClusterSpec parse_cluster(const JsonObject& o, const GpuSpec& gpu) {
     o.finish({"fabric", "num_nodes", "gpus_per_node", "nics_per_node", "nvlink", "pcie", "ib"});
     ClusterSpec c;
     c.nvlink.bandwidth_Bps = gpu.nvlink_achievable_Bps; // achieved, not nominal (H800: 160 of 200 GB/s)
-    c.ib_bandwidth_Bps     = gpu.nic_bandwidth_Bps;
-    c.fabric               = o.choice("fabric", kFabricKinds, FabricKind::MultiPlane, "fabric");
-    c.num_nodes            = o.has("num_nodes") ? int(o.integer_in("num_nodes", 1, 1, 16384)) : 0;
-    c.gpus_per_node        = int(o.integer_in("gpus_per_node", 8, 1, 72));
-    c.nics_per_node        = int(o.integer_in("nics_per_node", c.gpus_per_node, 0, 72));
+    // A GPU without NVLink (RTX 4090/5090, L40S) talks to its peers over PCIe: the node's scale-up links
+    // then carry the GPU's PCIe x16 bandwidth (nominal, per direction). NOTES: the host bridge these
+    // transfers share (GeForce cards have no P2P: they bounce through host memory) is not modelled.
+    if (!gpu.has_nvlink()) c.nvlink.bandwidth_Bps = gpu.pcie_bandwidth_Bps;
+    c.ib_bandwidth_Bps = gpu.nic_bandwidth_Bps;
+    c.fabric           = o.choice("fabric", kFabricKinds, FabricKind::MultiPlane, "fabric");
+    c.num_nodes        = o.has("num_nodes") ? int(o.integer_in("num_nodes", 1, 1, 16384)) : 0;
+    c.gpus_per_node    = int(o.integer_in("gpus_per_node", 8, 1, 72));
+    c.nics_per_node    = int(o.integer_in("nics_per_node", c.gpus_per_node, 0, 72));
     if (auto l = o.optional_object("nvlink")) c.nvlink = parse_link(*l, c.nvlink);
     if (auto l = o.optional_object("pcie")) c.pcie = parse_link(*l, c.pcie);
     if (auto ib = o.optional_object("ib")) {
@@ -169,6 +173,25 @@ DeploymentUnit parse_unit(const JsonObject& o, const ClusterSpec& c, const Model
         o.fail("shared_experts_per_gpu", "the model has a shared expert: place it on every GPU "
                                          "(shared_experts_per_gpu >= 1) or in shared_expert_slots");
     return u;
+}
+
+// GEMM weight formats the GPU has tensor cores for (issue 20): FP8 needs FP8 tensor cores, INT8 (W8A8)
+// INT8 ones. Rejected rather than silently run at another rate: the hardware has no such path, and a
+// fallback (FP8 weights dequantised to BF16 as vLLM's Marlin W8A16 does on Ampere) is a different
+// deployment the user should ask for by choosing bf16, int8 or int4_g128.
+void check_weight_formats(const JsonObject& root, const PrecisionConfig& p, const GpuSpec& gpu) {
+    for (const auto& [key, prec] : {std::pair<const char*, Precision>{"expert_weights", p.expert_weights},
+                                    std::pair<const char*, Precision>{"dense_weights", p.dense_weights}}) {
+        if (!computes_in_weight_format(prec)) continue;
+        const bool ok = prec == Precision::Int8 ? gpu.peak_ops_int8 > 0 : gpu.has_fp8();
+        if (ok) continue;
+        const std::string msg = "\"" + std::string(to_string(prec)) + "\" needs " + std::string(to_string(prec)) +
+                                " tensor cores, which " + gpu.name +
+                                " does not have; choose bf16, fp16, int8 or int4_g128 (weights dequantised to 16 bits)";
+        const auto o = root.optional_object("precision");
+        if (o && o->has(key)) o->fail(key, msg);
+        root.fail(std::string("precision.") + key, msg + " (fp8_e4m3 is the default when the key is left out)");
+    }
 }
 
 PrecisionConfig parse_precision_config(const JsonObject& root) {
@@ -479,7 +502,8 @@ Scenario parse_scenario(std::string_view text, const std::string& origin, const 
     check_cluster(cluster, s.cluster);
 
     s.precision = parse_precision_config(root);
-    s.workload  = parse_workload(root, s.deployment);
+    check_weight_formats(root, s.precision, s.gpu);
+    s.workload = parse_workload(root, s.deployment);
     if (s.workload.mtp_draft_tokens > 0 && model.num_mtp_modules == 0)
         root.fail("workload.mtp", s.model.name + " has no multi-token-prediction module");
     const DeploymentUnit& unit = s.active_unit();
