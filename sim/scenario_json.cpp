@@ -88,11 +88,13 @@ ClusterSpec parse_cluster(const JsonObject& o, const GpuSpec& gpu) {
     // then carry the GPU's PCIe x16 bandwidth (nominal, per direction). NOTES: the host bridge these
     // transfers share (GeForce cards have no P2P: they bounce through host memory) is not modelled.
     if (!gpu.has_nvlink()) c.nvlink.bandwidth_Bps = gpu.pcie_bandwidth_Bps;
-    c.ib_bandwidth_Bps = gpu.nic_bandwidth_Bps;
-    c.fabric           = o.choice("fabric", kFabricKinds, FabricKind::MultiPlane, "fabric");
-    c.num_nodes        = o.has("num_nodes") ? int(o.integer_in("num_nodes", 1, 1, 16384)) : 0;
-    c.gpus_per_node    = int(o.integer_in("gpus_per_node", 8, 1, 72));
-    c.nics_per_node    = int(o.integer_in("nics_per_node", c.gpus_per_node, 0, 72));
+    // A GPU without a data-centre NIC (consumer cards: nic 0) keeps ClusterSpec's 400 Gb/s default, which
+    // only a multi-node fabric uses; cluster.ib.bandwidth_GBps says otherwise.
+    if (gpu.nic_bandwidth_Bps > 0) c.ib_bandwidth_Bps = gpu.nic_bandwidth_Bps;
+    c.fabric        = o.choice("fabric", kFabricKinds, FabricKind::MultiPlane, "fabric");
+    c.num_nodes     = o.has("num_nodes") ? int(o.integer_in("num_nodes", 1, 1, 16384)) : 0;
+    c.gpus_per_node = int(o.integer_in("gpus_per_node", 8, 1, 72));
+    c.nics_per_node = int(o.integer_in("nics_per_node", c.gpus_per_node, 0, 72));
     if (auto l = o.optional_object("nvlink")) c.nvlink = parse_link(*l, c.nvlink);
     if (auto l = o.optional_object("pcie")) c.pcie = parse_link(*l, c.pcie);
     if (auto ib = o.optional_object("ib")) {
