@@ -155,6 +155,11 @@ std::vector<OpSpec> gqa_ops(const ModelSpec& m) {
                              .in_features   = h,
                              .out_features  = kvh * hd,
                              .max_tp_shards = kvh}));
+    // Qwen2.5 attention_bias: one bias vector per projection output, added in the GEMM epilogue
+    // (no extra kernel); counted as parameters beside the matrix (instance_weight_bytes: 4 B each).
+    if (m.qkv_bias)
+        for (std::size_t i = ops.size() - 3; i < ops.size(); ++i)
+            ops[i].params_per_instance += ops[i].out_features;
     if (m.qk_norm) {
         ops.push_back(make_norm("q_norm", hd, heads, heads));
         ops.push_back(make_norm("k_norm", hd, kvh, kvh));

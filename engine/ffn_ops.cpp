@@ -32,16 +32,29 @@ double received_rows(const OpShape& s) {
 
 std::vector<OpSpec> make_dense_ffn_ops(const ModelSpec& m) {
     const int64_t h = m.hidden_size, inter = m.dense_inter_size;
+    // A dense model's MLP is split by tensor parallelism the Megatron way (gate_up by columns, down by
+    // rows), as vLLM serves dense models; the dense layers of a MoE model stay replicated (DeepSeek's
+    // deployment: attention TP only). NOTES: the TP all-reduce after o_proj and dense_down is not
+    // modelled, and SwiGLU and its transposes keep the full width (both small beside the GEMMs).
+    const int64_t shards = m.is_dense() ? inter : 1;
     // SwiGLU writes the down projection's FP8 input itself (fused cast); its scales still need the
     // transpose (DeepSeek's H800 trace: swiglu_forward_with_weight_and_per_token_cast, utils::transpose).
-    return {
-        make_norm("ffn_norm", h),
-        make_cast("ffn_input_cast", width(h), token_rows),
-        make_scale_transpose("ffn_input_transpose", width(h), token_rows),
-        make_gemm({.name = "dense_gate_up", .role = WeightRole::DenseFfn, .in_features = h, .out_features = 2 * inter}),
-        make_swiglu("dense_swiglu", inter, 1, token_rows),
-        make_scale_transpose("dense_down_input_transpose", width(inter), token_rows),
-        make_gemm({.name = "dense_down", .role = WeightRole::DenseFfn, .in_features = inter, .out_features = h})};
+    return {make_norm("ffn_norm", h),
+            make_cast("ffn_input_cast", width(h), token_rows),
+            make_scale_transpose("ffn_input_transpose", width(h), token_rows),
+            make_gemm({.name          = "dense_gate_up",
+                       .role          = WeightRole::DenseFfn,
+                       .in_features   = h,
+                       .out_features  = 2 * inter,
+                       .max_tp_shards = shards}),
+            make_swiglu("dense_swiglu", inter, 1, token_rows),
+            make_scale_transpose("dense_down_input_transpose", width(inter), token_rows),
+            make_gemm({.name          = "dense_down",
+                       .role          = WeightRole::DenseFfn,
+                       .in_features   = inter,
+                       .out_features  = h,
+                       .max_tp_shards = shards,
+                       .tp_splits_in  = true})};
 }
 
 std::vector<OpSpec> make_moe_ffn_ops(const ModelSpec& m) {

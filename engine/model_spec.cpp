@@ -108,9 +108,11 @@ void build_op_lists(ModelSpec& m) {
 }
 
 std::span<const ModelSpec> model_catalogue() {
-    static const std::vector<ModelSpec> catalogue = {models::deepseek_v3(), models::deepseek_v2(),
-                                                     models::qwen3_235b_a22b(), models::kimi_k2(),
-                                                     models::mixtral_8x22b()};
+    static const std::vector<ModelSpec> catalogue = {
+        models::deepseek_v3(),  models::deepseek_v2(),         models::qwen3_235b_a22b(),
+        models::kimi_k2(),      models::mixtral_8x22b(),       models::mixtral_8x7b(),
+        models::grok1(),        models::deepseek_v2_lite(),    models::llama3_1_405b(),
+        models::llama3_1_70b(), models::r1_distill_qwen_32b(), models::r1_distill_qwen_7b()};
     return catalogue;
 }
 
@@ -124,16 +126,18 @@ const ModelSpec& find_model(std::string_view name) {
 }
 
 void print_model_table(std::ostream& out, std::span<const ModelSpec> models) {
-    fmt::print(out, "{:<16} {:>11} {:>13} {:>5} {:>15} {:>15} {:>13}\n", "model", "layers", "experts", "attn",
+    fmt::print(out, "{:<20} {:>11} {:>13} {:>5} {:>15} {:>15} {:>13}\n", "model", "layers", "experts", "attn",
                "total B (pub)", "active B (pub)", "KV B/token");
     for (const ModelSpec& m : models) {
-        const std::string layers  = fmt::format("{}={}+{}", m.num_layers, m.num_dense_layers, m.num_moe_layers());
-        const std::string experts = fmt::format("{}+{} top{}", m.num_routed_experts, m.num_shared_experts, m.top_k);
+        const std::string layers = fmt::format("{}={}+{}", m.num_layers, m.num_dense_layers, m.num_moe_layers());
+        const std::string experts =
+            m.is_dense() ? std::string("dense")
+                         : fmt::format("{}+{} top{}", m.num_routed_experts, m.num_shared_experts, m.top_k);
         const std::string total =
-            fmt::format("{:.1f} ({:.0f})", double(m.total_params()) / 1e9, m.published_total_params / 1e9);
+            fmt::format("{:.1f} ({:.4g})", double(m.total_params()) / 1e9, m.published_total_params / 1e9);
         const std::string active =
             fmt::format("{:.2f} ({:.1f})", double(m.activated_params()) / 1e9, m.published_activated_params / 1e9);
-        fmt::print(out, "{:<16} {:>11} {:>13} {:>5} {:>15} {:>15} {:>13}\n", m.name, layers, experts,
+        fmt::print(out, "{:<20} {:>11} {:>13} {:>5} {:>15} {:>15} {:>13}\n", m.name, layers, experts,
                    to_string(m.attention), total, active, m.kv_cache_bytes_per_token(Precision::Bf16));
     }
     out << "layers = total = dense + MoE; experts = routed + shared; totals exclude MTP modules; KV in BF16, all "
@@ -155,7 +159,8 @@ std::ostream& operator<<(std::ostream& out, const ModelSpec& m) {
         << "  attention=" << to_string(m.attention) << " num_heads=" << m.num_heads << " q_lora_rank=" << m.q_lora_rank
         << " kv_lora_rank=" << m.kv_lora_rank << " qk_nope_head_dim=" << m.qk_nope_head_dim
         << " qk_rope_head_dim=" << m.qk_rope_head_dim << " v_head_dim=" << m.v_head_dim
-        << " num_kv_heads=" << m.num_kv_heads << " head_dim=" << m.head_dim << " qk_norm=" << m.qk_norm << "\n"
+        << " num_kv_heads=" << m.num_kv_heads << " head_dim=" << m.head_dim << " qk_norm=" << m.qk_norm
+        << " qkv_bias=" << m.qkv_bias << "\n"
         << "  tie_embeddings=" << m.tie_embeddings << " num_mtp_modules=" << m.num_mtp_modules
         << " published=" << m.published_total_params << "/" << m.published_activated_params << " ("
         << m.published_source << ")\n";

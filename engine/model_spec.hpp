@@ -21,6 +21,9 @@ enum class AttentionKind {
     Gqa, // grouped-query attention (Qwen3, Mixtral): num_kv_heads K and V heads per token
 };
 
+// A dense model is all dense layers (num_dense_layers == num_layers, no routed experts): no gate,
+// no dispatch/combine. ModelSpec::is_dense() says so.
+
 struct ModelSpec {
     std::string name;         // catalogue key: "deepseek_v3"
     std::string display_name; // "DeepSeek-V3"
@@ -50,6 +53,7 @@ struct ModelSpec {
     int num_kv_heads        = 0;     // GQA
     int head_dim            = 0;     // GQA
     bool qk_norm            = false; // GQA: per-head RMSNorm on q and k (Qwen3)
+    bool qkv_bias           = false; // GQA: q/k/v projections carry a bias (Qwen2/2.5 attention_bias)
 
     bool tie_embeddings = false; // lm_head shares the embedding matrix (not counted twice)
     int num_mtp_modules = 0;     // multi-token-prediction modules shipped beside the main model
@@ -67,6 +71,7 @@ struct ModelSpec {
     std::vector<OpSpec> mtp_head_ops;    // per MTP module, after it: mtp_final_norm, lm_head (shared), sampling
 
     int num_moe_layers() const { return num_layers - num_dense_layers; }
+    bool is_dense() const { return num_moe_layers() == 0; }
 
     // Whole main model (embedding, all layers, head; MTP excluded), as DeepSeek counts "671B".
     int64_t total_params() const;

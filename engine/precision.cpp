@@ -26,6 +26,12 @@ double element_bytes(Precision p) {
         return 0.5;
     case Precision::Nvfp4:
         return 0.5;
+    case Precision::Fp16:
+        return 2.0;
+    case Precision::Int8:
+        return 1.0;
+    case Precision::Int4G128:
+        return 0.5;
     }
     MOETWIN_ASSERT(false, "unhandled Precision");
     return 0;
@@ -41,6 +47,12 @@ double bytes_per_param(Precision p) {
         return 0.5 + 2.0 / kInt4GroupSize;
     case Precision::Nvfp4:
         return 0.5 + 1.0 / kNvfp4BlockSize;
+    case Precision::Fp16:
+        return 2.0;
+    case Precision::Int8:
+        return 1.0;
+    case Precision::Int4G128:
+        return 0.5 + 2.5 / kInt4G128GroupSize;
     }
     MOETWIN_ASSERT(false, "unhandled Precision");
     return 0;
@@ -59,6 +71,13 @@ int64_t matrix_bytes(int64_t in_features, int64_t out_features, Precision p) {
         return ceil_div(n, 2) + ceil_div(in_features, kInt4GroupSize) * out_features * 2;
     case Precision::Nvfp4:
         return ceil_div(n, 2) + ceil_div(in_features, kNvfp4BlockSize) * out_features + 4;
+    case Precision::Fp16:
+        return 2 * n;
+    case Precision::Int8:
+        return n + out_features * 4;
+    case Precision::Int4G128:
+        return ceil_div(n, 2) +
+               ceil_div(in_features, kInt4G128GroupSize) * (out_features * 2 + ceil_div(out_features, 8) * 4);
     }
     MOETWIN_ASSERT(false, "unhandled Precision");
     return 0;
@@ -66,7 +85,12 @@ int64_t matrix_bytes(int64_t in_features, int64_t out_features, Precision p) {
 
 double activation_row_bytes(int64_t n, Precision p) {
     if (p == Precision::Fp8E4m3) return double(n) + double(ceil_div(n, kFp8BlockSize)) * 4.0;
+    if (p == Precision::Int8) return double(n) + 4.0;
     return 2.0 * double(n);
+}
+
+bool computes_in_weight_format(Precision p) {
+    return p == Precision::Fp8E4m3 || p == Precision::Int8;
 }
 
 std::string_view to_string(Precision p) {

@@ -57,8 +57,7 @@ OpTime RooflineModel::op_time(const OpSpec& op, const OpShape& shape, int num_sm
     const double bytes = op.bytes ? op.bytes(shape) : 0.0;
     if (flops <= 0 && bytes <= 0) return {0.0, false}; // e.g. a grouped GEMM with no tokens routed here
     const double sm_share  = double(std::clamp(num_sms, 1, gpu_.num_sms)) / gpu_.num_sms;
-    const bool fp8         = op.quantized && shape.weight_precision == Precision::Fp8E4m3;
-    const double peak      = fp8 ? gpu_.peak_flops_fp8 : gpu_.peak_flops_bf16;
+    const double peak      = gemm_peak_flops(gpu_, op.quantized ? shape.weight_precision : Precision::Bf16);
     RooflineEfficiency eff = eff_; // the calibrated factor of the op's family, if any
     bool gate_as_gemm      = false;
     if (calibration_)
@@ -99,6 +98,15 @@ OpTime RooflineModel::op_time(const OpSpec& op, const OpShape& shape, int num_sm
         return {std::max(t_c, t_m) + eff.kernel_overhead_s, false};
     }
     }
+}
+
+double gemm_peak_flops(const GpuSpec& gpu, Precision p) {
+    if (!computes_in_weight_format(p)) return gpu.peak_flops_bf16; // 16-bit operands (weight-only dequantised)
+    const double peak = p == Precision::Int8 ? gpu.peak_ops_int8 : gpu.peak_flops_fp8;
+    if (!(peak > 0))
+        throw ConfigError("gpu '" + gpu.name + "' has no " + std::string(to_string(p)) +
+                          " tensor cores: GEMM weights in " + std::string(to_string(p)) + " cannot run on it");
+    return peak;
 }
 
 double RooflineModel::memory_efficiency(const RooflineEfficiency& eff_, OpKind kind) {

@@ -109,6 +109,13 @@ class RooflineModel final : public ComputeModel {
     std::shared_ptr<const CalibrationFile> calibration_;
 };
 
+// The tensor-core peak a GEMM with weights in `p` runs at on `gpu` (FLOP/s; INT8: OP/s): FP8 and INT8
+// at their own rate, every other format at the BF16 rate (FP16 has the same rate with FP32 accumulation;
+// 4-bit weight-only formats dequantise to 16 bits, precision.hpp computes_in_weight_format). Throws
+// ConfigError naming the GPU when it has no tensor cores for `p` (FP8 on A100); scenarios reject that
+// earlier, naming the precision key (sim/scenario_json.cpp).
+double gemm_peak_flops(const GpuSpec& gpu, Precision p);
+
 // One published kernel figure and what the roofline predicts for it.
 struct CalibrationRow {
     std::string source; // "DeepGEMM dense", "DeepGEMM masked", "FlashMLA"

@@ -68,7 +68,7 @@ GpuSpec parse_hardware(const JsonObject& root) {
     gpu.hbm_bytes         = o.has("hbm_GiB") ? o.positive("hbm_GiB", 0) * kGiB : gpu.hbm_bytes;
     gpu.hbm_bandwidth_Bps = o.positive("hbm_bandwidth_GBps", gpu.hbm_bandwidth_Bps / kGB) * kGB;
     gpu.peak_flops_bf16   = o.positive("peak_tflops_bf16", gpu.peak_flops_bf16 / 1e12) * 1e12;
-    gpu.peak_flops_fp8    = o.positive("peak_tflops_fp8", gpu.peak_flops_fp8 / 1e12) * 1e12;
+    gpu.peak_flops_fp8    = o.non_negative("peak_tflops_fp8", gpu.peak_flops_fp8 / 1e12) * 1e12; // 0: no FP8 (A100)
     gpu.num_sms           = int(o.integer_in("num_sms", gpu.num_sms, 1, 1024));
     return gpu;
 }
@@ -86,11 +86,17 @@ ClusterSpec parse_cluster(const JsonObject& o, const GpuSpec& gpu) {
     o.finish({"fabric", "num_nodes", "gpus_per_node", "nics_per_node", "nvlink", "pcie", "ib"});
     ClusterSpec c;
     c.nvlink.bandwidth_Bps = gpu.nvlink_achievable_Bps; // achieved, not nominal (H800: 160 of 200 GB/s)
-    c.ib_bandwidth_Bps     = gpu.nic_bandwidth_Bps;
-    c.fabric               = o.choice("fabric", kFabricKinds, FabricKind::MultiPlane, "fabric");
-    c.num_nodes            = o.has("num_nodes") ? int(o.integer_in("num_nodes", 1, 1, 16384)) : 0;
-    c.gpus_per_node        = int(o.integer_in("gpus_per_node", 8, 1, 72));
-    c.nics_per_node        = int(o.integer_in("nics_per_node", c.gpus_per_node, 0, 72));
+    // A GPU without NVLink (RTX 4090/5090, L40S) talks to its peers over PCIe: the node's scale-up links
+    // then carry the GPU's PCIe x16 bandwidth (nominal, per direction). NOTES: the host bridge these
+    // transfers share (GeForce cards have no P2P: they bounce through host memory) is not modelled.
+    if (!gpu.has_nvlink()) c.nvlink.bandwidth_Bps = gpu.pcie_bandwidth_Bps;
+    // A GPU without a data-centre NIC (consumer cards: nic 0) keeps ClusterSpec's 400 Gb/s default, which
+    // only a multi-node fabric uses; cluster.ib.bandwidth_GBps says otherwise.
+    if (gpu.nic_bandwidth_Bps > 0) c.ib_bandwidth_Bps = gpu.nic_bandwidth_Bps;
+    c.fabric        = o.choice("fabric", kFabricKinds, FabricKind::MultiPlane, "fabric");
+    c.num_nodes     = o.has("num_nodes") ? int(o.integer_in("num_nodes", 1, 1, 16384)) : 0;
+    c.gpus_per_node = int(o.integer_in("gpus_per_node", 8, 1, 72));
+    c.nics_per_node = int(o.integer_in("nics_per_node", c.gpus_per_node, 0, 72));
     if (auto l = o.optional_object("nvlink")) c.nvlink = parse_link(*l, c.nvlink);
     if (auto l = o.optional_object("pcie")) c.pcie = parse_link(*l, c.pcie);
     if (auto ib = o.optional_object("ib")) {
@@ -149,8 +155,15 @@ DeploymentUnit parse_unit(const JsonObject& o, const ClusterSpec& c, const Model
     u.redundant_experts      = int(o.integer_in("redundant_experts", 0, 0, 1 << 20));
     u.shared_experts_per_gpu = int(o.integer_in("shared_experts_per_gpu", m.num_shared_experts > 0 ? 1 : 0, 0, 64));
     u.shared_expert_slots    = int(o.integer_in("shared_expert_slots", 0, 0, 1 << 20));
-    const int slots          = n_routed + u.redundant_experts + u.shared_expert_slots;
-    const std::string sum    = n(n_routed) + " routed + " + n(u.redundant_experts) + " redundant + " +
+    if (m.is_dense()) { // no experts: every GPU runs the whole FFN, nothing to place
+        if (u.redundant_experts > 0 || u.shared_expert_slots > 0)
+            o.fail(u.redundant_experts > 0 ? "redundant_experts" : "shared_expert_slots",
+                   m.name + " is a dense model: it has no experts to place");
+        u.routed_experts_per_gpu = derived_key(o, "routed_experts_per_gpu", 0, "0 (dense model)");
+        return u;
+    }
+    const int slots       = n_routed + u.redundant_experts + u.shared_expert_slots;
+    const std::string sum = n(n_routed) + " routed + " + n(u.redundant_experts) + " redundant + " +
                             n(u.shared_expert_slots) + " shared-expert slots = " + n(slots);
     if (slots < u.ep_size)
         o.fail("redundant_experts", sum + " leave some of the " + n(u.ep_size) + " GPUs without a slot");
@@ -164,6 +177,25 @@ DeploymentUnit parse_unit(const JsonObject& o, const ClusterSpec& c, const Model
         o.fail("shared_experts_per_gpu", "the model has a shared expert: place it on every GPU "
                                          "(shared_experts_per_gpu >= 1) or in shared_expert_slots");
     return u;
+}
+
+// GEMM weight formats the GPU has tensor cores for (issue 20): FP8 needs FP8 tensor cores, INT8 (W8A8)
+// INT8 ones. Rejected rather than silently run at another rate: the hardware has no such path, and a
+// fallback (FP8 weights dequantised to BF16 as vLLM's Marlin W8A16 does on Ampere) is a different
+// deployment the user should ask for by choosing bf16, int8 or int4_g128.
+void check_weight_formats(const JsonObject& root, const PrecisionConfig& p, const GpuSpec& gpu) {
+    for (const auto& [key, prec] : {std::pair<const char*, Precision>{"expert_weights", p.expert_weights},
+                                    std::pair<const char*, Precision>{"dense_weights", p.dense_weights}}) {
+        if (!computes_in_weight_format(prec)) continue;
+        const bool ok = prec == Precision::Int8 ? gpu.peak_ops_int8 > 0 : gpu.has_fp8();
+        if (ok) continue;
+        const std::string msg = "\"" + std::string(to_string(prec)) + "\" needs " + std::string(to_string(prec)) +
+                                " tensor cores, which " + gpu.name +
+                                " does not have; choose bf16, fp16, int8 or int4_g128 (weights dequantised to 16 bits)";
+        const auto o = root.optional_object("precision");
+        if (o && o->has(key)) o->fail(key, msg);
+        root.fail(std::string("precision.") + key, msg + " (fp8_e4m3 is the default when the key is left out)");
+    }
 }
 
 PrecisionConfig parse_precision_config(const JsonObject& root) {
@@ -202,6 +234,11 @@ RoutingConfig parse_routing(const JsonObject& root, const ModelSpec& m, const De
     const auto o  = root.optional_object("routing");
     if (!o) return r;
     o->finish({"num_groups", "topk_groups", "node_limit", "popularity", "replica_policy"});
+    if (m.is_dense()) { // no gate: only keys that do not route are meaningful
+        for (const char* key : {"num_groups", "topk_groups", "node_limit", "popularity", "replica_policy"})
+            if (o->has(key)) o->fail(key, m.name + " is a dense model: it has no gate to route with");
+        return r;
+    }
     // The gate's groups are the model's (its config.json): a scenario may restate them, not change them,
     // so that swapping model.name cannot silently keep another model's gate (issue 13 item 5).
     for (const auto& [key, own] : {std::pair<const char*, int>{"num_groups", m.num_expert_groups},
@@ -513,7 +550,8 @@ Scenario parse_scenario(std::string_view text, const std::string& origin, const 
     check_cluster(cluster, s.cluster);
 
     s.precision = parse_precision_config(root);
-    s.workload  = parse_workload(root, s.deployment);
+    check_weight_formats(root, s.precision, s.gpu);
+    s.workload = parse_workload(root, s.deployment);
     if (s.workload.mtp_draft_tokens > 0 && model.num_mtp_modules == 0)
         root.fail("workload.mtp", s.model.name + " has no multi-token-prediction module");
     const DeploymentUnit& unit = s.active_unit();

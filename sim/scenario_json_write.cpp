@@ -3,6 +3,7 @@
 // parse_scenario(scenario_to_json(s)) reproduces s (tested, also with every key moved off its default),
 // which `moetwin run` relies on: result.json embeds this text and `run --from-result` reruns it.
 // The reading side, with the schema's rules, is sim/scenario_json.cpp.
+#include "engine/model_spec.hpp"
 #include "sim/scenario.hpp"
 #include "sim/serving/serving_json.hpp"
 
@@ -78,11 +79,12 @@ std::string scenario_to_json(const Scenario& s) {
     if (r.popularity == ExpertPopularity::Zipf) pop["s"] = r.zipf_s;
     if (r.popularity == ExpertPopularity::LogNormal) pop["sigma"] = r.lognormal_sigma;
     if (r.popularity == ExpertPopularity::File) pop["path"] = r.loads_path.string();
-    j["routing"]  = {{"num_groups", r.num_groups},
-                     {"topk_groups", r.topk_groups},
-                     {"node_limit", r.node_limit},
-                     {"popularity", pop},
-                     {"replica_policy", r.replica_policy}};
+    if (!find_model(s.model.name).is_dense()) // a dense model has no gate: the parser rejects routing keys
+        j["routing"] = {{"num_groups", r.num_groups},
+                        {"topk_groups", r.topk_groups},
+                        {"node_limit", r.node_limit},
+                        {"popularity", pop},
+                        {"replica_policy", r.replica_policy}};
     j["balancer"] = {{"policy", s.balancer.policy}};
     if (!s.balancer.fit_loads_path.empty()) j["balancer"]["fit_loads_path"] = s.balancer.fit_loads_path.string();
     if (s.balancer.hosted_experts_per_gpu > 0)

@@ -175,12 +175,15 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
     p.comm_shape.num_topk     = p.model.top_k;
     p.comm_shape.fp8_dispatch = s.precision.dispatch == Precision::Fp8E4m3;
     // Placement, fitted on the popularity the tokens are sampled from.
-    const ExpertLoad pop = expert_popularity(s, full, p.model);
-    StepPlacement sp     = place_step_experts(s, pop);
-    p.placement_spec     = sp.spec;
-    p.shared_expert      = sp.shared_expert;
-    p.placement          = std::move(sp.placement);
-    const int main_moe   = p.num_moe - p.num_mtp;
+    // A dense model (no MoE layer) has nothing to place or route.
+    const ExpertLoad pop = p.model.is_dense() ? ExpertLoad{} : expert_popularity(s, full, p.model);
+    if (!p.model.is_dense()) {
+        StepPlacement sp = place_step_experts(s, pop);
+        p.placement_spec = sp.spec;
+        p.shared_expert  = sp.shared_expert;
+        p.placement      = std::move(sp.placement);
+    }
+    const int main_moe = p.num_moe - p.num_mtp;
     if (p.num_mtp > 0) { // the MTP passes use the last main MoE layer's placement (see the contract)
         std::vector<int> phy2log = p.placement.phy2log;
         const auto last          = p.placement.slots(main_moe - 1);

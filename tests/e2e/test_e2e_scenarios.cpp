@@ -86,7 +86,10 @@ TEST_P(ShippedScenario, FitsRunsAndMatchesItsGoldenSummary) {
     const std::string name = GetParam();
     const std::string file = "scenarios/" + name + ".json";
     const Outcome fit      = moetwin("fit " + file);
-    EXPECT_EQ(fit.exit_code, 0) << "moetwin fit " << file << ":\n" << fit.output;
+    // A what-if that answers "it does not fit" (issue 20: DeepSeek-V3 on 8 RTX 4090) says so with
+    // allow_not_fitting; `moetwin fit` then reports and exits 1, and `run` simulates it anyway.
+    const bool not_fitting = Json::parse(std::ifstream(kSource / file)).value("allow_not_fitting", false);
+    EXPECT_EQ(fit.exit_code, not_fitting ? 1 : 0) << "moetwin fit " << file << ":\n" << fit.output;
 
     const fs::path out = fs::temp_directory_path() / ("moetwin_e2e_" + std::to_string(::getpid()) + "_" + name);
     fs::remove_all(out);

@@ -114,6 +114,23 @@ TEST(ModelSpec, OtherModelsMatchPublishedTotals) {
         {"kimi_k2", 1'026'408'232'448, 32'861'500'928, 0.015, 0.015},
         // Mistral: 141B / 39B. Ours 140.63B (-0.3 %) / 39.16B (+0.4 %); 39's rounding is ±1.3 %.
         {"mixtral_8x22b", 140'630'071'296, 39'161'468'928, 0.01, 0.013},
+        // Mistral: 46.7B / 12.9B. Ours 46.70B (the Hugging Face safetensors count exactly) / 12.88B (-0.2 %).
+        {"mixtral_8x7b", 46'702'792'704, 12'879'925'248, 0.005, 0.005},
+        // xAI: 314B, "25 % of the weights active" (78.5B). Ours 315.68B (+0.5 %: Grok-1's extra norms are
+        // not even counted, so the announcement rounds down) / 83.76B (+6.7 %: 25 % is 2 of 8 experts,
+        // while attention and the embedding are always active; see grok1.cpp).
+        {"grok1", 315'684'034'560, 83'755'800'576, 0.01, 0.07},
+        // V2 paper: 15.7B / 2.4B. Ours 15.71B (+0.04 %) / 2.66B (+10.9 %: the 2.4B leaves the 0.21B
+        // embedding out, 2.45B; see deepseek_v2_lite.cpp).
+        {"deepseek_v2_lite", 15'706'484'224, 2'661'150'208, 0.005, 0.11},
+        // Dense models: activated == total. Meta 405B: ours 405.85B (+0.2 %).
+        {"llama3_1_405b", 405'853'388'800, 405'853'388'800, 0.005, 0.005},
+        // HF 70.6B: ours 70.55B (-0.07 %).
+        {"llama3_1_70b", 70'553'706'496, 70'553'706'496, 0.005, 0.005},
+        // Qwen2.5-32B card 32.5B: ours 32.76B (+0.8 %; the HF safetensors count is 32.8B, see the model file).
+        {"r1_distill_qwen_32b", 32'763'876'352, 32'763'876'352, 0.01, 0.01},
+        // Qwen2.5-7B card 7.61B: ours 7.616B (+0.07 %), q/k/v biases included.
+        {"r1_distill_qwen_7b", 7'615'616'512, 7'615'616'512, 0.005, 0.005},
     };
     for (const Published& c : cases) {
         const ModelSpec& m = find_model(c.name);
@@ -122,6 +139,37 @@ TEST(ModelSpec, OtherModelsMatchPublishedTotals) {
         EXPECT_LT(rel(double(m.total_params()), m.published_total_params), c.total_tol) << c.name;
         EXPECT_LT(rel(double(m.activated_params()), m.published_activated_params), c.activated_tol) << c.name;
     }
+}
+
+TEST(ModelSpec, DenseModelsHaveNoMoeOps) {
+    // A dense model is all dense layers: no gate, no dispatch/combine, no experts; activated == total.
+    int dense = 0;
+    for (const ModelSpec& m : model_catalogue()) {
+        if (!m.is_dense()) continue;
+        ++dense;
+        EXPECT_TRUE(m.moe_layer_ops.empty()) << m.name;
+        EXPECT_EQ(m.num_dense_layers, m.num_layers) << m.name;
+        EXPECT_EQ(m.total_params(), m.activated_params()) << m.name;
+        for (const OpSpec& op : m.dense_layer_ops)
+            EXPECT_NE(op.kind, OpKind::Communication) << m.name << " " << op.name;
+    }
+    EXPECT_GE(dense, 1);
+}
+
+TEST(ModelSpec, QkvBiasAddsOneVectorPerProjection) {
+    // Qwen2.5-7B: q 28·128 = 3584, k and v 4·128 = 512 each -> 4608 bias values per layer, 28 layers.
+    ModelSpec no_bias = find_model("r1_distill_qwen_7b");
+    no_bias.qkv_bias  = false;
+    build_op_lists(no_bias);
+    EXPECT_EQ(find_model("r1_distill_qwen_7b").total_params() - no_bias.total_params(), 28 * 4608);
+}
+
+TEST(ModelSpec, Grok1HandCount) {
+    // Per layer: 8 experts × 3 × 6144 × 32768 + q/o 2 × 6144² + k/v 2 × 6144 × 1024 + gate 6144 × 8 + two
+    // norms 2 × 6144; tied embedding 131072 × 6144 counted once; final norm 6144.
+    const int64_t layer =
+        8 * 3 * int64_t(6144) * 32768 + 2 * int64_t(6144) * 6144 + 2 * int64_t(6144) * 1024 + 6144 * 8 + 2 * 6144;
+    EXPECT_EQ(find_model("grok1").total_params(), 64 * layer + int64_t(131072) * 6144 + 6144);
 }
 
 TEST(ModelSpec, OpListsCarryDeepSeekNames) {

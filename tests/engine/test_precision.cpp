@@ -34,14 +34,34 @@ TEST(Precision, MatrixBytesRoundPartialBlocksUp) {
     EXPECT_DOUBLE_EQ(activation_row_bytes(7168, Precision::Bf16), 7168 * 2);
 }
 
+TEST(Precision, Int4G128AndInt8CountTheirScales) {
+    // AWQ/GPTQ group 128: per group of 128 input values and each output column one FP16 scale (2 B) and
+    // one 4-bit zero (packed 8 per int32). DeepSeek-V3 expert down [in 2048, out 7168]: 16 groups;
+    // scales 16 × 7168 × 2 = 229,376 B, zeros 16 × 896 × 4 = 57,344 B, weights 7,340,032 B.
+    EXPECT_EQ(matrix_bytes(2048, 7168, Precision::Int4G128), 7'340'032 + 229'376 + 57'344);
+    EXPECT_DOUBLE_EQ(double(matrix_bytes(2048, 7168, Precision::Int4G128)),
+                     2048.0 * 7168 * bytes_per_param(Precision::Int4G128)); // aligned: exactly 0.51953125 B
+    EXPECT_EQ(bytes_per_param(Precision::Int4G128), 0.51953125);
+    // A ragged input dimension rounds the groups up: in 100 -> 1 group, out 9 -> 2 packed int32 zeros.
+    EXPECT_EQ(matrix_bytes(100, 9, Precision::Int4G128), 450 + 1 * (9 * 2 + 2 * 4));
+    // INT8 W8A8: 1 B per weight + one fp32 scale per output channel; activations 1 B + one fp32 per row.
+    EXPECT_EQ(matrix_bytes(2048, 7168, Precision::Int8), 2048 * 7168 + 7168 * 4);
+    EXPECT_DOUBLE_EQ(activation_row_bytes(7168, Precision::Int8), 7168 + 4);
+    EXPECT_EQ(matrix_bytes(2048, 7168, Precision::Fp16), 2048 * 7168 * 2);
+    EXPECT_TRUE(computes_in_weight_format(Precision::Int8));
+    EXPECT_FALSE(computes_in_weight_format(Precision::Int4G128)); // dequantised to 16 bits (Marlin, AWQ)
+}
+
 TEST(Precision, NamesRoundTripAndUnknownNamesAreConfigErrors) {
-    for (Precision p : {Precision::Bf16, Precision::Fp8E4m3, Precision::Int4, Precision::Nvfp4})
-        EXPECT_EQ(parse_precision(to_string(p)), p);
+    for (const auto& entry : kPrecisions)
+        EXPECT_EQ(parse_precision(to_string(entry.value)), entry.value);
     try {
-        parse_precision("fp16");
+        parse_precision("fp32");
         FAIL() << "expected ConfigError";
     } catch (const ConfigError& e) {
-        EXPECT_STREQ(e.what(), "\"fp16\" is not a known precision; known: bf16, fp8_e4m3, int4, nvfp4");
+        EXPECT_EQ(std::string(e.what()).rfind("\"fp32\" is not a known precision", 0), 0u) << e.what();
+        for (const auto& entry : kPrecisions)
+            EXPECT_NE(std::string(e.what()).find(entry.name), std::string::npos) << e.what();
     }
     EXPECT_EQ(parse_phase("prefill"), Phase::Prefill);
     EXPECT_THROW(parse_phase("train"), ConfigError);

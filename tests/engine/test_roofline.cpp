@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The calibrated roofline: hand-computed times for one op of each law, the SM share, and the
 // calibration against DeepSeek's published H800 kernel figures pinned as a regression.
+#include "common/errors.hpp"
 #include "engine/model_spec.hpp"
 #include "engine/roofline.hpp"
 
@@ -86,4 +87,28 @@ TEST(Roofline, CalibrationAgainstPublishedH800Figures) {
     EXPECT_EQ(gemm_rows, 28);
     EXPECT_LT(std::sqrt(sum_sq / gemm_rows), 0.057); // measured: 5.6 % RMS
     EXPECT_GT(worst, 0.13);                          // M = 64, N = 7168, K = 2048: -14 %, see roofline.cpp
+}
+
+TEST(Roofline, GemmPeakFollowsTheWeightFormatAndTheHardware) {
+    const GpuSpec& rtx = find_gpu("rtx4090");
+    EXPECT_EQ(gemm_peak_flops(rtx, Precision::Fp8E4m3), 330.3e12);
+    EXPECT_EQ(gemm_peak_flops(rtx, Precision::Int8), 660.6e12);
+    EXPECT_EQ(gemm_peak_flops(rtx, Precision::Int4G128), 165.2e12); // W4A16: dequantised, BF16/FP16 rate
+    EXPECT_EQ(gemm_peak_flops(rtx, Precision::Fp16), 165.2e12);
+    EXPECT_THROW(gemm_peak_flops(find_gpu("a100"), Precision::Fp8E4m3), ConfigError); // no FP8 on Ampere
+    EXPECT_EQ(gemm_peak_flops(find_gpu("a100"), Precision::Int8), 624e12);
+    // A memory-bound decode GEMM moves the INT4 weights and their scales: a DeepSeek-V3 expert down
+    // projection [2048 -> 7168] at 1 token reads 7,626,752 B of int4_g128 weights vs 14,684,160 B FP8.
+    const ModelSpec& v3 = find_model("deepseek_v3");
+    const OpSpec* down  = nullptr;
+    for (const OpSpec& op : v3.moe_layer_ops)
+        if (op.name == "expert_down") down = &op;
+    ASSERT_NE(down, nullptr);
+    OpShape s;
+    s.num_local_experts = 1;
+    s.tokens_per_expert = 1;
+    s.weight_precision  = Precision::Int4G128;
+    EXPECT_DOUBLE_EQ(down->bytes(s), 7'626'752.0 + 2048 * 2 + 7168 * 2); // + BF16 input row + output row
+    s.weight_precision = Precision::Fp8E4m3;
+    EXPECT_DOUBLE_EQ(down->bytes(s), 2048.0 * 7168 + 16 * 56 * 4 + (2048 + 16 * 4) + 7168 * 2);
 }

@@ -378,9 +378,9 @@ TEST(ScenarioJsonErrors, DuplicateKey) {
 
 TEST(ScenarioJsonErrors, UnknownPrecision) {
     json j         = base();
-    j["precision"] = {{"kv_cache", "fp16"}};
-    EXPECT_EQ(error_of(j), "day6_decode.json: precision.kv_cache: \"fp16\" is not a known precision; known: bf16, "
-                           "fp8_e4m3, int4, nvfp4");
+    j["precision"] = {{"kv_cache", "fp32"}};
+    EXPECT_EQ(error_of(j), "day6_decode.json: precision.kv_cache: \"fp32\" is not a known precision; known: bf16, "
+                           "fp8_e4m3, int4, nvfp4, fp16, int8, int4_g128");
 }
 
 TEST(ScenarioJsonErrors, OverlapNeedsTwoMicroBatches) {
@@ -602,3 +602,60 @@ TEST(ScenarioJson, HostedExpertsPerGpuRoundTripsAndIsChecked) {
     j["balancer"]["hosted_experts_per_gpu"] = "4";
     EXPECT_NE(error_of(j).find("balancer.hosted_experts_per_gpu:"), std::string::npos) << error_of(j);
 }
+
+namespace moetwin {
+namespace {
+
+// Issue 20: models, precisions and hardware the catalogue added, and their bad inputs.
+json one_node(const std::string& model, const std::string& gpu) {
+    return json::parse(R"({"name": "w", "model": {"name": ")" + model + R"("}, "hardware": {"gpu": ")" + gpu +
+                       R"("}, "cluster": {"fabric": "single_node", "gpus_per_node": 8},
+                          "deployment": {"decode": {"num_nodes": 1}},
+                          "workload": {"phase": "decode", "requests_per_gpu": 8}})");
+}
+
+TEST(ScenarioJson, Fp8WeightsOnAGpuWithoutFp8AreRejectedNamingTheKey) {
+    json j = one_node("mixtral_8x7b", "a100");
+    // The default weight format is fp8_e4m3: the error names the key it defaulted.
+    EXPECT_NE(error_of(j).find("precision.expert_weights: \"fp8_e4m3\" needs fp8_e4m3 tensor cores, which a100 does "
+                               "not have"),
+              std::string::npos)
+        << error_of(j);
+    j["precision"] = {{"expert_weights", "bf16"}, {"dense_weights", "fp8_e4m3"}};
+    EXPECT_NE(error_of(j).find("precision.dense_weights: \"fp8_e4m3\" needs"), std::string::npos) << error_of(j);
+    j["precision"]   = {{"expert_weights", "int4_g128"}, {"dense_weights", "int8"}};
+    const Scenario s = parse_scenario(j.dump(), "w.json"); // INT8 tensor cores exist on A100
+    EXPECT_EQ(s.precision.expert_weights, Precision::Int4G128);
+    EXPECT_EQ(s.cluster.nvlink.bandwidth_Bps, 240e9); // A100 NVLink 3: 300 GB/s × 0.8 achieved
+}
+
+TEST(ScenarioJson, ExpertsThatDoNotCoverTheEpGroupAreRejectedNamingTheKey) {
+    json j                                 = one_node("mixtral_8x7b", "h800");
+    j["cluster"]["fabric"]                 = "fat_tree";
+    j["deployment"]["decode"]["num_nodes"] = 2; // 8 experts over EP16
+    EXPECT_NE(error_of(j).find("deployment.decode.redundant_experts: 8 routed + 0 redundant + 0 shared-expert slots = "
+                               "8 leave some of the 16 GPUs without a slot"),
+              std::string::npos)
+        << error_of(j);
+}
+
+TEST(ScenarioJson, DenseModelsTakeNoExpertKeysAndRunOverPcieWithoutNvlink) {
+    json j           = one_node("r1_distill_qwen_7b", "rtx4090");
+    j["precision"]   = {{"expert_weights", "bf16"}, {"dense_weights", "int4_g128"}};
+    const Scenario s = parse_scenario(j.dump(), "w.json");
+    EXPECT_EQ(s.active_unit().routed_experts_per_gpu, 0);
+    // No NVLink on the RTX 4090: its peers are reached over PCIe Gen4 x16 (31.5 GB/s per direction).
+    EXPECT_DOUBLE_EQ(s.cluster.nvlink.bandwidth_Bps, 16 * 16e9 * 128.0 / 130.0 / 8);
+    j["deployment"]["decode"]["redundant_experts"] = 2;
+    EXPECT_NE(error_of(j).find("deployment.decode.redundant_experts: r1_distill_qwen_7b is a dense model"),
+              std::string::npos)
+        << error_of(j);
+    j["deployment"]["decode"].erase("redundant_experts");
+    j["routing"] = {{"node_limit", 1}};
+    EXPECT_NE(error_of(j).find("routing.node_limit: r1_distill_qwen_7b is a dense model: it has no gate"),
+              std::string::npos)
+        << error_of(j);
+}
+
+} // namespace
+} // namespace moetwin
