@@ -164,22 +164,6 @@ std::ostream& operator<<(std::ostream& out, const PipeOp& op) {
     return out;
 }
 
-std::string pipeline_requirement_error(PipelineSchedule schedule, int pp, int m) {
-    const std::string name(to_string(schedule));
-    if (pp < 1) return "pipeline size must be >= 1, got " + std::to_string(pp);
-    if (m < 1) return "micro-batches must be >= 1, got " + std::to_string(m);
-    if (schedule == PipelineSchedule::DualPipe) {
-        if (pp < 2 || pp % 2 != 0) return name + " needs an even number of stages >= 2, got " + std::to_string(pp);
-        if (m % 2 != 0 || m < 2 * pp)
-            return name + " needs an even number of micro-batches >= 2 x stages (" + std::to_string(2 * pp) +
-                   "; dualpipe.py), got " + std::to_string(m);
-    } else if (m < pp) {
-        return name + " needs at least as many micro-batches as stages (" + std::to_string(pp) + "), got " +
-               std::to_string(m);
-    }
-    return "";
-}
-
 PipelinePrograms build_pipeline_programs(PipelineSchedule schedule, int pp, int m) {
     if (const std::string why = pipeline_requirement_error(schedule, pp, m); !why.empty()) throw ConfigError(why);
     PipelinePrograms out;

@@ -18,7 +18,7 @@
 //             Sends leave when their op ends (dualpipe.py defers a few sends to the next op; not modelled).
 #pragma once
 
-#include "common/name_table.hpp"
+#include "sim/scenario_training.hpp"
 
 #include <array>
 #include <ostream>
@@ -27,16 +27,8 @@
 
 namespace moetwin::step {
 
-enum class PipelineSchedule { OneFOneB, Zb1p, DualPipe };
-inline constexpr std::array<NameEntry<PipelineSchedule>, 3> kPipelineSchedules = {{
-    {PipelineSchedule::OneFOneB, "1f1b", "one forward, one backward (PipeDream-flush / Megatron)"},
-    {PipelineSchedule::Zb1p, "zb1p", "zero-bubble: input and weight gradients split, W fills the bubbles"},
-    {PipelineSchedule::DualPipe, "dualpipe",
-     "DeepSeek's bidirectional DualPipe with overlapped forward+backward chunk pairs (reference §9)"},
-}};
-constexpr std::string_view to_string(PipelineSchedule v) {
-    return table_name(kPipelineSchedules, v);
-}
+// PipelineSchedule, its name table and pipeline_requirement_error: sim/scenario_training.hpp (the scenario
+// names the schedule).
 
 // F: forward; B: input gradient only (its W queued); BW: full backward (input and weight gradients);
 // W: a queued weight gradient; FB: a forward overlapped with a full backward (DualPipe's F&B).
@@ -65,11 +57,6 @@ struct PipelinePrograms {
 constexpr int stage_position(int dir, int rank, int pp) {
     return dir == 0 ? rank : pp - 1 - rank;
 }
-
-// Why `micro_batches` cannot run under `schedule` on `pp` ranks ("" when it can): pp ≥ 1, micro_batches ≥ 1;
-// 1F1B/ZB1P: micro_batches ≥ pp (fewer leave ranks without a steady state; the README's bubbles assume it);
-// DualPipe: pp even and ≥ 2, micro_batches even and ≥ 2·pp (dualpipe.py asserts both).
-std::string pipeline_requirement_error(PipelineSchedule schedule, int pp, int micro_batches);
 
 // Contract: pure, deterministic. Every rank's program of one step; every (direction, micro-batch) a rank
 // holds gets exactly one forward, one backward and one weight gradient (BW and FB's backward include it).
