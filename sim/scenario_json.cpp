@@ -468,7 +468,7 @@ Scenario parse_scenario(std::string_view text, const std::string& origin, const 
                               (s.deployment.decode ? s.deployment.decode->num_nodes : 0);
     check_cluster(cluster, s.cluster);
 
-    s.precision = parse_precision_config(root);
+    s.precision         = parse_precision_config(root);
     const bool training = is_training_scenario(root); // sim/scenario_training_json.cpp
     if (training) {
         parse_training(root, s);
@@ -482,9 +482,9 @@ Scenario parse_scenario(std::string_view text, const std::string& origin, const 
     s.routing                  = parse_routing(root, model, unit, base_dir);
     s.balancer                 = parse_balancer(root, unit, s.routing, base_dir);
     if (!training) s.schedule = parse_schedule(root, s.workload, s.gpu);
-    s.compute                  = parse_compute(root, base_dir);
-    s.network                  = parse_network(root);
-    s.output                   = parse_output(root, s.name);
+    s.compute = parse_compute(root, base_dir);
+    s.network = parse_network(root);
+    s.output  = parse_output(root, s.name);
     check_physical_bounds(s); // every physical value finite and plausible, in SI units (sim/scenario_bounds.hpp)
     return s;
 }

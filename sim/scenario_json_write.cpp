@@ -121,7 +121,7 @@ std::string scenario_to_json(const Scenario& s) {
                          {"comm_sms", t->comm_sms},
                          {"zero_stage", t->zero_stage}};
     }
-    j["compute"]  = {{"source", str(to_string(s.compute.source))}};
+    j["compute"] = {{"source", str(to_string(s.compute.source))}};
     if (s.compute.source == ComputeSource::Profile) j["compute"]["profile_path"] = s.compute.profile_path.string();
     if (!s.compute.calibration_path.empty()) j["compute"]["calibration"] = s.compute.calibration_path.string();
     const auto& cal = s.network.calibration;

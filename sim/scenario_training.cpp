@@ -67,9 +67,9 @@ namespace {
 // per MoE layer top_k·(h + 3·moe_inter) (each selection's dispatched row, gate/up and SwiGLU outputs in FP8)
 // + shared experts × 3·moe_inter.
 int64_t layer_activation_B(const ModelSpec& m, bool dense) {
-    const int64_t h    = m.hidden_size;
-    const int64_t attn = 2 * h + 2 * (m.q_lora_rank + m.kv_lora_rank + m.qk_rope_head_dim) +
-                         int64_t(m.num_heads) * m.v_head_dim + h;
+    const int64_t h = m.hidden_size;
+    const int64_t attn =
+        2 * h + 2 * (m.q_lora_rank + m.kv_lora_rank + m.qk_rope_head_dim) + int64_t(m.num_heads) * m.v_head_dim + h;
     if (dense) return attn + 3 * m.dense_inter_size;
     return attn + int64_t(m.top_k) * (h + 3 * m.moe_inter_size) + int64_t(m.num_shared_experts) * 3 * m.moe_inter_size;
 }

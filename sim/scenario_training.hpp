@@ -39,13 +39,13 @@ std::string pipeline_requirement_error(PipelineSchedule schedule, int pp, int mi
 // EP group per stage); attention data parallelism per stage is num_gpus / pp_size; micro_batches =
 // global_batch_sequences / (num_gpus / pp_size): every GPU of a stage runs one sequence per micro-batch.
 struct TrainingConfig {
-    int pp_size                      = 16;
-    PipelineSchedule schedule        = PipelineSchedule::DualPipe;
-    int64_t sequence_tokens          = 4096;  // tech report §4.2: sequence length 4K in pre-training
-    int64_t global_batch_sequences   = 15360; // tech report §4.2: the batch size ramps to 15,360
-    std::vector<int> layers_per_stage;        // decoder layers (dense first, then MoE) per stage, sum = the model's
-    int comm_sms                     = 20;    // tech report §3.2.2: 20 of 132 SMs run the all-to-all
-    int zero_stage                   = 1;     // ZeRO-1: optimizer states (FP32 master, BF16 moments) sharded
+    int pp_size                    = 16;
+    PipelineSchedule schedule      = PipelineSchedule::DualPipe;
+    int64_t sequence_tokens        = 4096;  // tech report §4.2: sequence length 4K in pre-training
+    int64_t global_batch_sequences = 15360; // tech report §4.2: the batch size ramps to 15,360
+    std::vector<int> layers_per_stage;      // decoder layers (dense first, then MoE) per stage, sum = the model's
+    int comm_sms   = 20;                    // tech report §3.2.2: 20 of 132 SMs run the all-to-all
+    int zero_stage = 1;                     // ZeRO-1: optimizer states (FP32 master, BF16 moments) sharded
     // Derived.
     int num_gpus      = 0;
     int dp_size       = 0;

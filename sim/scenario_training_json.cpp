@@ -46,38 +46,42 @@ void parse_training(const JsonObject& root, Scenario& s) {
         root.object("deployment").fail_here("a training scenario needs deployment.prefill (one EP group of a stage)");
     const DeploymentUnit& unit = *s.deployment.prefill;
     if (unit.tp_size != 1)
-        root.object("deployment").object("prefill").fail("tp_size", "training runs attention without TP (tech "
-                                                                     "report §3.2); expected 1");
+        root.object("deployment")
+            .object("prefill")
+            .fail("tp_size", "training runs attention without TP (tech "
+                             "report §3.2); expected 1");
     const ModelSpec model = with_layers(find_model(s.model.name), s.model.num_dense_layers, s.model.num_moe_layers);
     const JsonObject o    = root.object("training");
     o.finish({"pp_size", "schedule", "sequence_tokens", "global_batch_sequences", "layers_per_stage", "comm_sms",
               "zero_stage", "num_gpus", "dp_size", "micro_batches"});
     TrainingConfig t;
-    t.pp_size  = int(o.integer_in("pp_size", t.pp_size, 1, model.num_layers));
-    t.schedule = o.choice("schedule", kPipelineSchedules, t.schedule, "pipeline schedule");
+    t.pp_size                = int(o.integer_in("pp_size", t.pp_size, 1, model.num_layers));
+    t.schedule               = o.choice("schedule", kPipelineSchedules, t.schedule, "pipeline schedule");
     t.sequence_tokens        = o.integer_in("sequence_tokens", t.sequence_tokens, 1, int64_t(1) << 20);
     t.global_batch_sequences = o.integer_in("global_batch_sequences", t.global_batch_sequences, 1, int64_t(1) << 30);
     t.comm_sms               = int(o.integer_in("comm_sms", t.comm_sms, 1, s.gpu.num_sms - 1));
     t.zero_stage             = int(o.integer_in("zero_stage", t.zero_stage, 0, 1));
 
-    const int64_t gpus = int64_t(s.cluster.num_nodes) * s.cluster.gpus_per_node;
-    t.num_gpus = derived(o, "num_gpus", gpus, "cluster.num_nodes × cluster.gpus_per_node = " + n(s.cluster.num_nodes) +
-                                                  " × " + n(s.cluster.gpus_per_node));
+    const int64_t gpus   = int64_t(s.cluster.num_nodes) * s.cluster.gpus_per_node;
+    t.num_gpus           = derived(o, "num_gpus", gpus,
+                                   "cluster.num_nodes × cluster.gpus_per_node = " + n(s.cluster.num_nodes) + " × " +
+                                       n(s.cluster.gpus_per_node));
     const int64_t per_dp = int64_t(t.pp_size) * unit.ep_size;
     if (gpus % per_dp != 0)
         o.fail("pp_size", "pp_size × deployment.prefill.ep_size = " + n(t.pp_size) + " × " + n(unit.ep_size) +
                               " does not divide the cluster's " + n(gpus) + " GPUs");
-    t.dp_size = derived(o, "dp_size", gpus / per_dp,
-                        "num_gpus / (pp_size × ep_size) = " + n(gpus) + " / (" + n(t.pp_size) + " × " +
-                            n(unit.ep_size) + ")");
+    t.dp_size =
+        derived(o, "dp_size", gpus / per_dp,
+                "num_gpus / (pp_size × ep_size) = " + n(gpus) + " / (" + n(t.pp_size) + " × " + n(unit.ep_size) + ")");
     const int64_t per_stage = gpus / t.pp_size;
     if (t.global_batch_sequences % per_stage != 0)
         o.fail("global_batch_sequences", n(t.global_batch_sequences) + " sequences do not divide over the " +
-                                             n(per_stage) + " GPUs of a stage (num_gpus / pp_size; one sequence "
-                                                            "per GPU and micro-batch)");
+                                             n(per_stage) +
+                                             " GPUs of a stage (num_gpus / pp_size; one sequence "
+                                             "per GPU and micro-batch)");
     t.micro_batches = derived(o, "micro_batches", t.global_batch_sequences / per_stage,
-                              "global_batch_sequences / (num_gpus / pp_size) = " + n(t.global_batch_sequences) +
-                                  " / " + n(per_stage));
+                              "global_batch_sequences / (num_gpus / pp_size) = " + n(t.global_batch_sequences) + " / " +
+                                  n(per_stage));
     if (const std::string why = pipeline_requirement_error(t.schedule, t.pp_size, t.micro_batches); !why.empty())
         o.fail(o.has("micro_batches") ? "micro_batches" : "global_batch_sequences", why);
 
@@ -104,11 +108,11 @@ void parse_training(const JsonObject& root, Scenario& s) {
             if (dual && t.pp_size - 1 - r != r) stages.push_back(t.pp_size - 1 - r);
             const TrainingMemory m = training_memory(model, t, unit.ep_size, stages, live);
             if (double(m.total_B()) > s.gpu.hbm_bytes)
-                o.fail("layers_per_stage",
-                       "rank " + n(r) + " needs " + gib(m.total_B()) + " per GPU (weights " + gib(m.weights_B) +
-                           ", gradients " + gib(m.gradients_B) + ", optimizer " + gib(m.optimizer_B) +
-                           ", activations of " + n(live) + " chunks " + gib(m.activations_B) + "), above the " +
-                           gib(int64_t(s.gpu.hbm_bytes)) + " of HBM (allow_not_fitting overrides)");
+                o.fail("layers_per_stage", "rank " + n(r) + " needs " + gib(m.total_B()) + " per GPU (weights " +
+                                               gib(m.weights_B) + ", gradients " + gib(m.gradients_B) + ", optimizer " +
+                                               gib(m.optimizer_B) + ", activations of " + n(live) + " chunks " +
+                                               gib(m.activations_B) + "), above the " + gib(int64_t(s.gpu.hbm_bytes)) +
+                                               " of HBM (allow_not_fitting overrides)");
         }
     }
 

@@ -63,17 +63,28 @@ ChunkTimes compute_from_trace(const step::StepTrace& trace) {
     return t;
 }
 
-// The chunk pair of `moe` MoE layers: the training scenario's EP group as a dualpipe_chunk_pair prefill run.
-Scenario chunk_scenario(const Scenario& s, int moe) {
-    Scenario c               = s;
-    c.training               = std::nullopt;
-    c.model.num_dense_layers = 0;
-    c.model.num_moe_layers   = moe;
-    c.cluster.num_nodes      = s.deployment.prefill->num_nodes;
-    c.allow_not_fitting      = true; // training memory is checked by the parser (training_memory)
+} // namespace
+
+Scenario training_chunk_scenario(const Scenario& s, int moe) {
+    Scenario c                  = s;
+    c.training                  = std::nullopt;
+    c.model.num_dense_layers    = 0;
+    c.model.num_moe_layers      = moe;
+    c.cluster.num_nodes         = s.deployment.prefill->num_nodes;
+    c.allow_not_fitting         = true; // training memory is checked by the parser (training_memory)
     c.workload.mtp_draft_tokens = 0;
     return c;
 }
+
+std::vector<int> training_chunk_kinds(const Scenario& s) {
+    const ModelSpec model = with_layers(find_model(s.model.name), s.model.num_dense_layers, s.model.num_moe_layers);
+    std::set<int> kinds;
+    for (const StageLayers& l : stage_layers(model, *s.training))
+        if (l.moe > 0) kinds.insert(l.moe);
+    return {kinds.begin(), kinds.end()};
+}
+
+namespace {
 
 // Seconds of the compute-model ops of `ops` at one sequence: forward, input gradient, weight gradient.
 ChunkTimes op_list_times(const std::vector<OpSpec>& ops, const std::vector<OpSpec>& train, const Scenario& s,
@@ -95,9 +106,8 @@ ChunkTimes op_list_times(const std::vector<OpSpec>& ops, const std::vector<OpSpe
         names.insert(op.name);
         const double f = compute.op_time(op, shape, sms).seconds;
         t.f_s += f;
-        const bool has_training_op = std::any_of(train.begin(), train.end(), [&](const OpSpec& x) {
-            return forward_op_of(x.name) == op.name;
-        });
+        const bool has_training_op =
+            std::any_of(train.begin(), train.end(), [&](const OpSpec& x) { return forward_op_of(x.name) == op.name; });
         if (!has_training_op) { // the GEMM transposed for each gradient; a weightless op's backward as its forward
             t.b_s += f;
             if (op.params_per_instance > 0) t.w_s += f;
@@ -136,14 +146,15 @@ std::vector<StageChunks> training_stage_chunks(const Scenario& s, const Progress
 
     // 1. One simulated chunk pair per distinct MoE-layer count, each in a child (one SimGrid engine per process).
     std::map<int, std::pair<ChunkTimes, ChunkTimes>> pairs;
-    for (const StageLayers& l : layers)
-        if (l.moe > 0) pairs[l.moe];
+    for (int moe : training_chunk_kinds(s))
+        pairs[moe];
     int done = 0;
     for (auto& [moe, pair] : pairs) {
-        if (progress) progress(0.9 * done / double(pairs.size()), "chunk pair of " + std::to_string(moe) + " MoE layers");
-        const Scenario c     = chunk_scenario(s, moe);
+        if (progress)
+            progress(0.9 * done / double(pairs.size()), "chunk pair of " + std::to_string(moe) + " MoE layers");
+        const Scenario c = training_chunk_scenario(s, moe);
         std::istringstream in(run_in_child([&c] {
-            const RunPlan plan    = plan_run(c);
+            const RunPlan plan          = plan_run(c);
             const step::StepTrace trace = execute_run(plan);
             return format_pair(step::chunk_times_from_trace(trace), compute_from_trace(trace));
         }));
@@ -156,9 +167,9 @@ std::vector<StageChunks> training_stage_chunks(const Scenario& s, const Progress
     const RooflineModel roofline(s.gpu, {}, load_calibration_for(s));
     const std::vector<OpSpec> train = make_training_ops(model);
     const int sms                   = s.schedule.compute_sms;
-    const ChunkTimes dense = op_list_times(model.dense_layer_ops, train, s, roofline, sms);
-    const ChunkTimes embed = op_list_times(model.embedding_ops, train, s, roofline, sms);
-    const ChunkTimes head  = op_list_times(model.head_ops, train, s, roofline, sms);
+    const ChunkTimes dense          = op_list_times(model.dense_layer_ops, train, s, roofline, sms);
+    const ChunkTimes embed          = op_list_times(model.embedding_ops, train, s, roofline, sms);
+    const ChunkTimes head           = op_list_times(model.head_ops, train, s, roofline, sms);
     ChunkTimes mtp;
     for (int d = 0; d < model.num_mtp_modules; ++d) {
         add(mtp, op_list_times(model.mtp_ops, train, s, roofline, sms));
@@ -238,22 +249,22 @@ TrainingResult assemble_training(const Scenario& s, const std::vector<StageChunk
     }
     const int dp_o = t.attention_dp(), dp_r = t.dp_size;
     for (int rank = 0; rank < pp; ++rank) {
-        TrainingRank& k = r.ranks[std::size_t(rank)];
-        k.rank          = rank;
-        k.layers        = t.layers_per_stage[std::size_t(rank)];
-        k.moe_layers    = stages[std::size_t(rank)].moe_layers;
+        TrainingRank& k      = r.ranks[std::size_t(rank)];
+        k.rank               = rank;
+        k.layers             = t.layers_per_stage[std::size_t(rank)];
+        k.moe_layers         = stages[std::size_t(rank)].moe_layers;
         const ChunkTimes& ct = total[std::size_t(rank)];
         k.f_s = ct.f_s, k.b_s = ct.b_s, k.w_s = ct.w_s, k.fb_s = ct.fb_s;
-        k.bubble_s = run.bubble_s[std::size_t(rank)];
+        k.bubble_s            = run.bubble_s[std::size_t(rank)];
         std::vector<int> held = {rank};
         if (t.schedule == PipelineSchedule::DualPipe && pp - 1 - rank != rank) held.push_back(pp - 1 - rank);
-        const RankParams p     = rank_params(model, t, s.deployment.prefill->ep_size, held);
-        const double rs_s      = ring_s(4.0 * p.routed_local, dp_r) + ring_s(4.0 * p.other, dp_o);
-        const double ag_s      = ring_s(2.0 * p.routed_local, dp_r) + ring_s(2.0 * p.other, dp_o);
-        const double shard     = double(p.routed_local) / dp_r + double(p.other) / dp_o;
-        k.optimizer_s          = 22.0 * shard / hbm_Bps;
-        k.dp_sync_s            = rs_s + ag_s;
-        double at              = pipe_end[std::size_t(rank)];
+        const RankParams p = rank_params(model, t, s.deployment.prefill->ep_size, held);
+        const double rs_s  = ring_s(4.0 * p.routed_local, dp_r) + ring_s(4.0 * p.other, dp_o);
+        const double ag_s  = ring_s(2.0 * p.routed_local, dp_r) + ring_s(2.0 * p.other, dp_o);
+        const double shard = double(p.routed_local) / dp_r + double(p.other) / dp_o;
+        k.optimizer_s      = 22.0 * shard / hbm_Bps;
+        k.dp_sync_s        = rs_s + ag_s;
+        double at          = pipe_end[std::size_t(rank)];
         r.spans.push_back({rank, "reduce_scatter", at, at + rs_s});
         at += rs_s;
         r.spans.push_back({rank, "optimizer", at, at + k.optimizer_s});

@@ -41,6 +41,11 @@ struct StageChunks {
     step::ChunkTimes total, compute;
 };
 
+// The distinct MoE-layer counts of the stages' chunk pairs (the last stage's MTP MoE layer included), ascending;
+// and the prefill scenario that simulates the chunk pair of `moe_layers` of them (cluster: the EP group's nodes).
+std::vector<int> training_chunk_kinds(const Scenario& s);
+Scenario training_chunk_scenario(const Scenario& s, int moe_layers);
+
 // Contract: `s.training` set. Deterministic in the scenario; runs one child process per distinct chunk kind
 // (the parent creates no SimGrid engine, so it may be called from a process that later runs one).
 std::vector<StageChunks> training_stage_chunks(const Scenario& s, const ProgressFn& progress = {});

@@ -5,6 +5,7 @@
 
 #include "common/atomic_file.hpp"
 #include "sim/output_dir.hpp"
+#include "sim/preflight.hpp"
 #include "sim/training_run.hpp"
 
 #include <cstdio>
@@ -19,27 +20,27 @@ void print_training_summary(std::ostream& out, const TrainingResult& r) {
         << r.micro_batches << " micro-batches, " << r.tokens_per_step << " tokens ==\n";
     out << "step time: " << r.step_s << " s (pipeline " << r.pipeline_s << " s, PP transfer " << r.p2p_s * 1e3
         << " ms)\n";
-    out << std::setprecision(1) << "throughput: " << r.tokens_per_s << " tokens/s, "
-        << r.tokens_per_s / r.num_gpus << " tokens/s per GPU; MFU " << 100 * r.mfu << " %; "
-        << r.gpu_hours_per_trillion_tokens / 1e3 << "K GPU-hours per trillion tokens\n";
+    out << std::setprecision(1) << "throughput: " << r.tokens_per_s << " tokens/s, " << r.tokens_per_s / r.num_gpus
+        << " tokens/s per GPU; MFU " << 100 * r.mfu << " %; " << r.gpu_hours_per_trillion_tokens / 1e3
+        << "K GPU-hours per trillion tokens\n";
     out << "per rank (stage r's chunks in ms; shares of the step in %):\n";
     out << "  rank layers moe      F      B      W    F&B  compute  exp.comm  bubble  dp-sync  optimizer  idle-end\n";
     for (const TrainingRank& k : r.ranks) {
         const double pct = 100.0 / r.step_s;
         char line[256];
-        std::snprintf(line, sizeof line,
-                      "  %4d %6d %3d %6.1f %6.1f %6.1f %6.1f %8.1f %9.1f %7.1f %8.1f %10.2f %9.1f\n", k.rank,
-                      k.layers, k.moe_layers, k.f_s * 1e3, k.b_s * 1e3, k.w_s * 1e3, k.fb_s * 1e3, k.compute_s * pct,
-                      k.exposed_comm_s * pct, k.bubble_s * pct, k.dp_sync_s * pct, k.optimizer_s * pct,
-                      (r.step_s - k.end_s) * pct);
+        std::snprintf(line, sizeof line, "  %4d %6d %3d %6.1f %6.1f %6.1f %6.1f %8.1f %9.1f %7.1f %8.1f %10.2f %9.1f\n",
+                      k.rank, k.layers, k.moe_layers, k.f_s * 1e3, k.b_s * 1e3, k.w_s * 1e3, k.fb_s * 1e3,
+                      k.compute_s * pct, k.exposed_comm_s * pct, k.bubble_s * pct, k.dp_sync_s * pct,
+                      k.optimizer_s * pct, (r.step_s - k.end_s) * pct);
         out << line;
     }
     out.unsetf(std::ios::fixed);
     out << std::setprecision(6);
 }
 
-void run_training_main(const Scenario& s, const std::string& out_dir, bool force) {
+void run_training_main(const Scenario& s, const std::string& out_dir, bool force, const SizeLimits& limits) {
     std::cout << s;
+    check_runnable(s, limits); // the chunk pairs' checks, before any output exists
     const auto dir     = out_dir.empty() ? s.output.dir : std::filesystem::path(out_dir);
     const auto created = prepare_output_dir(dir, s.name, force);
     std::vector<std::filesystem::path> written;

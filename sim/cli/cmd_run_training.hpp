@@ -2,6 +2,7 @@
 // `moetwin run` on a training scenario (cmd_run.cpp hands it over when scenario.training is set).
 #pragma once
 
+#include "sim/preflight.hpp"
 #include "sim/result/training_result.hpp"
 #include "sim/scenario.hpp"
 
@@ -14,6 +15,6 @@ namespace moetwin::cli {
 void print_training_summary(std::ostream& out, const TrainingResult& r);
 
 // Simulates, writes training.json and trace.json into `out_dir` (default: the scenario's output.dir), prints.
-void run_training_main(const Scenario& s, const std::string& out_dir, bool force);
+void run_training_main(const Scenario& s, const std::string& out_dir, bool force, const SizeLimits& limits);
 
 } // namespace moetwin::cli

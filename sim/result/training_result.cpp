@@ -56,12 +56,18 @@ std::string training_result_to_json(const TrainingResult& r) {
     j["scenario"]                      = oj::parse(canonical_json_object(r.scenario_json));
     j["ranks"]                         = oj::array();
     for (const TrainingRank& k : r.ranks)
-        j["ranks"].push_back({{"rank", k.rank},           {"layers", k.layers},
-                              {"moe_layers", k.moe_layers}, {"f_s", k.f_s},
-                              {"b_s", k.b_s},               {"w_s", k.w_s},
-                              {"fb_s", k.fb_s},             {"compute_s", k.compute_s},
-                              {"exposed_comm_s", k.exposed_comm_s}, {"bubble_s", k.bubble_s},
-                              {"dp_sync_s", k.dp_sync_s},   {"optimizer_s", k.optimizer_s},
+        j["ranks"].push_back({{"rank", k.rank},
+                              {"layers", k.layers},
+                              {"moe_layers", k.moe_layers},
+                              {"f_s", k.f_s},
+                              {"b_s", k.b_s},
+                              {"w_s", k.w_s},
+                              {"fb_s", k.fb_s},
+                              {"compute_s", k.compute_s},
+                              {"exposed_comm_s", k.exposed_comm_s},
+                              {"bubble_s", k.bubble_s},
+                              {"dp_sync_s", k.dp_sync_s},
+                              {"optimizer_s", k.optimizer_s},
                               {"end_s", k.end_s}});
     j["spans"] = oj::array();
     for (const TrainingSpan& s : r.spans)
@@ -76,22 +82,22 @@ TrainingResult training_result_from_json(std::string_view text, const std::strin
               "step_s", "pipeline_s", "p2p_s", "tokens_per_s", "mfu", "gpu_hours_per_trillion_tokens", "scenario",
               "ranks", "spans"});
     TrainingResult r;
-    r.format_version = int32_t(o.integer_in("format_version", kTrainingResultFormatVersion,
-                                            kTrainingResultFormatVersion));
-    r.scenario_name  = o.string("scenario_name");
-    r.schedule       = o.string("schedule");
-    r.pp_size        = int32_t(o.integer_in("pp_size", 1, 1 << 20));
-    r.micro_batches  = int32_t(o.integer_in("micro_batches", 1, 1 << 30));
-    r.num_gpus       = int32_t(o.integer_in("num_gpus", 1, 1 << 30));
-    r.tokens_per_step = o.integer_in("tokens_per_step", 0, INT64_MAX);
-    r.step_s          = o.non_negative("step_s");
-    r.pipeline_s      = o.non_negative("pipeline_s");
-    r.p2p_s           = o.non_negative("p2p_s");
-    r.tokens_per_s    = o.non_negative("tokens_per_s");
-    r.mfu             = o.non_negative("mfu");
+    r.format_version =
+        int32_t(o.integer_in("format_version", kTrainingResultFormatVersion, kTrainingResultFormatVersion));
+    r.scenario_name                 = o.string("scenario_name");
+    r.schedule                      = o.string("schedule");
+    r.pp_size                       = int32_t(o.integer_in("pp_size", 1, 1 << 20));
+    r.micro_batches                 = int32_t(o.integer_in("micro_batches", 1, 1 << 30));
+    r.num_gpus                      = int32_t(o.integer_in("num_gpus", 1, 1 << 30));
+    r.tokens_per_step               = o.integer_in("tokens_per_step", 0, INT64_MAX);
+    r.step_s                        = o.non_negative("step_s");
+    r.pipeline_s                    = o.non_negative("pipeline_s");
+    r.p2p_s                         = o.non_negative("p2p_s");
+    r.tokens_per_s                  = o.non_negative("tokens_per_s");
+    r.mfu                           = o.non_negative("mfu");
     r.gpu_hours_per_trillion_tokens = o.non_negative("gpu_hours_per_trillion_tokens");
     if (!o.value("scenario").is_object()) o.fail("scenario", "expected an object");
-    r.scenario_json  = canonical_json_object(o.value("scenario").dump());
+    r.scenario_json       = canonical_json_object(o.value("scenario").dump());
     const JsonArray ranks = o.array("ranks");
     for (std::size_t i = 0; i < ranks.size(); ++i) {
         const JsonObject k = ranks.object(i, {"rank", "layers", "moe_layers", "f_s", "b_s", "w_s", "fb_s", "compute_s",
@@ -136,8 +142,9 @@ std::string training_trace_json(const TrainingResult& r) {
                           {"name", "thread_name"},
                           {"args", {{"name", "stage " + std::to_string(k.rank)}}}});
     for (const TrainingSpan& s : r.spans) {
-        const char* cat = s.op == "reduce_scatter" || s.op == "all_gather" ? "dp" : s.op == "optimizer" ? "optimizer"
-                                                                                                      : "pipeline";
+        const char* cat = s.op == "reduce_scatter" || s.op == "all_gather" ? "dp"
+                          : s.op == "optimizer"                            ? "optimizer"
+                                                                           : "pipeline";
         events.push_back({{"ph", "X"},
                           {"pid", 0},
                           {"tid", s.rank},

@@ -46,14 +46,14 @@ struct TrainingResult {
     std::string scenario_name;
     std::string schedule; // "1f1b" | "zb1p" | "dualpipe"
     int32_t pp_size = 0, micro_batches = 0, num_gpus = 0;
-    int64_t tokens_per_step            = 0;
-    double step_s                      = 0; // the latest rank's end
-    double pipeline_s                  = 0; // when the last rank finished its pipeline program
-    double p2p_s                       = 0; // one PP transfer between adjacent stages
-    double tokens_per_s                = 0; // whole cluster
-    double mfu                         = 0; // model FLOPs (engine/model_flops.hpp) / (step × GPUs × BF16 peak)
+    int64_t tokens_per_step              = 0;
+    double step_s                        = 0; // the latest rank's end
+    double pipeline_s                    = 0; // when the last rank finished its pipeline program
+    double p2p_s                         = 0; // one PP transfer between adjacent stages
+    double tokens_per_s                  = 0; // whole cluster
+    double mfu                           = 0; // model FLOPs (engine/model_flops.hpp) / (step × GPUs × BF16 peak)
     double gpu_hours_per_trillion_tokens = 0;
-    std::string scenario_json = "{}"; // canonical JSON object of the resolved scenario
+    std::string scenario_json            = "{}"; // canonical JSON object of the resolved scenario
     std::vector<TrainingRank> ranks;
     std::vector<TrainingSpan> spans;
     bool operator==(const TrainingResult&) const = default;

@@ -9,8 +9,8 @@
 //   MOETWIN_UPDATE_GOLDEN=1 ./build/bin/test_e2e      (from the source root)
 // and check the diff (git diff tests/golden/e2e).
 #include "sim/result/result_json.hpp"
-#include "sim/result/training_result.hpp"
 #include "sim/result/stage_report.hpp"
+#include "sim/result/training_result.hpp"
 
 #include "../support/run_moetwin.hpp"
 #include <gtest/gtest.h>

@@ -18,8 +18,8 @@ namespace {
 const std::string kTiny = std::string(MOETWIN_SOURCE_DIR) + "/scenarios/tiny_train_pp2_ep16.json";
 
 TEST(TrainingRun, TinyPp2DualPipeIsThePipelineOnItsChunkTimes) {
-    const Scenario s                       = load_scenario(kTiny);
-    const std::vector<StageChunks> stages  = training_stage_chunks(s);
+    const Scenario s                      = load_scenario(kTiny);
+    const std::vector<StageChunks> stages = training_stage_chunks(s);
     ASSERT_EQ(stages.size(), 2u);
     // Stage 0: 1 dense + 1 MoE layer + embedding; stage 1: 2 MoE layers + the MTP module's.
     EXPECT_EQ(stages[0].dense_layers, 1);
@@ -66,8 +66,8 @@ TEST(TrainingRun, TinyPp2DualPipeIsThePipelineOnItsChunkTimes) {
 }
 
 TEST(TrainingRun, SchedulesOnTheSameChunksOrderAsTheReadmeSays) {
-    nlohmann::json j = nlohmann::json::parse(read_file(kTiny));
-    const Scenario dual = load_scenario(kTiny);
+    nlohmann::json j                      = nlohmann::json::parse(read_file(kTiny));
+    const Scenario dual                   = load_scenario(kTiny);
     const std::vector<StageChunks> stages = training_stage_chunks(dual);
     double step[3];
     for (PipelineSchedule sch : {PipelineSchedule::OneFOneB, PipelineSchedule::Zb1p, PipelineSchedule::DualPipe}) {
