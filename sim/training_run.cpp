@@ -256,6 +256,7 @@ TrainingResult assemble_training(const Scenario& s, const std::vector<StageChunk
         const ChunkTimes& ct = total[std::size_t(rank)];
         k.f_s = ct.f_s, k.b_s = ct.b_s, k.w_s = ct.w_s, k.fb_s = ct.fb_s;
         k.bubble_s            = run.bubble_s[std::size_t(rank)];
+        k.peak_live_chunks    = run.peak_live[std::size_t(rank)];
         std::vector<int> held = {rank};
         if (t.schedule == PipelineSchedule::DualPipe && pp - 1 - rank != rank) held.push_back(pp - 1 - rank);
         const RankParams p = rank_params(model, t, s.deployment.prefill->ep_size, held);

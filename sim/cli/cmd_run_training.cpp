@@ -24,14 +24,16 @@ void print_training_summary(std::ostream& out, const TrainingResult& r) {
         << " tokens/s per GPU; MFU " << 100 * r.mfu << " %; " << r.gpu_hours_per_trillion_tokens / 1e3
         << "K GPU-hours per trillion tokens\n";
     out << "per rank (stage r's chunks in ms; shares of the step in %):\n";
-    out << "  rank layers moe      F      B      W    F&B  compute  exp.comm  bubble  dp-sync  optimizer  idle-end\n";
+    out << "  rank layers moe      F      B      W    F&B  compute  exp.comm  bubble  dp-sync  optimizer  idle-end  "
+           "live\n";
     for (const TrainingRank& k : r.ranks) {
         const double pct = 100.0 / r.step_s;
         char line[256];
-        std::snprintf(line, sizeof line, "  %4d %6d %3d %6.1f %6.1f %6.1f %6.1f %8.1f %9.1f %7.1f %8.1f %10.2f %9.1f\n",
-                      k.rank, k.layers, k.moe_layers, k.f_s * 1e3, k.b_s * 1e3, k.w_s * 1e3, k.fb_s * 1e3,
-                      k.compute_s * pct, k.exposed_comm_s * pct, k.bubble_s * pct, k.dp_sync_s * pct,
-                      k.optimizer_s * pct, (r.step_s - k.end_s) * pct);
+        std::snprintf(line, sizeof line,
+                      "  %4d %6d %3d %6.1f %6.1f %6.1f %6.1f %8.1f %9.1f %7.1f %8.1f %10.2f %9.1f %5d\n", k.rank,
+                      k.layers, k.moe_layers, k.f_s * 1e3, k.b_s * 1e3, k.w_s * 1e3, k.fb_s * 1e3, k.compute_s * pct,
+                      k.exposed_comm_s * pct, k.bubble_s * pct, k.dp_sync_s * pct, k.optimizer_s * pct,
+                      (r.step_s - k.end_s) * pct, k.peak_live_chunks);
         out << line;
     }
     out.unsetf(std::ios::fixed);

@@ -68,7 +68,8 @@ std::string training_result_to_json(const TrainingResult& r) {
                               {"bubble_s", k.bubble_s},
                               {"dp_sync_s", k.dp_sync_s},
                               {"optimizer_s", k.optimizer_s},
-                              {"end_s", k.end_s}});
+                              {"end_s", k.end_s},
+                              {"peak_live_chunks", k.peak_live_chunks}});
     j["spans"] = oj::array();
     for (const TrainingSpan& s : r.spans)
         j["spans"].push_back({{"rank", s.rank}, {"op", s.op}, {"begin_s", s.begin_s}, {"end_s", s.end_s}});
@@ -100,22 +101,24 @@ TrainingResult training_result_from_json(std::string_view text, const std::strin
     r.scenario_json       = canonical_json_object(o.value("scenario").dump());
     const JsonArray ranks = o.array("ranks");
     for (std::size_t i = 0; i < ranks.size(); ++i) {
-        const JsonObject k = ranks.object(i, {"rank", "layers", "moe_layers", "f_s", "b_s", "w_s", "fb_s", "compute_s",
-                                              "exposed_comm_s", "bubble_s", "dp_sync_s", "optimizer_s", "end_s"});
+        const JsonObject k =
+            ranks.object(i, {"rank", "layers", "moe_layers", "f_s", "b_s", "w_s", "fb_s", "compute_s", "exposed_comm_s",
+                             "bubble_s", "dp_sync_s", "optimizer_s", "end_s", "peak_live_chunks"});
         TrainingRank t;
-        t.rank           = int32_t(k.integer_in("rank", 0, 1 << 20));
-        t.layers         = int32_t(k.integer_in("layers", 0, 1 << 20));
-        t.moe_layers     = int32_t(k.integer_in("moe_layers", 0, 1 << 20));
-        t.f_s            = k.non_negative("f_s");
-        t.b_s            = k.non_negative("b_s");
-        t.w_s            = k.non_negative("w_s");
-        t.fb_s           = k.non_negative("fb_s");
-        t.compute_s      = k.non_negative("compute_s");
-        t.exposed_comm_s = k.non_negative("exposed_comm_s");
-        t.bubble_s       = k.number("bubble_s");
-        t.dp_sync_s      = k.non_negative("dp_sync_s");
-        t.optimizer_s    = k.non_negative("optimizer_s");
-        t.end_s          = k.non_negative("end_s");
+        t.rank             = int32_t(k.integer_in("rank", 0, 1 << 20));
+        t.layers           = int32_t(k.integer_in("layers", 0, 1 << 20));
+        t.moe_layers       = int32_t(k.integer_in("moe_layers", 0, 1 << 20));
+        t.f_s              = k.non_negative("f_s");
+        t.b_s              = k.non_negative("b_s");
+        t.w_s              = k.non_negative("w_s");
+        t.fb_s             = k.non_negative("fb_s");
+        t.compute_s        = k.non_negative("compute_s");
+        t.exposed_comm_s   = k.non_negative("exposed_comm_s");
+        t.bubble_s         = k.number("bubble_s");
+        t.dp_sync_s        = k.non_negative("dp_sync_s");
+        t.optimizer_s      = k.non_negative("optimizer_s");
+        t.end_s            = k.non_negative("end_s");
+        t.peak_live_chunks = int32_t(k.integer_in("peak_live_chunks", 0, 1 << 30));
         r.ranks.push_back(t);
     }
     const JsonArray spans = o.array("spans");

@@ -8,7 +8,8 @@
 //    "tokens_per_step", "step_s", "pipeline_s", "p2p_s", "tokens_per_s", "mfu", "gpu_hours_per_trillion_tokens",
 //    "scenario": {...},
 //    "ranks": [{"rank", "layers", "moe_layers", "f_s", "b_s", "w_s", "fb_s", "compute_s", "exposed_comm_s",
-//               "bubble_s", "dp_sync_s", "optimizer_s", "end_s"}...],     // one per PP rank, in rank order
+//               "bubble_s", "dp_sync_s", "optimizer_s", "end_s",
+//               "peak_live_chunks"}...],     // one per PP rank, in rank order
 //    "spans": [{"rank", "op", "begin_s", "end_s"}...]}                      // rank by rank, in time order
 #pragma once
 
@@ -29,6 +30,7 @@ struct TrainingRank {
     int32_t rank = 0, layers = 0, moe_layers = 0;
     double f_s = 0, b_s = 0, w_s = 0, fb_s = 0;
     double compute_s = 0, exposed_comm_s = 0, bubble_s = 0, dp_sync_s = 0, optimizer_s = 0, end_s = 0;
+    int32_t peak_live_chunks                   = 0; // most micro-batch chunks whose activations the rank held at once
     bool operator==(const TrainingRank&) const = default;
 };
 

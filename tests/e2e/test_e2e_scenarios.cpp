@@ -103,7 +103,8 @@ Json training_summary_of(const fs::path& file) {
                          {"compute_s", k.compute_s},
                          {"exposed_comm_s", k.exposed_comm_s},
                          {"bubble_s", k.bubble_s},
-                         {"dp_sync_s", k.dp_sync_s}});
+                         {"dp_sync_s", k.dp_sync_s},
+                         {"peak_live_chunks", k.peak_live_chunks}});
     j["ranks"] = ranks;
     return Json::parse(j.dump());
 }

@@ -47,6 +47,8 @@ TEST(TrainingRun, TinyPp2DualPipeIsThePipelineOnItsChunkTimes) {
     for (const TrainingRank& k : r.ranks) {
         EXPECT_NEAR(k.compute_s + k.exposed_comm_s + k.bubble_s, r.pipeline_s, 1e-12);
         EXPECT_EQ(k.bubble_s, pipe.bubble_s[std::size_t(k.rank)]);
+        EXPECT_EQ(k.peak_live_chunks, pipe.peak_live[std::size_t(k.rank)]);
+        EXPECT_LE(k.peak_live_chunks, 2 + 1); // reference §9: DualPipe holds PP + 1 chunks
         latest = std::max(latest, k.end_s);
     }
     EXPECT_EQ(r.step_s, latest);
