@@ -9,6 +9,7 @@
 #include "sim/step/step_executor.hpp"
 #include "sim/step/step_placement.hpp"
 #include "sim/step/step_plan.hpp"
+#include "sim/training_run.hpp"
 #include "topologies/cluster_builder.hpp"
 
 #include <cstdio>
@@ -126,6 +127,11 @@ std::unique_ptr<ProfileTable> load_profile_for(const Scenario& s, const Roofline
 }
 
 void check_runnable(const Scenario& s, const SizeLimits& limits) {
+    if (s.training) { // a training step runs its chunk pairs (sim/training_run.hpp)
+        for (int moe : training_chunk_kinds(s))
+            check_runnable(training_chunk_scenario(s, moe), limits);
+        return;
+    }
     // The cluster as the topology builder checks it (run() builds it after planning).
     try {
         validate_cluster_spec(s.cluster);

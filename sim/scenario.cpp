@@ -86,6 +86,15 @@ std::ostream& operator<<(std::ostream& out, const Scenario& s) {
     if (w.mtp_draft_tokens > 0)
         out << ", MTP " << w.mtp_draft_tokens << " draft token(s) at " << w.mtp_acceptance * 100 << " % acceptance";
     out << '\n';
+    if (const auto& t = s.training) {
+        out << "  training: " << t->num_gpus << " GPUs, PP" << t->pp_size << " " << to_string(t->schedule) << ", DP "
+            << t->dp_size << " per EP group (" << t->attention_dp() << " per stage), " << t->micro_batches
+            << " micro-batches of " << t->sequence_tokens << "-token sequences (" << t->global_batch_sequences
+            << " per step), ZeRO-" << t->zero_stage << ", layers per stage";
+        for (int n : t->layers_per_stage)
+            out << ' ' << n;
+        out << '\n';
+    }
     out << "  schedule: " << to_string(s.schedule.overlap) << " (" << s.schedule.compute_sms << " compute + "
         << s.schedule.comm_sms << " communication SMs in prefill)\n";
     out << "  compute: " << to_string(s.compute.source);

@@ -4,6 +4,7 @@
 // The schema is documented key by key in scenarios/README.md; keep the two in step.
 #include "sim/scenario.hpp"
 #include "sim/scenario_bounds.hpp"
+#include "sim/scenario_training_json.hpp"
 
 #include "common/atomic_file.hpp"
 #include "common/checked_int.hpp"
@@ -370,7 +371,7 @@ WorkloadConfig parse_workload(const JsonObject& root, const Deployment& d) {
     const JsonObject o = root.object("workload");
     o.finish({"phase", "requests_per_gpu", "tokens_per_gpu", "context", "micro_batches", "mtp"});
     w.phase = o.choice("phase", kPhases, Phase::Decode, "phase");
-    if (!o.has("phase")) o.fail_here("missing required key \"phase\" (prefill or decode)");
+    if (!o.has("phase")) o.fail_here("missing required key \"phase\" (prefill, decode or training)");
     if (w.phase == Phase::Decode && !d.decode) o.fail("phase", "\"decode\" needs deployment.decode");
     if (w.phase == Phase::Prefill && !d.prefill) o.fail("phase", "\"prefill\" needs deployment.prefill");
     w.requests_per_gpu = int(o.integer_in("requests_per_gpu", w.requests_per_gpu, 1, 1 << 20));
@@ -523,7 +524,8 @@ Scenario parse_scenario(std::string_view text, const std::string& origin, const 
     const nlohmann::json j = parse_json_text(text, origin);
     const JsonObject root(j, "", origin);
     root.finish({"name", "description", "seed", "allow_not_fitting", "model", "hardware", "cluster", "deployment",
-                 "precision", "routing", "balancer", "workload", "schedule", "compute", "network", "output", "serving"});
+                 "precision", "routing", "balancer", "workload", "schedule", "compute", "network", "output",
+                 "serving", "training"});
     Scenario s;
     s.source = origin;
     s.name   = root.string("name");
@@ -549,18 +551,24 @@ Scenario parse_scenario(std::string_view text, const std::string& origin, const 
                               (s.deployment.decode ? s.deployment.decode->num_nodes : 0);
     check_cluster(cluster, s.cluster);
 
-    s.precision = parse_precision_config(root);
+    s.precision         = parse_precision_config(root);
     check_weight_formats(root, s.precision, s.gpu);
-    s.workload = parse_workload(root, s.deployment);
+    const bool training = is_training_scenario(root); // sim/scenario_training_json.cpp
+    if (training) {
+        parse_training(root, s);
+    } else {
+        if (root.has("training")) root.fail("training", "needs workload.phase = \"training\"");
+        s.workload = parse_workload(root, s.deployment);
+    }
     if (s.workload.mtp_draft_tokens > 0 && model.num_mtp_modules == 0)
         root.fail("workload.mtp", s.model.name + " has no multi-token-prediction module");
     const DeploymentUnit& unit = s.active_unit();
     s.routing                  = parse_routing(root, model, unit, base_dir);
     s.balancer                 = parse_balancer(root, unit, s.routing, base_dir);
-    s.schedule                 = parse_schedule(root, s.workload, s.gpu);
-    s.compute                  = parse_compute(root, base_dir);
-    s.network                  = parse_network(root);
-    s.output                   = parse_output(root, s.name);
+    if (!training) s.schedule = parse_schedule(root, s.workload, s.gpu);
+    s.compute = parse_compute(root, base_dir);
+    s.network = parse_network(root);
+    s.output  = parse_output(root, s.name);
     if (auto o = root.optional_object("serving")) s.serving = serving::parse_serving(*o, s, base_dir);
     check_physical_bounds(s); // every physical value finite and plausible, in SI units (sim/scenario_bounds.hpp)
     return s;

@@ -121,7 +121,18 @@ std::string scenario_to_json(const Scenario& s) {
     j["schedule"] = {{"overlap", str(to_string(s.schedule.overlap))},
                      {"compute_sms", s.schedule.compute_sms},
                      {"comm_sms", s.schedule.comm_sms}};
-    j["compute"]  = {{"source", str(to_string(s.compute.source))}};
+    if (const auto& t = s.training) { // workload and schedule follow from the training section
+        j["workload"] = {{"phase", "training"}};
+        j.erase("schedule");
+        j["training"] = {{"pp_size", t->pp_size},
+                         {"schedule", str(to_string(t->schedule))},
+                         {"sequence_tokens", t->sequence_tokens},
+                         {"global_batch_sequences", t->global_batch_sequences},
+                         {"layers_per_stage", t->layers_per_stage},
+                         {"comm_sms", t->comm_sms},
+                         {"zero_stage", t->zero_stage}};
+    }
+    j["compute"] = {{"source", str(to_string(s.compute.source))}};
     if (s.compute.source == ComputeSource::Profile) j["compute"]["profile_path"] = s.compute.profile_path.string();
     if (!s.compute.calibration_path.empty()) j["compute"]["calibration"] = s.compute.calibration_path.string();
     const auto& cal = s.network.calibration;

@@ -2,6 +2,7 @@
 // `moetwin run [SCENARIO] [--out DIR]`: the main job. Reads like the data flow:
 // scenario -> memory fit -> run() -> result files -> terminal summary (progress lines on stderr).
 #include "sim/cli/cli_common.hpp"
+#include "sim/cli/cmd_run_training.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/output_dir.hpp"
 #include "sim/preflight.hpp"
@@ -83,6 +84,8 @@ void run_main(const RunArgs& args) {
     Scenario scenario =
         args.from_result.empty() ? load_scenario_arg(args.scenario) : load_scenario_from_result(args.from_result);
     if (args.allow_not_fitting) scenario.allow_not_fitting = true;
+    if (scenario.training)
+        return run_training_main(scenario, args.out_dir, args.force, args.limits); // training.json, trace
     std::cout << scenario;
     print_fit(std::cout, scenario);
     // Every check run() would make before simulating, and the size guard, before any output exists.

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: Apache-2.0
+// `moetwin run` on a training scenario (issue 19): one pre-training step of PP × EP × ZeRO data parallelism.
+//
+//   1. Chunk kinds. Stage s holds layers_per_stage[s] decoder layers (dense first); its MoE layers (the last
+//      stage: + the MTP module's MoE layer) run as one simulated DualPipe chunk pair (schedule
+//      dualpipe_chunk_pair, the EP group of deployment.prefill, training.comm_sms SMs): F, B, W and F&B from
+//      chunk_times_from_trace. Stages with the same MoE-layer count share one simulation (same shapes, same
+//      balanced traffic: sim/step/training_chunk_times.hpp's aggregation), each in its own child process
+//      (SimGrid: one engine per process, sim/network/subprocess.hpp).
+//   2. Stage extras, from the compute model's roofline at one sequence of sequence_tokens on compute SMs, added
+//      to every op of the stage (no all-to-all to overlap with): dense layers (F: their forward ops; B: the
+//      training ops of engine/training_ops.hpp deriving from them with pass Recompute or InputGrad; W: pass
+//      WeightGrad), the embedding (stage 0), the head and MTP projections (last stage; ops without a training
+//      op of their own: B = F, and W = F when the op has weights — the GEMM transposed). Sampling is excluded
+//      (training computes a loss; its cost is the head's softmax, not modelled).
+//   3. PP transfers: sequence_tokens × hidden × 2 B (BF16 activations or gradients) per micro-batch between
+//      consecutive stages, one flow over the GPU's IB NIC: ib_latency_cross_leaf_s + bytes / (ib_bandwidth ×
+//      ib_efficiency), the network model's time for one unshared flow (pipeline_sim's p2p_s).
+//   4. The pipeline: the schedule's per-stage programs on those chunk times (simulate_pipeline).
+//   5. Data parallelism at the end, per rank, after its program ends (the rank's last weight gradient):
+//      ZeRO-1 reduce-scatter of FP32 gradients and all-gather of BF16 parameters, each a ring over the
+//      parameter's DP group, one GPU per node on one MPFT plane: (n−1)/n × bytes / (ib_bandwidth × ib_efficiency)
+//      + (n−1) × latency per collective; routed experts over dp_size, the rest over num_gpus / pp_size. Not
+//      overlapped with the pipeline (DeepSeek does not say it overlaps them; an upper bound). Between the two,
+//      the optimizer step from the HBM roofline: per sharded parameter 4 B gradient + 4 B master + 4 B moments
+//      read, 4 B master + 4 B moments + 2 B weight written, at hbm_bandwidth × RooflineEfficiency::gemm_memory.
+//   Step = the latest rank's end.
+#pragma once
+
+#include "sim/progress.hpp"
+#include "sim/result/training_result.hpp"
+#include "sim/scenario.hpp"
+#include "sim/step/pipeline_sim.hpp"
+
+namespace moetwin {
+
+// Chunk times of one stage position: the op seconds (F, B, W, F&B) and their compute-only part (no exposed
+// all-to-all; compute.fb_s = compute f + b + w).
+struct StageChunks {
+    int moe_layers = 0, dense_layers = 0;
+    step::ChunkTimes total, compute;
+};
+
+// The distinct MoE-layer counts of the stages' chunk pairs (the last stage's MTP MoE layer included), ascending;
+// and the prefill scenario that simulates the chunk pair of `moe_layers` of them (cluster: the EP group's nodes).
+std::vector<int> training_chunk_kinds(const Scenario& s);
+Scenario training_chunk_scenario(const Scenario& s, int moe_layers);
+
+// Contract: `s.training` set. Deterministic in the scenario; runs one child process per distinct chunk kind
+// (the parent creates no SimGrid engine, so it may be called from a process that later runs one).
+std::vector<StageChunks> training_stage_chunks(const Scenario& s, const ProgressFn& progress = {});
+
+// Contract: pure, deterministic. Steps 3–5 on the chunk times.
+TrainingResult assemble_training(const Scenario& s, const std::vector<StageChunks>& stages);
+
+// training_stage_chunks then assemble_training.
+TrainingResult run_training(const Scenario& s, const ProgressFn& progress = {});
+
+} // namespace moetwin
