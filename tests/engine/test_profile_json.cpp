@@ -135,7 +135,7 @@ TEST(ProfileJson, MalformedRecordsInline) {
     f = replaced(kFields, "\"num_tokens\": 8", "\"num_tokens\": 8, \"weight_precision\": \"fp4\"");
     EXPECT_EQ(error_of([&] { parse_profile_json(one_record(f), "t.json"); }),
               "t.json: records[0].shape.weight_precision: \"fp4\" is not a known precision; known: bf16, fp8_e4m3, "
-              "int4, nvfp4");
+              "int4, nvfp4, fp16, int8, int4_g128");
     f = replaced(kFields, "\"num_tokens\": 8", "\"num_tokens\": 8, \"kv_len\": 1, \"query_tokens_per_request\": 2");
     EXPECT_EQ(error_of([&] { parse_profile_json(one_record(f), "t.json"); }),
               "t.json: records[0].shape: op shape: query_tokens_per_request = 2: must be <= kv_len (the new tokens "

@@ -21,7 +21,8 @@ TEST(ProfilerHost, GpuKeysFromDeviceNames) {
     EXPECT_EQ(gpu_key_from_name("NVIDIA H20"), "h20");
     EXPECT_EQ(gpu_key_from_name("NVIDIA GB200"), "gb200"); // not b200: the longer name is tried first
     EXPECT_EQ(gpu_key_from_name("NVIDIA B200"), "b200");
-    EXPECT_EQ(gpu_key_from_name("NVIDIA A100-SXM4-80GB"), "");
+    EXPECT_EQ(gpu_key_from_name("NVIDIA A100-SXM4-80GB"), "a100");
+    EXPECT_EQ(gpu_key_from_name("Tesla V100-SXM2-32GB"), ""); // not in the GPU table
 }
 
 TEST(ProfilerHost, TrafficMatrixFromTheGate) {
