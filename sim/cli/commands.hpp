@@ -24,6 +24,6 @@ void add_check_command(CLI::App& app);      // cmd_check.cpp     (fidelity harne
 void add_calibrate_command(CLI::App& app);  // cmd_calibrate.cpp (profiler trace -> profiles, calibration)
 void add_sweep_command(CLI::App& app);      // cmd_sweep.cpp     (deployment search: sim/sweep/)
 void add_stepmodel_command(CLI::App& app);  // cmd_stepmodel.cpp (serving step-time model: sim/serving/step_model/)
-void add_serve_command(CLI::App& app); // cmd_serve.cpp (serve, bench serve: sim/serving/; after add_bench_command)
+void add_serve_command(CLI::App& app);      // cmd_serve.cpp (serve, bench serve: sim/serving/; after add_bench_command)
 
 } // namespace moetwin::cli

@@ -14,12 +14,12 @@ namespace moetwin::serving {
 inline constexpr int64_t kDefaultBlockTokens = 512;
 
 struct Request {
-    int64_t id        = 0; // 0, 1, 2, ... in arrival order, per source
-    double arrival_s  = 0; // seconds since the start of the replay; non-decreasing across a source
-    int64_t input_tokens  = 0; // >= 1
-    int64_t output_tokens = 0; // >= 1
-    int32_t tenant    = 0;     // index into the traffic's tenants (0 when the source has none)
-    int64_t session   = -1;    // multi-turn conversation the request continues (-1: none)
+    int64_t id            = 0;  // 0, 1, 2, ... in arrival order, per source
+    double arrival_s      = 0;  // seconds since the start of the replay; non-decreasing across a source
+    int64_t input_tokens  = 0;  // >= 1
+    int64_t output_tokens = 0;  // >= 1
+    int32_t tenant        = 0;  // index into the traffic's tenants (0 when the source has none)
+    int64_t session       = -1; // multi-turn conversation the request continues (-1: none)
     // Hashes of the input's leading blocks of block_tokens tokens each, in order, chained as Mooncake's
     // hash_ids are (equal hashes at position i mean equal inputs up to the end of block i). At most
     // ceil(input_tokens / block_tokens) of them; empty when the source has no prefix information.

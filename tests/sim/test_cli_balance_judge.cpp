@@ -56,8 +56,8 @@ TEST(CliBalanceCross, IdenticalRunsGiveOutOfSampleEqualToInSample) {
         EXPECT_LT(p.at("in_sample").at("mean").get<double>(), 1.5);
     }
     // The decode unit has no decode run here: refused, nothing written.
-    const auto none =
-        run_moetwin("balance cross --data " + (d / "runs").string() + " --unit decode --json " + (d / "d.json").string());
+    const auto none = run_moetwin("balance cross --data " + (d / "runs").string() + " --unit decode --json " +
+                                  (d / "d.json").string());
     EXPECT_EQ(none.exit_code, 1);
     EXPECT_NE(none.output.find("0 recorded run(s) of phase \"decode\": out-of-sample needs at least two"),
               std::string::npos)
