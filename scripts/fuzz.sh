@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzz every input reader with libFuzzer (issue 15 "Make it last"):
 #   scripts/fuzz.sh [SECONDS_PER_READER] [READER...]
-# READER: scenario result expert_load profile calibration trace placement (default: all); SECONDS default 60.
+# READER: scenario result expert_load profile calibration trace placement traffic_azure traffic_mooncake
+# traffic_lengths step_model training_result (default: all); SECONDS default 60.
 # Builds the fuzz targets in build-asan/ (scripts/asan_configure.sh: clang, ASan + UBSan, _GLIBCXX_ASSERTIONS,
 # no NDEBUG; the build scripts/sanitize.sh uses),
 # seeds each fuzzer with the shipped files and tests/fuzz/corpus/<reader>/ (the regression corpus that
@@ -13,7 +14,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 secs=${1:-60}
 shift || true
 readers=("$@")
-[ ${#readers[@]} -gt 0 ] || readers=(scenario result expert_load profile calibration trace placement)
+[ ${#readers[@]} -gt 0 ] || readers=(scenario result expert_load profile calibration trace placement traffic_azure
+    traffic_mooncake traffic_lengths step_model training_result)
 source scripts/asan_configure.sh # sets $build (build-asan), shared with scripts/sanitize.sh
 targets=()
 for r in "${readers[@]}"; do targets+=("fuzz_$r"); done
@@ -26,6 +28,11 @@ seeds_profile=(tests/engine/data)
 seeds_calibration=(scenarios/data/calibration)
 seeds_trace=()
 seeds_placement=(examples/balancer)
+seeds_traffic_azure=()
+seeds_traffic_mooncake=()
+seeds_traffic_lengths=()
+seeds_step_model=()
+seeds_training_result=()
 mkdir -p "$build/fuzz-artifacts"
 failed=0
 summary=()

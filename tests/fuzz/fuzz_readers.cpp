@@ -9,9 +9,16 @@
 #include "sim/balancer/external/placement_json.hpp"
 #include "sim/calibrate/profiler_trace.hpp"
 #include "sim/result/result_json.hpp"
+#include "sim/result/training_result.hpp"
 #include "sim/scenario.hpp"
+#include "sim/serving/step_model/step_grid_file.hpp"
+#include "sim/serving/traffic/trace_readers.hpp"
 
 #include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
 #include <sstream>
 #include <string>
 
@@ -56,10 +63,53 @@ void trace(std::string_view text, const std::filesystem::path&) {
     (void)calib::parse_profiler_trace(text, "fuzz.json");
 }
 
+// A request trace (sim/serving/traffic/trace_readers.hpp) read to its end, as `moetwin serve` reads it. The
+// readers stream files (plain or gzip), so the input goes through a file of this process's own.
+void trace_file(serving::traffic::TraceFormat format, std::string_view text) {
+    const std::filesystem::path file =
+        std::filesystem::temp_directory_path() / ("moetwin-fuzz-trace-" + std::to_string(::getpid()));
+    {
+        std::ofstream out(file, std::ios::binary | std::ios::trunc);
+        out.write(text.data(), std::streamsize(text.size()));
+    }
+    struct Remove {
+        std::filesystem::path f;
+        ~Remove() { std::remove(f.c_str()); }
+    } remove{file};
+    const auto source = serving::traffic::open_trace(format, file, {}, 1);
+    serving::Request r;
+    while (source->next(r)) {
+    }
+}
+
+void traffic_azure(std::string_view text, const std::filesystem::path&) {
+    trace_file(serving::traffic::TraceFormat::AzureCsv, text);
+}
+
+void traffic_mooncake(std::string_view text, const std::filesystem::path&) {
+    trace_file(serving::traffic::TraceFormat::MooncakeJsonl, text);
+}
+
+void traffic_lengths(std::string_view text, const std::filesystem::path&) {
+    trace_file(serving::traffic::TraceFormat::LengthsCsv, text);
+}
+
+// A serving step-time model file (sim/serving/step_model/), as the step-model cache reads it.
+void step_model(std::string_view text, const std::filesystem::path&) {
+    (void)serving::parse_step_model(std::string(text), "fuzz.json");
+}
+
+// A training run's training.json (sim/result/training_result.hpp), as the GUI and tests read it.
+void training_result(std::string_view text, const std::filesystem::path&) {
+    (void)training_result_from_json(text, "fuzz.json");
+}
+
 constexpr std::array kReaders = {
     Reader{"scenario", scenario},   Reader{"result", result},           Reader{"expert_load", expert_load},
     Reader{"profile", profile},     Reader{"calibration", calibration}, Reader{"trace", trace},
-    Reader{"placement", placement},
+    Reader{"placement", placement}, Reader{"traffic_azure", traffic_azure},
+    Reader{"traffic_mooncake", traffic_mooncake}, Reader{"traffic_lengths", traffic_lengths},
+    Reader{"step_model", step_model}, Reader{"training_result", training_result},
 };
 
 } // namespace
