@@ -63,7 +63,7 @@ int line_plot(const char* title, const std::vector<double>& x, const char* x_lab
         if (i > 0 && std::abs(x[i - 1] - xv) < std::abs(x[i] - xv)) --i;
         dl->AddLine(ImVec2(px(x[i], 0).x, o.y), ImVec2(px(x[i], 0).x, o.y + h), IM_COL32(200, 200, 210, 120));
         ImGui::BeginTooltip();
-        ImGui::Text("%s %s", x_label, format_fixed(x[i], 0).c_str());
+        ImGui::Text("%s %s", x_label, format_fixed(x[i], 2).c_str());
         for (const PlotSeries& s : series)
             if (i < s.y->size()) ImGui::Text("%s: %.4g %s", s.label.c_str(), (*s.y)[i], y_unit);
         ImGui::EndTooltip();

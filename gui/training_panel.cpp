@@ -42,6 +42,7 @@ void TrainingPanel::draw(const TrainingResult& r) {
     }
     ImGui::SameLine(0, 14);
     swatch(kBubble, "bubble (no work)");
+    ImGui::Checkbox("pipeline only (hide the DP sync and optimizer at the end)", &pipeline_only);
     view_probe().set("training.kinds", double(kinds.size()));
     const float lanes_h = float(r.pp_size) * (kLaneH + 3) + 30;
     ImGui::BeginChild("lanes", ImVec2(0, std::min(lanes_h, ImGui::GetContentRegionAvail().y * 0.6f)), true);
@@ -70,7 +71,8 @@ void TrainingPanel::draw_lanes(const TrainingResult& r) {
     }
     for (const TrainingSpan& s : r.spans) {
         if (s.rank < 0 || s.rank >= r.pp_size) continue;
-        const float y  = p0.y + float(s.rank) * (kLaneH + 3);
+        const float y = p0.y + float(s.rank) * (kLaneH + 3);
+        if (s.begin_s >= step) continue; // after the window (pipeline only)
         const float x0 = x_of(s.begin_s), x1 = std::max(x_of(s.end_s), x0 + 1.0f);
         dl->AddRectFilled(ImVec2(x0, y), ImVec2(x1, y + kLaneH), kind_colour(training_span_kind(s.op)));
         if (x1 - x0 > 3) dl->AddRect(ImVec2(x0, y), ImVec2(x1, y + kLaneH), IM_COL32(0, 0, 0, 90));

@@ -12,6 +12,8 @@ class TrainingPanel {
   public:
     void draw(const TrainingResult& r);
 
+    bool pipeline_only = false; // the time axis spans the pipeline (pipeline_s), not the whole step
+
   private:
     void draw_lanes(const TrainingResult& r);
     void draw_shares(const TrainingResult& r);

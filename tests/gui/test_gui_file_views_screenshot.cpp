@@ -10,6 +10,7 @@
 #include "sim/result/training_result.hpp"
 
 #include <gtest/gtest.h>
+#include <stb_image.h> // declarations only: the implementation is in libstb
 
 #include <array>
 #include <cstdio>
@@ -27,13 +28,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
+struct CmdRun {
     int rc = -1;
     std::string output;
 };
 
-Run run(const std::string& cmd) {
-    Run r;
+CmdRun run(const std::string& cmd) {
+    CmdRun r;
     FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
     if (!p) return r;
     std::array<char, 4096> buf;
@@ -44,16 +45,35 @@ Run run(const std::string& cmd) {
     return r;
 }
 
-Run gui(const std::string& args) {
+CmdRun gui(const std::string& args) {
     return run("timeout 60 " + std::string(MOETWIN_GUI_EXE) + " " + args);
 }
 
-std::map<std::string, double> probe(const Run& r) {
+std::map<std::string, double> probe(const CmdRun& r) {
     std::map<std::string, double> out;
     static const std::regex line("probe ([a-z_.]+) ([-0-9.e+]+)");
     for (std::sregex_iterator it(r.output.begin(), r.output.end(), line), end; it != end; ++it)
         out[(*it)[1]] = std::stod((*it)[2]);
     return out;
+}
+
+// Not blank: many distinct colours (a plot, a table), and no colour covering almost everything.
+void expect_not_blank(const fs::path& png, int w, int h) {
+    int iw = 0, ih = 0, comp = 0;
+    unsigned char* d = stbi_load(png.c_str(), &iw, &ih, &comp, 4);
+    ASSERT_NE(d, nullptr) << png;
+    EXPECT_EQ(iw, w) << png;
+    EXPECT_EQ(ih, h) << png;
+    const auto* px = reinterpret_cast<const uint32_t*>(d);
+    std::map<uint32_t, size_t> count;
+    for (size_t i = 0; i < size_t(iw) * size_t(ih); ++i)
+        ++count[px[i]];
+    size_t most = 0;
+    for (const auto& [c, n] : count)
+        most = std::max(most, n);
+    stbi_image_free(d);
+    EXPECT_GT(count.size(), 16u) << png << ": looks blank";
+    EXPECT_LT(double(most) / (double(iw) * ih), 0.98) << png;
 }
 
 class GuiFileViews : public ::testing::Test {
@@ -78,11 +98,11 @@ class GuiFileViews : public ::testing::Test {
         if (!std::getenv("DISPLAY")) GTEST_SKIP() << "no DISPLAY: run under xvfb-run -a (ctest does)";
     }
     static fs::path dir_;
-    static Run sweep_run_, train_run_;
+    static CmdRun sweep_run_, train_run_;
 };
 fs::path GuiFileViews::dir_;
-Run GuiFileViews::sweep_run_;
-Run GuiFileViews::train_run_;
+CmdRun GuiFileViews::sweep_run_;
+CmdRun GuiFileViews::train_run_;
 
 TEST_F(GuiFileViews, SweepViewDrawsThePointsAndTheFront) {
     ASSERT_EQ(sweep_run_.rc, 0) << sweep_run_.output;
@@ -92,7 +112,7 @@ TEST_F(GuiFileViews, SweepViewDrawsThePointsAndTheFront) {
         plotted += on_gpu_user_plot(p), simulated_no_user += p.simulated && !p.tokens_per_s_per_user;
     ASSERT_GT(plotted, 0);
     // The folder opens the sweep view by itself (no --view).
-    const Run r =
+    const CmdRun r =
         gui((dir_ / "sweep").string() + " --screenshot " + (dir_ / "sweep.png").string() + " --size 1100x700 --probe");
     ASSERT_EQ(r.rc, 0) << r.output;
     const auto p = probe(r);
@@ -104,6 +124,7 @@ TEST_F(GuiFileViews, SweepViewDrawsThePointsAndTheFront) {
     EXPECT_GE(p.at("sweep.verdict_colours"), 1);
     EXPECT_EQ(p.count("training.lanes"), 0u) << "only the sweep view draws";
     EXPECT_EQ(p.count("sweep.hover_point"), 0u);
+    expect_not_blank(dir_ / "sweep.png", 1100, 700);
 }
 
 // Hover: the first run says where it drew the first plotted point (probe sweep.first_x/y); with the pointer
@@ -111,24 +132,24 @@ TEST_F(GuiFileViews, SweepViewDrawsThePointsAndTheFront) {
 TEST_F(GuiFileViews, HoveringASweepPointShowsIt) {
     ASSERT_EQ(sweep_run_.rc, 0) << sweep_run_.output;
     const std::string base = (dir_ / "sweep" / "sweep.json").string() + " --size 900x600 --probe --view sweep";
-    const Run first        = gui(base + " --screenshot " + (dir_ / "hover0.png").string());
+    const CmdRun first     = gui(base + " --screenshot " + (dir_ / "hover0.png").string());
     ASSERT_EQ(first.rc, 0) << first.output;
     const auto p0 = probe(first);
     ASSERT_TRUE(p0.count("sweep.first_x")) << first.output;
     const int x = int(p0.at("sweep.first_x") + 0.5f), y = int(p0.at("sweep.first_y") + 0.5f);
-    const Run on = gui(base + " --screenshot " + (dir_ / "hover1.png").string() + " --mouse " + std::to_string(x) +
-                       "," + std::to_string(y + 2));
+    const CmdRun on = gui(base + " --screenshot " + (dir_ / "hover1.png").string() + " --mouse " + std::to_string(x) +
+                          "," + std::to_string(y + 2));
     ASSERT_EQ(on.rc, 0) << on.output;
     EXPECT_EQ(probe(on).at("sweep.hover_point"), p0.at("sweep.first_point"));
-    const Run off = gui(base + " --screenshot " + (dir_ / "hover2.png").string() + " --mouse 5,5");
+    const CmdRun off = gui(base + " --screenshot " + (dir_ / "hover2.png").string() + " --mouse 5,5");
     ASSERT_EQ(off.rc, 0) << off.output;
     EXPECT_EQ(probe(off).count("sweep.hover_point"), 0u);
 }
 
 TEST_F(GuiFileViews, TrainingViewDrawsOneLanePerStage) {
     ASSERT_EQ(train_run_.rc, 0) << train_run_.output;
-    const Run r = gui((dir_ / "train" / "training.json").string() + " --screenshot " + (dir_ / "train.png").string() +
-                      " --size 1200x700 --probe");
+    const CmdRun r = gui((dir_ / "train" / "training.json").string() + " --screenshot " +
+                         (dir_ / "train.png").string() + " --size 1200x700 --probe");
     ASSERT_EQ(r.rc, 0) << r.output;
     const auto p = probe(r);
     std::ifstream in(dir_ / "train" / "training.json");
@@ -138,18 +159,20 @@ TEST_F(GuiFileViews, TrainingViewDrawsOneLanePerStage) {
     EXPECT_EQ(p.at("training.spans_drawn"), double(t.spans.size()));
     EXPECT_EQ(p.at("training.share_rows"), t.pp_size);
     EXPECT_GE(p.at("training.kinds"), 3) << "DualPipe has F, B/W or F&B and the DP sync";
+    expect_not_blank(dir_ / "train.png", 1200, 700);
 }
 
 TEST_F(GuiFileViews, ServingViewPlotsTheSeries) {
-    const Run r =
+    const CmdRun r =
         gui((dir_ / "serve").string() + " --screenshot " + (dir_ / "serve.png").string() + " --size 1200x800 --probe");
     ASSERT_EQ(r.rc, 0) << r.output;
     const auto p = probe(r);
     EXPECT_EQ(p.at("serve.rows"), 12);
     EXPECT_EQ(p.at("serve.plots"), 6);
     EXPECT_EQ(p.at("serve.lines"), 11); // 1 + 2 + 2 + 2 + 2 + 2 series, each of 12 points
+    expect_not_blank(dir_ / "serve.png", 1200, 800);
     // series.csv names the same folder.
-    const Run r2 =
+    const CmdRun r2 =
         gui((dir_ / "serve" / "series.csv").string() + " --screenshot " + (dir_ / "serve2.png").string() + " --probe");
     ASSERT_EQ(r2.rc, 0) << r2.output;
     EXPECT_EQ(probe(r2).at("serve.rows"), 12);
@@ -161,7 +184,7 @@ TEST_F(GuiFileViews, CorruptInputsExitOneWithFileAndLine) {
     const std::string good((std::istreambuf_iterator<char>(in)), {});
     fs::create_directories(dir_ / "bad_sweep");
     std::ofstream(dir_ / "bad_sweep" / "sweep.json") << good.substr(0, good.size() / 2);
-    const Run s = gui((dir_ / "bad_sweep").string() + " --screenshot " + (dir_ / "bad1.png").string());
+    const CmdRun s = gui((dir_ / "bad_sweep").string() + " --screenshot " + (dir_ / "bad1.png").string());
     EXPECT_EQ(s.rc, 1) << s.output;
     EXPECT_TRUE(std::regex_search(s.output, std::regex("moetwin-gui: " + (dir_ / "bad_sweep" / "sweep.json").string() +
                                                        ":[0-9]+:[0-9]+: truncated JSON")))
@@ -169,7 +192,7 @@ TEST_F(GuiFileViews, CorruptInputsExitOneWithFileAndLine) {
 
     test::write_synthetic_serve_dir(dir_ / "bad_serve");
     std::ofstream(dir_ / "bad_serve" / "series.csv", std::ios::app) << "9000,1,2\n";
-    const Run c = gui((dir_ / "bad_serve").string() + " --screenshot " + (dir_ / "bad2.png").string());
+    const CmdRun c = gui((dir_ / "bad_serve").string() + " --screenshot " + (dir_ / "bad2.png").string());
     EXPECT_EQ(c.rc, 1) << c.output;
     EXPECT_NE(c.output.find("moetwin-gui: " + (dir_ / "bad_serve" / "series.csv").string() +
                             ":14: expected 13 fields, got 3"),
@@ -179,7 +202,7 @@ TEST_F(GuiFileViews, CorruptInputsExitOneWithFileAndLine) {
     fs::create_directories(dir_ / "bad_train");
     std::ofstream(dir_ / "bad_train" / "training.json")
         << "{\"format_version\": 1, \"scenario_name\": \"x\", \"pp_size\": 2}";
-    const Run t = gui((dir_ / "bad_train").string() + " --screenshot " + (dir_ / "bad3.png").string());
+    const CmdRun t = gui((dir_ / "bad_train").string() + " --screenshot " + (dir_ / "bad3.png").string());
     EXPECT_EQ(t.rc, 1) << t.output;
     EXPECT_NE(t.output.find("moetwin-gui: " + (dir_ / "bad_train" / "training.json").string()), std::string::npos)
         << t.output;
