@@ -111,7 +111,6 @@ void SweepPanel::draw_plot(const SweepData& d, std::optional<std::size_t>* click
     }
     dl->AddText(ImVec2(o.x + w * 0.5f - 150, o.y + h + 18), kTextDim,
                 "output tokens/s per user (1 / TPOT, MTP included)");
-    dl->AddText(ImVec2(p0.x + 4, o.y - 2), kTextDim, "tok/s/GPU");
     // The front, joined in order of tokens/s per user.
     std::vector<std::pair<double, double>> front;
     for (const int64_t f : d.pareto_front)
