@@ -2,9 +2,13 @@
 // App: loading, menu, status line, tabs.
 #include "gui/app.hpp"
 
+#include "gui/file_kind.hpp"
 #include "gui/widgets.hpp"
 
 #include <imgui.h>
+
+#include <fstream>
+#include <sstream>
 
 namespace moetwin::gui {
 
@@ -18,7 +22,42 @@ App::App(const GuiArgs& args) : view_(std::max(view_index(args.view), 0)) {
     }
 }
 
-void App::open(int slot, const std::filesystem::path& path, bool wait) {
+bool App::open_other(const std::filesystem::path& path, bool show) {
+    const DetectedFile f = detect_file_kind(path);
+    if (f.kind == FileKind::Result) return false;
+    Slot& s = slots_[0];
+    try {
+        switch (f.kind) {
+        case FileKind::Sweep:
+            sweep_ = read_sweep_json(f.path);
+            sweep_panel_.status.clear();
+            break;
+        case FileKind::Training: {
+            std::ifstream in(f.path, std::ios::binary);
+            if (!in) throw ConfigError(f.path.string() + ": cannot open");
+            std::stringstream ss;
+            ss << in.rdbuf();
+            training_      = training_result_from_json(ss.str(), f.path.string());
+            training_path_ = f.path;
+            break;
+        }
+        case FileKind::Serve:
+            serve_ = read_serve_dir(f.path);
+            break;
+        case FileKind::Result:
+            break;
+        }
+        s.error.clear();
+        if (show) select_view(view_index(to_string(f.kind) == "serve" ? "serving" : std::string(to_string(f.kind))));
+    } catch (const std::exception& e) {
+        s.error      = e.what();
+        s.error_path = f.path;
+    }
+    return true;
+}
+
+void App::open(int slot, const std::filesystem::path& path, bool wait, bool show) {
+    if (slot == 0 && open_other(path, show)) return;
     if (wait) {
         on_loaded(slot, load_result(path));
         return;
@@ -59,8 +98,21 @@ void App::update() {
         if (auto l = slots_[s].loader.poll()) on_loaded(s, std::move(*l));
     whatif_.update();
     if (auto done = whatif_.take_finished()) {
-        open(1, *done);
-        select_view(view_index("compare"));
+        if (sweep_run_pending_) { // a clicked sweep point: its full result becomes A
+            sweep_run_pending_ = false;
+            sweep_panel_.status =
+                "point " + std::to_string(sweep_run_point_) + " simulated: " + done->string() + " (open as A)";
+            open(0, *done);
+            select_view(view_index("overview"));
+        } else {
+            open(1, *done);
+            select_view(view_index("compare"));
+        }
+    }
+    if (sweep_run_pending_ && !whatif_.running()) {
+        sweep_run_pending_  = false;
+        sweep_panel_.status = "point " + std::to_string(sweep_run_point_) +
+                              ": moetwin run failed: " + whatif_.job().error() + " (details in the whatif tab)";
     }
 }
 
@@ -111,6 +163,43 @@ void App::draw_error(int slot) {
     ImGui::EndChild();
     ImGui::PopStyleColor();
     ImGui::PopID();
+}
+
+void App::open_sweep_point(std::size_t i) {
+    const SweepPoint& p                  = sweep_->points[i];
+    const std::filesystem::path scenario = sweep_->scenario_of(i);
+    std::error_code ec;
+    if (scenario.empty() || !std::filesystem::is_regular_file(scenario, ec)) {
+        sweep_panel_.status = "point " + std::to_string(p.point) + " (" + p.verdict + ") has no scenario file" +
+                              (scenario.empty() ? std::string() : ": " + scenario.string() + " is missing");
+        return;
+    }
+    whatif_.load_scenario(scenario.string());
+    scenario_given_ = true; // keep this scenario in the what-if panel when its result opens
+    if (const std::string why = whatif_.run_as_is(); !why.empty()) {
+        sweep_panel_.status = "point " + std::to_string(p.point) + ": " + why;
+        return;
+    }
+    sweep_run_pending_  = true;
+    sweep_run_point_    = std::size_t(p.point);
+    sweep_panel_.status = "simulating point " + std::to_string(p.point) + ": moetwin run " + scenario.string() +
+                          " (progress in the whatif tab); its result opens as A";
+}
+
+void App::draw_other(int view) {
+    const std::string& name = kViewNames[std::size_t(view)];
+    if (name == "sweep" && sweep_) {
+        if (const auto clicked = sweep_panel_.draw(*sweep_)) open_sweep_point(*clicked);
+    } else if (name == "training" && training_) {
+        training_panel_.draw(*training_);
+    } else if (name == "serving" && serve_) {
+        serve_panel_.draw(*serve_);
+    } else {
+        ImGui::TextWrapped("Nothing open for this view. Open %s with File > Open A... or on the command line.",
+                           name == "sweep"      ? "a sweep.json written by `moetwin sweep` (or its folder)"
+                           : name == "training" ? "a training.json written by `moetwin run` on a training scenario"
+                                                : "the output folder of `moetwin serve` (series.csv + summary.json)");
+    }
 }
 
 void App::draw_view(int view, const RunResult& a) {
@@ -171,6 +260,8 @@ void App::draw() {
             if (!select_view_) view_ = v;
             if (v == view_index("whatif")) {
                 whatif_.draw();
+            } else if (v >= view_index("sweep")) {
+                draw_other(v);
             } else if (a.ok()) {
                 draw_view(v, *a.result);
             } else {

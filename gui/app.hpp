@@ -11,8 +11,11 @@
 #include "gui/layer_heatmap_panel.hpp"
 #include "gui/link_panel.hpp"
 #include "gui/result_loader.hpp"
+#include "gui/serve_panel.hpp"
 #include "gui/summary_panel.hpp"
+#include "gui/sweep_panel.hpp"
 #include "gui/timeline_panel.hpp"
+#include "gui/training_panel.hpp"
 #include "gui/whatif_panel.hpp"
 
 #include <filesystem>
@@ -23,8 +26,10 @@ class App {
   public:
     explicit App(const GuiArgs& args);
 
-    // Opens a result as A (slot 0) or B (slot 1); `wait` loads synchronously (screenshots, benchmarks).
-    void open(int slot, const std::filesystem::path& path, bool wait = false);
+    // Opens a result as A (slot 0) or B (slot 1); `wait` loads synchronously (screenshots, benchmarks). In slot 0
+    // a sweep, training or serving output (detect_file_kind) opens in its own view instead, read synchronously
+    // (they are small); a failure shows as slot 0's error. `show` switches to that view.
+    void open(int slot, const std::filesystem::path& path, bool wait = false, bool show = true);
     void update(); // polls the loaders and the what-if job; call once per frame before draw()
     void draw();   // the whole UI, filling the display
 
@@ -47,6 +52,9 @@ class App {
     void draw_status();
     void draw_error(int slot);
     void draw_view(int view, const RunResult& a);
+    bool open_other(const std::filesystem::path& path, bool show); // false: a result.json, for the slots
+    void draw_other(int view);                                     // the sweep, training and serving views
+    void open_sweep_point(std::size_t i);
 
     Slot slots_[2];
     int view_         = 0;
@@ -64,6 +72,16 @@ class App {
     ComparePanel compare_;
     WhatIfPanel whatif_;
     bool scenario_given_ = false;
+
+    std::optional<SweepData> sweep_;
+    std::optional<TrainingResult> training_;
+    std::optional<ServeData> serve_;
+    std::filesystem::path training_path_;
+    SweepPanel sweep_panel_;
+    TrainingPanel training_panel_;
+    ServePanel serve_panel_;
+    bool sweep_run_pending_      = false; // the what-if job runs a clicked sweep point: its result opens as A
+    std::size_t sweep_run_point_ = 0;
 };
 
 } // namespace moetwin::gui

@@ -46,7 +46,8 @@ GuiArgs parse_gui_args(const std::vector<std::string>& args) {
         } else if (s == "--screenshot") {
             a.screenshot = value();
         } else if (s == "--view") {
-            a.view = value();
+            a.view       = value();
+            a.view_given = true;
             if (view_index(a.view) < 0) {
                 std::string names;
                 for (const std::string& n : kViewNames)
@@ -96,13 +97,16 @@ std::string gui_usage() {
     std::string metric_names;
     for (const std::string_view n : table_names(kGpuMetrics))
         metric_names += (metric_names.empty() ? "" : "|") + std::string(n);
-    return "usage: moetwin-gui [RESULT.json] [options]\n"
-           "  RESULT.json           a result written by `moetwin run` (or its --out folder)\n"
+    return "usage: moetwin-gui [FILE] [options]\n"
+           "  FILE                  result.json of `moetwin run` (or its --out folder), sweep.json of `moetwin\n"
+           "                        sweep` (or its folder), training.json of a training run, or the output folder\n"
+           "                        (or series.csv / summary.json) of `moetwin serve`\n"
            "  --compare B.json      open a second result as B (A/B comparison)\n"
            "  --scenario S.json     scenario for the what-if panel (default: guessed from the result)\n"
            "  --moetwin PATH        the moetwin CLI for what-if re-runs (default: beside moetwin-gui, then PATH)\n"
            "  --screenshot OUT.png  render offscreen, write a PNG and exit\n"
-           "  --view NAME           overview|cluster|layers|experts|links|timeline|compare|whatif\n"
+           "  --view NAME           overview|cluster|layers|experts|links|timeline|compare|whatif|\n"
+           "                        sweep|training|serving\n"
            "  --metric NAME         what the cluster map colours GPUs by: " +
            metric_names +
            "\n"

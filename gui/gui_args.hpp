@@ -14,17 +14,20 @@
 namespace moetwin::gui {
 
 // The views, in tab order; --view takes one of these names.
-inline const std::vector<std::string> kViewNames = {"overview", "cluster",  "layers",  "experts",
-                                                    "links",    "timeline", "compare", "whatif"};
+// The last three show a sweep (sweep.json), a training step (training.json) and a serving replay (series.csv +
+// summary.json) rather than a step's result.
+inline const std::vector<std::string> kViewNames = {"overview", "cluster", "layers", "experts",  "links",  "timeline",
+                                                    "compare",  "whatif",  "sweep",  "training", "serving"};
 
 struct GuiArgs {
-    std::string result;      // result.json (or a folder holding one); empty: start with the file dialog
+    std::string result;      // what to open (detect_file_kind); empty: start with the file dialog
     std::string compare;     // a second result, shown as B
     std::string scenario;    // what-if scenario file; empty: guessed from the result's meta.scenario
     std::string moetwin_cli; // the moetwin CLI; empty: beside this executable, then PATH
     std::string screenshot;  // write a PNG and exit
     std::string view = "overview";
-    std::string metric; // --metric: what the cluster map colours GPUs by (kGpuMetrics); "": the default
+    bool view_given  = false; // --view was given (else a sweep, training or serving file opens its own view)
+    std::string metric;       // --metric: what the cluster map colours GPUs by (kGpuMetrics); "": the default
     int width               = 1600;
     int height              = 1000;
     int bench_frames        = 0;  // > 0: draw this many frames unthrottled and print load time and frames/s

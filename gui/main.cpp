@@ -114,14 +114,16 @@ int main(int argc, char** argv) try {
         App app(args);
         bool load_failed = false; // headless: a file that does not load is an error (exit 1), after the picture
         if (!args.result.empty()) {
-            app.open(0, args.result, headless);
+            app.open(0, args.result, headless, !args.view_given);
             if (headless) {
                 const LoadedResult& a = app.loaded(0);
-                if (a.ok()) {
-                    std::printf("loaded %s in %.1f ms\n", a.path.c_str(), a.load_ms);
-                } else {
+                if (!app.load_error(0).empty()) {
                     std::fprintf(stderr, "moetwin-gui: %s\n", app.load_error(0).c_str());
                     load_failed = true;
+                } else if (a.ok()) {
+                    std::printf("loaded %s in %.1f ms\n", a.path.c_str(), a.load_ms);
+                } else {
+                    std::printf("opened %s\n", args.result.c_str()); // a sweep, training or serving output
                 }
             }
         } else {

@@ -95,6 +95,17 @@ void WhatIfPanel::load_scenario(const std::string& path) {
     }
 }
 
+std::string WhatIfPanel::run_as_is() {
+    if (!loaded_) return load_error_.empty() ? scenario_path + ": not loaded" : load_error_;
+    try {
+        job_.start(moetwin_cli, apply_knobs(text_, original_, scenario_path)); // input paths made absolute
+        delivered_ = false;
+    } catch (const std::exception& e) {
+        return e.what();
+    }
+    return "";
+}
+
 void WhatIfPanel::update() {
     job_.update();
 }

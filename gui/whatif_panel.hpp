@@ -24,6 +24,9 @@ struct WhatIfPanel {
     void draw();
     std::optional<std::filesystem::path> take_finished(); // a successful re-run's result.json, once
     bool running() const { return job_.running(); }
+    // Runs the loaded scenario as it is (a sweep point's file); "" when started, else why not.
+    std::string run_as_is();
+    const WhatIfJob& job() const { return job_; }
 
   private:
     void draw_knobs();

@@ -97,6 +97,7 @@ fs::path GuiScreenshot::dir_;
 
 TEST_F(GuiScreenshot, EveryViewRendersAtTheAskedSize) {
     for (const std::string& view : kViewNames) {
+        if (view_index(view) >= view_index("sweep")) continue; // need their own files: test_gui_file_views_screenshot
         const fs::path png = dir_ / (view + ".png");
         const GuiRun r     = run_gui((dir_ / "small.json").string() + " --compare " + (dir_ / "small.json").string() +
                                      " --screenshot " + png.string() + " --view " + view + " --size 900x600");
