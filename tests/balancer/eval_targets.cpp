@@ -9,7 +9,9 @@
 // `dynH:policy` rows: dynamic redundancy with H experts hosted per GPU, the hosted set fitted on the
 // first run (policy's placement + place_hosted), the active set chosen on the second run's loads
 // (select_active: the loads of the run being served) and evaluated there; `select` is the CPU time
-// of one active-set choice for 58 layers. Not a ctest test: `build/bin/eval_balancer_targets [DIR]`.
+// of one active-set choice for 58 layers. `mm_in` is the in-sample figure (fitted and evaluated on
+// the same run, mean over runs; `mm_in_dec` over the decode runs only): a policy fitted on run A
+// cannot, except by luck, beat on run B what the same policy fitted on B itself reaches there. Not a ctest test: `build/bin/eval_balancer_targets [DIR]`.
 #include "moe/expert_load_json.hpp"
 #include "sim/balancer/active_set.hpp"
 #include "sim/balancer/placement.hpp"
@@ -46,14 +48,17 @@ struct Unit {
 
 // One policy at one unit: fit on every run (timed), evaluate on every other run.
 void evaluate(const Unit& u, const bal::PlacementPolicy& pol, const std::vector<Run>& runs) {
-    double even_sum = 0, split_sum = 0, split_max = 0, dec_split = 0, ms_max = 0;
-    int pairs = 0, dec_pairs = 0;
+    double even_sum = 0, split_sum = 0, split_max = 0, dec_split = 0, ms_max = 0, in_sum = 0, in_dec = 0;
+    int pairs = 0, dec_pairs = 0, in_dec_runs = 0;
     for (const Run& a : runs) {
         const double t0        = cpu_ms();
         const bal::Placement p = pol.place(a.load, u.spec);
         const double ms        = cpu_ms() - t0;
         ms_max                 = std::max(ms_max, ms);
         bal::check_placement(p, u.spec);
+        const double in = bal::busiest_over_mean(p, u.spec, a.load, bal::ReplicaSplitModel::MinMax).mean_ratio;
+        in_sum += in;
+        if (a.name.substr(0, 6) == "decode") in_dec += in, ++in_dec_runs;
         for (const Run& b : runs) {
             if (&a == &b) continue;
             const double even  = bal::busiest_over_mean(p, u.spec, b.load, bal::ReplicaSplitModel::Even).mean_ratio;
@@ -63,8 +68,9 @@ void evaluate(const Unit& u, const bal::PlacementPolicy& pol, const std::vector<
             if (same_phase) dec_split += split, ++dec_pairs;
         }
     }
-    std::printf("%-8s %-22s %8.4f %8.4f %8.4f %10.4f %9.2f\n", u.name, std::string(pol.name).c_str(), even_sum / pairs,
-                split_sum / pairs, split_max, dec_pairs ? dec_split / dec_pairs : 0.0, ms_max);
+    std::printf("%-8s %-22s %8.4f %8.4f %8.4f %10.4f %9.2f %8.4f %8.4f\n", u.name, std::string(pol.name).c_str(),
+                even_sum / pairs, split_sum / pairs, split_max, dec_pairs ? dec_split / dec_pairs : 0.0, ms_max,
+                in_sum / double(runs.size()), in_dec_runs ? in_dec / in_dec_runs : 0.0);
 }
 
 // Dynamic redundancy: hosted set fitted on run A by `pol` over hosted_per_gpu slots per GPU; the
@@ -111,8 +117,8 @@ int main(int argc, char** argv) {
     }
     std::printf("%zu runs, %zu ordered (fit, eval) pairs; busiest/mean, mean over MoE layers\n", runs.size(),
                 runs.size() * (runs.size() - 1));
-    std::printf("%-8s %-22s %8s %8s %8s %10s %9s\n", "unit", "policy", "even", "minmax", "mm_worst", "mm_samephs",
-                "ms/place");
+    std::printf("%-8s %-22s %8s %8s %8s %10s %9s %8s %8s\n", "unit", "policy", "even", "minmax", "mm_worst",
+                "mm_samephs", "ms/place", "mm_in", "mm_in_dec");
     const Unit units[] = {{"decode", {288, 8, 18, 144}}, {"prefill", {288, 8, 4, 32}}};
     for (const Unit& u : units)
         for (const bal::PlacementPolicy& pol : bal::placement_policies()) {
