@@ -11,13 +11,16 @@
 // (select_active: the loads of the run being served) and evaluated there; `select` is the CPU time
 // of one active-set choice for 58 layers. `mm_in` is the in-sample figure (fitted and evaluated on
 // the same run, mean over runs; `mm_in_dec` over the decode runs only): a policy fitted on run A
-// cannot, except by luck, beat on run B what the same policy fitted on B itself reaches there. Not a ctest test: `build/bin/eval_balancer_targets [DIR]`.
+// cannot, except by luck, beat on run B what the same policy fitted on B itself reaches there. Not a ctest test:
+// `build/bin/eval_balancer_targets [DIR]`.
 #include "moe/expert_load_json.hpp"
 #include "sim/balancer/active_set.hpp"
 #include "sim/balancer/placement.hpp"
+#include "sim/balancer/placement/eplb_core.hpp"
 #include "sim/balancer/split_metrics.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <exception>
@@ -101,6 +104,44 @@ void evaluate_dynamic(const Unit& u, const bal::PlacementPolicy& pol, int hosted
                 split_sum / pairs, split_max, same_pairs ? same / same_pairs : 0.0, ms_max, sel_ms_max);
 }
 
+// The out-of-sample floor of EPLB's replica counts at a unit, per ordered pair of same-phase runs
+// (fit A, evaluate B), mean over layers: `counts_lb` = max over experts of load_B(e) / replicas_A(e)
+// over B's mean GPU load, a lower bound for any packing and any split of A's counts on B (an expert's
+// load lands on the GPUs of its replicas, each carrying at most the busiest GPU's load);
+// `need@1.10` = extra copies B's own loads need for a busiest GPU of 1.10 × mean (ceil(load / level)
+// − 1 per expert), `lack` = those A's counts do not give, `layers_out` = layers where A's counts
+// rule 1.10 out.
+void counts_floor(const Unit& u, const std::vector<Run>& runs, const char* phase) {
+    std::vector<int> rep, rank, count;
+    for (const Run& a : runs)
+        for (const Run& b : runs) {
+            if (&a == &b || a.name.rfind(phase, 0) != 0 || b.name.rfind(phase, 0) != 0) continue;
+            double lb = 0, need = 0, lack = 0;
+            int out = 0;
+            for (int l = 0; l < a.load.num_layers; ++l) {
+                bal::eplb::replicate_experts(a.load.layer(l), u.spec.num_slots, rep, rank, count);
+                const auto w = b.load.layer(l);
+                double total = 0, worst = 0;
+                for (double x : w)
+                    total += x;
+                const double mean = total / u.spec.num_gpus, level = 1.10 * mean;
+                bool ruled_out = false;
+                for (int e = 0; e < b.load.num_experts; ++e) {
+                    worst            = std::max(worst, w[std::size_t(e)] / count[std::size_t(e)]);
+                    const int needed = std::max(1, int(std::ceil(w[std::size_t(e)] / level)));
+                    need += needed - 1;
+                    lack += std::max(0, needed - count[std::size_t(e)]);
+                    ruled_out |= needed > count[std::size_t(e)];
+                }
+                lb += worst / mean;
+                out += ruled_out;
+            }
+            const double n = a.load.num_layers;
+            std::printf("%-8s floor fit %-22s eval %-22s counts_lb %.4f need@1.10 %.1f lack %.1f layers_out %d/%d\n",
+                        u.name, a.name.c_str(), b.name.c_str(), lb / n, need / n, lack / n, out, a.load.num_layers);
+        }
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -129,6 +170,8 @@ int main(int argc, char** argv) {
                 std::printf("%-8s %-22s (%s)\n", u.name, std::string(pol.name).c_str(), e.what());
             }
         }
+    counts_floor(units[0], runs, "decode");
+    counts_floor(units[1], runs, "prefill_in1024");
     for (const Unit& u : units)
         for (int h : {u.spec.max_slots_per_gpu() + 1, 2 * u.spec.max_slots_per_gpu(), 16})
             for (const char* pol : {"eplb_global", "lpt_swap"})
