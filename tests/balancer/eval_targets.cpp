@@ -108,11 +108,13 @@ void evaluate_dynamic(const Unit& u, const bal::PlacementPolicy& pol, int hosted
 // (fit A, evaluate B), mean over layers: `counts_lb` = max over experts of load_B(e) / replicas_A(e)
 // over B's mean GPU load, a lower bound for any packing and any split of A's counts on B (an expert's
 // load lands on the GPUs of its replicas, each carrying at most the busiest GPU's load);
-// `need@1.10` = extra copies B's own loads need for a busiest GPU of 1.10 × mean (ceil(load / level)
+// `need@T` = extra copies B's own loads need for a busiest GPU of T × mean (the unit's target) (ceil(load / level)
 // − 1 per expert), `lack` = those A's counts do not give, `layers_out` = layers where A's counts
-// rule 1.10 out.
-void counts_floor(const Unit& u, const std::vector<Run>& runs, const char* phase) {
+// rule T out; means over the pairs.
+void counts_floor(const Unit& u, const std::vector<Run>& runs, const char* phase, double target) {
     std::vector<int> rep, rank, count;
+    double sum_lb = 0, sum_need = 0, sum_lack = 0;
+    int pairs = 0, sum_out = 0, layers = 0;
     for (const Run& a : runs)
         for (const Run& b : runs) {
             if (&a == &b || a.name.rfind(phase, 0) != 0 || b.name.rfind(phase, 0) != 0) continue;
@@ -124,7 +126,7 @@ void counts_floor(const Unit& u, const std::vector<Run>& runs, const char* phase
                 double total = 0, worst = 0;
                 for (double x : w)
                     total += x;
-                const double mean = total / u.spec.num_gpus, level = 1.10 * mean;
+                const double mean = total / u.spec.num_gpus, level = target * mean;
                 bool ruled_out = false;
                 for (int e = 0; e < b.load.num_experts; ++e) {
                     worst            = std::max(worst, w[std::size_t(e)] / count[std::size_t(e)]);
@@ -137,9 +139,14 @@ void counts_floor(const Unit& u, const std::vector<Run>& runs, const char* phase
                 out += ruled_out;
             }
             const double n = a.load.num_layers;
-            std::printf("%-8s floor fit %-22s eval %-22s counts_lb %.4f need@1.10 %.1f lack %.1f layers_out %d/%d\n",
-                        u.name, a.name.c_str(), b.name.c_str(), lb / n, need / n, lack / n, out, a.load.num_layers);
+            sum_lb += lb / n, sum_need += need / n, sum_lack += lack / n, sum_out += out, layers = a.load.num_layers;
+            ++pairs;
         }
+    if (pairs == 0) return;
+    std::printf("%-8s floor of EPLB's counts, %s runs, %d pairs: counts_lb %.4f need@%.2f %.1f lack %.1f "
+                "layers_out %.1f/%d\n",
+                u.name, phase, pairs, sum_lb / pairs, target, sum_need / pairs, sum_lack / pairs,
+                double(sum_out) / pairs, layers);
 }
 
 } // namespace
@@ -170,8 +177,8 @@ int main(int argc, char** argv) {
                 std::printf("%-8s %-22s (%s)\n", u.name, std::string(pol.name).c_str(), e.what());
             }
         }
-    counts_floor(units[0], runs, "decode");
-    counts_floor(units[1], runs, "prefill_in1024");
+    counts_floor(units[0], runs, "decode", 1.10);
+    counts_floor(units[1], runs, "prefill", 1.05);
     for (const Unit& u : units)
         for (int h : {u.spec.max_slots_per_gpu() + 1, 2 * u.spec.max_slots_per_gpu(), 16})
             for (const char* pol : {"eplb_global", "lpt_swap"})
