@@ -26,6 +26,9 @@ constexpr std::array kPolicies = {
                     "ours: groups stay on home nodes (fewer IB bytes), redundant replicas "
                     "balance nodes, LPT + swaps per node",
                     &place_group_affine},
+    PlacementPolicy{"minmax_swap",
+                    "ours: lpt_swap, then swaps judged by load_aware's exact min-max split (the busiest GPU it pays)",
+                    &place_minmax_swap},
 };
 } // namespace
 
