@@ -344,7 +344,8 @@ BalancerConfig parse_balancer(const JsonObject& root, const DeploymentUnit& unit
     try {
         if (!file && !command) (void)balancer::find_placement_policy(b.policy); // the balancer library owns the names
     } catch (const ConfigError& e) {
-        o->fail("policy", e.what());
+        o->fail("policy", std::string(e.what()) + "; or \"" + std::string(balancer::kPlacementFromFile) + "\" or \"" +
+                              std::string(balancer::kPlacementFromCommand) + "\" (bring your own placement)");
     }
     parse_external_placement(*o, b, base_dir);
     if (b.policy == "none" && unit.redundant_experts > 0)
