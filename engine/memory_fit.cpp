@@ -91,15 +91,14 @@ bool ll_capacity_ok(const FitInput& in, int64_t batch) {
 // requested batch, the rest in host memory; `need` gives the bytes the batch needs with r as it stands.
 // Fetched experts land in a staging buffer of offload_staging_layers layers' offloaded experts (a layer
 // that misses every offloaded expert still fits). Throws for host memory too small for what is offloaded.
-template <class Need>
-void fit_offload(FitReport& r, const FitInput& in, const ModelSpec& m, int hosted, Need need) {
+template <class Need> void fit_offload(FitReport& r, const FitInput& in, const ModelSpec& m, int hosted, Need need) {
     const int64_t layers = m.num_moe_layers(), all = r.weight_bytes;
-    int64_t& routed      = r.weight_bytes_by_role[size_t(WeightRole::RoutedExpert)];
+    int64_t& routed          = r.weight_bytes_by_role[size_t(WeightRole::RoutedExpert)];
     const int64_t routed_all = routed;
     const auto set           = [&](int resident) {
-        const int64_t off = int64_t(hosted - resident) * r.expert_bytes;
-        r.weight_bytes    = all - layers * off;
-        routed            = routed_all - layers * off;
+        const int64_t off           = int64_t(hosted - resident) * r.expert_bytes;
+        r.weight_bytes              = all - layers * off;
+        routed                      = routed_all - layers * off;
         r.resident_experts_per_gpu  = resident;
         r.offloaded_experts_per_gpu = hosted - resident;
         r.offloaded_bytes_per_gpu   = layers * off;
@@ -241,9 +240,11 @@ FitReport fit_memory(const FitInput& in) {
     };
     const int hosted = std::max(in.routed_experts_per_gpu, in.hosted_experts_per_gpu);
     for (const OpSpec& op : m.moe_layer_ops)
-        if (op.role == WeightRole::RoutedExpert) r.expert_bytes += instance_weight_bytes(op, in.routed_expert_precision, 1);
+        if (op.role == WeightRole::RoutedExpert)
+            r.expert_bytes += instance_weight_bytes(op, in.routed_expert_precision, 1);
     r.resident_experts_per_gpu = m.num_moe_layers() > 0 ? hosted : 0;
-    if (in.offload_experts) fit_offload(r, in, m, hosted, [&] { return fixed(batch) + kv_bytes_for_batch(in, m, batch); });
+    if (in.offload_experts)
+        fit_offload(r, in, m, hosted, [&] { return fixed(batch) + kv_bytes_for_batch(in, m, batch); });
     r.comm_buffer_kind      = !has_all_to_all(in, m)      ? "none (no expert parallelism)"
                               : in.phase == Phase::Decode ? "DeepEP low-latency (RDMA, double-buffered send+recv)"
                                                           : "DeepEP normal (NVLink + RDMA)";

@@ -100,9 +100,9 @@ struct FitReport {
     int64_t kv_capacity_requests  = 0; // requests of context_tokens that fit (whole pages)
 
     // Routed experts (main MoE layers). Without offloading every slot is resident and nothing is offloaded.
-    int64_t expert_bytes          = 0; // one routed expert of one layer at its precision (scales included)
-    int resident_experts_per_gpu  = 0; // per MoE layer
-    int offloaded_experts_per_gpu = 0; // per MoE layer, held in host memory
+    int64_t expert_bytes            = 0; // one routed expert of one layer at its precision (scales included)
+    int resident_experts_per_gpu    = 0; // per MoE layer
+    int offloaded_experts_per_gpu   = 0; // per MoE layer, held in host memory
     int64_t offloaded_bytes_per_gpu = 0; // all MoE layers
     int64_t host_bytes_per_node     = 0; // offloaded weights of the node's GPUs
     int64_t staging_bytes           = 0; // HBM buffer the fetched experts land in (offload_staging_layers layers)

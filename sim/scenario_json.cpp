@@ -525,8 +525,8 @@ Scenario parse_scenario(std::string_view text, const std::string& origin, const 
     const nlohmann::json j = parse_json_text(text, origin);
     const JsonObject root(j, "", origin);
     root.finish({"name", "description", "seed", "allow_not_fitting", "model", "hardware", "cluster", "deployment",
-                 "precision", "routing", "balancer", "workload", "schedule", "compute", "network", "output",
-                 "serving", "training", "offload"});
+                 "precision", "routing", "balancer", "workload", "schedule", "compute", "network", "output", "serving",
+                 "training", "offload"});
     Scenario s;
     s.source = origin;
     s.name   = root.string("name");
@@ -552,7 +552,7 @@ Scenario parse_scenario(std::string_view text, const std::string& origin, const 
                               (s.deployment.decode ? s.deployment.decode->num_nodes : 0);
     check_cluster(cluster, s.cluster);
 
-    s.precision         = parse_precision_config(root);
+    s.precision = parse_precision_config(root);
     check_weight_formats(root, s.precision, s.gpu);
     const bool training = is_training_scenario(root); // sim/scenario_training_json.cpp
     if (training) {

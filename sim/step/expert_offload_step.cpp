@@ -47,7 +47,7 @@ OffloadStats apply_offload(StepPlan& p, const Scenario& s, const ExpertLoad& pop
         std::vector<std::vector<double>> miss_sel = miss_bytes;
         for (int g = 0; g < p.num_gpus; ++g) {
             const int first = spec.first_slot(g), n = spec.slots_on_gpu(g);
-            std::vector<double> w(std::size_t(n)), mean(std::size_t(n));
+            std::vector<double> w(static_cast<std::size_t>(n)), mean(static_cast<std::size_t>(n));
             for (int k = 0; k < n; ++k) {
                 const int e = slots[std::size_t(first + k)];
                 if (e < 0) continue;

@@ -19,7 +19,7 @@ ResidencyTrace simulate_residency(ResidencyPolicy policy, int num_experts, int c
     std::vector<char> resident(std::size_t(num_experts), 0);
     std::vector<int64_t> last_use(std::size_t(num_experts), -1), uses(std::size_t(num_experts), 0);
     if (policy == ResidencyPolicy::StaticHottest) {
-        std::vector<int> order(std::size_t(num_experts));
+        std::vector<int> order(static_cast<std::size_t>(num_experts));
         std::iota(order.begin(), order.end(), 0);
         std::stable_sort(order.begin(), order.end(),
                          [&](int a, int b) { return weights[std::size_t(a)] > weights[std::size_t(b)]; });
