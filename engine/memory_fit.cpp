@@ -87,6 +87,43 @@ bool ll_capacity_ok(const FitInput& in, int64_t batch) {
            batch_tokens(in, batch) <= in.ll_max_dispatch_tokens_per_rank;
 }
 
+// Offloading: the most routed experts per GPU and layer (or the scenario's count) that leave room for the
+// requested batch, the rest in host memory; `need` gives the bytes the batch needs with r as it stands.
+// Fetched experts land in a staging buffer of offload_staging_layers layers' offloaded experts (a layer
+// that misses every offloaded expert still fits). Throws for host memory too small for what is offloaded.
+template <class Need> void fit_offload(FitReport& r, const FitInput& in, const ModelSpec& m, int hosted, Need need) {
+    const int64_t layers = m.num_moe_layers(), all = r.weight_bytes;
+    int64_t& routed          = r.weight_bytes_by_role[size_t(WeightRole::RoutedExpert)];
+    const int64_t routed_all = routed;
+    const auto set           = [&](int resident) {
+        const int64_t off           = int64_t(hosted - resident) * r.expert_bytes;
+        r.weight_bytes              = all - layers * off;
+        routed                      = routed_all - layers * off;
+        r.resident_experts_per_gpu  = resident;
+        r.offloaded_experts_per_gpu = hosted - resident;
+        r.offloaded_bytes_per_gpu   = layers * off;
+        r.staging_bytes             = in.offload_staging_layers * off;
+    };
+    int resident = in.offload_resident_experts_per_gpu;
+    if (resident < 0) {
+        resident = 0;
+        for (int k = hosted; k >= 0; --k) {
+            set(k);
+            if (need() <= r.usable_bytes) {
+                resident = k;
+                break;
+            }
+        }
+    }
+    set(resident);
+    r.host_bytes_per_node = int64_t(std::min(in.gpus_per_node, in.num_gpus)) * r.offloaded_bytes_per_gpu;
+    if (r.host_bytes_per_node > in.host_memory_bytes)
+        throw ConfigError(fmt::format("fit: offload.host_memory_GB: {:.1f} GB per node cannot hold the {:.1f} GB of "
+                                      "routed-expert weights its {} GPUs offload ({} of {} experts per GPU and layer)",
+                                      double(in.host_memory_bytes) / 1e9, double(r.host_bytes_per_node) / 1e9,
+                                      std::min(in.gpus_per_node, in.num_gpus), hosted - resident, hosted));
+}
+
 } // namespace
 
 // NOTES: activations = residual stream + the largest single working set, because the caching
@@ -166,6 +203,15 @@ void FitInput::validate() const {
     if (ll_max_dispatch_tokens_per_rank < 0) fail("ll_max_dispatch_tokens_per_rank", "must be >= 0 (0 = auto)");
     if (reserve_bytes < 0) fail("reserve_bytes", "must be >= 0");
     if (!(hbm_usable_fraction > 0 && hbm_usable_fraction <= 1)) fail("hbm_usable_fraction", "must be in (0, 1]");
+    if (offload_experts) {
+        if (m.num_moe_layers() == 0) fail("offload_experts", model + " has no routed experts to offload");
+        if (host_memory_bytes <= 0)
+            fail("offload.host_memory_GB", "offloading needs host memory per node for the offloaded experts");
+        if (gpus_per_node < 1) fail("gpus_per_node", "must be >= 1");
+        if (offload_resident_experts_per_gpu > std::max(routed_experts_per_gpu, hosted_experts_per_gpu))
+            fail("offload.resident_experts_per_gpu", "more than the routed-expert slots per GPU");
+        if (offload_staging_layers < 1) fail("offload_staging_layers", "must be >= 1");
+    }
     (void)m.kv_cache_bytes_per_token(kv_precision); // throws for an unsupported KV format
 }
 
@@ -189,8 +235,16 @@ FitReport fit_memory(const FitInput& in) {
 
     const int64_t batch = in.phase == Phase::Decode ? in.requests_per_gpu : in.tokens_per_gpu;
     const auto fixed    = [&](int64_t b) {
-        return r.weight_bytes + comm_buffer_bytes(in, m, b) + activation_bytes(in, m, b) + in.reserve_bytes;
+        return r.weight_bytes + r.staging_bytes + comm_buffer_bytes(in, m, b) + activation_bytes(in, m, b) +
+               in.reserve_bytes;
     };
+    const int hosted = std::max(in.routed_experts_per_gpu, in.hosted_experts_per_gpu);
+    for (const OpSpec& op : m.moe_layer_ops)
+        if (op.role == WeightRole::RoutedExpert)
+            r.expert_bytes += instance_weight_bytes(op, in.routed_expert_precision, 1);
+    r.resident_experts_per_gpu = m.num_moe_layers() > 0 ? hosted : 0;
+    if (in.offload_experts)
+        fit_offload(r, in, m, hosted, [&] { return fixed(batch) + kv_bytes_for_batch(in, m, batch); });
     r.comm_buffer_kind      = !has_all_to_all(in, m)      ? "none (no expert parallelism)"
                               : in.phase == Phase::Decode ? "DeepEP low-latency (RDMA, double-buffered send+recv)"
                                                           : "DeepEP normal (NVLink + RDMA)";

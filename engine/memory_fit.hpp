@@ -66,6 +66,14 @@ struct FitInput {
     // Share of HBM the caching allocator can actually fill (fragmentation, CUDA-graph pools).
     double hbm_usable_fraction = 0.95;
 
+    // Expert offloading (issue 20; scenario key `offload`): routed-expert weights of the main MoE layers that
+    // do not fit stay in host DRAM. Every MoE layer keeps the same number resident per GPU.
+    bool offload_experts                 = false;
+    int offload_resident_experts_per_gpu = -1; // -1: as many as fit beside the requested batch's KV
+    int64_t host_memory_bytes            = 0;  // per node, for the offloaded weights
+    int gpus_per_node                    = 8;  // GPUs sharing one host's memory
+    int offload_staging_layers           = 2;  // layers of fetched experts buffered in HBM (2: prefetch)
+
     // Throws ConfigError naming the field; checks names against the tables and counts against the model.
     void validate() const;
     // The catalogue model with the layer counts above applied.
@@ -90,6 +98,14 @@ struct FitReport {
     int64_t kv_bytes              = 0; // KV of the requested batch
     int64_t kv_capacity_tokens    = 0; // KV tokens that fit beside weights, buffers, activations, reserve
     int64_t kv_capacity_requests  = 0; // requests of context_tokens that fit (whole pages)
+
+    // Routed experts (main MoE layers). Without offloading every slot is resident and nothing is offloaded.
+    int64_t expert_bytes            = 0; // one routed expert of one layer at its precision (scales included)
+    int resident_experts_per_gpu    = 0; // per MoE layer
+    int offloaded_experts_per_gpu   = 0; // per MoE layer, held in host memory
+    int64_t offloaded_bytes_per_gpu = 0; // all MoE layers
+    int64_t host_bytes_per_node     = 0; // offloaded weights of the node's GPUs
+    int64_t staging_bytes           = 0; // HBM buffer the fetched experts land in (offload_staging_layers layers)
 
     int64_t free_bytes = 0; // usable − everything above; negative when it does not fit
     bool fits          = false;

@@ -48,6 +48,7 @@ void print_fit_report(std::ostream& out, const FitReport& r) {
         if (r.weight_bytes_by_role[size_t(i)] > 0)
             row(out, fmt::format("weights: {}", to_string(WeightRole(i))), r.weight_bytes_by_role[size_t(i)]);
     row(out, "weights total", r.weight_bytes);
+    if (in.offload_experts) row(out, "offload staging buffer", r.staging_bytes);
     row(out, "comm buffers", r.comm_buffer_bytes);
     fmt::print(out, "    ({})\n", r.comm_buffer_kind);
     row(out, "activations (peak working set)", r.activation_bytes);
@@ -61,6 +62,13 @@ void print_fit_report(std::ostream& out, const FitReport& r) {
                "(the largest batch, whose activations grow with it, is below)\n",
                r.kv_capacity_tokens, r.kv_capacity_requests, r.kv_tokens_per_request);
     fmt::print(out, "{}\nmax batch per GPU: {} {}\n", r.reason, r.max_batch, r.batch_unit());
+    if (in.offload_experts)
+        fmt::print(out,
+                   "offload: {} of {} routed experts per GPU and layer resident, {} in host memory ({:.2f} GB per "
+                   "GPU, {:.2f} GB per node of {:.2f} GB); one expert {} B\n",
+                   r.resident_experts_per_gpu, r.resident_experts_per_gpu + r.offloaded_experts_per_gpu,
+                   r.offloaded_experts_per_gpu, double(r.offloaded_bytes_per_gpu) / 1e9,
+                   double(r.host_bytes_per_node) / 1e9, double(in.host_memory_bytes) / 1e9, r.expert_bytes);
 }
 
 } // namespace moetwin

@@ -95,6 +95,13 @@ std::ostream& operator<<(std::ostream& out, const Scenario& s) {
             out << ' ' << n;
         out << '\n';
     }
+    if (const OffloadConfig& o = s.offload; o.enabled)
+        out << "  offload: " << o.host_memory_bytes / 1e9 << " GB host memory per node at "
+            << o.host_memory_bandwidth_Bps / 1e9 << " GB/s (bridge " << o.host_bridge_bandwidth_Bps / 1e9
+            << " GB/s, 0 = no limit), " << to_string(o.policy) << ", misses " << to_string(o.miss) << ", resident "
+            << o.resident_experts_per_gpu << " per GPU (-1 = fit), prefetch " << (o.prefetch ? "on" : "off") << ", "
+            << o.history_steps << " history steps, CPU " << o.cpu_cores << " cores × " << o.cpu_flops_per_core / 1e9
+            << " GFLOP/s\n";
     out << "  schedule: " << to_string(s.schedule.overlap) << " (" << s.schedule.compute_sms << " compute + "
         << s.schedule.comm_sms << " communication SMs in prefill)\n";
     out << "  compute: " << to_string(s.compute.source);

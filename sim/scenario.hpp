@@ -11,6 +11,7 @@
 #include "sim/published/deepep_generation.hpp"
 #include "sim/published/network_calibration.hpp"
 #include "sim/scenario_enums.hpp"
+#include "sim/scenario_offload.hpp"
 #include "sim/scenario_training.hpp"
 #include "sim/serving/serving_config.hpp"
 #include "topologies/cluster_spec.hpp"
@@ -152,6 +153,7 @@ struct Scenario {
     // workload.phase = "training": one training step (sim/scenario_training.hpp); workload and schedule then
     // hold the DualPipe chunk pair each stage's chunk times come from (phase prefill, 2 micro-batches).
     std::optional<TrainingConfig> training;
+    OffloadConfig offload; // expert offloading to host memory (sim/scenario_offload.hpp); off by default
 
     // The unit that workload.phase simulates (validated to exist).
     const DeploymentUnit& active_unit() const;

@@ -31,6 +31,13 @@ FitInput fit_input_for(const Scenario& s, Phase phase) {
     in.requests_per_gpu         = s.workload.requests_per_gpu;
     in.tokens_per_gpu           = s.workload.tokens_per_gpu;
     in.serve_mtp                = s.workload.mtp_draft_tokens > 0 && find_model(s.model.name).num_mtp_modules > 0;
+    if (s.offload.enabled) { // sim/scenario_offload.hpp
+        in.offload_experts                  = true;
+        in.offload_resident_experts_per_gpu = s.offload.resident_experts_per_gpu;
+        in.host_memory_bytes                = int64_t(s.offload.host_memory_bytes);
+        in.gpus_per_node                    = s.cluster.gpus_per_node;
+        in.offload_staging_layers           = s.offload.prefetch ? 2 : 1;
+    }
     return in;
 }
 

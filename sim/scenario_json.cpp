@@ -4,6 +4,7 @@
 // The schema is documented key by key in scenarios/README.md; keep the two in step.
 #include "sim/scenario.hpp"
 #include "sim/scenario_bounds.hpp"
+#include "sim/scenario_offload_json.hpp"
 #include "sim/scenario_training_json.hpp"
 
 #include "common/atomic_file.hpp"
@@ -526,7 +527,7 @@ Scenario parse_scenario(std::string_view text, const std::string& origin, const 
     const JsonObject root(j, "", origin);
     root.finish({"name", "description", "seed", "allow_not_fitting", "model", "hardware", "cluster", "deployment",
                  "precision", "routing", "balancer", "workload", "schedule", "compute", "network", "output", "serving",
-                 "training"});
+                 "training", "offload"});
     Scenario s;
     s.source = origin;
     s.name   = root.string("name");
@@ -566,6 +567,7 @@ Scenario parse_scenario(std::string_view text, const std::string& origin, const 
     const DeploymentUnit& unit = s.active_unit();
     s.routing                  = parse_routing(root, model, unit, base_dir);
     s.balancer                 = parse_balancer(root, unit, s.routing, base_dir);
+    parse_offload(root, s); // sim/scenario_offload_json.cpp
     if (!training) s.schedule = parse_schedule(root, s.workload, s.gpu);
     s.compute = parse_compute(root, base_dir);
     s.network = parse_network(root);

@@ -5,6 +5,7 @@
 // The reading side, with the schema's rules, is sim/scenario_json.cpp.
 #include "engine/model_spec.hpp"
 #include "sim/scenario.hpp"
+#include "sim/scenario_offload_json.hpp"
 #include "sim/serving/serving_json.hpp"
 
 #include "common/units.hpp"
@@ -156,6 +157,7 @@ std::string scenario_to_json(const Scenario& s) {
     // The default folder (out/<name>) stays implicit, so a renamed copy of this text writes its own folder.
     if (s.output.dir != std::filesystem::path("out") / s.name) j["output"]["dir"] = s.output.dir.string();
     if (s.serving) j["serving"] = serving::serving_to_json(*s.serving);
+    if (s.offload.enabled) j["offload"] = offload_to_json(s.offload);
     return j.dump(2) + "\n";
 }
 

@@ -4,6 +4,7 @@
 #include "sim/step/replica_choice_step.hpp"
 
 #include "common/errors.hpp"
+#include "sim/step/expert_offload_step.hpp"
 #include "sim/step/expert_popularity.hpp"
 #include "sim/step/layer_gate.hpp"
 #include "sim/step/popularity_fit.hpp"
@@ -350,6 +351,7 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
             }
         }
     if (kind == ProgramKind::TrainingChunkPair) fill_backward_stages(p, s, compute, moe_sms);
+    if (s.offload.enabled) apply_offload(p, s, pop); // expert_offload_step.hpp: misses fetched or run on the CPU
     return p;
 }
 

@@ -267,7 +267,7 @@ TEST(ScenarioJsonErrors, UnknownTopLevelKey) {
               "day6_decode.json: workloads: unknown key, did you mean \"workload\"? (expected one of: name, "
               "description, seed, allow_not_fitting, model, hardware, cluster, deployment, precision, routing, "
               "balancer, workload, schedule, "
-              "compute, network, output, serving, training)");
+              "compute, network, output, serving, training, offload)");
 }
 
 TEST(ScenarioJsonErrors, UnknownNestedKey) {
