@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -110,6 +111,15 @@ std::string write_serve_plots(const ReplayInputs& in, const std::string& title, 
     if (gnuplot.empty())
         return "gnuplot is not installed (Debian: gnuplot-nox): no serve_throughput.png, serve_latency.png, "
                "serve_cost.png";
+    // gnuplot cannot draw a range from fewer than two periods (a replay shorter than two series periods).
+    std::ifstream series(dir / "series.csv");
+    std::string line;
+    int lines = 0;
+    while (lines < 3 && std::getline(series, line))
+        ++lines;
+    if (lines < 3)
+        return "series.csv holds fewer than two periods (serving.series_period_min): no serve_throughput.png, "
+               "serve_latency.png, serve_cost.png";
     std::string notes;
     for (const char* name : {"serve_throughput", "serve_latency", "serve_cost"}) {
         const std::string why = draw(

@@ -21,8 +21,8 @@ std::string serve_plot_script(const ReplayInputs& in, const std::string& name, c
                               const std::filesystem::path& series_csv, const std::filesystem::path& png);
 
 // Draws the three plots from dir/series.csv into dir (each through a temporary renamed into place). Returns
-// "" when all were drawn, else why not (gnuplot absent: nothing drawn and the note says so); never throws for
-// a missing gnuplot.
+// "" when all were drawn, else why not (gnuplot absent, or series.csv with fewer than two periods: nothing
+// drawn and the note says so); never throws for a missing gnuplot.
 std::string write_serve_plots(const ReplayInputs& in, const std::string& title, const std::filesystem::path& dir);
 
 } // namespace moetwin::serving
