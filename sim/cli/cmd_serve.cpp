@@ -1,20 +1,27 @@
 // SPDX-License-Identifier: Apache-2.0
-// `moetwin serve SCENARIO [--out DIR] [--exact]`: replay the scenario's serving traffic on its prefill/decode
-// pools request by request (sim/serving/) and write requests.csv, summary.json and series.csv.
+// `moetwin serve SCENARIO [--out DIR] [--exact] [--step-model-cache DIR] [-j N]`: replay the scenario's serving traffic
+// on its prefill/decode pools request by request (sim/serving/) and write requests.csv, summary.json and series.csv.
 // `moetwin bench serve SCENARIO`: the same replay, timed: requests simulated per second on one core.
 #include "common/errors.hpp"
 #include "common/json_reader.hpp"
 #include "sim/cli/cli_common.hpp"
 #include "sim/cli/commands.hpp"
+#include "sim/serving/serve_plots.hpp"
 #include "sim/serving/serve_setup.hpp"
+#include "sim/serving/step_model/step_model_for_unit.hpp"
 #include "sim/serving/traffic/traffic_config.hpp"
 
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
 
 namespace moetwin::cli {
 namespace {
@@ -29,14 +36,70 @@ std::unique_ptr<serving::RequestSource> open_scenario_traffic(const Scenario& s)
     return serving::traffic::open_traffic(serving::traffic::parse_traffic(o, s.serving->base_dir), s.seed);
 }
 
-// The grid step-time model (sim/serving/step_model/, issue 17 item 4) is built on its own branch; until it is
-// merged this call site says so as a ConfigError rather than inventing step times.
-std::unique_ptr<serving::StepTimeModel> build_step_model(const Scenario& s, Phase phase, bool exact) {
-    (void)phase;
-    (void)exact;
-    throw ConfigError(s.source.string() + ": the grid step-time model (sim/serving/step_model/) is not in this "
-                                          "build yet");
+// The scenario of one pool's unit, as the step simulator runs it (workload.phase names the unit). A serving
+// scenario holds one workload for both pools; the prefill unit's step budget is the replay's
+// serving.prefill_tokens_per_rank (colocated: the chunk, on the decode unit, which then also plays the prefill
+// unit). Routing, balancer, schedule and network are the scenario's for both (network.all_to_all "auto" picks
+// normal mode for prefill and low-latency for decode).
+Scenario unit_scenario(const Scenario& s, Phase phase) {
+    Scenario u       = s;
+    u.serving        = std::nullopt;
+    u.workload.phase = phase;
+    if (phase == Phase::Prefill) {
+        const bool colocated = s.serving->mode == serving::ServingMode::Colocated;
+        if (colocated || !u.deployment.prefill) u.deployment.prefill = u.deployment.decode;
+        u.workload.tokens_per_gpu = colocated ? s.serving->chunk_tokens : s.serving->prefill_tokens_per_rank;
+    }
+    return u;
 }
+
+struct StepModelArgs {
+    bool exact = false;
+    std::string cache; // "": the default cache folder
+    int jobs = 0;      // 0: every core
+};
+
+// The step-time model of one pool's unit (sim/serving/step_model/, issue 17 item 4): the grid model from the
+// cache, built when missing (progress on stderr), or with --exact the step simulator per distinct shape.
+std::unique_ptr<serving::StepTimeModel> build_step_model(const Scenario& s, Phase phase, const StepModelArgs& a) {
+    using namespace moetwin::serving;
+    const Scenario unit = unit_scenario(s, phase);
+    const std::string phase_name(to_string(phase));
+    StepModelOptions o;
+    o.exact           = a.exact;
+    o.build.cache_dir = a.cache;
+    o.build.jobs      = a.jobs > 0 ? a.jobs : int(std::max(1u, std::thread::hardware_concurrency()));
+    o.build.version   = version();
+    if (a.exact) {
+        std::fprintf(stderr, "serve: %s unit: --exact, the step simulator runs every distinct step shape\n",
+                     phase_name.c_str());
+        return step_model_for_unit(unit, o);
+    }
+    const GridAxes axes = grid_axes(unit, o.grid);
+    const std::filesystem::path file =
+        (o.build.cache_dir.empty() ? default_step_model_cache_dir() : o.build.cache_dir) /
+        (step_model_key(keyed_scenario_json(unit), o.build.version, o.grid.interpolation, axes) + ".json");
+    const bool cached = std::filesystem::exists(file);
+    std::fprintf(stderr, "serve: %s unit: %s the %zu x %zu step-time grid %s\n", phase_name.c_str(),
+                 cached ? "loading" : "building", axes.batch.size(), axes.context.size(), file.string().c_str());
+    if (!cached && ::isatty(STDERR_FILENO))
+        o.build.progress = [phase_name](std::size_t done, std::size_t total) {
+            std::fprintf(stderr, "\rserve: %s unit: %zu/%zu shapes simulated%s", phase_name.c_str(), done, total,
+                         done == total ? "\n" : "");
+        };
+    const auto start = std::chrono::steady_clock::now();
+    std::string warning;
+    auto model = step_model_for_unit(unit, o, &warning);
+    if (!warning.empty()) std::fprintf(stderr, "moetwin: warning: %s\n", warning.c_str());
+    if (!cached)
+        std::fprintf(stderr, "serve: %s unit: grid built in %.1f s\n", phase_name.c_str(),
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    return model;
+}
+
+// trace.json's default sample: every 1000th request (a Day-6 day of ~10^8 requests gives ~10^5 lifecycles, a
+// trace Perfetto opens; a small replay gives a few).
+constexpr int64_t kDefaultTraceEvery = 1000;
 
 struct ServeRun {
     serving::ReplaySummary summary;
@@ -44,18 +107,16 @@ struct ServeRun {
     double wall_s = 0;
 };
 
-ServeRun serve(const Scenario& s, const std::filesystem::path& dir, bool exact) {
+ServeRun serve(const Scenario& s, const std::filesystem::path& dir, const StepModelArgs& models, int64_t trace_every) {
     if (!s.serving) throw ConfigError(s.source.string() + ": no \"serving\" section (see scenarios/README.md)");
-    const bool colocated = s.serving->mode == serving::ServingMode::Colocated;
     // Colocated: the prefill chunks run on the decode unit, timed by the step model of that unit in prefill.
-    const auto decode  = build_step_model(s, Phase::Decode, exact);
-    const auto prefill = build_step_model(s, Phase::Prefill, exact);
-    (void)colocated;
+    const auto decode  = build_step_model(s, Phase::Decode, models);
+    const auto prefill = build_step_model(s, Phase::Prefill, models);
     ServeRun run;
     run.inputs       = serving::replay_inputs(s, *prefill, *decode);
     auto source      = open_scenario_traffic(s);
     const auto start = std::chrono::steady_clock::now();
-    run.summary      = serving::serve_to_dir(run.inputs, *source, dir);
+    run.summary      = serving::serve_to_dir(run.inputs, *source, dir, trace_every, s.name);
     run.wall_s       = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return run;
 }
@@ -65,21 +126,40 @@ ServeRun serve(const Scenario& s, const std::filesystem::path& dir, bool exact) 
 void add_serve_command(CLI::App& app) {
     struct Opts {
         std::string scenario, out;
-        bool exact = false;
+        StepModelArgs models;
+        int64_t trace_every = -1; // -1: kDefaultTraceEvery when output.trace, else none
+        bool no_plots       = false;
     };
     auto o    = std::make_shared<Opts>();
     auto* cmd = app.add_subcommand("serve", "Replay the scenario's serving traffic request by request on its "
                                             "prefill/decode pools: requests.csv, summary.json, series.csv");
     cmd->add_option("scenario", o->scenario, "Scenario JSON file with a \"serving\" section")->required();
     cmd->add_option("--out", o->out, "Output folder (default: the scenario's output.dir)");
-    cmd->add_flag("--exact", o->exact, "Run the step simulator for every step (small replays only)");
+    cmd->add_option("--trace-every", o->trace_every,
+                    "trace.json holds every Nth request's lifecycle (default 1000 when output.trace; 0: no trace)")
+        ->check(CLI::Range(int64_t(0), int64_t(1) << 40));
+    cmd->add_flag("--no-plots", o->no_plots, "Do not draw the PNG plots of series.csv");
+    cmd->add_flag("--exact", o->models.exact, "Run the step simulator for every distinct step (small replays only)");
+    cmd->add_option("--step-model-cache", o->models.cache,
+                    "Step-time model cache folder (default: $XDG_CACHE_HOME/moetwin/step_models)");
+    cmd->add_option("--jobs,-j", o->models.jobs, "Worker processes building a step-time grid (default: every core)")
+        ->check(CLI::Range(1, 4096));
     cmd->callback([o] {
         const Scenario s                = load_scenario_arg(o->scenario);
         const std::filesystem::path dir = o->out.empty() ? s.output.dir : std::filesystem::path(o->out);
-        const ServeRun r                = serve(s, dir, o->exact);
+        const int64_t every = o->trace_every >= 0 ? o->trace_every : s.output.trace ? kDefaultTraceEvery : 0;
+        const ServeRun r    = serve(s, dir, o->models, every);
         std::cout << "serve " << s.name << ": " << r.summary.completed << " of " << r.summary.requests_in
-                  << " requests completed, " << r.summary.unfinished << " unfinished; wrote " << dir.string()
-                  << "/{requests.csv,summary.json,series.csv}\n";
+                  << " requests completed, " << r.summary.unfinished << " unfinished in " << r.wall_s << " s; wrote "
+                  << dir.string() << "/{" << (s.serving->requests_csv ? "requests.csv," : "")
+                  << "summary.json,series.csv" << (every > 0 ? ",trace.json" : "") << "}\n";
+        if (!o->no_plots) {
+            const std::string note = serving::write_serve_plots(r.inputs, s.name, dir);
+            if (note.empty())
+                std::cout << "plots: " << dir.string() << "/{serve_throughput,serve_latency,serve_cost}.png\n";
+            else
+                std::cout << "plots: " << note << "\n";
+        }
     });
 
     CLI::App* bench = app.get_subcommand("bench");
@@ -88,9 +168,10 @@ void add_serve_command(CLI::App& app) {
                                                             "second on one core");
     bs->add_option("scenario", b->scenario, "Scenario JSON file with a \"serving\" section")->required();
     bs->add_option("--out", b->out, "Output folder (default: the scenario's output.dir)");
+    bs->add_option("--step-model-cache", b->models.cache, "Step-time model cache folder");
     bs->callback([b] {
         const Scenario s = load_scenario_arg(b->scenario);
-        const ServeRun r = serve(s, b->out.empty() ? s.output.dir : std::filesystem::path(b->out), false);
+        const ServeRun r = serve(s, b->out.empty() ? s.output.dir : std::filesystem::path(b->out), b->models, 0);
         std::cout << "bench serve " << s.name << ": " << r.summary.requests_in << " requests, "
                   << r.summary.prefill_steps + r.summary.decode_steps << " unit steps in " << r.wall_s
                   << " s: " << double(r.summary.requests_in) / r.wall_s << " requests/s simulated\n";

@@ -152,6 +152,7 @@ void Replayer::on_arrival() {
         cache_.insert(r.prefix_blocks);
         l.hit   = std::min(hit_blocks * src_.block_tokens(), r.input_tokens - 1);
         fetch_s = double(l.hit) * in_.kv_bytes_per_token / cfg_.prefix_cache.read_bandwidth_Bps;
+        row_.hit_tokens += l.hit;
     }
     l.prefill_left = l.input - l.hit;
     read_next(); // `r` is invalid from here
@@ -200,6 +201,7 @@ void Replayer::start_prefill_step(int32_t u) {
         for (std::size_t i = 0; i < pr.queue.size() && budget > 0; ++i) {
             Live& l             = live_[std::size_t(pr.queue[i])];
             const int64_t chunk = std::min(l.prefill_left, budget);
+            if (l.prefill_done == 0) l.prefill_start_s = now_;
             // Each new token attends the cached prefix, the tokens computed before and those before it here.
             attended += double(chunk) * (double(l.hit + l.prefill_done) + double(chunk + 1) / 2);
             l.prefill_done += chunk;
@@ -279,6 +281,8 @@ bool Replayer::admit(int32_t slot) {
     PrefillRank& pr    = pf_[l.pu].ranks[l.pr];
     const double start = std::max(now_, pr.nic_free_s);
     pr.nic_free_s      = start + double(l.input) * in_.kv_bytes_per_token / in_.prefill.nic_Bps;
+    l.kv_start_s       = start;
+    l.kv_done_s        = pr.nic_free_s;
     push(pr.nic_free_s, Ev::TransferDone, slot);
     return true;
 }
@@ -338,6 +342,7 @@ void Replayer::start_decode_step(int32_t u) {
             for (std::size_t i = 0; i < d.prefill_queue.size() && budget > 0; ++i) {
                 Live& l             = live_[std::size_t(d.prefill_queue[i])];
                 const int64_t chunk = std::min(l.prefill_left, budget);
+                if (l.prefill_done == 0) l.prefill_start_s = now_;
                 attended += double(chunk) * (double(l.hit + l.prefill_done) + double(chunk + 1) / 2);
                 l.prefill_done += chunk;
                 l.prefill_left -= chunk;
@@ -428,6 +433,10 @@ void Replayer::complete(int32_t slot) {
     rec.decode_unit   = l.du;
     rec.decode_rank   = l.dr;
     rec.waited_for_kv = l.waited;
+
+    rec.prefill_start_s = l.prefill_start_s; // the lifecycle, for trace.json
+    rec.kv_start_s      = l.kv_start_s;
+    rec.kv_done_s       = l.kv_done_s;
     if (l.du >= 0) release_decode(l);
     sink_.on_complete(rec);
     ++sum_.completed;

@@ -45,6 +45,10 @@ struct RequestRecord {
     double ttft_s = 0, tpot_s = 0, e2e_s = 0; // tpot_s: 0 for a single-token output
     int32_t prefill_unit = -1, prefill_rank = -1, decode_unit = -1, decode_rank = -1;
     bool waited_for_kv = false; // waited for decode KV or batch space after its prefill
+    // Lifecycle (the request trace, serve_trace.hpp); -1 where a stage did not happen (colocated: no KV
+    // transfer; its prefill start is the first decode step that holds a chunk of it).
+    double prefill_start_s = -1;            // the first prefill step holding a token of it starts
+    double kv_start_s = -1, kv_done_s = -1; // KV transfer over the prefill rank's NIC (decode joins after)
 };
 
 class RecordSink {
@@ -57,7 +61,8 @@ class RecordSink {
 struct SeriesRow {
     double t_s       = 0;
     int64_t arrivals = 0, input_tokens = 0, output_tokens = 0, completed = 0; // within the period
-    double prefill_nodes = 0, decode_nodes = 0;                               // at its end (paid units)
+    int64_t hit_tokens   = 0;                   // prefix-cache hit tokens of the period's arrivals
+    double prefill_nodes = 0, decode_nodes = 0; // at its end (paid units)
     int64_t queued    = 0; // requests waiting (router, prefill queues, decode admission) at its end
     double kv_use     = 0; // reserved KV / capacity of the serving decode ranks at its end
     double ttft_p50_s = 0, ttft_p99_s = 0, tpot_p50_s = 0, tpot_p99_s = 0; // requests completed in it

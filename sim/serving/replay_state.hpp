@@ -46,6 +46,8 @@ struct Live {
     double ctx0 = 0, rate = 0;                  // decode: KV at join, tokens per step after
     int64_t kjoin = 0;                          // decode step index it joined at
     bool waited   = false;
+    // Lifecycle times for the request trace (RequestRecord): -1 where a stage did not happen.
+    double prefill_start_s = -1, kv_start_s = -1, kv_done_s = -1;
 };
 
 enum class UnitStatus : uint8_t { Off, Joining, Serving, Draining };

@@ -101,13 +101,14 @@ std::string summary_json(const ReplayInputs& in, const ReplaySummary& s) {
 
 std::string series_csv(const ReplaySummary& s) {
     std::string out = "t_s,arrivals,input_tokens,output_tokens,completed,prefill_nodes,decode_nodes,queued,kv_use,"
-                      "ttft_p50_s,ttft_p99_s,tpot_p50_s,tpot_p99_s\n";
+                      "ttft_p50_s,ttft_p99_s,tpot_p50_s,tpot_p99_s,hit_tokens\n";
     for (const SeriesRow& r : s.series) {
         append(out, r.t_s), out += ',', append(out, r.arrivals), out += ',', append(out, r.input_tokens), out += ',';
         append(out, r.output_tokens), out += ',', append(out, r.completed), out += ',';
         append(out, r.prefill_nodes), out += ',', append(out, r.decode_nodes), out += ',', append(out, r.queued);
         out += ',', append(out, r.kv_use), out += ',', append(out, r.ttft_p50_s), out += ',';
         append(out, r.ttft_p99_s), out += ',', append(out, r.tpot_p50_s), out += ',', append(out, r.tpot_p99_s);
+        out += ',', append(out, r.hit_tokens);
         out += '\n';
     }
     return out;

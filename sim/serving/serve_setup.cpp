@@ -5,6 +5,7 @@
 #include "common/errors.hpp"
 #include "sim/scenario_fit.hpp"
 #include "sim/serving/serve_output.hpp"
+#include "sim/serving/serve_trace.hpp"
 
 #include <ostream>
 
@@ -49,21 +50,29 @@ ReplayInputs replay_inputs(const Scenario& s, const StepTimeModel& prefill, cons
     return in;
 }
 
-ReplaySummary serve_to_dir(const ReplayInputs& in, RequestSource& src, const std::filesystem::path& dir) {
+ReplaySummary serve_to_dir(const ReplayInputs& in, RequestSource& src, const std::filesystem::path& dir,
+                           int64_t trace_every, const std::string& title) {
+    struct Discard : RecordSink {
+        void on_complete(const RequestRecord&) override {}
+    } discard;
     ReplaySummary sum;
+    std::vector<RequestRecord> sampled;
+    auto run = [&](RecordSink& sink) {
+        TraceSampleSink tee(sink, trace_every);
+        sum     = replay(in, src, tee);
+        sampled = tee.sampled();
+    };
     if (in.config.requests_csv) {
         write_file_atomic(dir / "requests.csv", [&](std::ostream& out) {
             CsvRecordSink sink(out);
-            sum = replay(in, src, sink);
+            run(sink);
         });
     } else {
-        struct Discard : RecordSink {
-            void on_complete(const RequestRecord&) override {}
-        } sink;
-        sum = replay(in, src, sink);
+        run(discard);
     }
     write_file_atomic(dir / "series.csv", series_csv(sum));
     write_file_atomic(dir / "summary.json", summary_json(in, sum));
+    if (trace_every > 0) write_file_atomic(dir / "trace.json", request_trace_json(sampled, title, trace_every));
     return sum;
 }
 

@@ -5,7 +5,9 @@
 #include "sim/scenario.hpp"
 #include "sim/serving/replay.hpp"
 
+#include <cstdint>
 #include <filesystem>
+#include <string>
 
 namespace moetwin::serving {
 
@@ -18,7 +20,9 @@ ReplayInputs replay_inputs(const Scenario& s, const StepTimeModel& prefill, cons
 
 // Replays `src` on `in` and writes dir/requests.csv (streamed; only when in.config.requests_csv),
 // dir/summary.json and dir/series.csv, each atomically (common/atomic_file.hpp): a replay that throws leaves
-// no requests.csv and no summary behind.
-ReplaySummary serve_to_dir(const ReplayInputs& in, RequestSource& src, const std::filesystem::path& dir);
+// no requests.csv and no summary behind. trace_every > 0: also dir/trace.json, the lifecycles of every
+// trace_every-th request (serve_trace.hpp), its process named `title`.
+ReplaySummary serve_to_dir(const ReplayInputs& in, RequestSource& src, const std::filesystem::path& dir,
+                           int64_t trace_every = 0, const std::string& title = "serve");
 
 } // namespace moetwin::serving
