@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // The on-disk KV cache tier (Day-6: 3FS KVCache, shared by the cluster): whole prefix blocks keyed by their
 // chained hashes (Request::prefix_blocks), least-recently-used eviction beyond a capacity in blocks.
+//
+// Scale: a Day-6 day stores ~10^9 blocks into a cache of ~10^7-10^8, so the index is an open-addressing table
+// (linear probing, backward-shift deletion: no tombstones, no allocation per block) of 8-byte entries (a
+// 32-bit slot and 32 bits of the key's hash), grown by doubling up to twice the capacity, and the LRU is an
+// intrusive doubly linked list over slot arrays.
 #pragma once
 
 #include <cstdint>
 #include <span>
-#include <unordered_map>
 #include <vector>
 
 namespace moetwin::serving {
@@ -22,19 +26,29 @@ class PrefixCache {
     // recently used beyond the capacity.
     void insert(std::span<const uint64_t> blocks);
 
-    int64_t size_blocks() const { return int64_t(index_.size()); }
+    int64_t size_blocks() const { return size_; }
     int64_t capacity_blocks() const { return capacity_; }
     int64_t evictions() const { return evictions_; }
 
   private:
+    struct Entry {
+        uint32_t slot; // kNil: empty
+        uint32_t tag;  // high 32 bits of the key's mixed hash
+    };
+    // Table position holding `key`, or the empty position where it would go (found = false).
+    std::size_t find(uint64_t key, uint64_t h, bool& found) const;
+    void erase_at(std::size_t pos);
+    void grow();
     void touch(uint32_t slot);
     void unlink(uint32_t slot);
     void push_front(uint32_t slot);
 
     static constexpr uint32_t kNil = UINT32_MAX;
     int64_t capacity_;
+    int64_t size_      = 0;
     int64_t evictions_ = 0;
-    std::unordered_map<uint64_t, uint32_t> index_;
+    std::vector<Entry> table_; // power-of-two size, load <= 1/2
+    std::size_t mask_ = 0;
     std::vector<uint64_t> key_;
     std::vector<uint32_t> prev_, next_;
     uint32_t head_ = kNil, tail_ = kNil; // head: most recent
