@@ -37,7 +37,7 @@ std::size_t PrefixCache::find(uint64_t key, uint64_t h, bool& found) const {
             found = false;
             return p;
         }
-        if (e.tag == tag && key_[e.slot] == key) {
+        if (e.tag == tag && slots_[e.slot].key == key) {
             found = true;
             return p;
         }
@@ -51,7 +51,7 @@ void PrefixCache::erase_at(std::size_t pos) {
     for (std::size_t p = (pos + 1) & mask_;; p = (p + 1) & mask_) {
         const Entry e = table_[p];
         if (e.slot == kNil) break;
-        const std::size_t home = std::size_t(mix(key_[e.slot])) & mask_;
+        const std::size_t home = std::size_t(mix(slots_[e.slot].key)) & mask_;
         // Move e into the hole when its home is not in (hole, p] (cyclically).
         const bool in_range = hole <= p ? (home > hole && home <= p) : (home > hole || home <= p);
         if (!in_range) {
@@ -69,7 +69,7 @@ void PrefixCache::grow() {
     mask_ = table_.size() - 1;
     for (const Entry e : old) {
         if (e.slot == kNil) continue;
-        const uint64_t h = mix(key_[e.slot]);
+        const uint64_t h = mix(slots_[e.slot].key);
         std::size_t p    = std::size_t(h) & mask_;
         while (table_[p].slot != kNil)
             p = (p + 1) & mask_;
@@ -78,20 +78,21 @@ void PrefixCache::grow() {
 }
 
 void PrefixCache::unlink(uint32_t s) {
-    if (prev_[s] != kNil)
-        next_[prev_[s]] = next_[s];
+    const Slot& x = slots_[s];
+    if (x.prev != kNil)
+        slots_[x.prev].next = x.next;
     else
-        head_ = next_[s];
-    if (next_[s] != kNil)
-        prev_[next_[s]] = prev_[s];
+        head_ = x.next;
+    if (x.next != kNil)
+        slots_[x.next].prev = x.prev;
     else
-        tail_ = prev_[s];
+        tail_ = x.prev;
 }
 
 void PrefixCache::push_front(uint32_t s) {
-    prev_[s] = kNil;
-    next_[s] = head_;
-    if (head_ != kNil) prev_[head_] = s;
+    slots_[s].prev = kNil;
+    slots_[s].next = head_;
+    if (head_ != kNil) slots_[head_].prev = s;
     head_ = s;
     if (tail_ == kNil) tail_ = s;
 }
@@ -115,41 +116,61 @@ int64_t PrefixCache::lookup(std::span<const uint64_t> blocks) {
     return hits;
 }
 
+void PrefixCache::add(uint64_t b, uint64_t h, std::size_t p) {
+    uint32_t s;
+    if (size_ >= capacity_) { // reuse the least recently used slot
+        s = tail_;
+        unlink(s);
+        bool old_found;
+        erase_at(find(slots_[s].key, mix(slots_[s].key), old_found));
+        --size_;
+        ++evictions_;
+        bool found;
+        p = find(b, h, found); // the erase may have moved the empty position
+    } else {
+        s = uint32_t(slots_.size());
+        slots_.push_back(Slot{b, kNil, kNil}); // not in the table yet: grow() reads only entries' keys
+        if (2 * (size_ + 1) > int64_t(table_.size())) {
+            grow();
+            bool found;
+            p = find(b, h, found);
+        }
+    }
+    slots_[s].key = b;
+    table_[p]     = Entry{s, uint32_t(h >> 32)};
+    ++size_;
+    push_front(s);
+}
+
 void PrefixCache::insert(std::span<const uint64_t> blocks) {
     if (capacity_ == 0) return;
     for (const uint64_t b : blocks) {
         const uint64_t h = mix(b);
         bool found;
-        std::size_t p = find(b, h, found);
-        if (found) {
+        const std::size_t p = find(b, h, found);
+        if (found)
             touch(table_[p].slot);
-            continue;
-        }
-        uint32_t s;
-        if (size_ >= capacity_) { // reuse the least recently used slot
-            s = tail_;
-            unlink(s);
-            bool old_found;
-            erase_at(find(key_[s], mix(key_[s]), old_found));
-            --size_;
-            ++evictions_;
-            p = find(b, h, found); // the erase may have moved the empty position
-        } else {
-            s = uint32_t(key_.size());
-            key_.push_back(0);
-            prev_.push_back(kNil);
-            next_.push_back(kNil);
-            if (2 * (size_ + 1) > int64_t(table_.size())) {
-                key_[s] = b; // not in the table yet: grow() reads only entries' keys
-                grow();
-                p = find(b, h, found);
-            }
-        }
-        key_[s]   = b;
-        table_[p] = Entry{s, uint32_t(h >> 32)};
-        ++size_;
-        push_front(s);
+        else
+            add(b, h, p);
     }
 }
 
+int64_t PrefixCache::lookup_insert(std::span<const uint64_t> blocks) {
+    if (capacity_ == 0) return 0;
+    int64_t hits = 0;
+    bool chain   = true; // no miss yet
+    for (const uint64_t b : blocks) {
+        const uint64_t h = mix(b);
+        bool found;
+        const std::size_t p = find(b, h, found);
+        if (found) {
+            touch(table_[p].slot);
+            hits += chain ? 1 : 0;
+        } else {
+            chain = false;
+            add(b, h, p);
+        }
+    }
+    return hits;
+}
 } // namespace moetwin::serving

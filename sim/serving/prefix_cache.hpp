@@ -25,6 +25,9 @@ class PrefixCache {
     // Stores every block of `blocks` (after its prefill computed them), most recent last; evicts the least
     // recently used beyond the capacity.
     void insert(std::span<const uint64_t> blocks);
+    // lookup(blocks) then insert(blocks) in one pass over the table: the same result, hits and LRU order
+    // (the hits are the leading blocks, so they are touched before any block of `blocks` can be evicted).
+    int64_t lookup_insert(std::span<const uint64_t> blocks);
 
     int64_t size_blocks() const { return size_; }
     int64_t capacity_blocks() const { return capacity_; }
@@ -39,6 +42,8 @@ class PrefixCache {
     std::size_t find(uint64_t key, uint64_t h, bool& found) const;
     void erase_at(std::size_t pos);
     void grow();
+    // Stores `b` (not held; its table position is p) as the most recent block, evicting the LRU at capacity.
+    void add(uint64_t b, uint64_t h, std::size_t p);
     void touch(uint32_t slot);
     void unlink(uint32_t slot);
     void push_front(uint32_t slot);
@@ -49,8 +54,11 @@ class PrefixCache {
     int64_t evictions_ = 0;
     std::vector<Entry> table_; // power-of-two size, load <= 1/2
     std::size_t mask_ = 0;
-    std::vector<uint64_t> key_;
-    std::vector<uint32_t> prev_, next_;
+    struct Slot {
+        uint64_t key;
+        uint32_t prev, next; // LRU list
+    };
+    std::vector<Slot> slots_;            // one cache line or less per block: key and links together
     uint32_t head_ = kNil, tail_ = kNil; // head: most recent
 };
 
