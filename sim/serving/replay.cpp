@@ -148,8 +148,7 @@ void Replayer::on_arrival() {
     if (cfg_.prefix_cache.enabled && !r.prefix_blocks.empty()) {
         // Blocks are stored as the request is looked up (see README: optimistic by one prefill for a concurrent
         // request with the same prefix). At least one token is computed: it produces the first output token.
-        const int64_t hit_blocks = cache_.lookup(r.prefix_blocks);
-        cache_.insert(r.prefix_blocks);
+        const int64_t hit_blocks = cache_.lookup_insert(r.prefix_blocks);
         l.hit   = std::min(hit_blocks * src_.block_tokens(), r.input_tokens - 1);
         fetch_s = double(l.hit) * in_.kv_bytes_per_token / cfg_.prefix_cache.read_bandwidth_Bps;
         row_.hit_tokens += l.hit;

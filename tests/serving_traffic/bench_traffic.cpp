@@ -6,6 +6,7 @@
 #include "sim/serving/traffic/scaling.hpp"
 #include "sim/serving/traffic/synthetic.hpp"
 #include "sim/serving/traffic/trace_readers.hpp"
+#include "sim/serving/traffic/traffic_config.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -95,6 +96,19 @@ int main(int argc, char** argv) {
     const SourceFactory base = [&] { return open_trace(TraceFormat::MooncakeJsonl, moon, {}, 1); };
     const double period      = measure_trace(*base(), "mooncake").period_s();
     bench(
-        "mooncake x 50 (rate_scaled)", [&] { return rate_scaled(base, 50, period, 1); }, n);
+        "mooncake x 50 (rate_scaled, streamed)", [&] { return rate_scaled(base, 50, period, 1); }, n);
+    // A Day-6 day looped from Mooncake's hour (open_traffic: the trace is held in memory, memory_trace.hpp):
+    // ~200x the trace's rate (traffic_config.hpp, kMaxRateScale).
+    TrafficConfig day;
+    day.format              = TraceFormat::MooncakeJsonl;
+    day.file                = moon;
+    day.loop_enabled        = true;
+    day.loop.profile.unit   = ProfileUnit::Relative;
+    day.loop.profile.hourly = std::vector<double>(24, 200);
+    bench(
+        "mooncake day x 200 (open_traffic loop)", [&] { return open_traffic(day, 1); }, n);
+    const TraceExtent ext = measure_trace(*base(), "mooncake");
+    bench(
+        "mooncake day x 200 (looped_day, streamed)", [&] { return looped_day(base, day.loop, ext, 1); }, n);
     return 0;
 }

@@ -7,6 +7,7 @@
 #include "sim/serving/traffic/synthetic.hpp"
 
 #include <cmath>
+#include <queue>
 #include <vector>
 
 namespace moetwin::serving::traffic {
@@ -88,21 +89,23 @@ class Superposed final : public RequestSource {
         for (int64_t k = 0; k < k_copies; ++k) {
             const double o = k == 0 ? 0.0 : offsets.uniform() * period_s;
             copies_.emplace_back(&base_, o, period_s, keep, seed, salt_base + static_cast<uint64_t>(k));
-            live_.push_back(copies_.back().advance());
+            if (copies_.back().advance()) heads_.push({copies_.back().head().arrival_s, k});
         }
         block_tokens_ = copies_.front().block_tokens();
     }
     bool next(Request& r) override {
-        if (last_ >= 0) live_[last_] = copies_[last_].advance(); // after the caller is done with its span
-        // The earliest head; ties go to the lowest copy. Linear: K is small (the rate scale).
-        int64_t best = -1;
-        for (std::size_t k = 0; k < copies_.size(); ++k)
-            if (live_[k] && (best < 0 || copies_[k].head().arrival_s < copies_[best].head().arrival_s))
-                best = static_cast<int64_t>(k);
+        // After the caller is done with its span: the copy served last moves to its next request.
+        if (last_ >= 0 && copies_[last_].advance()) heads_.push({copies_[last_].head().arrival_s, last_});
+        // The earliest head; ties go to the lowest copy. A heap: K reaches ~350 for a Day-6 rate from Mooncake.
+        if (heads_.empty()) {
+            last_ = -1;
+            return false;
+        }
+        const int64_t best = heads_.top().second;
+        heads_.pop();
         last_ = best;
-        if (best < 0) return false;
-        r    = copies_[best].head();
-        r.id = id_++;
+        r     = copies_[best].head();
+        r.id  = id_++;
         r.arrival_s += offset_;
         return true;
     }
@@ -112,7 +115,8 @@ class Superposed final : public RequestSource {
     SourceFactory base_;
     double offset_;
     std::vector<Copy> copies_;
-    std::vector<char> live_;
+    // (head arrival, copy) of every copy not exhausted, except the one served last; earliest, then lowest copy.
+    std::priority_queue<std::pair<double, int64_t>, std::vector<std::pair<double, int64_t>>, std::greater<>> heads_;
     int64_t last_ = -1, id_ = 0, block_tokens_ = kDefaultBlockTokens;
 };
 
