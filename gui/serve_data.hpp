@@ -4,6 +4,8 @@
 // No ImGui.
 #pragma once
 
+#include "sim/serving/series_columns.hpp"
+
 #include <array>
 #include <filesystem>
 #include <string>
@@ -12,9 +14,7 @@
 namespace moetwin::gui {
 
 // series.csv's columns, in file order (serving::series_csv writes exactly this header).
-inline constexpr std::array<const char*, 13> kSeriesColumns = {
-    "t_s",    "arrivals", "input_tokens", "output_tokens", "completed",  "prefill_nodes", "decode_nodes",
-    "queued", "kv_use",   "ttft_p50_s",   "ttft_p99_s",    "tpot_p50_s", "tpot_p99_s"};
+using serving::kSeriesColumns; // series.csv's columns, shared with the writer (sim/serving/series_columns.hpp)
 
 struct ServeSeries {
     // One vector per column (kSeriesColumns order), one element per period; columns[0] is t_s (increasing).

@@ -149,8 +149,8 @@ void Replayer::on_arrival() {
         // Blocks are stored as the request is looked up (see README: optimistic by one prefill for a concurrent
         // request with the same prefix). At least one token is computed: it produces the first output token.
         const int64_t hit_blocks = cache_.lookup_insert(r.prefix_blocks);
-        l.hit   = std::min(hit_blocks * src_.block_tokens(), r.input_tokens - 1);
-        fetch_s = double(l.hit) * in_.kv_bytes_per_token / cfg_.prefix_cache.read_bandwidth_Bps;
+        l.hit                    = std::min(hit_blocks * src_.block_tokens(), r.input_tokens - 1);
+        fetch_s                  = double(l.hit) * in_.kv_bytes_per_token / cfg_.prefix_cache.read_bandwidth_Bps;
         row_.hit_tokens += l.hit;
     }
     l.prefill_left = l.input - l.hit;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sim/serving/serve_output.hpp"
+#include "sim/serving/series_columns.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -100,8 +101,10 @@ std::string summary_json(const ReplayInputs& in, const ReplaySummary& s) {
 }
 
 std::string series_csv(const ReplaySummary& s) {
-    std::string out = "t_s,arrivals,input_tokens,output_tokens,completed,prefill_nodes,decode_nodes,queued,kv_use,"
-                      "ttft_p50_s,ttft_p99_s,tpot_p50_s,tpot_p99_s,hit_tokens\n";
+    std::string out;
+    for (const char* c : kSeriesColumns)
+        out += (out.empty() ? "" : ",") + std::string(c);
+    out += '\n';
     for (const SeriesRow& r : s.series) {
         append(out, r.t_s), out += ',', append(out, r.arrivals), out += ',', append(out, r.input_tokens), out += ',';
         append(out, r.output_tokens), out += ',', append(out, r.completed), out += ',';

@@ -18,9 +18,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 #include <sstream>
 #include <string>
+#include <unistd.h>
 
 namespace moetwin::fuzz {
 namespace {
@@ -105,11 +105,18 @@ void training_result(std::string_view text, const std::filesystem::path&) {
 }
 
 constexpr std::array kReaders = {
-    Reader{"scenario", scenario},   Reader{"result", result},           Reader{"expert_load", expert_load},
-    Reader{"profile", profile},     Reader{"calibration", calibration}, Reader{"trace", trace},
-    Reader{"placement", placement}, Reader{"traffic_azure", traffic_azure},
-    Reader{"traffic_mooncake", traffic_mooncake}, Reader{"traffic_lengths", traffic_lengths},
-    Reader{"step_model", step_model}, Reader{"training_result", training_result},
+    Reader{"scenario", scenario},
+    Reader{"result", result},
+    Reader{"expert_load", expert_load},
+    Reader{"profile", profile},
+    Reader{"calibration", calibration},
+    Reader{"trace", trace},
+    Reader{"placement", placement},
+    Reader{"traffic_azure", traffic_azure},
+    Reader{"traffic_mooncake", traffic_mooncake},
+    Reader{"traffic_lengths", traffic_lengths},
+    Reader{"step_model", step_model},
+    Reader{"training_result", training_result},
 };
 
 } // namespace
