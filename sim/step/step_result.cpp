@@ -71,6 +71,8 @@ std::string link_kind(LinkKind k) {
         return "nvlink";
     case LinkKind::Pcie:
         return "pcie";
+    case LinkKind::HostBridge:
+        return "host";
     default:
         return "ib";
     }
