@@ -85,13 +85,16 @@ LinkParams parse_link(const JsonObject& o, LinkParams d) {
 // cluster.num_nodes may be left out (0 here): parse_scenario sets it from the units and then runs
 // check_cluster(), the topology builder's own validator, with the JSON paths.
 ClusterSpec parse_cluster(const JsonObject& o, const GpuSpec& gpu) {
-    o.finish({"fabric", "num_nodes", "gpus_per_node", "nics_per_node", "nvlink", "pcie", "ib"});
+    o.finish({"fabric", "num_nodes", "gpus_per_node", "nics_per_node", "nvlink", "pcie", "host_bridge", "ib"});
     ClusterSpec c;
     c.nvlink.bandwidth_Bps = gpu.nvlink_achievable_Bps; // achieved, not nominal (H800: 160 of 200 GB/s)
-    // A GPU without NVLink (RTX 4090/5090, L40S) talks to its peers over PCIe: the node's scale-up links
-    // then carry the GPU's PCIe x16 bandwidth (nominal, per direction). NOTES: the host bridge these
-    // transfers share (GeForce cards have no P2P: they bounce through host memory) is not modelled.
-    if (!gpu.has_nvlink()) c.nvlink.bandwidth_Bps = gpu.pcie_bandwidth_Bps;
+    // A GPU without NVLink (RTX 4090/5090, L40S) talks to its peers over PCIe through the host: each GPU's
+    // scale-up port carries its PCIe x16 bandwidth (nominal, per direction) to its socket's root complex, and
+    // cross-socket transfers share the inter-socket link (cluster.host_bridge; cluster_spec.hpp).
+    if (!gpu.has_nvlink()) {
+        c.nvlink.bandwidth_Bps = gpu.pcie_bandwidth_Bps;
+        c.host_bridge          = {kUpiIceLakeBps, 0.0};
+    }
     // A GPU without a data-centre NIC (consumer cards: nic 0) keeps ClusterSpec's 400 Gb/s default, which
     // only a multi-node fabric uses; cluster.ib.bandwidth_GBps says otherwise.
     if (gpu.nic_bandwidth_Bps > 0) c.ib_bandwidth_Bps = gpu.nic_bandwidth_Bps;
@@ -101,6 +104,7 @@ ClusterSpec parse_cluster(const JsonObject& o, const GpuSpec& gpu) {
     c.nics_per_node = int(o.integer_in("nics_per_node", c.gpus_per_node, 0, 72));
     if (auto l = o.optional_object("nvlink")) c.nvlink = parse_link(*l, c.nvlink);
     if (auto l = o.optional_object("pcie")) c.pcie = parse_link(*l, c.pcie);
+    if (auto l = o.optional_object("host_bridge")) c.host_bridge = parse_link(*l, c.host_bridge);
     if (auto ib = o.optional_object("ib")) {
         ib->finish({"bandwidth_GBps", "latency_same_leaf_us", "latency_cross_leaf_us", "planes", "switch_ports"});
         c.ib_bandwidth_Bps        = ib->positive("bandwidth_GBps", c.ib_bandwidth_Bps / kGB) * kGB;

@@ -66,6 +66,9 @@ std::string scenario_to_json(const Scenario& s) {
            {"latency_cross_leaf_us", c.ib_latency_cross_leaf_s / kUs},
            {"planes", c.ib_planes},
            {"switch_ports", c.switch_ports}}}};
+    if (c.host_bridge.bandwidth_Bps > 0)
+        j["cluster"]["host_bridge"] = {{"bandwidth_GBps", c.host_bridge.bandwidth_Bps / kGB},
+                                       {"latency_us", c.host_bridge.latency_s / kUs}};
     j["deployment"] = oj::object();
     if (s.deployment.prefill) j["deployment"]["prefill"] = unit_json(*s.deployment.prefill);
     if (s.deployment.decode) j["deployment"]["decode"] = unit_json(*s.deployment.decode);

@@ -21,14 +21,24 @@ struct Nodes {
 
 Nodes add_nodes(TopologyGraph& g, const ClusterSpec& s) {
     const bool with_nics = s.fabric != FabricKind::SingleNode;
+    const bool pcie_box  = s.host_bridge.bandwidth_Bps > 0; // two sockets, no NVSwitch (cluster_spec.hpp)
+    const int on_socket0 = (s.gpus_per_node + 1) / 2;
     Nodes n;
     for (int node = 0; node < s.num_nodes; ++node) {
-        const DeviceId nvs = g.add_device({DeviceKind::NvSwitch, "n" + str(node) + ".nvswitch", node, -1, -1, node});
+        const std::string np = "n" + str(node);
+        const DeviceId nvs   = g.add_device({DeviceKind::NvSwitch, np + (pcie_box ? ".socket0" : ".nvswitch"), node, -1,
+                                             -1, pcie_box ? 2 * node : node});
+        DeviceId socket1     = nvs;
+        if (pcie_box) {
+            socket1 = g.add_device({DeviceKind::NvSwitch, np + ".socket1", node, -1, -1, 2 * node + 1});
+            g.add_link(nvs, socket1, {LinkKind::HostBridge, s.host_bridge.bandwidth_Bps, s.host_bridge.latency_s, -1});
+        }
         for (int r = 0; r < s.gpus_per_node; ++r) {
             const int index    = node * s.gpus_per_node + r;
-            const DeviceId gpu = g.add_device({DeviceKind::Gpu, "n" + str(node) + ".gpu" + str(r), node, r, -1, index});
+            const DeviceId gpu = g.add_device({DeviceKind::Gpu, np + ".gpu" + str(r), node, r, -1, index});
             n.gpus.push_back(gpu);
-            g.add_link(gpu, nvs, {LinkKind::NvLink, s.nvlink.bandwidth_Bps, s.nvlink.latency_s / 2, -1});
+            g.add_link(gpu, r < on_socket0 ? nvs : socket1,
+                       {LinkKind::NvLink, s.nvlink.bandwidth_Bps, s.nvlink.latency_s / 2, -1});
             if (!with_nics) continue;
             const int plane = s.fabric == FabricKind::MultiPlane ? r % s.ib_planes : 0;
             const DeviceId nic =
@@ -58,6 +68,9 @@ std::optional<ClusterSpecIssue> check_cluster_spec(const ClusterSpec& s) {
         return Issue{"nics_per_node", "one NIC per GPU is modelled: nics_per_node (" + str(s.nics_per_node) +
                                           ") must equal gpus_per_node (" + str(s.gpus_per_node) + ")"};
     if (!(s.nvlink.bandwidth_Bps > 0)) return Issue{"nvlink.bandwidth_GBps", "must be > 0"};
+    if (!(s.host_bridge.bandwidth_Bps >= 0)) return Issue{"host_bridge.bandwidth_GBps", "must be >= 0"};
+    if (s.host_bridge.bandwidth_Bps > 0 && s.fabric != FabricKind::SingleNode)
+        return Issue{"host_bridge", "a host bridge (PCIe box without NVLink) needs fabric single_node"};
     if (!(s.pcie.bandwidth_Bps > 0)) return Issue{"pcie.bandwidth_GBps", "must be > 0"};
     if (!(s.ib_bandwidth_Bps > 0)) return Issue{"ib.bandwidth_GBps", "must be > 0"};
     if (s.ib_latency_cross_leaf_s < s.ib_latency_same_leaf_s)

@@ -39,6 +39,11 @@ struct LinkParams {
     double latency_s     = 0;
 };
 
+// Dual-socket Xeon Scalable 3rd gen (Ice Lake-SP, PCIe Gen4 like the RTX 4090 and 8 × DDR4-3200 per socket,
+// the host the offloading what-ifs assume): 3 UPI links at 11.2 GT/s (Intel's product brief), 2 bytes per
+// transfer per direction = 22.4 GB/s per link, 67.2 GB/s per direction in all [D].
+inline constexpr double kUpiIceLakeBps = 3 * 11.2e9 * 2;
+
 struct ClusterSpec {
     FabricKind fabric = FabricKind::MultiPlane;
     int num_nodes     = 1;
@@ -50,6 +55,12 @@ struct ClusterSpec {
     LinkParams nvlink{160e9, 3.33e-6};
     // GPU <-> NIC over PCIe Gen5 x16 (~64 GB/s per direction nominal).
     LinkParams pcie{64e9, 0.0};
+    // A PCIe box without NVLink (single_node, bandwidth > 0; sim/scenario_json.cpp sets it for a GPU without
+    // NVLink): the node's GPUs sit on two CPU sockets (the first ceil(g/2) on socket 0), each GPU's scale-up
+    // port (`nvlink` above, carrying its PCIe x16 bandwidth) joins its socket's root complex, and the two root
+    // complexes are joined by this inter-socket link, which every cross-socket GPU<->GPU transfer shares.
+    // 0: no host bridge (an NVSwitch node). Default figure: kUpiIceLakeBps.
+    LinkParams host_bridge{0.0, 0.0};
     // Scale-out: one 400 Gb/s InfiniBand NIC per GPU = 50 GB/s per direction (ISCA'25 §4.1).
     double ib_bandwidth_Bps        = 50e9;
     double ib_latency_same_leaf_s  = 2.8e-6; // ISCA'25 Table 5, 64 B, CPU side

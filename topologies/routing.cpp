@@ -59,6 +59,9 @@ Router::Router(const Topology& topo, RouterOptions options) : topo_(&topo), opti
             trunks[std::size_t(hi.index)] = LinkId(l.id);
             break;
         }
+        case LinkKind::HostBridge:
+            structural_ = false; // GPUs on two sockets: routes by search_route() (cached per pair by RouteTable)
+            break;
         }
     }
     for (LinkId id = 0; id < topo.num_links(); ++id) {

@@ -36,6 +36,8 @@ std::string_view to_string(LinkKind kind) {
         return "ib_access";
     case LinkKind::IbTrunk:
         return "ib_trunk";
+    case LinkKind::HostBridge:
+        return "host_bridge";
     }
     return "?";
 }
@@ -105,6 +107,9 @@ TopologyCounts Topology::counts() const {
         case LinkKind::IbTrunk:
             ++c.ib_trunk_links;
             break;
+        case LinkKind::HostBridge:
+            ++c.host_bridge_links;
+            break;
         }
     }
     return c;
@@ -135,6 +140,9 @@ void Topology::validate() const {
             break;
         case LinkKind::IbTrunk:
             ok = a.kind == DeviceKind::LeafSwitch && b.kind == DeviceKind::SpineSwitch;
+            break;
+        case LinkKind::HostBridge:
+            ok = a.kind == DeviceKind::NvSwitch && b.kind == DeviceKind::NvSwitch && a.node == b.node;
             break;
         }
         if (!ok)

@@ -18,10 +18,11 @@ namespace moetwin {
 
 enum class DeviceKind : std::uint8_t { Gpu, NvSwitch, Nic, LeafSwitch, SpineSwitch };
 enum class LinkKind : std::uint8_t {
-    NvLink,   // GPU <-> NVSwitch port (one per GPU; a GPU->GPU transfer crosses two)
-    Pcie,     // GPU <-> its NIC
-    IbAccess, // NIC <-> leaf switch
-    IbTrunk,  // leaf switch <-> spine switch
+    NvLink,     // GPU <-> NVSwitch port (one per GPU; a GPU->GPU transfer crosses two)
+    Pcie,       // GPU <-> its NIC
+    IbAccess,   // NIC <-> leaf switch
+    IbTrunk,    // leaf switch <-> spine switch
+    HostBridge, // a PCIe box's socket root complex <-> the other socket's (inter-socket link, cluster_spec.hpp)
 };
 std::string_view to_string(DeviceKind kind);
 std::string_view to_string(LinkKind kind);
@@ -58,7 +59,7 @@ struct TopologyGraph; // topology_graph.hpp: boost::adjacency_list<vecS, vecS, b
 // Counts per kind; ISCA'25 Table 3 counts "switches" (leaf + spine) and "links" (switch-switch).
 struct TopologyCounts {
     int gpus = 0, nvswitches = 0, nics = 0, leaf_switches = 0, spine_switches = 0;
-    int nvlinks = 0, pcie_links = 0, ib_access_links = 0, ib_trunk_links = 0;
+    int nvlinks = 0, pcie_links = 0, ib_access_links = 0, ib_trunk_links = 0, host_bridge_links = 0;
     int switches() const { return leaf_switches + spine_switches; }
 };
 

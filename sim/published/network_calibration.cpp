@@ -49,6 +49,8 @@ double effective_bandwidth_Bps(const Link& link, const NetworkCalibration& c) {
         return link.bandwidth_Bps * c.ib_efficiency * c.channel_share;
     case LinkKind::IbTrunk:
         return link.bandwidth_Bps * c.ib_efficiency;
+    case LinkKind::HostBridge:
+        return link.bandwidth_Bps * c.pcie_efficiency;
     }
     return link.bandwidth_Bps;
 }

@@ -70,6 +70,7 @@ std::string link_kind(LinkKind k) {
     case LinkKind::NvLink:
         return "nvlink";
     case LinkKind::Pcie:
+    case LinkKind::HostBridge: // result.json's link kinds are nvlink, pcie, ib: the host bridge is host-side PCIe
         return "pcie";
     default:
         return "ib";

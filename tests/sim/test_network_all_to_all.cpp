@@ -91,5 +91,47 @@ TEST(NetworkAllToAll, SimGridBackendWakesEachRankAtItsTime) {
     EXPECT_NEAR(r2 - start, 2.8e-6 + 10e6 / 50e9, 1e-9); // max-min: 25 GB/s each until it ends
 }
 
+// An 8-GPU PCIe box (RTX 4090 figures: 31.5 GB/s per GPU, Ice Lake UPI 67.2 GB/s between the sockets,
+// no latencies): every GPU sends B to each of its 7 peers. Returns the phase's end - start.
+double pcie_box_all_to_all_s(CommBackend backend, double bytes) {
+    const std::string out = run_in_child([backend, bytes] {
+        ClusterSpec spec;
+        spec.fabric         = FabricKind::SingleNode;
+        spec.nvlink         = {31.5e9, 0.0};
+        spec.host_bridge    = {kUpiIceLakeBps, 0.0};
+        const Topology topo = build_cluster(spec);
+        const Router router(topo);
+        NetworkOptions net;
+        net.backend                       = backend;
+        net.calibration.nvlink_efficiency = net.calibration.pcie_efficiency = 1.0;
+        SimEngine sim(router, net);
+        FlowSet fs;
+        fs.gpu_of_rank = first_gpus(8);
+        for (int s = 0; s < 8; ++s)
+            for (int d = 0; d < 8; ++d)
+                if (s != d) fs.add(router, RoutePolicy::NvlinkFirst, s, d, bytes);
+        auto phase = sim.fabric().create_phase(fs, PhaseOptions{});
+        for (int r = 0; r < 8; ++r)
+            sg4::Actor::create("r" + std::to_string(r), sim.platform().gpu_hosts[std::size_t(r)],
+                               [&, r] { phase->start(r).wait(); });
+        sim.run();
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.12g", phase->timing().end_s() - phase->timing().start_s);
+        return std::string(buf);
+    });
+    return std::stod(out);
+}
+
+TEST(NetworkAllToAll, PcieBoxCrossSocketTrafficSharesTheHostBridge) {
+    const double B = 10e6;
+    // Each socket holds 4 GPUs; 4 × 4 flows of B cross the UPI link each way: 4 B per GPU at a quarter of
+    // 67.2 GB/s (16.8 GB/s < 31.5 GB/s of PCIe) = 16 B / 67.2 GB/s = 2.381 ms. The GPU links alone would
+    // take 7 B / 31.5 GB/s = 2.222 ms: the host bridge binds.
+    const double host_bound_s = 4 * B / std::min(31.5e9, kUpiIceLakeBps / 4);
+    EXPECT_NEAR(host_bound_s, 16 * B / 67.2e9, 1e-12);
+    EXPECT_NEAR(pcie_box_all_to_all_s(CommBackend::SimGridFlows, B), host_bound_s, 1e-9);
+    EXPECT_NEAR(pcie_box_all_to_all_s(CommBackend::Fluid, B), host_bound_s, 1e-9);
+}
+
 } // namespace
 } // namespace moetwin

@@ -274,7 +274,7 @@ TEST(ScenarioJsonErrors, UnknownNestedKey) {
     json j                  = base();
     j["cluster"]["nvlinks"] = {{"bandwidth_GBps", 160}};
     EXPECT_EQ(error_of(j), "day6_decode.json: cluster.nvlinks: unknown key, did you mean \"nvlink\"? (expected one "
-                           "of: fabric, num_nodes, gpus_per_node, nics_per_node, nvlink, pcie, ib)");
+                           "of: fabric, num_nodes, gpus_per_node, nics_per_node, nvlink, pcie, host_bridge, ib)");
 }
 
 TEST(ScenarioJsonErrors, UnitlessBandwidthKeyRejected) {

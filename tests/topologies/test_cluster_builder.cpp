@@ -2,6 +2,7 @@
 // Device and link counts per fabric, against hand counts and ISCA'25 Table 3 (FT2, MPFT).
 #include "common/errors.hpp"
 #include "topologies/cluster_builder.hpp"
+#include "topologies/routing.hpp"
 #include "topologies/topology_export.hpp"
 
 #include <gtest/gtest.h>
@@ -28,6 +29,29 @@ TEST(H800Cluster, SingleNodeHasNvlinkOnly) {
     EXPECT_EQ(c.switches(), 0);
     EXPECT_EQ(t.link(0).bandwidth_Bps, 160e9);
     EXPECT_DOUBLE_EQ(t.link(0).latency_s, 3.33e-6 / 2);
+}
+
+TEST(PcieBox, TwoSocketsJoinedByTheHostBridge) {
+    ClusterSpec s          = spec(FabricKind::SingleNode, 1);
+    s.nvlink               = {31.5e9, 0.0};
+    s.host_bridge          = {kUpiIceLakeBps, 0.0};
+    const Topology t       = build_cluster(s);
+    const TopologyCounts c = t.counts();
+    EXPECT_EQ(c.nvswitches, 2); // the two root complexes
+    EXPECT_EQ(c.nvlinks, 8);    // each GPU's PCIe x16 port
+    EXPECT_EQ(c.host_bridge_links, 1);
+    EXPECT_DOUBLE_EQ(kUpiIceLakeBps, 67.2e9);
+    const Router r(t);
+    EXPECT_FALSE(r.structural());
+    EXPECT_EQ(r.route(0, 3).hop_count(), 2); // same socket: through its root complex
+    const Route cross = r.route(0, 4);       // GPU 4 is on socket 1
+    ASSERT_EQ(cross.hop_count(), 3);
+    EXPECT_EQ(t.link(cross.hops[1].link).kind, LinkKind::HostBridge);
+    EXPECT_EQ(r.route(7, 2).hop_count(), 3);
+    // A host bridge belongs to one node without NVSwitch.
+    s.fabric    = FabricKind::FatTree2;
+    s.num_nodes = 2;
+    EXPECT_THROW(build_cluster(s), ConfigError);
 }
 
 TEST(H800Cluster, FatTreeTwoNodesIsOneLeaf) {
