@@ -2,67 +2,14 @@
 #include "sim/serving/serve_plots.hpp"
 
 #include "common/atomic_file.hpp"
+#include "common/gnuplot.hpp"
 
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 namespace moetwin::serving {
 namespace fs = std::filesystem;
-
-namespace {
-
-std::string quote(const std::string& s) {
-    std::string q = "'";
-    for (const char c : s)
-        q += c == '\'' ? std::string("''") : std::string(1, c);
-    return q + "'";
-}
-
-std::string find_on_path(const std::string& program) {
-    const char* path = std::getenv("PATH");
-    std::stringstream dirs(path ? path : "");
-    std::string dir;
-    while (std::getline(dirs, dir, ':')) {
-        const fs::path p = fs::path(dir.empty() ? "." : dir) / program;
-        std::error_code ec;
-        if (fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0) return p.string();
-    }
-    return "";
-}
-
-// Runs gnuplot on dir/name.gp, whose output is dir/name.png.tmp, and renames it to name.png. "" or why not.
-std::string draw(const std::string& gnuplot, const std::string& script, const fs::path& dir, const std::string& name) {
-    const fs::path tmp = dir / (name + ".png.tmp");
-    write_file_atomic(dir / (name + ".gp"), script);
-    std::cout.flush();
-    std::cerr.flush();
-    const pid_t pid = ::fork();
-    if (pid < 0) return "cannot start gnuplot: fork failed";
-    if (pid == 0) {
-        const std::string gp = (dir / (name + ".gp")).string();
-        ::execl(gnuplot.c_str(), gnuplot.c_str(), gp.c_str(), static_cast<char*>(nullptr));
-        ::_exit(127);
-    }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    std::error_code ec;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !fs::is_regular_file(tmp, ec)) {
-        fs::remove(tmp, ec);
-        return "gnuplot failed (exit status " + std::to_string(status) + "): no " + name + ".png";
-    }
-    fs::rename(tmp, dir / (name + ".png"), ec);
-    if (ec) return "cannot rename the plot into " + name + ".png: " + ec.message();
-    return "";
-}
-
-} // namespace
 
 std::string serve_plot_script(const ReplayInputs& in, const std::string& name, const std::string& title,
                               const fs::path& series_csv, const fs::path& png) {
@@ -75,19 +22,19 @@ std::string serve_plot_script(const ReplayInputs& in, const std::string& name, c
     const double gpn_d    = double(in.decode.gpus) / double(std::max(1, in.decode.nodes));
     std::ostringstream s;
     s << "set terminal pngcairo size 1000,600 noenhanced\n"
-      << "set output " << quote(png.string()) << "\n"
+      << "set output " << gnuplot_quote(png.string()) << "\n"
       << "set datafile separator ','\nset key top left\nset grid\nset xlabel 'hours since the replay start'\n"
       << "P = " << period_s << "\n"
-      << "csv = " << quote(series_csv.string()) << "\n";
+      << "csv = " << gnuplot_quote(series_csv.string()) << "\n";
     if (name == "serve_throughput") {
-        s << "set title " << quote(title + ": throughput and nodes") << "\n"
+        s << "set title " << gnuplot_quote(title + ": throughput and nodes") << "\n"
           << "set ylabel 'tokens/s (millions)'\nset y2label 'paid nodes'\nset ytics nomirror\nset y2tics\n"
           << "plot csv skip 1 using ($1/3600):($3/P/1e6) with steps lw 2 title 'input tokens/s (arrivals)', \\\n"
           << "     csv skip 1 using ($1/3600):($4/P/1e6) with steps lw 2 title 'output tokens/s (completions)', \\\n"
           << "     csv skip 1 using ($1/3600):6 axes x1y2 with steps lw 2 dt 2 title 'prefill nodes', \\\n"
           << "     csv skip 1 using ($1/3600):7 axes x1y2 with steps lw 2 dt 2 title 'decode nodes'\n";
     } else if (name == "serve_latency") {
-        s << "set title " << quote(title + ": latency percentiles of each period's completions") << "\n"
+        s << "set title " << gnuplot_quote(title + ": latency percentiles of each period's completions") << "\n"
           << "set ylabel 'ms'\nset logscale y\n"
           << "plot csv skip 1 using ($1/3600):($10 > 0 ? $10*1e3 : NaN) with lines lw 2 title 'TTFT p50', \\\n"
           << "     csv skip 1 using ($1/3600):($11 > 0 ? $11*1e3 : NaN) with lines lw 2 title 'TTFT p99', \\\n"
@@ -95,7 +42,7 @@ std::string serve_plot_script(const ReplayInputs& in, const std::string& name, c
           << "     csv skip 1 using ($1/3600):($13 > 0 ? $13*1e3 : NaN) with lines lw 2 title 'TPOT p99'\n";
     } else {
         // Cost: paid GPUs x $/GPU-hour. Revenue per hour: the period's tokens at the per-token prices, x 3600 / P.
-        s << "set title " << quote(title + ": cost and revenue per hour") << "\n"
+        s << "set title " << gnuplot_quote(title + ": cost and revenue per hour") << "\n"
           << "set ylabel 'USD per hour'\n"
           << "plot csv skip 1 using ($1/3600):(($6*" << gpn_p << " + $7*" << gpn_d << ")*" << p.gpu_hour_usd
           << ") with steps lw 2 title 'cost (" << p.gpu_hour_usd << " USD/GPU-hour)', \\\n"
@@ -122,7 +69,7 @@ std::string write_serve_plots(const ReplayInputs& in, const std::string& title, 
                "serve_latency.png, serve_cost.png";
     std::string notes;
     for (const char* name : {"serve_throughput", "serve_latency", "serve_cost"}) {
-        const std::string why = draw(
+        const std::string why = draw_gnuplot(
             gnuplot, serve_plot_script(in, name, title, dir / "series.csv", dir / (std::string(name) + ".png.tmp")),
             dir, name);
         if (!why.empty()) notes += (notes.empty() ? "" : "; ") + why;

@@ -4,6 +4,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/errors.hpp"
+#include "common/gnuplot.hpp"
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -49,25 +50,6 @@ double ns_ms(int64_t ns) {
 }
 nlohmann::ordered_json num_or_null(double v) {
     return std::isnan(v) ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(v);
-}
-
-std::string gnuplot_quote(const std::string& s) {
-    std::string q = "'";
-    for (const char c : s)
-        q += c == '\'' ? std::string("''") : std::string(1, c);
-    return q + "'";
-}
-
-std::string find_on_path(const std::string& program) {
-    const char* path = std::getenv("PATH");
-    std::stringstream dirs(path ? path : "");
-    std::string dir;
-    while (std::getline(dirs, dir, ':')) {
-        const fs::path p = fs::path(dir.empty() ? "." : dir) / program;
-        std::error_code ec;
-        if (fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0) return p.string();
-    }
-    return "";
 }
 
 } // namespace
@@ -208,38 +190,6 @@ std::string sweep_plot_script(const SweepSpec& spec, const SweepOutcome& outcome
     return s.str();
 }
 
-namespace {
-
-// Draws one plot with gnuplot into a temporary renamed to `name`.png (an interrupted plot leaves no partial
-// file); the script stays beside it as `name`.gp to redraw it. "" or why not.
-std::string draw(const std::string& gnuplot, const std::string& script_text_for_tmp, const fs::path& dir,
-                 const std::string& name) {
-    const fs::path tmp = dir / (name + ".png.tmp");
-    write_file_atomic(dir / (name + ".gp"), script_text_for_tmp);
-    std::cout.flush();
-    std::cerr.flush();
-    const pid_t pid = ::fork();
-    if (pid < 0) return "cannot start gnuplot: fork failed";
-    if (pid == 0) {
-        const std::string script = (dir / (name + ".gp")).string();
-        ::execl(gnuplot.c_str(), gnuplot.c_str(), script.c_str(), static_cast<char*>(nullptr));
-        ::_exit(127);
-    }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    std::error_code ec;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !fs::is_regular_file(tmp, ec)) {
-        fs::remove(tmp, ec);
-        return "gnuplot failed (exit status " + std::to_string(status) + "): no " + name + ".png";
-    }
-    fs::rename(tmp, dir / (name + ".png"), ec);
-    if (ec) return "cannot rename the plot into " + name + ".png: " + ec.message();
-    return "";
-}
-
-} // namespace
-
 std::string write_sweep_outputs(const SweepSpec& spec, const SweepOutcome& outcome, const std::string& version,
                                 const fs::path& dir) {
     write_file_atomic(dir / "sweep.csv", sweep_csv(spec, outcome));
@@ -261,10 +211,10 @@ std::string write_sweep_outputs(const SweepSpec& spec, const SweepOutcome& outco
             fs::remove(dir / f, ec);
         return "no point meets the constraints: no sweep.png, sweep_cost.png";
     }
-    const std::string a = any_user
-                              ? draw(gnuplot, sweep_plot_script(spec, outcome, dir / "sweep.png.tmp"), dir, "sweep")
-                              : "no point has a tokens/s per user (prefill): no sweep.png";
-    const std::string b = draw(
+    const std::string a =
+        any_user ? draw_gnuplot(gnuplot, sweep_plot_script(spec, outcome, dir / "sweep.png.tmp"), dir, "sweep")
+                 : "no point has a tokens/s per user (prefill): no sweep.png";
+    const std::string b = draw_gnuplot(
         gnuplot, sweep_plot_script(spec, outcome, dir / "sweep_cost.png.tmp", Plot::CostVsLatency), dir, "sweep_cost");
     return a.empty() ? b : b.empty() ? a : a + "; " + b;
 }
