@@ -44,6 +44,11 @@ class Replayer {
     void on_arrival();
     void route_prefill(int32_t slot);
     void start_prefill_step(int32_t u);
+    // One rank's share of a prefill step: takes up to `budget` tokens from the head of `queue` (requests split
+    // across steps), adds the attention work to `attended`, and moves the requests whose prefill this step ends
+    // to `finishing`. Returns the tokens taken. Shared by the prefill pool and colocated chunked prefill.
+    int64_t take_prefill_chunk(std::deque<int32_t>& queue, int64_t budget, double& attended,
+                               std::vector<int32_t>& finishing);
     void end_prefill_step(int32_t u);
     void after_prefill(int32_t slot);
     bool admit(int32_t slot);
@@ -184,6 +189,28 @@ void Replayer::route_prefill(int32_t slot) {
 
 // Every DP rank fills one step with up to prefill_tokens_per_rank tokens from its queue, in order (a request
 // may be split over steps); the step lasts as long as the busiest rank needs.
+int64_t Replayer::take_prefill_chunk(std::deque<int32_t>& queue, int64_t budget, double& attended,
+                                     std::vector<int32_t>& finishing) {
+    int64_t taken = 0;
+    for (std::size_t i = 0; i < queue.size() && budget > 0; ++i) {
+        Live& l             = live_[std::size_t(queue[i])];
+        const int64_t chunk = std::min(l.prefill_left, budget);
+        if (l.prefill_done == 0) l.prefill_start_s = now_;
+        // Each new token attends the cached prefix, the tokens computed before and those before it here.
+        attended += double(chunk) * (double(l.hit + l.prefill_done) + double(chunk + 1) / 2);
+        l.prefill_done += chunk;
+        l.prefill_left -= chunk;
+        budget -= chunk;
+        taken += chunk;
+    }
+    while (!queue.empty() && live_[std::size_t(queue.front())].prefill_left == 0) {
+        finishing.push_back(queue.front());
+        queue.pop_front();
+        --prefill_queued_requests_;
+    }
+    return taken;
+}
+
 void Replayer::start_prefill_step(int32_t u) {
     PrefillUnit& pu = pf_[u];
     if (pu.queued_tokens == 0) {
@@ -196,23 +223,7 @@ void Replayer::start_prefill_step(int32_t u) {
         PrefillRank& pr = pu.ranks[r];
         if (pr.queued_tokens == 0) continue;
         pf_key_erase(u, r);
-        int64_t budget = cfg_.prefill_tokens_per_rank, taken = 0;
-        for (std::size_t i = 0; i < pr.queue.size() && budget > 0; ++i) {
-            Live& l             = live_[std::size_t(pr.queue[i])];
-            const int64_t chunk = std::min(l.prefill_left, budget);
-            if (l.prefill_done == 0) l.prefill_start_s = now_;
-            // Each new token attends the cached prefix, the tokens computed before and those before it here.
-            attended += double(chunk) * (double(l.hit + l.prefill_done) + double(chunk + 1) / 2);
-            l.prefill_done += chunk;
-            l.prefill_left -= chunk;
-            budget -= chunk;
-            taken += chunk;
-        }
-        while (!pr.queue.empty() && live_[std::size_t(pr.queue.front())].prefill_left == 0) {
-            pu.finishing.push_back(pr.queue.front());
-            pr.queue.pop_front();
-            --prefill_queued_requests_;
-        }
+        const int64_t taken = take_prefill_chunk(pr.queue, cfg_.prefill_tokens_per_rank, attended, pu.finishing);
         pr.queued_tokens -= taken;
         pu.queued_tokens -= taken;
         pf_key_insert(u, r);
@@ -337,22 +348,7 @@ void Replayer::start_decode_step(int32_t u) {
         double attended = 0;
         for (DecodeRank& d : du.ranks) {
             if (d.prefill_tokens == 0) continue;
-            int64_t budget = cfg_.chunk_tokens, taken = 0;
-            for (std::size_t i = 0; i < d.prefill_queue.size() && budget > 0; ++i) {
-                Live& l             = live_[std::size_t(d.prefill_queue[i])];
-                const int64_t chunk = std::min(l.prefill_left, budget);
-                if (l.prefill_done == 0) l.prefill_start_s = now_;
-                attended += double(chunk) * (double(l.hit + l.prefill_done) + double(chunk + 1) / 2);
-                l.prefill_done += chunk;
-                l.prefill_left -= chunk;
-                budget -= chunk;
-                taken += chunk;
-            }
-            while (!d.prefill_queue.empty() && live_[std::size_t(d.prefill_queue.front())].prefill_left == 0) {
-                du.finishing.push_back(d.prefill_queue.front());
-                d.prefill_queue.pop_front();
-                --prefill_queued_requests_;
-            }
+            const int64_t taken = take_prefill_chunk(d.prefill_queue, cfg_.chunk_tokens, attended, du.finishing);
             d.prefill_tokens -= taken;
             du.prefill_tokens -= taken;
             max_chunk = std::max(max_chunk, taken);
