@@ -15,7 +15,15 @@
 //             and stage PP−1−r of direction 1), micro-batches enter from both ends, and its 8 phases
 //             (reference §9) run forwards, backwards (full, or input-gradient only with the weight gradient
 //             queued: "enable_zb"), queued weight gradients and overlapped forward+backward pairs (F&B).
-//             Sends leave when their op ends (dualpipe.py defers a few sends to the next op; not modelled).
+//             Its point-to-point transfers follow dualpipe.py's own order (PipeCommit below): every op first
+//             commits the receives and sends queued since the previous one (_commit_and_wait_comm:
+//             batch_isend_irecv, then wait for all), so a rank waits for its previous op's sends as well as its
+//             next op's inputs, a send leaves only when the receiver has posted its receive (NCCL rendezvous),
+//             and the sends dualpipe.py queues late leave late: in phase 2 the F0 send after the F1 compute
+//             (non-middle ranks) and the middle ranks' last F1 send after phase 4's first F0; phase 3's W waits
+//             for the next F1's input (dualpipe.py step(), deepseek-ai/DualPipe dualpipe/dualpipe.py).
+//             1F1B and ZB1P transfer eagerly: a send leaves when its op ends and is never waited for, the
+//             receive is posted at the start of the step (no commits).
 #pragma once
 
 #include "sim/scenario_training.hpp"
@@ -45,12 +53,34 @@ struct PipeOp {
 };
 std::ostream& operator<<(std::ostream& out, const PipeOp& op); // "F0.3", "FB0.5/1.2", "W1.0"
 
+// One PP transfer: the activations (forward) or the input gradients (backward) of micro-batch `mb` of
+// direction `dir`, arriving at stage position `to`.
+struct PipeMsg {
+    bool backward = false;
+    int dir = 0, mb = 0, to = 0;
+    auto operator<=>(const PipeMsg&) const = default;
+};
+std::ostream& operator<<(std::ostream& out, const PipeMsg& m); // "f0.3>2", "b1.0>5"
+
+// dualpipe.py's _commit_and_wait_comm(): the transfers queued since the previous commit, posted together; the
+// rank waits for all of them (its receives and its sends) before it goes on.
+struct PipeCommit {
+    std::vector<PipeMsg> sends, recvs;
+};
+
+// The transfers an op needs before it starts (inputs) and produces when it ends (outputs) at `rank`.
+std::vector<PipeMsg> op_inputs(const PipeOp& op, int rank, int pp);
+std::vector<PipeMsg> op_outputs(const PipeOp& op, int rank, int pp);
+
 struct PipelinePrograms {
     PipelineSchedule schedule = PipelineSchedule::OneFOneB;
     int pp                    = 1; // ranks (= stages per direction)
     int micro_batches         = 1; // per step through the whole pipeline (DualPipe: both directions together)
     int directions            = 1; // 2 for DualPipe
     std::vector<std::vector<PipeOp>> ranks;
+    // Empty: eager transfers (an op's outputs leave when it ends; receives are posted at the start). Else
+    // (DualPipe) [rank][i] is committed before ranks[rank][i], and [rank][ranks[rank].size()] at the end.
+    std::vector<std::vector<PipeCommit>> commits;
 };
 
 // Stage position of direction `dir` on `rank` of `pp`, and the rank holding position `pos`.

@@ -63,15 +63,15 @@ double op_seconds(const PipeOp& op, int rank, int pp, const std::vector<ChunkTim
     return 0;
 }
 
-PipelineRun simulate_pipeline(const PipelinePrograms& prog, const std::vector<ChunkTimes>& by_position, double p2p_s) {
+namespace {
+
+// Eager transfers (1F1B, ZB1P): an op's outputs arrive p2p_s after it ends; receives are posted at the start.
+void run_eager(const PipelinePrograms& prog, const std::vector<ChunkTimes>& by_position, double p2p_s,
+               std::vector<double>& clock, std::vector<std::vector<PipeSpan>>& spans) {
     const int pp = prog.pp;
-    MOETWIN_ASSERT(int(by_position.size()) == pp && int(prog.ranks.size()) == pp && p2p_s >= 0,
-                   "simulate_pipeline: one chunk time per stage position and a non-negative p2p time");
     // Arrival of an op's input at a stage position: (forward 0 / backward 1, dir, mb, position) -> seconds.
     std::map<std::tuple<int, int, int, int>, double> arrival;
     std::vector<std::size_t> next(std::size_t(pp), 0);
-    std::vector<double> clock(std::size_t(pp), 0);
-    std::vector<std::vector<PipeSpan>> spans{std::size_t(pp)};
     std::size_t total = 0, done = 0;
     for (const auto& r : prog.ranks)
         total += r.size();
@@ -123,8 +123,71 @@ PipelineRun simulate_pipeline(const PipelinePrograms& prog, const std::vector<Ch
         }
         MOETWIN_ASSERT(progressed, "pipeline program deadlocked");
     }
+}
+
+// DualPipe's commits (pipeline_program.hpp): a transfer starts when both its send and its receive are posted
+// (each at the time its rank reaches the commit holding it) and ends p2p_s later; a commit ends when all its
+// transfers have ended, and the rank's next op (or its end) follows.
+void run_commits(const PipelinePrograms& prog, const std::vector<ChunkTimes>& by_position, double p2p_s,
+                 std::vector<double>& clock, std::vector<std::vector<PipeSpan>>& spans) {
+    const int pp = prog.pp;
+    struct Posts {
+        double send_s = -1, recv_s = -1;
+    };
+    std::map<PipeMsg, Posts> posts;
+    std::vector<std::size_t> next(std::size_t(pp), 0); // the commit each rank is at
+    std::vector<char> posted(std::size_t(pp), 0);
+    std::size_t total = 0, done = 0;
+    for (const auto& r : prog.commits)
+        total += r.size();
+    while (done < total) {
+        bool progressed = false;
+        for (int r = 0; r < pp; ++r) {
+            const auto ri = std::size_t(r);
+            while (next[ri] < prog.commits[ri].size()) {
+                const PipeCommit& c = prog.commits[ri][next[ri]];
+                if (!posted[ri]) {
+                    for (const PipeMsg& m : c.sends)
+                        posts[m].send_s = clock[ri];
+                    for (const PipeMsg& m : c.recvs)
+                        posts[m].recv_s = clock[ri];
+                    posted[ri] = 1;
+                    progressed = true;
+                }
+                double end = clock[ri];
+                bool ready = true;
+                for (const auto* list : {&c.sends, &c.recvs})
+                    for (const PipeMsg& m : *list) {
+                        const Posts& p = posts[m];
+                        if (p.send_s < 0 || p.recv_s < 0)
+                            ready = false;
+                        else
+                            end = std::max(end, std::max(p.send_s, p.recv_s) + p2p_s);
+                    }
+                if (!ready) break;
+                clock[ri]  = end;
+                posted[ri] = 0;
+                if (next[ri] < prog.ranks[ri].size()) {
+                    const PipeOp& op = prog.ranks[ri][next[ri]];
+                    const double e   = end + op_seconds(op, r, pp, by_position);
+                    spans[ri].push_back({r, op, end, e});
+                    clock[ri] = e;
+                }
+                ++next[ri];
+                ++done;
+                progressed = true;
+            }
+        }
+        MOETWIN_ASSERT(progressed, "pipeline program deadlocked");
+    }
+}
+
+} // namespace
+
+PipelineRun finish_pipeline_run(const std::vector<std::vector<PipeSpan>>& spans, const std::vector<double>& end_s) {
+    const int pp = int(spans.size());
     PipelineRun out;
-    out.step_s = *std::max_element(clock.begin(), clock.end());
+    out.step_s = *std::max_element(end_s.begin(), end_s.end());
     for (int r = 0; r < pp; ++r) {
         double busy = 0;
         int live = 0, peak = 0;
@@ -139,6 +202,19 @@ PipelineRun simulate_pipeline(const PipelinePrograms& prog, const std::vector<Ch
         out.peak_live.push_back(peak);
     }
     return out;
+}
+
+PipelineRun simulate_pipeline(const PipelinePrograms& prog, const std::vector<ChunkTimes>& by_position, double p2p_s) {
+    const int pp = prog.pp;
+    MOETWIN_ASSERT(int(by_position.size()) == pp && int(prog.ranks.size()) == pp && p2p_s >= 0,
+                   "simulate_pipeline: one chunk time per stage position and a non-negative p2p time");
+    std::vector<double> clock(std::size_t(pp), 0);
+    std::vector<std::vector<PipeSpan>> spans{std::size_t(pp)};
+    if (prog.commits.empty())
+        run_eager(prog, by_position, p2p_s, clock, spans);
+    else
+        run_commits(prog, by_position, p2p_s, clock, spans);
+    return finish_pipeline_run(spans, clock);
 }
 
 } // namespace moetwin::step
