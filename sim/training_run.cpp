@@ -5,10 +5,14 @@
 #include "engine/model_flops.hpp"
 #include "engine/roofline.hpp"
 #include "engine/training_ops.hpp"
+#include "sim/network/sim_engine.hpp"
 #include "sim/network/subprocess.hpp"
 #include "sim/preflight.hpp"
 #include "sim/run.hpp"
+#include "sim/step/pipeline_actors.hpp"
 #include "sim/step/training_chunk_times.hpp"
+#include "sim/step/training_dp_sync.hpp"
+#include "topologies/cluster_builder.hpp"
 
 #include <algorithm>
 #include <map>
@@ -197,26 +201,143 @@ std::vector<StageChunks> training_stage_chunks(const Scenario& s, const Progress
     return out;
 }
 
+namespace {
+
+// What the fabric simulation of one step hands back across the child's pipe.
+struct StepOnFabric {
+    std::vector<std::vector<double>> begin_s, end_s; // [rank][op] in program order
+    std::vector<double> rank_end_s;                  // [rank] the program (and its last commit) ended
+    step::DpSyncTimes dp;
+    double p2p_alone_s = 0; // one PP transfer alone on the route between ranks 0 and 1
+};
+
+std::string serialize(const StepOnFabric& f) {
+    std::ostringstream o;
+    o.precision(17);
+    o << f.p2p_alone_s << ' ' << f.begin_s.size() << '\n';
+    for (std::size_t r = 0; r < f.begin_s.size(); ++r) {
+        o << f.begin_s[r].size() << ' ' << f.rank_end_s[r] << ' ' << f.dp.start_s[r] << ' '
+          << f.dp.reduce_scatter_end_s[r] << ' ' << f.dp.optimizer_end_s[r] << ' ' << f.dp.all_gather_end_s[r];
+        for (std::size_t i = 0; i < f.begin_s[r].size(); ++i)
+            o << ' ' << f.begin_s[r][i] << ' ' << f.end_s[r][i];
+        o << '\n';
+    }
+    return o.str();
+}
+
+StepOnFabric deserialize(const std::string& text) {
+    std::istringstream in(text);
+    StepOnFabric f;
+    std::size_t pp = 0;
+    in >> f.p2p_alone_s >> pp;
+    step::init_dp_sync_times(int(pp), &f.dp);
+    f.begin_s.resize(pp), f.end_s.resize(pp), f.rank_end_s.resize(pp);
+    for (std::size_t r = 0; r < pp; ++r) {
+        std::size_t n = 0;
+        in >> n >> f.rank_end_s[r] >> f.dp.start_s[r] >> f.dp.reduce_scatter_end_s[r] >> f.dp.optimizer_end_s[r] >>
+            f.dp.all_gather_end_s[r];
+        f.begin_s[r].resize(n), f.end_s[r].resize(n);
+        for (std::size_t i = 0; i < n; ++i)
+            in >> f.begin_s[r][i] >> f.end_s[r][i];
+    }
+    MOETWIN_ASSERT(!in.fail(), "training step: the fabric simulation's output does not parse");
+    return f;
+}
+
+// Steps 3-5 in one SimGrid simulation of the scenario's cluster (in a child: one engine per process).
+StepOnFabric simulate_step_on_fabric(const Scenario& s, const step::PipelinePrograms& programs,
+                                     const std::vector<ChunkTimes>& total, const step::DpSyncSpec& dp,
+                                     double msg_bytes) {
+    return deserialize(run_in_child([&] {
+        const Topology topo = build_cluster(s.cluster);
+        const Router router(topo);
+        NetworkOptions net;
+        net.calibration   = s.network.calibration; // NCCL's own SMs: no DeepEP channel limit
+        net.simgrid_model = s.network.simgrid_model;
+        net.crosstraffic  = s.network.crosstraffic;
+        SimEngine sim(router, net);
+        const int pp = programs.pp;
+        StepOnFabric f;
+        // One transfer alone between ranks 0 and 1: the route's latency and its slowest effective link.
+        if (pp > 1) {
+            const Route route = router.route(0, dp.gpus_per_stage);
+            double bw_Bps     = 0;
+            for (const Hop& h : route.hops) {
+                const double b = effective_bandwidth_Bps(topo.link(h.link), net.calibration);
+                bw_Bps         = bw_Bps == 0 ? b : std::min(bw_Bps, b);
+            }
+            f.p2p_alone_s = route_latency_s(topo, route) + msg_bytes / bw_Bps;
+        }
+        step::PipelineActorsSetup setup;
+        for (int r = 0; r < pp; ++r)
+            setup.rank_hosts.push_back(sim.platform().host(r * dp.gpus_per_stage));
+        setup.msg_bytes       = msg_bytes;
+        step::DpSyncSpec spec = dp;
+        spec.host_of          = [&sim](int gpu) { return sim.platform().host(gpu); };
+        step::init_dp_sync_times(pp, &f.dp);
+        setup.on_rank_end = [&](int r) { step::start_dp_sync(spec, r, &f.dp); };
+        step::PipelineActorsOutput out;
+        step::create_pipeline_actors(programs, total, setup, &out);
+        sim.run();
+        f.rank_end_s = out.end_s;
+        for (int r = 0; r < pp; ++r) {
+            f.begin_s.emplace_back(), f.end_s.emplace_back();
+            for (const step::PipeSpan& sp : out.spans[std::size_t(r)]) {
+                f.begin_s.back().push_back(sp.begin_s);
+                f.end_s.back().push_back(sp.end_s);
+            }
+        }
+        return serialize(f);
+    }));
+}
+
+} // namespace
+
 TrainingResult assemble_training(const Scenario& s, const std::vector<StageChunks>& stages) {
     const TrainingConfig& t = *s.training;
     const ModelSpec model   = with_layers(find_model(s.model.name), s.model.num_dense_layers, s.model.num_moe_layers);
     const int pp            = t.pp_size;
-    const ClusterSpec& c    = s.cluster;
-    const double ib_Bps     = c.ib_bandwidth_Bps * s.network.calibration.ib_efficiency;
-    const double lat_s      = c.ib_latency_cross_leaf_s;
+    const int per_stage     = t.num_gpus / pp;
+    const int ep            = s.deployment.prefill->ep_size;
+    MOETWIN_ASSERT(per_stage * pp == t.num_gpus && per_stage % ep == 0, "training: stages of whole EP groups");
 
     // 3. One PP transfer: a sequence's BF16 activations (forward) or gradients (backward).
     const double p2p_bytes = double(t.sequence_tokens) * double(model.hidden_size) * 2.0;
-    const double p2p_s     = pp > 1 ? lat_s + p2p_bytes / ib_Bps : 0.0;
 
-    // 4. The pipeline.
+    // 5 (its inputs). Per rank: the parameters it syncs and the optimizer step from the HBM roofline.
+    const double hbm_Bps = s.gpu.hbm_bandwidth_Bps * RooflineEfficiency{}.gemm_memory;
+    const int dp_o = t.attention_dp(), dp_r = t.dp_size;
+    step::DpSyncSpec dp;
+    dp.pp             = pp;
+    dp.gpus_per_stage = per_stage;
+    dp.ep_size        = ep;
+    dp.gpus_per_node  = s.cluster.gpus_per_node;
+    for (int rank = 0; rank < pp; ++rank) {
+        std::vector<int> held = {rank};
+        if (t.schedule == PipelineSchedule::DualPipe && pp - 1 - rank != rank) held.push_back(pp - 1 - rank);
+        const RankParams p = rank_params(model, t, ep, held);
+        dp.routed_params.push_back(double(p.routed_local));
+        dp.other_params.push_back(double(p.other));
+        const double shard = double(p.routed_local) / dp_r + double(p.other) / dp_o;
+        dp.optimizer_s.push_back(22.0 * shard / hbm_Bps);
+    }
+
+    // 4. The pipeline's programs on SimGrid actors, PP transfers and the DP sync as flows over the fabric.
     std::vector<ChunkTimes> total, compute;
     for (const StageChunks& st : stages) {
         total.push_back(st.total);
         compute.push_back(st.compute);
     }
     const step::PipelinePrograms programs = step::build_pipeline_programs(t.schedule, pp, t.micro_batches);
-    const step::PipelineRun run           = step::simulate_pipeline(programs, total, p2p_s);
+    const StepOnFabric fab                = simulate_step_on_fabric(s, programs, total, dp, p2p_bytes);
+    std::vector<std::vector<step::PipeSpan>> pspans{std::size_t(pp)};
+    for (int r = 0; r < pp; ++r) {
+        const auto ri = std::size_t(r);
+        MOETWIN_ASSERT(fab.begin_s[ri].size() == programs.ranks[ri].size(), "training step: every op ran");
+        for (std::size_t i = 0; i < programs.ranks[ri].size(); ++i)
+            pspans[ri].push_back({r, programs.ranks[ri][i], fab.begin_s[ri][i], fab.end_s[ri][i]});
+    }
+    const step::PipelineRun run = step::finish_pipeline_run(pspans, fab.rank_end_s);
 
     TrainingResult r;
     r.scenario_name   = s.name;
@@ -226,52 +347,39 @@ TrainingResult assemble_training(const Scenario& s, const std::vector<StageChunk
     r.num_gpus        = t.num_gpus;
     r.tokens_per_step = t.global_batch_sequences * t.sequence_tokens;
     r.pipeline_s      = run.step_s;
-    r.p2p_s           = p2p_s;
+    r.p2p_s           = fab.p2p_alone_s;
     r.scenario_json   = canonical_json_object(scenario_to_json(s));
 
-    // 5. Per rank: shares of its pipeline time, then DP sync and the optimizer.
-    const auto ring_s = [&](double bytes, int n) {
-        return n <= 1 ? 0.0 : double(n - 1) / n * bytes / ib_Bps + (n - 1) * lat_s;
-    };
-    const double hbm_Bps = s.gpu.hbm_bandwidth_Bps * RooflineEfficiency{}.gemm_memory;
+    // 5. Per rank: shares of its pipeline time, then DP sync and the optimizer (latest GPU of the stage).
     r.ranks.resize(std::size_t(pp));
-    std::vector<double> pipe_end(std::size_t(pp), 0.0);
     for (const step::PipeSpan& sp : run.spans) {
         TrainingRank& k = r.ranks[std::size_t(sp.rank)];
         const double d  = sp.end_s - sp.begin_s;
         const double cp = step::op_seconds(sp.op, sp.rank, pp, compute);
         k.compute_s += cp;
         k.exposed_comm_s += d - cp;
-        pipe_end[std::size_t(sp.rank)] = std::max(pipe_end[std::size_t(sp.rank)], sp.end_s);
         std::ostringstream name;
         name << sp.op;
         r.spans.push_back({sp.rank, name.str(), sp.begin_s, sp.end_s});
     }
-    const int dp_o = t.attention_dp(), dp_r = t.dp_size;
     for (int rank = 0; rank < pp; ++rank) {
-        TrainingRank& k      = r.ranks[std::size_t(rank)];
+        const auto ri        = std::size_t(rank);
+        TrainingRank& k      = r.ranks[ri];
         k.rank               = rank;
-        k.layers             = t.layers_per_stage[std::size_t(rank)];
-        k.moe_layers         = stages[std::size_t(rank)].moe_layers;
-        const ChunkTimes& ct = total[std::size_t(rank)];
+        k.layers             = t.layers_per_stage[ri];
+        k.moe_layers         = stages[ri].moe_layers;
+        const ChunkTimes& ct = total[ri];
         k.f_s = ct.f_s, k.b_s = ct.b_s, k.w_s = ct.w_s, k.fb_s = ct.fb_s;
-        k.bubble_s            = run.bubble_s[std::size_t(rank)];
-        k.peak_live_chunks    = run.peak_live[std::size_t(rank)];
-        std::vector<int> held = {rank};
-        if (t.schedule == PipelineSchedule::DualPipe && pp - 1 - rank != rank) held.push_back(pp - 1 - rank);
-        const RankParams p = rank_params(model, t, s.deployment.prefill->ep_size, held);
-        const double rs_s  = ring_s(4.0 * p.routed_local, dp_r) + ring_s(4.0 * p.other, dp_o);
-        const double ag_s  = ring_s(2.0 * p.routed_local, dp_r) + ring_s(2.0 * p.other, dp_o);
-        const double shard = double(p.routed_local) / dp_r + double(p.other) / dp_o;
-        k.optimizer_s      = 22.0 * shard / hbm_Bps;
-        k.dp_sync_s        = rs_s + ag_s;
-        double at          = pipe_end[std::size_t(rank)];
-        r.spans.push_back({rank, "reduce_scatter", at, at + rs_s});
-        at += rs_s;
-        r.spans.push_back({rank, "optimizer", at, at + k.optimizer_s});
-        at += k.optimizer_s;
-        r.spans.push_back({rank, "all_gather", at, at + ag_s});
-        k.end_s  = at + ag_s;
+        k.bubble_s         = run.bubble_s[ri];
+        k.peak_live_chunks = run.peak_live[ri];
+        k.optimizer_s      = dp.optimizer_s[ri];
+        const double start = fab.dp.start_s[ri], rs_end = fab.dp.reduce_scatter_end_s[ri];
+        const double ag_begin = rs_end + k.optimizer_s, end = fab.dp.all_gather_end_s[ri];
+        k.dp_sync_s = (rs_end - start) + (end - ag_begin);
+        r.spans.push_back({rank, "reduce_scatter", start, rs_end});
+        r.spans.push_back({rank, "optimizer", rs_end, ag_begin});
+        r.spans.push_back({rank, "all_gather", ag_begin, end});
+        k.end_s  = end;
         r.step_s = std::max(r.step_s, k.end_s);
     }
     std::stable_sort(r.spans.begin(), r.spans.end(), [](const TrainingSpan& a, const TrainingSpan& b) {

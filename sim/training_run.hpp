@@ -13,17 +13,20 @@
 //      WeightGrad), the embedding (stage 0), the head and MTP projections (last stage; ops without a training
 //      op of their own: B = F, and W = F when the op has weights — the GEMM transposed). Sampling is excluded
 //      (training computes a loss; its cost is the head's softmax, not modelled).
-//   3. PP transfers: sequence_tokens × hidden × 2 B (BF16 activations or gradients) per micro-batch between
-//      consecutive stages, one flow over the GPU's IB NIC: ib_latency_cross_leaf_s + bytes / (ib_bandwidth ×
-//      ib_efficiency), the network model's time for one unshared flow (pipeline_sim's p2p_s).
-//   4. The pipeline: the schedule's per-stage programs on those chunk times (simulate_pipeline).
-//   5. Data parallelism at the end, per rank, after its program ends (the rank's last weight gradient):
-//      ZeRO-1 reduce-scatter of FP32 gradients and all-gather of BF16 parameters, each a ring over the
-//      parameter's DP group, one GPU per node on one MPFT plane: (n−1)/n × bytes / (ib_bandwidth × ib_efficiency)
-//      + (n−1) × latency per collective; routed experts over dp_size, the rest over num_gpus / pp_size. Not
-//      overlapped with the pipeline (DeepSeek does not say it overlaps them; an upper bound). Between the two,
-//      the optimizer step from the HBM roofline: per sharded parameter 4 B gradient + 4 B master + 4 B moments
-//      read, 4 B master + 4 B moments + 2 B weight written, at hbm_bandwidth × RooflineEfficiency::gemm_memory.
+//   3-5. One SimGrid simulation of the cluster's fabric (sim/step/pipeline_actors.hpp, training_dp_sync.hpp), in a
+//      child process: the schedule's per-stage programs (pipeline_program.hpp) run by one actor per PP rank of a
+//      representative pipeline, on the first GPU of each stage (stage-major placement: rank r holds GPUs
+//      [r·G/PP, (r+1)·G/PP)); every PP transfer (sequence_tokens × hidden × 2 B, BF16 activations or gradients)
+//      a flow between the two GPUs over the fabric's route, sharing links with the rank's other PP transfers
+//      (DualPipe: dualpipe.py's commits, deferred sends and waits; 1F1B/ZB1P: eager sends). When a rank's program
+//      ends, every GPU of its stage (one actor each) runs the ZeRO-1 sync as ring flows: reduce-scatter of FP32
+//      gradients over the routed-expert group (dp_size) then the other parameters' (num_gpus / pp_size), the
+//      optimizer step from the HBM roofline (per sharded parameter 4 B gradient + 4 B master + 4 B moments read,
+//      4 B master + 4 B moments + 2 B weight written, at hbm_bandwidth × RooflineEfficiency::gemm_memory), and
+//      the BF16 all-gather over the same groups. Aggregated: the 128 pipelines of DeepSeek's step are identical
+//      (balanced routing, the same chunk times), so one represents them all; the DP rings run on every GPU. Not
+//      modelled: the EP all-to-all's own NIC traffic beside the PP transfers (it is inside the chunk times, from
+//      a separate simulation). Not overlapped with the pipeline (DeepSeek does not say it overlaps them).
 //   Step = the latest rank's end.
 #pragma once
 
@@ -50,7 +53,7 @@ Scenario training_chunk_scenario(const Scenario& s, int moe_layers);
 // (the parent creates no SimGrid engine, so it may be called from a process that later runs one).
 std::vector<StageChunks> training_stage_chunks(const Scenario& s, const ProgressFn& progress = {});
 
-// Contract: pure, deterministic. Steps 3–5 on the chunk times.
+// Contract: deterministic in the scenario and the chunk times; steps 3–5 in one child process (SimGrid).
 TrainingResult assemble_training(const Scenario& s, const std::vector<StageChunks>& stages);
 
 // training_stage_chunks then assemble_training.
