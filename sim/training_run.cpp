@@ -132,11 +132,22 @@ void add(ChunkTimes& a, const ChunkTimes& b) {
     a.fb_s += b.fb_s;
 }
 
-std::string format_pair(const ChunkTimes& t, const ChunkTimes& c) {
+// Bytes the chunk pair's all-to-alls send out of each GPU's NIC (IB access links, NIC -> leaf), per GPU and per
+// chunk: the pair's total over the GPUs, halved (the simulated pair sends the same traffic for its forward and
+// its backward chunk).
+double nic_bytes_per_chunk(const Topology& topo, const step::StepTrace& trace) {
+    double sum = 0;
+    for (std::size_t l = 0; l < topo.num_links(); ++l)
+        if (topo.link(LinkId(l)).kind == LinkKind::IbAccess && 2 * l < trace.link_bytes.size())
+            sum += trace.link_bytes[2 * l];
+    return sum / double(topo.num_gpus()) / 2.0;
+}
+
+std::string format_pair(const ChunkTimes& t, const ChunkTimes& c, double nic_bytes) {
     std::ostringstream o;
     o.precision(17);
-    o << t.f_s << ' ' << t.b_s << ' ' << t.w_s << ' ' << t.fb_s << ' ' << c.f_s << ' ' << c.b_s << ' ' << c.w_s << ' '
-      << c.fb_s;
+    o << nic_bytes << ' ' << t.f_s << ' ' << t.b_s << ' ' << t.w_s << ' ' << t.fb_s << ' ' << c.f_s << ' ' << c.b_s
+      << ' ' << c.w_s << ' ' << c.fb_s;
     return o.str();
 }
 
@@ -150,6 +161,7 @@ std::vector<StageChunks> training_stage_chunks(const Scenario& s, const Progress
 
     // 1. One simulated chunk pair per distinct MoE-layer count, each in a child (one SimGrid engine per process).
     std::map<int, std::pair<ChunkTimes, ChunkTimes>> pairs;
+    std::map<int, double> nic_bytes;
     for (int moe : training_chunk_kinds(s))
         pairs[moe];
     int done = 0;
@@ -160,10 +172,11 @@ std::vector<StageChunks> training_stage_chunks(const Scenario& s, const Progress
         std::istringstream in(run_in_child([&c] {
             const RunPlan plan          = plan_run(c);
             const step::StepTrace trace = execute_run(plan);
-            return format_pair(step::chunk_times_from_trace(trace), compute_from_trace(trace));
+            return format_pair(step::chunk_times_from_trace(trace), compute_from_trace(trace),
+                               nic_bytes_per_chunk(*plan.topology, trace));
         }));
-        in >> pair.first.f_s >> pair.first.b_s >> pair.first.w_s >> pair.first.fb_s >> pair.second.f_s >>
-            pair.second.b_s >> pair.second.w_s >> pair.second.fb_s;
+        in >> nic_bytes[moe] >> pair.first.f_s >> pair.first.b_s >> pair.first.w_s >> pair.first.fb_s >>
+            pair.second.f_s >> pair.second.b_s >> pair.second.w_s >> pair.second.fb_s;
         ++done;
     }
 
@@ -184,7 +197,10 @@ std::vector<StageChunks> training_stage_chunks(const Scenario& s, const Progress
         StageChunks st;
         st.moe_layers   = layers[k].moe;
         st.dense_layers = layers[k].dense;
-        if (st.moe_layers > 0) std::tie(st.total, st.compute) = pairs.at(st.moe_layers);
+        if (st.moe_layers > 0) {
+            std::tie(st.total, st.compute) = pairs.at(st.moe_layers);
+            st.nic_bytes_per_chunk         = nic_bytes.at(st.moe_layers);
+        }
         ChunkTimes extra;
         for (int i = 0; i < st.dense_layers; ++i)
             add(extra, dense);
@@ -246,8 +262,8 @@ StepOnFabric deserialize(const std::string& text) {
 
 // Steps 3-5 in one SimGrid simulation of the scenario's cluster (in a child: one engine per process).
 StepOnFabric simulate_step_on_fabric(const Scenario& s, const step::PipelinePrograms& programs,
-                                     const std::vector<ChunkTimes>& total, const step::DpSyncSpec& dp,
-                                     double msg_bytes) {
+                                     const std::vector<ChunkTimes>& total, const step::DpSyncSpec& dp, double msg_bytes,
+                                     const std::vector<double>& nic_bytes) {
     return deserialize(run_in_child([&] {
         const Topology topo = build_cluster(s.cluster);
         const Router router(topo);
@@ -271,7 +287,17 @@ StepOnFabric simulate_step_on_fabric(const Scenario& s, const step::PipelineProg
         step::PipelineActorsSetup setup;
         for (int r = 0; r < pp; ++r)
             setup.rank_hosts.push_back(sim.platform().host(r * dp.gpus_per_stage));
-        setup.msg_bytes       = msg_bytes;
+        setup.msg_bytes = msg_bytes;
+        // The all-to-all's NIC load: the rank GPU's peers are the same GPU of the next and of the previous node of
+        // its EP group (the all-to-all reaches every node of the group; one of them stands for all).
+        if (dp.ep_size > dp.gpus_per_node) {
+            setup.nic_bytes_per_chunk = nic_bytes;
+            for (int r = 0; r < pp; ++r) {
+                const int g = r * dp.gpus_per_stage;
+                setup.nic_peers.emplace_back(sim.platform().host(g + dp.gpus_per_node),
+                                             sim.platform().host(g + dp.ep_size - dp.gpus_per_node));
+            }
+        }
         step::DpSyncSpec spec = dp;
         spec.host_of          = [&sim](int gpu) { return sim.platform().host(gpu); };
         step::init_dp_sync_times(pp, &f.dp);
@@ -324,12 +350,14 @@ TrainingResult assemble_training(const Scenario& s, const std::vector<StageChunk
 
     // 4. The pipeline's programs on SimGrid actors, PP transfers and the DP sync as flows over the fabric.
     std::vector<ChunkTimes> total, compute;
+    std::vector<double> nic_bytes;
     for (const StageChunks& st : stages) {
         total.push_back(st.total);
         compute.push_back(st.compute);
+        nic_bytes.push_back(st.nic_bytes_per_chunk);
     }
     const step::PipelinePrograms programs = step::build_pipeline_programs(t.schedule, pp, t.micro_batches);
-    const StepOnFabric fab                = simulate_step_on_fabric(s, programs, total, dp, p2p_bytes);
+    const StepOnFabric fab                = simulate_step_on_fabric(s, programs, total, dp, p2p_bytes, nic_bytes);
     std::vector<std::vector<step::PipeSpan>> pspans{std::size_t(pp)};
     for (int r = 0; r < pp; ++r) {
         const auto ri = std::size_t(r);

@@ -42,6 +42,7 @@ namespace moetwin {
 struct StageChunks {
     int moe_layers = 0, dense_layers = 0;
     step::ChunkTimes total, compute;
+    double nic_bytes_per_chunk = 0; // per GPU: what a forward or a backward chunk's all-to-alls send out of its NIC
 };
 
 // The distinct MoE-layer counts of the stages' chunk pairs (the last stage's MTP MoE layer included), ascending;

@@ -25,12 +25,29 @@ sg4::Mailbox* mailbox_of(const PipeMsg& m) {
 // The payload pointer SimGrid hands over; its contents are never read.
 int g_payload = 0;
 
+sg4::CommPtr capped_put(const std::string& mailbox, double bytes, double rate_Bps) {
+    sg4::CommPtr c = sg4::Mailbox::by_name(mailbox)->put_init(&g_payload, uint64_t(bytes));
+    c->set_rate(rate_Bps);
+    c->start();
+    return c;
+}
+
+// Receives `n` all-to-all stand-in transfers on `mailbox` (all posted at once, so they never wait for it).
+void a2a_sink(const std::string& mailbox, int n) {
+    std::vector<void*> into(std::size_t(n), nullptr);
+    std::vector<sg4::CommPtr> comms;
+    for (void*& p : into)
+        comms.push_back(sg4::Mailbox::by_name(mailbox)->get_async(&p));
+    sg4::Comm::wait_all(comms);
+}
+
 struct RankActor {
     const PipelinePrograms* prog;
     const std::vector<ChunkTimes>* by_position;
     const PipelineActorsSetup* setup;
     PipelineActorsOutput* out;
     int rank;
+    std::shared_ptr<std::vector<sg4::CommPtr>> background = std::make_shared<std::vector<sg4::CommPtr>>();
 
     sg4::CommPtr send(const PipeMsg& m) const {
         out->sent_B[std::size_t(rank)] += setup->msg_bytes;
@@ -40,9 +57,35 @@ struct RankActor {
         out->received_B[std::size_t(rank)] += setup->msg_bytes;
         return mailbox_of(m)->get_async(into);
     }
+    // The all-to-all bytes one op sends out of (and receives into) the rank GPU's NIC (0 for an op of no time).
+    double nic_bytes(const PipeOp& op) const {
+        if (setup->nic_bytes_per_chunk.empty() || op_seconds(op, rank, prog->pp, *by_position) <= 0) return 0;
+        const auto at = [&](int dir) {
+            return setup->nic_bytes_per_chunk[std::size_t(stage_position(dir, rank, prog->pp))];
+        };
+        switch (op.kind) {
+        case PipeOpKind::F:
+        case PipeOpKind::B:
+        case PipeOpKind::BW:
+            return at(op.dir);
+        case PipeOpKind::FB:
+            return at(op.dir) + at(op.dir_b);
+        case PipeOpKind::W:
+            return 0;
+        }
+        return 0;
+    }
     void run_op(const PipeOp& op) const {
         const double begin = sg4::Engine::get_clock();
-        sg4::this_actor::sleep_for(op_seconds(op, rank, prog->pp, *by_position));
+        const double d_s   = op_seconds(op, rank, prog->pp, *by_position);
+        const double a2a_B = nic_bytes(op);
+        if (a2a_B > 0) { // SimGrid 3.32 caps the rate of mailbox comms (not of host-to-host ones)
+            const std::string r = std::to_string(rank);
+            background->push_back(capped_put("a2a.out." + r, a2a_B, a2a_B / d_s));
+            sg4::Actor::create("a2a.in." + r, setup->nic_peers[std::size_t(rank)].second,
+                               [r, a2a_B, d_s] { capped_put("a2a.in." + r, a2a_B, a2a_B / d_s)->wait(); });
+        }
+        sg4::this_actor::sleep_for(d_s);
         out->spans[std::size_t(rank)].push_back({rank, op, begin, sg4::Engine::get_clock()});
     }
 
@@ -63,6 +106,7 @@ struct RankActor {
             }
             out->end_s[ri] = sg4::Engine::get_clock();
             if (setup->on_rank_end) setup->on_rank_end(rank);
+            if (!background->empty()) sg4::Comm::wait_all(*background);
             return;
         }
         // Eager: every receive posted now, each waited for by the op that needs it; sends never waited for.
@@ -86,6 +130,7 @@ struct RankActor {
         out->end_s[ri] = sg4::Engine::get_clock();
         if (setup->on_rank_end) setup->on_rank_end(rank);
         if (!sent.empty()) sg4::Comm::wait_all(sent);
+        if (!background->empty()) sg4::Comm::wait_all(*background);
     }
 };
 
@@ -95,15 +140,27 @@ void create_pipeline_actors(const PipelinePrograms& prog, const std::vector<Chun
                             const PipelineActorsSetup& setup, PipelineActorsOutput* out) {
     const int pp = prog.pp;
     MOETWIN_ASSERT(int(by_position.size()) == pp && int(prog.ranks.size()) == pp &&
-                       int(setup.rank_hosts.size()) == pp && setup.msg_bytes >= 0,
+                       int(setup.rank_hosts.size()) == pp && setup.msg_bytes >= 0 &&
+                       (setup.nic_bytes_per_chunk.empty() ||
+                        (int(setup.nic_bytes_per_chunk.size()) == pp && int(setup.nic_peers.size()) == pp)),
                    "create_pipeline_actors: one chunk time and one host per rank");
     out->spans.assign(std::size_t(pp), {});
     out->end_s.assign(std::size_t(pp), 0.0);
     out->sent_B.assign(std::size_t(pp), 0.0);
     out->received_B.assign(std::size_t(pp), 0.0);
-    for (int r = 0; r < pp; ++r)
-        sg4::Actor::create("pp" + std::to_string(r), setup.rank_hosts[std::size_t(r)],
-                           RankActor{&prog, &by_position, &setup, out, r});
+    for (int r = 0; r < pp; ++r) {
+        const RankActor actor{&prog, &by_position, &setup, out, r};
+        sg4::Actor::create("pp" + std::to_string(r), setup.rank_hosts[std::size_t(r)], actor);
+        int n = 0; // ops loading the NIC
+        for (const PipeOp& op : prog.ranks[std::size_t(r)])
+            n += actor.nic_bytes(op) > 0 ? 1 : 0;
+        if (n == 0) continue;
+        const std::string rs = std::to_string(r);
+        sg4::Actor::create("a2a.sink.out." + rs, setup.nic_peers[std::size_t(r)].first,
+                           [rs, n] { a2a_sink("a2a.out." + rs, n); });
+        sg4::Actor::create("a2a.sink.in." + rs, setup.rank_hosts[std::size_t(r)],
+                           [rs, n] { a2a_sink("a2a.in." + rs, n); });
+    }
 }
 
 PipelineRun simulate_pipeline_actors(const PipelinePrograms& prog, const std::vector<ChunkTimes>& by_position,

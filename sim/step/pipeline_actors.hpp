@@ -4,7 +4,8 @@
 // op_seconds (the chunk times already include the EP all-to-all, simulated separately); every PP transfer is a
 // SimGrid communication of `msg_bytes` between the two ranks' hosts through a mailbox of its own, so its time
 // comes from the platform: the routes, the links' bandwidth and latency, and the other flows on them (the PP
-// transfers of the same rank, and whatever else the caller puts on the platform at the same time).
+// transfers of the same rank, the all-to-all's mean load on the rank's NIC during each op, and whatever else
+// the caller puts on the platform at the same time).
 //
 //   eager programs (1F1B, ZB1P): every receive is posted when the actor starts and a send leaves when its op
 //     ends (never waited for), so a transfer starts when its op ends;
@@ -28,6 +29,13 @@ namespace moetwin::step {
 struct PipelineActorsSetup {
     std::vector<simgrid::s4u::Host*> rank_hosts; // [rank]: where its actor runs and its transfers start and end
     double msg_bytes = 0;                        // bytes of one PP transfer
+    // The EP all-to-all's share of each rank GPU's NIC while its ops run (nothing when empty). Its bytes are
+    // inside the chunk times (a separate simulation); here they only load the NIC the PP transfers use: each op
+    // starts one flow rank -> peer.first and one peer.second -> rank of the bytes its chunks' all-to-alls send
+    // (F, B/BW: one chunk's; F&B: both; W: none), each capped at those bytes / the op's seconds, its mean rate
+    // over the op; max-min sharing then gives a PP transfer during the op what the all-to-all leaves.
+    std::vector<double> nic_bytes_per_chunk;                                    // [stage position]
+    std::vector<std::pair<simgrid::s4u::Host*, simgrid::s4u::Host*>> nic_peers; // [rank] {to, from}
     // Called in the rank's actor, at the simulated time its program ended (the data-parallel sync starts there).
     std::function<void(int rank)> on_rank_end;
 };

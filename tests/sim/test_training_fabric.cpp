@@ -59,6 +59,32 @@ TEST(TrainingFabric, OneFOneBTransfersByHand) {
     EXPECT_EQ(out.sent_B[1], out.received_B[0]);
 }
 
+TEST(TrainingFabric, PpTransferSharesTheNicWithTheAllToAll) {
+    const Scenario s    = load_scenario(kTiny);
+    const Topology topo = build_cluster(s.cluster);
+    const Router router(topo);
+    NetworkOptions net;
+    SimEngine sim(router, net);
+    const double bytes        = 512.0 * 7168 * 2;
+    const auto [lat_s, bw]    = route_of(router, 0, 16, net.calibration);
+    const PipelinePrograms pr = build_pipeline_programs(PipelineSchedule::OneFOneB, 2, 2);
+    const std::vector<ChunkTimes> chunks(2, ChunkTimes{1.0, 0.75, 0.25, 2.0});
+    PipelineActorsSetup setup;
+    setup.rank_hosts = {sim.platform().host(0), sim.platform().host(16)};
+    setup.msg_bytes  = bytes;
+    // Each forward (1 s) sends a quarter of the NIC's effective rate for a second through it, and receives as
+    // much: the all-to-all's mean rate is bw / 4.
+    setup.nic_bytes_per_chunk = {bw / 4, bw / 4};
+    setup.nic_peers           = {{sim.platform().host(8), sim.platform().host(24)},
+                                 {sim.platform().host(24), sim.platform().host(8)}};
+    PipelineActorsOutput out;
+    create_pipeline_actors(pr, chunks, setup, &out);
+    sim.run();
+    // F0's activations leave GPU 0 at 1 s while its F1 runs: its all-to-all holds bw / 4 of the NIC (capped), so
+    // the transfer gets 3/4 of it (max-min) and F0 starts at rank 1 at 1 + latency + bytes / (0.75 bw).
+    EXPECT_NEAR(out.spans[1][0].begin_s, 1 + lat_s + bytes / (0.75 * bw), 1e-9);
+}
+
 TEST(TrainingFabric, RingAllReduceOnOnePlaneIsItsFormula) {
     const Scenario s    = load_scenario(kTiny);
     const Topology topo = build_cluster(s.cluster);
