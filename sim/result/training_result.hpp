@@ -24,8 +24,8 @@ namespace moetwin {
 inline constexpr int32_t kTrainingResultFormatVersion = 1;
 
 // One PP rank. Chunk times are those of stage position `rank` (direction 0). compute_s + exposed_comm_s +
-// bubble_s = the pipeline's length (pipeline_s); dp_sync_s and optimizer_s follow it; end_s = when the rank
-// finished its step.
+// bubble_s = the pipeline's length (pipeline_s); dp_sync_s (reduce-scatter + all-gather, the stage's latest GPU)
+// and optimizer_s follow it; end_s = when the rank's stage finished its step.
 struct TrainingRank {
     int32_t rank = 0, layers = 0, moe_layers = 0;
     double f_s = 0, b_s = 0, w_s = 0, fb_s = 0;
@@ -51,7 +51,7 @@ struct TrainingResult {
     int64_t tokens_per_step              = 0;
     double step_s                        = 0; // the latest rank's end
     double pipeline_s                    = 0; // when the last rank finished its pipeline program
-    double p2p_s                         = 0; // one PP transfer between adjacent stages
+    double p2p_s                         = 0; // one PP transfer alone on the route between ranks 0 and 1
     double tokens_per_s                  = 0; // whole cluster
     double mfu                           = 0; // model FLOPs (engine/model_flops.hpp) / (step × GPUs × BF16 peak)
     double gpu_hours_per_trillion_tokens = 0;

@@ -21,7 +21,7 @@
 //             next op's inputs, a send leaves only when the receiver has posted its receive (NCCL rendezvous),
 //             and the sends dualpipe.py queues late leave late: in phase 2 the F0 send after the F1 compute
 //             (non-middle ranks) and the middle ranks' last F1 send after phase 4's first F0; phase 3's W waits
-//             for the next F1's input (dualpipe.py step(), deepseek-ai/DualPipe dualpipe/dualpipe.py).
+//             for the next F1's input (dualpipe.py step(), deepseek-ai/DualPipe dualpipe/dualpipe.py at bb214e8).
 //             1F1B and ZB1P transfer eagerly: a send leaves when its op ends and is never waited for, the
 //             receive is posted at the start of the step (no commits).
 #pragma once
