@@ -13,7 +13,8 @@
 //      WeightGrad), the embedding (stage 0), the head and MTP projections (last stage; ops without a training
 //      op of their own: B = F, and W = F when the op has weights — the GEMM transposed). Sampling is excluded
 //      (training computes a loss; its cost is the head's softmax, not modelled).
-//   3-5. One SimGrid simulation of the cluster's fabric (sim/step/pipeline_actors.hpp, training_dp_sync.hpp), in a
+//   3-5. One SimGrid simulation of the cluster's fabric (sim/training_fabric.hpp: sim/step/pipeline_actors.hpp,
+//      training_dp_sync.hpp), in a
 //      child process: the schedule's per-stage programs (pipeline_program.hpp) run by one actor per PP rank of a
 //      representative pipeline, on the first GPU of each stage (stage-major placement: rank r holds GPUs
 //      [r·G/PP, (r+1)·G/PP)); every PP transfer (sequence_tokens × hidden × 2 B, BF16 activations or gradients)
