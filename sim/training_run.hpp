@@ -15,8 +15,8 @@
 //      (training computes a loss; its cost is the head's softmax, not modelled).
 //   3-5. One SimGrid simulation of the cluster's fabric (sim/training_fabric.hpp: sim/step/pipeline_actors.hpp,
 //      training_dp_sync.hpp), in a child process: the schedule's per-stage programs (pipeline_program.hpp) run
-//      by one actor per PP rank of a representative pipeline, on the first GPU of each stage (stage-major placement: rank r holds GPUs
-//      [r·G/PP, (r+1)·G/PP)); every PP transfer (sequence_tokens × hidden × 2 B, BF16 activations or gradients)
+//      by one actor per PP rank of a representative pipeline, on the first GPU of each stage (stage-major
+//      placement: rank r holds GPUs [r·G/PP, (r+1)·G/PP)); every PP transfer (sequence_tokens × hidden × 2 B, BF16 activations or gradients)
 //      a flow between the two GPUs over the fabric's route, sharing links with the rank's other PP transfers
 //      (DualPipe: dualpipe.py's commits, deferred sends and waits; 1F1B/ZB1P: eager sends). When a rank's program
 //      ends, every GPU of its stage (one actor each) runs the ZeRO-1 sync as ring flows: reduce-scatter of FP32
