@@ -14,21 +14,22 @@
 //      op of their own: B = F, and W = F when the op has weights — the GEMM transposed). Sampling is excluded
 //      (training computes a loss; its cost is the head's softmax, not modelled).
 //   3-5. One SimGrid simulation of the cluster's fabric (sim/training_fabric.hpp: sim/step/pipeline_actors.hpp,
-//      training_dp_sync.hpp), in a child process: the schedule's per-stage programs (pipeline_program.hpp) run
+//      training_dp_sync.hpp), in a child process. The schedule's per-stage programs (pipeline_program.hpp) run
 //      by one actor per PP rank of a representative pipeline, on the first GPU of each stage (stage-major
-//      placement: rank r holds GPUs [r·G/PP, (r+1)·G/PP)); every PP transfer (sequence_tokens × hidden × 2 B, BF16 activations or gradients)
-//      a flow between the two GPUs over the fabric's route, sharing links with the rank's other PP transfers
-//      (DualPipe: dualpipe.py's commits, deferred sends and waits; 1F1B/ZB1P: eager sends). When a rank's program
-//      ends, every GPU of its stage (one actor each) runs the ZeRO-1 sync as ring flows: reduce-scatter of FP32
-//      gradients over the routed-expert group (dp_size) then the other parameters' (num_gpus / pp_size), the
-//      optimizer step from the HBM roofline (per sharded parameter 4 B gradient + 4 B master + 4 B moments read,
-//      4 B master + 4 B moments + 2 B weight written, at hbm_bandwidth × RooflineEfficiency::gemm_memory), and
-//      the BF16 all-gather over the same groups. Aggregated: the 128 pipelines of DeepSeek's step are identical
-//      (balanced routing, the same chunk times), so one represents them all; the DP rings run on every GPU. The
-//      EP all-to-all's own NIC traffic (inside the chunk times, from the chunk-pair simulation) loads the rank
-//      GPU's NIC during each op as its mean rate (pipeline_actors.hpp), so the PP transfers share the NIC with
-//      it; DualPipe transfers only between its ops (dualpipe.py waits for them), so there it never overlaps.
-//      The DP sync is not overlapped with the pipeline (DeepSeek does not say it overlaps them).
+//      placement: rank r holds GPUs [r·G/PP, (r+1)·G/PP)). Every PP transfer (sequence_tokens × hidden × 2 B,
+//      BF16 activations or gradients) is a flow between the two GPUs over the fabric's route, sharing links with
+//      the rank's other PP transfers (DualPipe: dualpipe.py's commits, deferred sends and waits; 1F1B/ZB1P:
+//      eager sends). When a rank's program ends, every GPU of its stage (one actor each) runs the ZeRO-1 sync as
+//      ring flows: reduce-scatter of FP32 gradients over the routed-expert group (dp_size) then the other
+//      parameters' (num_gpus / pp_size), the optimizer step from the HBM roofline (per sharded parameter 4 B
+//      gradient + 4 B master + 4 B moments read, 4 B master + 4 B moments + 2 B weight written, at
+//      hbm_bandwidth × RooflineEfficiency::gemm_memory), and the BF16 all-gather over the same groups.
+//      Aggregated: the 128 pipelines of DeepSeek's step are identical (balanced routing, the same chunk times),
+//      so one represents them all; the DP rings run on every GPU. The EP all-to-all's own NIC traffic (inside
+//      the chunk times, from the chunk-pair simulation) loads the rank GPU's NIC during each op at its mean rate
+//      (pipeline_actors.hpp), so the PP transfers share the NIC with it; DualPipe transfers only between its ops
+//      (dualpipe.py waits for them), so there they never overlap. The DP sync is not overlapped with the
+//      pipeline (DeepSeek does not say it overlaps them).
 //   Step = the latest rank's end.
 #pragma once
 
