@@ -28,6 +28,7 @@
 #include "sim/balancer/dispatch/min_max_flow.hpp"
 #include "sim/balancer/placement/eplb_core.hpp"
 #include "sim/balancer/placement/lpt_swap.hpp"
+#include "sim/balancer/placement/minmax_refine.hpp"
 #include "sim/balancer/placement/policies.hpp"
 
 #include <algorithm>
@@ -111,12 +112,20 @@ bool gpu_hosts(std::span<const int> row, const PlacementSpec& spec, int gpu, int
     return false;
 }
 
-// The min-max swap search on one layer's row (in place).
-void refine_min_max(std::span<int> row, std::span<const int64_t> total, const PlacementSpec& spec, int num_experts) {
+} // namespace
+
+RowSplit split_row(std::span<const int> row, std::span<const int64_t> total, const PlacementSpec& spec,
+                   int num_experts) {
+    SplitEval e = evaluate(row, total, spec, num_experts);
+    return {e.max_load, e.at_max, std::move(e.gpu_load)};
+}
+
+void refine_min_max(std::span<int> row, std::span<const int64_t> total, const PlacementSpec& spec, int num_experts,
+                    int max_solves) {
     SplitEval cur = evaluate(row, total, spec, num_experts);
     int solves    = 1;
     std::vector<int> order(std::size_t(spec.num_gpus));
-    while (solves < kMaxSolves) {
+    while (solves < max_solves) {
         std::iota(order.begin(), order.end(), 0);
         std::sort(order.begin(), order.end(), [&](int x, int y) {
             return cur.gpu_load[std::size_t(x)] != cur.gpu_load[std::size_t(y)]
@@ -153,7 +162,7 @@ void refine_min_max(std::span<int> row, std::span<const int64_t> total, const Pl
         });
         bool improved = false;
         for (const Cand& c : cands) {
-            if (solves >= kMaxSolves) break;
+            if (solves >= max_solves) break;
             std::swap(row[std::size_t(c.a)], row[std::size_t(c.b)]);
             SplitEval next = evaluate(row, total, spec, num_experts);
             ++solves;
@@ -167,8 +176,6 @@ void refine_min_max(std::span<int> row, std::span<const int64_t> total, const Pl
         if (!improved) break;
     }
 }
-
-} // namespace
 
 Placement place_minmax_swap(const ExpertLoad& load, const PlacementSpec& spec) {
     spec.validate(load.num_experts);
@@ -195,7 +202,7 @@ Placement place_minmax_swap(const ExpertLoad& load, const PlacementSpec& spec) {
                 rep2log[std::size_t(r)];
         for (int e = 0; e < E; ++e)
             total[std::size_t(e)] = std::llround(w[std::size_t(e)]);
-        refine_min_max(row, total, spec, E);
+        refine_min_max(row, total, spec, E, kMaxSolves);
     }
     return make_placement(load.num_layers, E, S, std::move(phy2log));
 }
