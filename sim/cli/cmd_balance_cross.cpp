@@ -201,8 +201,8 @@ void run_mix(const std::string& from, const std::string& to, const std::string& 
     std::cout << "loads: " << from << " turning into " << to << " over " << mix.num_minutes << " minutes; " << mix
               << "\nunit " << u.name << ": " << u.spec << "; policy " << policy << (incremental ? " (incremental)" : "")
               << ", fitted at minute 0 on " << from << "; re-placing every N minutes on the loads observed since\n";
-    std::printf("%-22s %10s %10s %10s %10s %10s %12s\n", "placement", "mean b/m", "worst min", "last min", "moved GB",
-                "IB GB", "slowest s");
+    std::printf("%-22s %10s %10s %10s %10s %10s %10s %10s %9s %10s\n", "placement", "mean b/m", "worst min", "last min",
+                "moved GB", "IB GB", "slowest s", "pause s", "step +%", "b/m×pause");
     json out         = {{"from", from},
                         {"to", to},
                         {"unit", u.name},
@@ -228,15 +228,18 @@ void run_mix(const std::string& from, const std::string& to, const std::string& 
                 if (dynamic)
                     gb += m.moved.bytes / 1e9, ib += m.moved.bytes_ib / 1e9, slow = std::max(slow, m.moved.time_s);
             }
-            const double last = dynamic ? tl.back().dynamic_ratio : tl.back().static_ratio;
-            std::printf("%-22s %10.4f %10.4f %10.4f %10.2f %10.2f %12.3f\n", label.c_str(), mean, worst, last, gb, ib,
-                          slow);
+            const double last             = dynamic ? tl.back().dynamic_ratio : tl.back().static_ratio;
+            const bal::MigrationCharge ch = dynamic ? bal::charge_migrations(tl) : bal::MigrationCharge{};
+            std::printf("%-22s %10.4f %10.4f %10.4f %10.2f %10.2f %10.3f %10.3f %9.4f %10.4f\n", label.c_str(), mean,
+                          worst, last, gb, ib, slow, ch.pause_s, 100 * (ch.step_factor - 1), mean * ch.step_factor);
             out["timelines"].push_back({{"interval_minutes", dynamic ? n : 0},
                                         {"mean_busiest_over_mean", mean},
                                         {"worst_minute", worst},
                                         {"moved_GB", gb},
                                         {"moved_ib_GB", ib},
                                         {"slowest_migration_s", slow},
+                                        {"migration_pause_s", ch.pause_s},
+                                        {"step_time_factor", ch.step_factor},
                                         {"busiest_over_mean", ratios}});
         };
         if (!static_done) {
@@ -253,7 +256,10 @@ void run_mix(const std::string& from, const std::string& to, const std::string& 
     std::cout
         << "b/m: busiest GPU / mean GPU load, mean over MoE layers, per minute (mean, worst, last minute); moved: "
            "expert weights copied in all re-placements (FP8, 44 MB each), IB: of which over InfiniBand; slowest: "
-           "the longest migration (busiest GPU's copies, sim/balancer/migration.hpp)\n";
+           "the longest migration (busiest GPU's copies, sim/balancer/migration.hpp); pause: all migrations charged as "
+           "pauses of the unit (sim/balancer/dynamic_rebalance.hpp says why not overlapped), step +%: the amortised "
+           "step-time increase they cause (pause / serving time); b/m×pause: mean b/m × (1 + that), the busiest GPU's "
+           "time per unit of work with the pauses\n";
     if (!json_path.empty()) write_file_atomic(json_path, out.dump(1) + "\n");
 }
 
