@@ -34,6 +34,22 @@ TEST(JointMinMax, HandCaseCountsMatter) {
     EXPECT_EQ(g, (std::vector<double>{22, 25, 25}));
 }
 
+// Fitted on the same loads normalised to shares (what leave-one-out pooling hands a policy): the
+// exact split must not see shares rounded to 0 or 1 (split_totals scales them), so the optimum holds.
+TEST(JointMinMax, NormalisedLoadsReachTheSameOptimum) {
+    const ExpertLoad load{1, 5, {18, 14, 20, 18, 2}};
+    ExpertLoad shares = load;
+    for (double& v : shares.tokens)
+        v /= 72.0;
+    const PlacementSpec spec{6, 1, 1, 3};
+    const Placement j = find_placement_policy("joint_minmax").place(shares, spec);
+    EXPECT_NEAR(busiest_over_mean(j, spec, load, ReplicaSplitModel::MinMax).mean_ratio, 25.0 / 24.0, 1e-12);
+    const ExpertLoad m{1, 4, {0.5, 0.2, 0.2, 0.1}}; // test_minmax_swap's hand case {30, 12, 12, 6} / 60
+    const Placement mm = find_placement_policy("minmax_swap").place(m, spec);
+    EXPECT_NEAR(busiest_over_mean(mm, spec, ExpertLoad{1, 4, {30, 12, 12, 6}}, ReplicaSplitModel::MinMax).mean_ratio,
+                1.0, 1e-12);
+}
+
 // check_placement, determinism, and never worse under the split than minmax_swap on the fitted loads
 // (EPLB's counts are its first candidate, and minmax_swap's search its last step).
 TEST(JointMinMax, InvariantsAndNeverWorseInSample) {

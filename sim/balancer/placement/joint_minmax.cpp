@@ -93,8 +93,7 @@ Placement place_joint_minmax(const ExpertLoad& load, const PlacementSpec& spec) 
         packer.capacity.push_back(spec.slots_on_gpu(g));
     for (int l = 0; l < load.num_layers; ++l) {
         const auto w = load.layer(l);
-        for (int e = 0; e < E; ++e)
-            total[std::size_t(e)] = std::llround(w[std::size_t(e)]);
+        split_totals(w, total);
         eplb::replicate_experts(w, S, rep2log, rank, count);
         const std::span<int> row(phy2log.data() + std::size_t(l) * std::size_t(S), std::size_t(S));
         packer.pack(w, count, row, false);

@@ -11,6 +11,13 @@
 
 namespace moetwin::balancer {
 
+// Whole-token totals the exact solver splits: w itself rounded when the layer carries at least
+// kSplitUnits (recorded counts), else w times the whole factor ceil(kSplitUnits / sum) (a normalised
+// or pooled load, whose shares would round to 0 or 1). 2^20 units: rounding then moves a GPU of the decode unit
+// (2^20 / 144 ≈ 7,300 units) by < 1e-4 of its load.
+inline constexpr double kSplitUnits = 1 << 20;
+void split_totals(std::span<const double> w, std::span<int64_t> total);
+
 // One layer's GPU loads under the exact min-max split (dispatch/min_max_flow.hpp).
 struct RowSplit {
     int64_t max_load = 0;          // busiest GPU

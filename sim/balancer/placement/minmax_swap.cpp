@@ -114,6 +114,14 @@ bool gpu_hosts(std::span<const int> row, const PlacementSpec& spec, int gpu, int
 
 } // namespace
 
+void split_totals(std::span<const double> w, std::span<int64_t> total) {
+    const double sum   = std::accumulate(w.begin(), w.end(), 0.0);
+    // A whole factor keeps whole-token loads exact multiples (the same split decisions, scaled).
+    const double scale = sum > 0 && sum < kSplitUnits ? std::ceil(kSplitUnits / sum) : 1.0;
+    for (std::size_t e = 0; e < w.size(); ++e)
+        total[e] = std::llround(w[e] * scale);
+}
+
 RowSplit split_row(std::span<const int> row, std::span<const int64_t> total, const PlacementSpec& spec,
                    int num_experts) {
     SplitEval e = evaluate(row, total, spec, num_experts);
@@ -200,8 +208,7 @@ Placement place_minmax_swap(const ExpertLoad& load, const PlacementSpec& spec) {
         for (int r = 0; r < S; ++r)
             row[std::size_t(spec.first_slot(gpu[std::size_t(r)]) + used[std::size_t(gpu[std::size_t(r)])]++)] =
                 rep2log[std::size_t(r)];
-        for (int e = 0; e < E; ++e)
-            total[std::size_t(e)] = std::llround(w[std::size_t(e)]);
+        split_totals(w, total);
         refine_min_max(row, total, spec, E, kMaxSolves);
     }
     return make_placement(load.num_layers, E, S, std::move(phy2log));
