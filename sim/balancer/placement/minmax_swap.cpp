@@ -115,7 +115,7 @@ bool gpu_hosts(std::span<const int> row, const PlacementSpec& spec, int gpu, int
 } // namespace
 
 void split_totals(std::span<const double> w, std::span<int64_t> total) {
-    const double sum   = std::accumulate(w.begin(), w.end(), 0.0);
+    const double sum = std::accumulate(w.begin(), w.end(), 0.0);
     // A whole factor keeps whole-token loads exact multiples (the same split decisions, scaled).
     const double scale = sum > 0 && sum < kSplitUnits ? std::ceil(kSplitUnits / sum) : 1.0;
     for (std::size_t e = 0; e < w.size(); ++e)
