@@ -4,6 +4,7 @@
 
 #include "common/errors.hpp"
 #include "sim/balancer/placement_metrics.hpp"
+#include "sim/balancer/split_metrics.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -72,7 +73,7 @@ double CrossResult::fit_max_s() const {
     return fit_s.empty() ? 0 : *std::max_element(fit_s.begin(), fit_s.end());
 }
 
-ExpertLoad pooled_load(const std::vector<const ExpertLoad*>& loads) {
+ExpertLoad pooled_load(const std::vector<const ExpertLoad*>& loads, PoolRule rule) {
     MOETWIN_ASSERT(!loads.empty(), "pooled_load of nothing");
     ExpertLoad out{loads[0]->num_layers, loads[0]->num_experts, std::vector<double>(loads[0]->tokens.size(), 0.0)};
     for (const ExpertLoad* l : loads)
@@ -80,8 +81,10 @@ ExpertLoad pooled_load(const std::vector<const ExpertLoad*>& loads) {
             const auto row   = l->layer(layer);
             const double sum = std::accumulate(row.begin(), row.end(), 0.0);
             if (sum > 0)
-                for (int e = 0; e < out.num_experts; ++e)
-                    out.layer(layer)[e] += row[e] / sum;
+                for (int e = 0; e < out.num_experts; ++e) {
+                    double& v = out.layer(layer)[e];
+                    v         = rule == PoolRule::Mean ? v + row[e] / sum : std::max(v, row[e] / sum);
+                }
         }
     return out;
 }
@@ -122,16 +125,16 @@ std::vector<CrossResult> cross_evaluate(const std::vector<RecordedRun>& all_runs
                 res.fit_s.push_back(best);
                 for (std::size_t e = 0; e < runs.size(); ++e) {
                     const PairRatio pr{runs[f]->name, runs[e]->name,
-                                       busiest_over_mean(p, cs.spec, runs[e]->load).mean_ratio};
+                                       busiest_over_mean(p, cs.spec, runs[e]->load, cs.split).mean_ratio};
                     (e == f ? res.in : res.out).push_back(pr);
                 }
                 std::vector<const ExpertLoad*> rest;
                 for (std::size_t o = 0; o < runs.size(); ++o)
                     if (o != f) rest.push_back(&runs[o]->load);
-                const Placement q = placer.place(pooled_load(rest), cs.spec);
+                const Placement q = placer.place(pooled_load(rest, cs.pool), cs.spec);
                 check_placement(q, cs.spec);
                 res.loo.push_back({"all but " + runs[f]->name, runs[f]->name,
-                                   busiest_over_mean(q, cs.spec, runs[f]->load).mean_ratio});
+                                   busiest_over_mean(q, cs.spec, runs[f]->load, cs.split).mean_ratio});
             }
         } catch (const ConfigError& e) {
             res         = CrossResult{};

@@ -6,7 +6,9 @@
 
 #include "moe/expert_load.hpp"
 #include "sim/balancer/placement.hpp"
+#include "sim/balancer/split_metrics.hpp"
 
+#include <array>
 #include <functional>
 #include <string>
 #include <vector>
@@ -27,11 +29,26 @@ struct Placer {
 
 std::vector<Placer> registered_placers(const std::vector<std::string>& names); // empty: every registered policy
 
+// How leave-one-out pools the fitting runs' loads (each run normalised per layer to one (token,
+// expert) pair first): Mean sums them (the expected load of a random run among them); Max takes, per
+// expert, the largest share any of them gave it (replicas go wherever some run was hot: a hedge for
+// an unseen run, whose hot experts a mean of the others dilutes).
+enum class PoolRule { Mean, Max };
+
+inline constexpr std::array<NameEntry<PoolRule>, 2> kPoolRuleNames = {{
+    {PoolRule::Mean, "mean", "sum of the runs' normalised loads (their mean)"},
+    {PoolRule::Max, "max", "per expert, the largest normalised share over the runs"},
+}};
+
 struct CrossSpec {
     std::string unit;       // a label ("decode", "prefill")
     PlacementSpec spec;     // the unit's placement shape
     std::string phase;      // runs used: those whose phase() is this; empty: every run
     int timing_repeats = 1; // fitting time = fastest of this many fits, per run
+    // How replicas share their expert's load when measured: Even (round_robin's expectation, EPLB's
+    // model) or MinMax (the load_aware dispatch's exact min-max split, split_metrics.hpp).
+    ReplicaSplitModel split = ReplicaSplitModel::Even;
+    PoolRule pool           = PoolRule::Mean; // leave-one-out fitting load
     void validate() const;
 };
 
@@ -57,7 +74,8 @@ struct CrossResult {
 std::vector<CrossResult> cross_evaluate(const std::vector<RecordedRun>& runs, const std::vector<Placer>& placers,
                                         const CrossSpec& cs);
 
-// Per layer, each run normalised to one (token, expert) pair, summed: the leave-one-out fitting load.
-ExpertLoad pooled_load(const std::vector<const ExpertLoad*>& loads);
+// Per layer, each run normalised to one (token, expert) pair, summed (Mean) or the per-expert
+// maximum (Max): the leave-one-out fitting load.
+ExpertLoad pooled_load(const std::vector<const ExpertLoad*>& loads, PoolRule rule = PoolRule::Mean);
 
 } // namespace moetwin::balancer

@@ -98,6 +98,20 @@ std::vector<RebalanceMinute> simulate_rebalancing(const ExpertLoad& base, const 
     return out;
 }
 
+MigrationCharge charge_migrations(const std::vector<RebalanceMinute>& timeline, double minute_s) {
+    if (!(minute_s > 0)) throw ConfigError("charge_migrations: minute_s must be > 0");
+    MigrationCharge c;
+    c.serving_s = double(timeline.size()) * minute_s;
+    for (const auto& m : timeline) {
+        if (!m.rebalanced) continue;
+        ++c.replacements;
+        c.pause_s += m.moved.time_s;
+        c.worst_s = std::max(c.worst_s, m.moved.time_s);
+    }
+    c.step_factor = c.serving_s > 0 ? (c.serving_s + c.pause_s) / c.serving_s : 1.0;
+    return c;
+}
+
 void write_rebalance_csv(const std::vector<RebalanceMinute>& timeline, std::ostream& out) {
     out << "minute,static_ratio,dynamic_ratio,rebalanced,experts_moved,bytes_moved,bytes_ib,migration_s\n";
     for (const auto& r : timeline)

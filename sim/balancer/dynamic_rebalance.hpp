@@ -56,6 +56,25 @@ struct RebalanceMinute {
 std::vector<RebalanceMinute> simulate_rebalancing(const ExpertLoad& base, const PlacementSpec& spec,
                                                   const std::vector<ExpertLoad>& minutes, const RebalanceSpec& r);
 
+// Migration time charged to serving (issue 16 item 3), as a pause: every re-placement stops the unit
+// for its migration time (MigrationCost::time_s, the busiest GPU's copies over NVLink and IB). Why a
+// pause and not overlapped with the steps' traffic: a slot holds one expert's weights (the memory fit
+// of the 288 slots), so a slot being overwritten serves neither its old nor its new expert until the
+// copy lands, and the copies share the NIC (reference §2: 40 GB/s effective IB per GPU) and NVLink
+// with the dispatch/combine all-to-all, which saturates them in prefill; overlapping would need the
+// step's idle link time, which `balance mix` does not model. So the pause is the upper bound of the
+// cost and the amortised step overhead below is what every step pays on average.
+struct MigrationCharge {
+    int replacements   = 0;
+    double pause_s     = 0; // Σ migration time over the re-placements
+    double worst_s     = 0; // the longest single pause
+    double serving_s   = 0; // minutes × minute_s
+    double step_factor = 1; // (serving + pause) / serving: the amortised step-time multiplier
+};
+
+// Contract: pure; minute_s > 0 (ConfigError otherwise).
+MigrationCharge charge_migrations(const std::vector<RebalanceMinute>& timeline, double minute_s = 60.0);
+
 // CSV: minute,static_ratio,dynamic_ratio,rebalanced,experts_moved,bytes_moved,bytes_ib,migration_s
 void write_rebalance_csv(const std::vector<RebalanceMinute>& timeline, std::ostream& out);
 

@@ -29,6 +29,8 @@ constexpr std::array kPolicies = {
     PlacementPolicy{"minmax_swap",
                     "ours: lpt_swap, then swaps judged by load_aware's exact min-max split (the busiest GPU it pays)",
                     &place_minmax_swap},
+    PlacementPolicy{"joint_minmax", "ours: replica counts and pairing chosen together for the min-max split",
+                    &place_joint_minmax},
 };
 } // namespace
 

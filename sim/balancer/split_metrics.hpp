@@ -4,10 +4,12 @@
 // than evenly (placement_metrics.hpp, EPLB's model and what round_robin gives in expectation).
 #pragma once
 
+#include "common/name_table.hpp"
 #include "moe/expert_load.hpp"
 #include "sim/balancer/placement.hpp"
 #include "sim/balancer/placement_metrics.hpp"
 
+#include <array>
 #include <vector>
 
 namespace moetwin::balancer {
@@ -17,6 +19,11 @@ enum class ReplicaSplitModel {
     Even,   // load / replica_count each (round_robin, least_loaded in expectation; EPLB's model)
     MinMax, // the min-max split of load_aware applied to the expected loads (busiest GPU minimal)
 };
+
+inline constexpr std::array<NameEntry<ReplicaSplitModel>, 2> kReplicaSplitNames = {{
+    {ReplicaSplitModel::Even, "even", "each replica carries load / replica count (round_robin, EPLB's model)"},
+    {ReplicaSplitModel::MinMax, "minmax", "load_aware's exact min-max split of each expert over its replicas"},
+}};
 
 // [num_gpus]: per-GPU load of `layer` under the min-max split of load(layer, e) (rounded to whole
 // tokens) over e's replicas. Contract: pure; the result's max is the least busiest-GPU load any

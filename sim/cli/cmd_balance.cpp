@@ -140,6 +140,10 @@ void add_drift_command(CLI::App& parent) {
                   << *rs << "\npolicy " << *policy << ": busiest/mean averaged over " << timeline.size()
                   << " minutes: static " << st / timeline.size() << ", rebalanced " << dy / timeline.size()
                   << "; moved " << bytes / 1e9 << " GB in all, slowest migration " << worst_s << " s\n";
+        const bal::MigrationCharge ch = bal::charge_migrations(timeline);
+        std::cout << "migrations charged as pauses: " << ch.pause_s << " s over " << ch.replacements
+                  << " re-placements, step time +" << 100 * (ch.step_factor - 1)
+                  << " % amortised (sim/balancer/dynamic_rebalance.hpp)\n";
         if (!o->csv.empty())
             write_file_atomic(o->csv, [&](std::ostream& out) { bal::write_rebalance_csv(timeline, out); });
     });

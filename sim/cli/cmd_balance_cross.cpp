@@ -85,6 +85,30 @@ json pairs_json(const std::vector<bal::PairRatio>& v) {
     return a;
 }
 
+// Out-of-sample mean per (fit phase -> eval phase), e.g. "prefill->decode 1.71 (12)", then
+// leave-one-out per held-out phase ("LOO->decode").
+std::string phase_pairs(const bal::CrossResult& r) {
+    std::vector<std::pair<std::string, std::pair<double, int>>> acc;
+    const auto phase                = [](const std::string& run) { return run.substr(0, run.find('_')); };
+    std::vector<bal::PairRatio> all = r.out;
+    for (bal::PairRatio p : r.loo)
+        all.push_back({"LOO", p.eval, p.ratio});
+    for (const auto& p : all) {
+        const std::string key = phase(p.fit) + "->" + phase(p.eval);
+        auto it               = std::find_if(acc.begin(), acc.end(), [&](const auto& a) { return a.first == key; });
+        if (it == acc.end()) it = acc.insert(acc.end(), {key, {0.0, 0}});
+        it->second.first += p.ratio, ++it->second.second;
+    }
+    std::string out;
+    for (const auto& [key, v] : acc) {
+        char buf[96];
+        std::snprintf(buf, sizeof buf, "%s%s %.4f (%d)", out.empty() ? "" : ", ", key.c_str(), v.first / v.second,
+                      v.second);
+        out += buf;
+    }
+    return out;
+}
+
 void print_cross(const Unit& u, const std::string& phase, const std::vector<bal::CrossResult>& rs, std::size_t n) {
     std::cout << "\nunit " << u.name << ": " << u.spec << "; runs of phase " << (phase.empty() ? "any" : phase) << ": "
               << n << " (" << n * (n - 1) << " ordered pairs)\n";
@@ -106,25 +130,36 @@ void print_cross(const Unit& u, const std::string& phase, const std::vector<bal:
                     r.out_mean(), r.out_worst(), gain, r.loo_mean(), r.loo_worst(), (w->fit + " -> " + w->eval).c_str(),
                     r.fit_median_s() * 1e3, r.fit_max_s() * 1e3);
     }
+    if (phase.empty()) {
+        std::cout << "out of sample by phase (fit -> eval: mean (pairs)):\n";
+        for (const auto& r : rs)
+            if (r.skipped.empty()) std::printf("  %-18s %s\n", r.policy.c_str(), phase_pairs(r).c_str());
+    }
 }
 
 void run_cross(const std::string& data, const std::string& scope, const std::vector<std::string>& units,
                const std::vector<std::string>& policies, const std::string& command, double timeout_s, int repeats,
-               const std::string& json_path) {
+               const std::string& split, const std::string& pool, const std::string& json_path) {
+    const bal::ReplicaSplitModel model = table_parse(bal::kReplicaSplitNames, split, "balance cross --split");
+    const bal::PoolRule pool_rule      = table_parse(bal::kPoolRuleNames, pool, "balance cross --pool");
     if (scope != "phase" && scope != "all")
         throw ConfigError("balance cross: --scope: expected phase or all, got \"" + scope + "\"");
     const auto runs    = read_runs(data);
     const auto placers = placers_of(policies, command, timeout_s);
-    json out           = {{"data", data}, {"scope", scope}, {"units", json::array()}};
-    std::cout << "busiest GPU / mean GPU load (each replica carries load / replica count), mean over MoE layers.\n"
-                 "in-sample: fitted and measured on the same run; out: fitted on one run, measured on another, mean "
-                 "and worst over ordered pairs; LOO: fitted on the other runs of the scope pooled (each normalised), "
-                 "measured on the held-out one; vs EPLB: out mean relative to deepseek-ai/EPLB's choice; fit ms: "
-                 "median and max over runs of one placement of all MoE layers (fastest of "
-              << repeats << ")\n";
+    json out           = {{"data", data}, {"scope", scope}, {"split", split}, {"pool", pool}, {"units", json::array()}};
+    std::cout
+        << "busiest GPU / mean GPU load (split \"" << split
+        << "\": " << table_entry(bal::kReplicaSplitNames, model).description
+        << "), mean over MoE layers.\n"
+           "in-sample: fitted and measured on the same run; out: fitted on one run, measured on another, mean "
+           "and worst over ordered pairs; LOO: fitted on the other runs of the scope pooled (each normalised; --pool), "
+           "measured on the held-out one; vs EPLB: out mean relative to deepseek-ai/EPLB's choice; fit ms: "
+           "median and max over runs of one placement of all MoE layers (fastest of "
+        << repeats << ")\n";
     for (const std::string& un : units) {
         const Unit& u = unit_named(un);
-        bal::CrossSpec cs{u.name, u.spec, scope == "phase" ? std::string(u.name) : std::string(), repeats};
+        bal::CrossSpec cs{u.name,  u.spec, scope == "phase" ? std::string(u.name) : std::string(),
+                          repeats, model,  pool_rule};
         const auto rs = bal::cross_evaluate(runs, placers, cs);
         std::size_t n = 0;
         json names    = json::array();
@@ -166,8 +201,8 @@ void run_mix(const std::string& from, const std::string& to, const std::string& 
     std::cout << "loads: " << from << " turning into " << to << " over " << mix.num_minutes << " minutes; " << mix
               << "\nunit " << u.name << ": " << u.spec << "; policy " << policy << (incremental ? " (incremental)" : "")
               << ", fitted at minute 0 on " << from << "; re-placing every N minutes on the loads observed since\n";
-    std::printf("%-22s %10s %10s %10s %10s %10s %12s\n", "placement", "mean b/m", "worst min", "last min", "moved GB",
-                "IB GB", "slowest s");
+    std::printf("%-22s %10s %10s %10s %10s %10s %10s %10s %9s %10s\n", "placement", "mean b/m", "worst min", "last min",
+                "moved GB", "IB GB", "slowest s", "pause s", "step +%", "b/m×pause");
     json out         = {{"from", from},
                         {"to", to},
                         {"unit", u.name},
@@ -193,15 +228,18 @@ void run_mix(const std::string& from, const std::string& to, const std::string& 
                 if (dynamic)
                     gb += m.moved.bytes / 1e9, ib += m.moved.bytes_ib / 1e9, slow = std::max(slow, m.moved.time_s);
             }
-            const double last = dynamic ? tl.back().dynamic_ratio : tl.back().static_ratio;
-            std::printf("%-22s %10.4f %10.4f %10.4f %10.2f %10.2f %12.3f\n", label.c_str(), mean, worst, last, gb, ib,
-                          slow);
+            const double last             = dynamic ? tl.back().dynamic_ratio : tl.back().static_ratio;
+            const bal::MigrationCharge ch = dynamic ? bal::charge_migrations(tl) : bal::MigrationCharge{};
+            std::printf("%-22s %10.4f %10.4f %10.4f %10.2f %10.2f %10.3f %10.3f %9.4f %10.4f\n", label.c_str(), mean,
+                          worst, last, gb, ib, slow, ch.pause_s, 100 * (ch.step_factor - 1), mean * ch.step_factor);
             out["timelines"].push_back({{"interval_minutes", dynamic ? n : 0},
                                         {"mean_busiest_over_mean", mean},
                                         {"worst_minute", worst},
                                         {"moved_GB", gb},
                                         {"moved_ib_GB", ib},
                                         {"slowest_migration_s", slow},
+                                        {"migration_pause_s", ch.pause_s},
+                                        {"step_time_factor", ch.step_factor},
                                         {"busiest_over_mean", ratios}});
         };
         if (!static_done) {
@@ -218,7 +256,10 @@ void run_mix(const std::string& from, const std::string& to, const std::string& 
     std::cout
         << "b/m: busiest GPU / mean GPU load, mean over MoE layers, per minute (mean, worst, last minute); moved: "
            "expert weights copied in all re-placements (FP8, 44 MB each), IB: of which over InfiniBand; slowest: "
-           "the longest migration (busiest GPU's copies, sim/balancer/migration.hpp)\n";
+           "the longest migration (busiest GPU's copies, sim/balancer/migration.hpp); pause: all migrations charged as "
+           "pauses of the unit (sim/balancer/dynamic_rebalance.hpp says why not overlapped), step +%: the amortised "
+           "step-time increase they cause (pause / serving time); b/m×pause: mean b/m × (1 + that), the busiest GPU's "
+           "time per unit of work with the pauses\n";
     if (!json_path.empty()) write_file_atomic(json_path, out.dump(1) + "\n");
 }
 
@@ -226,7 +267,7 @@ void run_mix(const std::string& from, const std::string& to, const std::string& 
 
 void add_balance_cross_commands(CLI::App& parent) {
     struct CrossOptions {
-        std::string data = "../shared/data/expert_load", scope = "phase", command, json;
+        std::string data = "../shared/data/expert_load", scope = "phase", command, json, split = "even", pool = "mean";
         std::vector<std::string> units = {"decode", "prefill"}, policies;
         double timeout_s               = 60;
         int repeats                    = 3;
@@ -243,8 +284,16 @@ void add_balance_cross_commands(CLI::App& parent) {
     cmd->add_option("--command-timeout", o->timeout_s, "seconds before the command is killed (default 60)");
     cmd->add_option("--repeats", o->repeats, "fitting time: fastest of this many fits (default 3)");
     cmd->add_option("--json", o->json, "write every ratio (per pair, per run) as JSON");
-    cmd->callback(
-        [o] { run_cross(o->data, o->scope, o->units, o->policies, o->command, o->timeout_s, o->repeats, o->json); });
+    cmd->add_option("--split", o->split,
+                    "how replicas share an expert's load when measured: even (default; round_robin, EPLB's "
+                    "model) or minmax (the load_aware dispatch's exact min-max split)");
+    cmd->add_option("--pool", o->pool,
+                    "leave-one-out fitting load from the other runs: mean (default; their normalised sum) or max "
+                    "(per expert, the largest share any of them gave it)");
+    cmd->callback([o] {
+        run_cross(o->data, o->scope, o->units, o->policies, o->command, o->timeout_s, o->repeats, o->split, o->pool,
+                  o->json);
+    });
 
     struct MixOptions {
         std::string from, to, unit = "decode", policy = "eplb", json;

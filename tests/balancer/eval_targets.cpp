@@ -15,6 +15,7 @@
 // `build/bin/eval_balancer_targets [DIR]`.
 #include "moe/expert_load_json.hpp"
 #include "sim/balancer/active_set.hpp"
+#include "sim/balancer/cross_eval.hpp"
 #include "sim/balancer/placement.hpp"
 #include "sim/balancer/placement/eplb_core.hpp"
 #include "sim/balancer/split_metrics.hpp"
@@ -149,6 +150,36 @@ void counts_floor(const Unit& u, const std::vector<Run>& runs, const char* phase
                 double(sum_out) / pairs, layers);
 }
 
+// The same floor for leave-one-out: replica counts fitted on every other run (of any phase) pooled
+// per expert by their largest normalised share (cross_eval's PoolRule::Max), evaluated on each
+// held-out run of `phase`; mean over those runs.
+void counts_floor_loo(const Unit& u, const std::vector<Run>& runs, const char* phase) {
+    std::vector<int> rep, rank, count;
+    double sum = 0;
+    int held   = 0;
+    for (const Run& b : runs) {
+        if (b.name.rfind(phase, 0) != 0) continue;
+        std::vector<const moetwin::ExpertLoad*> rest;
+        for (const Run& a : runs)
+            if (&a != &b) rest.push_back(&a.load);
+        const moetwin::ExpertLoad fit = bal::pooled_load(rest, bal::PoolRule::Max);
+        double lb                     = 0;
+        for (int l = 0; l < b.load.num_layers; ++l) {
+            bal::eplb::replicate_experts(fit.layer(l), u.spec.num_slots, rep, rank, count);
+            const auto w = b.load.layer(l);
+            double total = 0, worst = 0;
+            for (int e = 0; e < b.load.num_experts; ++e)
+                total += w[std::size_t(e)], worst = std::max(worst, w[std::size_t(e)] / count[std::size_t(e)]);
+            lb += worst / (total / u.spec.num_gpus);
+        }
+        sum += lb / b.load.num_layers, ++held;
+    }
+    if (held > 0)
+        std::printf(
+            "%-8s floor of EPLB's counts fitted on the other 7 runs max-pooled, held-out %s runs: counts_lb %.4f\n",
+            u.name, phase, sum / held);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -179,6 +210,7 @@ int main(int argc, char** argv) {
         }
     counts_floor(units[0], runs, "decode", 1.10);
     counts_floor(units[1], runs, "prefill", 1.05);
+    counts_floor_loo(units[0], runs, "decode");
     for (const Unit& u : units)
         for (int h : {u.spec.max_slots_per_gpu() + 1, 2 * u.spec.max_slots_per_gpu(), 16})
             for (const char* pol : {"eplb_global", "lpt_swap"})

@@ -88,6 +88,23 @@ TEST(CrossEval, PooledLoadNormalisesEachRun) {
         EXPECT_DOUBLE_EQ(p.at(0, e), expect[e]);
 }
 
+// Max pooling: per expert the largest normalised share; the leave-one-out fit uses the rule of the spec
+// and the split model of the spec measures (MinMax = Even here: no expert has two replicas).
+TEST(CrossEval, PooledLoadMaxRuleAndSplitModel) {
+    const auto r           = runs();
+    const ExpertLoad p     = pooled_load({&r[0].load, &r[1].load}, PoolRule::Max);
+    const double expect[4] = {6.0 / 12, 6.0 / 12, 2.0 / 12, 3.0 / 12};
+    for (int e = 0; e < 4; ++e)
+        EXPECT_DOUBLE_EQ(p.at(0, e), expect[e]);
+    CrossSpec cs{"prefill", kSpec, "prefill", 1, ReplicaSplitModel::MinMax, PoolRule::Max};
+    const auto rs = cross_evaluate(runs(), {{"toy", &heaviest_with_lightest}}, cs);
+    ASSERT_EQ(rs.size(), 1u);
+    EXPECT_NEAR(rs[0].out_mean(), (4.0 / 3 + 3.0 / 2) / 2, 1e-12);
+    EXPECT_EQ(table_parse(kPoolRuleNames, "max", "pool"), PoolRule::Max);
+    EXPECT_THROW((void)table_parse(kPoolRuleNames, "median", "pool"), ConfigError);
+    EXPECT_THROW((void)table_parse(kReplicaSplitNames, "Even", "split"), ConfigError);
+}
+
 TEST(LoadMix, MovesLinearlyFromOneRunToTheOther) {
     const ExpertLoad a{1, 4, {6, 3, 2, 1}}, b{1, 4, {1, 6, 2, 3}};
     MixSpec m;

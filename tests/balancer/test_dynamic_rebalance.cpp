@@ -137,3 +137,21 @@ TEST(DynamicRebalance, RejectsBadSpecs) {
 
 } // namespace
 } // namespace moetwin::balancer
+
+// Migration charged as pauses: two re-placements of 0.5 s and 1.5 s in 3 minutes of 60 s: pause 2 s,
+// worst 1.5 s, step factor (180 + 2) / 180; minutes without re-placement cost nothing.
+TEST(MigrationCharge, HandTimeline) {
+    std::vector<moetwin::balancer::RebalanceMinute> tl(3);
+    tl[1].rebalanced   = true;
+    tl[1].moved.time_s = 0.5;
+    tl[2].rebalanced   = true;
+    tl[2].moved.time_s = 1.5;
+    tl[0].moved.time_s = 9; // not a re-placement: ignored
+    const auto c       = moetwin::balancer::charge_migrations(tl);
+    EXPECT_EQ(c.replacements, 2);
+    EXPECT_DOUBLE_EQ(c.pause_s, 2.0);
+    EXPECT_DOUBLE_EQ(c.worst_s, 1.5);
+    EXPECT_DOUBLE_EQ(c.serving_s, 180.0);
+    EXPECT_DOUBLE_EQ(c.step_factor, 182.0 / 180.0);
+    EXPECT_THROW((void)moetwin::balancer::charge_migrations(tl, 0.0), moetwin::ConfigError);
+}

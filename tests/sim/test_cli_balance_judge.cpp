@@ -139,3 +139,48 @@ TEST(CliBalanceStep, PythonPlacementCommandRunsAWholeStep) {
     EXPECT_EQ(r.at("scenario").at("balancer").at("policy"), "command");
     fs::remove_all(d);
 }
+
+// --split and --pool reach the JSON; a name outside their tables is refused with the valid names, and
+// nothing is written.
+TEST(CliBalanceCross, SplitAndPoolOptions) {
+    const fs::path d = twin_runs();
+    const auto o     = run_moetwin("balance cross --data " + (d / "runs").string() +
+                                   " --unit prefill --scope all --policy joint_minmax --split minmax --pool max "
+                                       "--repeats 1 --json " +
+                                   (d / "c.json").string());
+    ASSERT_EQ(o.exit_code, 0) << o.output;
+    EXPECT_NE(o.output.find("prefill->prefill"), std::string::npos) << o.output; // the per-phase breakdown
+    const json j = read_json(d / "c.json");
+    EXPECT_EQ(j.at("split"), "minmax");
+    EXPECT_EQ(j.at("pool"), "max");
+    const json& p = j.at("units")[0].at("policies")[0];
+    // Identical runs: max pooling of one run is that run, so leave-one-out equals in sample.
+    EXPECT_DOUBLE_EQ(p.at("leave_one_out").at("mean").get<double>(), p.at("in_sample").at("mean").get<double>());
+    const auto bad = run_moetwin("balance cross --data " + (d / "runs").string() + " --split Even --json " +
+                                 (d / "bad.json").string());
+    EXPECT_EQ(bad.exit_code, 1);
+    EXPECT_NE(bad.output.find("\"Even\""), std::string::npos) << bad.output;
+    EXPECT_NE(bad.output.find("minmax"), std::string::npos) << bad.output;
+    EXPECT_FALSE(fs::exists(d / "bad.json"));
+    const auto badpool = run_moetwin("balance cross --data " + (d / "runs").string() + " --pool median");
+    EXPECT_EQ(badpool.exit_code, 1);
+    fs::remove_all(d);
+}
+
+// balance mix charges every re-placement's migration as a pause: step factor = 1 + pause / serving time.
+TEST(CliBalanceMix, MigrationPausesChargedToTheSteps) {
+    const fs::path d = twin_runs();
+    const auto o     = run_moetwin("balance mix --from " + kSample.string() + " --to " + kSample.string() +
+                                   " --unit prefill --minutes 10 --interval 5 --tokens-per-minute 1e5 --json " +
+                                   (d / "m.json").string());
+    ASSERT_EQ(o.exit_code, 0) << o.output;
+    const json j   = read_json(d / "m.json");
+    const json& st = j.at("timelines")[0];
+    const json& dy = j.at("timelines")[1];
+    EXPECT_DOUBLE_EQ(st.at("migration_pause_s").get<double>(), 0.0);
+    EXPECT_DOUBLE_EQ(st.at("step_time_factor").get<double>(), 1.0);
+    const double pause = dy.at("migration_pause_s").get<double>();
+    EXPECT_GE(pause, dy.at("slowest_migration_s").get<double>());
+    EXPECT_NEAR(dy.at("step_time_factor").get<double>(), 1.0 + pause / 600.0, 1e-12);
+    fs::remove_all(d);
+}

@@ -12,6 +12,16 @@
 namespace moetwin::balancer {
 namespace {
 
+// NOTES (issue 16 item 2, measured with `moetwin balance --loads … --policy …`, same_node_first
+// dispatch, 4096 / 4608 sampled tokens; tried, not shipped): (a) prefill unit: pairing on a node the
+// groups the gate draws together most often (exact co-selection law of the group draw: 4 of 8
+// groups, weights = group loads; best of the 105 pairings cuts the expected nodes a token touches from
+// ≈ 3.2 to ≈ 3.05 on prefill_in2048) needs unbalanced nodes (1.4–2.1 × mean): within group_affine's
+// node gap (0.1 %) no such pairing is feasible, within 5 % the replicas and swaps that even the nodes
+// undo it: remote nodes 2.216 → 2.227 (prefill_in2048), 2.252 → 2.264 (prefill_in512). (b) decode unit:
+// every group's replicas on consecutive nodes, then these swaps: 5.629 → 5.677 remote nodes; without
+// the cross-node swaps 5.407 but busiest/mean 1.16 → 1.67. Under the group-limited gate (a token's 8
+// experts in 4 groups) the placement has little locality left to win at equal balance.
 // NOTES: home nodes: with num_groups % num_nodes == 0, EPLB's balanced packing of group loads; else
 // experts are cut into num_nodes contiguous chunks (groups then straddle neighbouring nodes), sized
 // like the nodes' slot counts.

@@ -28,6 +28,7 @@
 #include "sim/balancer/dispatch/min_max_flow.hpp"
 #include "sim/balancer/placement/eplb_core.hpp"
 #include "sim/balancer/placement/lpt_swap.hpp"
+#include "sim/balancer/placement/minmax_refine.hpp"
 #include "sim/balancer/placement/policies.hpp"
 
 #include <algorithm>
@@ -111,12 +112,28 @@ bool gpu_hosts(std::span<const int> row, const PlacementSpec& spec, int gpu, int
     return false;
 }
 
-// The min-max swap search on one layer's row (in place).
-void refine_min_max(std::span<int> row, std::span<const int64_t> total, const PlacementSpec& spec, int num_experts) {
+} // namespace
+
+void split_totals(std::span<const double> w, std::span<int64_t> total) {
+    const double sum = std::accumulate(w.begin(), w.end(), 0.0);
+    // A whole factor keeps whole-token loads exact multiples (the same split decisions, scaled).
+    const double scale = sum > 0 && sum < kSplitUnits ? std::ceil(kSplitUnits / sum) : 1.0;
+    for (std::size_t e = 0; e < w.size(); ++e)
+        total[e] = std::llround(w[e] * scale);
+}
+
+RowSplit split_row(std::span<const int> row, std::span<const int64_t> total, const PlacementSpec& spec,
+                   int num_experts) {
+    SplitEval e = evaluate(row, total, spec, num_experts);
+    return {e.max_load, e.at_max, std::move(e.gpu_load)};
+}
+
+void refine_min_max(std::span<int> row, std::span<const int64_t> total, const PlacementSpec& spec, int num_experts,
+                    int max_solves) {
     SplitEval cur = evaluate(row, total, spec, num_experts);
     int solves    = 1;
     std::vector<int> order(std::size_t(spec.num_gpus));
-    while (solves < kMaxSolves) {
+    while (solves < max_solves) {
         std::iota(order.begin(), order.end(), 0);
         std::sort(order.begin(), order.end(), [&](int x, int y) {
             return cur.gpu_load[std::size_t(x)] != cur.gpu_load[std::size_t(y)]
@@ -153,7 +170,7 @@ void refine_min_max(std::span<int> row, std::span<const int64_t> total, const Pl
         });
         bool improved = false;
         for (const Cand& c : cands) {
-            if (solves >= kMaxSolves) break;
+            if (solves >= max_solves) break;
             std::swap(row[std::size_t(c.a)], row[std::size_t(c.b)]);
             SplitEval next = evaluate(row, total, spec, num_experts);
             ++solves;
@@ -167,8 +184,6 @@ void refine_min_max(std::span<int> row, std::span<const int64_t> total, const Pl
         if (!improved) break;
     }
 }
-
-} // namespace
 
 Placement place_minmax_swap(const ExpertLoad& load, const PlacementSpec& spec) {
     spec.validate(load.num_experts);
@@ -193,9 +208,8 @@ Placement place_minmax_swap(const ExpertLoad& load, const PlacementSpec& spec) {
         for (int r = 0; r < S; ++r)
             row[std::size_t(spec.first_slot(gpu[std::size_t(r)]) + used[std::size_t(gpu[std::size_t(r)])]++)] =
                 rep2log[std::size_t(r)];
-        for (int e = 0; e < E; ++e)
-            total[std::size_t(e)] = std::llround(w[std::size_t(e)]);
-        refine_min_max(row, total, spec, E);
+        split_totals(w, total);
+        refine_min_max(row, total, spec, E, kMaxSolves);
     }
     return make_placement(load.num_layers, E, S, std::move(phy2log));
 }

@@ -14,5 +14,6 @@ Placement place_eplb(const ExpertLoad& load, const PlacementSpec& spec);        
 Placement place_lpt_swap(const ExpertLoad& load, const PlacementSpec& spec);          // lpt_swap.cpp
 Placement place_group_affine(const ExpertLoad& load, const PlacementSpec& spec);      // group_affine.cpp
 Placement place_minmax_swap(const ExpertLoad& load, const PlacementSpec& spec);       // minmax_swap.cpp
+Placement place_joint_minmax(const ExpertLoad& load, const PlacementSpec& spec);      // joint_minmax.cpp
 
 } // namespace moetwin::balancer
