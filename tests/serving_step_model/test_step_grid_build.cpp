@@ -220,9 +220,11 @@ TEST(StepGridBuild, CheckAndExactAgreeWithTheGrid) {
 TEST(StepGridBuild, CachedAxisOfPrefillGridsAndItsShapes) {
     const Scenario p = tiny_prefill();
     GridSpec spec{.batch_points = 3, .context_points = 3};
-    EXPECT_EQ(grid_axes(p, spec).cached, (std::vector<double>{0, 32})); // the default: q = 0 and 32
-    spec.cached_points = 3;
-    EXPECT_EQ(grid_axes(p, spec).cached, (std::vector<double>{0, 4, 32})); // 32 / 8, 32
+    EXPECT_EQ(grid_axes(p, spec).cached, (std::vector<double>{0, 2, 32})); // the default: 0, 32 / 16, 32
+    spec.cached_points = 2;
+    EXPECT_EQ(grid_axes(p, spec).cached, (std::vector<double>{0, 32}));
+    spec.cached_points = 4;
+    EXPECT_EQ(grid_axes(p, spec).cached, (std::vector<double>{0, 1, 6, 32})); // 32 / 256 -> 1, 6, 32
     spec.cached_points = 1;
     EXPECT_EQ(grid_axes(p, spec).cached, (std::vector<double>{0}));
     EXPECT_EQ(grid_axes(tiny_decode(), small_spec()).cached, (std::vector<double>{0})); // decode: none
@@ -276,11 +278,11 @@ TEST(StepGridBuild, PrefillGridWithCachedPrefixesChecksAgainstTheSimulator) {
     const GridSpec spec{.batch_points = 3, .context_points = 3};
     const BuildOutcome built = build_step_model(s, spec, BuildOptions{dir, 2, "v", {}});
     const StepGrid& g        = built.model.grid;
-    ASSERT_EQ(g.cached, (std::vector<double>{0, 32}));
-    ASSERT_EQ(g.step_s.size(), 18u);
+    ASSERT_EQ(g.cached, (std::vector<double>{0, 2, 32}));
+    ASSERT_EQ(g.step_s.size(), 27u);
     for (std::size_t i = 0; i < g.batch.size(); ++i)
         for (std::size_t j = 0; j < g.context.size(); ++j)
-            EXPECT_GT(g.at(i, j, 1), g.at(i, j, 0)) << i << "," << j; // 32 cached keys per new token cost time
+            EXPECT_GT(g.at(i, j, 2), g.at(i, j, 0)) << i << "," << j; // 32 cached keys per new token cost time
     const std::vector<StepShape> shapes = random_off_grid_shapes(g, 8, 3, s.workload.micro_batches);
     ASSERT_EQ(shapes.size(), 8u);
     int with_prefix = 0;

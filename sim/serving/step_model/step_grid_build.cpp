@@ -117,7 +117,7 @@ GridAxes grid_axes(const Scenario& s, const GridSpec& spec) {
         if (planes == 2) {
             a.cached.push_back(qmax);
         } else {
-            const double lo = std::max(1.0, std::round(qmax / std::pow(8.0, planes - 2)));
+            const double lo = std::max(1.0, std::round(qmax / std::pow(kCachedPlaneRatio, planes - 2)));
             for (const double q : lo < qmax ? log_spaced_integers(lo, qmax, planes - 1) : std::vector<double>{qmax})
                 a.cached.push_back(q);
         }

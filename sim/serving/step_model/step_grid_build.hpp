@@ -43,10 +43,14 @@ inline constexpr double kDefaultMinContextTokens = 128;
 inline constexpr double kDefaultMinPrefillTokens = 512;
 // The prefill grid's largest cached tokens per new token: a request whose prefix-cache hit is 32 times its new
 // tokens (a 16K-token conversation continued by a 500-token turn). Beyond it the model continues linearly in q,
-// as the step's work is affine in q (step_time_grid.hpp). Its default planes: q = 0 and q = 32 (measured
-// against 3 planes in step_model/README.md).
+// as the step's work is affine in q (step_time_grid.hpp). Default planes q = 0, 2, 32: the step time is convex
+// in q where the prefix's attention work stops hiding under the all-to-all (measured on the Day-6 prefill unit
+// at 2,557 tokens, c_new 182.5: 7 ms per unit of q from 0 to 1, 9.5 from 1 to 2, 16.4–17.2 from 2 to 32), and
+// linear beyond; planes 0 and 32 alone erred by up to 5.9 % (step_model/README.md).
 inline constexpr double kDefaultMaxCachedPerToken = 32;
-inline constexpr int kDefaultPrefillCachedPoints  = 2;
+inline constexpr int kDefaultPrefillCachedPoints  = 3;
+// The cached planes' spacing: q_max / 16^(points − 2) up to q_max, log-spaced (3 points: 0, 2, 32).
+inline constexpr double kCachedPlaneRatio = 16;
 
 // What grid to build; 0 means the default named beside it.
 struct GridSpec {
@@ -59,7 +63,7 @@ struct GridSpec {
     double context_max = 0; // decode: max(kDefaultMaxContextTokens, the scenario's context horizon);
                             // prefill: (batch_max / micro_batches + 1) / 2, a prompt of a whole micro-batch
     int cached_points = 0;  // prefill: the planes of the cached axis, 0 plus cached_points − 1 integers up to
-                            // cached_max, log-spaced from cached_max / 8^(cached_points − 2) (0: the default
+                            // cached_max, log-spaced from cached_max / 16^(cached_points − 2) (0: the default
                             // kDefaultPrefillCachedPoints; 1: no cached axis); decode: 1
     double cached_max               = 0; // kDefaultMaxCachedPerToken
     GridInterpolation interpolation = GridInterpolation::Bilinear;
