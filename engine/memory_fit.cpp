@@ -76,9 +76,19 @@ int64_t comm_buffer_bytes(const FitInput& in, const ModelSpec& m, int64_t batch)
     return b.nvl_bytes + b.rdma_bytes;
 }
 
+// Prefill: the prompts of `batch` tokens (context_tokens each, the last one shorter).
+int64_t prefill_requests(const FitInput& in, int64_t batch) {
+    return std::max<int64_t>(1, (batch + in.context_tokens - 1) / in.context_tokens);
+}
+
+// Prefill: the keys the step's prompts attend to, their cached prefixes included.
+int64_t prefill_kv_tokens(const FitInput& in, int64_t batch) {
+    return batch + (in.cached_prefix_tokens > 0 ? prefill_requests(in, batch) * in.cached_prefix_tokens : 0);
+}
+
 int64_t kv_bytes_for_batch(const FitInput& in, const ModelSpec& m, int64_t batch) {
     const int64_t tokens = in.phase == Phase::Decode ? batch * round_up(in.context_tokens, in.kv_page_tokens)
-                                                     : round_up(batch, in.kv_page_tokens);
+                                                     : round_up(prefill_kv_tokens(in, batch), in.kv_page_tokens);
     return tokens * kv_bytes_per_token_on_gpu(in, m);
 }
 
@@ -131,7 +141,8 @@ template <class Need> void fit_offload(FitReport& r, const FitInput& in, const M
 //   residual   2 · T · hidden · 2 B (hidden state and residual, BF16)
 //   attention  MLA decode:  T · heads_local · (576 + 512) · 2 B (absorbed q, latent output)
 //                           + latents T · (q_lora + kv_lora + rope) · 2 B
-//              MLA prefill: T · heads_local · (192 q + 192 k + 128 v + 128 o) · 2 B + the same latents
+//              MLA prefill: T · heads_local · (192 q + 128 o) · 2 B + K · heads_local · (192 k + 128 v) · 2 B
+//                           (K keys: T + the cached prefixes) + the same latents
 //              GQA:         T · (2 · heads_local + 2 · kv_heads_local) · head_dim · 2 B
 //   dense FFN  T · 3 · inter · 2 B (gate_up output and SwiGLU output)
 //   MoE        decode (DeepEP low-latency, masked layout sized for the worst case):
@@ -150,7 +161,7 @@ int64_t activation_bytes(const FitInput& in, const ModelSpec& m, int64_t batch) 
         const int64_t qk     = m.qk_nope_head_dim + m.qk_rope_head_dim;
         attention =
             latent + (in.phase == Phase::Decode ? T * heads * (2 * int64_t(m.kv_lora_rank) + m.qk_rope_head_dim) * 2
-                                                : T * heads * (2 * qk + 2 * int64_t(m.v_head_dim)) * 2);
+                                                : (T + prefill_kv_tokens(in, T)) * heads * (qk + m.v_head_dim) * 2);
     } else {
         attention = T * (2 * tp_local_count(m.num_heads, in.tp_size) + 2 * tp_local_count(m.num_kv_heads, in.tp_size)) *
                     m.head_dim * 2;
@@ -197,6 +208,7 @@ void FitInput::validate() const {
     if (context_tokens < 1) fail("context_tokens", "must be >= 1");
     if (query_tokens_per_request < 1 || query_tokens_per_request > context_tokens)
         fail("query_tokens_per_request", "must be in [1, context_tokens]");
+    if (cached_prefix_tokens < 0) fail("cached_prefix_tokens", "must be >= 0");
     if (requests_per_gpu < 0 || tokens_per_gpu < 0) fail("requests_per_gpu/tokens_per_gpu", "must be >= 0");
     if (kv_page_tokens < 1) fail("kv_page_tokens", "must be >= 1");
     if (serve_mtp && m.num_mtp_modules == 0) fail("serve_mtp", model + " has no MTP module");

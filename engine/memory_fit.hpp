@@ -52,6 +52,7 @@ struct FitInput {
     int64_t query_tokens_per_request = 1;     // decode tokens per request per step (2 with one MTP draft)
     int64_t requests_per_gpu         = 128;   // decode batch per GPU (per DP rank)
     int64_t tokens_per_gpu           = 16384; // prefill batch per GPU, in tokens
+    int64_t cached_prefix_tokens     = 0;     // prefill: cached tokens before each prompt (KV held, K/V expanded)
     int64_t kv_page_tokens           = 64;    // paged KV block (FlashMLA uses 64): requests take whole pages
     bool serve_mtp                   = false; // also hold the model's MTP modules (weights and KV)
 

@@ -18,17 +18,18 @@ void row(std::ostream& out, std::string_view label, int64_t bytes) {
 } // namespace
 
 std::ostream& operator<<(std::ostream& out, const FitInput& in) {
-    fmt::print(out,
-               "FitInput{{model={} gpu={} phase={} num_gpus={} ep_size={} dp_size={} tp_size={} "
-               "routed_experts_per_gpu={} shared_experts_per_gpu={} routed_expert_precision={} weight_precision={} "
-               "kv_precision={} context_tokens={} query_tokens_per_request={} requests_per_gpu={} tokens_per_gpu={} "
-               "kv_page_tokens={} serve_mtp={} ll_max_dispatch_tokens_per_rank={} deepep_num_sms={} "
-               "reserve_bytes={} hbm_usable_fraction={}}}",
-               in.model, in.gpu.name, to_string(in.phase), in.num_gpus, in.ep_size, in.dp_size, in.tp_size,
-               in.routed_experts_per_gpu, in.shared_experts_per_gpu, to_string(in.routed_expert_precision),
-               to_string(in.weight_precision), to_string(in.kv_precision), in.context_tokens,
-               in.query_tokens_per_request, in.requests_per_gpu, in.tokens_per_gpu, in.kv_page_tokens, in.serve_mtp,
-               in.ll_max_dispatch_tokens_per_rank, in.deepep_num_sms, in.reserve_bytes, in.hbm_usable_fraction);
+    fmt::print(
+        out,
+        "FitInput{{model={} gpu={} phase={} num_gpus={} ep_size={} dp_size={} tp_size={} "
+        "routed_experts_per_gpu={} shared_experts_per_gpu={} routed_expert_precision={} weight_precision={} "
+        "kv_precision={} context_tokens={} query_tokens_per_request={} requests_per_gpu={} tokens_per_gpu={} "
+        "cached_prefix_tokens={} kv_page_tokens={} serve_mtp={} ll_max_dispatch_tokens_per_rank={} deepep_num_sms={} "
+        "reserve_bytes={} hbm_usable_fraction={}}}",
+        in.model, in.gpu.name, to_string(in.phase), in.num_gpus, in.ep_size, in.dp_size, in.tp_size,
+        in.routed_experts_per_gpu, in.shared_experts_per_gpu, to_string(in.routed_expert_precision),
+        to_string(in.weight_precision), to_string(in.kv_precision), in.context_tokens, in.query_tokens_per_request,
+        in.requests_per_gpu, in.tokens_per_gpu, in.cached_prefix_tokens, in.kv_page_tokens, in.serve_mtp,
+        in.ll_max_dispatch_tokens_per_rank, in.deepep_num_sms, in.reserve_bytes, in.hbm_usable_fraction);
     return out;
 }
 

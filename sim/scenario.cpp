@@ -82,7 +82,9 @@ std::ostream& operator<<(std::ostream& out, const Scenario& s) {
     else
         out << w.tokens_per_gpu << " tokens per GPU";
     out << ", context " << to_string(w.context_distribution) << " mean " << w.context_tokens << " max "
-        << w.context_max_tokens << " tokens, " << w.micro_batches << " micro-batches";
+        << w.context_max_tokens << " tokens, ";
+    if (w.cached_prefix_tokens > 0) out << "after a cached prefix of " << w.cached_prefix_tokens << " tokens, ";
+    out << w.micro_batches << " micro-batches";
     if (w.mtp_draft_tokens > 0)
         out << ", MTP " << w.mtp_draft_tokens << " draft token(s) at " << w.mtp_acceptance * 100 << " % acceptance";
     out << '\n';

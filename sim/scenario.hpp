@@ -91,6 +91,9 @@ struct WorkloadConfig {
     int micro_batches                        = 2;
     int mtp_draft_tokens                     = 0;   // multi-token prediction draft tokens per step (DeepSeek-V3: 1)
     double mtp_acceptance                    = 0.0; // accepted fraction of draft tokens (tech report §5.4.3: 85-90 %)
+    // Prefill: tokens of each request's prompt already in the KV cache (a prefix-cache hit); the prompt
+    // (context_*) is then the new tokens only, which attend to the prefix + the new tokens before them.
+    int64_t cached_prefix_tokens = 0;
 };
 
 struct ScheduleConfig {

@@ -30,6 +30,7 @@ FitInput fit_input_for(const Scenario& s, Phase phase) {
     in.query_tokens_per_request = 1 + s.workload.mtp_draft_tokens;
     in.requests_per_gpu         = s.workload.requests_per_gpu;
     in.tokens_per_gpu           = s.workload.tokens_per_gpu;
+    in.cached_prefix_tokens     = phase == Phase::Prefill ? s.workload.cached_prefix_tokens : 0;
     in.serve_mtp                = s.workload.mtp_draft_tokens > 0 && find_model(s.model.name).num_mtp_modules > 0;
     if (s.offload.enabled) { // sim/scenario_offload.hpp
         in.offload_experts                  = true;

@@ -375,7 +375,8 @@ BalancerConfig parse_balancer(const JsonObject& root, const DeploymentUnit& unit
 WorkloadConfig parse_workload(const JsonObject& root, const Deployment& d) {
     WorkloadConfig w;
     const JsonObject o = root.object("workload");
-    o.finish({"phase", "requests_per_gpu", "tokens_per_gpu", "context", "micro_batches", "mtp"});
+    o.finish(
+        {"phase", "requests_per_gpu", "tokens_per_gpu", "context", "cached_prefix_tokens", "micro_batches", "mtp"});
     w.phase = o.choice("phase", kPhases, Phase::Decode, "phase");
     if (!o.has("phase")) o.fail_here("missing required key \"phase\" (prefill, decode or training)");
     if (w.phase == Phase::Decode && !d.decode) o.fail("phase", "\"decode\" needs deployment.decode");
@@ -410,6 +411,10 @@ WorkloadConfig parse_workload(const JsonObject& root, const Deployment& d) {
         }
     }
     if (w.context_max_tokens == 0) w.context_max_tokens = w.context_tokens;
+    // 2^24: the context keys' bound (scenarios/README.md, "Plausible ranges").
+    w.cached_prefix_tokens = o.integer_in("cached_prefix_tokens", 0, 0, int64_t(1) << 24);
+    if (w.cached_prefix_tokens > 0 && w.phase != Phase::Prefill)
+        o.fail("cached_prefix_tokens", "needs phase \"prefill\" (a decode request's context already holds its prefix)");
     w.micro_batches = int(o.integer_in("micro_batches", w.micro_batches, 1, 2));
     if (auto m = o.optional_object("mtp")) {
         m->finish({"draft_tokens", "acceptance_rate"});

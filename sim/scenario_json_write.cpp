@@ -120,6 +120,7 @@ std::string scenario_to_json(const Scenario& s) {
                      {"tokens_per_gpu", w.tokens_per_gpu},
                      {"context", ctx},
                      {"micro_batches", w.micro_batches}};
+    if (w.cached_prefix_tokens > 0) j["workload"]["cached_prefix_tokens"] = w.cached_prefix_tokens;
     if (w.mtp_draft_tokens > 0)
         j["workload"]["mtp"] = {{"draft_tokens", w.mtp_draft_tokens}, {"acceptance_rate", w.mtp_acceptance}};
     j["schedule"] = {{"overlap", str(to_string(s.schedule.overlap))},

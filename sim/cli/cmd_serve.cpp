@@ -55,8 +55,9 @@ Scenario unit_scenario(const Scenario& s, Phase phase) {
 
 struct StepModelArgs {
     bool exact = false;
-    std::string cache; // "": the default cache folder
-    int jobs = 0;      // 0: every core
+    std::string cache;     // "": the default cache folder
+    int jobs          = 0; // 0: every core
+    int cached_points = 0; // the prefill grid's cached-prefix planes (GridSpec::cached_points; 0: its default)
 };
 
 // The step-time model of one pool's unit (sim/serving/step_model/, issue 17 item 4): the grid model from the
@@ -66,10 +67,11 @@ std::unique_ptr<serving::StepTimeModel> build_step_model(const Scenario& s, Phas
     const Scenario unit = unit_scenario(s, phase);
     const std::string phase_name(to_string(phase));
     StepModelOptions o;
-    o.exact           = a.exact;
-    o.build.cache_dir = a.cache;
-    o.build.jobs      = a.jobs > 0 ? a.jobs : int(std::max(1u, std::thread::hardware_concurrency()));
-    o.build.version   = version();
+    o.exact              = a.exact;
+    o.build.cache_dir    = a.cache;
+    o.build.jobs         = a.jobs > 0 ? a.jobs : int(std::max(1u, std::thread::hardware_concurrency()));
+    o.build.version      = version();
+    o.grid.cached_points = a.cached_points;
     if (a.exact) {
         std::fprintf(stderr, "serve: %s unit: --exact, the step simulator runs every distinct step shape\n",
                      phase_name.c_str());
@@ -80,8 +82,9 @@ std::unique_ptr<serving::StepTimeModel> build_step_model(const Scenario& s, Phas
         (o.build.cache_dir.empty() ? default_step_model_cache_dir() : o.build.cache_dir) /
         (step_model_key(keyed_scenario_json(unit), o.build.version, o.grid.interpolation, axes) + ".json");
     const bool cached = std::filesystem::exists(file);
-    std::fprintf(stderr, "serve: %s unit: %s the %zu x %zu step-time grid %s\n", phase_name.c_str(),
-                 cached ? "loading" : "building", axes.batch.size(), axes.context.size(), file.string().c_str());
+    std::fprintf(stderr, "serve: %s unit: %s the %zu x %zu x %zu step-time grid %s\n", phase_name.c_str(),
+                 cached ? "loading" : "building", axes.batch.size(), axes.context.size(), axes.cached.size(),
+                 file.string().c_str());
     if (!cached && ::isatty(STDERR_FILENO))
         o.build.progress = [phase_name](std::size_t done, std::size_t total) {
             std::fprintf(stderr, "\rserve: %s unit: %zu/%zu shapes simulated%s", phase_name.c_str(), done, total,
@@ -144,6 +147,11 @@ void add_serve_command(CLI::App& app) {
                     "Step-time model cache folder (default: $XDG_CACHE_HOME/moetwin/step_models)");
     cmd->add_option("--jobs,-j", o->models.jobs, "Worker processes building a step-time grid (default: every core)")
         ->check(CLI::Range(1, 4096));
+    cmd->add_option(
+           "--cached-points", o->models.cached_points,
+           "Planes of the prefill grid's cached-prefix axis, 0 included (default 3: 0, 2, 32; 1: none, prefix hits "
+           "then timed as whole prompts of the same mean attended context, as before that axis)")
+        ->check(CLI::Range(1, 100));
     cmd->callback([o] {
         const Scenario s                = load_scenario_arg(o->scenario);
         const std::filesystem::path dir = o->out.empty() ? s.output.dir : std::filesystem::path(o->out);

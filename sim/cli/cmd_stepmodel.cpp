@@ -22,7 +22,8 @@ namespace {
 
 struct StepModelArgs {
     std::string scenario;
-    int points = 0, batch_points = 0, context_points = 0;
+    int points = 0, batch_points = 0, context_points = 0, cached_points = 0;
+    double cached_max   = 0;
     int check           = 0;
     uint64_t check_seed = 1;
     std::string cache;
@@ -33,17 +34,21 @@ struct StepModelArgs {
 
 void print_grid(const serving::StepGrid& g) {
     const bool decode = g.phase == Phase::Decode;
-    std::printf("step time (ms); rows: %s per rank; columns: %s\n", decode ? "requests" : "tokens",
-                decode ? "mean KV tokens per request" : "mean tokens each new token attends to");
-    std::printf("%9s", "");
-    for (const double c : g.context)
-        std::printf(" %9g", c);
-    std::printf("\n");
-    for (std::size_t i = 0; i < g.batch.size(); ++i) {
-        std::printf("%9g", g.batch[i]);
-        for (std::size_t k = 0; k < g.context.size(); ++k)
-            std::printf(" %9.3f", g.at(i, k) * 1e3);
+    for (std::size_t p = 0; p < g.cached.size(); ++p) {
+        std::printf("step time (ms); rows: %s per rank; columns: %s", decode ? "requests" : "tokens",
+                    decode ? "mean KV tokens per request"
+                           : "mean tokens each new token attends to among the new ones (c_new)");
+        if (!decode) std::printf("; cached tokens per new token: %g", g.cached[p]);
+        std::printf("\n%9s", "");
+        for (const double c : g.context)
+            std::printf(" %9g", c);
         std::printf("\n");
+        for (std::size_t i = 0; i < g.batch.size(); ++i) {
+            std::printf("%9g", g.batch[i]);
+            for (std::size_t k = 0; k < g.context.size(); ++k)
+                std::printf(" %9.3f", g.at(i, k, p) * 1e3);
+            std::printf("\n");
+        }
     }
 }
 
@@ -54,6 +59,8 @@ void run_stepmodel_command(const StepModelArgs& a) {
     if (a.points > 0) spec.batch_points = spec.context_points = std::max(2, int(std::lround(std::sqrt(a.points))));
     if (a.batch_points > 0) spec.batch_points = a.batch_points;
     if (a.context_points > 0) spec.context_points = a.context_points;
+    spec.cached_points = a.cached_points;
+    spec.cached_max    = a.cached_max;
     if (!a.interpolation.empty()) {
         const auto v = table_find(kGridInterpolations, a.interpolation);
         if (!v)
@@ -74,9 +81,9 @@ void run_stepmodel_command(const StepModelArgs& a) {
         (o.cache_dir.empty() ? default_step_model_cache_dir() : o.cache_dir) /
         (step_model_key(keyed_scenario_json(s), o.version, spec.interpolation, axes) + ".json");
     if (a.rebuild) std::filesystem::remove(file);
-    std::printf("step-time model of %s (%s unit): %zu × %zu grid, %s interpolation, %d workers\n", s.name.c_str(),
+    std::printf("step-time model of %s (%s unit): %zu × %zu × %zu grid, %s interpolation, %d workers\n", s.name.c_str(),
                 std::string(to_string(s.workload.phase)).c_str(), axes.batch.size(), axes.context.size(),
-                std::string(table_name(kGridInterpolations, spec.interpolation)).c_str(), o.jobs);
+                axes.cached.size(), std::string(table_name(kGridInterpolations, spec.interpolation)).c_str(), o.jobs);
     const BuildOutcome b = build_step_model(s, spec, o);
     if (!b.warning.empty()) std::fprintf(stderr, "moetwin: warning: %s\n", b.warning.c_str());
     if (b.from_cache)
@@ -97,10 +104,12 @@ void run_stepmodel_command(const StepModelArgs& a) {
     const char* other    = spec.interpolation == GridInterpolation::Bilinear ? "log_bilinear" : "bilinear";
     std::printf("check: %zu random off-grid shapes (seed %llu) against direct step simulations, %.1f s\n",
                 shapes.size(), (unsigned long long)a.check_seed, check_s);
-    std::printf("%9s %9s %11s %11s %8s %11s %8s\n", "batch", "context", "direct ms", own, "error", other, "error");
+    std::printf("%9s %9s %8s %11s %11s %8s %11s %8s\n", "batch", "context", "cached", "direct ms", own, "error", other,
+                "error");
     for (const CheckPoint& p : r.points)
-        std::printf("%9g %9g %11.3f %11.3f %7.2f%% %11.3f %7.2f%%\n", p.shape.batch_per_rank, p.shape.context_tokens,
-                    p.direct_s * 1e3, p.model_s * 1e3, 100 * (p.model_s - p.direct_s) / p.direct_s, p.other_s * 1e3,
+        std::printf("%9g %9g %8.3f %11.3f %11.3f %7.2f%% %11.3f %7.2f%%\n", p.shape.batch_per_rank,
+                    p.shape.context_tokens, p.shape.cached_per_token, p.direct_s * 1e3, p.model_s * 1e3,
+                    100 * (p.model_s - p.direct_s) / p.direct_s, p.other_s * 1e3,
                     100 * (p.other_s - p.direct_s) / p.direct_s);
     std::printf("error: %s max %.2f %%, mean %.2f %%; %s max %.2f %%, mean %.2f %%\n", own, 100 * r.max_rel_error,
                 100 * r.mean_rel_error, other, 100 * r.other_max_rel_error, 100 * r.other_mean_rel_error);
@@ -117,6 +126,13 @@ void add_stepmodel_command(CLI::App& app) {
         ->check(CLI::Range(4, 10000));
     cmd->add_option("--batch-points", a->batch_points, "Batch values of the grid")->check(CLI::Range(2, 1000));
     cmd->add_option("--context-points", a->context_points, "Context values of the grid")->check(CLI::Range(2, 1000));
+    cmd->add_option(
+           "--cached-points", a->cached_points,
+           "Prefill: planes of the cached-tokens-per-new-token axis, 0 included (default 3: 0, 2, 32; 1: none)")
+        ->check(CLI::Range(1, 100));
+    cmd->add_option("--cached-max", a->cached_max,
+                    "Prefill: the cached axis's largest value, cached tokens per new token (default 32)")
+        ->check(CLI::Range(1.0, 1e6));
     cmd->add_option("--check", a->check, "Simulate K random off-grid shapes and print the model's error")
         ->check(CLI::Range(0, 100000));
     cmd->add_option("--check-seed", a->check_seed, "Seed of the check's shapes (default 1)");

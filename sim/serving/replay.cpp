@@ -45,9 +45,10 @@ class Replayer {
     void route_prefill(int32_t slot);
     void start_prefill_step(int32_t u);
     // One rank's share of a prefill step: takes up to `budget` tokens from the head of `queue` (requests split
-    // across steps), adds the attention work to `attended`, and moves the requests whose prefill this step ends
+    // across steps), adds the attention work to `attended` and the requests' cached keys (prefix hit + tokens of
+    // earlier steps) to `cached`, and moves the requests whose prefill this step ends
     // to `finishing`. Returns the tokens taken. Shared by the prefill pool and colocated chunked prefill.
-    int64_t take_prefill_chunk(std::deque<int32_t>& queue, int64_t budget, double& attended,
+    int64_t take_prefill_chunk(std::deque<int32_t>& queue, int64_t budget, double& attended, double& cached,
                                std::vector<int32_t>& finishing);
     void end_prefill_step(int32_t u);
     void after_prefill(int32_t slot);
@@ -189,7 +190,7 @@ void Replayer::route_prefill(int32_t slot) {
 
 // Every DP rank fills one step with up to prefill_tokens_per_rank tokens from its queue, in order (a request
 // may be split over steps); the step lasts as long as the busiest rank needs.
-int64_t Replayer::take_prefill_chunk(std::deque<int32_t>& queue, int64_t budget, double& attended,
+int64_t Replayer::take_prefill_chunk(std::deque<int32_t>& queue, int64_t budget, double& attended, double& cached,
                                      std::vector<int32_t>& finishing) {
     int64_t taken = 0;
     for (std::size_t i = 0; i < queue.size() && budget > 0; ++i) {
@@ -198,6 +199,7 @@ int64_t Replayer::take_prefill_chunk(std::deque<int32_t>& queue, int64_t budget,
         if (l.prefill_done == 0) l.prefill_start_s = now_;
         // Each new token attends the cached prefix, the tokens computed before and those before it here.
         attended += double(chunk) * (double(l.hit + l.prefill_done) + double(chunk + 1) / 2);
+        cached += double(l.hit + l.prefill_done); // keys already in the KV cache (StepShape::cached_per_token)
         l.prefill_done += chunk;
         l.prefill_left -= chunk;
         budget -= chunk;
@@ -218,19 +220,20 @@ void Replayer::start_prefill_step(int32_t u) {
         return;
     }
     int64_t max_tokens = 0, total = 0;
-    double attended = 0;
+    double attended = 0, cached = 0;
     for (int32_t r = 0; r < int32_t(pu.ranks.size()); ++r) {
         PrefillRank& pr = pu.ranks[r];
         if (pr.queued_tokens == 0) continue;
         pf_key_erase(u, r);
-        const int64_t taken = take_prefill_chunk(pr.queue, cfg_.prefill_tokens_per_rank, attended, pu.finishing);
+        const int64_t taken =
+            take_prefill_chunk(pr.queue, cfg_.prefill_tokens_per_rank, attended, cached, pu.finishing);
         pr.queued_tokens -= taken;
         pu.queued_tokens -= taken;
         pf_key_insert(u, r);
         max_tokens = std::max(max_tokens, taken);
         total += taken;
     }
-    const double t = in_.prefill.step->step_s({double(max_tokens), attended / double(total)});
+    const double t = in_.prefill.step->step_s({double(max_tokens), attended / double(total), cached / double(total)});
     pu.stepping    = true;
     sum_.prefill_busy_s += t;
     period_busy_s_[kPrefillPool] += t;
@@ -345,16 +348,17 @@ void Replayer::start_decode_step(int32_t u) {
         t = in_.decode.step->step_s({double(du.max_batch), (du.A + du.B * double(du.k)) / double(du.batch)});
     if (colocated_ && du.prefill_tokens > 0) {
         int64_t max_chunk = 0, total = 0;
-        double attended = 0;
+        double attended = 0, cached = 0;
         for (DecodeRank& d : du.ranks) {
             if (d.prefill_tokens == 0) continue;
-            const int64_t taken = take_prefill_chunk(d.prefill_queue, cfg_.chunk_tokens, attended, du.finishing);
+            const int64_t taken =
+                take_prefill_chunk(d.prefill_queue, cfg_.chunk_tokens, attended, cached, du.finishing);
             d.prefill_tokens -= taken;
             du.prefill_tokens -= taken;
             max_chunk = std::max(max_chunk, taken);
             total += taken;
         }
-        t += in_.prefill.step->step_s({double(max_chunk), attended / double(total)});
+        t += in_.prefill.step->step_s({double(max_chunk), attended / double(total), cached / double(total)});
     }
     if (t == 0) {
         maybe_off(kDecodePool, u);

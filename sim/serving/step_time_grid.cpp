@@ -48,14 +48,31 @@ Cell locate(const std::vector<double>& axis, double x, bool log_scale) {
 void check_step_grid(const StepGrid& grid, const std::string& origin) {
     check_axis(grid.batch, origin, "batch");
     check_axis(grid.context, origin, "context");
-    if (grid.step_s.size() != grid.batch.size() * grid.context.size())
+    const auto& q = grid.cached;
+    if (q.empty() || q.front() != 0)
+        throw ConfigError(origin + ": cached: must start with 0 (the plane without a cached prefix)");
+    for (std::size_t k = 1; k < q.size(); ++k)
+        if (!std::isfinite(q[k]) || !(q[k] > q[k - 1]))
+            throw ConfigError(origin + ": cached[" + std::to_string(k) + "]: " + format_number(q[k]) +
+                              " must be a finite number above the previous value " + format_number(q[k - 1]));
+    if (grid.phase == Phase::Decode && q.size() != 1)
+        throw ConfigError(origin + ": cached: a decode grid has the one value 0 (decode has no cached prefix)");
+    const std::size_t plane = grid.batch.size() * grid.context.size();
+    if (grid.step_s.size() != plane * q.size())
         throw ConfigError(origin + ": step_s: " + std::to_string(grid.step_s.size()) + " values for a grid of " +
-                          std::to_string(grid.batch.size()) + " × " + std::to_string(grid.context.size()));
+                          std::to_string(q.size()) + " × " + std::to_string(grid.batch.size()) + " × " +
+                          std::to_string(grid.context.size()));
     for (std::size_t i = 0; i < grid.step_s.size(); ++i)
         if (!std::isfinite(grid.step_s[i]) || !(grid.step_s[i] > 0))
-            throw ConfigError(origin + ": step_s[" + std::to_string(i / grid.context.size()) + "][" +
+            throw ConfigError(origin + ": step_s[" + std::to_string(i / plane) + "][" +
+                              std::to_string(i % plane / grid.context.size()) + "][" +
                               std::to_string(i % grid.context.size()) + "]: " + format_number(grid.step_s[i]) +
                               " must be a finite number > 0");
+}
+
+double grid_context(Phase phase, const StepShape& shape) {
+    if (phase == Phase::Decode || shape.cached_per_token == 0) return shape.context_tokens;
+    return (shape.context_tokens - 0.5) / (2 * shape.cached_per_token + 1) + 0.5;
 }
 
 StepTimeGrid::StepTimeGrid(StepGrid grid) : grid_(std::move(grid)) {
@@ -66,20 +83,36 @@ double StepTimeGrid::step_s(const StepShape& shape) const {
     return interpolate_step_s(grid_, shape);
 }
 
-double interpolate_step_s(const StepGrid& grid, const StepShape& shape) {
-    const bool log_scale = grid.interpolation == GridInterpolation::LogBilinear;
-    const Cell b         = locate(grid.batch, shape.batch_per_rank, log_scale);
-    const Cell c         = locate(grid.context, shape.context_tokens, log_scale);
+namespace {
+
+// The (batch, context) interpolation on plane k of the grid.
+double plane_step_s(const StepGrid& grid, std::size_t k, const Cell& b, const Cell& c, bool log_scale) {
     // A grid point: its stored value, bit for bit (no exp(log(t)) round trip).
     if ((b.u == 0 || b.u == 1) && (c.u == 0 || c.u == 1))
-        return grid.at(b.k + std::size_t(b.u), c.k + std::size_t(c.u));
+        return grid.at(b.k + std::size_t(b.u), c.k + std::size_t(c.u), k);
     const auto f = [&](std::size_t i, std::size_t j) {
-        const double t = grid.at(i, j);
+        const double t = grid.at(i, j, k);
         return log_scale ? std::log(t) : t;
     };
     const double v = (1 - b.u) * (1 - c.u) * f(b.k, c.k) + b.u * (1 - c.u) * f(b.k + 1, c.k) +
                      (1 - b.u) * c.u * f(b.k, c.k + 1) + b.u * c.u * f(b.k + 1, c.k + 1);
     return log_scale ? std::exp(v) : v;
+}
+
+} // namespace
+
+double interpolate_step_s(const StepGrid& grid, const StepShape& shape) {
+    const bool log_scale = grid.interpolation == GridInterpolation::LogBilinear;
+    const Cell b         = locate(grid.batch, shape.batch_per_rank, log_scale);
+    // One plane (decode, or a prefill grid built without cached prefixes): the shape's whole context on it.
+    if (grid.cached.size() == 1)
+        return plane_step_s(grid, 0, b, locate(grid.context, shape.context_tokens, log_scale), log_scale);
+    const Cell c   = locate(grid.context, grid_context(grid.phase, shape), log_scale);
+    const double q = shape.cached_per_token;
+    if (q == 0) return plane_step_s(grid, 0, b, c, log_scale);
+    const Cell p = locate(grid.cached, q, false); // linear in q (the step's work is affine in it)
+    if (p.u == 0 || p.u == 1) return plane_step_s(grid, p.k + std::size_t(p.u), b, c, log_scale);
+    return (1 - p.u) * plane_step_s(grid, p.k, b, c, log_scale) + p.u * plane_step_s(grid, p.k + 1, b, c, log_scale);
 }
 
 std::vector<double> log_spaced_integers(double lo, double hi, int n) {

@@ -18,12 +18,18 @@ struct StepShape {
     // Decode: mean KV length of the step's requests, in tokens. Prefill: mean tokens each new token
     // attends to (cached prefix + the new tokens before it).
     double context_tokens = 0;
+    // Prefill: the cached keys of the step's requests (their prefix-cache hits and the tokens computed in
+    // earlier steps), summed over the requests, per new token; 0 when no request has any. They are not
+    // recomputed, but every new token attends to them and MLA prefill expands their latents (kv_b_proj).
+    // Decode: 0 (the context holds everything).
+    double cached_per_token = 0;
 };
 
 class StepTimeModel {
   public:
     virtual ~StepTimeModel() = default;
-    // Contract: seconds of one step at `shape` (batch_per_rank >= 1, context_tokens >= 1); deterministic;
+    // Contract: seconds of one step at `shape` (batch_per_rank >= 1, context_tokens >= 1, cached_per_token >= 0,
+    // context_tokens >= cached_per_token + 1: at least one new token per request); deterministic;
     // cheap (the replay calls it once per step of every unit). Shapes beyond the model's range are
     // extrapolated as the model documents, never silently clamped.
     virtual double step_s(const StepShape& shape) const = 0;

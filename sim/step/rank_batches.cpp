@@ -69,7 +69,8 @@ std::vector<RankBatch> make_rank_batches(const Scenario& s) {
             rb.output_tokens = double(w.requests_per_gpu) * (1.0 + w.mtp_draft_tokens * w.mtp_acceptance);
         } else {
             // Prompts of sampled lengths fill the rank's token budget; attention cost follows the
-            // mean prompt length (causal: a query sees on average half of its prompt, the op's formula).
+            // mean prompt length (causal: a query sees on average half of its prompt, the op's formula)
+            // after the cached prefix, which every query sees whole.
             int64_t left = w.tokens_per_gpu, requests = 0;
             double sum_len = 0;
             while (left > 0) {
@@ -84,7 +85,7 @@ std::vector<RankBatch> make_rank_batches(const Scenario& s) {
                 mb.num_tokens               = part_of(w.tokens_per_gpu, mbs, m);
                 mb.num_requests             = std::max<int64_t>(1, (mb.num_tokens + mean_len - 1) / mean_len);
                 mb.query_tokens_per_request = std::max<int64_t>(1, mb.num_tokens / mb.num_requests);
-                mb.kv_len                   = mean_len;
+                mb.kv_len                   = w.cached_prefix_tokens + mean_len;
             }
             rb.output_tokens = double(w.tokens_per_gpu);
         }

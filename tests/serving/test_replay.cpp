@@ -164,5 +164,44 @@ TEST(Mtp, StepsDrawExactAndNormal) {
     EXPECT_NEAR(large / 20000, 4000 / 1.85, 1.0);
 }
 
+// TEST MODEL: the affine model that also records every shape it is asked for.
+class RecordingStepModel : public StepTimeModel {
+  public:
+    explicit RecordingStepModel(double base_s) : base_s_(base_s) {}
+    double step_s(const StepShape& s) const override {
+        shapes.push_back(s);
+        return base_s_ + 0.001 * s.batch_per_rank;
+    }
+    mutable std::vector<StepShape> shapes;
+
+  private:
+    double base_s_;
+};
+
+TEST(Replay, PrefillStepsPassTheirCachedKeys) {
+    // The second request's 96 hit tokens are not computed; its 44 new tokens attend to them and to the new
+    // ones before them: context 96 + 45 / 2, and 96 cached keys for 44 new tokens.
+    const RecordingStepModel pre(0.1);
+    const AffineTestStepModel dec(0.01, 0, 0);
+    ReplayInputs in                   = tiny_inputs(pre, dec);
+    in.config.prefix_cache            = {true, 1e9, 1e6};
+    in.config.prefill_tokens_per_rank = 60; // the first prompt split over two steps: its first 60 are cached keys
+    VectorSource src({req(0, 100, 1, {1, 2, 3}), req(10, 140, 1, {1, 2, 3, 7})}, 32);
+    CollectSink sink;
+    replay(in, src, sink);
+    ASSERT_EQ(pre.shapes.size(), 3u);
+    EXPECT_EQ(pre.shapes[0].batch_per_rank, 60);
+    EXPECT_EQ(pre.shapes[0].cached_per_token, 0);
+    EXPECT_EQ(pre.shapes[0].context_tokens, 30.5);
+    EXPECT_EQ(pre.shapes[1].batch_per_rank, 40);
+    EXPECT_EQ(pre.shapes[1].cached_per_token, 1.5); // the first 60 tokens, per new token
+    EXPECT_EQ(pre.shapes[1].context_tokens, 60 + 41.0 / 2);
+    EXPECT_EQ(pre.shapes[2].batch_per_rank, 44);
+    EXPECT_EQ(pre.shapes[2].cached_per_token, 96.0 / 44);
+    EXPECT_EQ(pre.shapes[2].context_tokens, 96 + 45.0 / 2);
+    ASSERT_EQ(sink.records.size(), 2u);
+    EXPECT_EQ(sink.records[1].hit_tokens, 96);
+}
+
 } // namespace
 } // namespace moetwin::serving

@@ -47,8 +47,8 @@ TEST(ServeCli, TinyScenarioBuildsLoadsAndIsDeterministic) {
     const auto first = run_moetwin("serve " + kTiny + " -j 2 --trace-every 10 --step-model-cache " + cache.string() +
                                    " --out " + (root / "a").string());
     ASSERT_EQ(first.exit_code, 0) << first.output;
-    EXPECT_THAT(first.output, HasSubstr("serve: decode unit: building the 12 x 8 step-time grid"));
-    EXPECT_THAT(first.output, HasSubstr("serve: prefill unit: building the 12 x 8 step-time grid"));
+    EXPECT_THAT(first.output, HasSubstr("serve: decode unit: building the 12 x 8 x 1 step-time grid"));
+    EXPECT_THAT(first.output, HasSubstr("serve: prefill unit: building the 12 x 8 x 3 step-time grid"));
     std::size_t models = 0;
     for (const auto& e : fs::directory_iterator(cache))
         models += e.path().extension() == ".json";
@@ -56,7 +56,7 @@ TEST(ServeCli, TinyScenarioBuildsLoadsAndIsDeterministic) {
     const auto second = run_moetwin("serve " + kTiny + " --trace-every 10 --step-model-cache " + cache.string() +
                                     " --out " + (root / "b").string());
     ASSERT_EQ(second.exit_code, 0) << second.output;
-    EXPECT_THAT(second.output, HasSubstr("serve: decode unit: loading the 12 x 8 step-time grid"));
+    EXPECT_THAT(second.output, HasSubstr("serve: decode unit: loading the 12 x 8 x 1 step-time grid"));
     EXPECT_THAT(second.output, HasSubstr("serve: prefill unit: loading"));
     for (const char* f : {"requests.csv", "summary.json", "series.csv", "trace.json"})
         EXPECT_EQ(slurp(root / "a" / f), slurp(root / "b" / f)) << f << " differs between identical runs";

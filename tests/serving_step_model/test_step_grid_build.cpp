@@ -217,5 +217,86 @@ TEST(StepGridBuild, CheckAndExactAgreeWithTheGrid) {
     std::filesystem::remove_all(dir);
 }
 
+TEST(StepGridBuild, CachedAxisOfPrefillGridsAndItsShapes) {
+    const Scenario p = tiny_prefill();
+    GridSpec spec{.batch_points = 3, .context_points = 3};
+    EXPECT_EQ(grid_axes(p, spec).cached, (std::vector<double>{0, 2, 32})); // the default: 0, 32 / 16, 32
+    spec.cached_points = 2;
+    EXPECT_EQ(grid_axes(p, spec).cached, (std::vector<double>{0, 32}));
+    spec.cached_points = 4;
+    EXPECT_EQ(grid_axes(p, spec).cached, (std::vector<double>{0, 1, 6, 32})); // 32 / 256 -> 1, 6, 32
+    spec.cached_points = 1;
+    EXPECT_EQ(grid_axes(p, spec).cached, (std::vector<double>{0}));
+    EXPECT_EQ(grid_axes(tiny_decode(), small_spec()).cached, (std::vector<double>{0})); // decode: none
+    // Grid point (1000 tokens, c_new 128, q 4): prompts of 255 new tokens after 1020 cached ones.
+    const StepShape g = grid_point_shape(Phase::Prefill, 1000, 128, 4);
+    EXPECT_EQ(g.context_tokens, 1020 + 128);
+    EXPECT_EQ(g.cached_per_token, 4);
+    const Scenario sc = shape_scenario(p, g);
+    EXPECT_EQ(sc.workload.tokens_per_gpu, 1000);
+    EXPECT_EQ(sc.workload.context_tokens, 255);
+    EXPECT_EQ(sc.workload.cached_prefix_tokens, 1020);
+    const StepShape back = simulated_shape(Phase::Prefill, g);
+    EXPECT_EQ(back.context_tokens, g.context_tokens);
+    EXPECT_EQ(back.cached_per_token, g.cached_per_token);
+    // An off-grid q rounds to whole tokens, and the simulated shape is what the simulator runs: N new after P.
+    const StepShape off = simulated_shape(Phase::Prefill, grid_point_shape(Phase::Prefill, 1000, 128, 0.3));
+    const Scenario so   = shape_scenario(p, off);
+    const double n = double(so.workload.context_tokens), c = double(so.workload.cached_prefix_tokens);
+    EXPECT_NEAR(n, 255, 1);
+    EXPECT_NEAR(c, 0.3 * 255, 1);
+    EXPECT_EQ(off.cached_per_token, c / n);
+    EXPECT_EQ(off.context_tokens, c + (n + 1) / 2);
+    EXPECT_EQ(shape_scenario(p, simulated_shape(Phase::Prefill, off)).workload.cached_prefix_tokens, int64_t(c));
+    // The grid varies the cached prefix: the scenario's own value does not change the key.
+    Scenario other                      = p;
+    other.workload.cached_prefix_tokens = 500;
+    EXPECT_EQ(keyed_scenario_json(other), keyed_scenario_json(p));
+    // A one-plane grid keeps the key it had without the axis; the planes enter it otherwise.
+    GridAxes a                 = grid_axes(p, spec);
+    const std::string flat_key = step_model_key("{}", "v", GridInterpolation::Bilinear, a);
+    a.cached                   = {0, 32};
+    EXPECT_NE(step_model_key("{}", "v", GridInterpolation::Bilinear, a), flat_key);
+}
+
+TEST(StepGridBuild, ACachedPrefixCostsLessThanComputingItAndMoreThanNothing) {
+    // Four prompts per rank each way: N = 512 new tokens after P = 1536 cached ones, against the whole
+    // 2048-token prompts computed, and against the 512 new tokens with no prefix.
+    const Scenario p                   = tiny_prefill();
+    const std::vector<StepShape> shape = {{2048, 1536 + 256.5, 3}, {8192, 1024.5, 0}, {2048, 256.5, 0}};
+    EXPECT_EQ(shape_scenario(p, shape[0]).workload.cached_prefix_tokens, 1536);
+    const std::vector<double> t = simulate_step_times(p, shape, 2);
+    EXPECT_LT(t[0], t[1]); // the prefix is not recomputed
+    EXPECT_GT(t[0], t[2]); // but attended to, and its latents expanded
+    // Prefix 0 is the step without the key, bit for bit.
+    EXPECT_EQ(simulate_step_times(p, {{2048, 256.5}}, 1).front(), t[2]);
+}
+
+TEST(StepGridBuild, PrefillGridWithCachedPrefixesChecksAgainstTheSimulator) {
+    const auto dir   = temp_dir("prefill_cached");
+    const Scenario s = tiny_prefill();
+    const GridSpec spec{.batch_points = 3, .context_points = 3};
+    const BuildOutcome built = build_step_model(s, spec, BuildOptions{dir, 2, "v", {}});
+    const StepGrid& g        = built.model.grid;
+    ASSERT_EQ(g.cached, (std::vector<double>{0, 2, 32}));
+    ASSERT_EQ(g.step_s.size(), 27u);
+    for (std::size_t i = 0; i < g.batch.size(); ++i)
+        for (std::size_t j = 0; j < g.context.size(); ++j)
+            EXPECT_GT(g.at(i, j, 2), g.at(i, j, 0)) << i << "," << j; // 32 cached keys per new token cost time
+    const std::vector<StepShape> shapes = random_off_grid_shapes(g, 8, 3, s.workload.micro_batches);
+    ASSERT_EQ(shapes.size(), 8u);
+    int with_prefix = 0;
+    for (const StepShape& sh : shapes)
+        with_prefix += sh.cached_per_token > 0;
+    EXPECT_GE(with_prefix, 4);
+    const CheckReport r = check_step_model(s, g, shapes, 2);
+    for (const CheckPoint& pt : r.points)
+        std::printf("check: batch %g context %g q %.3f direct %.4f ms grid %.4f ms (%+.2f %%)\n",
+                    pt.shape.batch_per_rank, pt.shape.context_tokens, pt.shape.cached_per_token, pt.direct_s * 1e3,
+                    pt.model_s * 1e3, 100 * (pt.model_s - pt.direct_s) / pt.direct_s);
+    EXPECT_LT(r.max_rel_error, 0.05);
+    std::filesystem::remove_all(dir);
+}
+
 } // namespace
 } // namespace moetwin::serving

@@ -23,7 +23,9 @@ StepModelFile sample() {
     m.grid.interpolation = GridInterpolation::LogBilinear;
     m.grid.batch         = {512, 2048, 16384};
     m.grid.context       = {128, 1024.5};
-    m.grid.step_s        = {0.0771653, 0.08, 0.2, 0.31, 1.757262, 2.1873110000000001};
+    m.grid.cached        = {0, 32};
+    m.grid.step_s        = {0.0771653, 0.08, 0.2, 0.31, 1.757262, 2.1873110000000001,
+                            0.0971653, 0.18, 0.4, 0.71, 3.757262, 5.1873110000000001};
     m.moetwin_version    = "9.9.9";
     m.key                = "0123456789abcdef";
     m.scenario_json      = R"({"seed":1,"model":{"name":"deepseek_v3"}})";
@@ -52,6 +54,7 @@ TEST(StepGridFile, RoundTripsExactlyAndRewritesTheSameBytes) {
     EXPECT_EQ(m.grid.interpolation, GridInterpolation::LogBilinear);
     EXPECT_EQ(m.grid.batch, sample().grid.batch);
     EXPECT_EQ(m.grid.context, sample().grid.context);
+    EXPECT_EQ(m.grid.cached, sample().grid.cached);
     EXPECT_EQ(m.grid.step_s, sample().grid.step_s); // doubles round-trip bit for bit
     EXPECT_EQ(m.key, "0123456789abcdef");
     EXPECT_EQ(m.moetwin_version, "9.9.9");
@@ -63,13 +66,21 @@ TEST(StepGridFile, BadFilesNameTheFileAndThePath) {
     EXPECT_THAT(message_of(good.substr(0, good.size() / 2)), HasSubstr("m.json"));
     EXPECT_THAT(message_of(replaced(good, "\"key\"", "\"kee\"")), HasSubstr("unknown key"));
     EXPECT_THAT(message_of(replaced(good, "\"moetwin_step_model\"", "\"other\"")), HasSubstr("m.json: format"));
-    EXPECT_THAT(message_of(replaced(good, "\"format_version\": 1", "\"format_version\": 2")),
+    EXPECT_THAT(message_of(replaced(good, "\"format_version\": 2", "\"format_version\": 1")),
                 HasSubstr("format_version"));
     EXPECT_THAT(message_of(replaced(good, "\"prefill\"", "\"prefil\"")), HasSubstr("m.json: phase"));
-    EXPECT_THAT(message_of(replaced(good, "2048", "100")), HasSubstr("m.json: batch[1]"));       // not increasing
-    EXPECT_THAT(message_of(replaced(good, "0.08", "-0.08")), HasSubstr("m.json: step_s[0][1]")); // not > 0
-    EXPECT_THAT(message_of(replaced(good, "0.08", "\"x\"")), HasSubstr("step_s[0][1]"));
-    EXPECT_THAT(message_of(replaced(good, "0.2,", "")), HasSubstr("step_s[1]")); // short row
+    EXPECT_THAT(message_of(replaced(good, "2048", "100")), HasSubstr("m.json: batch[1]"));          // not increasing
+    EXPECT_THAT(message_of(replaced(good, "0.08", "-0.08")), HasSubstr("m.json: step_s[0][0][1]")); // not > 0
+    EXPECT_THAT(message_of(replaced(good, "0.71", "0")), HasSubstr("m.json: step_s[1][1][1]"));
+    EXPECT_THAT(message_of(replaced(good, "0.08", "\"x\"")), HasSubstr("step_s[0][0][1]"));
+    EXPECT_THAT(message_of(replaced(good, "0.2,", "")), HasSubstr("step_s[0][1]")); // short row
+    // The cached axis: starts at 0, increases, one plane per value; a decode grid has the one plane 0.
+    EXPECT_THAT(message_of(replaced(good, "\"cached\": [\n  0.0,", "\"cached\": [\n  1.0,")),
+                HasSubstr("m.json: cached: must start with 0"));
+    EXPECT_THAT(message_of(replaced(good, "32.0", "0.0")), HasSubstr("m.json: cached[1]"));
+    EXPECT_THAT(message_of(replaced(good, "32.0", "32.0, 64.0")), HasSubstr("m.json: step_s: expected 3 planes"));
+    EXPECT_THAT(message_of(replaced(good, "\"prefill\"", "\"decode\"")), HasSubstr("a decode grid has the one"));
+    EXPECT_THAT(message_of(replaced(good, "\"cached\"", "\"cache\"")), HasSubstr("m.json"));
     EXPECT_THAT(message_of("[1, 2]"), HasSubstr("m.json"));
     EXPECT_THAT(message_of(R"({"format": "moetwin_step_model"})"), HasSubstr("missing required key"));
 }

@@ -26,7 +26,7 @@ TEST(StepModelCli, BuildsThenLoadsAndChecks) {
     const auto dir   = cache_dir();
     const auto first = run_moetwin("stepmodel " + kTiny + " --points 9 -j 2 --cache " + dir.string());
     ASSERT_EQ(first.exit_code, 0) << first.output;
-    EXPECT_THAT(first.output, HasSubstr("3 × 3 grid, bilinear interpolation"));
+    EXPECT_THAT(first.output, HasSubstr("3 × 3 × 1 grid, bilinear interpolation"));
     EXPECT_THAT(first.output, HasSubstr("built in"));
     EXPECT_THAT(first.output, HasSubstr("9 simulations"));
     const auto second = run_moetwin("stepmodel " + kTiny + " --points 9 --check 3 --cache " + dir.string());

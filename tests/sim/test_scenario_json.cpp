@@ -661,3 +661,39 @@ TEST(ScenarioJson, DenseModelsTakeNoExpertKeysAndRunOverPcieWithoutNvlink) {
 
 } // namespace
 } // namespace moetwin
+
+namespace moetwin {
+namespace {
+
+TEST(ScenarioJson, CachedPrefixKeyRoundTripsAndIsReadStrictly) {
+    json j = json::parse(std::ifstream(kScenarios + "deepseek_v3_prefill_ep32.json"));
+    j.erase("routing"); // its recorded-loads path is relative to scenarios/; the defaults need no file
+    j.erase("balancer");
+    EXPECT_EQ(parse_scenario(j.dump(), "p.json").workload.cached_prefix_tokens, 0); // default
+    // Absent at 0 in the written scenario (so results of every existing scenario stay byte-identical).
+    EXPECT_EQ(
+        json::parse(scenario_to_json(parse_scenario(j.dump(), "p.json")))["workload"].count("cached_prefix_tokens"),
+        0u);
+    j["workload"]["cached_prefix_tokens"] = 3072;
+    const Scenario s                      = parse_scenario(j.dump(), "p.json");
+    EXPECT_EQ(s.workload.cached_prefix_tokens, 3072);
+    const std::string once = scenario_to_json(s);
+    EXPECT_EQ(json::parse(once)["workload"]["cached_prefix_tokens"], 3072);
+    EXPECT_EQ(scenario_to_json(parse_scenario(once, "canonical.json")), once);
+
+    j["workload"]["cached_prefix_tokens"] = -1;
+    EXPECT_NE(error_of(j).find("day6_decode.json: workload.cached_prefix_tokens"), std::string::npos) << error_of(j);
+    j["workload"]["cached_prefix_tokens"] = 1.5;
+    EXPECT_NE(error_of(j).find("day6_decode.json: workload.cached_prefix_tokens"), std::string::npos) << error_of(j);
+    j["workload"]["cached_prefix_tokens"] = "many";
+    EXPECT_NE(error_of(j).find("day6_decode.json: workload.cached_prefix_tokens"), std::string::npos) << error_of(j);
+    json d                                = base(); // decode: the context already holds the prefix
+    d["workload"]["cached_prefix_tokens"] = 100;
+    EXPECT_EQ(error_of(d), "day6_decode.json: workload.cached_prefix_tokens: needs phase \"prefill\" (a decode "
+                           "request's context already holds its prefix)");
+    d["workload"]["cached_prefix_tokens"] = 0; // 0 is the default anywhere
+    EXPECT_EQ(error_of(d), "(no error)");
+}
+
+} // namespace
+} // namespace moetwin

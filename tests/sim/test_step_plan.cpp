@@ -214,6 +214,46 @@ TEST(StepBatches, DecodeWithMtpVerifiesDraftsAndCountsAcceptedOnes) {
     EXPECT_DOUBLE_EQ(ranks[0].output_tokens, 7 * 1.85);
 }
 
+// A prefill whose prompts have a cached prefix (workload.cached_prefix_tokens): only the new tokens are the
+// rank's tokens; every query sees the prefix, so attention runs N queries against P + N keys.
+TEST(StepBatches, PrefillWithACachedPrefixAttendsToItWithoutComputingIt) {
+    Scenario s                      = load_scenario("scenarios/deepseek_v3_prefill_ep32.json");
+    s.workload.tokens_per_gpu       = 8192;
+    s.workload.context_distribution = ContextDistribution::Fixed;
+    s.workload.context_tokens       = 1024; // N new tokens per prompt
+    s.workload.cached_prefix_tokens = 3072; // P
+    s.workload.micro_batches        = 2;
+    const auto ranks                = make_rank_batches(s);
+    const MicroBatch& mb            = ranks[0].micro_batches[0];
+    EXPECT_EQ(mb.num_tokens, 4096); // new tokens only
+    EXPECT_EQ(mb.num_requests, 4);
+    EXPECT_EQ(mb.query_tokens_per_request, 1024);
+    EXPECT_EQ(mb.kv_len, 3072 + 1024);
+    EXPECT_DOUBLE_EQ(ranks[0].output_tokens, 8192);
+    // The shape the step's stage timer gives the attention ops (step_plan.cpp).
+    OpShape shape;
+    shape.phase                    = Phase::Prefill;
+    shape.num_tokens               = mb.num_tokens;
+    shape.num_requests             = mb.num_requests;
+    shape.kv_len                   = mb.kv_len;
+    shape.query_tokens_per_request = mb.query_tokens_per_request;
+    const auto& ops                = find_model("deepseek_v3").moe_layer_ops;
+    const auto op                  = [&](const char* name) {
+        return *std::find_if(ops.begin(), ops.end(), [&](const OpSpec& o) { return o.name == name; });
+    };
+    // By hand: per request, query i (0-based) of the N new ones sees P + i + 1 keys:
+    // N·P + N(N+1)/2 = 1024·3072 + 1024·1025/2 = 3,145,728 + 524,800 = 3,670,528 (query, key) pairs;
+    // FLOPs = 2 · 128 heads · (192 qk + 128 v) · pairs · 4 requests = 81,920 · 14,682,112 = 1,202,758,615,040.
+    EXPECT_DOUBLE_EQ(op("mla_prefill").flops(shape), 1202758615040.0);
+    // The prefix's latents are expanded too: kv_b_proj over 4 · 4096 rows, 512 → 128 · (128 + 128).
+    EXPECT_DOUBLE_EQ(op("kv_b_proj").flops(shape), 2.0 * 16384 * 512 * 32768);
+    // The projections before attention see only the 4096 new tokens: q_a_proj 7168 → 1536.
+    EXPECT_DOUBLE_EQ(op("q_a_proj").flops(shape), 2.0 * 4096 * 7168 * 1536);
+    // Prefix 0: the whole-prompt shape of before (kv_len = the prompt).
+    s.workload.cached_prefix_tokens = 0;
+    EXPECT_EQ(make_rank_batches(s)[0].micro_batches[0].kv_len, 1024);
+}
+
 TEST(StepPlan, StageTimesComeFromTheRoofline) {
     const Scenario s = load_scenario("scenarios/tiny_2gpu_1layer.json");
     const RooflineModel roof(s.gpu);

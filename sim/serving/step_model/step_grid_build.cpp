@@ -44,12 +44,23 @@ void fnv1a(uint64_t& h, const std::string& s) {
     }
 }
 
+// A prefill shape's prompts: N new tokens after P cached ones (step_grid_build.hpp).
+struct Prompt {
+    int64_t new_tokens = 1, cached_tokens = 0;
+};
+Prompt prefill_prompt(const StepShape& shape) {
+    const int64_t n = prompt_tokens(grid_context(Phase::Prefill, shape));
+    return {n, shape.cached_per_token > 0 ? std::llround(shape.cached_per_token * double(n)) : 0};
+}
+
 std::string shape_text(Phase phase, const StepShape& shape) {
     const StepShape sim = simulated_shape(phase, shape);
-    return phase == Phase::Decode ? format_number(sim.batch_per_rank) + " requests per rank of " +
-                                        format_number(sim.context_tokens) + " context tokens"
-                                  : format_number(sim.batch_per_rank) + " tokens per rank, prompts of " +
-                                        std::to_string(prompt_tokens(sim.context_tokens)) + " tokens";
+    if (phase == Phase::Decode)
+        return format_number(sim.batch_per_rank) + " requests per rank of " + format_number(sim.context_tokens) +
+               " context tokens";
+    const Prompt p = prefill_prompt(sim);
+    return format_number(sim.batch_per_rank) + " tokens per rank, prompts of " + std::to_string(p.new_tokens) +
+           " tokens" + (p.cached_tokens > 0 ? " after " + std::to_string(p.cached_tokens) + " cached ones" : "");
 }
 
 // CPU seconds (user + system) of this process's finished children so far.
@@ -98,13 +109,35 @@ GridAxes grid_axes(const Scenario& s, const GridSpec& spec) {
     }
     if (a.batch.size() < 2 || a.context.size() < 2)
         throw ConfigError("step-time grid: the ranges hold fewer than 2 distinct integer shapes per axis");
+    const int planes = decode ? 1 : spec.cached_points > 0 ? spec.cached_points : kDefaultPrefillCachedPoints;
+    if (planes > 1) {
+        const double qmax = std::round(or_default(spec.cached_max, kDefaultMaxCachedPerToken));
+        if (!(qmax >= 1))
+            throw ConfigError("step-time grid: the cached axis needs a largest value >= 1, got " + format_number(qmax));
+        if (planes == 2) {
+            a.cached.push_back(qmax);
+        } else {
+            const double lo = std::max(1.0, std::round(qmax / std::pow(kCachedPlaneRatio, planes - 2)));
+            for (const double q : lo < qmax ? log_spaced_integers(lo, qmax, planes - 1) : std::vector<double>{qmax})
+                a.cached.push_back(q);
+        }
+    }
     return a;
+}
+
+StepShape grid_point_shape(Phase phase, double batch, double grid_context, double cached) {
+    if (phase == Phase::Decode || cached == 0) return {batch, grid_context, 0};
+    const double n = double(prompt_tokens(grid_context));
+    return {batch, std::round(cached * n) + attended_tokens(int64_t(n)), cached};
 }
 
 StepShape simulated_shape(Phase phase, const StepShape& shape) {
     const double batch = double(std::max<int64_t>(1, std::llround(shape.batch_per_rank)));
     if (phase == Phase::Decode) return {batch, double(std::max<int64_t>(1, std::llround(shape.context_tokens)))};
-    return {batch, attended_tokens(prompt_tokens(shape.context_tokens))};
+    const Prompt p = prefill_prompt(shape);
+    if (p.cached_tokens == 0) return {batch, attended_tokens(p.new_tokens)};
+    return {batch, double(p.cached_tokens) + attended_tokens(p.new_tokens),
+            double(p.cached_tokens) / double(p.new_tokens)};
 }
 
 Scenario shape_scenario(const Scenario& s, const StepShape& shape) {
@@ -112,7 +145,8 @@ Scenario shape_scenario(const Scenario& s, const StepShape& shape) {
     WorkloadConfig& w      = out.workload;
     const StepShape sim    = simulated_shape(w.phase, shape);
     w.context_distribution = ContextDistribution::Fixed;
-    w.context_tokens       = w.phase == Phase::Decode ? int64_t(sim.context_tokens) : prompt_tokens(sim.context_tokens);
+    w.context_tokens       = w.phase == Phase::Decode ? int64_t(sim.context_tokens) : prefill_prompt(sim).new_tokens;
+    w.cached_prefix_tokens = w.phase == Phase::Decode ? 0 : prefill_prompt(sim).cached_tokens;
     w.context_min_tokens   = 0;
     w.context_max_tokens   = w.context_tokens; // the parser's horizon for a fixed context
     if (w.phase == Phase::Decode)
@@ -128,6 +162,7 @@ std::string keyed_scenario_json(const Scenario& s) {
     for (const char* key : {"name", "description", "output", "allow_not_fitting"})
         j.erase(key);
     j["workload"].erase("context");
+    j["workload"].erase("cached_prefix_tokens");
     j["workload"].erase(s.workload.phase == Phase::Decode ? "requests_per_gpu" : "tokens_per_gpu");
     return j.dump();
 }
@@ -136,7 +171,8 @@ std::string step_model_key(const std::string& keyed_scenario, const std::string&
                            GridInterpolation interpolation, const GridAxes& axes) {
     uint64_t h = 0xcbf29ce484222325ull;
     fnv1a(h, version + "\n" + keyed_scenario + "\n" + std::string(table_name(kGridInterpolations, interpolation)));
-    for (const auto* axis : {&axes.batch, &axes.context}) {
+    for (const auto* axis : {&axes.batch, &axes.context, &axes.cached}) {
+        if (axis == &axes.cached && axes.cached.size() == 1) break; // one plane: the key of a 2-D grid
         fnv1a(h, "\n");
         for (const double v : *axis)
             fnv1a(h, format_number(v) + ",");
@@ -194,7 +230,8 @@ BuildOutcome build_step_model(const Scenario& s, const GridSpec& spec, const Bui
             StepModelFile m = load_step_model(out.file);
             if (m.key == key && m.moetwin_version == options.version &&
                 nlohmann::json::parse(m.scenario_json) == nlohmann::json::parse(keyed) && m.grid.batch == axes.batch &&
-                m.grid.context == axes.context && m.grid.interpolation == spec.interpolation) {
+                m.grid.context == axes.context && m.grid.cached == axes.cached &&
+                m.grid.interpolation == spec.interpolation) {
                 out.model      = std::move(m);
                 out.from_cache = true;
                 out.wall_s     = elapsed();
@@ -205,15 +242,17 @@ BuildOutcome build_step_model(const Scenario& s, const GridSpec& spec, const Bui
             out.warning = std::string(e.what()) + "; rebuilding the cached step-time model";
         }
     }
-    std::vector<StepShape> shapes;
-    for (const double b : axes.batch)
-        for (const double c : axes.context)
-            shapes.push_back({b, c});
+    std::vector<StepShape> shapes; // in StepGrid::step_s's order: plane, batch, context
+    for (const double q : axes.cached)
+        for (const double b : axes.batch)
+            for (const double c : axes.context)
+                shapes.push_back(grid_point_shape(s.workload.phase, b, c, q));
     StepModelFile& m     = out.model;
     m.grid.phase         = s.workload.phase;
     m.grid.interpolation = spec.interpolation;
     m.grid.batch         = axes.batch;
     m.grid.context       = axes.context;
+    m.grid.cached        = axes.cached;
     const double cpu0    = children_cpu_s();
     m.grid.step_s        = simulate_step_times(s, shapes, options.jobs, options.progress);
     out.worker_cpu_s     = children_cpu_s() - cpu0;

@@ -8,10 +8,13 @@
 //            (the simulator adds the step's own query tokens to the KV length, as a real step does).
 //   prefill  workload.tokens_per_gpu = round(batch); prompts of L = round(2·context − 1) tokens, so that each
 //            new token attends on average to (L + 1) / 2 = context tokens (causal mask, engine/attention_ops.cpp).
-//            The step simulator's prefill has no cached prefix and its prompts are at most the rank's
-//            tokens: a shape with context > (batch + 1) / 2 runs with prompts of `batch` tokens (less
-//            attention than the shape asks), and a prompt longer than a micro-batch is split, each part
-//            attending as a prompt's tail (more attention than (L + 1) / 2). Known limits, README.md here.
+//            With q = cached_per_token > 0: prompts of N new tokens after P = round(q·N) cached ones
+//            (workload.cached_prefix_tokens), N = round(2·c_new − 1), c_new the grid's context coordinate
+//            (step_time_grid.hpp: grid_context); a grid point's q is an integer, so P = q·N exactly.
+//            The simulator's prompts are at most the rank's tokens: a shape with c_new > (batch + 1) / 2 runs
+//            with prompts of `batch` tokens (less attention than the shape asks), and a prompt longer than a
+//            micro-batch is split, each part attending as a prompt's tail (more attention than (N + 1) / 2).
+//            Known limits, README.md here.
 // Every shape runs with allow_not_fitting (a grid is a rectangle; its far corner may not fit in memory).
 //
 // Cache: <cache dir>/<key>.json (step_grid_file.hpp), key = FNV-1a 64 of the moetwin version, the keyed
@@ -38,6 +41,16 @@ inline constexpr double kDefaultMaxContextTokens = 131072;
 // edge cell extrapolates linearly).
 inline constexpr double kDefaultMinContextTokens = 128;
 inline constexpr double kDefaultMinPrefillTokens = 512;
+// The prefill grid's largest cached tokens per new token: a request whose prefix-cache hit is 32 times its new
+// tokens (a 16K-token conversation continued by a 500-token turn). Beyond it the model continues linearly in q,
+// as the step's work is affine in q (step_time_grid.hpp). Default planes q = 0, 2, 32: the step time is convex
+// in q where the prefix's attention work stops hiding under the all-to-all (measured on the Day-6 prefill unit
+// at 2,557 tokens, c_new 182.5: 7 ms per unit of q from 0 to 1, 9.5 from 1 to 2, 16.4–17.2 from 2 to 32), and
+// linear beyond; planes 0 and 32 alone erred by up to 5.9 % (step_model/README.md).
+inline constexpr double kDefaultMaxCachedPerToken = 32;
+inline constexpr int kDefaultPrefillCachedPoints  = 3;
+// The cached planes' spacing: q_max / 16^(points − 2) up to q_max, log-spaced (3 points: 0, 2, 32).
+inline constexpr double kCachedPlaneRatio = 16;
 
 // What grid to build; 0 means the default named beside it.
 struct GridSpec {
@@ -49,6 +62,10 @@ struct GridSpec {
     double context_min = 0; // kDefaultMinContextTokens
     double context_max = 0; // decode: max(kDefaultMaxContextTokens, the scenario's context horizon);
                             // prefill: (batch_max / micro_batches + 1) / 2, a prompt of a whole micro-batch
+    int cached_points = 0;  // prefill: the planes of the cached axis, 0 plus cached_points − 1 integers up to
+                            // cached_max, log-spaced from cached_max / 16^(cached_points − 2) (0: the default
+                            // kDefaultPrefillCachedPoints; 1: no cached axis); decode: 1
+    double cached_max               = 0; // kDefaultMaxCachedPerToken
     GridInterpolation interpolation = GridInterpolation::Bilinear;
 };
 
@@ -57,21 +74,27 @@ struct GridSpec {
 // range is empty or whose points are < 2.
 struct GridAxes {
     std::vector<double> batch, context;
+    std::vector<double> cached = {0};
 };
 GridAxes grid_axes(const Scenario& s, const GridSpec& spec);
 
 // Contract: pure. The shape the step simulator runs for `shape` (the integers above, back in StepShape units).
 StepShape simulated_shape(Phase phase, const StepShape& shape);
 
+// Contract: pure. The simulator's shape of grid point (batch, context coordinate c_new, cached q), in StepShape
+// units (context = P + (N + 1) / 2 for prefill).
+StepShape grid_point_shape(Phase phase, double batch, double grid_context, double cached);
+
 // Contract: pure. `s` with its workload set to `shape` (the integers above), context fixed, allow_not_fitting.
 Scenario shape_scenario(const Scenario& s, const StepShape& shape);
 
 // Contract: pure. The resolved scenario (scenario_to_json) without what does not change a step's time or
-// what the grid varies: name, description, output, allow_not_fitting, workload.context and the phase's batch
-// key (requests_per_gpu or tokens_per_gpu). Compact JSON.
+// what the grid varies: name, description, output, allow_not_fitting, workload.context,
+// workload.cached_prefix_tokens and the phase's batch key (requests_per_gpu or tokens_per_gpu). Compact JSON.
 std::string keyed_scenario_json(const Scenario& s);
 
-// Contract: pure. 16 hex digits (FNV-1a 64) of the version, the keyed scenario, the interpolation and the axes.
+// Contract: pure. 16 hex digits (FNV-1a 64) of the version, the keyed scenario, the interpolation and the axes
+// (the cached axis only when it has more than the one value 0, so one-plane keys are as before).
 std::string step_model_key(const std::string& keyed_scenario, const std::string& version,
                            GridInterpolation interpolation, const GridAxes& axes);
 

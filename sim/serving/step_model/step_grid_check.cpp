@@ -26,14 +26,18 @@ std::vector<StepShape> random_off_grid_shapes(const StepGrid& grid, int k, uint6
     std::vector<StepShape> out;
     // Up to 100 draws per point: a grid whose axes are dense in integers has few off-grid shapes.
     for (int tries = 0; int(out.size()) < k && tries < 100 * std::max(k, 1); ++tries) {
-        const double b      = log_uniform(rng, grid.batch.front(), grid.batch.back());
-        const double c      = log_uniform(rng, grid.context.front(), grid.context.back());
-        const StepShape sim = simulated_shape(grid.phase, {b, c});
-        if (on_axis(grid.batch, sim.batch_per_rank) || on_axis(grid.context, sim.context_tokens)) continue;
-        if (sim.context_tokens > grid.context.back() || sim.batch_per_rank > grid.batch.back()) continue;
-        // Prefill: a prompt of L = 2·context − 1 tokens within one micro-batch.
-        if (grid.phase == Phase::Prefill &&
-            2 * sim.context_tokens - 1 > std::floor(sim.batch_per_rank / std::max(1, micro_batches)))
+        const double b = log_uniform(rng, grid.batch.front(), grid.batch.back());
+        const double c = log_uniform(rng, grid.context.front(), grid.context.back());
+        // With a cached axis, one shape in four without a prefix (the plane q = 0), the others log-uniform in
+        // q from 1/4 to the last plane (the drawn c is the new tokens' part, c_new).
+        double q = 0;
+        if (grid.cached.size() > 1 && rng.uniform() >= 0.25) q = log_uniform(rng, 0.25, grid.cached.back());
+        const StepShape sim = simulated_shape(grid.phase, grid_point_shape(grid.phase, b, c, q));
+        const double c_new  = grid.cached.size() > 1 ? grid_context(grid.phase, sim) : sim.context_tokens;
+        if (on_axis(grid.batch, sim.batch_per_rank) || on_axis(grid.context, c_new)) continue;
+        if (c_new > grid.context.back() || sim.batch_per_rank > grid.batch.back()) continue;
+        // Prefill: a prompt of N = 2·c_new − 1 new tokens within one micro-batch.
+        if (grid.phase == Phase::Prefill && 2 * c_new - 1 > std::floor(sim.batch_per_rank / std::max(1, micro_batches)))
             continue;
         out.push_back(sim);
     }

@@ -25,9 +25,11 @@ struct CheckReport {
 };
 
 // Contract: pure, deterministic in (grid, k, seed) (moetwin::Rng). k shapes drawn log-uniformly inside the
-// grid's ranges, rounded to the simulator's integers, none on a grid line of either axis (drawn again when
-// one is; fewer than k when the ranges hold too few off-grid integers). Prefill: only shapes the step
-// simulator can express, prompts within one of `micro_batches` micro-batches (step_grid_build.hpp).
+// grid's ranges, rounded to the simulator's integers, none on a grid line of the batch or context axis (drawn
+// again when one is; fewer than k when the ranges hold too few off-grid integers). With a cached axis, a quarter
+// of them have no cached prefix and the rest q log-uniform in [1/4, the last plane] (extrapolation is not
+// checked; q may be a plane's value). Prefill: only shapes the step simulator can express, N new tokens within
+// one of `micro_batches` micro-batches (step_grid_build.hpp).
 std::vector<StepShape> random_off_grid_shapes(const StepGrid& grid, int k, uint64_t seed, int micro_batches = 1);
 
 // Contract: simulates every shape (simulate_step_times, `jobs` workers) and compares. ConfigError when a

@@ -5,14 +5,16 @@
 //
 //   {
 //     "format": "moetwin_step_model",     fixed
-//     "format_version": 1,                 this reader's; another is a ConfigError
+//     "format_version": 2,                 this reader's; another is a ConfigError (2 added "cached")
 //     "moetwin_version": "0.1.0",          the moetwin that built it (part of the key)
 //     "key": "<16 hex digits>",            the cache key (step_grid_build.hpp: step_model_key)
 //     "phase": "decode" | "prefill",
 //     "interpolation": "bilinear" | "log_bilinear",
 //     "batch":   [1, 2, ...],              StepShape::batch_per_rank of each row (requests or tokens per rank)
-//     "context": [128, ...],               StepShape::context_tokens of each column
-//     "step_s":  [[...], ...],             seconds; one row per batch value, one column per context value
+//     "context": [128, ...],               the context coordinate of each column (step_time_grid.hpp)
+//     "cached":  [0, ...],                 StepShape::cached_per_token of each plane (decode: [0])
+//     "step_s":  [[[...], ...], ...],      seconds; one plane per cached value, in it one row per batch value,
+//                                          one column per context value
 //     "scenario": { ... }                  the unit's scenario the key hashes (the resolved scenario without
 //                                          name, description, output, allow_not_fitting and the grid's keys)
 //   }
@@ -28,7 +30,7 @@
 namespace moetwin::serving {
 
 inline constexpr const char* kStepModelFormat = "moetwin_step_model";
-inline constexpr int kStepModelFormatVersion  = 1;
+inline constexpr int kStepModelFormatVersion  = 2;
 
 struct StepModelFile {
     StepGrid grid;

@@ -8,7 +8,7 @@ namespace moetwin::serving {
 
 double StepTimeExact::step_s(const StepShape& shape) const {
     const StepShape sim = simulated_shape(unit_.workload.phase, shape);
-    const std::pair key{sim.batch_per_rank, sim.context_tokens};
+    const std::tuple key{sim.batch_per_rank, sim.context_tokens, sim.cached_per_token};
     if (const auto it = memo_.find(key); it != memo_.end()) return it->second;
     const double t = simulate_step_times(unit_, {sim}, 1).front();
     memo_.emplace(key, t);

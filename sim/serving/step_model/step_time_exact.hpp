@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <map>
+#include <tuple>
 #include <utility>
 
 namespace moetwin::serving {
@@ -26,7 +27,7 @@ class StepTimeExact final : public StepTimeModel {
 
   private:
     Scenario unit_;
-    mutable std::map<std::pair<double, double>, double> memo_;
+    mutable std::map<std::tuple<double, double, double>, double> memo_; // (batch, context, cached)
 };
 
 } // namespace moetwin::serving
