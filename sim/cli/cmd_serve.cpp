@@ -6,8 +6,8 @@
 #include "common/json_reader.hpp"
 #include "sim/cli/cli_common.hpp"
 #include "sim/cli/commands.hpp"
-#include "sim/serving/serve_plots.hpp"
 #include "sim/serving/drift/drift_build.hpp"
+#include "sim/serving/serve_plots.hpp"
 #include "sim/serving/serve_setup.hpp"
 #include "sim/serving/step_model/step_model_for_unit.hpp"
 #include "sim/serving/traffic/traffic_config.hpp"
@@ -119,15 +119,15 @@ void pool_drifts(const Scenario& s, const serving::StepTimeModel& prefill, const
             d = static_step_drift(unit);
         } else {
             DriftBuildOptions o;
-            o.cache_dir      = a.cache;
-            o.jobs           = a.jobs > 0 ? a.jobs : int(std::max(1u, std::thread::hardware_concurrency()));
-            o.version        = version();
-            o.pays_migration = !(colocated && phase == Phase::Prefill);
-            const auto start = std::chrono::steady_clock::now();
+            o.cache_dir        = a.cache;
+            o.jobs             = a.jobs > 0 ? a.jobs : int(std::max(1u, std::thread::hardware_concurrency()));
+            o.version          = version();
+            o.pays_migration   = !(colocated && phase == Phase::Prefill);
+            const auto start   = std::chrono::steady_clock::now();
             const DriftBuild b = build_step_drift(unit, *s.serving, phase == Phase::Prefill ? prefill : decode, o);
             std::fprintf(stderr, "serve: %s unit: expert drift over %zu intervals, %zu placements, %s %s (%.1f s)\n",
-                         std::string(to_string(phase)).c_str(), b.drift.factor.size(), b.plan.placements.size(),
-                         b.from_cache ? "loaded" : "simulated", b.file.string().c_str(),
+                         std::string(to_string(phase)).c_str(), std::size_t(b.drift.intervals()),
+                         b.plan.placements.size(), b.from_cache ? "loaded" : "simulated", b.file.string().c_str(),
                          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
             d = b.drift;
         }
@@ -139,7 +139,6 @@ void pool_drifts(const Scenario& s, const serving::StepTimeModel& prefill, const
 // trace Perfetto opens; a small replay gives a few).
 constexpr int64_t kDefaultTraceEvery = 1000;
 
-
 ServeRun serve(const Scenario& s, const std::filesystem::path& dir, const StepModelArgs& models, int64_t trace_every) {
     if (!s.serving) throw ConfigError(s.source.string() + ": no \"serving\" section (see scenarios/README.md)");
     // Colocated: the prefill chunks run on the decode unit, timed by the step model of that unit in prefill.
@@ -148,10 +147,10 @@ ServeRun serve(const Scenario& s, const std::filesystem::path& dir, const StepMo
     ServeRun run;
     run.inputs = serving::replay_inputs(s, *prefill, *decode);
     pool_drifts(s, *prefill, *decode, models, run);
-    auto source      = open_scenario_traffic(s);
-    const auto start = std::chrono::steady_clock::now();
-    run.summary      = serving::serve_to_dir(run.inputs, *source, dir, trace_every, s.name);
-    run.wall_s       = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    auto source              = open_scenario_traffic(s);
+    const auto start         = std::chrono::steady_clock::now();
+    run.summary              = serving::serve_to_dir(run.inputs, *source, dir, trace_every, s.name);
+    run.wall_s               = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     run.inputs.prefill.drift = run.inputs.decode.drift = nullptr; // they point into `run`, which moves
     return run;
 }

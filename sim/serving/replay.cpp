@@ -231,7 +231,8 @@ void Replayer::start_prefill_step(int32_t u) {
         max_tokens = std::max(max_tokens, taken);
         total += taken;
     }
-    const double t = pf_clock_.step_s(u, now_, in_.prefill.step->step_s({double(max_tokens), attended / double(total)}));
+    const double t = pf_clock_.step_s(u, now_, double(max_tokens),
+                                      in_.prefill.step->step_s({double(max_tokens), attended / double(total)}));
     pu.stepping    = true;
     sum_.prefill_busy_s += t;
     period_busy_s_[kPrefillPool] += t;
@@ -344,7 +345,8 @@ void Replayer::start_decode_step(int32_t u) {
     double t = 0;
     if (du.batch > 0)
         t = dec_clock_.step_s(
-            u, now_, in_.decode.step->step_s({double(du.max_batch), (du.A + du.B * double(du.k)) / double(du.batch)}));
+            u, now_, double(du.max_batch),
+            in_.decode.step->step_s({double(du.max_batch), (du.A + du.B * double(du.k)) / double(du.batch)}));
     if (colocated_ && du.prefill_tokens > 0) {
         int64_t max_chunk = 0, total = 0;
         double attended = 0;
@@ -356,7 +358,8 @@ void Replayer::start_decode_step(int32_t u) {
             max_chunk = std::max(max_chunk, taken);
             total += taken;
         }
-        t += pf_clock_.step_s(u, now_, in_.prefill.step->step_s({double(max_chunk), attended / double(total)}));
+        t += pf_clock_.step_s(u, now_, double(max_chunk),
+                              in_.prefill.step->step_s({double(max_chunk), attended / double(total)}));
     }
     if (t == 0) {
         maybe_off(kDecodePool, u);

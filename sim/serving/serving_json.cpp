@@ -93,8 +93,7 @@ nlohmann::ordered_json pool_json(const PoolConfig& p) {
 
 ServingConfig parse_serving(const JsonObject& o, const Scenario& s, const fs::path& base_dir) {
     o.finish({"mode", "duration_h", "series_period_min", "traffic", "prefill", "decode", "prefill_tokens_per_rank",
-              "max_batch_per_rank", "chunk_tokens", "prefix_cache", "slo", "prices", "requests_csv",
-              "expert_drift"});
+              "max_batch_per_rank", "chunk_tokens", "prefix_cache", "slo", "prices", "requests_csv", "expert_drift"});
     ServingConfig c;
     c.base_dir = base_dir;
     c.mode     = o.choice("mode", kServingModes, ServingMode::Disaggregated, "serving mode");
@@ -139,7 +138,8 @@ ServingConfig parse_serving(const JsonObject& o, const Scenario& s, const fs::pa
         p.output_per_mtok_usd     = pr->non_negative("output_per_mtok_usd", p.output_per_mtok_usd);
     }
     c.requests_csv = o.boolean("requests_csv", true);
-    if (o.has("expert_drift")) c.expert_drift = parse_expert_drift(o.object("expert_drift"), base_dir, c.series_period_s);
+    if (o.has("expert_drift"))
+        c.expert_drift = parse_expert_drift(o.object("expert_drift"), base_dir, c.series_period_s);
     return c;
 }
 

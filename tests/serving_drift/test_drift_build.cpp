@@ -66,9 +66,9 @@ Built build(const Scenario& s, const fs::path& cache) {
 }
 
 ReplaySummary replay_with(const Scenario& s, const Built& b, std::string* series = nullptr) {
-    ReplayInputs in  = replay_inputs(s, kPrefillModel, kDecodeModel);
-    in.prefill.drift = &b.prefill.drift;
-    in.decode.drift  = &b.decode.drift;
+    ReplayInputs in        = replay_inputs(s, kPrefillModel, kDecodeModel);
+    in.prefill.drift       = &b.prefill.drift;
+    in.decode.drift        = &b.decode.drift;
     const nlohmann::json j = parse_json_text(s.serving->traffic_json, "t");
     auto src = traffic::open_traffic(traffic::parse_traffic(JsonObject(j, "serving.traffic", "t"), s.serving->base_dir),
                                      s.seed);
@@ -79,41 +79,50 @@ ReplaySummary replay_with(const Scenario& s, const Built& b, std::string* series
 }
 
 TEST(DriftBuild, RebalancingEveryFiveMinutesBeatsNever) {
-    const Scenario every = drift_scenario();
-    Scenario never       = every;
+    const Scenario every                    = drift_scenario();
+    Scenario never                          = every;
     never.serving->expert_drift.rebalance_s = 0;
     const fs::path cache                    = fresh_dir("rebalance");
     const Built e = build(every, cache), n = build(never, cache);
-    ASSERT_EQ(e.decode.drift.factor.size(), 6u); // 30 min of 5-minute intervals
+    ASSERT_EQ(e.decode.drift.intervals(), 6); // 30 min of 5-minute intervals
     EXPECT_EQ(e.decode.plan.placements.size(), 6u);
     EXPECT_EQ(n.decode.plan.placements.size(), 1u);
-    EXPECT_EQ(e.decode.reference.batch_per_rank, 32); // the unit's own shape (not a grid model)
-    EXPECT_EQ(e.decode.reference.context_tokens, 2048);
+    // Not a grid model: the default grid's axes; the context nearest the unit's own 2048, 4 batches across.
+    EXPECT_EQ(e.decode.reference.batches.size(), std::size_t(kDriftReferenceBatches));
+    EXPECT_EQ(e.decode.reference.batches.front(), 1);
+    EXPECT_EQ(e.decode.reference.own_batch, 32);
+    EXPECT_EQ(e.prefill.reference.batches.back(), 4096); // the prefill grid's largest, tokens_per_gpu
     for (const Built* b : {&e, &n})
         for (const DriftBuild* d : {&b->prefill, &b->decode}) {
-            EXPECT_GT(d->reference_step_s, 0);
+            for (const double t : d->reference_step_s)
+                EXPECT_GT(t, 0);
             for (std::size_t i = 0; i < d->drift.factor.size(); ++i) {
                 EXPECT_GT(d->drift.factor[i], 0.5);
                 EXPECT_LT(d->drift.factor[i], 3);
-                EXPECT_GE(d->drift.busiest_over_mean[i], 1);
             }
+            for (const double r : d->drift.busiest_over_mean)
+                EXPECT_GE(r, 1);
         }
     // Interval 0 is the same placement; after it, the re-fitted one is better balanced and faster, in both pools.
     for (const auto& [re, nv] : {std::pair{&e.decode, &n.decode}, std::pair{&e.prefill, &n.prefill}}) {
         std::printf("busiest/mean (every 5 min | never):");
-        for (std::size_t i = 0; i < re->drift.factor.size(); ++i)
+        for (std::size_t i = 0; i < re->drift.busiest_over_mean.size(); ++i)
             std::printf(" %.3f|%.3f", re->drift.busiest_over_mean[i], nv->drift.busiest_over_mean[i]);
-        std::printf("\nstep factor:");
-        for (std::size_t i = 0; i < re->drift.factor.size(); ++i)
-            std::printf(" %.3f|%.3f", re->drift.factor[i], nv->drift.factor[i]);
+        const std::size_t K = re->reference.batches.size();
+        std::printf("\nstep factor at the largest reference batch %g:", re->reference.batches.back());
+        for (int i = 0; i < re->drift.intervals(); ++i)
+            std::printf(" %.3f|%.3f", re->drift.factor_at(i, 1e9), nv->drift.factor_at(i, 1e9));
         std::printf("\n");
         EXPECT_DOUBLE_EQ(re->drift.busiest_over_mean[0], nv->drift.busiest_over_mean[0]);
-        EXPECT_DOUBLE_EQ(re->drift.factor[0], nv->drift.factor[0]);
+        for (std::size_t k = 0; k < K; ++k)
+            EXPECT_DOUBLE_EQ(re->drift.factor[k], nv->drift.factor[k]);
         EXPECT_LT(mean(re->drift.busiest_over_mean, 1), mean(nv->drift.busiest_over_mean, 1) - 0.02);
-        EXPECT_LT(mean(re->drift.factor, 1), mean(nv->drift.factor, 1));
+        EXPECT_LT(mean(re->drift.factor, K), mean(nv->drift.factor, K));
         // Every re-placement moves experts and costs the busiest GPU's copy time (migration.*); never: no pause.
+        // (Interval 1 is re-fitted on interval 0, the loads the first placement was fitted on: nothing moves.)
+        EXPECT_EQ(re->plan.moved[1].experts_moved, 0);
         for (std::size_t i = 1; i < re->drift.migration_s.size(); ++i) {
-            EXPECT_GT(re->plan.moved[i].experts_moved, 0);
+            if (i >= 2) EXPECT_GT(re->plan.moved[i].experts_moved, 0);
             EXPECT_DOUBLE_EQ(re->drift.migration_s[i], re->plan.moved[i].time_s);
             EXPECT_EQ(nv->drift.migration_s[i], 0);
         }
@@ -129,8 +138,8 @@ TEST(DriftBuild, RebalancingEveryFiveMinutesBeatsNever) {
     ASSERT_EQ(re.series.size(), 6u);
     for (std::size_t i = 0; i < re.series.size(); ++i) {
         EXPECT_DOUBLE_EQ(re.series[i].decode_expert_busiest_over_mean, e.decode.drift.busiest_over_mean[i]);
-        EXPECT_DOUBLE_EQ(re.series[i].decode_step_factor, e.decode.drift.factor[i]);
-        EXPECT_DOUBLE_EQ(re.series[i].prefill_step_factor, e.prefill.drift.factor[i]);
+        EXPECT_DOUBLE_EQ(re.series[i].decode_step_factor, e.decode.drift.factor_at(int(i), 32));
+        EXPECT_DOUBLE_EQ(re.series[i].prefill_step_factor, e.prefill.drift.factor_at(int(i), 4096));
     }
     fs::remove_all(cache);
 }
@@ -153,8 +162,8 @@ TEST(DriftBuild, CachedAndDeterministic) {
     replay_with(s, z, &sz);
     EXPECT_EQ(sx, sz);
     // Another seed: other loads, another key.
-    Scenario t = s;
-    t.seed     = 8;
+    Scenario t    = s;
+    t.seed        = 8;
     const Built w = build(t, a);
     EXPECT_FALSE(w.decode.from_cache);
     EXPECT_NE(w.decode.file, x.decode.file);
@@ -171,15 +180,16 @@ TEST(DriftBuild, RefusesPoliciesItCannotRefit) {
 // The approximation: one factor at the reference shape stretches every shape. Measured at shapes across the grid's
 // range with the most drifted interval's loads under the stale (never re-fitted) placement.
 TEST(DriftBuild, ScaledStepTimesAgainstDirectSimulations) {
-    Scenario s = drift_scenario();
+    Scenario s                          = drift_scenario();
     s.serving->expert_drift.rebalance_s = 0;
     const fs::path dir                  = fresh_dir("check");
     const Built n                       = build(s, dir);
     for (const DriftBuild* d : {&n.decode, &n.prefill}) {
-        const bool decode  = d == &n.decode;
-        const Scenario u   = unit_of(s, decode ? Phase::Decode : Phase::Prefill);
-        const auto& f      = d->drift.factor;
-        const std::size_t i = std::size_t(std::max_element(f.begin(), f.end()) - f.begin());
+        const bool decode   = d == &n.decode;
+        const Scenario u    = unit_of(s, decode ? Phase::Decode : Phase::Prefill);
+        const auto& f       = d->drift.factor;
+        const std::size_t K = d->reference.batches.size();
+        const std::size_t i = std::size_t(std::max_element(f.begin(), f.end()) - f.begin()) / K;
         const std::vector<StepShape> shapes =
             decode ? std::vector<StepShape>{{4, 512}, {16, 8192}, {64, 1024}, {128, 16384}}
                    : std::vector<StepShape>{{1024, 256}, {2048, 1024}, {4096, 512}, {4096, 2048.5}};
@@ -191,14 +201,16 @@ TEST(DriftBuild, ScaledStepTimesAgainstDirectSimulations) {
         const auto pts = simulate_drift_points(u, shapes, loads, d->plan.placements[0], dir / "pts", 2);
         double worst   = 0;
         for (const DriftCheckPoint& p : pts) {
-            const double err = std::abs(p.base_s * f[i] / p.drifted_s - 1);
+            const double fx  = d->drift.factor_at(int(i), p.shape.batch_per_rank);
+            const double err = std::abs(p.base_s * fx / p.drifted_s - 1);
             worst            = std::max(worst, err);
             std::printf("%s (%g, %g): base %.6f s, drifted %.6f s, ratio %.4f vs factor %.4f: error %.2f %%\n",
                         decode ? "decode" : "prefill", p.shape.batch_per_rank, p.shape.context_tokens, p.base_s,
-                        p.drifted_s, p.drifted_s / p.base_s, f[i], 100 * err);
+                        p.drifted_s, p.drifted_s / p.base_s, fx, 100 * err);
         }
-        // Measured (sim/serving/drift/README.md): the scaled step is within 6 % of the direct simulation.
-        EXPECT_LT(worst, 0.06);
+        // Measured (sim/serving/drift/README.md): the scaled step is within 2.3 % of the direct simulation here (one
+        // factor for all batches, before kDriftReferenceBatches: up to 8.6 % on prefill's small batches).
+        EXPECT_LT(worst, 0.04);
     }
     fs::remove_all(dir);
 }

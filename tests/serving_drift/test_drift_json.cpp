@@ -40,18 +40,16 @@ TEST(DriftJson, ParsesAndRoundTrips) {
     EXPECT_EQ(scenario_to_json(back), scenario_to_json(s));
     EXPECT_DOUBLE_EQ(back.serving->expert_drift.rebalance_s, 300);
 
-    json j                                         = drift_scenario();
-    j["serving"]["expert_drift"]                   = {{"enabled", true},
-                                                      {"loads", {"a.json", "/abs/b.json"}},
-                                                      {"rebalance_min", 0}};
-    const Scenario f                               = parse_scenario(j.dump(), "/some/dir/t.json");
-    const ExpertDriftConfig& d                     = f.serving->expert_drift;
+    json j                       = drift_scenario();
+    j["serving"]["expert_drift"] = {{"enabled", true}, {"loads", {"a.json", "/abs/b.json"}}, {"rebalance_min", 0}};
+    const Scenario f             = parse_scenario(j.dump(), "/some/dir/t.json");
+    const ExpertDriftConfig& d   = f.serving->expert_drift;
     ASSERT_EQ(d.loads.size(), 2u);
-    EXPECT_EQ(d.loads[0], std::filesystem::path("/some/dir/a.json"));
+    EXPECT_EQ(d.loads[0], f.serving->base_dir / "a.json"); // relative to the scenario's folder
     EXPECT_EQ(d.loads[1], std::filesystem::path("/abs/b.json"));
-    EXPECT_DOUBLE_EQ(d.rebalance_s, 0);                 // never
-    EXPECT_DOUBLE_EQ(d.window_s, 300);                  // one series period
-    EXPECT_DOUBLE_EQ(d.hours_per_run, 3);               // default
+    EXPECT_DOUBLE_EQ(d.rebalance_s, 0);   // never
+    EXPECT_DOUBLE_EQ(d.window_s, 300);    // one series period
+    EXPECT_DOUBLE_EQ(d.hours_per_run, 3); // default
     const Scenario fb = parse_scenario(scenario_to_json(f), "/elsewhere/t.json");
     EXPECT_EQ(fb.serving->expert_drift.loads, d.loads); // written resolved
     j["serving"]["expert_drift"] = {{"enabled", false}};

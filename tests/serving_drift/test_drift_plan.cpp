@@ -87,7 +87,7 @@ TEST(DriftLoads, RunsMixedByTheHourSummedPerInterval) {
     // w = m / 9: interval 0 averages w = 2/9 (share of expert 0: 0.75 − 0.5 × 2/9), interval 1 w = 7/9; the next
     // segment goes back from run 1 to run 0 (cyclic).
     const std::vector<ExpertLoad> runs = {load1({3, 1}), load1({1, 3})};
-    const auto l = interval_loads(runs, 10, 5, 20, 8, 1);
+    const auto l                       = interval_loads(runs, 10, 5, 20, 8, 1);
     ASSERT_EQ(l.size(), 4u);
     const auto share0 = [](const ExpertLoad& x) { return x.tokens[0] / (x.tokens[0] + x.tokens[1]); };
     EXPECT_NEAR(share0(l[0]), 0.75 - 0.5 * 2 / 9, 1e-3);
@@ -104,28 +104,37 @@ TEST(DriftLoads, RunsMixedByTheHourSummedPerInterval) {
     EXPECT_THROW(interval_loads({runs[0], load1({1, 1, 1})}, 10, 5, 20, 8, 1), ConfigError);
 }
 
-TEST(DriftClock, FactorPerIntervalAndOnePausePerUnitAndReplacement) {
+TEST(DriftClock, FactorPerIntervalAndBatchAndOnePausePerUnitAndReplacement) {
     StepDrift d;
     d.period_s          = 100;
-    d.factor            = {2, 1.5, 1.25};
+    d.ref_batch         = {4, 16};
+    d.factor            = {2, 2, 1.5, 1.5, 1.1, 1.3};
     d.busiest_over_mean = {1.3, 1.2, 1.1};
     d.migration_s       = {0, 0.5, 0};
+    d.series_batch      = 8;
+    EXPECT_EQ(d.intervals(), 3);
+    // Linear in ln batch: batch 8 is half-way from 4 to 16; flat beyond.
+    EXPECT_DOUBLE_EQ(d.factor_at(2, 8), 1.2);
+    EXPECT_DOUBLE_EQ(d.factor_at(2, 1), 1.1);
+    EXPECT_DOUBLE_EQ(d.factor_at(2, 64), 1.3);
     DriftClock c(&d);
-    EXPECT_DOUBLE_EQ(c.step_s(0, 10, 1), 2);      // interval 0
-    EXPECT_DOUBLE_EQ(c.step_s(0, 100, 1), 2);     // 1.5 + the re-placement at 100 s
-    EXPECT_DOUBLE_EQ(c.step_s(0, 150, 1), 1.5);   // paid
-    EXPECT_DOUBLE_EQ(c.step_s(1, 250, 2), 3);     // unit 1 first steps in interval 2: pays the one at 100 s
-    EXPECT_DOUBLE_EQ(c.step_s(1, 260, 2), 2.5);   // once
-    EXPECT_DOUBLE_EQ(c.step_s(0, 1e6, 1), 1.25);  // past the end: the last interval
+    EXPECT_DOUBLE_EQ(c.step_s(0, 10, 8, 1), 2);     // interval 0
+    EXPECT_DOUBLE_EQ(c.step_s(0, 100, 8, 1), 2);    // 1.5 + the re-placement at 100 s
+    EXPECT_DOUBLE_EQ(c.step_s(0, 150, 8, 1), 1.5);  // paid
+    EXPECT_DOUBLE_EQ(c.step_s(1, 250, 16, 2), 3.1); // unit 1 first steps in interval 2: 2 × 1.3 + the one at 100 s
+    EXPECT_DOUBLE_EQ(c.step_s(1, 260, 16, 2), 2.6); // once
+    EXPECT_DOUBLE_EQ(c.step_s(0, 1e6, 4, 1), 1.1);  // past the end: the last interval
     double b = 0, f = 0;
     drift_at(&d, 150, b, f);
     EXPECT_DOUBLE_EQ(b, 1.2);
     EXPECT_DOUBLE_EQ(f, 1.5);
+    drift_at(&d, 250, b, f);
+    EXPECT_DOUBLE_EQ(f, 1.2); // at series_batch
     drift_at(nullptr, 150, b, f);
     EXPECT_EQ(b, 0);
     EXPECT_EQ(f, 0);
     DriftClock none(nullptr);
-    EXPECT_DOUBLE_EQ(none.step_s(3, 10, 0.7), 0.7);
+    EXPECT_DOUBLE_EQ(none.step_s(3, 10, 8, 0.7), 0.7);
 }
 
 } // namespace

@@ -56,8 +56,9 @@ std::string loads_json(const ExpertLoad& l) {
     return nlohmann::json{{"logical_count", rows}}.dump();
 }
 
-// The cache file: {"key", "reference_step_s", "factors": [...]}; empty factors when it does not match.
-std::vector<double> read_cached(const fs::path& file, const std::string& key, std::size_t n, double& ref_s) {
+// The cache file: {"key", "reference_step_s": [K], "factors": [intervals × K]}; empty factors when it does not match.
+std::vector<double> read_cached(const fs::path& file, const std::string& key, std::size_t n,
+                                std::vector<double>& ref_s) {
     std::error_code ec;
     if (!fs::is_regular_file(file, ec)) return {};
     try {
@@ -65,7 +66,10 @@ std::vector<double> read_cached(const fs::path& file, const std::string& key, st
         const JsonObject o(j, "", file.string());
         o.finish({"key", "reference_step_s", "factors"});
         if (o.string("key") != key) return {};
-        ref_s             = o.positive("reference_step_s");
+        const JsonArray r = o.array("reference_step_s");
+        ref_s.clear();
+        for (std::size_t i = 0; i < r.size(); ++i)
+            ref_s.push_back(r.number_in(i, 1e-9, 1e6));
         const JsonArray a = o.array("factors");
         std::vector<double> f;
         for (std::size_t i = 0; i < a.size(); ++i)
@@ -114,30 +118,36 @@ balancer::PlaceFn drift_place_fn(const Scenario& unit) {
     return balancer::find_placement_policy(unit.balancer.policy).place;
 }
 
-StepShape drift_reference_shape(const Scenario& unit, const StepTimeModel& model) {
+DriftReference drift_reference(const Scenario& unit, const StepTimeModel& model) {
     const WorkloadConfig& w = unit.workload;
     const bool decode       = w.phase == Phase::Decode;
-    const StepShape own{decode ? double(w.requests_per_gpu) : double(w.tokens_per_gpu),
-                        decode ? double(w.context_tokens) : (double(w.context_tokens) + 1) / 2};
-    const auto* grid = dynamic_cast<const StepTimeGrid*>(&model);
-    if (!grid) return simulated_shape(w.phase, own);
-    const auto nearest = [](const std::vector<double>& axis, double x) {
+    const auto* grid        = dynamic_cast<const StepTimeGrid*>(&model);
+    const GridAxes axes     = grid ? GridAxes{grid->grid().batch, grid->grid().context} : grid_axes(unit, GridSpec{});
+    const auto nearest      = [](const std::vector<double>& axis, double x) {
         double best = axis.front();
         for (const double v : axis)
             if (std::abs(std::log(v / x)) < std::abs(std::log(best / x))) best = v;
         return best;
     };
-    return {nearest(grid->grid().batch, own.batch_per_rank), nearest(grid->grid().context, own.context_tokens)};
+    DriftReference r;
+    r.own_batch     = decode ? double(w.requests_per_gpu) : double(w.tokens_per_gpu);
+    r.context       = nearest(axes.context, decode ? double(w.context_tokens) : (double(w.context_tokens) + 1) / 2);
+    const double lo = axes.batch.front(), hi = axes.batch.back();
+    for (int k = 0; k < kDriftReferenceBatches; ++k) {
+        const double b = nearest(axes.batch, lo * std::pow(hi / lo, double(k) / (kDriftReferenceBatches - 1)));
+        if (r.batches.empty() || b > r.batches.back()) r.batches.push_back(b);
+    }
+    return r;
 }
 
 Scenario drifted_scenario(const Scenario& unit, const StepShape& shape, const fs::path& loads_file,
                           const fs::path& placement_file) {
-    Scenario s                  = shape_scenario(unit, shape);
-    s.routing.popularity        = ExpertPopularity::File;
-    s.routing.loads_path        = loads_file;
-    s.balancer.policy           = std::string(balancer::kPlacementFromFile);
-    s.balancer.placement_path   = placement_file;
-    s.balancer.fit_loads_path   = fs::path();
+    Scenario s                = shape_scenario(unit, shape);
+    s.routing.popularity      = ExpertPopularity::File;
+    s.routing.loads_path      = loads_file;
+    s.balancer.policy         = std::string(balancer::kPlacementFromFile);
+    s.balancer.placement_path = placement_file;
+    s.balancer.fit_loads_path = fs::path();
     return s;
 }
 
@@ -194,13 +204,15 @@ DriftBuild build_step_drift(const Scenario& unit, const ServingConfig& cfg, cons
         interval_loads(drift_runs(unit, c), per_run, period_min, cfg.duration_s / kMinute_s, topk, unit.seed);
     const balancer::PlacementSpec spec = drift_placement_spec(unit);
     DriftBuild b;
-    b.plan      = plan_drift(loads, spec, drift_place_fn(unit), rebalance, window);
-    b.reference = drift_reference_shape(unit, model);
+    b.plan              = plan_drift(loads, spec, drift_place_fn(unit), rebalance, window);
+    b.reference         = drift_reference(unit, model);
+    const std::size_t K = b.reference.batches.size();
 
     // Key: everything the factors depend on (the unit as the grid keys it, the reference, the loads, placements).
     uint64_t h = 0xcbf29ce484222325ull;
     fnv1a(h, options.version + "\n" + keyed_scenario_json(unit) + "\n" + std::string(to_string(unit.workload.phase)) +
-                 "\n" + format_number(b.reference.batch_per_rank) + "," + format_number(b.reference.context_tokens));
+                 "\n" + format_number(b.reference.context));
+    fnv1a(h, b.reference.batches.data(), K * sizeof(double));
     for (const ExpertLoad& l : loads)
         fnv1a(h, l.tokens.data(), l.tokens.size() * sizeof(double));
     for (const balancer::Placement& p : b.plan.placements)
@@ -212,22 +224,27 @@ DriftBuild build_step_drift(const Scenario& unit, const ServingConfig& cfg, cons
     b.file             = dir / ("drift_" + std::string(key) + ".json");
 
     const std::size_t n       = loads.size();
-    std::vector<double> times = read_cached(b.file, key, n, b.reference_step_s);
-    b.from_cache              = !times.empty();
+    std::vector<double> times = read_cached(b.file, key, n * K, b.reference_step_s);
+    if (b.reference_step_s.size() != K) times.clear();
+    b.from_cache = !times.empty();
     if (!b.from_cache) {
         std::error_code ec;
         const fs::path tmp = dir / ("drift_tmp_" + std::string(key) + "_" + std::to_string(::getpid()));
         fs::create_directories(tmp, ec);
         if (ec) throw ConfigError(tmp.string() + ": cannot create the drift work folder: " + ec.message());
-        std::vector<Scenario> runs{shape_scenario(unit, b.reference)}; // [0]: the grid's own
+        std::vector<Scenario> runs; // [0, K): the grid's own; then K per interval
+        for (const double x : b.reference.batches)
+            runs.push_back(shape_scenario(unit, {x, b.reference.context}));
         for (std::size_t p = 0; p < b.plan.placements.size(); ++p)
             write_file_atomic(tmp / ("placement_" + std::to_string(p) + ".json"),
                               balancer::placement_json(b.plan.placements[p]));
         for (std::size_t i = 0; i < n; ++i) {
             const fs::path lf = tmp / ("loads_" + std::to_string(i) + ".json");
             write_file_atomic(lf, loads_json(loads[i]));
-            runs.push_back(drifted_scenario(unit, b.reference, lf,
-                                            tmp / ("placement_" + std::to_string(b.plan.placement_of[i]) + ".json")));
+            for (const double x : b.reference.batches)
+                runs.push_back(
+                    drifted_scenario(unit, {x, b.reference.context}, lf,
+                                     tmp / ("placement_" + std::to_string(b.plan.placement_of[i]) + ".json")));
         }
         std::vector<double> t;
         try {
@@ -237,10 +254,10 @@ DriftBuild build_step_drift(const Scenario& unit, const ServingConfig& cfg, cons
             throw;
         }
         fs::remove_all(tmp, ec);
-        b.reference_step_s = t.front();
-        times.assign(t.begin() + 1, t.end());
-        for (double& x : times)
-            x /= b.reference_step_s;
+        b.reference_step_s.assign(t.begin(), t.begin() + std::ptrdiff_t(K));
+        times.assign(t.begin() + std::ptrdiff_t(K), t.end());
+        for (std::size_t j = 0; j < times.size(); ++j)
+            times[j] /= b.reference_step_s[j % K];
         nlohmann::ordered_json j;
         j["key"]              = key;
         j["reference_step_s"] = b.reference_step_s;
@@ -248,6 +265,8 @@ DriftBuild build_step_drift(const Scenario& unit, const ServingConfig& cfg, cons
         write_file_atomic(b.file, j.dump() + "\n");
     }
     b.drift.period_s          = cfg.series_period_s;
+    b.drift.ref_batch         = b.reference.batches;
+    b.drift.series_batch      = b.reference.own_batch;
     b.drift.factor            = times;
     b.drift.busiest_over_mean = b.plan.busiest_over_mean;
     for (const balancer::MigrationCost& m : b.plan.moved)
@@ -257,12 +276,14 @@ DriftBuild build_step_drift(const Scenario& unit, const ServingConfig& cfg, cons
 
 StepDrift static_step_drift(const Scenario& unit) {
     StepDrift d;
-    d.period_s              = 1;
-    d.factor                = {1};
-    d.migration_s           = {0};
-    const ExpertLoad pop    = unit_popularity(unit);
+    d.period_s                   = 1;
+    d.ref_batch                  = {1};
+    d.factor                     = {1};
+    d.migration_s                = {0};
+    const ExpertLoad pop         = unit_popularity(unit);
     const step::StepPlacement sp = step::place_step_experts(unit, pop);
-    d.busiest_over_mean = {sp.shared_expert >= 0 ? 0.0 : balancer::busiest_over_mean(sp.placement, sp.spec, pop).mean_ratio};
+    d.busiest_over_mean          = {sp.shared_expert >= 0 ? 0.0
+                                                          : balancer::busiest_over_mean(sp.placement, sp.spec, pop).mean_ratio};
     return d;
 }
 

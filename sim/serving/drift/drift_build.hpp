@@ -28,10 +28,19 @@ std::vector<ExpertLoad> drift_runs(const Scenario& unit, const ExpertDriftConfig
 balancer::PlacementSpec drift_placement_spec(const Scenario& unit);
 balancer::PlaceFn drift_place_fn(const Scenario& unit);
 
-// Contract: the grid point of `model` nearest (in log batch and log context) to the unit's own workload shape
-// (decode: requests_per_gpu, context; prefill: tokens_per_gpu and (context + 1) / 2), so the scaled grid is exact
-// there; for another model (--exact) the simulated shape of the unit's own.
-StepShape drift_reference_shape(const Scenario& unit, const StepTimeModel& model);
+// The reference shapes of the factors (step_drift.hpp): kDriftReferenceBatches batches of the unit's grid axis
+// (the grid points nearest to 0, 1/3, 2/3 and 1 of its log range; ours: enough to follow the factor from the
+// weight-bound small batches to the token-bound large ones, measured in README.md) at the grid context nearest
+// to the unit's own (decode: context; prefill: (context + 1) / 2), so the scaled grid is exact at those points.
+inline constexpr int kDriftReferenceBatches = 4;
+struct DriftReference {
+    std::vector<double> batches; // increasing, distinct
+    double context   = 0;
+    double own_batch = 0; // the unit's own (decode: requests_per_gpu; prefill: tokens_per_gpu): the series' factor
+};
+// Contract: pure (the memory fit). The grid's axes are `model`'s when it is a grid (StepTimeGrid), else
+// grid_axes(unit, GridSpec{}) (--exact).
+DriftReference drift_reference(const Scenario& unit, const StepTimeModel& model);
 
 // Contract: `unit` at `shape` (step_grid_build.hpp: shape_scenario) routing with the loads file and running the
 // placement file (routing.popularity "file", balancer.policy "file").
@@ -63,9 +72,9 @@ struct DriftBuildOptions {
 struct DriftBuild {
     StepDrift drift;
     DriftPlan plan;
-    StepShape reference;
-    double reference_step_s = 0; // the step simulator at reference with the scenario's own routing and placement
-    std::filesystem::path file;  // the cache file
+    DriftReference reference;
+    std::vector<double> reference_step_s; // [K]: the step simulator at each reference with the scenario's own routing
+    std::filesystem::path file;           // the cache file
     bool from_cache = false;
 };
 

@@ -17,23 +17,23 @@ std::vector<ExpertLoad> interval_loads(const std::vector<ExpertLoad>& runs, int 
     if (minutes_per_run < 2) throw ConfigError("expert drift: a run lasts at least 2 minutes");
     if (period_min < 1 || !(duration_min > 0))
         throw ConfigError("expert drift: the interval must be >= 1 minute and the duration > 0");
-    const int intervals = int(std::ceil(duration_min / double(period_min) - 1e-9));
-    const int minutes   = intervals * period_min;
+    const int intervals     = int(std::ceil(duration_min / double(period_min) - 1e-9));
+    const int minutes       = intervals * period_min;
     const ExpertLoad& shape = runs.front();
-    std::vector<ExpertLoad> out(std::size_t(intervals),
-                                ExpertLoad{shape.num_layers, shape.num_experts, std::vector<double>(shape.tokens.size())});
+    std::vector<ExpertLoad> out(std::size_t(intervals), ExpertLoad{shape.num_layers, shape.num_experts,
+                                                                   std::vector<double>(shape.tokens.size())});
     const int k = int(runs.size());
     for (int seg = 0; seg * minutes_per_run < minutes; ++seg) {
         balancer::MixSpec m;
         m.num_minutes = minutes_per_run;
         m.topk        = topk;
         m.seed        = seed + uint64_t(seg);
-        const std::vector<ExpertLoad> mix = balancer::mixed_loads(runs[std::size_t(seg % k)],
-                                                                  runs[std::size_t((seg + 1) % k)], m);
+        const std::vector<ExpertLoad> mix =
+            balancer::mixed_loads(runs[std::size_t(seg % k)], runs[std::size_t((seg + 1) % k)], m);
         for (int i = 0; i < minutes_per_run; ++i) {
             const int minute = seg * minutes_per_run + i;
             if (minute >= minutes) break;
-            std::vector<double>& acc = out[std::size_t(minute / period_min)].tokens;
+            std::vector<double>& acc     = out[std::size_t(minute / period_min)].tokens;
             const std::vector<double>& x = mix[std::size_t(i)].tokens;
             for (std::size_t j = 0; j < acc.size(); ++j)
                 acc[j] += x[j];

@@ -20,11 +20,12 @@ DriftPlan plan_drift(const std::vector<ExpertLoad>& interval_loads, const balanc
     for (int i = 0; i < n; ++i) {
         const bool first = i == 0;
         if (first || (rebalance_every > 0 && i % rebalance_every == 0)) {
-            const ExpertLoad fit = first ? sum_loads(interval_loads, 0, window) : sum_loads(interval_loads, i - window, i);
+            const ExpertLoad fit =
+                first ? sum_loads(interval_loads, 0, window) : sum_loads(interval_loads, i - window, i);
             balancer::Placement next = place(fit, spec);
             balancer::check_placement(next, spec);
             if (!first) {
-                next = balancer::align_to_previous(next, p.placements.back(), spec);
+                next                    = balancer::align_to_previous(next, p.placements.back(), spec);
                 p.moved[std::size_t(i)] = balancer::migration_cost(p.placements.back(), next, spec, migration);
             }
             p.placements.push_back(std::move(next));
