@@ -16,7 +16,8 @@ struct ExpertDriftConfig {
     // `generated_runs` runs of the scenario's own routing popularity, each with another seed.
     std::vector<std::filesystem::path> loads;
     int generated_runs = 4; // ours: enough for a day of hot spots that move; only without `loads`
-    // The day moves from run i to run i + 1 (cyclic) over each hours_per_run hours (sim/balancer/load_mix).
+    // The day moves from run i to run i + 1 (cyclic) over each hours_per_run hours (sim/balancer/load_mix; at most
+    // 24 h: a segment's minutes are held in memory while they are summed).
     double hours_per_run = 3;
     // A re-placement every rebalance_s (tech report §3.4: "e.g., every 10 minutes"); 0: never (the placement
     // fitted at 0 h stays all day). A multiple of serving.series_period_min.
