@@ -125,9 +125,15 @@ void pool_drifts(const Scenario& s, const serving::StepTimeModel& prefill, const
             o.pays_migration   = !(colocated && phase == Phase::Prefill);
             const auto start   = std::chrono::steady_clock::now();
             const DriftBuild b = build_step_drift(unit, *s.serving, phase == Phase::Prefill ? prefill : decode, o);
-            std::fprintf(stderr, "serve: %s unit: expert drift over %zu intervals, %zu placements, %s %s (%.1f s)\n",
+            double moved_B = 0, pause_s = 0;
+            for (const balancer::MigrationCost& m : b.plan.moved)
+                moved_B += m.bytes, pause_s = std::max(pause_s, m.time_s);
+            std::fprintf(stderr,
+                         "serve: %s unit: expert drift over %zu intervals, %zu placements (%.1f GB moved, longest "
+                         "pause %.3f s), %s %s (%.1f s)\n",
                          std::string(to_string(phase)).c_str(), std::size_t(b.drift.intervals()),
-                         b.plan.placements.size(), b.from_cache ? "loaded" : "simulated", b.file.string().c_str(),
+                         b.plan.placements.size(), moved_B * 1e-9, pause_s, b.from_cache ? "loaded" : "simulated",
+                         b.file.string().c_str(),
                          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
             d = b.drift;
         }
