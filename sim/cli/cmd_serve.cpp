@@ -6,6 +6,7 @@
 #include "common/json_reader.hpp"
 #include "sim/cli/cli_common.hpp"
 #include "sim/cli/commands.hpp"
+#include "sim/serving/drift/drift_build.hpp"
 #include "sim/serving/serve_plots.hpp"
 #include "sim/serving/serve_setup.hpp"
 #include "sim/serving/step_model/step_model_for_unit.hpp"
@@ -100,15 +101,52 @@ std::unique_ptr<serving::StepTimeModel> build_step_model(const Scenario& s, Phas
     return model;
 }
 
-// trace.json's default sample: every 1000th request (a Day-6 day of ~10^8 requests gives ~10^5 lifecycles, a
-// trace Perfetto opens; a small replay gives a few).
-constexpr int64_t kDefaultTraceEvery = 1000;
-
 struct ServeRun {
+    serving::StepDrift prefill_drift, decode_drift; // borrowed by inputs
     serving::ReplaySummary summary;
     serving::ReplayInputs inputs;
     double wall_s = 0;
 };
+
+// Expert-load drift (sim/serving/drift/, issue 17 item 4): per pool the step-time factors and re-placement pauses
+// of serving.expert_drift, or without it the placement's busiest/mean on routing's loads (factor 1); wired into
+// run.inputs. Colocated: the prefill chunks run on the decode units, which pay the re-placement once.
+void pool_drifts(const Scenario& s, const serving::StepTimeModel& prefill, const serving::StepTimeModel& decode,
+                 const StepModelArgs& a, ServeRun& run) {
+    using namespace moetwin::serving;
+    const bool colocated = s.serving->mode == ServingMode::Colocated;
+    for (const Phase phase : {Phase::Prefill, Phase::Decode}) {
+        const Scenario unit = unit_scenario(s, phase);
+        StepDrift& d        = phase == Phase::Prefill ? run.prefill_drift : run.decode_drift;
+        if (!s.serving->expert_drift.enabled) {
+            d = static_step_drift(unit);
+        } else {
+            DriftBuildOptions o;
+            o.cache_dir        = a.cache;
+            o.jobs             = a.jobs > 0 ? a.jobs : int(std::max(1u, std::thread::hardware_concurrency()));
+            o.version          = version();
+            o.pays_migration   = !(colocated && phase == Phase::Prefill);
+            const auto start   = std::chrono::steady_clock::now();
+            const DriftBuild b = build_step_drift(unit, *s.serving, phase == Phase::Prefill ? prefill : decode, o);
+            double moved_B = 0, pause_s = 0;
+            for (const balancer::MigrationCost& m : b.plan.moved)
+                moved_B += m.bytes, pause_s = std::max(pause_s, m.time_s);
+            std::fprintf(stderr,
+                         "serve: %s unit: expert drift over %zu intervals, %zu placements (%.1f GB moved, longest "
+                         "pause %.3f s), %s %s (%.1f s)\n",
+                         std::string(to_string(phase)).c_str(), std::size_t(b.drift.intervals()),
+                         b.plan.placements.size(), moved_B * 1e-9, pause_s, b.from_cache ? "loaded" : "simulated",
+                         b.file.string().c_str(),
+                         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+            d = b.drift;
+        }
+        (phase == Phase::Prefill ? run.inputs.prefill : run.inputs.decode).drift = &d;
+    }
+}
+
+// trace.json's default sample: every 1000th request (a Day-6 day of ~10^8 requests gives ~10^5 lifecycles, a
+// trace Perfetto opens; a small replay gives a few).
+constexpr int64_t kDefaultTraceEvery = 1000;
 
 ServeRun serve(const Scenario& s, const std::filesystem::path& dir, const StepModelArgs& models, int64_t trace_every) {
     if (!s.serving) throw ConfigError(s.source.string() + ": no \"serving\" section (see scenarios/README.md)");
@@ -116,11 +154,13 @@ ServeRun serve(const Scenario& s, const std::filesystem::path& dir, const StepMo
     const auto decode  = build_step_model(s, Phase::Decode, models);
     const auto prefill = build_step_model(s, Phase::Prefill, models);
     ServeRun run;
-    run.inputs       = serving::replay_inputs(s, *prefill, *decode);
-    auto source      = open_scenario_traffic(s);
-    const auto start = std::chrono::steady_clock::now();
-    run.summary      = serving::serve_to_dir(run.inputs, *source, dir, trace_every, s.name);
-    run.wall_s       = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    run.inputs = serving::replay_inputs(s, *prefill, *decode);
+    pool_drifts(s, *prefill, *decode, models, run);
+    auto source              = open_scenario_traffic(s);
+    const auto start         = std::chrono::steady_clock::now();
+    run.summary              = serving::serve_to_dir(run.inputs, *source, dir, trace_every, s.name);
+    run.wall_s               = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    run.inputs.prefill.drift = run.inputs.decode.drift = nullptr; // they point into `run`, which moves
     return run;
 }
 

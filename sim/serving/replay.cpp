@@ -109,6 +109,7 @@ class Replayer {
     double period_busy_s_[2]         = {0, 0};
     ReplaySummary sum_;
     SeriesRow row_;
+    DriftClock pf_clock_{in_.prefill.drift}, dec_clock_{in_.decode.drift}; // expert-load drift per pool
     LatencySketch period_ttft_, period_tpot_;
 };
 
@@ -233,7 +234,9 @@ void Replayer::start_prefill_step(int32_t u) {
         max_tokens = std::max(max_tokens, taken);
         total += taken;
     }
-    const double t = in_.prefill.step->step_s({double(max_tokens), attended / double(total), cached / double(total)});
+    const double t = pf_clock_.step_s(
+        u, now_, double(max_tokens),
+        in_.prefill.step->step_s({double(max_tokens), attended / double(total), cached / double(total)}));
     pu.stepping    = true;
     sum_.prefill_busy_s += t;
     period_busy_s_[kPrefillPool] += t;
@@ -345,7 +348,9 @@ void Replayer::start_decode_step(int32_t u) {
     du.joins.clear();
     double t = 0;
     if (du.batch > 0)
-        t = in_.decode.step->step_s({double(du.max_batch), (du.A + du.B * double(du.k)) / double(du.batch)});
+        t = dec_clock_.step_s(
+            u, now_, double(du.max_batch),
+            in_.decode.step->step_s({double(du.max_batch), (du.A + du.B * double(du.k)) / double(du.batch)}));
     if (colocated_ && du.prefill_tokens > 0) {
         int64_t max_chunk = 0, total = 0;
         double attended = 0, cached = 0;
@@ -358,7 +363,9 @@ void Replayer::start_decode_step(int32_t u) {
             max_chunk = std::max(max_chunk, taken);
             total += taken;
         }
-        t += in_.prefill.step->step_s({double(max_chunk), attended / double(total), cached / double(total)});
+        t += pf_clock_.step_s(
+            u, now_, double(max_chunk),
+            in_.prefill.step->step_s({double(max_chunk), attended / double(total), cached / double(total)}));
     }
     if (t == 0) {
         maybe_off(kDecodePool, u);
@@ -619,6 +626,9 @@ void Replayer::series_tick() {
     row_.ttft_p99_s    = period_ttft_.quantile(0.99);
     row_.tpot_p50_s    = period_tpot_.quantile(0.5);
     row_.tpot_p99_s    = period_tpot_.quantile(0.99);
+    const double mid_s = now_ - 0.5 * cfg_.series_period_s; // the period's loads
+    drift_at(in_.prefill.drift, mid_s, row_.prefill_expert_busiest_over_mean, row_.prefill_step_factor);
+    drift_at(in_.decode.drift, mid_s, row_.decode_expert_busiest_over_mean, row_.decode_step_factor);
     sum_.series.push_back(row_);
     row_ = SeriesRow{};
     period_ttft_.clear();

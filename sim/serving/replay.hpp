@@ -4,6 +4,7 @@
 // and nothing per request per step). See sim/serving/README.md for the model and what it leaves out.
 #pragma once
 
+#include "sim/serving/drift/step_drift.hpp"
 #include "sim/serving/latency_sketch.hpp"
 #include "sim/serving/mtp_steps.hpp"
 #include "sim/serving/request_source.hpp"
@@ -25,6 +26,9 @@ struct PoolUnit {
     // Seconds per step of this unit. Colocated mode uses decode_step for the decode batch and prefill_step
     // for the chunk of the same unit. Borrowed: the caller keeps them alive for the replay.
     const StepTimeModel* step = nullptr;
+    // Expert-load drift (sim/serving/drift/step_drift.hpp): each step's factor and re-placement pauses, and the
+    // series' per-GPU expert load. Borrowed; nullptr: none (factor 1, the series' expert columns 0).
+    const StepDrift* drift = nullptr;
 };
 
 struct ReplayInputs {
@@ -66,6 +70,10 @@ struct SeriesRow {
     int64_t queued    = 0; // requests waiting (router, prefill queues, decode admission) at its end
     double kv_use     = 0; // reserved KV / capacity of the serving decode ranks at its end
     double ttft_p50_s = 0, ttft_p99_s = 0, tpot_p50_s = 0, tpot_p99_s = 0; // requests completed in it
+    // Per-GPU expert load of each pool's placement under the period's loads (busiest GPU / mean, mean over MoE
+    // layers) and the step-time factor it costs (PoolUnit::drift; 0 without one).
+    double prefill_expert_busiest_over_mean = 0, prefill_step_factor = 0;
+    double decode_expert_busiest_over_mean = 0, decode_step_factor = 0;
 };
 
 struct ReplaySummary {

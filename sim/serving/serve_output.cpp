@@ -111,7 +111,9 @@ std::string series_csv(const ReplaySummary& s) {
         append(out, r.prefill_nodes), out += ',', append(out, r.decode_nodes), out += ',', append(out, r.queued);
         out += ',', append(out, r.kv_use), out += ',', append(out, r.ttft_p50_s), out += ',';
         append(out, r.ttft_p99_s), out += ',', append(out, r.tpot_p50_s), out += ',', append(out, r.tpot_p99_s);
-        out += ',', append(out, r.hit_tokens);
+        out += ',', append(out, r.hit_tokens), out += ',', append(out, r.prefill_expert_busiest_over_mean);
+        out += ',', append(out, r.prefill_step_factor), out += ',', append(out, r.decode_expert_busiest_over_mean);
+        out += ',', append(out, r.decode_step_factor);
         out += '\n';
     }
     return out;

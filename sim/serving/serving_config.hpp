@@ -5,6 +5,7 @@
 #pragma once
 
 #include "common/name_table.hpp"
+#include "sim/serving/drift/drift_config.hpp"
 
 #include <array>
 #include <cstdint>
@@ -89,6 +90,7 @@ struct ServingConfig {
     SloConfig slo;
     PriceConfig prices;
     bool requests_csv = true;
+    ExpertDriftConfig expert_drift; // serving.expert_drift (sim/serving/drift/)
 };
 
 } // namespace moetwin::serving

@@ -6,6 +6,7 @@
 #include "common/json_reader.hpp"
 #include "common/units.hpp"
 #include "sim/scenario.hpp"
+#include "sim/serving/drift/drift_json.hpp"
 
 #include <cmath>
 #include <string>
@@ -92,7 +93,7 @@ nlohmann::ordered_json pool_json(const PoolConfig& p) {
 
 ServingConfig parse_serving(const JsonObject& o, const Scenario& s, const fs::path& base_dir) {
     o.finish({"mode", "duration_h", "series_period_min", "traffic", "prefill", "decode", "prefill_tokens_per_rank",
-              "max_batch_per_rank", "chunk_tokens", "prefix_cache", "slo", "prices", "requests_csv"});
+              "max_batch_per_rank", "chunk_tokens", "prefix_cache", "slo", "prices", "requests_csv", "expert_drift"});
     ServingConfig c;
     c.base_dir = base_dir;
     c.mode     = o.choice("mode", kServingModes, ServingMode::Disaggregated, "serving mode");
@@ -137,6 +138,8 @@ ServingConfig parse_serving(const JsonObject& o, const Scenario& s, const fs::pa
         p.output_per_mtok_usd     = pr->non_negative("output_per_mtok_usd", p.output_per_mtok_usd);
     }
     c.requests_csv = o.boolean("requests_csv", true);
+    if (o.has("expert_drift"))
+        c.expert_drift = parse_expert_drift(o.object("expert_drift"), base_dir, c.series_period_s);
     return c;
 }
 
@@ -161,6 +164,7 @@ nlohmann::ordered_json serving_to_json(const ServingConfig& c) {
                          {"input_miss_per_mtok_usd", c.prices.input_miss_per_mtok_usd},
                          {"output_per_mtok_usd", c.prices.output_per_mtok_usd}};
     j["requests_csv"] = c.requests_csv;
+    if (c.expert_drift.enabled) j["expert_drift"] = expert_drift_to_json(c.expert_drift);
     return j;
 }
 

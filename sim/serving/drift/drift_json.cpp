@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: Apache-2.0
+// parse_expert_drift / expert_drift_to_json (drift_json.hpp).
+#include "sim/serving/drift/drift_json.hpp"
+
+#include "common/errors.hpp"
+
+#include <cmath>
+#include <string>
+
+namespace moetwin::serving {
+namespace {
+
+constexpr double kHour_s   = 3600;
+constexpr double kMinute_s = 60;
+
+// Whole multiples within a part in 10^9 (the keys are minutes written as decimals).
+bool whole_multiple(double x, double of) {
+    const double k = x / of;
+    return k >= 1 - 1e-9 && std::abs(k - std::round(k)) < 1e-9 * std::max(1.0, k);
+}
+
+} // namespace
+
+ExpertDriftConfig parse_expert_drift(const JsonObject& o, const std::filesystem::path& base_dir,
+                                     double series_period_s) {
+    o.finish({"enabled", "loads", "generated_runs", "hours_per_run", "rebalance_min", "window_min"});
+    ExpertDriftConfig c;
+    c.enabled = o.boolean("enabled");
+    if (!c.enabled) {
+        if (o.raw().size() > 1) o.fail_here("\"enabled\": false takes no other key");
+        return c;
+    }
+    if (!whole_multiple(series_period_s, kMinute_s))
+        o.fail_here("expert drift needs serving.series_period_min to be a whole number of minutes, got " +
+                    format_number(series_period_s / kMinute_s));
+    if (o.has("loads")) {
+        if (o.has("generated_runs")) o.fail("generated_runs", "only without \"loads\" (runs made from routing)");
+        const JsonArray a = o.array("loads");
+        if (a.size() < 2) a.fail_here("expected at least 2 recorded runs to drift between");
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            const std::filesystem::path p(a.string(i));
+            c.loads.push_back(p.is_absolute() ? p : base_dir / p);
+        }
+    } else {
+        c.generated_runs = int(o.integer_in("generated_runs", c.generated_runs, 2, 1000));
+    }
+    // A run is mixed minute by minute (load_mix's MixSpec: at least 2 minutes).
+    c.hours_per_run = o.has("hours_per_run") ? o.number_in("hours_per_run", 2 / kMinute_s, 24) : c.hours_per_run;
+    if (!whole_multiple(c.hours_per_run * kHour_s, kMinute_s))
+        o.fail("hours_per_run", "expected a whole number of minutes, got " + format_number(c.hours_per_run) + " h");
+    const auto period = [&](std::string_view key, double fallback_min, double min_min) {
+        const double v = (o.has(key) ? o.number_in(key, min_min, 24 * 60 * 365) : fallback_min) * kMinute_s;
+        if (v > 0 && !whole_multiple(v, series_period_s))
+            o.fail(key, "expected a whole number of series periods (" + format_number(series_period_s / kMinute_s) +
+                            " min), got " + format_number(v / kMinute_s) + " min");
+        return v;
+    };
+    c.rebalance_s = period("rebalance_min", c.rebalance_s / kMinute_s, 0);
+    c.window_s    = period("window_min", c.rebalance_s > 0 ? c.rebalance_s / kMinute_s : series_period_s / kMinute_s,
+                           1 / kMinute_s);
+    return c;
+}
+
+nlohmann::ordered_json expert_drift_to_json(const ExpertDriftConfig& c) {
+    nlohmann::ordered_json j;
+    j["enabled"] = c.enabled;
+    if (!c.enabled) return j;
+    if (c.loads.empty()) {
+        j["generated_runs"] = c.generated_runs;
+    } else {
+        j["loads"] = nlohmann::ordered_json::array();
+        for (const auto& p : c.loads)
+            j["loads"].push_back(p.string());
+    }
+    j["hours_per_run"] = c.hours_per_run;
+    j["rebalance_min"] = c.rebalance_s / kMinute_s;
+    j["window_min"]    = c.window_s / kMinute_s;
+    return j;
+}
+
+} // namespace moetwin::serving
