@@ -103,8 +103,7 @@ struct Sim {
             tp_created[std::size_t(id)] = 1;
             const int n                 = plan.tp.group_size;
             const int pass              = plan.is_mtp(layer) ? layer - (plan.num_layers() - plan.num_mtp) : 0;
-            const double bytes =
-                plan.tp.bytes[std::size_t(pass)][std::size_t(group * plan.micro_batches + mb)];
+            const double bytes = plan.tp.bytes[std::size_t(pass)][std::size_t(group * plan.micro_batches + mb)];
             std::vector<int> gpus(static_cast<std::size_t>(n));
             for (int i = 0; i < n; ++i)
                 gpus[std::size_t(i)] = group * n + i;
@@ -195,9 +194,9 @@ struct Sim {
         for (const Instr& in : plan.program.instrs) {
             if (r == 0 && progress && in.layer >= 0) report(in.layer);
             if (in.kind == Instr::Compute) {
-                const double t = plan.seconds(r, in.layer, in.micro_batch, in.stage);
-                if (t <= 0) continue;
+                const double t       = plan.seconds(r, in.layer, in.micro_batch, in.stage);
                 const int allreduces = tp_allreduces_after(in);
+                if (t <= 0 && allreduces == 0) continue;
                 if (allreduces == 0) {
                     trace.spans.push_back({r, Lane::Compute, now, now + t, in.layer, in.micro_batch, in.stage});
                     now += t;
@@ -211,7 +210,7 @@ struct Sim {
                         now += part;
                     }
                     const int n = plan.tp.group_size, group = r / n;
-                    const int id = tp_id(in.layer, in.micro_batch, slot, group);
+                    const int id         = tp_id(in.layer, in.micro_batch, slot, group);
                     const double begin_s = now;
                     catch_up();
                     AllToAllHandle h = tp_phase(id, in.layer, in.micro_batch, group).start(r % n);

@@ -303,14 +303,14 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
     const auto attn1              = indices_of(md.moe_layer_ops, phase, cm, stages, Stage::Attn1);
     std::vector<std::size_t> attn = attn0;
     attn.insert(attn.end(), attn1.begin(), attn1.end());
-    const auto mlp                   = indices_of(md.moe_layer_ops, phase, cm, stages, Stage::Mlp);
-    const auto shared                = indices_of(md.moe_layer_ops, phase, cm, stages, Stage::Shared);
+    const auto mlp    = indices_of(md.moe_layer_ops, phase, cm, stages, Stage::Mlp);
+    const auto shared = indices_of(md.moe_layer_ops, phase, cm, stages, Stage::Shared);
     // A dense model's FFN is split by TP like its attention (Megatron; engine/ffn_ops.cpp gives its GEMMs
     // max_tp_shards > 1): it runs on the rank's tokens with the GPU's shard of the weights, so every op of
     // its layer takes the rank's shape.
     const std::size_t dense_ffn = ffn_start(md.dense_layer_ops);
-    const bool mlp_tp           = std::any_of(md.dense_layer_ops.begin() + std::ptrdiff_t(dense_ffn),
-                                              md.dense_layer_ops.end(), [](const OpSpec& op) { return op.max_tp_shards > 1; });
+    const bool mlp_tp = std::any_of(md.dense_layer_ops.begin() + std::ptrdiff_t(dense_ffn), md.dense_layer_ops.end(),
+                                    [](const OpSpec& op) { return op.max_tp_shards > 1; });
     const std::size_t dense_attn_end = mlp_tp ? md.dense_layer_ops.size() : dense_ffn;
     const std::size_t moe_attn_end   = ffn_start(md.moe_layer_ops);
     p.tp                             = tp_comm_plan(p, kind, mlp_tp);

@@ -28,7 +28,7 @@ std::string tp_note(const StepPlan& plan, const StepTrace& trace, int64_t step_n
     int64_t count = 0;
     for (const ExecSpan& e : trace.spans)
         if (e.allreduce) ar_s[std::size_t(e.gpu)] += e.end_s - e.begin_s, count += e.gpu == 0;
-    const auto max_it = std::max_element(ar_s.begin(), ar_s.end());
+    const auto max_it   = std::max_element(ar_s.begin(), ar_s.end());
     const double step_s = double(step_ns) * 1e-9;
     char text[320];
     std::snprintf(text, sizeof text,
