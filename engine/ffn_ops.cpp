@@ -34,8 +34,9 @@ std::vector<OpSpec> make_dense_ffn_ops(const ModelSpec& m) {
     const int64_t h = m.hidden_size, inter = m.dense_inter_size;
     // A dense model's MLP is split by tensor parallelism the Megatron way (gate_up by columns, down by
     // rows), as vLLM serves dense models; the dense layers of a MoE model stay replicated (DeepSeek's
-    // deployment: attention TP only). NOTES: the TP all-reduce after o_proj and dense_down is not
-    // modelled, and SwiGLU and its transposes keep the full width (both small beside the GEMMs).
+    // deployment: attention TP only). NOTES: the TP all-reduce after o_proj and dense_down is the step
+    // simulator's (sim/step/tp_allreduce.hpp), and SwiGLU and its transposes keep the full width (both
+    // small beside the GEMMs).
     const int64_t shards = m.is_dense() ? inter : 1;
     // SwiGLU writes the down projection's FP8 input itself (fused cast); its scales still need the
     // transpose (DeepSeek's H800 trace: swiglu_forward_with_weight_and_per_token_cast, utils::transpose).

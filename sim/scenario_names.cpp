@@ -3,6 +3,7 @@
 #include "sim/scenario_names.hpp"
 
 #include "engine/gpu_spec.hpp"
+#include "engine/host_cpu.hpp"
 #include "engine/model_spec.hpp"
 #include "sim/balancer/dispatch.hpp"
 #include "sim/balancer/placement.hpp"
@@ -51,6 +52,8 @@ std::vector<NamedKey> scenario_named_keys() {
     keys.push_back(from_table("network.backend", kCommBackends));
     keys.push_back(from_catalogue("network.deepep", deepep_generations(),
                                   [](const DeepEpGenerationInfo& g) { return std::string(g.what); }));
+    keys.push_back(
+        from_catalogue("offload.host_cpu", host_cpu_catalogue(), [](const HostCpuSpec& c) { return c.display_name; }));
     return keys;
 }
 

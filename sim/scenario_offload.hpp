@@ -7,6 +7,7 @@
 #include "common/name_table.hpp"
 
 #include <array>
+#include <string>
 #include <string_view>
 
 namespace moetwin {
@@ -34,7 +35,8 @@ constexpr std::string_view to_string(OffloadMiss v) {
 }
 
 struct OffloadConfig {
-    bool enabled                     = false;
+    bool enabled = false;
+    std::string host_cpu;                 // engine/host_cpu.hpp entry the defaults below come from; "": none
     double host_memory_bytes         = 0; // DRAM per node for offloaded weights
     double host_memory_bandwidth_Bps = 0; // per node, shared by its GPUs' fetches and the CPU's expert GEMMs
     double host_bridge_bandwidth_Bps = 0; // aggregate host↔GPU PCIe through the root complex per node; 0: no limit

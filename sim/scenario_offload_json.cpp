@@ -2,7 +2,9 @@
 // Reader and writer of the scenario's `offload` section (scenarios/README.md, "offload").
 #include "sim/scenario_offload_json.hpp"
 
+#include "common/errors.hpp"
 #include "common/units.hpp"
+#include "engine/host_cpu.hpp"
 #include "engine/model_spec.hpp"
 
 namespace moetwin {
@@ -13,8 +15,9 @@ void parse_offload(const JsonObject& root, Scenario& s) {
     const auto oo = root.optional_object("offload");
     if (!oo) return;
     const JsonObject& o = *oo;
-    o.finish({"enabled", "host_memory_GB", "host_memory_bandwidth_GBps", "host_bridge_bandwidth_GBps", "policy",
-              "on_miss", "resident_experts_per_gpu", "prefetch", "history_steps", "cpu_cores", "cpu_GFLOPS_per_core"});
+    o.finish({"enabled", "host_cpu", "host_memory_GB", "host_memory_bandwidth_GBps", "host_bridge_bandwidth_GBps",
+              "policy", "on_miss", "resident_experts_per_gpu", "prefetch", "history_steps", "cpu_cores",
+              "cpu_GFLOPS_per_core"});
     OffloadConfig c;
     c.enabled = o.boolean("enabled");
     if (!c.enabled) {
@@ -30,9 +33,21 @@ void parse_offload(const JsonObject& root, Scenario& s) {
     if (!o.has("host_memory_GB"))
         o.fail("host_memory_GB", "offloading needs the host memory per node that holds the offloaded experts");
     c.host_memory_bytes = o.positive("host_memory_GB") * kGB;
-    if (!o.has("host_memory_bandwidth_GBps"))
-        o.fail("host_memory_bandwidth_GBps", "offloading needs the host memory bandwidth per node");
-    c.host_memory_bandwidth_Bps = o.positive("host_memory_bandwidth_GBps") * kGB;
+    // The host CPU's catalogue figures are the defaults of its memory bandwidth and CPU roofline.
+    const HostCpuSpec* cpu = nullptr;
+    if (o.has("host_cpu")) {
+        c.host_cpu = o.string("host_cpu");
+        try {
+            cpu = &find_host_cpu(c.host_cpu);
+        } catch (const ConfigError& e) {
+            o.fail("host_cpu", e.what());
+        }
+    }
+    if (!o.has("host_memory_bandwidth_GBps") && !cpu)
+        o.fail("host_memory_bandwidth_GBps",
+               "offloading needs the host memory bandwidth per node (or a host_cpu from the catalogue)");
+    c.host_memory_bandwidth_Bps = o.has("host_memory_bandwidth_GBps") ? o.positive("host_memory_bandwidth_GBps") * kGB
+                                                                      : cpu->memory_bandwidth_Bps();
     c.host_bridge_bandwidth_Bps = o.non_negative("host_bridge_bandwidth_GBps", 0) * kGB;
     c.policy                    = o.choice("policy", kResidencyPolicies, c.policy, "residency policy");
     c.miss                      = o.choice("on_miss", kOffloadMisses, c.miss, "offload miss handling");
@@ -42,11 +57,13 @@ void parse_offload(const JsonObject& root, Scenario& s) {
     c.prefetch      = o.boolean("prefetch", c.prefetch);
     c.history_steps = int(o.integer_in("history_steps", c.history_steps, 1, 100000));
     if (c.miss == OffloadMiss::CpuCompute) {
-        if (!o.has("cpu_cores") || !o.has("cpu_GFLOPS_per_core"))
+        if (!cpu && (!o.has("cpu_cores") || !o.has("cpu_GFLOPS_per_core")))
             o.fail(o.has("cpu_cores") ? "cpu_GFLOPS_per_core" : "cpu_cores",
-                   "on_miss \"compute_on_cpu\" needs cpu_cores and cpu_GFLOPS_per_core (the CPU's roofline)");
-        c.cpu_cores          = int(o.integer_in("cpu_cores", 1, 4096));
-        c.cpu_flops_per_core = o.positive("cpu_GFLOPS_per_core") * 1e9;
+                   "on_miss \"compute_on_cpu\" needs cpu_cores and cpu_GFLOPS_per_core (the CPU's roofline), or a "
+                   "host_cpu from the catalogue");
+        c.cpu_cores = o.has("cpu_cores") ? int(o.integer_in("cpu_cores", 1, 4096)) : cpu->cores();
+        c.cpu_flops_per_core =
+            o.has("cpu_GFLOPS_per_core") ? o.positive("cpu_GFLOPS_per_core") * 1e9 : cpu->flops_per_core();
     } else if (o.has("cpu_cores") || o.has("cpu_GFLOPS_per_core")) {
         o.fail(o.has("cpu_cores") ? "cpu_cores" : "cpu_GFLOPS_per_core", "only read with on_miss \"compute_on_cpu\"");
     }
@@ -63,6 +80,7 @@ nlohmann::json offload_to_json(const OffloadConfig& c) {
                         {"resident_experts_per_gpu", c.resident_experts_per_gpu},
                         {"prefetch", c.prefetch},
                         {"history_steps", c.history_steps}};
+    if (!c.host_cpu.empty()) j["host_cpu"] = c.host_cpu;
     if (c.miss == OffloadMiss::CpuCompute) {
         j["cpu_cores"]           = c.cpu_cores;
         j["cpu_GFLOPS_per_core"] = c.cpu_flops_per_core / 1e9;

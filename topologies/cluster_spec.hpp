@@ -41,7 +41,8 @@ struct LinkParams {
 
 // Dual-socket Xeon Scalable 3rd gen (Ice Lake-SP, PCIe Gen4 like the RTX 4090 and 8 × DDR4-3200 per socket,
 // the host the offloading what-ifs assume): 3 UPI links at 11.2 GT/s (Intel's product brief), 2 bytes per
-// transfer per direction = 22.4 GB/s per link, 67.2 GB/s per direction in all [D].
+// transfer per direction = 22.4 GB/s per link, 67.2 GB/s per direction in all [D]. The same host as the host CPU
+// catalogue's xeon_8380_2s (engine/host_cpu.cpp; tests/sim/test_expert_offload.cpp holds the two equal).
 inline constexpr double kUpiIceLakeBps = 3 * 11.2e9 * 2;
 
 struct ClusterSpec {

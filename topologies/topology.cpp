@@ -157,7 +157,8 @@ std::ostream& operator<<(std::ostream& out, const TopologyCounts& c) {
     out << "devices: " << c.gpus << " GPUs, " << c.nvswitches << " NVSwitch domains, " << c.nics << " NICs, "
         << c.switches() << " IB switches (" << c.leaf_switches << " leaf + " << c.spine_switches << " spine)\n";
     out << "links:   " << c.nvlinks << " NVLink, " << c.pcie_links << " PCIe, " << c.ib_access_links << " IB NIC-leaf, "
-        << c.ib_trunk_links << " IB leaf-spine (switch-switch)\n";
+        << c.ib_trunk_links << " IB leaf-spine (switch-switch), " << c.host_bridge_links
+        << " host bridge (inter-socket)\n";
     return out;
 }
 

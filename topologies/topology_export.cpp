@@ -7,6 +7,7 @@
 #include <boost/graph/graphviz.hpp>
 
 #include <ostream>
+#include <string>
 
 namespace moetwin {
 namespace {
@@ -40,7 +41,9 @@ void write_dot(const Topology& topo, std::ostream& out) {
         os << "[label=\"" << to_string(l.kind) << " " << l.bandwidth_Bps / 1e9 << " GB/s\", id=" << l.id << "]";
     };
     auto graph_writer = [&topo](std::ostream& os) {
-        os << "graph [label=\"" << to_string(topo.spec().fabric) << ": " << topo.num_gpus() << " GPUs\"];\n";
+        const int bridges = topo.counts().host_bridge_links;
+        os << "graph [label=\"" << to_string(topo.spec().fabric) << ": " << topo.num_gpus() << " GPUs"
+           << (bridges > 0 ? ", " + std::to_string(bridges) + " host bridge(s)" : std::string()) << "\"];\n";
     };
     boost::write_graphviz(out, g, vertex_writer, edge_writer, graph_writer);
 }
@@ -53,7 +56,8 @@ void write_json(const Topology& topo, std::ostream& out) {
         << ",\n  \"counts\": {\"gpus\": " << c.gpus << ", \"nvswitches\": " << c.nvswitches << ", \"nics\": " << c.nics
         << ", \"leaf_switches\": " << c.leaf_switches << ", \"spine_switches\": " << c.spine_switches
         << ", \"nvlinks\": " << c.nvlinks << ", \"pcie_links\": " << c.pcie_links
-        << ", \"ib_access_links\": " << c.ib_access_links << ", \"ib_trunk_links\": " << c.ib_trunk_links << "},\n";
+        << ", \"ib_access_links\": " << c.ib_access_links << ", \"ib_trunk_links\": " << c.ib_trunk_links
+        << ", \"host_bridge_links\": " << c.host_bridge_links << "},\n";
     out << "  \"devices\": [";
     for (DeviceId v = 0; v < topo.num_devices(); ++v) {
         const Device& d = topo.device(v);

@@ -52,6 +52,8 @@ void run_topo(const TopoArgs& args) {
     out << topo.counts();
     out << line("link bandwidth per direction: NVLink %.0f GB/s, PCIe %.0f GB/s, IB %.0f GB/s\n",
                 spec.nvlink.bandwidth_Bps / 1e9, spec.pcie.bandwidth_Bps / 1e9, spec.ib_bandwidth_Bps / 1e9);
+    if (spec.host_bridge.bandwidth_Bps > 0)
+        out << line("host bridge (inter-socket) per direction: %.1f GB/s\n", spec.host_bridge.bandwidth_Bps / 1e9);
     out << "sample routes:\n";
     const int per_node = spec.gpus_per_node;
     print_route(topo, router, "same node", 0, 1, out);

@@ -86,6 +86,60 @@ struct Sim {
         create_cv->wait(lock, [&] { return ph != nullptr; });
         return *ph;
     }
+    // TP all-reduces (StepPlan::tp): one ring phase per (layer, micro-batch, slot, group), built lazily
+    // by the group's first rank, as phase() does.
+    std::vector<std::shared_ptr<AllToAllPhase>> tp_phases;
+    std::vector<char> tp_created;
+    std::vector<int> tp_waits;
+    int tp_groups() const { return plan.num_gpus / plan.tp.group_size; }
+    int tp_id(int layer, int mb, int slot, int group) const {
+        return ((layer * plan.micro_batches + mb) * 2 + slot) * tp_groups() + group;
+    }
+    AllToAllPhase& tp_phase(int id, int layer, int mb, int group) {
+        auto& ph = tp_phases[std::size_t(id)];
+        if (ph) return *ph;
+        std::unique_lock lock(*create_mutex);
+        if (!tp_created[std::size_t(id)]) {
+            tp_created[std::size_t(id)] = 1;
+            const int n                 = plan.tp.group_size;
+            const int pass              = plan.is_mtp(layer) ? layer - (plan.num_layers() - plan.num_mtp) : 0;
+            const double bytes = plan.tp.bytes[std::size_t(pass)][std::size_t(group * plan.micro_batches + mb)];
+            std::vector<int> gpus(static_cast<std::size_t>(n));
+            for (int i = 0; i < n; ++i)
+                gpus[std::size_t(i)] = group * n + i;
+            FlowSet fs = ring_allreduce_flows(router, gpus, bytes);
+            for (const Flow& f : fs.flows) {
+                trace.gpu_bytes_sent[std::size_t(fs.gpu_of_rank[std::size_t(f.src)])] += f.bytes;
+                trace.gpu_bytes_received[std::size_t(fs.gpu_of_rank[std::size_t(f.dst)])] += f.bytes;
+            }
+            const PhaseOptions po = ring_allreduce_options(fs, router.topology());
+            ph                    = fabric.create_phase(std::move(fs), po);
+            create_cv->notify_all();
+        }
+        create_cv->wait(lock, [&] { return ph != nullptr; });
+        return *ph;
+    }
+    void tp_finished(int id) {
+        if (++tp_waits[std::size_t(id)] < plan.tp.group_size) return;
+        if (fabric.backend() == CommBackend::Fluid)
+            for (const LinkLoad& l : tp_phases[std::size_t(id)]->link_loads())
+                trace.link_busy.push_back(l);
+        tp_phases[std::size_t(id)].reset();
+    }
+    // TP all-reduces after compute instruction `in`: the slots of the attention side and a split MLP.
+    int tp_allreduces_after(const Instr& in) const {
+        if (!plan.tp.enabled() || in.layer < 0) return 0;
+        if (in.stage == Stage::Dense) return plan.tp.per_dense_layer;
+        const bool attention_end = in.stage == Stage::Attn || in.stage == Stage::Attn1;
+        return attention_end && in.layer >= plan.num_dense ? plan.tp.per_moe_layer : 0;
+    }
+    // Seconds of `in` before its first all-reduce: a dense layer's attention part, else all of it.
+    double before_first_allreduce_s(int gpu, const Instr& in, double total_s) const {
+        if (in.stage != Stage::Dense) return total_s;
+        return plan.tp.dense_attn_s[(std::size_t(gpu) * std::size_t(plan.num_dense) + std::size_t(in.layer)) *
+                                        std::size_t(plan.micro_batches) +
+                                    std::size_t(in.micro_batch)];
+    }
     // A batch-aware dispatch policy's cost before dispatch `id` (StepPlan::replica_choice_s).
     double replica_choice_s(int id) const {
         return plan.replica_choice_s.empty() ? 0.0 : plan.replica_choice_s[std::size_t(id / 2)];
@@ -140,10 +194,37 @@ struct Sim {
         for (const Instr& in : plan.program.instrs) {
             if (r == 0 && progress && in.layer >= 0) report(in.layer);
             if (in.kind == Instr::Compute) {
-                const double t = plan.seconds(r, in.layer, in.micro_batch, in.stage);
-                if (t <= 0) continue;
-                trace.spans.push_back({r, Lane::Compute, now, now + t, in.layer, in.micro_batch, in.stage});
-                now += t;
+                const double t       = plan.seconds(r, in.layer, in.micro_batch, in.stage);
+                const int allreduces = tp_allreduces_after(in);
+                if (t <= 0 && allreduces == 0) continue;
+                if (allreduces == 0) {
+                    trace.spans.push_back({r, Lane::Compute, now, now + t, in.layer, in.micro_batch, in.stage});
+                    now += t;
+                    continue;
+                }
+                const double first = before_first_allreduce_s(r, in, t);
+                for (int slot = 0; slot < allreduces; ++slot) {
+                    const double part = slot == 0 ? first : t - first;
+                    if (part > 0) {
+                        trace.spans.push_back({r, Lane::Compute, now, now + part, in.layer, in.micro_batch, in.stage});
+                        now += part;
+                    }
+                    const int n = plan.tp.group_size, group = r / n;
+                    const int id         = tp_id(in.layer, in.micro_batch, slot, group);
+                    const double begin_s = now;
+                    catch_up();
+                    AllToAllHandle h = tp_phase(id, in.layer, in.micro_batch, group).start(r % n);
+                    h.wait();
+                    now = std::max(sg4::Engine::get_clock(), h.phase->completion_s(r % n));
+                    trace.spans.push_back(
+                        {r, Lane::Compute, begin_s, now, in.layer, in.micro_batch, in.stage, false, true});
+                    h = {};
+                    tp_finished(id);
+                }
+                if (allreduces == 1 && t - first > 0) { // a dense layer's FFN after attention's all-reduce
+                    trace.spans.push_back({r, Lane::Compute, now, now + t - first, in.layer, in.micro_batch, in.stage});
+                    now += t - first;
+                }
                 continue;
             }
             const int id = comm_id(plan, in.layer, in.micro_batch, in.dir);
@@ -254,6 +335,13 @@ StepTrace execute_step(const StepPlan& plan, const Router& router, const ExecOpt
     sim.waits.assign(std::size_t(num_comm), 0);
     sim.trace.gpu_bytes_sent.assign(std::size_t(plan.num_gpus), 0.0);
     sim.trace.gpu_bytes_received.assign(std::size_t(plan.num_gpus), 0.0);
+    if (plan.tp.enabled()) {
+        const std::size_t num_tp =
+            std::size_t(plan.num_layers()) * std::size_t(plan.micro_batches) * 2 * std::size_t(sim.tp_groups());
+        sim.tp_phases.resize(num_tp);
+        sim.tp_created.assign(num_tp, 0);
+        sim.tp_waits.assign(num_tp, 0);
+    }
     for (const Instr& in : plan.program.instrs)
         if (in.kind == Instr::Signal) sim.lane_order.push_back(comm_id(plan, in.layer, in.micro_batch, in.dir));
     const bool serial = plan.program.serial_comm_lane();

@@ -2,7 +2,10 @@
 // execute_step(): a StepPlan on the process's SimEngine. One actor per GPU walks the plan's program:
 // compute stages advance that GPU's own clock, every MoE dispatch and combine is an AllToAllPhase
 // (sim/network/all_to_all.hpp) carrying that layer's traffic; with a serial comm lane (prefill,
-// sequential) a second actor per GPU runs the phases one after another in signal order.
+// sequential) a second actor per GPU runs the phases one after another in signal order. A unit with
+// tensor parallelism runs each TP all-reduce (StepPlan::tp) as a ring phase of its group's GPUs,
+// in line on the compute lane: after the attention stage (Dense: its attention part; Attn or Attn1 of
+// a MoE layer) and after a split MLP, exposed (no schedule overlaps it with other work).
 #pragma once
 
 #include "sim/network/all_to_all.hpp"
@@ -28,13 +31,16 @@ struct ExecSpan {
     int layer = -1, micro_batch = 0;
     Stage stage = Stage::Attn; // compute lane only
     bool notify = false;       // comm lanes, normal mode: notify_dispatch / cached_notify before the transfer
+    // Compute lane: the TP all-reduce after `stage` (tp_allreduce.hpp). It runs in line on the compute
+    // stream (NCCL and vLLM's custom all-reduce launch on it), so it holds the lane.
+    bool allreduce = false;
 };
 
 struct StepTrace {
     double step_s = 0; // when the last GPU finished
     std::vector<ExecSpan> spans;
     std::vector<double> link_bytes;         // by 2 * LinkId + (up ? 0 : 1)
-    std::vector<double> gpu_bytes_sent;     // [num_gpus] bytes of every flow leg a GPU's route starts
+    std::vector<double> gpu_bytes_sent;     // [num_gpus] bytes of every flow leg a GPU's route starts (TP rings too)
     std::vector<double> gpu_bytes_received; // [num_gpus] ... ends
     // Fluid backend: every phase's bytes per directed link and when the link drained them (LinkLoad), in
     // phase completion order. Empty with SimGrid flows, which share links between phases (max-min) and

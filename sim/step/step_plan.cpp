@@ -109,6 +109,22 @@ std::vector<int64_t> received_tokens(const TrafficMatrix& t) {
     return r;
 }
 
+// The TP all-reduces of the step (tp_allreduce.hpp): after attention in every layer, and after a split MLP;
+// bytes from each DP rank's micro-batches (an MTP pass after the first: one token per request).
+TpCommPlan tp_comm_plan(const StepPlan& p, ProgramKind kind, bool mlp_tp) {
+    TpCommPlan tp;
+    if (p.tp_size <= 1 || kind == ProgramKind::TrainingChunkPair) return tp;
+    tp.group_size      = p.tp_size;
+    tp.per_dense_layer = mlp_tp ? 2 : 1;
+    tp.per_moe_layer   = p.num_moe > 0 ? 1 : 0;
+    tp.bytes.resize(std::size_t(std::max(1, p.num_mtp)));
+    for (std::size_t k = 0; k < tp.bytes.size(); ++k)
+        for (const RankBatch& r : p.ranks)
+            for (const MicroBatch& mb : r.micro_batches)
+                tp.bytes[k].push_back(tp_allreduce_bytes(mtp_pass_batch(mb, int(k)).num_tokens, p.model.hidden_size));
+    return tp;
+}
+
 } // namespace
 
 std::vector<std::optional<Stage>> moe_op_stages(const ModelSpec& model) {
@@ -287,9 +303,23 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
     const auto attn1              = indices_of(md.moe_layer_ops, phase, cm, stages, Stage::Attn1);
     std::vector<std::size_t> attn = attn0;
     attn.insert(attn.end(), attn1.begin(), attn1.end());
-    const auto mlp                   = indices_of(md.moe_layer_ops, phase, cm, stages, Stage::Mlp);
-    const auto shared                = indices_of(md.moe_layer_ops, phase, cm, stages, Stage::Shared);
-    const std::size_t dense_attn_end = ffn_start(md.dense_layer_ops), moe_attn_end = ffn_start(md.moe_layer_ops);
+    const auto mlp    = indices_of(md.moe_layer_ops, phase, cm, stages, Stage::Mlp);
+    const auto shared = indices_of(md.moe_layer_ops, phase, cm, stages, Stage::Shared);
+    // A dense model's FFN is split by TP like its attention (Megatron; engine/ffn_ops.cpp gives its GEMMs
+    // max_tp_shards > 1): it runs on the rank's tokens with the GPU's shard of the weights, so every op of
+    // its layer takes the rank's shape.
+    const std::size_t dense_ffn = ffn_start(md.dense_layer_ops);
+    const bool mlp_tp = std::any_of(md.dense_layer_ops.begin() + std::ptrdiff_t(dense_ffn), md.dense_layer_ops.end(),
+                                    [](const OpSpec& op) { return op.max_tp_shards > 1; });
+    const std::size_t dense_attn_end = mlp_tp ? md.dense_layer_ops.size() : dense_ffn;
+    const std::size_t moe_attn_end   = ffn_start(md.moe_layer_ops);
+    p.tp                             = tp_comm_plan(p, kind, mlp_tp);
+    std::vector<std::size_t> dense_attn_ops, dense_ffn_ops; // the two sides of the first all-reduce
+    for (std::size_t i : dense_ops)
+        (i < dense_ffn ? dense_attn_ops : dense_ffn_ops).push_back(i);
+    if (p.tp.per_dense_layer > 0)
+        p.tp.dense_attn_s.assign(std::size_t(p.num_gpus) * std::size_t(p.num_dense) * std::size_t(p.micro_batches),
+                                 0.0);
     const balancer::PlacementSpec& spec = p.placement_spec;
     // Distinct tokens received per (MoE layer, micro-batch) and GPU: only ops beside the normal
     // all-to-all read them (moe_permute, moe_reduce).
@@ -306,9 +336,20 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
             const int64_t tok                 = gpu_tokens[std::size_t(m)][std::size_t(g)];
             p.seconds(g, -1, m, Stage::Embed) = timer.time(md.embedding_ops, embed_ops, 0, main_mb, tok, 1, 0, all_sms);
             p.seconds(g, -1, m, Stage::Head)  = timer.time(md.head_ops, head_ops, 0, main_mb, tok, 1, 0, all_sms);
-            for (int L = 0; L < p.num_dense; ++L)
+            for (int L = 0; L < p.num_dense; ++L) {
+                if (p.tp.per_dense_layer == 0) {
+                    p.seconds(g, L, m, Stage::Dense) =
+                        timer.time(md.dense_layer_ops, dense_ops, dense_attn_end, main_mb, tok, 1, 0, all_sms);
+                    continue;
+                }
+                const double attn_s =
+                    timer.time(md.dense_layer_ops, dense_attn_ops, dense_attn_end, main_mb, tok, 1, 0, all_sms);
+                p.tp.dense_attn_s[(std::size_t(g) * std::size_t(p.num_dense) + std::size_t(L)) *
+                                      std::size_t(p.micro_batches) +
+                                  std::size_t(m)] = attn_s;
                 p.seconds(g, L, m, Stage::Dense) =
-                    timer.time(md.dense_layer_ops, dense_ops, dense_attn_end, main_mb, tok, 1, 0, all_sms);
+                    attn_s + timer.time(md.dense_layer_ops, dense_ffn_ops, dense_attn_end, main_mb, tok, 1, 0, all_sms);
+            }
             for (int L = p.num_dense; L < p.num_layers(); ++L) {
                 const bool mtp        = p.is_mtp(L);
                 const int pass        = mtp ? L - (p.num_layers() - p.num_mtp) : 0;

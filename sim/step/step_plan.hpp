@@ -13,6 +13,7 @@
 #include "sim/step/layer_routing.hpp"
 #include "sim/step/rank_batches.hpp"
 #include "sim/step/step_program.hpp"
+#include "sim/step/tp_allreduce.hpp"
 
 #include <optional>
 #include <string>
@@ -38,6 +39,7 @@ struct StepPlan {
         replica_choice_s;        // like routing: seconds before each dispatch (replica_choice_step.hpp); empty: none
     std::vector<double> stage_s; // [num_gpus][num_layers + 1][micro_batches][kNumStages]; layer -1 at 0
     double output_tokens = 0;    // tokens the step produces, all ranks
+    TpCommPlan tp;               // the TP all-reduces of every layer (tp_allreduce.hpp); none at tp_size 1
     std::vector<std::string> notes;
 
     int num_layers() const { return num_dense + num_moe; }
@@ -72,6 +74,11 @@ struct StepPlan {
 // cache), the others over one token per request; each with its own routing and all-to-all, routed
 // with the last main MoE layer's popularity and placement (no recorded loads exist for it), and a
 // draft head over one row per request. Ops with normal_comm_only run only with the normal all-to-all.
+// Tensor parallelism (unit.tp_size = n > 1): attention is split by heads over the n GPUs of a DP rank;
+// a dense model's MLP is split too (Megatron: every GPU of the group runs all of the rank's tokens
+// through its 1/n of gate_up and down), a MoE model's FFN runs on the GPU's 1/n of the tokens. `tp`
+// holds the all-reduces this costs (tp_allreduce.hpp), executed as flows between the stages; none in a
+// training chunk pair (its attention is not split).
 // `progress` hears fractions 0..0.5, one report per MoE layer routed.
 StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const ProgressFn& progress = {});
 

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <string>
 
 namespace moetwin::step {
 namespace {
@@ -17,6 +19,25 @@ double busiest_over_mean(const std::vector<double>& v) {
     for (double x : v)
         sum += x, max = std::max(max, x);
     return sum > 0 ? max / (sum / double(v.size())) : 0.0;
+}
+
+// "tensor parallelism: ..." with the all-reduces per layer and the share of the step they hold on the
+// GPU that spends the most time in them.
+std::string tp_note(const StepPlan& plan, const StepTrace& trace, int64_t step_ns) {
+    std::vector<double> ar_s(std::size_t(plan.num_gpus), 0.0);
+    int64_t count = 0;
+    for (const ExecSpan& e : trace.spans)
+        if (e.allreduce) ar_s[std::size_t(e.gpu)] += e.end_s - e.begin_s, count += e.gpu == 0;
+    const auto max_it   = std::max_element(ar_s.begin(), ar_s.end());
+    const double step_s = double(step_ns) * 1e-9;
+    char text[320];
+    std::snprintf(text, sizeof text,
+                  "tensor parallelism: TP%d, ring all-reduce of BF16 activations in line on the compute lane, %d per "
+                  "dense layer and %d per MoE layer (%lld per GPU in the step); GPU %d spends %.3f ms in them, "
+                  "%.1f %% of the step",
+                  plan.tp.group_size, plan.tp.per_dense_layer, plan.tp.per_moe_layer, (long long)count,
+                  int(max_it - ar_s.begin()), *max_it * 1e3, step_s > 0 ? 100.0 * *max_it / step_s : 0.0);
+    return text;
 }
 
 } // namespace
@@ -112,7 +133,8 @@ RunResult step_result(const StepPlan& plan, const StepTrace& trace, const Topolo
         s.end_ns      = std::min(to_ns(e.end_s), r.summary.step_time_ns);
         s.layer       = int16_t(e.layer);
         s.micro_batch = int8_t(e.micro_batch);
-        s.op          = intern_op(r, e.lane == Lane::Compute    ? to_string(e.stage)
+        s.op          = intern_op(r, e.allreduce                ? std::string_view("tp_allreduce")
+                                     : e.lane == Lane::Compute  ? to_string(e.stage)
                                      : e.lane == Lane::Dispatch ? (e.notify ? "notify_dispatch" : "dispatch")
                                                                 : (e.notify ? "cached_notify" : "combine"));
         r.spans.push_back(s);
@@ -195,6 +217,7 @@ RunResult step_result(const StepPlan& plan, const StepTrace& trace, const Topolo
     fill_counters_from_spans(r);
     fill_summary(r);
     r.comm = comm_timeline(plan, trace, topo, r.meta.num_nodes, r.summary.step_time_ns); // the trace's flows, counters
+    if (plan.tp.enabled()) r.meta.notes.push_back(tp_note(plan, trace, r.summary.step_time_ns));
     return r;
 }
 

@@ -2,12 +2,14 @@
 // Expert offloading (issue 20 item 4): the residency policies and the shared-link fetch by hand, the
 // memory fit's resident/offloaded split, the `offload` scenario keys and the step's added time.
 #include "common/errors.hpp"
+#include "engine/host_cpu.hpp"
 #include "engine/memory_fit.hpp"
 #include "engine/roofline.hpp"
 #include "sim/scenario.hpp"
 #include "sim/scenario_fit.hpp"
 #include "sim/step/expert_residency.hpp"
 #include "sim/step/step_plan.hpp"
+#include "topologies/cluster_spec.hpp"
 
 #include <gtest/gtest.h>
 
@@ -232,4 +234,41 @@ TEST(OffloadStep, MissesAddFetchTimeAndPrefetchHidesSome) {
         "on_miss": "compute_on_cpu", "cpu_cores": 32, "cpu_GFLOPS_per_core": 50)");
     for (int g = 0; g < plain.num_gpus; ++g)
         EXPECT_GE(cpu.seconds(g, 0, 0, Stage::Mlp), plain.seconds(g, 0, 0, Stage::Mlp));
+}
+
+// The host CPU catalogue (engine/host_cpu.cpp): figures derived from the datasheets by hand, and
+// `offload.host_cpu` filling the offload model's memory bandwidth and CPU roofline.
+TEST(HostCpu, CatalogueFiguresAndTheScenarioKey) {
+    const HostCpuSpec& icx = find_host_cpu("xeon_8380_2s");
+    EXPECT_DOUBLE_EQ(icx.memory_bandwidth_Bps(), 409.6e9); // 2 sockets x 8 channels x 3.2 GT/s x 8 B
+    EXPECT_EQ(icx.cores(), 80);
+    EXPECT_DOUBLE_EQ(icx.flops_per_core(), 147.2e9);        // 64 FP32 FLOP/cycle x 2.3 GHz
+    EXPECT_DOUBLE_EQ(icx.inter_socket_Bps, kUpiIceLakeBps); // the PCIe box's default host bridge
+    const HostCpuSpec& spr = find_host_cpu("xeon_8480p_2s");
+    EXPECT_DOUBLE_EQ(spr.memory_bandwidth_Bps(), 614.4e9); // 2 x 8 x 4.8 GT/s x 8 B
+    EXPECT_EQ(spr.cores(), 112);
+    EXPECT_DOUBLE_EQ(spr.flops_per_core(), 2048e9); // AMX BF16: 1,024 FLOP/cycle x 2.0 GHz
+    EXPECT_DOUBLE_EQ(spr.inter_socket_Bps, 128e9);
+    EXPECT_THROW(find_host_cpu("Xeon_8380_2s"), ConfigError);
+
+    const Scenario s = parse_scenario(tiny_with(R"({"enabled": true, "host_cpu": "xeon_8480p_2s",
+        "host_memory_GB": 64, "on_miss": "compute_on_cpu"})"),
+                                      "cpu.json");
+    EXPECT_EQ(s.offload.host_cpu, "xeon_8480p_2s");
+    EXPECT_DOUBLE_EQ(s.offload.host_memory_bandwidth_Bps, 614.4e9);
+    EXPECT_EQ(s.offload.cpu_cores, 112);
+    EXPECT_DOUBLE_EQ(s.offload.cpu_flops_per_core, 2048e9);
+    const std::string once = scenario_to_json(s);
+    EXPECT_EQ(scenario_to_json(parse_scenario(once, "again.json")), once);
+    // A key given beside host_cpu wins.
+    const Scenario own = parse_scenario(tiny_with(R"({"enabled": true, "host_cpu": "xeon_8380_2s",
+        "host_memory_GB": 64, "host_memory_bandwidth_GBps": 100})"),
+                                        "own.json");
+    EXPECT_DOUBLE_EQ(own.offload.host_memory_bandwidth_Bps, 100e9);
+    EXPECT_NE(expect_error(tiny_with(R"({"enabled": true, "host_cpu": "epyc", "host_memory_GB": 9})"))
+                  .find("offload.host_cpu"),
+              std::string::npos);
+    EXPECT_NE(
+        expect_error(tiny_with(R"({"enabled": true, "host_memory_GB": 9})")).find("offload.host_memory_bandwidth_GBps"),
+        std::string::npos);
 }

@@ -139,5 +139,31 @@ TEST(H800Cluster, ExportsDotAndJson) {
     EXPECT_NE(json.str().find("\"bandwidth_GBps\": 50"), std::string::npos);
 }
 
+// The PCIe box's host bridge is counted in every export: the counts line of `moetwin topo`, the JSON
+// counts and the DOT graph's label (and its edge); an NVSwitch node reports none.
+TEST(PcieBox, ExportsCountTheHostBridge) {
+    ClusterSpec s    = spec(FabricKind::SingleNode, 1);
+    s.nvlink         = {31.5e9, 0.0};
+    s.host_bridge    = {kUpiIceLakeBps, 0.0};
+    const Topology t = build_cluster(s);
+    std::ostringstream dot, json, text;
+    write_dot(t, dot);
+    write_json(t, json);
+    text << t.counts();
+    EXPECT_NE(json.str().find("\"host_bridge_links\": 1}"), std::string::npos) << json.str().substr(0, 400);
+    EXPECT_NE(json.str().find("\"kind\": \"host_bridge\", \"lower\""), std::string::npos);
+    EXPECT_NE(json.str().find("\"bandwidth_GBps\": 67.2"), std::string::npos);
+    EXPECT_NE(dot.str().find("8 GPUs, 1 host bridge(s)"), std::string::npos);
+    EXPECT_NE(dot.str().find("host_bridge 67.2 GB/s"), std::string::npos);
+    EXPECT_NE(text.str().find(", 1 host bridge (inter-socket)"), std::string::npos) << text.str();
+
+    const Topology nvswitch = build_cluster(spec(FabricKind::SingleNode, 1));
+    std::ostringstream json0, dot0;
+    write_json(nvswitch, json0);
+    write_dot(nvswitch, dot0);
+    EXPECT_NE(json0.str().find("\"host_bridge_links\": 0}"), std::string::npos);
+    EXPECT_EQ(dot0.str().find("host bridge"), std::string::npos);
+}
+
 } // namespace
 } // namespace moetwin
