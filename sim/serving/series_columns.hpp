@@ -7,8 +7,8 @@
 
 namespace moetwin::serving {
 
-inline constexpr std::array<const char*, 14> kSeriesColumns = {
-    "t_s",    "arrivals", "input_tokens", "output_tokens", "completed",  "prefill_nodes", "decode_nodes",
-    "queued", "kv_use",   "ttft_p50_s",   "ttft_p99_s",    "tpot_p50_s", "tpot_p99_s",    "hit_tokens"};
+inline constexpr std::array<const char*, 15> kSeriesColumns = {
+    "t_s",    "arrivals",   "input_tokens", "output_tokens", "completed",  "prefill_nodes", "decode_nodes", "queued",
+    "kv_use", "ttft_p50_s", "ttft_p99_s",   "tpot_p50_s",    "tpot_p99_s", "hit_tokens",    "preemptions"};
 
 } // namespace moetwin::serving
