@@ -143,7 +143,8 @@ ServeSummary read_serve_summary(const fs::path& file) {
     busy.integer_in("prefill_steps", 0, INT64_MAX);
     busy.integer_in("decode_steps", 0, INT64_MAX);
     const JsonObject kv =
-        root.object("kv", {"capacity_tokens_per_rank", "max_reserved_tokens_per_rank", "prefix_cache_evictions"});
+        root.object("kv", {"capacity_tokens_per_rank", "max_reserved_tokens_per_rank", "prefix_cache_evictions",
+                           "policy", "preemptions", "preempted_requests", "recomputed_tokens"});
     kv.integer_in("capacity_tokens_per_rank", 0, INT64_MAX);
     kv.integer_in("max_reserved_tokens_per_rank", 0, INT64_MAX);
     kv.integer_in("prefix_cache_evictions", 0, INT64_MAX);

@@ -79,6 +79,14 @@ struct BalancerConfig {
     std::filesystem::path command_dir; // its working directory (default: the scenario file's)
 };
 
+// serving.prefill / serving.decode "routing" and "balancer" (scenarios/README.md, "serving"): the settings that
+// pool's unit runs with when its step-time model is built, in place of the scenario's top-level ones (the
+// phases differ: Day-6's prefill units see other expert loads than its decode units). nullopt: the scenario's.
+struct PoolUnitSettings {
+    std::optional<RoutingConfig> routing;
+    std::optional<BalancerConfig> balancer;
+};
+
 struct WorkloadConfig {
     Phase phase                              = Phase::Decode;
     int requests_per_gpu                     = 128;   // decode batch per DP rank
@@ -152,7 +160,8 @@ struct Scenario {
     ComputeConfig compute;
     NetworkConfig network;
     OutputConfig output;
-    std::optional<serving::ServingConfig> serving; // `moetwin serve` (sim/serving/); absent: not a service
+    std::optional<serving::ServingConfig> serving;              // `moetwin serve` (sim/serving/); absent: not a service
+    PoolUnitSettings serving_prefill_unit, serving_decode_unit; // per-pool overrides (with `serving` only)
     // workload.phase = "training": one training step (sim/scenario_training.hpp); workload and schedule then
     // hold the DualPipe chunk pair each stage's chunk times come from (phase prefill, 2 micro-batches).
     std::optional<TrainingConfig> training;

@@ -529,6 +529,20 @@ OutputConfig parse_output(const JsonObject& root, const std::string& name) {
     return out;
 }
 
+// serving.prefill / serving.decode: the pool's own "routing" and "balancer" (whole sections, read as the
+// top-level ones are, checked against the pool's unit); serving_json.cpp lets the keys through.
+void parse_pool_unit_settings(const JsonObject& serving, Scenario& s, const ModelSpec& m, const fs::path& base_dir) {
+    for (const bool prefill : {true, false}) {
+        const auto pool = serving.optional_object(prefill ? "prefill" : "decode");
+        if (!pool) continue;
+        const DeploymentUnit& unit = prefill ? *s.deployment.prefill : *s.deployment.decode;
+        PoolUnitSettings& out      = prefill ? s.serving_prefill_unit : s.serving_decode_unit;
+        if (pool->has("routing")) out.routing = parse_routing(*pool, m, unit, base_dir);
+        if (pool->has("balancer"))
+            out.balancer = parse_balancer(*pool, unit, out.routing.value_or(s.routing), base_dir);
+    }
+}
+
 } // namespace
 
 Scenario parse_scenario(std::string_view text, const std::string& origin, const fs::path& base_dir) {
@@ -581,7 +595,10 @@ Scenario parse_scenario(std::string_view text, const std::string& origin, const 
     s.compute = parse_compute(root, base_dir);
     s.network = parse_network(root);
     s.output  = parse_output(root, s.name);
-    if (auto o = root.optional_object("serving")) s.serving = serving::parse_serving(*o, s, base_dir);
+    if (auto o = root.optional_object("serving")) {
+        s.serving = serving::parse_serving(*o, s, base_dir);
+        parse_pool_unit_settings(*o, s, model, base_dir);
+    }
     check_physical_bounds(s); // every physical value finite and plausible, in SI units (sim/scenario_bounds.hpp)
     return s;
 }

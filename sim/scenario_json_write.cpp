@@ -34,6 +34,37 @@ std::string str(std::string_view v) {
     return std::string(v);
 }
 
+nlohmann::ordered_json routing_json(const RoutingConfig& r) {
+    nlohmann::ordered_json pop = {{"distribution", str(to_string(r.popularity))}};
+    if (r.popularity == ExpertPopularity::Zipf) pop["s"] = r.zipf_s;
+    if (r.popularity == ExpertPopularity::LogNormal) pop["sigma"] = r.lognormal_sigma;
+    if (r.popularity == ExpertPopularity::File) pop["path"] = r.loads_path.string();
+    return {{"num_groups", r.num_groups},
+            {"topk_groups", r.topk_groups},
+            {"node_limit", r.node_limit},
+            {"popularity", pop},
+            {"replica_policy", r.replica_policy}};
+}
+
+nlohmann::ordered_json balancer_json(const BalancerConfig& b) {
+    nlohmann::ordered_json j = {{"policy", b.policy}};
+    if (!b.fit_loads_path.empty()) j["fit_loads_path"] = b.fit_loads_path.string();
+    if (b.hosted_experts_per_gpu > 0) j["hosted_experts_per_gpu"] = b.hosted_experts_per_gpu;
+    if (!b.placement_path.empty()) j["placement_path"] = b.placement_path.string();
+    if (!b.command.empty()) {
+        j["command"]           = b.command;
+        j["command_timeout_s"] = b.command_timeout_s;
+        j["command_dir"]       = b.command_dir.string();
+    }
+    return j;
+}
+
+// serving.prefill / serving.decode: the pool's own routing and balancer, when it has them.
+void add_pool_unit_settings(nlohmann::ordered_json& pool, const PoolUnitSettings& u) {
+    if (u.routing) pool["routing"] = routing_json(*u.routing);
+    if (u.balancer) pool["balancer"] = balancer_json(*u.balancer);
+}
+
 } // namespace
 
 std::string scenario_to_json(const Scenario& s) {
@@ -78,27 +109,9 @@ std::string scenario_to_json(const Scenario& s) {
                       {"kv_cache", str(to_string(p.kv_cache))},
                       {"dispatch", str(to_string(p.dispatch))},
                       {"combine", str(to_string(p.combine))}};
-    const auto& r  = s.routing;
-    oj pop         = {{"distribution", str(to_string(r.popularity))}};
-    if (r.popularity == ExpertPopularity::Zipf) pop["s"] = r.zipf_s;
-    if (r.popularity == ExpertPopularity::LogNormal) pop["sigma"] = r.lognormal_sigma;
-    if (r.popularity == ExpertPopularity::File) pop["path"] = r.loads_path.string();
     if (!find_model(s.model.name).is_dense()) // a dense model has no gate: the parser rejects routing keys
-        j["routing"] = {{"num_groups", r.num_groups},
-                        {"topk_groups", r.topk_groups},
-                        {"node_limit", r.node_limit},
-                        {"popularity", pop},
-                        {"replica_policy", r.replica_policy}};
-    j["balancer"] = {{"policy", s.balancer.policy}};
-    if (!s.balancer.fit_loads_path.empty()) j["balancer"]["fit_loads_path"] = s.balancer.fit_loads_path.string();
-    if (s.balancer.hosted_experts_per_gpu > 0)
-        j["balancer"]["hosted_experts_per_gpu"] = s.balancer.hosted_experts_per_gpu;
-    if (!s.balancer.placement_path.empty()) j["balancer"]["placement_path"] = s.balancer.placement_path.string();
-    if (!s.balancer.command.empty()) {
-        j["balancer"]["command"]           = s.balancer.command;
-        j["balancer"]["command_timeout_s"] = s.balancer.command_timeout_s;
-        j["balancer"]["command_dir"]       = s.balancer.command_dir.string();
-    }
+        j["routing"] = routing_json(s.routing);
+    j["balancer"] = balancer_json(s.balancer);
     const auto& w = s.workload;
     oj ctx        = {{"distribution", str(to_string(w.context_distribution))}};
     switch (w.context_distribution) {
@@ -160,7 +173,11 @@ std::string scenario_to_json(const Scenario& s) {
     j["output"]     = {{"result_json", s.output.result_json}, {"trace", s.output.trace}, {"csv", s.output.csv}};
     // The default folder (out/<name>) stays implicit, so a renamed copy of this text writes its own folder.
     if (s.output.dir != std::filesystem::path("out") / s.name) j["output"]["dir"] = s.output.dir.string();
-    if (s.serving) j["serving"] = serving::serving_to_json(*s.serving);
+    if (s.serving) {
+        j["serving"] = serving::serving_to_json(*s.serving);
+        if (j["serving"].contains("prefill")) add_pool_unit_settings(j["serving"]["prefill"], s.serving_prefill_unit);
+        add_pool_unit_settings(j["serving"]["decode"], s.serving_decode_unit);
+    }
     if (s.offload.enabled) j["offload"] = offload_to_json(s.offload);
     return j.dump(2) + "\n";
 }

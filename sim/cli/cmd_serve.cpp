@@ -9,6 +9,7 @@
 #include "sim/serving/drift/drift_build.hpp"
 #include "sim/serving/serve_plots.hpp"
 #include "sim/serving/serve_setup.hpp"
+#include "sim/serving/step_model/pool_unit_scenario.hpp"
 #include "sim/serving/step_model/step_model_for_unit.hpp"
 #include "sim/serving/traffic/traffic_config.hpp"
 
@@ -37,23 +38,6 @@ std::unique_ptr<serving::RequestSource> open_scenario_traffic(const Scenario& s)
     return serving::traffic::open_traffic(serving::traffic::parse_traffic(o, s.serving->base_dir), s.seed);
 }
 
-// The scenario of one pool's unit, as the step simulator runs it (workload.phase names the unit). A serving
-// scenario holds one workload for both pools; the prefill unit's step budget is the replay's
-// serving.prefill_tokens_per_rank (colocated: the chunk, on the decode unit, which then also plays the prefill
-// unit). Routing, balancer, schedule and network are the scenario's for both (network.all_to_all "auto" picks
-// normal mode for prefill and low-latency for decode).
-Scenario unit_scenario(const Scenario& s, Phase phase) {
-    Scenario u       = s;
-    u.serving        = std::nullopt;
-    u.workload.phase = phase;
-    if (phase == Phase::Prefill) {
-        const bool colocated = s.serving->mode == serving::ServingMode::Colocated;
-        if (colocated || !u.deployment.prefill) u.deployment.prefill = u.deployment.decode;
-        u.workload.tokens_per_gpu = colocated ? s.serving->chunk_tokens : s.serving->prefill_tokens_per_rank;
-    }
-    return u;
-}
-
 struct StepModelArgs {
     bool exact = false;
     std::string cache;     // "": the default cache folder
@@ -65,7 +49,7 @@ struct StepModelArgs {
 // cache, built when missing (progress on stderr), or with --exact the step simulator per distinct shape.
 std::unique_ptr<serving::StepTimeModel> build_step_model(const Scenario& s, Phase phase, const StepModelArgs& a) {
     using namespace moetwin::serving;
-    const Scenario unit = unit_scenario(s, phase);
+    const Scenario unit = pool_unit_scenario(s, phase);
     const std::string phase_name(to_string(phase));
     StepModelOptions o;
     o.exact              = a.exact;
@@ -116,7 +100,7 @@ void pool_drifts(const Scenario& s, const serving::StepTimeModel& prefill, const
     using namespace moetwin::serving;
     const bool colocated = s.serving->mode == ServingMode::Colocated;
     for (const Phase phase : {Phase::Prefill, Phase::Decode}) {
-        const Scenario unit = unit_scenario(s, phase);
+        const Scenario unit = pool_unit_scenario(s, phase);
         StepDrift& d        = phase == Phase::Prefill ? run.prefill_drift : run.decode_drift;
         if (!s.serving->expert_drift.enabled) {
             d = static_step_drift(unit);

@@ -45,11 +45,18 @@ inline uint64_t mix(uint64_t z) {
 
 constexpr std::size_t kMinTable = 1024;
 
+// A key's home position and its entry's tag are both the high 32 bits of its mixed hash (the table has at most
+// 2^32 positions), so erase_at and grow find an entry's home from the entry alone, without reading the key
+// from slots_ (a random DRAM access per entry moved: erase_at was ~18 % of a Day-6 day, perf).
+inline uint32_t tag_of(uint64_t h) {
+    return uint32_t(h >> 32);
+}
+
 } // namespace
 
 PrefixCache::PrefixCache(int64_t capacity_blocks) : capacity_(std::max<int64_t>(0, capacity_blocks)) {
     // Slots are 32-bit indices; 4e9 blocks of 512 tokens of DeepSeek-V3's 70 KB/token KV would be 140 EB.
-    MOETWIN_ASSERT(capacity_ < int64_t(kNil), "prefix cache capacity beyond 2^32 blocks");
+    MOETWIN_ASSERT(capacity_ < (int64_t(1) << 31), "prefix cache capacity beyond 2^31 blocks");
     if (capacity_ > 0) {
         table_.assign(kMinTable, Entry{kNil, 0});
         mask_ = kMinTable - 1;
@@ -57,8 +64,8 @@ PrefixCache::PrefixCache(int64_t capacity_blocks) : capacity_(std::max<int64_t>(
 }
 
 std::size_t PrefixCache::find(uint64_t key, uint64_t h, bool& found) const {
-    const auto tag = uint32_t(h >> 32);
-    for (std::size_t p = std::size_t(h) & mask_;; p = (p + 1) & mask_) {
+    const uint32_t tag = tag_of(h);
+    for (std::size_t p = tag & mask_;; p = (p + 1) & mask_) {
         const Entry e = table_[p];
         if (e.slot == kNil) {
             found = false;
@@ -78,7 +85,7 @@ void PrefixCache::erase_at(std::size_t pos) {
     for (std::size_t p = (pos + 1) & mask_;; p = (p + 1) & mask_) {
         const Entry e = table_[p];
         if (e.slot == kNil) break;
-        const std::size_t home = std::size_t(mix(slots_[e.slot].key)) & mask_;
+        const std::size_t home = e.tag & mask_;
         // Move e into the hole when its home is not in (hole, p] (cyclically).
         const bool in_range = hole <= p ? (home > hole && home <= p) : (home > hole || home <= p);
         if (!in_range) {
@@ -96,8 +103,7 @@ void PrefixCache::grow() {
     mask_ = table_.size() - 1;
     for (const Entry e : old) {
         if (e.slot == kNil) continue;
-        const uint64_t h = mix(slots_[e.slot].key);
-        std::size_t p    = std::size_t(h) & mask_;
+        std::size_t p = e.tag & mask_;
         while (table_[p].slot != kNil)
             p = (p + 1) & mask_;
         table_[p] = e;
@@ -164,7 +170,7 @@ void PrefixCache::add(uint64_t b, uint64_t h, std::size_t p) {
         }
     }
     slots_[s].key = b;
-    table_[p]     = Entry{s, uint32_t(h >> 32)};
+    table_[p]     = Entry{s, tag_of(h)};
     ++size_;
     push_front(s);
 }
@@ -187,7 +193,7 @@ int64_t PrefixCache::lookup_insert(std::span<const uint64_t> blocks) {
     // The table is far larger than the CPU caches (~10^8 entries at Day-6 scale): start every block's
     // first probe load at once, so the misses overlap instead of following one another.
     for (const uint64_t b : blocks)
-        __builtin_prefetch(&table_[std::size_t(mix(b)) & mask_]);
+        __builtin_prefetch(&table_[tag_of(mix(b)) & mask_]);
     int64_t hits = 0;
     bool chain   = true; // no miss yet
     for (const uint64_t b : blocks) {

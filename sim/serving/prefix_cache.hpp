@@ -34,7 +34,7 @@ template <class T> struct HugePageAllocator {
 
 class PrefixCache {
   public:
-    // capacity_blocks >= 0 (0: nothing is ever kept).
+    // 0 <= capacity_blocks < 2^31 (0: nothing is ever kept).
     explicit PrefixCache(int64_t capacity_blocks);
 
     // Contract: the number of leading blocks of `blocks` held (chained hashes: the match stops at the first
@@ -54,7 +54,7 @@ class PrefixCache {
   private:
     struct Entry {
         uint32_t slot; // kNil: empty
-        uint32_t tag;  // high 32 bits of the key's mixed hash
+        uint32_t tag;  // high 32 bits of the key's mixed hash; its low bits are the key's home position
     };
     // Table position holding `key`, or the empty position where it would go (found = false).
     std::size_t find(uint64_t key, uint64_t h, bool& found) const;

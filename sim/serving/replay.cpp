@@ -27,6 +27,7 @@ class Replayer {
   public:
     Replayer(const ReplayInputs& in, RequestSource& src, RecordSink& sink)
         : in_(in), cfg_(in.config), src_(src), sink_(sink), colocated_(cfg_.mode == ServingMode::Colocated),
+          preempt_(cfg_.kv_policy == KvPolicy::PreemptRecompute),
           cache_(cfg_.prefix_cache.enabled && in.kv_bytes_per_token > 0
                      ? int64_t(cfg_.prefix_cache.capacity_bytes / (in.kv_bytes_per_token * double(src.block_tokens())))
                      : 0) {
@@ -59,6 +60,11 @@ class Replayer {
     void end_decode_step(int32_t u);
     void complete(int32_t slot);
     void release_decode(Live& r);
+    // ---- kv_policy preempt_recompute (the block "preemption" below) ----
+    int64_t admit_kv(const Live& l) const { return preempt_ ? l.input + 1 + l.decoded : l.kv_need; }
+    double kv_used(int32_t u, int32_t r, int64_t k) const;
+    void preempt_overflowing(int32_t u);
+    void preempt(int32_t u, int32_t r, int32_t slot);
     // ---- pools ----
     void set_target(int pool, int units);
     void serve_unit(int pool, int32_t u);
@@ -71,17 +77,24 @@ class Replayer {
     void pf_key_insert(int32_t u, int32_t r) {
         if (pf_[u].status == UnitStatus::Serving) pf_lb_.insert({pf_[u].ranks[r].queued_tokens, u, r});
     }
-    double dec_score(const DecodeRank& d) const {
-        return std::max(double(d.kv_reserved) / double(in_.decode.kv_capacity_tokens_per_rank),
+    // The decode LB's load of a rank: max(KV / capacity, requests / max batch), the KV as reserved (reserve) or
+    // as held at the unit's next step (preempt_recompute). The key is stored as inserted: in
+    // preempt_recompute a rank's KV grows with every step, and the LB sees it as of its last admission or release.
+    double dec_score(int32_t u, int32_t r) const {
+        const DecodeRank& d = dec_[u].ranks[r];
+        const double kv     = preempt_ ? kv_used(u, r, dec_[u].k) : double(d.kv_reserved);
+        return std::max(kv / double(in_.decode.kv_capacity_tokens_per_rank),
                         double(d.committed) / double(cfg_.max_batch_per_rank));
     }
     void dec_key_erase(int32_t u, int32_t r) {
         const DecodeRank& d = dec_[u].ranks[r];
-        dec_lb_.erase({dec_score(d), d.committed, u, r});
+        dec_lb_.erase({d.lb_load, d.committed, u, r});
     }
     void dec_key_insert(int32_t u, int32_t r) {
-        const DecodeRank& d = dec_[u].ranks[r];
-        if (dec_[u].status == UnitStatus::Serving) dec_lb_.insert({dec_score(d), d.committed, u, r});
+        DecodeRank& d = dec_[u].ranks[r];
+        if (dec_[u].status != UnitStatus::Serving) return;
+        d.lb_load = dec_score(u, r);
+        dec_lb_.insert({d.lb_load, d.committed, u, r});
     }
     void hist_add(DecodeUnit& du, int64_t from, int64_t to);
     int32_t alloc(const Request& r);
@@ -91,10 +104,12 @@ class Replayer {
     RequestSource& src_;
     RecordSink& sink_;
     const bool colocated_;
+    const bool preempt_; // kv_policy preempt_recompute
     PrefixCache cache_;
     EventQueue q_;
-    uint64_t seq_ = 0;
-    double now_   = 0;
+    uint64_t seq_       = 0;
+    uint64_t admit_seq_ = 0; // decode admissions so far (preemption order)
+    double now_         = 0;
     Request next_;
     bool has_next_ = false;
     std::vector<Live> live_;
@@ -250,7 +265,7 @@ void Replayer::end_prefill_step(int32_t u) {
     std::vector<int32_t> done;
     done.swap(pu.finishing);
     for (const int32_t slot : done) {
-        live_[std::size_t(slot)].first_token_s = now_;
+        if (live_[std::size_t(slot)].preemptions == 0) live_[std::size_t(slot)].first_token_s = now_;
         if (live_[std::size_t(slot)].output == 1)
             complete(slot);
         else
@@ -275,13 +290,18 @@ bool Replayer::admit(int32_t slot) {
     Live& l                 = live_[std::size_t(slot)];
     const auto [s, c, u, r] = *dec_lb_.begin();
     DecodeRank& d           = dec_[u].ranks[r];
-    if (d.kv_reserved + l.kv_need > in_.decode.kv_capacity_tokens_per_rank || d.committed >= cfg_.max_batch_per_rank)
+    // reserve: the whole KV fits beside what is reserved; preempt_recompute: the KV it joins with fits beside
+    // what the rank holds at the end of its next step.
+    const int64_t need = admit_kv(l);
+    const double held  = preempt_ ? kv_used(u, r, dec_[u].k + 1) : double(d.kv_reserved);
+    if (held + double(need) > double(in_.decode.kv_capacity_tokens_per_rank) || d.committed >= cfg_.max_batch_per_rank)
         return false;
     dec_key_erase(u, r);
-    d.kv_reserved += l.kv_need;
+    d.kv_reserved += need;
     ++d.committed;
     ++dec_[u].committed;
-    sum_.max_kv_reserved_tokens = std::max(sum_.max_kv_reserved_tokens, d.kv_reserved);
+    l.admit_seq                 = admit_seq_++;
+    sum_.max_kv_reserved_tokens = std::max(sum_.max_kv_reserved_tokens, int64_t(std::ceil(held)) + need);
     dec_key_insert(u, r);
     l.du = u;
     l.dr = r;
@@ -296,7 +316,7 @@ bool Replayer::admit(int32_t slot) {
     // KV transfer from the prefill rank's NIC (one transfer at a time per NIC, in admission order).
     PrefillRank& pr    = pf_[l.pu].ranks[l.pr];
     const double start = std::max(now_, pr.nic_free_s);
-    pr.nic_free_s      = start + double(l.input) * in_.kv_bytes_per_token / in_.prefill.nic_Bps;
+    pr.nic_free_s      = start + double(l.input + l.decoded) * in_.kv_bytes_per_token / in_.prefill.nic_Bps;
     l.kv_start_s       = start;
     l.kv_done_s        = pr.nic_free_s;
     push(pr.nic_free_s, Ev::TransferDone, slot);
@@ -329,10 +349,11 @@ void Replayer::start_decode_step(int32_t u) {
     for (const int32_t slot : du.joins) {
         Live& l       = live_[std::size_t(slot)];
         DecodeRank& d = du.ranks[l.dr];
-        Rng rng(in_.seed ^ 0x5EC0DE5ull, uint64_t(l.id) + 1); // one stream per request: order-independent draws
-        const int64_t tokens = l.output - 1;                  // the first came with the prefill
+        // One stream per request (and per resumption after a preemption): order-independent draws.
+        Rng rng(in_.seed ^ 0x5EC0DE5ull, uint64_t(l.id) + 1 + (uint64_t(l.preemptions) << 40));
+        const int64_t tokens = l.output - 1 - l.decoded; // the first came with the prefill
         const int64_t steps  = draw_decode_steps(tokens, in_.mtp, rng);
-        l.ctx0               = double(l.input + 1);
+        l.ctx0               = double(l.input + 1 + l.decoded);
         l.rate               = double(tokens) / double(steps);
         l.kjoin              = du.k;
         const double a       = l.ctx0 - l.rate * double(du.k);
@@ -344,8 +365,15 @@ void Replayer::start_decode_step(int32_t u) {
         ++d.batch;
         ++du.batch;
         du.finish.push({du.k + steps - 1, slot});
+        l.kfinish  = du.k + steps - 1;
+        l.in_batch = true;
+        if (preempt_) { // its KV is counted by A + B k from now on
+            d.kv_reserved -= admit_kv(l);
+            d.batch_order.insert({l.admit_seq, slot});
+        }
     }
     du.joins.clear();
+    if (preempt_) preempt_overflowing(u);
     double t = 0;
     if (du.batch > 0)
         t = dec_clock_.step_s(
@@ -384,13 +412,14 @@ void Replayer::end_decode_step(int32_t u) {
     while (!du.finish.empty() && du.finish.top().first == du.k) {
         const int32_t slot = du.finish.top().second;
         du.finish.pop();
-        complete(slot);
+        const Live& l = live_[std::size_t(slot)]; // a preempted request leaves its entry behind
+        if (l.in_batch && l.du == u && l.kfinish == du.k) complete(slot);
     }
     ++du.k;
     std::vector<int32_t> done;
     done.swap(du.finishing);
     for (const int32_t slot : done) { // colocated: prefill finished in this step
-        live_[std::size_t(slot)].first_token_s = now_;
+        if (live_[std::size_t(slot)].preemptions == 0) live_[std::size_t(slot)].first_token_s = now_;
         if (live_[std::size_t(slot)].output == 1)
             complete(slot);
         else
@@ -404,7 +433,7 @@ void Replayer::release_decode(Live& l) {
     DecodeUnit& du = dec_[l.du];
     DecodeRank& d  = du.ranks[l.dr];
     dec_key_erase(l.du, l.dr);
-    if (l.output > 1) { // it was in the batch
+    if (l.in_batch) {
         const double a = l.ctx0 - l.rate * double(l.kjoin);
         d.A -= a;
         d.B -= l.rate;
@@ -415,11 +444,65 @@ void Replayer::release_decode(Live& l) {
         --du.batch;
         if (du.batch == 0) du.A = du.B = 0; // no rounding drift left behind
         if (d.batch == 0) d.A = d.B = 0;
+        l.in_batch = false;
+        if (preempt_) d.batch_order.erase({l.admit_seq, int32_t(&l - live_.data())});
+    } else if (preempt_) {
+        d.kv_reserved -= admit_kv(l); // admitted, never joined (colocated: a single output token)
     }
-    d.kv_reserved -= l.kv_need;
+    if (!preempt_) d.kv_reserved -= l.kv_need;
     --d.committed;
     --du.committed;
     dec_key_insert(l.du, l.dr);
+}
+
+// ---- preemption (kv_policy preempt_recompute) ----
+
+// KV tokens rank r of unit u holds at the end of step k: the admitted requests not yet in its batch, and its
+// batch's A + B k (each request's KV grows by its tokens per step).
+double Replayer::kv_used(int32_t u, int32_t r, int64_t k) const {
+    const DecodeRank& d = dec_[u].ranks[r];
+    return double(d.kv_reserved) + d.A + d.B * double(k);
+}
+
+// Before step k of unit u: every rank whose KV would exceed its capacity by the step's end preempts its most
+// recently admitted decoding requests until it fits. The admitted-but-not-joined requests' KV never exceeds the
+// capacity (admission checks it), so emptying the batch always fits. A rank's first request is preempted only
+// when the later-admitted requests in transfer leave no room for its growth.
+void Replayer::preempt_overflowing(int32_t u) {
+    DecodeUnit& du     = dec_[u];
+    const double cap   = double(in_.decode.kv_capacity_tokens_per_rank);
+    const double slack = 1e-9 * std::max(1.0, cap); // the rounding of A + B k, far below one token
+    for (int32_t r = 0; r < int32_t(du.ranks.size()); ++r) {
+        DecodeRank& d = du.ranks[r];
+        while (d.batch > 0 && kv_used(u, r, du.k + 1) > cap + slack)
+            preempt(u, r, std::prev(d.batch_order.end())->second);
+        sum_.max_kv_reserved_tokens =
+            std::max(sum_.max_kv_reserved_tokens, int64_t(std::ceil(kv_used(u, r, du.k + 1) - slack)));
+    }
+}
+
+// The request leaves its decode batch with the tokens it produced (floor of its steps × tokens per step, fewer
+// than its remaining output since it had a step left), frees its KV and is re-queued, through its prefix-cache
+// fetch, for a prefill of its prompt and every token generated so far; it then decodes the rest.
+void Replayer::preempt(int32_t u, int32_t r, int32_t slot) {
+    Live& l = live_[std::size_t(slot)];
+    MOETWIN_ASSERT(l.in_batch && l.du == u && l.dr == r, "preempting a request outside the rank's batch");
+    const int64_t produced = int64_t(std::floor(l.rate * double(dec_[u].k - l.kjoin)));
+    release_decode(l); // out of the batch (A, B, histogram, LB key); the request stays live
+    l.decoded += produced;
+    ++l.preemptions;
+    l.du = l.dr    = -1;
+    l.prefill_done = 0;
+    l.prefill_left = l.input + 1 + l.decoded - l.hit;
+    l.kv_start_s = l.kv_done_s = -1;
+    sum_.preemptions += 1;
+    sum_.preempted_requests += l.preemptions == 1;
+    sum_.recomputed_tokens += l.prefill_left;
+    ++row_.preemptions;
+    // An event, not a call: admission (colocated) may pick this very unit, which is starting its step.
+    const double fetch_s =
+        l.hit > 0 ? double(l.hit) * in_.kv_bytes_per_token / cfg_.prefix_cache.read_bandwidth_Bps : 0;
+    push(now_ + fetch_s, Ev::PrefillReady, slot);
 }
 
 void Replayer::complete(int32_t slot) {
@@ -439,6 +522,7 @@ void Replayer::complete(int32_t slot) {
     rec.decode_unit   = l.du;
     rec.decode_rank   = l.dr;
     rec.waited_for_kv = l.waited;
+    rec.preemptions   = l.preemptions;
 
     rec.prefill_start_s = l.prefill_start_s; // the lifecycle, for trace.json
     rec.kv_start_s      = l.kv_start_s;
@@ -587,11 +671,11 @@ void Replayer::autoscale(int pool) {
     } else {
         double load = 0;
         int64_t n   = 0;
-        for (const DecodeUnit& u : dec_) {
-            if (u.status != UnitStatus::Serving) continue;
-            for (const DecodeRank& d : u.ranks)
-                load += dec_score(d);
-            n += int64_t(u.ranks.size());
+        for (int32_t u = 0; u < int32_t(dec_.size()); ++u) {
+            if (dec_[u].status != UnitStatus::Serving) continue;
+            for (int32_t r = 0; r < int32_t(dec_[u].ranks.size()); ++r)
+                load += dec_score(u, r);
+            n += int64_t(dec_[u].ranks.size());
         }
         util = n > 0 ? load / double(n) : 1;
         if (!decode_wait_.empty()) util = std::max(util, 1.0);
@@ -613,8 +697,8 @@ void Replayer::series_tick() {
         if (u.status == UnitStatus::Off) continue;
         dnodes += in_.decode.nodes;
         if (u.status != UnitStatus::Serving) continue;
-        for (const DecodeRank& d : u.ranks)
-            reserved += d.kv_reserved;
+        for (const DecodeRank& d : u.ranks) // preempt_recompute: the batch's KV is A + B k
+            reserved += d.kv_reserved + (preempt_ ? int64_t(d.A + d.B * double(u.k)) : 0);
         capacity += int64_t(u.ranks.size()) * in_.decode.kv_capacity_tokens_per_rank;
     }
     row_.t_s           = now_;

@@ -48,7 +48,8 @@ struct RequestRecord {
     int32_t tenant = 0;
     double ttft_s = 0, tpot_s = 0, e2e_s = 0; // tpot_s: 0 for a single-token output
     int32_t prefill_unit = -1, prefill_rank = -1, decode_unit = -1, decode_rank = -1;
-    bool waited_for_kv = false; // waited for decode KV or batch space after its prefill
+    bool waited_for_kv  = false; // waited for decode KV or batch space after its prefill
+    int32_t preemptions = 0;     // kv_policy preempt_recompute: times preempted (each: a recompute prefill)
     // Lifecycle (the request trace, serve_trace.hpp); -1 where a stage did not happen (colocated: no KV
     // transfer; its prefill start is the first decode step that holds a chunk of it).
     double prefill_start_s = -1;            // the first prefill step holding a token of it starts
@@ -74,6 +75,7 @@ struct SeriesRow {
     // layers) and the step-time factor it costs (PoolUnit::drift; 0 without one).
     double prefill_expert_busiest_over_mean = 0, prefill_step_factor = 0;
     double decode_expert_busiest_over_mean = 0, decode_step_factor = 0;
+    int64_t preemptions = 0; // decode preemptions within the period (kv_policy preempt_recompute)
 };
 
 struct ReplaySummary {
@@ -88,6 +90,8 @@ struct ReplaySummary {
     int64_t max_kv_reserved_tokens      = 0; // on any rank, ever
     int64_t kv_capacity_tokens_per_rank = 0;
     int64_t cache_evictions             = 0;
+    // kv_policy preempt_recompute: preemptions, requests preempted at least once, prefill tokens recomputed.
+    int64_t preemptions = 0, preempted_requests = 0, recomputed_tokens = 0;
     std::vector<SeriesRow> series;
 };
 

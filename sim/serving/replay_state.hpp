@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <deque>
 #include <queue>
+#include <set>
+#include <utility>
 #include <vector>
 
 namespace moetwin::serving::detail {
@@ -46,6 +48,14 @@ struct Live {
     double ctx0 = 0, rate = 0;                  // decode: KV at join, tokens per step after
     int64_t kjoin = 0;                          // decode step index it joined at
     bool waited   = false;
+    // kv_policy preempt_recompute (replay.cpp, "preemption"): decode tokens produced before its preemptions
+    // (a resumed request recomputes input + 1 + decoded tokens and decodes the rest), its preemptions, its
+    // admission order, whether it is in a decode batch now, and the step it finishes at there.
+    int64_t decoded     = 0;
+    int32_t preemptions = 0;
+    uint64_t admit_seq  = 0;
+    bool in_batch       = false;
+    int64_t kfinish     = -1;
     // Lifecycle times for the request trace (RequestRecord): -1 where a stage did not happen.
     double prefill_start_s = -1, kv_start_s = -1, kv_done_s = -1;
 };
@@ -70,9 +80,11 @@ struct PrefillUnit {
 struct DecodeRank {
     int64_t batch       = 0; // requests in its decode batch
     int64_t committed   = 0; // admitted: in the batch, in transfer, waiting to join or (colocated) in prefill
-    int64_t kv_reserved = 0;
-    double A = 0, B = 0;               // KV tokens of its batch at step k: A + B k
-    std::deque<int32_t> prefill_queue; // colocated: chunked prefill, FIFO
+    int64_t kv_reserved = 0; // reserve: admitted requests' whole KV; preempt_recompute: admitted, not yet joined
+    double A = 0, B = 0;     // KV tokens of its batch at step k: A + B k
+    double lb_load = 0;      // its decode-LB key as inserted (replay.cpp dec_key_insert)
+    std::set<std::pair<uint64_t, int32_t>> batch_order; // preempt_recompute: (admit_seq, slot) of its batch
+    std::deque<int32_t> prefill_queue;                  // colocated: chunked prefill, FIFO
     int64_t prefill_tokens = 0;
 };
 

@@ -30,7 +30,7 @@ nlohmann::ordered_json percentiles(const LatencySketch& k) {
 
 CsvRecordSink::CsvRecordSink(std::ostream& out) : out_(out) {
     out_ << "id,arrival_s,input_tokens,output_tokens,hit_tokens,tenant,ttft_s,tpot_s,e2e_s,prefill_unit,"
-            "prefill_rank,decode_unit,decode_rank,waited_for_kv\n";
+            "prefill_rank,decode_unit,decode_rank,waited_for_kv,preemptions\n";
 }
 
 void CsvRecordSink::on_complete(const RequestRecord& r) {
@@ -42,7 +42,9 @@ void CsvRecordSink::on_complete(const RequestRecord& r) {
     append(line_, r.ttft_s), sep(), append(line_, r.tpot_s), sep(), append(line_, r.e2e_s), sep();
     append(line_, int64_t(r.prefill_unit)), sep(), append(line_, int64_t(r.prefill_rank)), sep();
     append(line_, int64_t(r.decode_unit)), sep(), append(line_, int64_t(r.decode_rank)), sep();
-    line_ += r.waited_for_kv ? "1\n" : "0\n";
+    line_ += r.waited_for_kv ? "1," : "0,";
+    append(line_, int64_t(r.preemptions));
+    line_ += '\n';
     out_.write(line_.data(), std::streamsize(line_.size()));
 }
 
@@ -92,7 +94,11 @@ std::string summary_json(const ReplayInputs& in, const ReplaySummary& s) {
                                           {"decode_steps", s.decode_steps}};
     j["kv"]                            = {{"capacity_tokens_per_rank", s.kv_capacity_tokens_per_rank},
                                           {"max_reserved_tokens_per_rank", s.max_kv_reserved_tokens},
-                                          {"prefix_cache_evictions", s.cache_evictions}};
+                                          {"prefix_cache_evictions", s.cache_evictions},
+                                          {"policy", std::string(to_string(c.kv_policy))},
+                                          {"preemptions", s.preemptions},
+                                          {"preempted_requests", s.preempted_requests},
+                                          {"recomputed_tokens", s.recomputed_tokens}};
     j["cost"]                          = {{"gpu_hours", gpu_h},
                                           {"gpu_hour_usd", c.prices.gpu_hour_usd},
                                           {"cost_usd", gpu_h * c.prices.gpu_hour_usd},
@@ -113,7 +119,7 @@ std::string series_csv(const ReplaySummary& s) {
         append(out, r.ttft_p99_s), out += ',', append(out, r.tpot_p50_s), out += ',', append(out, r.tpot_p99_s);
         out += ',', append(out, r.hit_tokens), out += ',', append(out, r.prefill_expert_busiest_over_mean);
         out += ',', append(out, r.prefill_step_factor), out += ',', append(out, r.decode_expert_busiest_over_mean);
-        out += ',', append(out, r.decode_step_factor);
+        out += ',', append(out, r.decode_step_factor), out += ',', append(out, r.preemptions);
         out += '\n';
     }
     return out;

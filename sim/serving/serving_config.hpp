@@ -25,6 +25,18 @@ constexpr std::string_view to_string(ServingMode v) {
     return table_name(kServingModes, v);
 }
 
+// What a decode rank does when its KV fills (sim/serving/README.md, "Decode KV: reserve or preempt").
+enum class KvPolicy { Reserve, PreemptRecompute };
+inline constexpr std::array<NameEntry<KvPolicy>, 2> kKvPolicies = {{
+    {KvPolicy::Reserve, "reserve", "admit a request only when its whole KV (input + output) fits: wait, never preempt"},
+    {KvPolicy::PreemptRecompute, "preempt_recompute",
+     "admit on the KV held now; when a rank's KV would overflow, preempt its most recently admitted decoding "
+     "requests and re-queue them for a prefill of prompt + generated tokens (vLLM's recompute)"},
+}};
+constexpr std::string_view to_string(KvPolicy v) {
+    return table_name(kKvPolicies, v);
+}
+
 // One point of a given node schedule: from at_s on, `units` units are in service.
 struct SchedulePoint {
     double at_s = 0;
@@ -91,6 +103,7 @@ struct ServingConfig {
     PriceConfig prices;
     bool requests_csv = true;
     ExpertDriftConfig expert_drift; // serving.expert_drift (sim/serving/drift/)
+    KvPolicy kv_policy = KvPolicy::Reserve;
 };
 
 } // namespace moetwin::serving

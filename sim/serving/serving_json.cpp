@@ -52,12 +52,12 @@ PoolConfig parse_pool(const JsonObject& o, double duration_s) {
     if (o.has("schedule") == o.has("autoscale"))
         o.fail_here("expected exactly one of \"schedule\" (a list of {at_h, units}) and \"autoscale\"");
     if (o.has("schedule")) {
-        o.finish({"schedule", "join_delay_min"});
+        o.finish({"schedule", "join_delay_min", "routing", "balancer"}); // the last two: sim/scenario_json.cpp
         p.schedule     = parse_schedule(o.array("schedule"), duration_s);
         p.join_delay_s = number_in(o, "join_delay_min", 0, 0, 24 * 60) * kMinute_s;
         return p;
     }
-    o.finish({"autoscale"});
+    o.finish({"autoscale", "routing", "balancer"});
     p.autoscale        = true;
     const JsonObject a = o.object(
         "autoscale", {"min_units", "max_units", "initial_units", "period_min", "target_utilization", "join_delay_min"});
@@ -93,7 +93,8 @@ nlohmann::ordered_json pool_json(const PoolConfig& p) {
 
 ServingConfig parse_serving(const JsonObject& o, const Scenario& s, const fs::path& base_dir) {
     o.finish({"mode", "duration_h", "series_period_min", "traffic", "prefill", "decode", "prefill_tokens_per_rank",
-              "max_batch_per_rank", "chunk_tokens", "prefix_cache", "slo", "prices", "requests_csv", "expert_drift"});
+              "max_batch_per_rank", "chunk_tokens", "prefix_cache", "slo", "prices", "requests_csv", "expert_drift",
+              "kv_policy"});
     ServingConfig c;
     c.base_dir = base_dir;
     c.mode     = o.choice("mode", kServingModes, ServingMode::Disaggregated, "serving mode");
@@ -140,6 +141,7 @@ ServingConfig parse_serving(const JsonObject& o, const Scenario& s, const fs::pa
     c.requests_csv = o.boolean("requests_csv", true);
     if (o.has("expert_drift"))
         c.expert_drift = parse_expert_drift(o.object("expert_drift"), base_dir, c.series_period_s);
+    c.kv_policy    = o.choice("kv_policy", kKvPolicies, KvPolicy::Reserve, "KV policy");
     return c;
 }
 
@@ -165,6 +167,7 @@ nlohmann::ordered_json serving_to_json(const ServingConfig& c) {
                          {"output_per_mtok_usd", c.prices.output_per_mtok_usd}};
     j["requests_csv"] = c.requests_csv;
     if (c.expert_drift.enabled) j["expert_drift"] = expert_drift_to_json(c.expert_drift);
+    j["kv_policy"]    = std::string(to_string(c.kv_policy));
     return j;
 }
 
