@@ -12,6 +12,7 @@
 
 #include <array>
 #include <cmath>
+#include <stdexcept>
 #include <string>
 
 namespace moetwin {
@@ -194,6 +195,12 @@ std::string with_unit(double v, std::string_view unit) {
 
 std::span<const PhysicalBound> physical_bounds() {
     return kBounds;
+}
+
+const PhysicalBound& physical_bound(std::string_view path) {
+    for (const PhysicalBound& b : kBounds)
+        if (b.path == path) return b;
+    throw std::out_of_range("physical_bound: no row " + std::string(path));
 }
 
 void check_physical_bounds(const Scenario& s) {
