@@ -126,8 +126,5 @@ run_scenarios() {
 timed build build_targets
 timed tests run_tests
 timed scenarios run_scenarios
-echo "sanitize ($mode): $(
-    IFS=';'
-    echo "${timings[*]}"
-)"
+echo "sanitize ($mode): $(printf '%s; ' "${timings[@]}")"
 exit $status
