@@ -12,6 +12,7 @@
 
 #include <array>
 #include <cmath>
+#include <stdexcept>
 #include <string>
 
 namespace moetwin {
@@ -31,6 +32,20 @@ constexpr std::string_view kShareReason =
     "a share of the nominal bandwidth; below 1 % the link is broken, not calibrated (DeepEP fits: 0.83-1.0)";
 constexpr std::string_view kOverheadReason =
     "DeepEP fits give 0-20 µs per phase or chunk; 10 ms leaves three decades for what-ifs";
+constexpr std::string_view kPriceReason =
+    "per million tokens: R1's API charges $0.14-2.19 (Day-6); the dearest 2025 APIs $600 (o1-pro output)";
+
+// The host bridge's values where the cluster has one (a PCIe box without NVLink), offload's where it is on,
+// serving's prices where the scenario is a service.
+V host_bridge(const Scenario& s, double si) {
+    return s.cluster.host_bridge.bandwidth_Bps > 0 ? V(si) : std::nullopt;
+}
+V offload(const Scenario& s, double si) {
+    return s.offload.enabled ? V(si) : std::nullopt;
+}
+V price(const Scenario& s, double serving::PriceConfig::*field) {
+    return s.serving ? V(s.serving->prices.*field) : std::nullopt;
+}
 
 const std::array kBounds = {
     PhysicalBound{"hardware.hbm_GiB", "GiB", kGiB, 1, 4096,
@@ -56,6 +71,13 @@ const std::array kBounds = {
                   [](const Scenario& s) -> V { return s.cluster.pcie.bandwidth_Bps; }},
     PhysicalBound{"cluster.pcie.latency_us", "µs", kUs, 0, 1000, "sub-µs in practice; 1 ms is far beyond any bus",
                   [](const Scenario& s) -> V { return s.cluster.pcie.latency_s; }},
+    PhysicalBound{"cluster.host_bridge.bandwidth_GBps", "GB/s", kGB, 1, 1000,
+                  "per direction: 67.2 GB/s for the 3 UPI links of a dual-socket Ice Lake-SP host (kUpiIceLakeBps); "
+                  "today's widest socket links carry a few hundred",
+                  [](const Scenario& s) -> V { return host_bridge(s, s.cluster.host_bridge.bandwidth_Bps); }},
+    PhysicalBound{"cluster.host_bridge.latency_us", "µs", kUs, 0, 1000,
+                  "a socket-to-socket hop takes about 0.1 µs; 1 ms is far beyond any host",
+                  [](const Scenario& s) -> V { return host_bridge(s, s.cluster.host_bridge.latency_s); }},
     PhysicalBound{"cluster.ib.bandwidth_GBps", "GB/s", kGB, 1, 10000,
                   "per NIC and direction: 50 GB/s for 400 Gb/s, 200 for 1.6 Tb/s",
                   [](const Scenario& s) -> V { return s.cluster.ib_bandwidth_Bps; }},
@@ -135,6 +157,34 @@ const std::array kBounds = {
                   [](const Scenario& s) -> V { return s.network.calibration.ll_nvlink_message_s; }},
     PhysicalBound{"network.calibration.ll_rdma_after_nvlink", "", 1, 0, 1, "a share of the NVLink stores",
                   [](const Scenario& s) -> V { return s.network.calibration.ll_rdma_after_nvlink; }},
+    PhysicalBound{"offload.host_memory_GB", "GB", kGB, 1, 100000,
+                  "DRAM per node: H800 nodes hold 1-2 TB, 8-socket servers 32 TB; 100 TB is no single node",
+                  [](const Scenario& s) -> V { return offload(s, s.offload.host_memory_bytes); }},
+    PhysicalBound{"offload.host_memory_bandwidth_GBps", "GB/s", kGB, 1, 1000000,
+                  "per node: 614 GB/s for two sockets of 8 DDR5-6400 channels; 1e6 is the tests' \"unlimited\" host, "
+                  "and fetch times stay finite",
+                  [](const Scenario& s) -> V { return offload(s, s.offload.host_memory_bandwidth_Bps); }},
+    PhysicalBound{"offload.host_bridge_bandwidth_GBps", "GB/s", kGB, 0, 1000000,
+                  "0: no limit; a node's 8 PCIe Gen5 x16 links give 512 GB/s per direction",
+                  [](const Scenario& s) -> V { return offload(s, s.offload.host_bridge_bandwidth_Bps); }},
+    PhysicalBound{"offload.cpu_GFLOPS_per_core", "GFLOP/s", 1e9, 0.1, 10000,
+                  "a Sapphire Rapids core peaks near 200 GFLOP/s FP32 (AVX-512) and 2,000 BF16 (AMX); 10 TFLOP/s "
+                  "is beyond any core",
+                  [](const Scenario& s) -> V {
+                      return s.offload.enabled && s.offload.miss == OffloadMiss::CpuCompute
+                                 ? V(s.offload.cpu_flops_per_core)
+                                 : std::nullopt;
+                  }},
+    PhysicalBound{"serving.prices.gpu_hour_usd", "USD", 1, 0, 1000,
+                  "Day-6: $2 per H800-hour; cloud list prices of one GPU-hour are $1-15; above $1,000 costs "
+                  "are a typo",
+                  [](const Scenario& s) -> V { return price(s, &serving::PriceConfig::gpu_hour_usd); }},
+    PhysicalBound{"serving.prices.input_hit_per_mtok_usd", "USD", 1, 0, 10000, kPriceReason,
+                  [](const Scenario& s) -> V { return price(s, &serving::PriceConfig::input_hit_per_mtok_usd); }},
+    PhysicalBound{"serving.prices.input_miss_per_mtok_usd", "USD", 1, 0, 10000, kPriceReason,
+                  [](const Scenario& s) -> V { return price(s, &serving::PriceConfig::input_miss_per_mtok_usd); }},
+    PhysicalBound{"serving.prices.output_per_mtok_usd", "USD", 1, 0, 10000, kPriceReason,
+                  [](const Scenario& s) -> V { return price(s, &serving::PriceConfig::output_per_mtok_usd); }},
 };
 
 std::string with_unit(double v, std::string_view unit) {
@@ -145,6 +195,12 @@ std::string with_unit(double v, std::string_view unit) {
 
 std::span<const PhysicalBound> physical_bounds() {
     return kBounds;
+}
+
+const PhysicalBound& physical_bound(std::string_view path) {
+    for (const PhysicalBound& b : kBounds)
+        if (b.path == path) return b;
+    throw std::out_of_range("physical_bound: no row " + std::string(path));
 }
 
 void check_physical_bounds(const Scenario& s) {

@@ -28,6 +28,10 @@ struct PhysicalBound {
 // The table, in schema order.
 std::span<const PhysicalBound> physical_bounds();
 
+// The row of `path` (e.g. "serving.prices.gpu_hour_usd"), for readers outside the scenario that take the same
+// quantity (a sweep's cost.usd_per_gpu_hour); throws std::out_of_range for a path not in the table.
+const PhysicalBound& physical_bound(std::string_view path);
+
 // Checks every applicable value of `s` (already in SI units): finite and within its bound. Throws
 // ConfigError "<s.source>: <path>: <value> <unit> is outside the plausible range [min, max] <unit> (<reason>)".
 void check_physical_bounds(const Scenario& s);

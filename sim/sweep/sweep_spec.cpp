@@ -9,6 +9,7 @@
 #include "common/spelling.hpp"
 #include "engine/gpu_spec.hpp"
 #include "sim/scenario.hpp"
+#include "sim/scenario_bounds.hpp"
 #include "sim/sweep/sweep_points.hpp"
 
 #include <algorithm>
@@ -208,7 +209,16 @@ SweepSpec parse_sweep(const std::string& text, const std::string& origin, const 
     }
     if (auto c = root.optional_object("cost")) {
         c->finish({"usd_per_gpu_hour", "usd_per_gpu_hour_by_gpu"});
-        spec.cost.usd_per_gpu_hour = c->positive("usd_per_gpu_hour", kDefaultUsdPerGpuHour);
+        // A GPU-hour's price has the scenario's plausible range (serving.prices.gpu_hour_usd), above 0.
+        const PhysicalBound& price_bound = physical_bound("serving.prices.gpu_hour_usd");
+        const auto price_of              = [&](const JsonObject& o, const std::string& key, double fallback) {
+            const double usd = o.positive(key, fallback);
+            if (usd > price_bound.max)
+                o.fail(key, format_number(usd) + " USD is outside the plausible range (0, " +
+                                             format_number(price_bound.max) + " USD] (" + std::string(price_bound.reason) + ")");
+            return usd;
+        };
+        spec.cost.usd_per_gpu_hour = price_of(*c, "usd_per_gpu_hour", kDefaultUsdPerGpuHour);
         if (auto by = c->optional_object("usd_per_gpu_hour_by_gpu")) {
             for (const auto& [gpu, price] : c->value("usd_per_gpu_hour_by_gpu").items()) {
                 try {
@@ -216,7 +226,7 @@ SweepSpec parse_sweep(const std::string& text, const std::string& origin, const 
                 } catch (const ConfigError& e) {
                     by->fail(gpu, e.what());
                 }
-                spec.cost.usd_per_gpu_hour_by_gpu[gpu] = by->positive(gpu);
+                spec.cost.usd_per_gpu_hour_by_gpu[gpu] = price_of(*by, gpu, 0);
                 (void)price;
             }
         }

@@ -176,6 +176,10 @@ TEST(SweepSpec, BadSweepFilesNameTheFileAndThePath) {
                  "sweep.json: constraints.min_tokens_per_s_per_user", "no point could meet it");
     // Cost: a price per GPU-hour > 0, per GPU only for GPUs of the table.
     expect_error(sweep_text(ok_axis, R"("cost": {"usd_per_gpu_hour": 0})"), "sweep.json: cost.usd_per_gpu_hour", "");
+    expect_error(sweep_text(ok_axis, R"("cost": {"usd_per_gpu_hour": 1e300})"), "sweep.json: cost.usd_per_gpu_hour",
+                 "1e+300 USD is outside the plausible range (0, 1000 USD] (Day-6: $2 per H800-hour");
+    expect_error(sweep_text(ok_axis, R"("cost": {"usd_per_gpu_hour_by_gpu": {"b200": 5000}})"),
+                 "sweep.json: cost.usd_per_gpu_hour_by_gpu.b200", "5000 USD is outside the plausible range");
     expect_error(sweep_text(ok_axis, R"("cost": {"usd_per_gpu_hour_by_gpu": {"h900": 3}})"),
                  "sweep.json: cost.usd_per_gpu_hour_by_gpu.h900", "h800");
     expect_error(sweep_text(ok_axis, R"("cost": {"usd_per_gpu_hour_by_gpu": {"h100": "3"}})"),
