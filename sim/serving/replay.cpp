@@ -252,7 +252,7 @@ void Replayer::start_prefill_step(int32_t u) {
     const double t = pf_clock_.step_s(
         u, now_, double(max_tokens),
         in_.prefill.step->step_s({double(max_tokens), attended / double(total), cached / double(total)}));
-    pu.stepping    = true;
+    pu.stepping = true;
     sum_.prefill_busy_s += t;
     period_busy_s_[kPrefillPool] += t;
     ++sum_.prefill_steps;

@@ -141,7 +141,7 @@ ServingConfig parse_serving(const JsonObject& o, const Scenario& s, const fs::pa
     c.requests_csv = o.boolean("requests_csv", true);
     if (o.has("expert_drift"))
         c.expert_drift = parse_expert_drift(o.object("expert_drift"), base_dir, c.series_period_s);
-    c.kv_policy    = o.choice("kv_policy", kKvPolicies, KvPolicy::Reserve, "KV policy");
+    c.kv_policy = o.choice("kv_policy", kKvPolicies, KvPolicy::Reserve, "KV policy");
     return c;
 }
 
@@ -167,7 +167,7 @@ nlohmann::ordered_json serving_to_json(const ServingConfig& c) {
                          {"output_per_mtok_usd", c.prices.output_per_mtok_usd}};
     j["requests_csv"] = c.requests_csv;
     if (c.expert_drift.enabled) j["expert_drift"] = expert_drift_to_json(c.expert_drift);
-    j["kv_policy"]    = std::string(to_string(c.kv_policy));
+    j["kv_policy"] = std::string(to_string(c.kv_policy));
     return j;
 }
 

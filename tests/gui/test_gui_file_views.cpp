@@ -196,19 +196,24 @@ TEST_F(FileViews, BadSeriesSayFileAndLine) {
             out += (i + 1 == line ? text : lines[i]) + "\n";
         return write("bad/series.csv", out);
     };
+    // The 14 columns written out below, then zeros for the later ones (sim/serving/series_columns.hpp).
+    const std::size_t n_cols = serving::kSeriesColumns.size();
+    std::string tail;
+    for (std::size_t c = 14; c < n_cols; ++c)
+        tail += ",0";
     fs::path p = with(1, "t_s,arrivals");
     EXPECT_NE(error_of([&] { read_series_csv(p); }).find(p.string() + ":1: expected the header"), std::string::npos);
-    p = with(4, "1800,x,1,1,1,1,1,1,0.1,1,1,1,1,0");
+    p = with(4, "1800,x,1,1,1,1,1,1,0.1,1,1,1,1,0" + tail);
     EXPECT_NE(
         error_of([&] { read_series_csv(p); }).find(p.string() + ":4: column arrivals: expected a number, got \"x\""),
         std::string::npos)
         << error_of([&] { read_series_csv(p); });
     p = with(5, "1800,1,1");
-    EXPECT_NE(error_of([&] { read_series_csv(p); }).find(":5: expected 14 fields, got 3"), std::string::npos);
-    p = with(6, "100,1,1,1,1,1,1,1,0.1,1,1,1,1,0");
+    EXPECT_NE(error_of([&] { read_series_csv(p); }).find(":5: expected " + std::to_string(n_cols) + " fields, got 3"), std::string::npos);
+    p = with(6, "100,1,1,1,1,1,1,1,0.1,1,1,1,1,0" + tail);
     EXPECT_NE(error_of([&] { read_series_csv(p); }).find(":6: column t_s: times must increase"), std::string::npos)
         << error_of([&] { read_series_csv(p); });
-    p = with(3, "1200,1,1,1,1,1,1,-2,0.1,1,1,1,1,0");
+    p = with(3, "1200,1,1,1,1,1,1,-2,0.1,1,1,1,1,0" + tail);
     EXPECT_NE(error_of([&] { read_series_csv(p); }).find(":3: column queued: expected a value >= 0"),
               std::string::npos);
     p = write("empty/series.csv", "");
