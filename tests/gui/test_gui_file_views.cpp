@@ -209,7 +209,8 @@ TEST_F(FileViews, BadSeriesSayFileAndLine) {
         std::string::npos)
         << error_of([&] { read_series_csv(p); });
     p = with(5, "1800,1,1");
-    EXPECT_NE(error_of([&] { read_series_csv(p); }).find(":5: expected " + std::to_string(n_cols) + " fields, got 3"), std::string::npos);
+    EXPECT_NE(error_of([&] { read_series_csv(p); }).find(":5: expected " + std::to_string(n_cols) + " fields, got 3"),
+              std::string::npos);
     p = with(6, "100,1,1,1,1,1,1,1,0.1,1,1,1,1,0" + tail);
     EXPECT_NE(error_of([&] { read_series_csv(p); }).find(":6: column t_s: times must increase"), std::string::npos)
         << error_of([&] { read_series_csv(p); });

@@ -194,8 +194,8 @@ TEST_F(GuiFileViews, CorruptInputsExitOneWithFileAndLine) {
     std::ofstream(dir_ / "bad_serve" / "series.csv", std::ios::app) << "9000,1,2\n";
     const CmdRun c = gui((dir_ / "bad_serve").string() + " --screenshot " + (dir_ / "bad2.png").string());
     EXPECT_EQ(c.rc, 1) << c.output;
-    EXPECT_NE(c.output.find("moetwin-gui: " + (dir_ / "bad_serve" / "series.csv").string() +
-                            ":14: expected " + std::to_string(serving::kSeriesColumns.size()) + " fields, got 3"),
+    EXPECT_NE(c.output.find("moetwin-gui: " + (dir_ / "bad_serve" / "series.csv").string() + ":14: expected " +
+                            std::to_string(serving::kSeriesColumns.size()) + " fields, got 3"),
               std::string::npos)
         << c.output;
 
