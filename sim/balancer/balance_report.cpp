@@ -119,7 +119,17 @@ void print_balance_table(const std::vector<PolicyResult>& results, const Balance
         << request.tokens.num_tokens << " sampled tokens, dispatch " << request.dispatch
         << "; IB nodes: remote nodes per token per layer; IB KB/tok: dispatch (FP8) + combine (BF16) bytes per token "
            "per layer; run ms: fastest of "
-        << request.timing_repeats << " runs\n";
+        << request.timing_repeats << " runs\n"
+        << "node limit: the gate sampler keeps the top " << request.gate.topk_groups << " of "
+        << request.gate.num_groups
+        << " expert groups per token (model.py's group limit) and applies no node limit of its own; the group limit "
+           "is the tech report's node limit (M = 4 nodes per token, reference §1.2) only when each group sits on one "
+           "node";
+    if (request.spec.num_nodes > request.gate.num_groups)
+        out << ": here " << request.gate.num_groups << " groups spread over " << request.spec.num_nodes
+            << " nodes, so a token's experts may reach more than " << request.gate.topk_groups
+            << " nodes (about 5.6–6.3 remote nodes per token on the production decode unit)";
+    out << '\n';
 }
 
 void write_balance_csv(const std::vector<PolicyResult>& results, std::ostream& out) {

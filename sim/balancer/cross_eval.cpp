@@ -3,6 +3,7 @@
 #include "sim/balancer/cross_eval.hpp"
 
 #include "common/errors.hpp"
+#include "sim/balancer/placement_floor.hpp"
 #include "sim/balancer/placement_metrics.hpp"
 #include "sim/balancer/split_metrics.hpp"
 
@@ -89,8 +90,10 @@ ExpertLoad pooled_load(const std::vector<const ExpertLoad*>& loads, PoolRule rul
     return out;
 }
 
-std::vector<CrossResult> cross_evaluate(const std::vector<RecordedRun>& all_runs, const std::vector<Placer>& placers,
-                                        const CrossSpec& cs) {
+namespace {
+
+// The runs of the scope, checked: ≥ 2, all one shape, the spec valid for them.
+std::vector<const RecordedRun*> runs_in_scope(const std::vector<RecordedRun>& all_runs, const CrossSpec& cs) {
     cs.validate();
     std::vector<const RecordedRun*> runs;
     for (const auto& r : all_runs)
@@ -107,6 +110,29 @@ std::vector<CrossResult> cross_evaluate(const std::vector<RecordedRun>& all_runs
                               std::to_string(runs[0]->load.num_experts));
     }
     cs.spec.validate(runs[0]->load.num_experts);
+    return runs;
+}
+
+} // namespace
+
+CrossResult floor_result(const std::vector<RecordedRun>& all_runs, const CrossSpec& cs) {
+    const auto runs = runs_in_scope(all_runs, cs);
+    std::vector<double> floor;
+    for (const auto* r : runs)
+        floor.push_back(placement_floor(r->load, cs.spec).mean_ratio);
+    CrossResult res;
+    res.policy = kFloorRowName;
+    for (std::size_t f = 0; f < runs.size(); ++f) {
+        for (std::size_t e = 0; e < runs.size(); ++e)
+            (e == f ? res.in : res.out).push_back({runs[f]->name, runs[e]->name, floor[e]});
+        res.loo.push_back({"all but " + runs[f]->name, runs[f]->name, floor[f]});
+    }
+    return res;
+}
+
+std::vector<CrossResult> cross_evaluate(const std::vector<RecordedRun>& all_runs, const std::vector<Placer>& placers,
+                                        const CrossSpec& cs) {
+    const auto runs = runs_in_scope(all_runs, cs);
     std::vector<CrossResult> results;
     for (const Placer& placer : placers) {
         CrossResult res;

@@ -76,6 +76,14 @@ std::vector<CrossResult> cross_evaluate(const std::vector<RecordedRun>& runs, co
 
 // Per layer, each run normalised to one (token, expert) pair, summed (Mean) or the per-expert
 // maximum (Max): the leave-one-out fitting load.
+// The floor under every placement (placement_floor.hpp) laid out as a CrossResult named
+// kFloorRowName, with the same pairs as cross_evaluate: each entry is the floor of its eval run (in
+// sample, fitted elsewhere or left out alike: a placement fitted anywhere is still a placement), so
+// every column reads as the least any policy can show there. fit_s stays empty. Throws as
+// cross_evaluate.
+inline constexpr const char* kFloorRowName = "floor (any placement)";
+CrossResult floor_result(const std::vector<RecordedRun>& runs, const CrossSpec& cs);
+
 ExpertLoad pooled_load(const std::vector<const ExpertLoad*>& loads, PoolRule rule = PoolRule::Mean);
 
 } // namespace moetwin::balancer

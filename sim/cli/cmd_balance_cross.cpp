@@ -109,32 +109,37 @@ std::string phase_pairs(const bal::CrossResult& r) {
     return out;
 }
 
-void print_cross(const Unit& u, const std::string& phase, const std::vector<bal::CrossResult>& rs, std::size_t n) {
+void print_cross(const Unit& u, const std::string& phase, std::vector<bal::CrossResult> rs, const bal::CrossResult& floor,
+                 std::size_t n) {
+    rs.push_back(floor);
     std::cout << "\nunit " << u.name << ": " << u.spec << "; runs of phase " << (phase.empty() ? "any" : phase) << ": "
               << n << " (" << n * (n - 1) << " ordered pairs)\n";
     const std::string eplb = u.spec.num_groups % u.spec.num_nodes == 0 ? "eplb_hierarchical" : "eplb_global";
     double eplb_out        = 0;
     for (const auto& r : rs)
         if (r.policy == eplb && r.skipped.empty()) eplb_out = r.out_mean();
-    std::printf("%-18s %9s %9s %9s %8s %9s %9s  %-44s %8s %8s\n", "policy", "in-sample", "out mean", "out worst",
+    std::printf("%-21s %9s %9s %9s %8s %9s %9s  %-44s %8s %8s\n", "policy", "in-sample", "out mean", "out worst",
                 "vs EPLB", "LOO mean", "LOO worst", "worst pair (fit -> eval)", "fit ms", "max ms");
     for (const auto& r : rs) {
         if (!r.skipped.empty()) {
-            std::printf("%-18s skipped: %s\n", r.policy.c_str(), r.skipped.c_str());
+            std::printf("%-21s skipped: %s\n", r.policy.c_str(), r.skipped.c_str());
             continue;
         }
         char gain[16] = "-";
         if (eplb_out > 0) std::snprintf(gain, sizeof gain, "%+.1f%%", 100 * (r.out_mean() / eplb_out - 1));
         const auto* w = r.worst_pair();
-        std::printf("%-18s %9.4f %9.4f %9.4f %8s %9.4f %9.4f  %-44s %8.2f %8.2f\n", r.policy.c_str(), r.in_mean(),
+        std::printf("%-21s %9.4f %9.4f %9.4f %8s %9.4f %9.4f  %-44s %8.2f %8.2f\n", r.policy.c_str(), r.in_mean(),
                     r.out_mean(), r.out_worst(), gain, r.loo_mean(), r.loo_worst(), (w->fit + " -> " + w->eval).c_str(),
                     r.fit_median_s() * 1e3, r.fit_max_s() * 1e3);
     }
     if (phase.empty()) {
         std::cout << "out of sample by phase (fit -> eval: mean (pairs)):\n";
         for (const auto& r : rs)
-            if (r.skipped.empty()) std::printf("  %-18s %s\n", r.policy.c_str(), phase_pairs(r).c_str());
+            if (r.skipped.empty()) std::printf("  %-21s %s\n", r.policy.c_str(), phase_pairs(r).c_str());
     }
+    std::cout << "floor (any placement): a lower bound on busiest/mean that no placement of this unit's slots reaches "
+                 "below, whatever its replica counts, pairing and split, on each evaluated run's own loads "
+                 "(sim/balancer/placement_floor.hpp); a policy's gap to it is what placement can still gain\n";
 }
 
 void run_cross(const std::string& data, const std::string& scope, const std::vector<std::string>& units,
@@ -160,18 +165,22 @@ void run_cross(const std::string& data, const std::string& scope, const std::vec
         const Unit& u = unit_named(un);
         bal::CrossSpec cs{u.name,  u.spec, scope == "phase" ? std::string(u.name) : std::string(),
                           repeats, model,  pool_rule};
-        const auto rs = bal::cross_evaluate(runs, placers, cs);
+        const auto rs             = bal::cross_evaluate(runs, placers, cs);
+        const bal::CrossResult fl = bal::floor_result(runs, cs);
         std::size_t n = 0;
         json names    = json::array();
         for (const auto& r : runs)
             if (cs.phase.empty() || r.phase() == cs.phase) ++n, names.push_back(r.name);
-        print_cross(u, cs.phase, rs, n);
+        print_cross(u, cs.phase, rs, fl, n);
         json ju = {{"unit", u.name},
                    {"num_slots", u.spec.num_slots},
                    {"num_gpus", u.spec.num_gpus},
                    {"num_nodes", u.spec.num_nodes},
                    {"num_groups", u.spec.num_groups},
                    {"runs", names},
+                   {"floor", {{"in_sample", {{"mean", fl.in_mean()}, {"runs", pairs_json(fl.in)}}},
+                              {"out_of_sample", {{"mean", fl.out_mean()}, {"worst", fl.out_worst()}}},
+                              {"leave_one_out", {{"mean", fl.loo_mean()}, {"worst", fl.loo_worst()}}}}},
                    {"policies", json::array()}};
         for (const auto& r : rs) {
             json jp = {{"policy", r.policy}};

@@ -11,13 +11,21 @@
 // (select_active: the loads of the run being served) and evaluated there; `select` is the CPU time
 // of one active-set choice for 58 layers. `mm_in` is the in-sample figure (fitted and evaluated on
 // the same run, mean over runs; `mm_in_dec` over the decode runs only): a policy fitted on run A
-// cannot, except by luck, beat on run B what the same policy fitted on B itself reaches there. Not a ctest test:
-// `build/bin/eval_balancer_targets [DIR]`.
+// cannot, except by luck, beat on run B what the same policy fitted on B itself reaches there.
+// `floor (any placement)` rows: placement_floor.hpp's lower bound on each evaluated run (no
+// placement of the unit's slots, whatever its counts, pairing and split, goes below it there).
+// `decode active sweep`: the decode unit with 2, 3 and 4 active slots per GPU (288, 432, 576), its
+// floor and policies in and out of sample, and dynamic redundancy with H hosted, the active set
+// chosen from the exact loads of the run served or from a sample of its last N steps
+// (recent_load.hpp, N = 1, 10, 100 decode steps of 144 × 128 × 8 pairs). Not a ctest test:
+// `build/bin/eval_balancer_targets [DIR] [--quick]` (--quick: the floor rows and the sweep only).
 #include "moe/expert_load_json.hpp"
 #include "sim/balancer/active_set.hpp"
 #include "sim/balancer/cross_eval.hpp"
 #include "sim/balancer/placement.hpp"
 #include "sim/balancer/placement/eplb_core.hpp"
+#include "sim/balancer/placement_floor.hpp"
+#include "sim/balancer/recent_load.hpp"
 #include "sim/balancer/split_metrics.hpp"
 
 #include <algorithm>
@@ -75,6 +83,30 @@ void evaluate(const Unit& u, const bal::PlacementPolicy& pol, const std::vector<
     std::printf("%-8s %-22s %8.4f %8.4f %8.4f %10.4f %9.2f %8.4f %8.4f\n", u.name, std::string(pol.name).c_str(),
                 even_sum / pairs, split_sum / pairs, split_max, dec_pairs ? dec_split / dec_pairs : 0.0, ms_max,
                 in_sum / double(runs.size()), in_dec_runs ? in_dec / in_dec_runs : 0.0);
+}
+
+// The floor under every placement at a unit, laid out as evaluate()'s row: each pair's value is
+// the floor of its evaluated run.
+void floor_row(const Unit& u, const std::vector<Run>& runs) {
+    std::vector<double> f;
+    for (const Run& r : runs)
+        f.push_back(bal::placement_floor(r.load, u.spec).mean_ratio);
+    double out = 0, worst = 0, same = 0, in = 0, in_dec = 0;
+    int pairs = 0, same_pairs = 0, dec = 0;
+    for (std::size_t a = 0; a < runs.size(); ++a) {
+        in += f[a];
+        if (runs[a].name.substr(0, 6) == "decode") in_dec += f[a], ++dec;
+        for (std::size_t b = 0; b < runs.size(); ++b) {
+            if (a == b) continue;
+            out += f[b], worst = std::max(worst, f[b]), ++pairs;
+            if (runs[a].name.substr(0, 6) == runs[b].name.substr(0, 6)) same += f[b], ++same_pairs;
+        }
+    }
+    std::printf("%-8s %-22s %8s %8.4f %8.4f %10.4f %9s %8.4f %8.4f\n", u.name, "floor (any placement)", "-",
+                out / pairs, worst, same_pairs ? same / same_pairs : 0.0, "-", in / double(runs.size()),
+                dec ? in_dec / dec : 0.0);
+    for (std::size_t a = 0; a < runs.size(); ++a)
+        std::printf("%-8s   floor on %-22s %.4f\n", u.name, runs[a].name.c_str(), f[a]);
 }
 
 // Dynamic redundancy: hosted set fitted on run A by `pol` over hosted_per_gpu slots per GPU; the
@@ -180,11 +212,81 @@ void counts_floor_loo(const Unit& u, const std::vector<Run>& runs, const char* p
             u.name, phase, sum / held);
 }
 
+// Issue 16's decode target against the active slots per GPU: the decode unit (144 GPUs, 18 nodes)
+// with `active` slots on every GPU. Prints, mean over the two decode runs (in) or their two ordered
+// pairs (out): the floor; eplb_global and joint_minmax fitted in sample and on the other run; then
+// per hosted count H > active, dynamic redundancy (hosted set: eplb_global + place_hosted, fitted
+// in sample or on the other run) with the active set chosen on the served run's exact loads (N=inf)
+// or on a sample of its last N steps, evaluated on its exact loads (minmax split).
+void decode_active_sweep(const std::vector<Run>& runs) {
+    std::vector<const Run*> dec;
+    for (const Run& r : runs)
+        if (r.name.rfind("decode", 0) == 0) dec.push_back(&r);
+    if (dec.size() < 2) return;
+    const auto mm = [](const bal::Placement& p, const bal::PlacementSpec& s, const moetwin::ExpertLoad& l) {
+        return bal::busiest_over_mean(p, s, l, bal::ReplicaSplitModel::MinMax).mean_ratio;
+    };
+    std::printf("\ndecode active sweep (144 GPUs, 18 nodes; busiest/mean under the minmax split, mean over layers "
+                "and over the %zu decode runs (in) or their ordered pairs (out))\n",
+                dec.size());
+    const int steps[] = {1, 10, 100};
+    for (int active : {2, 3, 4}) {
+        const Unit u{"decode", {144 * active, 8, 18, 144}};
+        double floor_in = 0;
+        for (const Run* r : dec)
+            floor_in += bal::placement_floor(r->load, u.spec).mean_ratio / double(dec.size());
+        std::printf("active %d/GPU (%d slots): floor (any placement) in %.4f", active, u.spec.num_slots, floor_in);
+        for (const char* pol : {"eplb_global", "joint_minmax"}) {
+            double in = 0, out = 0;
+            int pairs = 0;
+            for (const Run* a : dec) {
+                const bal::Placement p = bal::find_placement_policy(pol).place(a->load, u.spec);
+                in += mm(p, u.spec, a->load) / double(dec.size());
+                for (const Run* b : dec)
+                    if (a != b) out += mm(p, u.spec, b->load), ++pairs;
+            }
+            std::printf("; %s in %.4f out %.4f", pol, in, out / pairs);
+        }
+        std::printf("\n");
+        for (int hosted : {4, 6, 8, 16}) {
+            if (hosted <= active) continue;
+            const bal::PlacementSpec hs = bal::hosted_spec(u.spec, hosted);
+            double in = 0, out = 0, sampled[3] = {0, 0, 0};
+            int pairs        = 0;
+            double select_ms = 0;
+            for (const Run* a : dec) {
+                const bal::Placement base = bal::find_placement_policy("eplb_global").place(a->load, u.spec);
+                const bal::Placement hp   = bal::place_hosted(base, u.spec, hs, a->load);
+                in += mm(bal::select_active(hp, hs, u.spec, a->load), u.spec, a->load) / double(dec.size());
+                for (const Run* b : dec) {
+                    if (a == b) continue;
+                    const double t0 = cpu_ms();
+                    out += mm(bal::select_active(hp, hs, u.spec, b->load), u.spec, b->load);
+                    select_ms = std::max(select_ms, cpu_ms() - t0);
+                    for (int i = 0; i < 3; ++i) {
+                        bal::RecentLoadSpec rs;
+                        rs.steps                      = steps[i];
+                        const moetwin::ExpertLoad obs = bal::sample_recent_load(b->load, rs);
+                        sampled[i] += mm(bal::select_active(hp, hs, u.spec, obs), u.spec, b->load);
+                    }
+                    ++pairs;
+                }
+            }
+            std::printf("  hosted %2d: in %.4f; out N=inf %.4f, N=1 %.4f, N=10 %.4f, N=100 %.4f (select %.0f ms)\n",
+                        hosted, in, out / pairs, sampled[0] / pairs, sampled[1] / pairs, sampled[2] / pairs,
+                        select_ms);
+        }
+    }
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
+    // --quick: the floor rows and the decode active sweep only (skips the policy table and counts floors).
+    const bool quick = argc > 1 && std::string(argv[argc - 1]) == "--quick";
+    const int nargs  = quick ? argc - 1 : argc;
     const std::filesystem::path dir =
-        argc > 1 ? std::filesystem::path(argv[1]) : std::filesystem::path(MOETWIN_SHARED_DIR) / "data/expert_load";
+        nargs > 1 ? std::filesystem::path(argv[1]) : std::filesystem::path(MOETWIN_SHARED_DIR) / "data/expert_load";
     std::vector<Run> runs;
     for (const auto& e : std::filesystem::directory_iterator(dir))
         if (e.path().extension() == ".json")
@@ -201,6 +303,7 @@ int main(int argc, char** argv) {
     const Unit units[] = {{"decode", {288, 8, 18, 144}}, {"prefill", {288, 8, 4, 32}}};
     for (const Unit& u : units)
         for (const bal::PlacementPolicy& pol : bal::placement_policies()) {
+            if (quick) break;
             if (pol.name == "none" || pol.name == "replicate_hottest") continue;
             try {
                 evaluate(u, pol, runs);
@@ -208,6 +311,12 @@ int main(int argc, char** argv) {
                 std::printf("%-8s %-22s (%s)\n", u.name, std::string(pol.name).c_str(), e.what());
             }
         }
+    for (const Unit& u : units)
+        floor_row(u, runs);
+    if (quick) {
+        decode_active_sweep(runs);
+        return 0;
+    }
     counts_floor(units[0], runs, "decode", 1.10);
     counts_floor(units[1], runs, "prefill", 1.05);
     counts_floor_loo(units[0], runs, "decode");
@@ -215,5 +324,6 @@ int main(int argc, char** argv) {
         for (int h : {u.spec.max_slots_per_gpu() + 1, 2 * u.spec.max_slots_per_gpu(), 16})
             for (const char* pol : {"eplb_global", "lpt_swap"})
                 evaluate_dynamic(u, bal::find_placement_policy(pol), h, runs);
+    decode_active_sweep(runs);
     return 0;
 }

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // Issue 16: busiest/mean under load_aware's min-max split (split_metrics.hpp) and dynamic redundancy
-// (active_set.hpp): hand-computed small cases, invariants on random loads, determinism, and the
+// (active_set.hpp) and the sampled recent loads it may choose from (recent_load.hpp): hand-computed small cases, invariants on random loads, determinism, and the
 // prefill target out of sample on the real recordings (skipped without ../shared).
 #include "moe/expert_load_json.hpp"
 #include "sim/balancer/active_set.hpp"
 #include "sim/balancer/placement/policies.hpp"
+#include "sim/balancer/recent_load.hpp"
 #include "sim/balancer/split_metrics.hpp"
 #include "test_helpers.hpp"
 
@@ -13,6 +14,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <numeric>
 #include <filesystem>
 
 namespace moetwin::balancer {
@@ -99,6 +102,34 @@ TEST(DynamicRedundancy, InvariantsAndDeterminism) {
             EXPECT_LE(*std::max_element(gp.begin(), gp.end()), *std::max_element(gb.begin(), gb.end()) * (1 + 1e-12));
         }
     }
+}
+
+// Every layer draws exactly steps × pairs_per_step pairs, only experts with load get any, the draw
+// is deterministic per seed and its per-expert counts sit within 5 standard deviations of the mean
+// (shares 0.5, 0.3, 0.2, 0: means 5e5, 3e5, 2e5 of 1e6 pairs); a small draw (10 pairs) uses the
+// exact inversion and still sums to 10.
+TEST(RecentLoad, MultinomialDraw) {
+    const ExpertLoad load{2, 4, {50, 30, 20, 0, 0, 0, 0, 0}};
+    RecentLoadSpec rs;
+    rs.steps          = 10;
+    rs.pairs_per_step = 1e5;
+    const ExpertLoad a = sample_recent_load(load, rs);
+    EXPECT_EQ(a.tokens, sample_recent_load(load, rs).tokens);
+    const auto row = a.layer(0);
+    EXPECT_DOUBLE_EQ(std::accumulate(row.begin(), row.end(), 0.0), 1e6);
+    EXPECT_EQ(row[3], 0.0);
+    const double share[] = {0.5, 0.3, 0.2};
+    for (int e = 0; e < 3; ++e)
+        EXPECT_NEAR(row[std::size_t(e)], 1e6 * share[e], 5 * std::sqrt(1e6 * share[e] * (1 - share[e])));
+    for (double x : a.layer(1))
+        EXPECT_EQ(x, 0.0);
+    rs.steps          = 1;
+    rs.pairs_per_step = 10;
+    const auto small  = sample_recent_load(load, rs);
+    EXPECT_DOUBLE_EQ(std::accumulate(small.layer(0).begin(), small.layer(0).end(), 0.0), 10.0);
+    EXPECT_EQ(kDecodePairsPerStep, 147456.0);
+    rs.steps = 0;
+    EXPECT_THROW(sample_recent_load(load, rs), ConfigError);
 }
 
 // Prefill unit (32 GPUs, 4 nodes, 288 slots = 9 active per GPU), 16 hosted per GPU (tech report):
