@@ -87,6 +87,9 @@ std::vector<StepRow> run_step_compare(const StepOptions& o) {
         for (const std::string& name : names) {
             StepRow row{base.name, name, "", 0, 0, 0};
             j["balancer"] = {{"policy", name}};
+            // Dynamic redundancy is the scenario's, not the policy's: kept for every policy.
+            if (base.balancer.hosted_experts_per_gpu > 0)
+                j["balancer"]["hosted_experts_per_gpu"] = base.balancer.hosted_experts_per_gpu;
             if (!o.fit_loads.empty()) j["balancer"]["fit_loads_path"] = fs::absolute(o.fit_loads).string();
             if (name == "command") {
                 std::istringstream in(o.command);

@@ -89,8 +89,14 @@ void evaluate(const Unit& u, const bal::PlacementPolicy& pol, const std::vector<
 // the floor of its evaluated run.
 void floor_row(const Unit& u, const std::vector<Run>& runs) {
     std::vector<double> f;
-    for (const Run& r : runs)
-        f.push_back(bal::placement_floor(r.load, u.spec).mean_ratio);
+    std::vector<int> above; // layers whose floor exceeds the unit's target (decode 1.10, prefill 1.05)
+    const double target = u.spec.num_gpus == 144 ? 1.10 : 1.05;
+    for (const Run& r : runs) {
+        const bal::FloorSummary fs = bal::placement_floor(r.load, u.spec);
+        f.push_back(fs.mean_ratio);
+        above.push_back(int(std::count_if(fs.layer_ratio.begin(), fs.layer_ratio.end(),
+                                          [&](double x) { return x > target; })));
+    }
     double out = 0, worst = 0, same = 0, in = 0, in_dec = 0;
     int pairs = 0, same_pairs = 0, dec = 0;
     for (std::size_t a = 0; a < runs.size(); ++a) {
@@ -106,7 +112,8 @@ void floor_row(const Unit& u, const std::vector<Run>& runs) {
                 out / pairs, worst, same_pairs ? same / same_pairs : 0.0, "-", in / double(runs.size()),
                 dec ? in_dec / dec : 0.0);
     for (std::size_t a = 0; a < runs.size(); ++a)
-        std::printf("%-8s   floor on %-22s %.4f\n", u.name, runs[a].name.c_str(), f[a]);
+        std::printf("%-8s   floor on %-22s %.4f (layers above %.2f: %d of %d)\n", u.name, runs[a].name.c_str(), f[a],
+                    target, above[a], runs[a].load.num_layers);
 }
 
 // Dynamic redundancy: hosted set fitted on run A by `pol` over hosted_per_gpu slots per GPU; the
