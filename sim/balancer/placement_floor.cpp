@@ -80,7 +80,7 @@ double busiest_load_floor(std::span<const double> loads, const PlacementSpec& sp
     while (!ok(hi))
         lo = hi, hi *= 2;
     for (int it = 0; it < 200 && hi - lo > 1e-12 * hi; ++it) {
-        const double mid = 0.5 * (lo + hi);
+        const double mid    = 0.5 * (lo + hi);
         (ok(mid) ? hi : lo) = mid;
     }
     return lo;

@@ -22,8 +22,7 @@ double binomial(Rng& rng, double n, double p) {
     if (n <= 0 || p <= 0) return 0;
     if (p >= 1) return n;
     const double mean = n * p;
-    if (mean >= kExactBelowMean)
-        return std::clamp(std::round(mean + std::sqrt(mean * (1 - p)) * rng.normal()), 0.0, n);
+    if (mean >= kExactBelowMean) return std::clamp(std::round(mean + std::sqrt(mean * (1 - p)) * rng.normal()), 0.0, n);
     const double u = rng.uniform();
     double prob    = std::exp(n * std::log1p(-p)); // P(X = 0)
     double cdf = prob, k = 0;

@@ -109,8 +109,8 @@ std::string phase_pairs(const bal::CrossResult& r) {
     return out;
 }
 
-void print_cross(const Unit& u, const std::string& phase, std::vector<bal::CrossResult> rs, const bal::CrossResult& floor,
-                 std::size_t n) {
+void print_cross(const Unit& u, const std::string& phase, std::vector<bal::CrossResult> rs,
+                 const bal::CrossResult& floor, std::size_t n) {
     rs.push_back(floor);
     std::cout << "\nunit " << u.name << ": " << u.spec << "; runs of phase " << (phase.empty() ? "any" : phase) << ": "
               << n << " (" << n * (n - 1) << " ordered pairs)\n";
@@ -167,8 +167,8 @@ void run_cross(const std::string& data, const std::string& scope, const std::vec
                           repeats, model,  pool_rule};
         const auto rs             = bal::cross_evaluate(runs, placers, cs);
         const bal::CrossResult fl = bal::floor_result(runs, cs);
-        std::size_t n = 0;
-        json names    = json::array();
+        std::size_t n             = 0;
+        json names                = json::array();
         for (const auto& r : runs)
             if (cs.phase.empty() || r.phase() == cs.phase) ++n, names.push_back(r.name);
         print_cross(u, cs.phase, rs, fl, n);
@@ -178,9 +178,10 @@ void run_cross(const std::string& data, const std::string& scope, const std::vec
                    {"num_nodes", u.spec.num_nodes},
                    {"num_groups", u.spec.num_groups},
                    {"runs", names},
-                   {"floor", {{"in_sample", {{"mean", fl.in_mean()}, {"runs", pairs_json(fl.in)}}},
-                              {"out_of_sample", {{"mean", fl.out_mean()}, {"worst", fl.out_worst()}}},
-                              {"leave_one_out", {{"mean", fl.loo_mean()}, {"worst", fl.loo_worst()}}}}},
+                   {"floor",
+                    {{"in_sample", {{"mean", fl.in_mean()}, {"runs", pairs_json(fl.in)}}},
+                     {"out_of_sample", {{"mean", fl.out_mean()}, {"worst", fl.out_worst()}}},
+                     {"leave_one_out", {{"mean", fl.loo_mean()}, {"worst", fl.loo_worst()}}}}},
                    {"policies", json::array()}};
         for (const auto& r : rs) {
             json jp = {{"policy", r.policy}};

@@ -94,8 +94,8 @@ void floor_row(const Unit& u, const std::vector<Run>& runs) {
     for (const Run& r : runs) {
         const bal::FloorSummary fs = bal::placement_floor(r.load, u.spec);
         f.push_back(fs.mean_ratio);
-        above.push_back(int(std::count_if(fs.layer_ratio.begin(), fs.layer_ratio.end(),
-                                          [&](double x) { return x > target; })));
+        above.push_back(
+            int(std::count_if(fs.layer_ratio.begin(), fs.layer_ratio.end(), [&](double x) { return x > target; })));
     }
     double out = 0, worst = 0, same = 0, in = 0, in_dec = 0;
     int pairs = 0, same_pairs = 0, dec = 0;
@@ -280,8 +280,7 @@ void decode_active_sweep(const std::vector<Run>& runs) {
                 }
             }
             std::printf("  hosted %2d: in %.4f; out N=inf %.4f, N=1 %.4f, N=10 %.4f, N=100 %.4f (select %.0f ms)\n",
-                        hosted, in, out / pairs, sampled[0] / pairs, sampled[1] / pairs, sampled[2] / pairs,
-                        select_ms);
+                        hosted, in, out / pairs, sampled[0] / pairs, sampled[1] / pairs, sampled[2] / pairs, select_ms);
         }
     }
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Issue 16: busiest/mean under load_aware's min-max split (split_metrics.hpp) and dynamic redundancy
-// (active_set.hpp) and the sampled recent loads it may choose from (recent_load.hpp): hand-computed small cases, invariants on random loads, determinism, and the
-// prefill target out of sample on the real recordings (skipped without ../shared).
+// (active_set.hpp) and the sampled recent loads it may choose from (recent_load.hpp): hand-computed small cases,
+// invariants on random loads, determinism, and the prefill target out of sample on the real recordings (skipped without
+// ../shared).
 #include "moe/expert_load_json.hpp"
 #include "sim/balancer/active_set.hpp"
 #include "sim/balancer/placement/policies.hpp"
@@ -15,8 +16,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 #include <filesystem>
+#include <numeric>
 
 namespace moetwin::balancer {
 namespace {
@@ -111,8 +112,8 @@ TEST(DynamicRedundancy, InvariantsAndDeterminism) {
 TEST(RecentLoad, MultinomialDraw) {
     const ExpertLoad load{2, 4, {50, 30, 20, 0, 0, 0, 0, 0}};
     RecentLoadSpec rs;
-    rs.steps          = 10;
-    rs.pairs_per_step = 1e5;
+    rs.steps           = 10;
+    rs.pairs_per_step  = 1e5;
     const ExpertLoad a = sample_recent_load(load, rs);
     EXPECT_EQ(a.tokens, sample_recent_load(load, rs).tokens);
     const auto row = a.layer(0);

@@ -112,7 +112,8 @@ TEST(PlacementFloor, NeverAboveTheExhaustiveOptimum) {
             exact += std::abs(f - double(opt)) < 1e-6;
             ++cases;
         }
-    std::printf("floor above the mean in %d of %d random cases, equal to the optimum in %d\n", above_mean, cases, exact);
+    std::printf("floor above the mean in %d of %d random cases, equal to the optimum in %d\n", above_mean, cases,
+                exact);
 }
 
 TEST(PlacementFloor, RejectsNegativeLoads) {
@@ -126,7 +127,7 @@ TEST(PlacementFloor, RecordedRuns) {
     if (!std::filesystem::exists(dir / "decode_in1000out1000.json")) GTEST_SKIP() << "no ../shared";
     const PlacementSpec decode{288, 8, 18, 144}, prefill{288, 8, 4, 32};
     for (const char* run : {"decode_in1000out1000", "decode_in2000out100", "prefill_in2048"}) {
-        const ExpertLoad l = drop_empty_layers(load_expert_load(dir / (std::string(run) + ".json")));
+        const ExpertLoad l        = drop_empty_layers(load_expert_load(dir / (std::string(run) + ".json")));
         const PlacementSpec& spec = run[0] == 'd' ? decode : prefill;
         const double f            = placement_floor(l, spec).mean_ratio;
         const double eplb =

@@ -48,8 +48,12 @@ TEST(CliBalanceCross, IdenticalRunsGiveOutOfSampleEqualToInSample) {
     EXPECT_NE(o.output.find("runs of phase prefill: 2 (2 ordered pairs)"), std::string::npos) << o.output;
     const json j = read_json(d / "c.json");
     ASSERT_EQ(j.at("units").size(), 1u);
+    EXPECT_NE(o.output.find("floor (any placement)"), std::string::npos) << o.output;
+    const double floor = j.at("units")[0].at("floor").at("in_sample").at("mean").get<double>();
+    EXPECT_GE(floor, 1.0);
     for (const auto& p : j.at("units")[0].at("policies")) {
         SCOPED_TRACE(p.at("policy").get<std::string>());
+        EXPECT_LE(floor, p.at("in_sample").at("mean").get<double>() + 1e-6); // no placement beats the floor
         EXPECT_EQ(p.at("out_of_sample").at("pairs").size(), 2u);
         EXPECT_DOUBLE_EQ(p.at("out_of_sample").at("mean").get<double>(), p.at("in_sample").at("mean").get<double>());
         EXPECT_GE(p.at("in_sample").at("mean").get<double>(), 1.0);
