@@ -128,7 +128,7 @@ void print_balance_table(const std::vector<PolicyResult>& results, const Balance
     if (request.spec.num_nodes > request.gate.num_groups)
         out << ": here " << request.gate.num_groups << " groups spread over " << request.spec.num_nodes
             << " nodes, so a token's experts may reach more than " << request.gate.topk_groups
-            << " nodes (about 5.6–6.3 remote nodes per token on the production decode unit)";
+            << " nodes, as the IB nodes column shows (expected: no placement confines a group to one node)";
     out << '\n';
 }
 
