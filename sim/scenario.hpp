@@ -71,6 +71,10 @@ struct BalancerConfig {
     // Dynamic redundancy (sim/balancer/active_set.hpp): expert weights hosted per GPU, of which
     // routed_experts_per_gpu are active in a step, chosen from the step's loads; 0: off (hosted = active).
     int hosted_experts_per_gpu = 0;
+    // With hosted experts: the active set is chosen from a sample of the last N steps' (token,
+    // expert) pairs (sim/balancer/recent_load.hpp; a step's pairs: ep_size × its tokens per GPU ×
+    // top-k) instead of the step's expected loads; 0: from the expected loads.
+    int active_set_sample_steps = 0;
     // policy "file": a placement JSON (sim/balancer/external/placement_json.hpp)
     std::filesystem::path placement_path;
     // policy "command": argv of a program that reads loads on stdin and writes a placement on stdout

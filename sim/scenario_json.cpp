@@ -343,7 +343,7 @@ BalancerConfig parse_balancer(const JsonObject& root, const DeploymentUnit& unit
         o->fail("rebalance_period_min", "a simulated step uses one placement and never rebalances; rebalancing over "
                                         "time is modelled by `moetwin balance drift` (see its --help): remove the key");
     o->finish({"policy", "fit_loads_path", "placement_path", "command", "command_timeout_s", "command_dir",
-               "hosted_experts_per_gpu"});
+               "hosted_experts_per_gpu", "active_set_sample_steps"});
     b.policy        = o->string("policy", b.policy);
     const bool file = b.policy == balancer::kPlacementFromFile, command = b.policy == balancer::kPlacementFromCommand;
     try {
@@ -368,6 +368,13 @@ BalancerConfig parse_balancer(const JsonObject& root, const DeploymentUnit& unit
         if (unit.shared_expert_slots > 0)
             o->fail("hosted_experts_per_gpu", "dynamic redundancy is not modelled with deployment.shared_expert_slots");
         if (b.policy == "none") o->fail("hosted_experts_per_gpu", "needs a placement policy other than \"none\"");
+    }
+    // 1 step to 10^6 steps (at 128 decode requests per GPU and 85 ms a step: over a day of serving).
+    if (o->has("active_set_sample_steps")) {
+        b.active_set_sample_steps = int(o->integer_in("active_set_sample_steps", 1, 1, 1000000));
+        if (b.hosted_experts_per_gpu == 0)
+            o->fail("active_set_sample_steps", "chooses the active set of dynamic redundancy: set "
+                                               "balancer.hosted_experts_per_gpu too");
     }
     return b;
 }

@@ -50,6 +50,7 @@ nlohmann::ordered_json balancer_json(const BalancerConfig& b) {
     nlohmann::ordered_json j = {{"policy", b.policy}};
     if (!b.fit_loads_path.empty()) j["fit_loads_path"] = b.fit_loads_path.string();
     if (b.hosted_experts_per_gpu > 0) j["hosted_experts_per_gpu"] = b.hosted_experts_per_gpu;
+    if (b.active_set_sample_steps > 0) j["active_set_sample_steps"] = b.active_set_sample_steps;
     if (!b.placement_path.empty()) j["placement_path"] = b.placement_path.string();
     if (!b.command.empty()) {
         j["command"]           = b.command;

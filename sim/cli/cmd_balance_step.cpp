@@ -90,6 +90,8 @@ std::vector<StepRow> run_step_compare(const StepOptions& o) {
             // Dynamic redundancy is the scenario's, not the policy's: kept for every policy.
             if (base.balancer.hosted_experts_per_gpu > 0)
                 j["balancer"]["hosted_experts_per_gpu"] = base.balancer.hosted_experts_per_gpu;
+            if (base.balancer.active_set_sample_steps > 0)
+                j["balancer"]["active_set_sample_steps"] = base.balancer.active_set_sample_steps;
             if (!o.fit_loads.empty()) j["balancer"]["fit_loads_path"] = fs::absolute(o.fit_loads).string();
             if (name == "command") {
                 std::istringstream in(o.command);

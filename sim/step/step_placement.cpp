@@ -7,6 +7,7 @@
 #include "sim/balancer/active_set.hpp"
 #include "sim/balancer/external/placement_command.hpp"
 #include "sim/balancer/external/placement_json.hpp"
+#include "sim/balancer/recent_load.hpp"
 #include "sim/step/expert_popularity.hpp"
 
 #include <numeric>
@@ -64,7 +65,20 @@ StepPlacement place_step_experts(const Scenario& s, const ExpertLoad& popularity
         if (s.balancer.hosted_experts_per_gpu > 0) { // dynamic redundancy: the step's active set
             const balancer::PlacementSpec hs = balancer::hosted_spec(out.spec, s.balancer.hosted_experts_per_gpu);
             const balancer::Placement hosted = balancer::place_hosted(out.placement, out.spec, hs, pop);
-            out.placement = balancer::select_active(hosted, hs, out.spec, popularity); // the step's own loads
+            // The step's own loads, or what the last N steps of them would have shown.
+            ExpertLoad recent = popularity;
+            if (s.balancer.active_set_sample_steps > 0) {
+                const auto& w               = s.workload;
+                const double tokens_per_gpu = w.phase == Phase::Decode
+                                                  ? double(w.requests_per_gpu) * (1 + w.mtp_draft_tokens)
+                                                  : double(w.tokens_per_gpu);
+                balancer::RecentLoadSpec rs;
+                rs.steps          = s.balancer.active_set_sample_steps;
+                rs.pairs_per_step = double(unit.ep_size) * tokens_per_gpu * find_model(s.model.name).top_k;
+                rs.seed           = s.seed;
+                recent            = balancer::sample_recent_load(popularity, rs);
+            }
+            out.placement = balancer::select_active(hosted, hs, out.spec, recent);
             balancer::check_placement(out.placement, out.spec);
         }
         return out;

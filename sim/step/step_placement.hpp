@@ -23,7 +23,9 @@ struct StepPlacement {
 // With balancer.hosted_experts_per_gpu (dynamic redundancy, no shared-expert slots): the policy's
 // placement is the base of the hosted set (balancer::place_hosted, fitted on the fit loads) and the
 // step runs the active set balancer::select_active chooses from pop, the step's loads (the recent
-// loads of a refresh every step, or of a stationary run).
+// loads of a refresh every step, or of a stationary run), or with balancer.active_set_sample_steps N
+// from balancer::sample_recent_load(pop) over N steps of ep_size × tokens per GPU (decode: requests
+// × (1 + MTP drafts); prefill: tokens_per_gpu) × top-k pairs, seeded by the scenario's seed.
 // Without shared-expert slots: the policy on
 // the whole spec. With k shared-expert slots, which slots hold the shared expert:
 //  - k a multiple of ep_size: the last k / ep_size slots of every GPU;

@@ -605,6 +605,19 @@ TEST(ScenarioJson, HostedExpertsPerGpuRoundTripsAndIsChecked) {
     EXPECT_NE(error_of(j).find("balancer.hosted_experts_per_gpu:"), std::string::npos) << error_of(j);
 }
 
+// balancer.active_set_sample_steps: round-trips, needs hosted experts, at least 1 step.
+TEST(ScenarioJson, ActiveSetSampleStepsRoundTripsAndIsChecked) {
+    json j                                   = base();
+    j["balancer"]["active_set_sample_steps"] = 10;
+    EXPECT_NE(error_of(j).find("balancer.active_set_sample_steps:"), std::string::npos) << error_of(j);
+    j["balancer"]["hosted_experts_per_gpu"] = 4;
+    const Scenario s                        = parse_scenario(j.dump(), "t.json");
+    EXPECT_EQ(s.balancer.active_set_sample_steps, 10);
+    EXPECT_EQ(parse_scenario(scenario_to_json(s), "again.json").balancer.active_set_sample_steps, 10);
+    j["balancer"]["active_set_sample_steps"] = 0;
+    EXPECT_NE(error_of(j).find("balancer.active_set_sample_steps:"), std::string::npos) << error_of(j);
+}
+
 namespace moetwin {
 namespace {
 
