@@ -40,10 +40,10 @@ void compare_replacements(const Scenario& s) {
     const int rebalance        = int(std::lround(c.rebalance_s / s.serving->series_period_s));
     const int window           = int(std::lround(c.window_s / s.serving->series_period_s));
     for (const Phase phase : {Phase::Decode, Phase::Prefill}) {
-        const Scenario u                    = pool_unit_scenario(s, phase);
-        const std::vector<ExpertLoad> loads = interval_loads(drift_runs(u, c), int(std::lround(c.hours_per_run * 60)),
-                                                             period_min, s.serving->duration_s / 60,
-                                                             find_model(u.model.name).top_k, u.seed);
+        const Scenario u = pool_unit_scenario(s, phase);
+        const std::vector<ExpertLoad> loads =
+            interval_loads(drift_runs(u, c), int(std::lround(c.hours_per_run * 60)), period_min,
+                           s.serving->duration_s / 60, find_model(u.model.name).top_k, u.seed);
         for (const bool incremental : {false, true}) {
             const DriftPlan p =
                 plan_drift(loads, drift_placement_spec(u), drift_place_fn(u), rebalance, window, {}, incremental);
@@ -77,7 +77,7 @@ int main(int argc, char** argv) try {
         compare_replacements(s);
         return 0;
     }
-    const int jobs   = argc > 3 ? std::stoi(argv[3]) : 2;
+    const int jobs = argc > 3 ? std::stoi(argv[3]) : 2;
     if (!s.serving || !s.serving->expert_drift.enabled) throw ConfigError("needs serving.expert_drift");
     double worst = 0;
     for (const Phase phase : {Phase::Decode, Phase::Prefill}) {
@@ -111,8 +111,8 @@ int main(int argc, char** argv) try {
         const auto pts = simulate_drift_points(u, shapes, loads[std::size_t(i)],
                                                b.plan.placements[std::size_t(b.plan.placement_of[std::size_t(i)])],
                                                std::string(argv[2]) + "/check_" + std::to_string(::getpid()), jobs);
-        std::printf("%s: interval %d, busiest/mean %.3f, reference context %g, batches", std::string(to_string(phase)).c_str(),
-                    i, bom[std::size_t(i)], b.reference.context);
+        std::printf("%s: interval %d, busiest/mean %.3f, reference context %g, batches",
+                    std::string(to_string(phase)).c_str(), i, bom[std::size_t(i)], b.reference.context);
         for (std::size_t k = 0; k < b.reference.batches.size(); ++k)
             std::printf(" %g (%+.4f s)", b.reference.batches[k],
                         b.drift.excess_s[std::size_t(i) * b.reference.batches.size() + k]);
@@ -121,9 +121,10 @@ int main(int argc, char** argv) try {
             const double dx  = b.drift.excess_at(i, p.shape.batch_per_rank);
             const double err = (p.base_s + dx) / p.drifted_s - 1;
             worst            = std::max(worst, std::abs(err));
-            std::printf("  (%g, %g): base %.4f s, direct drifted %.4f s (ratio %.4f), base + delta %.4f s: error %+.2f %%\n",
-                        p.shape.batch_per_rank, p.shape.context_tokens, p.base_s, p.drifted_s, p.drifted_s / p.base_s,
-                        p.base_s + dx, 100 * err);
+            std::printf(
+                "  (%g, %g): base %.4f s, direct drifted %.4f s (ratio %.4f), base + delta %.4f s: error %+.2f %%\n",
+                p.shape.batch_per_rank, p.shape.context_tokens, p.base_s, p.drifted_s, p.drifted_s / p.base_s,
+                p.base_s + dx, 100 * err);
         }
     }
     std::printf("worst |error| %.2f %%\n", 100 * worst);

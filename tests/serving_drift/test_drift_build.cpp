@@ -177,10 +177,10 @@ TEST(DriftBuild, CachedAndDeterministic) {
 }
 
 TEST(DriftBuild, EachPoolDriftsThroughItsOwnRuns) {
-    Scenario s                 = drift_scenario();
-    ExpertDriftConfig& c       = s.serving->expert_drift;
-    const std::string data     = std::string(MOETWIN_SOURCE_DIR) + "/scenarios/data/expert_load/";
-    const Scenario d           = unit_of(s, Phase::Decode), p = unit_of(s, Phase::Prefill);
+    Scenario s             = drift_scenario();
+    ExpertDriftConfig& c   = s.serving->expert_drift;
+    const std::string data = std::string(MOETWIN_SOURCE_DIR) + "/scenarios/data/expert_load/";
+    const Scenario d = unit_of(s, Phase::Decode), p = unit_of(s, Phase::Prefill);
     const auto generated_d     = drift_runs(d, c);
     const auto generated_p     = drift_runs(p, c);
     c.decode_loads             = {data + "decode_in1000out1000.json", data + "prefill_in2048.json"};
@@ -235,7 +235,7 @@ TEST(DriftBuild, ScaledStepTimesAgainstDirectSimulations) {
         for (std::size_t k = 0; k < K; ++k)
             std::printf(" %g (%+.6f s)", d->reference.batches[k], f[i * K + k]);
         std::printf("\n");
-        double worst   = 0;
+        double worst = 0;
         for (const DriftCheckPoint& p : pts) {
             const double dx  = d->drift.excess_at(int(i), p.shape.batch_per_rank);
             const double err = std::abs((p.base_s + dx) / p.drifted_s - 1);

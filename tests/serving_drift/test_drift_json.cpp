@@ -51,7 +51,7 @@ TEST(DriftJson, ParsesAndRoundTrips) {
     EXPECT_DOUBLE_EQ(d.window_s, 300);    // one series period
     EXPECT_DOUBLE_EQ(d.hours_per_run, 3); // default
     const Scenario fb = parse_scenario(scenario_to_json(f), "/elsewhere/t.json");
-    EXPECT_EQ(fb.serving->expert_drift.loads, d.loads); // written resolved
+    EXPECT_EQ(fb.serving->expert_drift.loads, d.loads);             // written resolved
     EXPECT_EQ(d.replacement, ExpertDriftConfig::Replacement::Full); // default
     EXPECT_EQ(d.loads_of(true), d.loads);                           // both pools: `loads` by default
     EXPECT_EQ(d.loads_of(false), d.loads);

@@ -77,13 +77,13 @@ TEST(DriftPlan, RebalancingFollowsTheLoadsAndPaysTheMigration) {
 
 TEST(DriftPlan, IncrementalReplacementStartsFromThePlacementInForce) {
     const std::vector<ExpertLoad> loads = {load1({4, 3, 2, 1}), load1({4, 1, 2, 3}), load1({4, 1, 2, 3})};
-    const DriftPlan inc = plan_drift(loads, spec_2gpu(), hot_with_cold, 1, 1, {}, true);
+    const DriftPlan inc                 = plan_drift(loads, spec_2gpu(), hot_with_cold, 1, 1, {}, true);
     ASSERT_EQ(inc.placements.size(), 3u);
     // Interval 0 is the policy's; each re-placement is place_incremental from the one before on the window's loads.
     EXPECT_EQ(inc.placements[0].phy2log, hot_with_cold(loads[0], spec_2gpu()).phy2log);
     for (int i = 1; i < 3; ++i) {
-        const balancer::Placement direct = balancer::place_incremental(inc.placements[std::size_t(i) - 1],
-                                                                       loads[std::size_t(i) - 1], spec_2gpu());
+        const balancer::Placement direct =
+            balancer::place_incremental(inc.placements[std::size_t(i) - 1], loads[std::size_t(i) - 1], spec_2gpu());
         EXPECT_EQ(inc.placements[std::size_t(i)].phy2log, direct.phy2log);
         EXPECT_EQ(inc.moved[std::size_t(i)].experts_moved,
                   balancer::migration_cost(inc.placements[std::size_t(i) - 1], direct, spec_2gpu(), {}).experts_moved);

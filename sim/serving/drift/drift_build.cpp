@@ -89,7 +89,7 @@ std::vector<double> read_cached(const fs::path& file, const std::string& key, st
 
 std::vector<ExpertLoad> drift_runs(const Scenario& unit, const ExpertDriftConfig& c) {
     std::vector<ExpertLoad> runs;
-    Scenario s                           = unit;
+    Scenario s                            = unit;
     const std::vector<fs::path>& recorded = c.loads_of(unit.workload.phase == Phase::Prefill);
     if (!recorded.empty()) {
         s.routing.popularity = ExpertPopularity::File;
@@ -216,8 +216,8 @@ DriftBuild build_step_drift(const Scenario& unit, const ServingConfig& cfg, cons
 
     // Key: everything the factors depend on (the unit as the grid keys it, the reference, the loads, placements).
     uint64_t h = 0xcbf29ce484222325ull;
-    fnv1a(h, std::string(kDriftModelTag) + "\n" + options.version + "\n" + keyed_scenario_json(unit) + "\n" + std::string(to_string(unit.workload.phase)) +
-                 "\n" + format_number(b.reference.context));
+    fnv1a(h, std::string(kDriftModelTag) + "\n" + options.version + "\n" + keyed_scenario_json(unit) + "\n" +
+                 std::string(to_string(unit.workload.phase)) + "\n" + format_number(b.reference.context));
     fnv1a(h, b.reference.batches.data(), K * sizeof(double));
     for (const ExpertLoad& l : loads)
         fnv1a(h, l.tokens.data(), l.tokens.size() * sizeof(double));

@@ -10,8 +10,8 @@
 namespace moetwin::serving {
 
 DriftPlan plan_drift(const std::vector<ExpertLoad>& interval_loads, const balancer::PlacementSpec& spec,
-                     balancer::PlaceFn place, int rebalance_every, int window,
-                     const balancer::MigrationSpec& migration, bool incremental) {
+                     balancer::PlaceFn place, int rebalance_every, int window, const balancer::MigrationSpec& migration,
+                     bool incremental) {
     if (interval_loads.empty() || window < 1 || rebalance_every < 0 || place == nullptr)
         throw ConfigError("expert drift: needs intervals, a window >= 1 interval, a re-placement period >= 0 and a "
                           "placement policy");
@@ -23,8 +23,8 @@ DriftPlan plan_drift(const std::vector<ExpertLoad>& interval_loads, const balanc
         if (first || (rebalance_every > 0 && i % rebalance_every == 0)) {
             const ExpertLoad fit =
                 first ? sum_loads(interval_loads, 0, window) : sum_loads(interval_loads, i - window, i);
-            balancer::Placement next = first || !incremental ? place(fit, spec)
-                                                             : balancer::place_incremental(p.placements.back(), fit, spec);
+            balancer::Placement next =
+                first || !incremental ? place(fit, spec) : balancer::place_incremental(p.placements.back(), fit, spec);
             balancer::check_placement(next, spec);
             if (!first) {
                 if (!incremental) next = balancer::align_to_previous(next, p.placements.back(), spec);
