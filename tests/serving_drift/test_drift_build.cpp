@@ -96,10 +96,11 @@ TEST(DriftBuild, RebalancingEveryFiveMinutesBeatsNever) {
         for (const DriftBuild* d : {&b->prefill, &b->decode}) {
             for (const double t : d->reference_step_s)
                 EXPECT_GT(t, 0);
-            for (std::size_t i = 0; i < d->drift.factor.size(); ++i) {
-                EXPECT_GT(d->drift.factor[i], 0.5);
-                EXPECT_LT(d->drift.factor[i], 3);
-            }
+            for (int i = 0; i < d->drift.intervals(); ++i)
+                for (const double b : d->reference.batches) {
+                    EXPECT_GT(d->drift.factor_at(i, b), 0.5);
+                    EXPECT_LT(d->drift.factor_at(i, b), 3);
+                }
             for (const double r : d->drift.busiest_over_mean)
                 EXPECT_GE(r, 1);
         }
@@ -115,9 +116,9 @@ TEST(DriftBuild, RebalancingEveryFiveMinutesBeatsNever) {
         std::printf("\n");
         EXPECT_DOUBLE_EQ(re->drift.busiest_over_mean[0], nv->drift.busiest_over_mean[0]);
         for (std::size_t k = 0; k < K; ++k)
-            EXPECT_DOUBLE_EQ(re->drift.factor[k], nv->drift.factor[k]);
+            EXPECT_DOUBLE_EQ(re->drift.excess_s[k], nv->drift.excess_s[k]);
         EXPECT_LT(mean(re->drift.busiest_over_mean, 1), mean(nv->drift.busiest_over_mean, 1) - 0.02);
-        EXPECT_LT(mean(re->drift.factor, K), mean(nv->drift.factor, K));
+        EXPECT_LT(mean(re->drift.excess_s, K), mean(nv->drift.excess_s, K));
         // Every re-placement moves experts and costs the busiest GPU's copy time (migration.*); never: no pause.
         // (Interval 1 is re-fitted on interval 0, the loads the first placement was fitted on: nothing moves.)
         EXPECT_EQ(re->plan.moved[1].experts_moved, 0);
@@ -132,8 +133,11 @@ TEST(DriftBuild, RebalancingEveryFiveMinutesBeatsNever) {
                 nv.tpot.quantile(0.5), re.tpot.quantile(0.99), nv.tpot.quantile(0.99), re.ttft.quantile(0.5),
                 nv.ttft.quantile(0.5));
     EXPECT_EQ(re.requests_in, nv.requests_in);
-    EXPECT_LT(re.tpot.quantile(0.5), nv.tpot.quantile(0.5));
+    // The drift adds the simulator's extra seconds (tens of µs on these EP8 steps of ~2–3 ms) to the test model's
+    // ~13 ms decode steps: TPOT's percentiles barely move; the pools' busy time does.
+    EXPECT_LE(re.tpot.quantile(0.5), nv.tpot.quantile(0.5));
     EXPECT_LT(re.decode_busy_s, nv.decode_busy_s);
+    EXPECT_LT(re.prefill_busy_s, nv.prefill_busy_s);
     // The series carries each period's busiest/mean and factor (the period's middle).
     ASSERT_EQ(re.series.size(), 6u);
     for (std::size_t i = 0; i < re.series.size(); ++i) {
@@ -152,9 +156,10 @@ TEST(DriftBuild, CachedAndDeterministic) {
     EXPECT_FALSE(y.decode.from_cache);
     EXPECT_TRUE(z.decode.from_cache);
     EXPECT_TRUE(z.prefill.from_cache);
-    EXPECT_EQ(x.decode.drift.factor, y.decode.drift.factor);
-    EXPECT_EQ(x.decode.drift.factor, z.decode.drift.factor);
-    EXPECT_EQ(x.prefill.drift.factor, z.prefill.drift.factor);
+    EXPECT_EQ(x.decode.drift.excess_s, y.decode.drift.excess_s);
+    EXPECT_EQ(x.decode.drift.excess_s, z.decode.drift.excess_s);
+    EXPECT_EQ(x.prefill.drift.excess_s, z.prefill.drift.excess_s);
+    EXPECT_EQ(x.decode.drift.ref_step_s, z.decode.drift.ref_step_s);
     EXPECT_EQ(x.decode.file.filename(), y.decode.file.filename());
     // Same scenario and seed: byte-identical series.
     std::string sx, sz;
@@ -171,13 +176,39 @@ TEST(DriftBuild, CachedAndDeterministic) {
     fs::remove_all(b);
 }
 
+TEST(DriftBuild, EachPoolDriftsThroughItsOwnRuns) {
+    Scenario s             = drift_scenario();
+    ExpertDriftConfig& c   = s.serving->expert_drift;
+    const std::string data = std::string(MOETWIN_SOURCE_DIR) + "/scenarios/data/expert_load/";
+    const Scenario d = unit_of(s, Phase::Decode), p = unit_of(s, Phase::Prefill);
+    const auto generated_d     = drift_runs(d, c);
+    const auto generated_p     = drift_runs(p, c);
+    c.decode_loads             = {data + "decode_in1000out1000.json", data + "prefill_in2048.json"};
+    const auto own_d           = drift_runs(d, c);
+    const auto still_generated = drift_runs(p, c);
+    // Default: both pools the same runs (here routing's, reseeded 3 times); decode_loads moves decode only.
+    ASSERT_EQ(generated_d.size(), 3u);
+    EXPECT_EQ(generated_d[0].tokens, generated_p[0].tokens);
+    ASSERT_EQ(own_d.size(), 2u);
+    EXPECT_NE(own_d[0].tokens, generated_d[0].tokens);
+    EXPECT_NE(own_d[0].tokens, own_d[1].tokens);
+    ASSERT_EQ(still_generated.size(), 3u);
+    EXPECT_EQ(still_generated[2].tokens, generated_p[2].tokens);
+    // `loads` for both, prefill_loads for prefill only.
+    c.loads         = c.decode_loads;
+    c.decode_loads  = {};
+    c.prefill_loads = {data + "prefill_in2048.json", data + "decode_in1000out1000.json"};
+    EXPECT_EQ(drift_runs(d, c)[0].tokens, own_d[0].tokens);
+    EXPECT_EQ(drift_runs(p, c)[0].tokens, own_d[1].tokens);
+}
+
 TEST(DriftBuild, RefusesPoliciesItCannotRefit) {
     Scenario s        = drift_scenario();
     s.balancer.policy = "file";
     EXPECT_THROW(drift_place_fn(unit_of(s, Phase::Decode)), ConfigError);
 }
 
-// The approximation: one factor at the reference shape stretches every shape. Measured at shapes across the grid's
+// The approximation: the reference batches' extra seconds added to every shape. Measured at shapes across the grid's
 // range with the most drifted interval's loads under the stale (never re-fitted) placement.
 TEST(DriftBuild, ScaledStepTimesAgainstDirectSimulations) {
     Scenario s                          = drift_scenario();
@@ -187,7 +218,7 @@ TEST(DriftBuild, ScaledStepTimesAgainstDirectSimulations) {
     for (const DriftBuild* d : {&n.decode, &n.prefill}) {
         const bool decode   = d == &n.decode;
         const Scenario u    = unit_of(s, decode ? Phase::Decode : Phase::Prefill);
-        const auto& f       = d->drift.factor;
+        const auto& f       = d->drift.excess_s;
         const std::size_t K = d->reference.batches.size();
         const std::size_t i = std::size_t(std::max_element(f.begin(), f.end()) - f.begin()) / K;
         const std::vector<StepShape> shapes =
@@ -199,18 +230,24 @@ TEST(DriftBuild, ScaledStepTimesAgainstDirectSimulations) {
             return interval_loads(drift_runs(u, c), int(c.hours_per_run * 60), 5, 30, 8, u.seed)[i];
         }();
         const auto pts = simulate_drift_points(u, shapes, loads, d->plan.placements[0], dir / "pts", 2);
-        double worst   = 0;
+        std::printf("%s: interval %zu, reference context %g, batches", decode ? "decode" : "prefill", i,
+                    d->reference.context);
+        for (std::size_t k = 0; k < K; ++k)
+            std::printf(" %g (%+.6f s)", d->reference.batches[k], f[i * K + k]);
+        std::printf("\n");
+        double worst = 0;
         for (const DriftCheckPoint& p : pts) {
-            const double fx  = d->drift.factor_at(int(i), p.shape.batch_per_rank);
-            const double err = std::abs(p.base_s * fx / p.drifted_s - 1);
+            const double dx  = d->drift.excess_at(int(i), p.shape.batch_per_rank);
+            const double err = std::abs((p.base_s + dx) / p.drifted_s - 1);
             worst            = std::max(worst, err);
-            std::printf("%s (%g, %g): base %.6f s, drifted %.6f s, ratio %.4f vs factor %.4f: error %.2f %%\n",
+            std::printf("%s (%g, %g): base %.6f s, drifted %.6f s, ratio %.4f vs base + delta %.6f s: error %.2f %%\n",
                         decode ? "decode" : "prefill", p.shape.batch_per_rank, p.shape.context_tokens, p.base_s,
-                        p.drifted_s, p.drifted_s / p.base_s, fx, 100 * err);
+                        p.drifted_s, p.drifted_s / p.base_s, p.base_s + dx, 100 * err);
         }
-        // Measured (sim/serving/drift/README.md): the scaled step is within 2.3 % of the direct simulation here (one
-        // factor for all batches, before kDriftReferenceBatches: up to 8.6 % on prefill's small batches).
-        EXPECT_LT(worst, 0.04);
+        // Measured (sim/serving/drift/README.md): base + Δ is within 2.4 % of the direct simulation here (decode at
+        // 64 requests: the one-layer unit's routing-sample noise, Δ 15 µs direct against 44–119 µs at the
+        // references; the production units: drift_check, within 1.7 % decode and 2.4 % prefill at its shapes).
+        EXPECT_LT(worst, 0.03);
     }
     fs::remove_all(dir);
 }

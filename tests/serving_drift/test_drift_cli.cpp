@@ -68,6 +68,24 @@ TEST(DriftCli, SimulatedThenCachedAndByteIdentical) {
         }
     }
     EXPECT_EQ(rows, 6);
+
+    // replacement "incremental" (same grids, cached): fewer GB moved per unit than the full re-fits, both pools.
+    std::string text       = slurp(kDrift);
+    const std::string from = "\"window_min\": 5";
+    text.replace(text.find(from), from.size(), from + ", \"replacement\": \"incremental\"");
+    std::ofstream(root / "inc.json") << text;
+    const auto c = run_moetwin("serve " + (root / "inc.json").string() + cache + " --out " + (root / "c").string());
+    ASSERT_EQ(c.exit_code, 0) << c.output;
+    const auto moved_GB = [](const std::string& out, const std::string& pool) {
+        const std::string key = "serve: " + pool + " unit: expert drift over 6 intervals, 6 placements (";
+        const std::size_t at  = out.find(key);
+        return at == std::string::npos ? -1.0 : std::stod(out.substr(at + key.size()));
+    };
+    for (const std::string pool : {"prefill", "decode"}) {
+        EXPECT_GT(moved_GB(a.output, pool), 0) << a.output;
+        EXPECT_GE(moved_GB(c.output, pool), 0) << c.output;
+        EXPECT_LT(moved_GB(c.output, pool), moved_GB(a.output, pool)) << pool;
+    }
     fs::remove_all(root);
 }
 

@@ -51,7 +51,33 @@ TEST(DriftJson, ParsesAndRoundTrips) {
     EXPECT_DOUBLE_EQ(d.window_s, 300);    // one series period
     EXPECT_DOUBLE_EQ(d.hours_per_run, 3); // default
     const Scenario fb = parse_scenario(scenario_to_json(f), "/elsewhere/t.json");
-    EXPECT_EQ(fb.serving->expert_drift.loads, d.loads); // written resolved
+    EXPECT_EQ(fb.serving->expert_drift.loads, d.loads);             // written resolved
+    EXPECT_EQ(d.replacement, ExpertDriftConfig::Replacement::Full); // default
+    EXPECT_EQ(d.loads_of(true), d.loads);                           // both pools: `loads` by default
+    EXPECT_EQ(d.loads_of(false), d.loads);
+
+    // Per-pool runs: each pool its own; a pool without its own key takes `loads`, or generated runs without it.
+    j["serving"]["expert_drift"] = {{"enabled", true},
+                                    {"prefill_loads", {"p1.json", "p2.json"}},
+                                    {"decode_loads", {"d1.json", "d2.json", "d3.json"}},
+                                    {"replacement", "incremental"}};
+    const Scenario g             = parse_scenario(j.dump(), "/some/dir/t.json");
+    const ExpertDriftConfig& e   = g.serving->expert_drift;
+    EXPECT_TRUE(e.loads.empty());
+    ASSERT_EQ(e.loads_of(true).size(), 2u);
+    EXPECT_EQ(e.loads_of(true)[1], g.serving->base_dir / "p2.json");
+    ASSERT_EQ(e.loads_of(false).size(), 3u);
+    EXPECT_EQ(e.loads_of(false)[0], g.serving->base_dir / "d1.json");
+    EXPECT_EQ(e.replacement, ExpertDriftConfig::Replacement::Incremental);
+    const Scenario gb = parse_scenario(scenario_to_json(g), "/elsewhere/t.json");
+    EXPECT_EQ(scenario_to_json(gb), scenario_to_json(g));
+    EXPECT_EQ(gb.serving->expert_drift.decode_loads, e.decode_loads);
+    EXPECT_EQ(gb.serving->expert_drift.replacement, ExpertDriftConfig::Replacement::Incremental);
+    j["serving"]["expert_drift"] = {{"enabled", true}, {"decode_loads", {"d1.json", "d2.json"}}, {"generated_runs", 5}};
+    const ExpertDriftConfig h    = parse_scenario(j.dump(), "/some/dir/t.json").serving->expert_drift;
+    EXPECT_TRUE(h.loads_of(true).empty()); // prefill: 5 generated runs
+    EXPECT_EQ(h.generated_runs, 5);
+    EXPECT_EQ(h.loads_of(false).size(), 2u);
     j["serving"]["expert_drift"] = {{"enabled", false}};
     EXPECT_FALSE(parse_scenario(j.dump(), "t.json").serving->expert_drift.enabled);
 }
@@ -79,6 +105,20 @@ TEST(DriftJson, BadInputNamesThePathAndWhatWasExpected) {
                   .find("serving.expert_drift.generated_runs"),
               std::string::npos);
     EXPECT_NE(with({{"enabled", true}, {"generated_runs", 1}}).find("out of range"), std::string::npos);
+    EXPECT_NE(with({{"enabled", true}, {"prefill_loads", {"a.json"}}}).find("serving.expert_drift.prefill_loads"),
+              std::string::npos);
+    // Both pools have recorded runs: generated_runs would be unused.
+    EXPECT_NE(with({{"enabled", true},
+                    {"prefill_loads", {"a.json", "b.json"}},
+                    {"decode_loads", {"a.json", "b.json"}},
+                    {"generated_runs", 3}})
+                  .find("only for a pool without recorded runs"),
+              std::string::npos);
+    {
+        const std::string e = with({{"enabled", true}, {"replacement", "partial"}});
+        EXPECT_NE(e.find("serving.expert_drift.replacement"), std::string::npos) << e;
+        EXPECT_NE(e.find("incremental"), std::string::npos) << e; // the choices
+    }
     EXPECT_NE(with({{"enabled", true}, {"hours_per_run", 0.045}}).find("whole number of minutes"), std::string::npos);
     EXPECT_NE(with({{"enabled", true}, {"hours_per_run", 25}}).find("out of range"), std::string::npos);
     json j                            = drift_scenario();

@@ -3,6 +3,7 @@
 // (against sim/balancer/migration), the day's loads (load_mix by the hour), and the replay's factor and pauses.
 #include "common/errors.hpp"
 #include "sim/balancer/migration.hpp"
+#include "sim/balancer/placement/incremental.hpp"
 #include "sim/serving/drift/drift_loads.hpp"
 #include "sim/serving/drift/drift_plan.hpp"
 #include "sim/serving/drift/step_drift.hpp"
@@ -74,6 +75,25 @@ TEST(DriftPlan, RebalancingFollowsTheLoadsAndPaysTheMigration) {
     EXPECT_DOUBLE_EQ(direct.time_s, c.time_s);
 }
 
+TEST(DriftPlan, IncrementalReplacementStartsFromThePlacementInForce) {
+    const std::vector<ExpertLoad> loads = {load1({4, 3, 2, 1}), load1({4, 1, 2, 3}), load1({4, 1, 2, 3})};
+    const DriftPlan inc                 = plan_drift(loads, spec_2gpu(), hot_with_cold, 1, 1, {}, true);
+    ASSERT_EQ(inc.placements.size(), 3u);
+    // Interval 0 is the policy's; each re-placement is place_incremental from the one before on the window's loads.
+    EXPECT_EQ(inc.placements[0].phy2log, hot_with_cold(loads[0], spec_2gpu()).phy2log);
+    for (int i = 1; i < 3; ++i) {
+        const balancer::Placement direct =
+            balancer::place_incremental(inc.placements[std::size_t(i) - 1], loads[std::size_t(i) - 1], spec_2gpu());
+        EXPECT_EQ(inc.placements[std::size_t(i)].phy2log, direct.phy2log);
+        EXPECT_EQ(inc.moved[std::size_t(i)].experts_moved,
+                  balancer::migration_cost(inc.placements[std::size_t(i) - 1], direct, spec_2gpu(), {}).experts_moved);
+    }
+    // {0, 3}, {1, 2} on [4, 1, 2, 3] (7 and 3): one swap between the GPUs balances it (5 and 5), 2 experts move.
+    EXPECT_EQ(inc.moved[1].experts_moved, 0); // fitted on the loads it was placed for: nothing pays
+    EXPECT_DOUBLE_EQ(inc.busiest_over_mean[2], 1.0);
+    EXPECT_EQ(inc.moved[2].experts_moved, 2);
+}
+
 TEST(DriftPlan, RejectsBadArguments) {
     const std::vector<ExpertLoad> loads = {load1({4, 3, 2, 1})};
     EXPECT_THROW(plan_drift({}, spec_2gpu(), hot_with_cold, 1, 1), ConfigError);
@@ -104,32 +124,34 @@ TEST(DriftLoads, RunsMixedByTheHourSummedPerInterval) {
     EXPECT_THROW(interval_loads({runs[0], load1({1, 1, 1})}, 10, 5, 20, 8, 1), ConfigError);
 }
 
-TEST(DriftClock, FactorPerIntervalAndBatchAndOnePausePerUnitAndReplacement) {
+TEST(DriftClock, ExcessPerIntervalAndBatchAndOnePausePerUnitAndReplacement) {
     StepDrift d;
     d.period_s          = 100;
     d.ref_batch         = {4, 16};
-    d.factor            = {2, 2, 1.5, 1.5, 1.1, 1.3};
+    d.ref_step_s        = {1, 2};
+    d.excess_s          = {1, 2, 0.5, 1, 0.1, 0.3};
     d.busiest_over_mean = {1.3, 1.2, 1.1};
     d.migration_s       = {0, 0.5, 0};
-    d.series_batch      = 8;
+    d.series_batch      = 10;
     EXPECT_EQ(d.intervals(), 3);
-    // Linear in ln batch: batch 8 is half-way from 4 to 16; flat beyond.
-    EXPECT_DOUBLE_EQ(d.factor_at(2, 8), 1.2);
-    EXPECT_DOUBLE_EQ(d.factor_at(2, 1), 1.1);
-    EXPECT_DOUBLE_EQ(d.factor_at(2, 64), 1.3);
+    // Linear in batch: batch 10 is half-way from 4 to 16; the first's below; proportional to batch beyond the last.
+    EXPECT_DOUBLE_EQ(d.excess_at(2, 10), 0.2);
+    EXPECT_DOUBLE_EQ(d.excess_at(2, 1), 0.1);
+    EXPECT_DOUBLE_EQ(d.excess_at(2, 32), 0.6);
+    EXPECT_DOUBLE_EQ(d.factor_at(2, 10), 1 + 0.2 / 1.5); // over T(10, c_ref) = 1.5
     DriftClock c(&d);
-    EXPECT_DOUBLE_EQ(c.step_s(0, 10, 8, 1), 2);     // interval 0
-    EXPECT_DOUBLE_EQ(c.step_s(0, 100, 8, 1), 2);    // 1.5 + the re-placement at 100 s
-    EXPECT_DOUBLE_EQ(c.step_s(0, 150, 8, 1), 1.5);  // paid
-    EXPECT_DOUBLE_EQ(c.step_s(1, 250, 16, 2), 3.1); // unit 1 first steps in interval 2: 2 × 1.3 + the one at 100 s
-    EXPECT_DOUBLE_EQ(c.step_s(1, 260, 16, 2), 2.6); // once
-    EXPECT_DOUBLE_EQ(c.step_s(0, 1e6, 4, 1), 1.1);  // past the end: the last interval
+    EXPECT_DOUBLE_EQ(c.step_s(0, 10, 10, 1), 2.5);   // interval 0: 1 + 1.5
+    EXPECT_DOUBLE_EQ(c.step_s(0, 100, 10, 1), 2.25); // 1 + 0.75 + the re-placement at 100 s
+    EXPECT_DOUBLE_EQ(c.step_s(0, 150, 10, 1), 1.75); // paid
+    EXPECT_DOUBLE_EQ(c.step_s(1, 250, 16, 2), 2.8);  // unit 1 first steps in interval 2: 2 + 0.3 + the one at 100 s
+    EXPECT_DOUBLE_EQ(c.step_s(1, 260, 16, 2), 2.3);  // once
+    EXPECT_DOUBLE_EQ(c.step_s(0, 1e6, 4, 1), 1.1);   // past the end: the last interval
     double b = 0, f = 0;
     drift_at(&d, 150, b, f);
     EXPECT_DOUBLE_EQ(b, 1.2);
     EXPECT_DOUBLE_EQ(f, 1.5);
     drift_at(&d, 250, b, f);
-    EXPECT_DOUBLE_EQ(f, 1.2); // at series_batch
+    EXPECT_DOUBLE_EQ(f, 1 + 0.2 / 1.5); // at series_batch
     drift_at(nullptr, 150, b, f);
     EXPECT_EQ(b, 0);
     EXPECT_EQ(f, 0);

@@ -23,12 +23,16 @@
 #include <cmath>
 #include <cstdio>
 #include <numeric>
+#include <string_view>
 
 namespace moetwin::serving {
 namespace fs = std::filesystem;
 namespace {
 
 constexpr double kMinute_s = 60;
+// Part of the cache key: the form of what is cached (additive step times since the factor model; a change of form
+// must not read an older file).
+constexpr std::string_view kDriftModelTag = "drift excess_s v2";
 
 ExpertLoad unit_popularity(const Scenario& s) {
     const ModelSpec& full = find_model(s.model.name);
@@ -56,7 +60,7 @@ std::string loads_json(const ExpertLoad& l) {
     return nlohmann::json{{"logical_count", rows}}.dump();
 }
 
-// The cache file: {"key", "reference_step_s": [K], "factors": [intervals × K]}; empty factors when it does not match.
+// The cache file: {"key", "reference_step_s": [K], "excess_s": [intervals × K]}; empty when it does not match.
 std::vector<double> read_cached(const fs::path& file, const std::string& key, std::size_t n,
                                 std::vector<double>& ref_s) {
     std::error_code ec;
@@ -64,19 +68,19 @@ std::vector<double> read_cached(const fs::path& file, const std::string& key, st
     try {
         const nlohmann::json j = parse_json_text(read_file(file), file.string());
         const JsonObject o(j, "", file.string());
-        o.finish({"key", "reference_step_s", "factors"});
+        o.finish({"key", "reference_step_s", "excess_s"});
         if (o.string("key") != key) return {};
         const JsonArray r = o.array("reference_step_s");
         ref_s.clear();
         for (std::size_t i = 0; i < r.size(); ++i)
             ref_s.push_back(r.number_in(i, 1e-9, 1e6));
-        const JsonArray a = o.array("factors");
+        const JsonArray a = o.array("excess_s");
         std::vector<double> f;
         for (std::size_t i = 0; i < a.size(); ++i)
-            f.push_back(a.number_in(i, 1e-6, 1e6));
+            f.push_back(a.number_in(i, -1e6, 1e6));
         return f.size() == n ? f : std::vector<double>{};
     } catch (const ConfigError& e) {
-        std::fprintf(stderr, "moetwin: warning: %s; rebuilding the cached drift factors\n", e.what());
+        std::fprintf(stderr, "moetwin: warning: %s; rebuilding the cached drift step times\n", e.what());
         return {};
     }
 }
@@ -85,10 +89,11 @@ std::vector<double> read_cached(const fs::path& file, const std::string& key, st
 
 std::vector<ExpertLoad> drift_runs(const Scenario& unit, const ExpertDriftConfig& c) {
     std::vector<ExpertLoad> runs;
-    Scenario s = unit;
-    if (!c.loads.empty()) {
+    Scenario s                            = unit;
+    const std::vector<fs::path>& recorded = c.loads_of(unit.workload.phase == Phase::Prefill);
+    if (!recorded.empty()) {
         s.routing.popularity = ExpertPopularity::File;
-        for (const fs::path& p : c.loads) {
+        for (const fs::path& p : recorded) {
             s.routing.loads_path = p;
             runs.push_back(unit_popularity(s));
         }
@@ -204,14 +209,15 @@ DriftBuild build_step_drift(const Scenario& unit, const ServingConfig& cfg, cons
         interval_loads(drift_runs(unit, c), per_run, period_min, cfg.duration_s / kMinute_s, topk, unit.seed);
     const balancer::PlacementSpec spec = drift_placement_spec(unit);
     DriftBuild b;
-    b.plan              = plan_drift(loads, spec, drift_place_fn(unit), rebalance, window);
+    b.plan              = plan_drift(loads, spec, drift_place_fn(unit), rebalance, window, {},
+                                     c.replacement == ExpertDriftConfig::Replacement::Incremental);
     b.reference         = drift_reference(unit, model);
     const std::size_t K = b.reference.batches.size();
 
     // Key: everything the factors depend on (the unit as the grid keys it, the reference, the loads, placements).
     uint64_t h = 0xcbf29ce484222325ull;
-    fnv1a(h, options.version + "\n" + keyed_scenario_json(unit) + "\n" + std::string(to_string(unit.workload.phase)) +
-                 "\n" + format_number(b.reference.context));
+    fnv1a(h, std::string(kDriftModelTag) + "\n" + options.version + "\n" + keyed_scenario_json(unit) + "\n" +
+                 std::string(to_string(unit.workload.phase)) + "\n" + format_number(b.reference.context));
     fnv1a(h, b.reference.batches.data(), K * sizeof(double));
     for (const ExpertLoad& l : loads)
         fnv1a(h, l.tokens.data(), l.tokens.size() * sizeof(double));
@@ -257,17 +263,18 @@ DriftBuild build_step_drift(const Scenario& unit, const ServingConfig& cfg, cons
         b.reference_step_s.assign(t.begin(), t.begin() + std::ptrdiff_t(K));
         times.assign(t.begin() + std::ptrdiff_t(K), t.end());
         for (std::size_t j = 0; j < times.size(); ++j)
-            times[j] /= b.reference_step_s[j % K];
+            times[j] -= b.reference_step_s[j % K];
         nlohmann::ordered_json j;
         j["key"]              = key;
         j["reference_step_s"] = b.reference_step_s;
-        j["factors"]          = times;
+        j["excess_s"]         = times;
         write_file_atomic(b.file, j.dump() + "\n");
     }
     b.drift.period_s          = cfg.series_period_s;
     b.drift.ref_batch         = b.reference.batches;
     b.drift.series_batch      = b.reference.own_batch;
-    b.drift.factor            = times;
+    b.drift.ref_step_s        = b.reference_step_s;
+    b.drift.excess_s          = times;
     b.drift.busiest_over_mean = b.plan.busiest_over_mean;
     for (const balancer::MigrationCost& m : b.plan.moved)
         b.drift.migration_s.push_back(options.pays_migration ? m.time_s : 0);
@@ -278,7 +285,8 @@ StepDrift static_step_drift(const Scenario& unit) {
     StepDrift d;
     d.period_s                   = 1;
     d.ref_batch                  = {1};
-    d.factor                     = {1};
+    d.ref_step_s                 = {1};
+    d.excess_s                   = {0};
     d.migration_s                = {0};
     const ExpertLoad pop         = unit_popularity(unit);
     const step::StepPlacement sp = step::place_step_experts(unit, pop);

@@ -19,7 +19,8 @@
 namespace moetwin::serving {
 
 // Contract: the runs the day drifts between, as the step simulator would read each ([MoE layers, experts] rows
-// summing to top_k, step::expert_popularity): the config's recorded files, or generated_runs copies of the unit's
+// summing to top_k, step::expert_popularity): the recorded files of the unit's pool (c.loads_of: prefill steps take
+// prefill_loads, decode steps decode_loads, either defaulting to loads), or generated_runs copies of the unit's
 // routing popularity with seeds seed + 1, seed + 2, ... ConfigError naming a file that does not read.
 std::vector<ExpertLoad> drift_runs(const Scenario& unit, const ExpertDriftConfig& c);
 
@@ -28,11 +29,12 @@ std::vector<ExpertLoad> drift_runs(const Scenario& unit, const ExpertDriftConfig
 balancer::PlacementSpec drift_placement_spec(const Scenario& unit);
 balancer::PlaceFn drift_place_fn(const Scenario& unit);
 
-// The reference shapes of the factors (step_drift.hpp): kDriftReferenceBatches batches of the unit's grid axis
-// (the grid points nearest to 0, 1/3, 2/3 and 1 of its log range; ours: enough to follow the factor from the
-// weight-bound small batches to the token-bound large ones, measured in README.md) at the grid context nearest
-// to the unit's own (decode: context; prefill: (context + 1) / 2), so the scaled grid is exact at those points.
-inline constexpr int kDriftReferenceBatches = 4;
+// The reference shapes of the drift's extra step time (step_drift.hpp): kDriftReferenceBatches batches of the
+// unit's grid axis (the grid points nearest to 0, 1/5, ..., 1 of its log range; ours: enough to follow the extra
+// time from the weight-bound small batches through the knee to the token-bound large ones, measured in README.md:
+// 4 left up to 5 % between them) at the grid context nearest to the unit's own (decode: context; prefill:
+// (context + 1) / 2), so grid + Δ is exact at those points.
+inline constexpr int kDriftReferenceBatches = 6;
 struct DriftReference {
     std::vector<double> batches; // increasing, distinct
     double context   = 0;

@@ -23,7 +23,8 @@ bool whole_multiple(double x, double of) {
 
 ExpertDriftConfig parse_expert_drift(const JsonObject& o, const std::filesystem::path& base_dir,
                                      double series_period_s) {
-    o.finish({"enabled", "loads", "generated_runs", "hours_per_run", "rebalance_min", "window_min"});
+    o.finish({"enabled", "loads", "prefill_loads", "decode_loads", "generated_runs", "hours_per_run", "rebalance_min",
+              "window_min", "replacement"});
     ExpertDriftConfig c;
     c.enabled = o.boolean("enabled");
     if (!c.enabled) {
@@ -33,15 +34,21 @@ ExpertDriftConfig parse_expert_drift(const JsonObject& o, const std::filesystem:
     if (!whole_multiple(series_period_s, kMinute_s))
         o.fail_here("expert drift needs serving.series_period_min to be a whole number of minutes, got " +
                     format_number(series_period_s / kMinute_s));
-    if (o.has("loads")) {
-        if (o.has("generated_runs")) o.fail("generated_runs", "only without \"loads\" (runs made from routing)");
-        const JsonArray a = o.array("loads");
+    const auto runs = [&](std::string_view key, std::vector<std::filesystem::path>& out) {
+        if (!o.has(key)) return;
+        const JsonArray a = o.array(key);
         if (a.size() < 2) a.fail_here("expected at least 2 recorded runs to drift between");
         for (std::size_t i = 0; i < a.size(); ++i) {
             const std::filesystem::path p(a.string(i));
-            c.loads.push_back(p.is_absolute() ? p : base_dir / p);
+            out.push_back(p.is_absolute() ? p : base_dir / p);
         }
-    } else {
+    };
+    runs("loads", c.loads);
+    runs("prefill_loads", c.prefill_loads);
+    runs("decode_loads", c.decode_loads);
+    if (o.has("generated_runs")) {
+        if (!c.loads_of(true).empty() && !c.loads_of(false).empty())
+            o.fail("generated_runs", "only for a pool without recorded runs (runs made from routing)");
         c.generated_runs = int(o.integer_in("generated_runs", c.generated_runs, 2, 1000));
     }
     // A run is mixed minute by minute (load_mix's MixSpec: at least 2 minutes).
@@ -56,6 +63,7 @@ ExpertDriftConfig parse_expert_drift(const JsonObject& o, const std::filesystem:
         return v;
     };
     c.rebalance_s = period("rebalance_min", c.rebalance_s / kMinute_s, 0);
+    c.replacement = o.choice("replacement", kReplacements, ExpertDriftConfig::Replacement::Full, "re-placement");
     c.window_s    = period("window_min", c.rebalance_s > 0 ? c.rebalance_s / kMinute_s : series_period_s / kMinute_s,
                            1 / kMinute_s);
     return c;
@@ -65,16 +73,20 @@ nlohmann::ordered_json expert_drift_to_json(const ExpertDriftConfig& c) {
     nlohmann::ordered_json j;
     j["enabled"] = c.enabled;
     if (!c.enabled) return j;
-    if (c.loads.empty()) {
-        j["generated_runs"] = c.generated_runs;
-    } else {
-        j["loads"] = nlohmann::ordered_json::array();
-        for (const auto& p : c.loads)
-            j["loads"].push_back(p.string());
-    }
+    const auto paths = [](const std::vector<std::filesystem::path>& v) {
+        nlohmann::ordered_json a = nlohmann::ordered_json::array();
+        for (const auto& p : v)
+            a.push_back(p.string());
+        return a;
+    };
+    if (!c.loads.empty()) j["loads"] = paths(c.loads);
+    if (!c.prefill_loads.empty()) j["prefill_loads"] = paths(c.prefill_loads);
+    if (!c.decode_loads.empty()) j["decode_loads"] = paths(c.decode_loads);
+    if (c.loads_of(true).empty() || c.loads_of(false).empty()) j["generated_runs"] = c.generated_runs;
     j["hours_per_run"] = c.hours_per_run;
     j["rebalance_min"] = c.rebalance_s / kMinute_s;
     j["window_min"]    = c.window_s / kMinute_s;
+    j["replacement"]   = std::string(to_string(c.replacement));
     return j;
 }
 

@@ -3,14 +3,15 @@
 #include "sim/serving/drift/drift_plan.hpp"
 
 #include "common/errors.hpp"
+#include "sim/balancer/placement/incremental.hpp"
 #include "sim/balancer/placement_metrics.hpp"
 #include "sim/serving/drift/drift_loads.hpp"
 
 namespace moetwin::serving {
 
 DriftPlan plan_drift(const std::vector<ExpertLoad>& interval_loads, const balancer::PlacementSpec& spec,
-                     balancer::PlaceFn place, int rebalance_every, int window,
-                     const balancer::MigrationSpec& migration) {
+                     balancer::PlaceFn place, int rebalance_every, int window, const balancer::MigrationSpec& migration,
+                     bool incremental) {
     if (interval_loads.empty() || window < 1 || rebalance_every < 0 || place == nullptr)
         throw ConfigError("expert drift: needs intervals, a window >= 1 interval, a re-placement period >= 0 and a "
                           "placement policy");
@@ -22,10 +23,11 @@ DriftPlan plan_drift(const std::vector<ExpertLoad>& interval_loads, const balanc
         if (first || (rebalance_every > 0 && i % rebalance_every == 0)) {
             const ExpertLoad fit =
                 first ? sum_loads(interval_loads, 0, window) : sum_loads(interval_loads, i - window, i);
-            balancer::Placement next = place(fit, spec);
+            balancer::Placement next =
+                first || !incremental ? place(fit, spec) : balancer::place_incremental(p.placements.back(), fit, spec);
             balancer::check_placement(next, spec);
             if (!first) {
-                next                    = balancer::align_to_previous(next, p.placements.back(), spec);
+                if (!incremental) next = balancer::align_to_previous(next, p.placements.back(), spec);
                 p.moved[std::size_t(i)] = balancer::migration_cost(p.placements.back(), next, spec, migration);
             }
             p.placements.push_back(std::move(next));
