@@ -7,10 +7,12 @@
 # It runs the command once to completion into a reference folder, then N times into one output folder and one
 # cache folder (the cache emptied before every 5th try, so kills also land in the cache's writes), each killed
 # (kill -9 of moetwin; its gnuplot children are left to finish, as after a real crash) at a random moment
-# within 1.2 × the reference's wall time. After each kill it counts
+# within 1.2 × the reference's wall time (with an empty cache or a full one, as the try's cache). After each
+# kill it counts
 #   temporaries: the atomic writer's ".<name>.tmp.<pid>[.<hex>]", "*.png.tmp", "drift_tmp_*" work folders and
 #                the output folder's write probe, in the output and cache folders;
-#   partial:     output files that differ from the reference's (the outputs are byte-identical run to run).
+#   partial:     output files that differ from the reference's (the outputs are byte-identical run to run; the
+#                plot scripts up to the folder they name).
 # A last complete run must leave 0 of both. Exit 1 when it does not, or when a kill left a partial output.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -33,27 +35,42 @@ cache_arg=()
 
 temporaries() {
     find "$out" "$cache" \( -name '.*.tmp.*' -o -name '*.png.tmp' -o -name 'drift_tmp_*' -o -name '.moetwin-write-probe*' \) \
-        -print 2>/dev/null | wc -l
+        -prune -print 2>/dev/null
 }
 # Output files (not the cache) that are not byte-identical to the reference's.
 partial() {
     local f count=0
+    [ -d "$out" ] || { echo 0; return; }
     while IFS= read -r f; do
-        cmp -s "$out/$f" "$ref/$f" || count=$((count + 1))
+        case $f in
+        *.gp) cmp -s "$out/$f" <(sed "s|$ref|$out|g" "$ref/$f") || count=$((count + 1)) ;; # scripts name their folder
+        *) cmp -s "$out/$f" "$ref/$f" || count=$((count + 1)) ;;
+        esac
     done < <(cd "$out" && find . -type f ! -name '.*' -print 2>/dev/null)
     echo $count
 }
 
-t0=$(date +%s.%N)
-"$bin" "$@" --out "$ref" ${cache_arg[@]+"${cache_arg[@]}"} >"$work/ref.log" 2>&1 || { cat "$work/ref.log"; exit 1; }
-ref_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
+# Wall seconds of one complete run into $1.
+timed_run() {
+    local dir=$1 t0
+    shift
+    t0=$(date +%s.%N)
+    "$bin" "$@" --out "$dir" ${cache_arg[@]+"${cache_arg[@]}"} >"$work/ref.log" 2>&1 || { cat "$work/ref.log" >&2; return 1; }
+    awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { print b - a }'
+}
+cold_s=$(timed_run "$ref" "$@") || exit 1 # builds the caches
+warm_s=$(timed_run "$ref" "$@") || exit 1 # reads them
 rm -rf "$cache"
-echo "kill_test: reference run $ref_s s; $n kills within [0, $(awk -v t="$ref_s" 'BEGIN { print 1.2 * t }')] s"
+echo "kill_test: reference runs: $cold_s s with an empty cache, $warm_s s with it; kills within 1.2 × that"
 
 tmp_total=0 partial_total=0 finished=0 worst_tmp=0
 for ((k = 1; k <= n; k++)); do
-    [ $((k % 5)) -eq 1 ] && rm -rf "$cache"
-    delay=$(awk -v t="$ref_s" -v r="$RANDOM" 'BEGIN { printf "%.3f", 1.2 * t * r / 32767 }')
+    t=$warm_s
+    if [ $((k % 5)) -eq 1 ]; then
+        rm -rf "$cache"
+        t=$cold_s
+    fi
+    delay=$(awk -v t="$t" -v r="$RANDOM" 'BEGIN { printf "%.3f", 1.2 * t * r / 32767 }')
     setsid "$bin" "$@" --out "$out" ${cache_arg[@]+"${cache_arg[@]}"} >"$work/run.log" 2>&1 &
     pid=$!
     sleep "$delay"
@@ -68,13 +85,15 @@ for ((k = 1; k <= n; k++)); do
         [ -z "$(ps -o pid= -g "$pid" 2>/dev/null)" ] && break
         sleep 0.1
     done
-    t=$(temporaries) p=$(partial)
+    found=$(temporaries) p=$(partial)
+    t=$(printf '%s' "$found" | grep -c . || true)
     tmp_total=$((tmp_total + t)) partial_total=$((partial_total + p))
     [ "$t" -gt "$worst_tmp" ] && worst_tmp=$t
-    echo "kill_test: try $k: killed at ${delay} s: $t temporaries, $p partial outputs"
+    echo "kill_test: try $k: killed at ${delay} s: $t temporaries, $p partial outputs" \
+        "$(printf '%s\n' "$found" | sed 's|.*/||' | tr '\n' ' ')"
 done
 "$bin" "$@" --out "$out" ${cache_arg[@]+"${cache_arg[@]}"} >"$work/run.log" 2>&1 || { cat "$work/run.log"; exit 1; }
-t_after=$(temporaries) p_after=$(partial)
+t_after=$(temporaries | grep -c . || true) p_after=$(partial)
 echo "kill_test: $n kills ($finished finished before their kill): $tmp_total temporaries found after the kills" \
     "(at most $worst_tmp at once), $partial_total partial outputs; after a complete rerun: $t_after temporaries," \
     "$p_after partial outputs"
