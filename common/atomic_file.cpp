@@ -150,6 +150,59 @@ void write_file_atomic(const fs::path& path, const std::function<void(std::ostre
     }
 }
 
+AtomicTemporary::AtomicTemporary(const fs::path& path) : path_(path) {
+    std::error_code ec;
+    if (path.has_parent_path()) {
+        fs::create_directories(path.parent_path(), ec);
+        if (ec) throw ConfigError(path.parent_path().string() + ": cannot create directory: " + ec.message());
+    }
+    remove_stale_temporaries(path);
+    fd_ = create_temporary(path, tmp_);
+}
+
+AtomicTemporary::~AtomicTemporary() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed) ::unlink(tmp_.c_str());
+}
+
+void AtomicTemporary::commit() {
+    const int fd    = fd_;
+    fd_             = -1; // Linux releases the descriptor even when close fails
+    const int err   = ::fsync(fd) == 0 ? 0 : errno;
+    const bool shut = ::close(fd) == 0;
+    if (err != 0 || !shut) throw ConfigError(path_.string() + ": write failed: " + std::strerror(err ? err : errno));
+    if (::rename(tmp_.c_str(), path_.c_str()) != 0)
+        throw ConfigError(path_.string() + ": cannot rename temporary file: " + std::strerror(errno));
+    committed = true;
+}
+
+fs::path create_work_dir(const fs::path& dir, const std::string& prefix) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) throw ConfigError(dir.string() + ": cannot create directory: " + ec.message());
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        // "<prefix><pid>.XXXXXX": the pid, then mkdtemp's six characters.
+        if (name.size() < prefix.size() + 8 || name.compare(0, prefix.size(), prefix) != 0) continue;
+        const std::string rest = name.substr(prefix.size());
+        const std::size_t dot  = rest.find('.');
+        if (dot == 0 || dot == std::string::npos || dot > 10 || rest.size() - dot - 1 != 6 ||
+            rest.find_first_not_of("0123456789") != dot)
+            continue;
+        const long pid = std::stol(rest.substr(0, dot));
+        struct stat st {};
+        if (pid <= 0 || ::lstat(it->path().c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid())
+            continue;
+        if (::kill(pid_t(pid), 0) == 0 || errno != ESRCH) continue; // alive, or not ours to judge
+        std::error_code rm;
+        fs::remove_all(it->path(), rm); // symlinks inside are removed, never followed
+    }
+    std::string templ = (dir / (prefix + std::to_string(::getpid()) + ".XXXXXX")).string();
+    if (::mkdtemp(templ.data()) == nullptr)
+        throw ConfigError(dir.string() + ": cannot create a work folder: " + std::strerror(errno));
+    return templ;
+}
+
 void write_file_atomic(const fs::path& path, std::string_view contents) {
     write_file_atomic(path, [&](std::ostream& out) { out.write(contents.data(), std::streamsize(contents.size())); });
 }

@@ -2,7 +2,9 @@
 #include "common/gnuplot.hpp"
 
 #include "common/atomic_file.hpp"
+#include "common/errors.hpp"
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,28 +37,39 @@ std::string gnuplot_quote(const std::string& s) {
 
 std::string draw_gnuplot(const std::string& gnuplot, const std::string& script, const fs::path& dir,
                          const std::string& name) {
-    const fs::path tmp = dir / (name + ".png.tmp");
     write_file_atomic(dir / (name + ".gp"), script);
+    // The picture goes to gnuplot's stdout, a temporary of the atomic writer (O_EXCL, unpredictable name,
+    // removed by the next run when this one is killed), renamed over name.png once gnuplot succeeds.
+    AtomicTemporary png(dir / (name + ".png"));
     std::cout.flush();
     std::cerr.flush();
     const pid_t pid = ::fork();
     if (pid < 0) return "cannot start gnuplot: fork failed";
     if (pid == 0) {
         const std::string gp = (dir / (name + ".gp")).string();
-        ::execl(gnuplot.c_str(), gnuplot.c_str(), gp.c_str(), static_cast<char*>(nullptr));
+        if (::dup2(png.fd(), STDOUT_FILENO) < 0) ::_exit(127);
+        ::execl(gnuplot.c_str(), gnuplot.c_str(), "-e", ("png_out = '/dev/stdout'"), gp.c_str(),
+                static_cast<char*>(nullptr));
         ::_exit(127);
     }
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    std::error_code ec;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !fs::is_regular_file(tmp, ec)) {
-        fs::remove(tmp, ec);
+    struct stat st {};
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || ::fstat(png.fd(), &st) != 0 || st.st_size == 0)
         return "gnuplot failed (exit status " + std::to_string(status) + "): no " + name + ".png";
+    try {
+        png.commit();
+    } catch (const ConfigError& e) {
+        return e.what();
     }
-    fs::rename(tmp, dir / (name + ".png"), ec);
-    if (ec) return "cannot rename the plot into " + name + ".png: " + ec.message();
     return "";
+}
+
+// The output line of a script for draw_gnuplot: `png_out` when draw_gnuplot sets it, else `png` (a user
+// redrawing with `gnuplot name.gp`).
+std::string gnuplot_output(const std::filesystem::path& png) {
+    return "if (!exists(\"png_out\")) png_out = " + gnuplot_quote(png.string()) + "\nset output png_out\n";
 }
 
 } // namespace moetwin

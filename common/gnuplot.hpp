@@ -15,9 +15,14 @@ std::string find_on_path(const std::string& program);
 // `s` as a gnuplot single-quoted string ('' inside stands for ').
 std::string gnuplot_quote(const std::string& s);
 
-// Contract: writes `script` to dir/name.gp (atomically) and runs `gnuplot` on it; the script must draw into
-// dir/name.png.tmp, which is renamed to dir/name.png when gnuplot succeeds (and removed when it fails). The
-// script stays beside the picture to redraw it. Returns "" or why no picture was made.
+// Contract: writes `script` to dir/name.gp (atomically) and runs `gnuplot` on it with `png_out` set to its
+// stdout, which is an atomic-writer temporary beside dir/name.png (common/atomic_file.hpp: O_EXCL, never a
+// followed symlink, a killed run's leftover removed by the next one), renamed to dir/name.png when gnuplot
+// succeeds and removed when it fails. The script sets its output with gnuplot_output(dir/name.png) and stays
+// beside the picture to redraw it. Returns "" or why no picture was made.
+// The script's output lines: draw_gnuplot's `png_out`, or `png` when a user runs the script.
+std::string gnuplot_output(const std::filesystem::path& png);
+
 std::string draw_gnuplot(const std::string& gnuplot, const std::string& script, const std::filesystem::path& dir,
                          const std::string& name);
 

@@ -2,6 +2,7 @@
 // Checking the output folder of a run before simulating (see output_dir.hpp).
 #include "sim/output_dir.hpp"
 
+#include "common/atomic_file.hpp"
 #include "common/errors.hpp"
 
 #include <nlohmann/json.hpp>
@@ -65,21 +66,16 @@ std::vector<fs::path> prepare_output_dir(const fs::path& dir, const std::string&
         not_writable(dir, why);
     }
 
-    const fs::path probe = dir / (".moetwin-write-probe-" + std::to_string(::getpid()));
-    std::FILE* f         = std::fopen(probe.c_str(), "wb");
-    if (!f) {
-        const std::string why = std::strerror(errno);
+    // The probe goes through the atomic writer (an O_EXCL temporary, never a followed symlink; a killed run's
+    // leftover temporary is removed by the next probe) and is removed at once.
+    const fs::path probe = dir / ".moetwin-write-probe";
+    try {
+        write_file_atomic(probe, "probe\n");
+    } catch (const ConfigError& e) {
         remove_created_dirs(created);
-        not_writable(dir, why);
+        not_writable(dir, e.what());
     }
-    const bool wrote  = std::fputs("probe\n", f) >= 0;
-    const bool closed = std::fclose(f) == 0;
-    const int err     = errno;
     fs::remove(probe, ec);
-    if (!wrote || !closed) {
-        remove_created_dirs(created);
-        not_writable(dir, std::strerror(err));
-    }
     return created;
 }
 

@@ -23,6 +23,13 @@ using V = std::optional<double>;
 constexpr double kGB = 1e9, kTFLOPS = 1e12, kUs = 1e-6, kNs = 1e-9;
 constexpr double kGiB              = 1073741824.0;
 constexpr double kMaxContextTokens = 16777216; // 2^24: four times the longest (4M-token) windows offered
+constexpr double kHour = 3600, kMinute = 60, kMs = 1e-3;
+constexpr double kYearH          = 24 * 365; // serving.duration_h's longest replay
+constexpr double kDayMin         = 24 * 60;
+constexpr double kYearMin        = 24 * 60 * 365;
+constexpr double kMaxTraceTokens = 1048576;    // 2^20: kMaxRequestTokens (sim/serving/traffic/trace_fields.hpp)
+constexpr double kMaxRateReqPerS = 1e7;        // kMaxRateReqPerS (sim/serving/traffic/traffic_json.cpp)
+constexpr double kMaxStepTokens  = 1073741824; // 2^30: workload.tokens_per_gpu's reader bound
 
 // Reasons shared by several rows.
 constexpr std::string_view kLatencyReason =
@@ -32,6 +39,18 @@ constexpr std::string_view kShareReason =
     "a share of the nominal bandwidth; below 1 % the link is broken, not calibrated (DeepEP fits: 0.83-1.0)";
 constexpr std::string_view kOverheadReason =
     "DeepEP fits give 0-20 µs per phase or chunk; 10 ms leaves three decades for what-ifs";
+constexpr std::string_view kRateReason =
+    "Day-6 serves about 600 req/s at its peak (reference §6); 1e7 is four decades above any service, and the "
+    "arrival times stay exact in a double over a year";
+constexpr std::string_view kCvReason =
+    "coefficient of variation of the gaps: 1 is Poisson, production traces 1-4 (BurstGPT); at 20 the gamma shape "
+    "1/cv² is already 0.0025";
+constexpr std::string_view kTokensReason =
+    "a request's tokens: the longest context windows offered are 1 M; the trace readers' limit kMaxRequestTokens";
+constexpr std::string_view kLengthSigmaReason =
+    "sigma of ln tokens: measured traces are 0.5-1.5; at 5 the 99th percentile is e^11.6 × the median";
+constexpr std::string_view kJoinDelayReason =
+    "a new unit loads its weights and warms up in minutes; a day is procurement, not a join delay";
 constexpr std::string_view kPriceReason =
     "per million tokens: R1's API charges $0.14-2.19 (Day-6); the dearest 2025 APIs $600 (o1-pro output)";
 
@@ -185,10 +204,114 @@ const std::array kBounds = {
                   [](const Scenario& s) -> V { return price(s, &serving::PriceConfig::input_miss_per_mtok_usd); }},
     PhysicalBound{"serving.prices.output_per_mtok_usd", "USD", 1, 0, 10000, kPriceReason,
                   [](const Scenario& s) -> V { return price(s, &serving::PriceConfig::output_per_mtok_usd); }},
+    // Rows read by their own reader (read_bounded): pools, arrays, serving.traffic, expert drift, sweep files.
+    PhysicalBound{"workload.cached_prefix_tokens", "tokens", 1, 0, kMaxContextTokens,
+                  "a prefix already in the KV cache is part of the context: the context keys' bound"},
+    PhysicalBound{"training.sequence_tokens", "tokens", 1, 1, kMaxTraceTokens,
+                  "DeepSeek-V3 pre-trains at 4,096 tokens and extends to 128 K (tech report §4.3); 1 M is the longest "
+                  "window offered"},
+    PhysicalBound{"training.global_batch_sequences", "sequences", 1, 1, kMaxStepTokens,
+                  "DeepSeek-V3's batch grows to 15,360 sequences (tech report §4.2); 2^30 keeps tokens per step "
+                  "inside int64 at any sequence length"},
+    PhysicalBound{"balancer.command_timeout_s", "s", 1, 0.001, 86400,
+                  "an external placement command answers in seconds; after a day it has hung"},
+    PhysicalBound{"offload.history_steps", "steps", 1, 1, 100000,
+                  "the window of steps whose routing ranks the experts to keep resident: tens to thousands"},
+    PhysicalBound{"offload.cpu_cores", "cores", 1, 1, 4096,
+                  "a node has 2-8 sockets of up to 192 cores; 4,096 is beyond any node"},
+    PhysicalBound{"serving.duration_h", "h", kHour, 1.0 / kHour, kYearH,
+                  "from one second (a smoke test) to a year of replay; Day-6 reports one day"},
+    PhysicalBound{"serving.series_period_min", "min", kMinute, 1.0 / kMinute, kDayMin,
+                  "series.csv's row period: Day-6 plots per hour; one second to one day"},
+    PhysicalBound{"serving.*.schedule[].at_h", "h", kHour, 0, kYearH,
+                  "a point of the pool's schedule, inside serving.duration_h (checked too)"},
+    PhysicalBound{"serving.*.join_delay_min", "min", kMinute, 0, kDayMin, kJoinDelayReason},
+    PhysicalBound{"serving.*.autoscale.period_min", "min", kMinute, 0.1, kDayMin,
+                  "autoscalers decide every 1-10 minutes; a pool resized once a day follows a schedule instead"},
+    PhysicalBound{"serving.*.autoscale.target_utilization", "", 1, 0.01, 1, "a share of the pool's capacity"},
+    PhysicalBound{"serving.*.autoscale.join_delay_min", "min", kMinute, 0, kDayMin, kJoinDelayReason},
+    PhysicalBound{
+        "serving.prefill_tokens_per_rank", "tokens", 1, 1, kMaxStepTokens,
+        "Day-6's prefill runs about 4,096 tokens per rank and step; 2^30 keeps activation bytes inside int64"},
+    PhysicalBound{"serving.max_batch_per_rank", "requests", 1, 1, 1048576,
+                  "Day-6's decode holds about 128 requests per GPU; 2^20 is far beyond any KV cache"},
+    PhysicalBound{"serving.chunk_tokens", "tokens", 1, 1, kMaxStepTokens,
+                  "chunked-prefill budgets are 512-8,192 tokens per step; 2^30 keeps activation bytes inside int64"},
+    PhysicalBound{"serving.prefix_cache.capacity_GB", "GB", kGB, 0, 1e9,
+                  "Day-6's KV cache on 3FS holds petabytes; 1e9 GB (an exabyte) is beyond any store"},
+    PhysicalBound{"serving.prefix_cache.read_bandwidth_GBps", "GB/s", kGB, 0.001, 1e6,
+                  "3FS reads 6.6 TB/s over 180 nodes (Day-5), about 40 GB/s per node"},
+    PhysicalBound{"serving.slo.ttft_s", "s", 1, 0.001, 100000,
+                  "chat services target 1-5 s to the first token; batch jobs hours; above a day it is no target"},
+    PhysicalBound{"serving.slo.tpot_ms", "ms", kMs, 0.001, 1e6,
+                  "Day-6 decodes at 20-22 tokens/s per user (45-50 ms per token); above 1,000 s per token there is "
+                  "no stream"},
+    PhysicalBound{"serving.expert_drift.hours_per_run", "h", kHour, 2.0 / kMinute, 24,
+                  "a recorded run is mixed minute by minute (at least 2 minutes); one run per day at most"},
+    PhysicalBound{"serving.expert_drift.rebalance_min", "min", kMinute, 0, kYearMin,
+                  "0: never; EPLB rebalances every few minutes to hours (Day-4); a year at most"},
+    PhysicalBound{"serving.expert_drift.window_min", "min", kMinute, 1.0 / kMinute, kYearMin,
+                  "the load window a rebalance reads: minutes to hours; a year at most"},
+    PhysicalBound{"serving.traffic.synthetic.duration_s", "s", 1, 1e-9, 366 * 86400.0,
+                  "the synthetic day's length: a day (Day-6), a leap year at most"},
+    PhysicalBound{"serving.traffic.synthetic.rate.mean_req_per_s", "req/s", 1, 1e-9, kMaxRateReqPerS, kRateReason},
+    PhysicalBound{"serving.traffic.synthetic.rate.hourly[]", "req/s or ×", 1, 0, kMaxRateReqPerS,
+                  "an hour's rate (unit \"absolute\") or its factor of the mean (\"relative\"), under the rate's "
+                  "ceiling"},
+    PhysicalBound{"serving.traffic.synthetic.cv", "", 1, 0, 20, kCvReason},
+    PhysicalBound{"serving.traffic.synthetic.block_tokens", "tokens", 1, 1, kMaxTraceTokens,
+                  "the prefix cache's block: 16-512 tokens in serving engines (Mooncake: 512)"},
+    PhysicalBound{"serving.traffic.synthetic.max_open_sessions", "sessions", 1, 1, 1e8,
+                  "conversations awaiting their next turn: 1e8 is a hundred times the largest services' concurrent "
+                  "users, and bounds the generator's memory"},
+    PhysicalBound{"serving.traffic.synthetic.max_context_tokens", "tokens", 1, 2, kMaxTraceTokens, kTokensReason},
+    PhysicalBound{"serving.traffic.synthetic.tenants[].weight", "", 1, 1e-6, 1e6,
+                  "a tenant's share of the requests, relative to the others: six decades either way; a weight of "
+                  "1e308 made the sum infinite"},
+    PhysicalBound{"serving.traffic.synthetic.tenants[].system_prompt_tokens", "tokens", 1, 0, kMaxTraceTokens,
+                  kTokensReason},
+    PhysicalBound{"serving.traffic.synthetic.tenants[].*.tokens", "tokens", 1, 1, kMaxTraceTokens, kTokensReason},
+    PhysicalBound{"serving.traffic.synthetic.tenants[].*.mean_tokens", "tokens", 1, 1, kMaxTraceTokens, kTokensReason},
+    PhysicalBound{"serving.traffic.synthetic.tenants[].*.sigma", "", 1, 0, 5, kLengthSigmaReason},
+    PhysicalBound{"serving.traffic.synthetic.tenants[].session.continue_probability", "", 1, 0, 1, "a probability"},
+    PhysicalBound{"serving.traffic.synthetic.tenants[].session.think_time_s", "s", 1, 0, 86400,
+                  "a user answers within seconds to minutes; after a day the next turn is a new session (an "
+                  "unbounded think time pushed arrivals past any horizon)"},
+    PhysicalBound{"serving.traffic.arrivals.rate_req_per_s", "req/s", 1, 1e-9, kMaxRateReqPerS, kRateReason},
+    PhysicalBound{"serving.traffic.arrivals.cv", "", 1, 0, 20, kCvReason},
+    PhysicalBound{"serving.traffic.time_scale", "", 1, 1e-6, 1e6,
+                  "stretches a trace's timestamps: a one-hour trace over a second to a century"},
+    PhysicalBound{"serving.traffic.rate_scale", "", 1, 1e-6, 1000,
+                  "thins or replicates a trace's requests: kMaxRateScale, 1,000 copies of each request"},
+    PhysicalBound{"serving.traffic.loop.hours", "h", 1, 1, 366 * 24, "hourly passes of the trace: a leap year at most"},
+    PhysicalBound{"serving.traffic.loop.hourly[]", "req/s or ×", 1, 0, kMaxRateReqPerS,
+                  "an hour's rate (\"absolute\") or its rate scale (\"relative\", at most 1,000)"},
+    PhysicalBound{"sweep.constraints.min_tokens_per_s_per_user", "tokens/s", 1, 0, 1e6,
+                  "0: no constraint; Day-6 streams 20-22 tokens/s per user, the fastest services a few thousand"},
+    PhysicalBound{"sweep.constraints.max_tpot_ms", "ms", kMs, 0, 1e6,
+                  "0: no constraint; otherwise serving.slo.tpot_ms's range"},
 };
 
 std::string with_unit(double v, std::string_view unit) {
     return format_number(v) + (unit.empty() ? "" : " " + std::string(unit));
+}
+
+bool inside(const PhysicalBound& b, double si) {
+    return std::isfinite(si) && si >= b.min * b.si_per_unit && si <= b.max * b.si_per_unit;
+}
+
+// "<value> <unit> is outside the plausible range [min, max <unit>] (<reason>)", `si` in SI units.
+std::string outside(const PhysicalBound& b, double si) {
+    const std::string got = std::isfinite(si) ? with_unit(si / b.si_per_unit, b.unit)
+                                              : std::string("a value that is not finite in SI units");
+    return got + " is outside the plausible range [" + format_number(b.min) + ", " + with_unit(b.max, b.unit) + "] (" +
+           std::string(b.reason) + ")";
+}
+
+const PhysicalBound& reader_row(std::string_view path) {
+    const PhysicalBound& b = physical_bound(path);
+    if (b.si_value) throw std::logic_error("read_bounded: row " + std::string(path) + " is checked on the Scenario");
+    return b;
 }
 
 } // namespace
@@ -205,17 +328,41 @@ const PhysicalBound& physical_bound(std::string_view path) {
 
 void check_physical_bounds(const Scenario& s) {
     for (const PhysicalBound& b : kBounds) {
+        if (!b.si_value) continue; // its reader checks it (read_bounded)
         const V si = b.si_value(s);
-        if (!si) continue;
         // Compared in SI, after conversion: 1e300 GB/s is finite in the file and infinite here.
-        const bool ok = std::isfinite(*si) && *si >= b.min * b.si_per_unit && *si <= b.max * b.si_per_unit;
-        if (ok) continue;
-        const std::string got = std::isfinite(*si) ? with_unit(*si / b.si_per_unit, b.unit)
-                                                   : std::string("a value that is not finite in SI units");
-        throw ConfigError(s.source.string() + ": " + std::string(b.path) + ": " + got +
-                          " is outside the plausible range [" + format_number(b.min) + ", " + with_unit(b.max, b.unit) +
-                          "] (" + std::string(b.reason) + ")");
+        if (!si || inside(b, *si)) continue;
+        throw ConfigError(s.source.string() + ": " + std::string(b.path) + ": " + outside(b, *si));
     }
+}
+
+double read_bounded(const JsonObject& o, std::string_view key, std::string_view row) {
+    const PhysicalBound& b = reader_row(row);
+    const double si        = o.number(key) * b.si_per_unit;
+    if (!inside(b, si)) o.fail(key, outside(b, si));
+    return si;
+}
+
+double read_bounded(const JsonObject& o, std::string_view key, std::string_view row, double fallback_si) {
+    return o.has(key) ? read_bounded(o, key, row) : fallback_si;
+}
+
+double read_bounded(const JsonArray& a, std::size_t i, std::string_view row) {
+    const PhysicalBound& b = reader_row(row);
+    const double si        = a.number(i) * b.si_per_unit;
+    if (!inside(b, si)) a.fail(i, outside(b, si));
+    return si;
+}
+
+int64_t read_bounded_integer(const JsonObject& o, std::string_view key, std::string_view row) {
+    const PhysicalBound& b = reader_row(row);
+    const int64_t v        = o.integer(key); // 64-bit, range-checked before any narrowing
+    if (!inside(b, double(v))) o.fail(key, outside(b, double(v)));
+    return v;
+}
+
+int64_t read_bounded_integer(const JsonObject& o, std::string_view key, std::string_view row, int64_t fallback) {
+    return o.has(key) ? read_bounded_integer(o, key, row) : fallback;
 }
 
 } // namespace moetwin

@@ -318,8 +318,8 @@ void parse_external_placement(const JsonObject& o, BalancerConfig& b, const fs::
         b.command.push_back(argv.string(i));
         if (i == 0 && b.command[0].empty()) argv.fail(0, "expected the program's name or path, got an empty string");
     }
-    if (o.has("command_timeout_s")) b.command_timeout_s = o.number_in("command_timeout_s", 1e-3, 86400);
-    fs::path dir = o.has("command_dir") ? fs::path(o.string("command_dir")) : fs::path();
+    b.command_timeout_s = read_bounded(o, "command_timeout_s", "balancer.command_timeout_s", b.command_timeout_s);
+    fs::path dir        = o.has("command_dir") ? fs::path(o.string("command_dir")) : fs::path();
     if (o.has("command_dir") && dir.empty()) o.fail("command_dir", "expected a directory, got an empty string");
     if (dir.empty())
         dir = base_dir;
@@ -418,8 +418,7 @@ WorkloadConfig parse_workload(const JsonObject& root, const Deployment& d) {
         }
     }
     if (w.context_max_tokens == 0) w.context_max_tokens = w.context_tokens;
-    // 2^24: the context keys' bound (scenarios/README.md, "Plausible ranges").
-    w.cached_prefix_tokens = o.integer_in("cached_prefix_tokens", 0, 0, int64_t(1) << 24);
+    w.cached_prefix_tokens = read_bounded_integer(o, "cached_prefix_tokens", "workload.cached_prefix_tokens", 0);
     if (w.cached_prefix_tokens > 0 && w.phase != Phase::Prefill)
         o.fail("cached_prefix_tokens", "needs phase \"prefill\" (a decode request's context already holds its prefix)");
     w.micro_batches = int(o.integer_in("micro_batches", w.micro_batches, 1, 2));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Reader and writer of the scenario's `offload` section (scenarios/README.md, "offload").
 #include "sim/scenario_offload_json.hpp"
+#include "sim/scenario_bounds.hpp"
 
 #include "common/errors.hpp"
 #include "common/units.hpp"
@@ -55,13 +56,14 @@ void parse_offload(const JsonObject& root, Scenario& s) {
     c.resident_experts_per_gpu =
         int(o.integer_in("resident_experts_per_gpu", -1, -1, int64_t(unit.routed_experts_per_gpu)));
     c.prefetch      = o.boolean("prefetch", c.prefetch);
-    c.history_steps = int(o.integer_in("history_steps", c.history_steps, 1, 100000));
+    c.history_steps = int(read_bounded_integer(o, "history_steps", "offload.history_steps", c.history_steps));
     if (c.miss == OffloadMiss::CpuCompute) {
         if (!cpu && (!o.has("cpu_cores") || !o.has("cpu_GFLOPS_per_core")))
             o.fail(o.has("cpu_cores") ? "cpu_GFLOPS_per_core" : "cpu_cores",
                    "on_miss \"compute_on_cpu\" needs cpu_cores and cpu_GFLOPS_per_core (the CPU's roofline), or a "
                    "host_cpu from the catalogue");
-        c.cpu_cores = o.has("cpu_cores") ? int(o.integer_in("cpu_cores", 1, 4096)) : cpu->cores();
+        c.cpu_cores =
+            o.has("cpu_cores") ? int(read_bounded_integer(o, "cpu_cores", "offload.cpu_cores")) : cpu->cores();
         c.cpu_flops_per_core =
             o.has("cpu_GFLOPS_per_core") ? o.positive("cpu_GFLOPS_per_core") * 1e9 : cpu->flops_per_core();
     } else if (o.has("cpu_cores") || o.has("cpu_GFLOPS_per_core")) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sim/scenario_training_json.hpp"
+#include "sim/scenario_bounds.hpp"
 
 #include "common/units.hpp"
 #include "engine/model_spec.hpp"
@@ -55,12 +56,13 @@ void parse_training(const JsonObject& root, Scenario& s) {
     o.finish({"pp_size", "schedule", "sequence_tokens", "global_batch_sequences", "layers_per_stage", "comm_sms",
               "zero_stage", "num_gpus", "dp_size", "micro_batches"});
     TrainingConfig t;
-    t.pp_size                = int(o.integer_in("pp_size", t.pp_size, 1, model.num_layers));
-    t.schedule               = o.choice("schedule", kPipelineSchedules, t.schedule, "pipeline schedule");
-    t.sequence_tokens        = o.integer_in("sequence_tokens", t.sequence_tokens, 1, int64_t(1) << 20);
-    t.global_batch_sequences = o.integer_in("global_batch_sequences", t.global_batch_sequences, 1, int64_t(1) << 30);
-    t.comm_sms               = int(o.integer_in("comm_sms", t.comm_sms, 1, s.gpu.num_sms - 1));
-    t.zero_stage             = int(o.integer_in("zero_stage", t.zero_stage, 0, 1));
+    t.pp_size         = int(o.integer_in("pp_size", t.pp_size, 1, model.num_layers));
+    t.schedule        = o.choice("schedule", kPipelineSchedules, t.schedule, "pipeline schedule");
+    t.sequence_tokens = read_bounded_integer(o, "sequence_tokens", "training.sequence_tokens", t.sequence_tokens);
+    t.global_batch_sequences =
+        read_bounded_integer(o, "global_batch_sequences", "training.global_batch_sequences", t.global_batch_sequences);
+    t.comm_sms   = int(o.integer_in("comm_sms", t.comm_sms, 1, s.gpu.num_sms - 1));
+    t.zero_stage = int(o.integer_in("zero_stage", t.zero_stage, 0, 1));
 
     const int64_t gpus   = int64_t(s.cluster.num_nodes) * s.cluster.gpus_per_node;
     t.num_gpus           = derived(o, "num_gpus", gpus,

@@ -2,11 +2,13 @@
 // `moetwin validate SCENARIO`: parse and check a scenario, print it whole; exit 1 with the
 // file, JSON path and expectation on the first problem. It makes every check `moetwin run` makes
 // before simulating (sim/preflight.hpp), the size guard included.
+#include "common/json_reader.hpp"
 #include "sim/cli/cli_common.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/preflight.hpp"
 #include "sim/scenario_fit.hpp"
 #include "sim/scenario_names.hpp"
+#include "sim/serving/traffic/traffic_config.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -32,6 +34,11 @@ void add_validate_command(CLI::App& app) {
         const Scenario s = load_scenario(*path);
         std::cout << s;
         check_runnable(s, *limits); // what `moetwin run` checks before simulating (sim/preflight.hpp)
+        if (s.serving && !s.serving->traffic_json.empty()) { // what `moetwin serve` reads before replaying
+            const nlohmann::json j = parse_json_text(s.serving->traffic_json, s.source.string());
+            (void)serving::traffic::parse_traffic(JsonObject(j, "serving.traffic", s.source.string()),
+                                                  s.serving->base_dir);
+        }
         std::cout << "  run size (" << to_string(s.workload.phase) << " unit): " << estimate_run(s).describe() << '\n';
         // The memory fit of each unit, one line each (`moetwin fit` prints the breakdown).
         for (Phase phase : {Phase::Prefill, Phase::Decode}) {

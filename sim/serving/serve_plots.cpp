@@ -22,7 +22,7 @@ std::string serve_plot_script(const ReplayInputs& in, const std::string& name, c
     const double gpn_d    = double(in.decode.gpus) / double(std::max(1, in.decode.nodes));
     std::ostringstream s;
     s << "set terminal pngcairo size 1000,600 noenhanced\n"
-      << "set output " << gnuplot_quote(png.string()) << "\n"
+      << gnuplot_output(png)
       << "set datafile separator ','\nset key top left\nset grid\nset xlabel 'hours since the replay start'\n"
       << "P = " << period_s << "\n"
       << "csv = " << gnuplot_quote(series_csv.string()) << "\n";
@@ -70,8 +70,8 @@ std::string write_serve_plots(const ReplayInputs& in, const std::string& title, 
     std::string notes;
     for (const char* name : {"serve_throughput", "serve_latency", "serve_cost"}) {
         const std::string why = draw_gnuplot(
-            gnuplot, serve_plot_script(in, name, title, dir / "series.csv", dir / (std::string(name) + ".png.tmp")),
-            dir, name);
+            gnuplot, serve_plot_script(in, name, title, dir / "series.csv", dir / (std::string(name) + ".png")), dir,
+            name);
         if (!why.empty()) notes += (notes.empty() ? "" : "; ") + why;
     }
     return notes;

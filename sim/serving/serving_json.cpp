@@ -6,6 +6,7 @@
 #include "common/json_reader.hpp"
 #include "common/units.hpp"
 #include "sim/scenario.hpp"
+#include "sim/scenario_bounds.hpp"
 #include "sim/serving/drift/drift_json.hpp"
 
 #include <cmath>
@@ -19,11 +20,6 @@ namespace {
 constexpr double kHour_s   = 3600;
 constexpr double kMinute_s = 60;
 
-// An optional number within [min, max] (the reader has no fallback form of number_in).
-double number_in(const JsonObject& o, std::string_view key, double fallback, double min, double max) {
-    return o.has(key) ? o.number_in(key, min, max) : fallback;
-}
-
 // A schedule: [{"at_h": 0, "units": 4}, {"at_h": 8, "units": 6}, ...]; sorted, starting at 0, never empty
 // of units (a pool without a unit cannot serve its requests: they would wait for ever).
 std::vector<SchedulePoint> parse_schedule(const JsonArray& a, double duration_s) {
@@ -32,7 +28,10 @@ std::vector<SchedulePoint> parse_schedule(const JsonArray& a, double duration_s)
     for (std::size_t i = 0; i < a.size(); ++i) {
         const JsonObject p = a.object(i, {"at_h", "units"});
         SchedulePoint sp;
-        sp.at_s  = p.number_in("at_h", 0, duration_s / kHour_s) * kHour_s;
+        sp.at_s = read_bounded(p, "at_h", "serving.*.schedule[].at_h");
+        if (sp.at_s > duration_s)
+            p.fail("at_h", format_number(sp.at_s / kHour_s) + " h is after the replay's end (serving.duration_h: " +
+                               format_number(duration_s / kHour_s) + " h)");
         sp.units = int(p.integer_in("units", 0, 100000));
         if (i == 0 && sp.at_s != 0)
             p.fail("at_h", "the first point must be at 0 h, got " + format_number(sp.at_s / kHour_s));
@@ -54,7 +53,7 @@ PoolConfig parse_pool(const JsonObject& o, double duration_s) {
     if (o.has("schedule")) {
         o.finish({"schedule", "join_delay_min", "routing", "balancer"}); // the last two: sim/scenario_json.cpp
         p.schedule     = parse_schedule(o.array("schedule"), duration_s);
-        p.join_delay_s = number_in(o, "join_delay_min", 0, 0, 24 * 60) * kMinute_s;
+        p.join_delay_s = read_bounded(o, "join_delay_min", "serving.*.join_delay_min", 0);
         return p;
     }
     o.finish({"autoscale", "routing", "balancer"});
@@ -65,9 +64,9 @@ PoolConfig parse_pool(const JsonObject& o, double duration_s) {
     q.min_units          = int(a.integer_in("min_units", 1, 1, 100000));
     q.max_units          = int(a.integer_in("max_units", q.min_units, 100000));
     q.initial_units      = int(a.integer_in("initial_units", q.min_units, q.min_units, q.max_units));
-    q.period_s           = number_in(a, "period_min", 10, 0.1, 24 * 60) * kMinute_s;
-    q.target_utilization = number_in(a, "target_utilization", 0.7, 0.01, 1.0);
-    q.join_delay_s       = number_in(a, "join_delay_min", 10, 0, 24 * 60) * kMinute_s;
+    q.period_s           = read_bounded(a, "period_min", "serving.*.autoscale.period_min", 10 * kMinute_s);
+    q.target_utilization = read_bounded(a, "target_utilization", "serving.*.autoscale.target_utilization", 0.7);
+    q.join_delay_s       = read_bounded(a, "join_delay_min", "serving.*.autoscale.join_delay_min", 10 * kMinute_s);
     return p;
 }
 
@@ -102,8 +101,8 @@ ServingConfig parse_serving(const JsonObject& o, const Scenario& s, const fs::pa
         o.fail_here("serving needs deployment.decode (the decode units; colocated mode: the only units)");
     if (c.mode == ServingMode::Disaggregated && !s.deployment.prefill)
         o.fail("mode", "\"disaggregated\" needs deployment.prefill (the prefill units)");
-    c.duration_s      = number_in(o, "duration_h", 24, 1.0 / kHour_s, 24 * 365) * kHour_s;
-    c.series_period_s = number_in(o, "series_period_min", 10, 1.0 / kMinute_s, 24 * 60) * kMinute_s;
+    c.duration_s      = read_bounded(o, "duration_h", "serving.duration_h", 24 * kHour_s);
+    c.series_period_s = read_bounded(o, "series_period_min", "serving.series_period_min", 10 * kMinute_s);
     if (o.has("traffic")) c.traffic_json = o.object("traffic").raw().dump();
     if (c.mode == ServingMode::Disaggregated) {
         c.prefill = parse_pool(o.object("prefill"), c.duration_s);
@@ -111,22 +110,25 @@ ServingConfig parse_serving(const JsonObject& o, const Scenario& s, const fs::pa
         o.fail("prefill", "\"colocated\" serving has one pool (serving.decode): remove the key");
     }
     c.decode                  = parse_pool(o.object("decode"), c.duration_s);
-    c.prefill_tokens_per_rank = o.integer_in("prefill_tokens_per_rank", s.workload.tokens_per_gpu, 1, int64_t(1) << 30);
-    c.max_batch_per_rank      = o.integer_in("max_batch_per_rank", s.workload.requests_per_gpu, 1, 1 << 20);
+    c.prefill_tokens_per_rank = read_bounded_integer(o, "prefill_tokens_per_rank", "serving.prefill_tokens_per_rank",
+                                                     s.workload.tokens_per_gpu);
+    c.max_batch_per_rank =
+        read_bounded_integer(o, "max_batch_per_rank", "serving.max_batch_per_rank", s.workload.requests_per_gpu);
     if (c.mode == ServingMode::Colocated)
-        c.chunk_tokens = o.integer_in("chunk_tokens", c.chunk_tokens, 1, int64_t(1) << 30);
+        c.chunk_tokens = read_bounded_integer(o, "chunk_tokens", "serving.chunk_tokens", c.chunk_tokens);
     else if (o.has("chunk_tokens"))
         o.fail("chunk_tokens", "only used with \"mode\": \"colocated\" (chunked prefill)");
     if (auto pc = o.optional_object("prefix_cache")) {
         pc->finish({"capacity_GB", "read_bandwidth_GBps"});
-        c.prefix_cache.enabled            = true;
-        c.prefix_cache.capacity_bytes     = pc->number_in("capacity_GB", 0, 1e9) * units::kGB;
-        c.prefix_cache.read_bandwidth_Bps = pc->number_in("read_bandwidth_GBps", 1e-3, 1e6) * units::kGB;
+        c.prefix_cache.enabled        = true;
+        c.prefix_cache.capacity_bytes = read_bounded(*pc, "capacity_GB", "serving.prefix_cache.capacity_GB");
+        c.prefix_cache.read_bandwidth_Bps =
+            read_bounded(*pc, "read_bandwidth_GBps", "serving.prefix_cache.read_bandwidth_GBps");
     }
     if (auto slo = o.optional_object("slo")) {
         slo->finish({"ttft_s", "tpot_ms"});
-        c.slo.ttft_s = slo->number_in("ttft_s", 1e-3, 1e5);
-        c.slo.tpot_s = slo->number_in("tpot_ms", 1e-3, 1e6) * 1e-3;
+        c.slo.ttft_s = read_bounded(*slo, "ttft_s", "serving.slo.ttft_s");
+        c.slo.tpot_s = read_bounded(*slo, "tpot_ms", "serving.slo.tpot_ms");
     } else {
         o.fail_here("missing required key \"slo\" ({\"ttft_s\", \"tpot_ms\"}: the latency targets attainment counts)");
     }

@@ -7,6 +7,7 @@
 
 #include "common/errors.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -14,6 +15,7 @@
 #include <exception>
 #include <iostream>
 #include <string>
+#include <thread>
 
 #ifdef MOETWIN_HAVE_MPI
 #include <mpi.h>
@@ -107,6 +109,10 @@ bool receive(int& source, int& tag, std::string& body) {
 // The poll interval while other ranks may be waiting: short, so a free remote slot gets its next task quickly
 // (a point takes 0.1 s to minutes; 2 ms of latency per task is noise).
 constexpr int kPollMs = 2;
+// How long a failing rank waits between writing its message and MPI_Abort (MpiSession::fail): the output
+// forwarder reads the ranks' pipes in its event loop; half a second lets it read the line on a machine loaded
+// several times over before the abort tears the job down.
+constexpr int kAbortGraceMs = 500;
 
 } // namespace
 
@@ -129,6 +135,10 @@ void MpiSession::fail(const std::string& what) const {
     if (!split_) return;
     std::cout.flush();
     std::cerr << "moetwin: rank " << rank_ << ": " << what << '\n' << std::flush;
+    // The message sits in the pipe to mpirun's output forwarder; MPI_Abort makes mpirun kill every rank and
+    // tear down, and a forwarder that has not read the pipe yet (a loaded machine) loses the one line that
+    // says why the job ended. Give it a moment: this path runs once, on a fatal error.
+    std::this_thread::sleep_for(std::chrono::milliseconds(kAbortGraceMs));
     MPI_Abort(MPI_COMM_WORLD, 1);
 }
 

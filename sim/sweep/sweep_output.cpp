@@ -172,8 +172,7 @@ std::string sweep_plot_script(const SweepSpec& spec, const SweepOutcome& outcome
     const bool gpu = plot == Plot::GpuVsUser;
     std::ostringstream s;
     s << "set terminal pngcairo size 900,600 noenhanced\n"
-      << "set output " << gnuplot_quote(png.string()) << "\n"
-      << "set title "
+      << gnuplot_output(png) << "set title "
       << gnuplot_quote("moetwin sweep " + spec.name +
                        (gpu ? ": Pareto front" : ": cost against latency (Pareto front, both lower is better)"))
       << "\n"
@@ -211,11 +210,11 @@ std::string write_sweep_outputs(const SweepSpec& spec, const SweepOutcome& outco
             fs::remove(dir / f, ec);
         return "no point meets the constraints: no sweep.png, sweep_cost.png";
     }
-    const std::string a =
-        any_user ? draw_gnuplot(gnuplot, sweep_plot_script(spec, outcome, dir / "sweep.png.tmp"), dir, "sweep")
-                 : "no point has a tokens/s per user (prefill): no sweep.png";
+    const std::string a = any_user
+                              ? draw_gnuplot(gnuplot, sweep_plot_script(spec, outcome, dir / "sweep.png"), dir, "sweep")
+                              : "no point has a tokens/s per user (prefill): no sweep.png";
     const std::string b = draw_gnuplot(
-        gnuplot, sweep_plot_script(spec, outcome, dir / "sweep_cost.png.tmp", Plot::CostVsLatency), dir, "sweep_cost");
+        gnuplot, sweep_plot_script(spec, outcome, dir / "sweep_cost.png", Plot::CostVsLatency), dir, "sweep_cost");
     return a.empty() ? b : b.empty() ? a : a + "; " + b;
 }
 

@@ -198,10 +198,12 @@ SweepSpec parse_sweep(const std::string& text, const std::string& origin, const 
                                    "request: it needs the serving replay, which a sweep does not run yet; a sweep "
                                    "can bound decode TPOT (max_tpot_ms) and tokens/s per user");
         c->finish({"must_fit", "min_tokens_per_s_per_user", "max_tpot_ms"});
-        spec.constraints.must_fit                  = c->boolean("must_fit", true);
-        spec.constraints.min_tokens_per_s_per_user = c->non_negative("min_tokens_per_s_per_user", 0);
-        spec.constraints.max_tpot_ms               = c->non_negative("max_tpot_ms", 0);
-        const bool prefill_only = resolved.workload.phase != Phase::Decode && !has_axis(spec, "workload.phase");
+        spec.constraints.must_fit = c->boolean("must_fit", true);
+        spec.constraints.min_tokens_per_s_per_user =
+            read_bounded(*c, "min_tokens_per_s_per_user", "sweep.constraints.min_tokens_per_s_per_user", 0);
+        (void)read_bounded(*c, "max_tpot_ms", "sweep.constraints.max_tpot_ms", 0); // checked in s, kept in ms
+        spec.constraints.max_tpot_ms = c->number("max_tpot_ms", 0);
+        const bool prefill_only      = resolved.workload.phase != Phase::Decode && !has_axis(spec, "workload.phase");
         for (const char* key : {"min_tokens_per_s_per_user", "max_tpot_ms"})
             if (prefill_only && c->has(key) && c->number(key) > 0)
                 c->fail(key, "a per-user decode figure, but the base scenario simulates the prefill unit "

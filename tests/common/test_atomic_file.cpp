@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <iterator>
 #include <stdexcept>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -141,4 +142,54 @@ TEST(AtomicFile, FiftyKillsMidWriteLeaveNoTruncatedOrStaleFile) {
                 stale_before_rerun, stale_after_rerun, truncated);
     EXPECT_EQ(truncated, 0);
     EXPECT_EQ(stale_after_rerun, 0);
+}
+
+// The temporary a child process fills (gnuplot's PNG on its stdout): nothing at the target until commit(),
+// removed when not committed, never a followed symlink, and a killed run's leftover removed by the next one.
+TEST(AtomicFile, TemporaryForAnOutsideWriterCommitsOrVanishes) {
+    const fs::path p = scratch("outside/plot.png");
+    {
+        AtomicTemporary t(p);
+        ASSERT_EQ(::write(t.fd(), "half", 4), 4);
+        EXPECT_FALSE(fs::exists(p));
+    } // not committed
+    EXPECT_FALSE(fs::exists(p));
+    EXPECT_TRUE(fs::is_empty(p.parent_path()));
+    const fs::path victim = scratch("outside_victim.txt");
+    write_file_atomic(victim, "precious");
+    fs::create_symlink(victim, p); // a planted symlink at the target is replaced, never followed
+    AtomicTemporary t(p);
+    ASSERT_EQ(::write(t.fd(), "png", 3), 3);
+    t.commit();
+    EXPECT_EQ(read_file(p), "png");
+    EXPECT_FALSE(fs::is_symlink(p));
+    EXPECT_EQ(read_file(victim), "precious");
+    EXPECT_EQ(std::distance(fs::directory_iterator(p.parent_path()), fs::directory_iterator()), 1);
+}
+
+// The drift cache's work folder: fresh (mkdtemp), and folders of its prefix left by dead processes removed.
+TEST(AtomicFile, WorkFoldersOfDeadProcessesAreRemoved) {
+    const fs::path dir = scratch("work");
+    fs::create_directories(dir);
+    const pid_t child = ::fork();
+    if (child == 0) ::_exit(0);
+    ASSERT_GT(child, 0);
+    ASSERT_EQ(::waitpid(child, nullptr, 0), child);
+    const fs::path stale = dir / ("drift_tmp_k_" + std::to_string(child) + ".abcdef");
+    write_file_atomic(stale / "loads_0.json", "{}");
+    const fs::path live = dir / ("drift_tmp_k_" + std::to_string(::getpid()) + ".ghijkl");
+    fs::create_directories(live);
+    const fs::path victim = scratch("work_victim");
+    write_file_atomic(victim / "keep.json", "precious");
+    const fs::path planted = dir / ("drift_tmp_k_" + std::to_string(child) + ".zzzzzz");
+    fs::create_directory_symlink(victim, planted); // a lookalike symlink: neither followed nor judged
+    const fs::path mine = create_work_dir(dir, "drift_tmp_k_");
+    EXPECT_TRUE(fs::is_directory(mine));
+    EXPECT_EQ(mine.parent_path(), dir);
+    EXPECT_EQ(mine.filename().string().rfind("drift_tmp_k_" + std::to_string(::getpid()) + ".", 0), 0u);
+    EXPECT_FALSE(fs::exists(stale));
+    EXPECT_TRUE(fs::is_directory(live));
+    EXPECT_TRUE(fs::is_symlink(planted));
+    EXPECT_EQ(read_file(victim / "keep.json"), "precious");
+    EXPECT_NE(create_work_dir(dir, "drift_tmp_k_"), mine); // a second one is another folder
 }

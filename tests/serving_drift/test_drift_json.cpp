@@ -99,7 +99,7 @@ TEST(DriftJson, BadInputNamesThePathAndWhatWasExpected) {
     EXPECT_NE(e1.find("serving.expert_drift.rebalance_min"), std::string::npos) << e1;
     EXPECT_NE(e1.find("whole number of series periods (5 min)"), std::string::npos) << e1;
     EXPECT_NE(with({{"enabled", true}, {"window_min", 12}}).find("serving.expert_drift.window_min"), std::string::npos);
-    EXPECT_NE(with({{"enabled", true}, {"rebalance_min", -5}}).find("out of range"), std::string::npos);
+    EXPECT_NE(with({{"enabled", true}, {"rebalance_min", -5}}).find("outside the plausible range"), std::string::npos);
     EXPECT_NE(with({{"enabled", true}, {"loads", {"one.json"}}}).find("at least 2 recorded runs"), std::string::npos);
     EXPECT_NE(with({{"enabled", true}, {"loads", {"a.json", "b.json"}}, {"generated_runs", 3}})
                   .find("serving.expert_drift.generated_runs"),
@@ -120,7 +120,7 @@ TEST(DriftJson, BadInputNamesThePathAndWhatWasExpected) {
         EXPECT_NE(e.find("incremental"), std::string::npos) << e; // the choices
     }
     EXPECT_NE(with({{"enabled", true}, {"hours_per_run", 0.045}}).find("whole number of minutes"), std::string::npos);
-    EXPECT_NE(with({{"enabled", true}, {"hours_per_run", 25}}).find("out of range"), std::string::npos);
+    EXPECT_NE(with({{"enabled", true}, {"hours_per_run", 25}}).find("outside the plausible range"), std::string::npos);
     json j                            = drift_scenario();
     j["serving"]["series_period_min"] = 0.5;
     EXPECT_NE(error_of(j).find("series_period_min to be a whole number of minutes"), std::string::npos) << error_of(j);

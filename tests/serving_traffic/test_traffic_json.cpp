@@ -2,6 +2,9 @@
 // serving.traffic: parse, write, parse again gives the same config; bad keys and values name the JSON path;
 // open_traffic builds the stream the config describes.
 #include "common/json_reader.hpp"
+#include "sim/scenario_bounds.hpp"
+#include "sim/serving/traffic/arrivals.hpp"
+#include "sim/serving/traffic/trace_fields.hpp"
 #include "sim/serving/traffic/traffic_config.hpp"
 #include "traffic_test_util.hpp"
 
@@ -67,7 +70,7 @@ TEST(TrafficConfig, BadInputNamesTheJsonPath) {
     EXPECT_THAT(parse_error(R"({"source": "trace", "format": "azure_csv", "file": "nope.csv"})"),
                 HasSubstr("serving.traffic.file: no such file"));
     EXPECT_THAT(parse_error(R"({"source": "trace", "format": "azure_csv", "file": "t.csv", "rate_scale": 0})"),
-                HasSubstr("serving.traffic.rate_scale: 0 is out of range"));
+                HasSubstr("serving.traffic.rate_scale: 0 is outside the plausible range [1e-06, 1000]"));
     EXPECT_THAT(parse_error(R"({"source": "trace", "format": "azure_csv", "file": "t.csv", "rate_scal": 2})"),
                 HasSubstr("did you mean \"rate_scale\""));
     EXPECT_THAT(parse_error(R"({"source": "trace", "format": "azure_csv", "file": "t.csv",
@@ -90,7 +93,7 @@ TEST(TrafficConfig, BadInputNamesTheJsonPath) {
                 HasSubstr("serving.traffic.synthetic.tenants: expected at least one tenant"));
     EXPECT_THAT(parse_error(R"({"source": "synthetic", "synthetic": {"rate": {"unit": "req_per_s", "hourly": )" +
                             kProfile + R"(}, "cv": 50, "tenants": []}})"),
-                HasSubstr("serving.traffic.synthetic.cv: 50 is out of range [0, 20]"));
+                HasSubstr("serving.traffic.synthetic.cv: 50 is outside the plausible range [0, 20]"));
     EXPECT_THAT(parse_error(R"({"source": "synthetic", "synthetic": {"rate": {"unit": "req_per_s", "hourly": )" +
                             kProfile + R"(}, "tenants": [{"name": "a", "input": {"kind": "lognormal", "mean_tokens": 5},
                             "output": {"kind": "fixed", "tokens": 3}}]}})"),
@@ -99,7 +102,8 @@ TEST(TrafficConfig, BadInputNamesTheJsonPath) {
                             kProfile + R"(}, "tenants": [{"name": "a", "input": {"kind": "fixed", "tokens": 5},
                             "output": {"kind": "fixed", "tokens": 3},
                             "session": {"continue_probability": 1.5}}]}})"),
-                HasSubstr("serving.traffic.synthetic.tenants[0].session.continue_probability: 1.5 is out of range"));
+                HasSubstr("serving.traffic.synthetic.tenants[0].session.continue_probability: 1.5 is outside the "
+                          "plausible range [0, 1]"));
 }
 
 TEST(TrafficConfig, OpensTheStreamItDescribes) {
@@ -126,4 +130,32 @@ TEST(TrafficConfig, OpensTheStreamItDescribes) {
     const auto w = drain(*src);
     EXPECT_NEAR(double(w.size()), 36000, 5 * std::sqrt(36000.0));
     EXPECT_EQ(w[0].blocks.size(), 4u); // ceil(1000 / 256)
+}
+
+// Issue 15 item 4: serving.traffic's numbers are read through rows of the plausible-range table
+// (sim/scenario_bounds.cpp); the rows hold the same limits as the traffic module's own constants.
+TEST(TrafficConfig, BoundsTableRowsHoldTheTrafficLimits) {
+    EXPECT_EQ(physical_bound("serving.traffic.synthetic.cv").max, kMaxCv);
+    EXPECT_EQ(physical_bound("serving.traffic.arrivals.cv").max, kMaxCv);
+    EXPECT_EQ(physical_bound("serving.traffic.rate_scale").max, kMaxRateScale);
+    for (const char* row :
+         {"serving.traffic.synthetic.tenants[].*.tokens", "serving.traffic.synthetic.tenants[].*.mean_tokens",
+          "serving.traffic.synthetic.max_context_tokens", "serving.traffic.synthetic.block_tokens",
+          "serving.traffic.synthetic.tenants[].system_prompt_tokens", "training.sequence_tokens"})
+        EXPECT_EQ(physical_bound(row).max, double(kMaxRequestTokens)) << row;
+    // Read through the row: the error names the element's own path and the row's reason.
+    const nlohmann::json j = nlohmann::json::parse(R"({"source": "synthetic", "synthetic": {
+        "rate": {"unit": "req_per_s", "hourly": [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]},
+        "tenants": [{"name": "a", "input": {"kind": "fixed", "tokens": 10}, "output": {"kind": "fixed", "tokens": 10}},
+                    {"name": "b", "input": {"kind": "lognormal", "mean_tokens": 10, "sigma": 6},
+                     "output": {"kind": "fixed", "tokens": 10}}]}})");
+    try {
+        (void)parse_traffic(JsonObject(j, "serving.traffic", "scenario.json"), ".");
+        ADD_FAILURE() << "sigma 6 was accepted";
+    } catch (const ConfigError& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "scenario.json: serving.traffic.synthetic.tenants[1].input.sigma: 6 is outside "
+                  "the plausible range [0, 5] (sigma of ln tokens: measured traces are 0.5-1.5; "
+                  "at 5 the 99th percentile is e^11.6 × the median)");
+    }
 }

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -124,4 +125,94 @@ TEST(BadInput, ProfileSmCountIsRangeChecked) {
     EXPECT_USER_ERROR(moetwin("run " + s.string() + " --out " + out.string()),
                       p.string() + ": records[0].num_sms: 4294967300 is out of range [1, 1024]");
     EXPECT_FALSE(fs::exists(out / "result.json"));
+}
+
+// Item 4 for the keys added since the audit (serving, its traffic, expert drift, training, offload, the
+// balancer's command, cached prefixes): each is bounded by a row of sim/scenario_bounds.cpp, checked after
+// unit conversion, and refused by `moetwin validate` with exit 1, the key's own JSON path and the range.
+namespace {
+
+// A shipped scenario's text with `from` replaced by `to` (each test changes one key).
+fs::path shipped_with(const std::string& scenario, const std::string& from, const std::string& to,
+                      const std::string& name) {
+    std::ifstream in(std::string(MOETWIN_SOURCE_DIR) + "/scenarios/" + scenario);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::size_t i = text.find(from);
+    EXPECT_NE(i, std::string::npos) << from;
+    if (i != std::string::npos) text.replace(i, from.size(), to);
+    return write(name, text);
+}
+
+} // namespace
+
+TEST(BadInput, ServingPoolAndSloKeysAreBounded) {
+    const fs::path d =
+        shipped_with("tiny_serve_2node.json", R"("duration_h": 0.05)", R"("duration_h": 1e300)", "serve_duration.json");
+    EXPECT_USER_ERROR(moetwin("validate " + d.string()),
+                      d.string() + ": serving.duration_h: 1e+300 h is outside the plausible range "
+                                   "[0.000277777777777778, 8760 h]");
+    const fs::path p = shipped_with("tiny_serve_2node.json", R"("decode": { "schedule")",
+                                    R"("decode": { "join_delay_min": 1e9, "schedule")", "serve_pool.json");
+    EXPECT_USER_ERROR(moetwin("validate " + p.string()),
+                      p.string() + ": serving.decode.join_delay_min: 1000000000 min is outside the plausible range "
+                                   "[0, 1440 min] (a new unit loads its weights");
+    const fs::path t =
+        shipped_with("tiny_serve_2node.json", R"("tpot_ms": 50)", R"("tpot_ms": 1e-9)", "serve_slo.json");
+    EXPECT_USER_ERROR(moetwin("validate " + t.string()),
+                      t.string() +
+                          ": serving.slo.tpot_ms: 1e-09 ms is outside the plausible range [0.001, 1000000 ms]");
+}
+
+TEST(BadInput, SyntheticTrafficKeysAreBounded) {
+    // A weight of 1e308 was accepted (positive, unbounded): the tenants' sum was infinite.
+    const fs::path w =
+        shipped_with("tiny_serve_2node.json", R"("weight": 1,)", R"("weight": 1e308,)", "traffic_weight.json");
+    EXPECT_USER_ERROR(moetwin("validate " + w.string()),
+                      w.string() + ": serving.traffic.synthetic.tenants[1].weight: 1e+308 is outside the plausible "
+                                   "range [1e-06, 1000000] (a tenant's share");
+    // An unbounded think time pushed a session's next turn past any horizon.
+    const fs::path k = shipped_with("tiny_serve_2node.json", R"("think_time_s": 20)", R"("think_time_s": 1e300)",
+                                    "traffic_think.json");
+    EXPECT_USER_ERROR(moetwin("validate " + k.string()),
+                      k.string() + ": serving.traffic.synthetic.tenants[0].session.think_time_s: 1e+300 s is outside "
+                                   "the plausible range [0, 86400 s]");
+    const fs::path h =
+        shipped_with("tiny_serve_2node.json", R"("hourly": [4, 4,)", R"("hourly": [4, 1e8,)", "traffic_hourly.json");
+    EXPECT_USER_ERROR(moetwin("validate " + h.string()),
+                      h.string() + ": serving.traffic.synthetic.rate.hourly[1]: 100000000 req/s or × is outside the "
+                                   "plausible range [0, 10000000 req/s or ×]");
+}
+
+TEST(BadInput, ExpertDriftKeysAreBounded) {
+    const fs::path p = shipped_with(
+        "tiny_serve_2node.json", R"("series_period_min": 1,)",
+        R"("series_period_min": 1, "expert_drift": {"enabled": true, "hours_per_run": 1e6},)", "drift_hours.json");
+    EXPECT_USER_ERROR(moetwin("validate " + p.string()),
+                      p.string() + ": serving.expert_drift.hours_per_run: 1000000 h is outside the plausible range "
+                                   "[0.0333333333333333, 24 h]");
+}
+
+TEST(BadInput, TrainingOffloadBalancerAndCachedPrefixKeysAreBounded) {
+    const fs::path t = shipped_with("tiny_train_pp2_ep16.json", R"("sequence_tokens": 512)",
+                                    R"("sequence_tokens": 4294967296)", "train_seq.json");
+    EXPECT_USER_ERROR(moetwin("validate " + t.string()),
+                      t.string() + ": training.sequence_tokens: 4294967296 tokens is outside the plausible range "
+                                   "[1, 1048576 tokens]");
+    const fs::path o = shipped_with("whatif_deepseek_v3_h800_node_fp8_offload.json", R"("enabled": true,)",
+                                    R"("enabled": true, "history_steps": 0,)", "offload_history.json");
+    EXPECT_USER_ERROR(moetwin("validate " + o.string()),
+                      o.string() + ": offload.history_steps: 0 steps is outside the plausible range [1, 100000 steps]");
+    const fs::path b =
+        shipped_with("tiny_serve_2node.json", R"("policy": "eplb")",
+                     R"("policy": "command", "command": ["true"], "command_timeout_s": 1e9)", "balancer_timeout.json");
+    EXPECT_USER_ERROR(moetwin("validate " + b.string()),
+                      b.string() + ": balancer.command_timeout_s: 1000000000 s is outside the plausible range "
+                                   "[0.001, 86400 s]");
+    // Checked before the phase is: a decode scenario with a huge cached prefix is refused for the bound.
+    std::string text = decode_scenario(R"({"num_nodes": 18, "ep_size": 144, "dp_size": 144})");
+    text.replace(text.find(R"("phase": "decode")"), 17, R"("phase": "decode", "cached_prefix_tokens": 1000000000000)");
+    const fs::path cp = write("cached_prefix.json", text);
+    EXPECT_USER_ERROR(moetwin("validate " + cp.string()),
+                      cp.string() + ": workload.cached_prefix_tokens: 1000000000000 tokens is outside the plausible "
+                                    "range [0, 16777216 tokens]");
 }

@@ -158,6 +158,9 @@ TEST(SweepSpec, BadSweepFilesNameTheFileAndThePath) {
     expect_error(sweep_text(ok_axis, R"("sampling": {"mode": "latin"})"), "sampling.mode", "grid");
     expect_error(sweep_text(ok_axis, R"("constraints": {"min_tokens_per_s_per_user": -1})"),
                  "constraints.min_tokens_per_s_per_user", "");
+    // Issue 15 item 4: the constraints were unbounded; they now have rows in the plausible-range table.
+    expect_error(sweep_text(ok_axis, R"("constraints": {"max_tpot_ms": 1e300})"), "sweep.json: constraints.max_tpot_ms",
+                 "1e+300 ms is outside the plausible range [0, 1000000 ms] (0: no constraint");
     expect_error(sweep_text(R"([{"path": "workload.requests_per_gpu", "range": {"from": 1, "to": 2000, "step": 1}},
                                 {"path": "workload.tokens_per_gpu", "range": {"from": 1, "to": 2000, "step": 1}}])"),
                  "sweep.json: axes", "more than 1000000 points");

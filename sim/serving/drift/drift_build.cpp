@@ -235,9 +235,8 @@ DriftBuild build_step_drift(const Scenario& unit, const ServingConfig& cfg, cons
     b.from_cache = !times.empty();
     if (!b.from_cache) {
         std::error_code ec;
-        const fs::path tmp = dir / ("drift_tmp_" + std::string(key) + "_" + std::to_string(::getpid()));
-        fs::create_directories(tmp, ec);
-        if (ec) throw ConfigError(tmp.string() + ": cannot create the drift work folder: " + ec.message());
+        // A fresh private folder (mkdtemp); a killed run's leftover is removed here by the next run.
+        const fs::path tmp = create_work_dir(dir, "drift_tmp_" + std::string(key) + "_");
         std::vector<Scenario> runs; // [0, K): the grid's own; then K per interval
         for (const double x : b.reference.batches)
             runs.push_back(shape_scenario(unit, {x, b.reference.context}));

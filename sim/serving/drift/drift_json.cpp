@@ -3,6 +3,7 @@
 #include "sim/serving/drift/drift_json.hpp"
 
 #include "common/errors.hpp"
+#include "sim/scenario_bounds.hpp"
 
 #include <cmath>
 #include <string>
@@ -52,20 +53,22 @@ ExpertDriftConfig parse_expert_drift(const JsonObject& o, const std::filesystem:
         c.generated_runs = int(o.integer_in("generated_runs", c.generated_runs, 2, 1000));
     }
     // A run is mixed minute by minute (load_mix's MixSpec: at least 2 minutes).
-    c.hours_per_run = o.has("hours_per_run") ? o.number_in("hours_per_run", 2 / kMinute_s, 24) : c.hours_per_run;
+    if (o.has("hours_per_run")) { // checked in seconds, kept as written
+        (void)read_bounded(o, "hours_per_run", "serving.expert_drift.hours_per_run");
+        c.hours_per_run = o.number("hours_per_run");
+    }
     if (!whole_multiple(c.hours_per_run * kHour_s, kMinute_s))
         o.fail("hours_per_run", "expected a whole number of minutes, got " + format_number(c.hours_per_run) + " h");
-    const auto period = [&](std::string_view key, double fallback_min, double min_min) {
-        const double v = (o.has(key) ? o.number_in(key, min_min, 24 * 60 * 365) : fallback_min) * kMinute_s;
+    const auto period = [&](std::string_view key, double fallback_min) {
+        const double v = read_bounded(o, key, "serving.expert_drift." + std::string(key), fallback_min * kMinute_s);
         if (v > 0 && !whole_multiple(v, series_period_s))
             o.fail(key, "expected a whole number of series periods (" + format_number(series_period_s / kMinute_s) +
                             " min), got " + format_number(v / kMinute_s) + " min");
         return v;
     };
-    c.rebalance_s = period("rebalance_min", c.rebalance_s / kMinute_s, 0);
+    c.rebalance_s = period("rebalance_min", c.rebalance_s / kMinute_s);
     c.replacement = o.choice("replacement", kReplacements, ExpertDriftConfig::Replacement::Full, "re-placement");
-    c.window_s    = period("window_min", c.rebalance_s > 0 ? c.rebalance_s / kMinute_s : series_period_s / kMinute_s,
-                           1 / kMinute_s);
+    c.window_s    = period("window_min", c.rebalance_s > 0 ? c.rebalance_s / kMinute_s : series_period_s / kMinute_s);
     return c;
 }
 

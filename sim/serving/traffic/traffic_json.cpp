@@ -2,6 +2,7 @@
 // serving.traffic: the strict parser and the writer (keys in README.md next to this file).
 #include "common/errors.hpp"
 #include "common/json_reader.hpp"
+#include "sim/scenario_bounds.hpp"
 #include "sim/serving/traffic/arrivals.hpp"
 #include "sim/serving/traffic/trace_fields.hpp"
 #include "sim/serving/traffic/traffic_config.hpp"
@@ -11,16 +12,13 @@ namespace {
 
 using nlohmann::json;
 
+// Every number below is read through its row of the plausible-range table (sim/scenario_bounds.cpp,
+// scenarios/README.md "Plausible ranges"), which holds each range with its reason.
 constexpr std::size_t kHours       = 24;
-constexpr int64_t kMaxLoopHours    = 366 * 24;      // a year of hourly passes
-constexpr double kMaxDurationS     = 366 * 86400.0; // a year
-constexpr double kMaxSigma         = 5;             // ln-sigma 5: the 99th percentile is e^11.6 x the median
-constexpr double kMaxRateReqPerS   = 1e7;           // 100x Day-6's ~600 req/s peak, far above any service
-constexpr int64_t kMaxOpenSessions = 100'000'000;
+constexpr std::string_view kPrefix = "serving.traffic.";
 
-// An optional number in [min, max] (json_reader.hpp has the fallback form for integers only).
-double number_in_or(const JsonObject& o, std::string_view key, double fallback, double min, double max) {
-    return o.has(key) ? o.number_in(key, min, max) : fallback;
+std::string row(std::string_view leaf) {
+    return std::string(kPrefix) + std::string(leaf);
 }
 
 std::filesystem::path resolve(const std::filesystem::path& base, const std::string& s) {
@@ -38,19 +36,19 @@ std::filesystem::path existing_file(const JsonObject& o, std::string_view key, c
 }
 
 // `needs_mean`: a relative profile must say its mean rate (synthetic); a loop's is relative to the trace.
-HourlyProfile parse_profile(const JsonObject& o, bool needs_mean) {
+HourlyProfile parse_profile(const JsonObject& o, bool needs_mean, std::string_view hourly_row) {
     HourlyProfile p;
     p.unit            = o.choice("unit", kProfileUnits, ProfileUnit::Relative, "profile unit");
     const JsonArray a = o.array("hourly");
     if (a.size() != kHours) o.fail("hourly", "expected 24 values (hour 0 first), got " + describe_json(a.raw()));
     double sum = 0;
     for (std::size_t i = 0; i < a.size(); ++i) {
-        p.hourly.push_back(a.number_in(i, 0, kMaxRateReqPerS));
+        p.hourly.push_back(read_bounded(a, i, hourly_row));
         sum += p.hourly.back();
     }
     if (!(sum > 0)) o.fail("hourly", "all 24 values are 0: expected at least one > 0");
     if (needs_mean && p.unit == ProfileUnit::Relative)
-        p.mean_req_per_s = o.number_in("mean_req_per_s", 1e-9, kMaxRateReqPerS);
+        p.mean_req_per_s = read_bounded(o, "mean_req_per_s", row("synthetic.rate.mean_req_per_s"));
     else if (o.has("mean_req_per_s"))
         o.fail("mean_req_per_s", "only a relative synthetic rate takes a mean: these values are absolute");
     return p; // the caller finishes `o` (a loop object has more keys)
@@ -62,12 +60,12 @@ LengthDist parse_length(const JsonObject& o, const std::filesystem::path& base) 
     if (!o.has("kind")) o.fail("kind", "missing required key \"kind\" (fixed, lognormal or empirical)");
     switch (d.kind) {
     case LengthKind::Fixed:
-        d.tokens = o.integer_in("tokens", 1, kMaxRequestTokens);
+        d.tokens = read_bounded_integer(o, "tokens", row("synthetic.tenants[].*.tokens"));
         o.finish({"kind", "tokens"});
         break;
     case LengthKind::LogNormal:
-        d.mean_tokens = o.number_in("mean_tokens", 1, static_cast<double>(kMaxRequestTokens));
-        d.sigma       = o.number_in("sigma", 0, kMaxSigma);
+        d.mean_tokens = read_bounded(o, "mean_tokens", row("synthetic.tenants[].*.mean_tokens"));
+        d.sigma       = read_bounded(o, "sigma", row("synthetic.tenants[].*.sigma"));
         o.finish({"kind", "mean_tokens", "sigma"});
         break;
     case LengthKind::Empirical:
@@ -82,14 +80,16 @@ LengthDist parse_length(const JsonObject& o, const std::filesystem::path& base) 
 
 TenantSpec parse_tenant(const JsonObject& o, const std::filesystem::path& base, int64_t max_context) {
     TenantSpec t;
-    t.name                 = o.string("name");
-    t.weight               = o.positive("weight", 1.0);
-    t.system_prompt_tokens = o.integer_in("system_prompt_tokens", 0, 0, max_context - 1);
+    t.name   = o.string("name");
+    t.weight = read_bounded(o, "weight", row("synthetic.tenants[].weight"), 1.0);
+    (void)read_bounded_integer(o, "system_prompt_tokens", row("synthetic.tenants[].system_prompt_tokens"), 0);
+    t.system_prompt_tokens = o.integer_in("system_prompt_tokens", 0, 0, max_context - 1); // and below max_context
     t.input                = parse_length(o.object("input"), base);
     t.output               = parse_length(o.object("output"), base);
     if (const auto s = o.optional_object("session")) {
-        t.session.continue_probability = s->number_in("continue_probability", 0, 1);
-        t.session.think_time_s         = s->non_negative("think_time_s", 0.0);
+        t.session.continue_probability =
+            read_bounded(*s, "continue_probability", row("synthetic.tenants[].session.continue_probability"));
+        t.session.think_time_s = read_bounded(*s, "think_time_s", row("synthetic.tenants[].session.think_time_s"), 0.0);
         s->finish({"continue_probability", "think_time_s"});
     }
     o.finish({"name", "weight", "system_prompt_tokens", "input", "output", "session"});
@@ -98,15 +98,17 @@ TenantSpec parse_tenant(const JsonObject& o, const std::filesystem::path& base, 
 
 SyntheticSpec parse_synthetic(const JsonObject& o, const std::filesystem::path& base) {
     SyntheticSpec s;
-    s.duration_s          = number_in_or(o, "duration_s", 86400.0, 1e-9, kMaxDurationS);
+    s.duration_s          = read_bounded(o, "duration_s", row("synthetic.duration_s"), 86400.0);
     const JsonObject rate = o.object("rate");
-    s.rate                = parse_profile(rate, true);
+    s.rate                = parse_profile(rate, true, row("synthetic.rate.hourly[]"));
     rate.finish({"unit", "hourly", "mean_req_per_s"});
-    s.cv                 = number_in_or(o, "cv", 1.0, 0, kMaxCv);
-    s.block_tokens       = o.integer_in("block_tokens", kDefaultBlockTokens, 1, kMaxRequestTokens);
-    s.max_open_sessions  = o.integer_in("max_open_sessions", s.max_open_sessions, 1, kMaxOpenSessions);
-    s.max_context_tokens = o.integer_in("max_context_tokens", s.max_context_tokens, 2, kMaxRequestTokens);
-    const JsonArray a    = o.array("tenants");
+    s.cv           = read_bounded(o, "cv", row("synthetic.cv"), 1.0);
+    s.block_tokens = read_bounded_integer(o, "block_tokens", row("synthetic.block_tokens"), kDefaultBlockTokens);
+    s.max_open_sessions =
+        read_bounded_integer(o, "max_open_sessions", row("synthetic.max_open_sessions"), s.max_open_sessions);
+    s.max_context_tokens =
+        read_bounded_integer(o, "max_context_tokens", row("synthetic.max_context_tokens"), s.max_context_tokens);
+    const JsonArray a = o.array("tenants");
     if (a.empty()) o.fail("tenants", "expected at least one tenant, got an empty array");
     for (std::size_t i = 0; i < a.size(); ++i)
         s.tenants.push_back(parse_tenant(a.object(i), base, s.max_context_tokens));
@@ -154,21 +156,21 @@ TrafficConfig parse_traffic(const JsonObject& o, const std::filesystem::path& ba
     c.file = existing_file(o, "file", base_dir, c.file_as_written);
     if (c.format == TraceFormat::LengthsCsv) {
         const JsonObject a        = o.object("arrivals");
-        c.arrivals.rate_req_per_s = a.number_in("rate_req_per_s", 1e-9, kMaxRateReqPerS);
-        c.arrivals.cv             = number_in_or(a, "cv", 1.0, 0, kMaxCv);
+        c.arrivals.rate_req_per_s = read_bounded(a, "rate_req_per_s", row("arrivals.rate_req_per_s"));
+        c.arrivals.cv             = read_bounded(a, "cv", row("arrivals.cv"), 1.0);
         a.finish({"rate_req_per_s", "cv"});
     } else if (o.has("arrivals")) {
         o.fail("arrivals", "only a lengths_csv trace takes generated arrivals: this trace has its own timestamps");
     }
-    c.time_scale = number_in_or(o, "time_scale", 1.0, 1e-6, 1e6);
-    c.rate_scale = number_in_or(o, "rate_scale", 1.0, 1e-6, kMaxRateScale);
+    c.time_scale = read_bounded(o, "time_scale", row("time_scale"), 1.0);
+    c.rate_scale = read_bounded(o, "rate_scale", row("rate_scale"), 1.0);
     if (const auto l = o.optional_object("loop")) {
         if (o.has("time_scale") || o.has("rate_scale"))
             o.fail("loop", "a looped trace is stretched to one hour per pass and scaled by the loop's profile: "
                            "expected no time_scale or rate_scale next to loop");
         c.loop_enabled = true;
-        c.loop.hours   = l->integer_in("hours", 24, 1, kMaxLoopHours);
-        c.loop.profile = parse_profile(*l, false);
+        c.loop.hours   = read_bounded_integer(*l, "hours", row("loop.hours"), 24);
+        c.loop.profile = parse_profile(*l, false, row("loop.hourly[]"));
         l->finish({"hours", "unit", "hourly"});
         for (const double v : c.loop.profile.hourly)
             if (c.loop.profile.unit == ProfileUnit::Relative && v > kMaxRateScale)
