@@ -6,6 +6,8 @@
 #include "common/atomic_file.hpp"
 #include "common/errors.hpp"
 #include "sim/scenario_fit.hpp"
+#include "sim/network/subprocess.hpp"
+#include "sim/run.hpp"
 #include "sim/serving/step_model/step_grid_build.hpp"
 #include "sim/serving/step_model/step_grid_check.hpp"
 #include "sim/serving/step_model/step_model_for_unit.hpp"
@@ -270,6 +272,21 @@ TEST(StepGridBuild, ACachedPrefixCostsLessThanComputingItAndMoreThanNothing) {
     EXPECT_GT(t[0], t[2]); // but attended to, and its latents expanded
     // Prefix 0 is the step without the key, bit for bit.
     EXPECT_EQ(simulate_step_times(p, {{2048, 256.5}}, 1).front(), t[2]);
+}
+
+// The build plans one batch's routing once and re-times each shape's stages (restage_run): the same step times,
+// to the nanosecond, as a whole run of each shape's scenario.
+TEST(StepGridBuild, ShapesOfOneBatchShareTheRoutingAndGiveRunsTimes) {
+    const Scenario p                    = tiny_prefill();
+    const std::vector<StepShape> shapes = {{2048, 1536 + 256.5, 3}, {2048, 100.5, 0}, {2048, 700.5, 1}, {1024, 60.5, 0}};
+    const std::vector<double> t         = simulate_step_times(p, shapes, 1);
+    for (std::size_t i = 0; i < shapes.size(); ++i) {
+        const std::string ns =
+            run_in_child([&] { return std::to_string(run(shape_scenario(p, shapes[i])).summary.step_time_ns); });
+        EXPECT_EQ(t[i], double(std::stoll(ns)) * 1e-9) << i;
+    }
+    EXPECT_GT(t[0], t[1]); // not one time for the whole batch
+    EXPECT_NE(t[2], t[1]);
 }
 
 TEST(StepGridBuild, PrefillGridWithCachedPrefixesChecksAgainstTheSimulator) {
