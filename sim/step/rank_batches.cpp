@@ -36,12 +36,12 @@ int64_t part_of(int64_t n, int parts, int i) {
 
 } // namespace
 
-void PrefillMix::add(int64_t new_tokens, double fraction, double cached_prefix_tokens) {
-    const double n = double(new_tokens), p = cached_prefix_tokens * fraction;
+void PrefillMix::add(int64_t new_tokens, int64_t request_tokens, double cached_prefix_tokens) {
+    const double n = double(new_tokens), whole = double(std::max(new_tokens, request_tokens));
     tokens += n;
-    requests += fraction;
-    cached += p;
-    pairs += n * (p + (n + 1) / 2);
+    requests += n / whole;
+    cached += cached_prefix_tokens * n / whole;
+    pairs += n * (cached_prefix_tokens + (whole + 1) / 2);
 }
 
 MicroBatch PrefillMix::micro_batch(int64_t mb_tokens, double rank_tokens) const {
@@ -100,7 +100,7 @@ std::vector<RankBatch> make_rank_batches(const Scenario& s) {
                 const int64_t want = std::max<int64_t>(1, sample_context(w, rng));
                 const int64_t len  = std::min(left, want);
                 left -= len;
-                mix.add(len, double(len) / double(want), double(w.cached_prefix_tokens));
+                mix.add(len, want, double(w.cached_prefix_tokens));
             }
             for (int m = 0; m < mbs; ++m)
                 rb.micro_batches[std::size_t(m)] =

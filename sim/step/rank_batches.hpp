@@ -25,19 +25,20 @@ struct RankBatch {
 };
 
 // A DP rank's prefill prompts as the step sees them, summed: new tokens, requests, cached keys and causal
-// (query, key) pairs. A prompt cut short by the rank's token budget counts as the fraction `fraction` of its
-// request that the step computes: that fraction of one request and of its cached prefix (the mean of a stream
-// of such requests through steps of a fixed budget, where the cut request's other part falls in another step).
-// So at a fixed prompt of N new tokens after P cached ones, a rank of T tokens holds T / N requests, T·P / N
-// cached keys and T·(P + (N + 1) / 2) pairs whatever T mod N: the step is continuous in T, N and P (a whole
-// count of requests, each with its whole prefix, made the prefix's kv_b_proj work jump by up to a third
-// between neighbouring prompt lengths at P = 32 N; step_model/README.md).
+// (query, key) pairs. A prompt cut short by the rank's token budget (n of its request's N new tokens; the rest
+// falls in another step) counts as the fraction n / N of its request: n / N of a request and of its P cached
+// keys, and its n tokens attend as the request's tokens do on average, P + (N + 1) / 2 keys each (the mean over
+// where the cut falls). So at a fixed prompt of N new tokens after P cached ones, a rank of T tokens holds
+// T / N requests, T·P / N cached keys and T·(P + (N + 1) / 2) pairs whatever T mod N, also for T < N: the step
+// is continuous in T, N and P, and has the (tokens, context, cached per token) it is asked for (a whole count
+// of requests, each with its whole prefix, made the prefix's kv_b_proj work jump by up to a third between
+// neighbouring prompt lengths at P = 32 N; step_model/README.md).
 struct PrefillMix {
     double tokens = 0, requests = 0, cached = 0, pairs = 0;
 
-    // Contract: adds a prompt of `new_tokens` new tokens, `fraction` (in (0, 1]) of a request whose cached
-    // prefix is `cached_prefix_tokens` keys; each new token attends the prefix share and the tokens before it.
-    void add(int64_t new_tokens, double fraction, double cached_prefix_tokens);
+    // Contract: adds `new_tokens` of a request of `request_tokens` new tokens (the whole request when they are
+    // equal; at least `new_tokens`) after `cached_prefix_tokens` cached ones, as above.
+    void add(int64_t new_tokens, int64_t request_tokens, double cached_prefix_tokens);
     // Contract: pure. A micro-batch of `mb_tokens` of the rank's `rank_tokens` new tokens, carrying that share of
     // the requests, cached keys and pairs, as the integers the ops take (engine/attention_ops.cpp): requests
     // rounded (at least 1); kv_len = (cached share + new tokens) / requests, so kv_b_proj expands the share's keys

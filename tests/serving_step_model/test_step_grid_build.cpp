@@ -222,7 +222,9 @@ TEST(StepGridBuild, CheckAndExactAgreeWithTheGrid) {
 TEST(StepGridBuild, CachedAxisOfPrefillGridsAndItsShapes) {
     const Scenario p = tiny_prefill();
     GridSpec spec{.batch_points = 3, .context_points = 3};
-    EXPECT_EQ(grid_axes(p, spec).cached, (std::vector<double>{0, 2, 32})); // the default: 0, 32 / 16, 32
+    EXPECT_EQ(grid_axes(p, spec).cached, (std::vector<double>{0, 1, 3, 10, 32})); // the default: 5 planes
+    spec.cached_points = 3;
+    EXPECT_EQ(grid_axes(p, spec).cached, (std::vector<double>{0, 2, 32})); // 0, 32 / 16, 32
     spec.cached_points = 2;
     EXPECT_EQ(grid_axes(p, spec).cached, (std::vector<double>{0, 32}));
     spec.cached_points = 4;
@@ -295,11 +297,11 @@ TEST(StepGridBuild, PrefillGridWithCachedPrefixesChecksAgainstTheSimulator) {
     const GridSpec spec{.batch_points = 3, .context_points = 3};
     const BuildOutcome built = build_step_model(s, spec, BuildOptions{dir, 2, "v", {}});
     const StepGrid& g        = built.model.grid;
-    ASSERT_EQ(g.cached, (std::vector<double>{0, 2, 32}));
-    ASSERT_EQ(g.step_s.size(), 27u);
+    ASSERT_EQ(g.cached, (std::vector<double>{0, 1, 3, 10, 32}));
+    ASSERT_EQ(g.step_s.size(), 45u);
     for (std::size_t i = 0; i < g.batch.size(); ++i)
         for (std::size_t j = 0; j < g.context.size(); ++j)
-            EXPECT_GT(g.at(i, j, 2), g.at(i, j, 0)) << i << "," << j; // 32 cached keys per new token cost time
+            EXPECT_GT(g.at(i, j, 4), g.at(i, j, 0)) << i << "," << j; // 32 cached keys per new token cost time
     const std::vector<StepShape> shapes = random_off_grid_shapes(g, 8, 3, s.workload.micro_batches);
     ASSERT_EQ(shapes.size(), 8u);
     int with_prefix = 0;
@@ -311,7 +313,8 @@ TEST(StepGridBuild, PrefillGridWithCachedPrefixesChecksAgainstTheSimulator) {
         std::printf("check: batch %g context %g q %.3f direct %.4f ms grid %.4f ms (%+.2f %%)\n",
                     pt.shape.batch_per_rank, pt.shape.context_tokens, pt.shape.cached_per_token, pt.direct_s * 1e3,
                     pt.model_s * 1e3, 100 * (pt.model_s - pt.direct_s) / pt.direct_s);
-    EXPECT_LT(r.max_rel_error, 0.05);
+    // Measured: 1.31 % at most on these 8 shapes (5.55 % with whole requests each with its whole prefix).
+    EXPECT_LT(r.max_rel_error, 0.02);
     std::filesystem::remove_all(dir);
 }
 

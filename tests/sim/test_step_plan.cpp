@@ -279,9 +279,10 @@ TEST(StepBatches, PrefillWorkGrowsWithThePromptWhateverItsCountPerMicroBatch) {
         EXPECT_EQ(mb.num_requests, 4) << n;
         EXPECT_EQ(mb.kv_len, 4125) << n;
     }
-    // N = 120: pairs 8 · 120 · (3,840 + 60.5) + 40 · (1,280 + 20.5) = 3,796,500, half per micro-batch; s_q is
-    // the smaller root of s² − 8,251 s + 2 · 1,898,250 / 4: (8,251 − √64,282,501) / 2 = 116.68 → 117.
-    EXPECT_EQ(mb_of(120).query_tokens_per_request, 117);
+    // N = 120: pairs 1,000 · (3,840 + 60.5) = 3,900,500 (the cut prompt's 40 tokens attend as its request's do),
+    // half per micro-batch; s_q is the smaller root of s² − 8,251 s + 2 · 1,950,250 / 4:
+    // (8,251 − √64,178,501) / 2 = 119.92 → 120.
+    EXPECT_EQ(mb_of(120).query_tokens_per_request, 120);
     // The attention work per micro-batch (causal pairs and kv_b_proj rows) does not fall as N grows, prompt by
     // prompt, but for the rounding of the whole s_q and request count (≤ 0.3 %: N = 201, where the micro-batch's
     // 2.49 requests round to 2 instead of 3, is 0.12 % below N = 200); the whole-request cut fell 13 % (above).
@@ -300,8 +301,12 @@ TEST(StepBatches, PrefillWorkGrowsWithThePromptWhateverItsCountPerMicroBatch) {
         shape.query_tokens_per_request = mb.query_tokens_per_request;
         const double flops             = op("mla_prefill").flops(shape) + op("kv_b_proj").flops(shape);
         EXPECT_GE(flops, last * (1 - 0.003)) << "N = " << n;
-        // Within rounding of the ideal: 500 · 33 kv_b rows, 500 · (32 N + (N + 1) / 2) pairs and less (the cut one).
-        EXPECT_NEAR(double(mb.num_requests * mb.kv_len), 16500, double(mb.num_requests) / 2 + 1e-9) << n;
+        // Within rounding: 500 · 33 kv_b rows and 500 · (32 N + (N + 1) / 2) causal pairs.
+        const double sq = double(mb.query_tokens_per_request), kv = double(mb.kv_len), req = double(mb.num_requests);
+        EXPECT_NEAR(req * kv, 16500, req / 2 + 1e-9) << n;
+        EXPECT_NEAR(req * (sq * (kv - sq) + sq * (sq + 1) / 2), 500 * (32.0 * double(n) + double(n + 1) / 2),
+                    req * kv / 2)
+            << n;
         last = flops;
     }
 }

@@ -43,13 +43,16 @@ inline constexpr double kDefaultMinContextTokens = 128;
 inline constexpr double kDefaultMinPrefillTokens = 512;
 // The prefill grid's largest cached tokens per new token: a request whose prefix-cache hit is 32 times its new
 // tokens (a 16K-token conversation continued by a 500-token turn). Beyond it the model continues linearly in q,
-// as the step's work is affine in q (step_time_grid.hpp). Default planes q = 0, 2, 32: the step time is convex
-// in q where the prefix's attention work stops hiding under the all-to-all (measured on the Day-6 prefill unit
-// at 2,557 tokens, c_new 182.5: 7 ms per unit of q from 0 to 1, 9.5 from 1 to 2, 16.4–17.2 from 2 to 32), and
-// linear beyond; planes 0 and 32 alone erred by up to 5.9 % (step_model/README.md).
+// as the step's work is affine in q (step_time_grid.hpp). Default planes q = 0, 1, 3, 10, 32: the step time is
+// convex in q where the prefix's attention work stops hiding under the all-to-all, at a q that depends on the
+// batch and c_new (measured on the Day-6 prefill unit at 2,557 tokens, c_new 182.5: 7 ms per unit of q from 0 to
+// 1, 9.5 from 1 to 2, 16.4–17.2 from 2 to 32). On that unit's check (24 shapes, step_model/README.md) planes
+// 0, 2, 32 erred by up to 2.17 %, 0, 1, 6, 32 by 2.17 %, 0, 1, 3, 10, 32 by 1.78 %; a plane costs ~2.5 CPU s
+// there (its shapes share each batch's routing, simulate_step_times).
 inline constexpr double kDefaultMaxCachedPerToken = 32;
-inline constexpr int kDefaultPrefillCachedPoints  = 3;
-// The cached planes' spacing: q_max / 16^(points − 2) up to q_max, log-spaced (3 points: 0, 2, 32).
+inline constexpr int kDefaultPrefillCachedPoints  = 5;
+// The cached planes' spacing: q_max / 16^(points − 2) up to q_max, log-spaced, at least 1 (3 points: 0, 2, 32;
+// 4: 0, 1, 6, 32; 5: 0, 1, 3, 10, 32).
 inline constexpr double kCachedPlaneRatio = 16;
 
 // What grid to build; 0 means the default named beside it.
