@@ -11,10 +11,11 @@
 //            With q = cached_per_token > 0: prompts of N new tokens after P = round(q·N) cached ones
 //            (workload.cached_prefix_tokens), N = round(2·c_new − 1), c_new the grid's context coordinate
 //            (step_time_grid.hpp: grid_context); a grid point's q is an integer, so P = q·N exactly.
-//            The simulator's prompts are at most the rank's tokens: a shape with c_new > (batch + 1) / 2 runs
-//            with prompts of `batch` tokens (less attention than the shape asks), and a prompt longer than a
-//            micro-batch is split, each part attending as a prompt's tail (more attention than (N + 1) / 2).
-//            Known limits, README.md here.
+//            A prompt the rank's budget cuts (the last one, or the only one when N > batch) counts as that
+//            fraction of a request, its tokens attending as the request's do (sim/step/rank_batches.hpp,
+//            PrefillMix), and each micro-batch carries its share of the rank's requests, keys and pairs: the step
+//            has exactly `batch` tokens, `context` keys per new token and q·batch cached keys, and its time is
+//            continuous in them (whole requests per micro-batch made it jump, README.md here).
 // Every shape runs with allow_not_fitting (a grid is a rectangle; its far corner may not fit in memory).
 //
 // Cache: <cache dir>/<key>.json (step_grid_file.hpp), key = FNV-1a 64 of the moetwin version, the keyed
