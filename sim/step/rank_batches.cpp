@@ -55,7 +55,7 @@ MicroBatch PrefillMix::micro_batch(int64_t mb_tokens, double rank_tokens) const 
     // The prompt chunk s_q whose causal pairs per request, s_q·kv − s_q(s_q − 1)/2 (engine/attention_ops.cpp),
     // make the share of the pairs: the smaller root of s_q² − (2kv + 1)s_q + 2·pairs/n = 0, in [1, kv].
     const double kv = double(mb.kv_len), b = 2 * kv + 1;
-    const double sq = (b - std::sqrt(std::max(0.0, b * b - 8 * pairs * share / n))) / 2;
+    const double sq             = (b - std::sqrt(std::max(0.0, b * b - 8 * pairs * share / n))) / 2;
     mb.query_tokens_per_request = std::clamp<int64_t>(std::llround(sq), 1, mb.kv_len);
     return mb;
 }

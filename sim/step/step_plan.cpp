@@ -105,8 +105,9 @@ MicroBatch mtp_pass_batch(const MicroBatch& mb, int pass) {
 using PassTokens = std::vector<std::vector<std::vector<int64_t>>>;
 PassTokens pass_tokens_of(const StepPlan& p) {
     const int passes = std::max(1, p.num_mtp);
-    PassTokens pass_tokens(std::size_t(passes), std::vector<std::vector<int64_t>>(
-                                                    std::size_t(p.micro_batches), std::vector<int64_t>(std::size_t(p.num_gpus))));
+    PassTokens pass_tokens(
+        std::size_t(passes),
+        std::vector<std::vector<int64_t>>(std::size_t(p.micro_batches), std::vector<int64_t>(std::size_t(p.num_gpus))));
     for (int k = 0; k < passes; ++k)
         for (int g = 0; g < p.num_gpus; ++g)
             for (int m = 0; m < p.micro_batches; ++m)
@@ -353,7 +354,7 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
     }
 
     // Batches and the tokens each GPU dispatches per micro-batch.
-    p.ranks = make_rank_batches(s);
+    p.ranks                      = make_rank_batches(s);
     const PassTokens pass_tokens = pass_tokens_of(p);
     for (const RankBatch& r : p.ranks)
         p.output_tokens += r.output_tokens;

@@ -5,9 +5,9 @@
 // in forked workers; the test process never starts SimGrid.
 #include "common/atomic_file.hpp"
 #include "common/errors.hpp"
-#include "sim/scenario_fit.hpp"
 #include "sim/network/subprocess.hpp"
 #include "sim/run.hpp"
+#include "sim/scenario_fit.hpp"
 #include "sim/serving/step_model/step_grid_build.hpp"
 #include "sim/serving/step_model/step_grid_check.hpp"
 #include "sim/serving/step_model/step_model_for_unit.hpp"
@@ -280,8 +280,9 @@ TEST(StepGridBuild, ACachedPrefixCostsLessThanComputingItAndMoreThanNothing) {
 // to the nanosecond, as a whole run of each shape's scenario.
 TEST(StepGridBuild, ShapesOfOneBatchShareTheRoutingAndGiveRunsTimes) {
     const Scenario p                    = tiny_prefill();
-    const std::vector<StepShape> shapes = {{2048, 1536 + 256.5, 3}, {2048, 100.5, 0}, {2048, 700.5, 1}, {1024, 60.5, 0}};
-    const std::vector<double> t         = simulate_step_times(p, shapes, 1);
+    const std::vector<StepShape> shapes = {
+        {2048, 1536 + 256.5, 3}, {2048, 100.5, 0}, {2048, 700.5, 1}, {1024, 60.5, 0}};
+    const std::vector<double> t = simulate_step_times(p, shapes, 1);
     for (std::size_t i = 0; i < shapes.size(); ++i) {
         const std::string ns =
             run_in_child([&] { return std::to_string(run(shape_scenario(p, shapes[i])).summary.step_time_ns); });

@@ -19,8 +19,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
-#include <sstream>
 #include <numeric>
+#include <sstream>
 
 namespace moetwin::serving {
 namespace fs = std::filesystem;
@@ -200,7 +200,7 @@ std::vector<double> simulate_step_times(const Scenario& s, const std::vector<Ste
     {
         std::map<int64_t, std::size_t> group_of; // simulated batch -> group, in the shapes' first-seen order
         for (std::size_t i = 0; i < shapes.size(); ++i) {
-            const auto b     = std::llround(simulated_shape(s.workload.phase, shapes[i]).batch_per_rank);
+            const auto b      = std::llround(simulated_shape(s.workload.phase, shapes[i]).batch_per_rank);
             const auto [g, _] = group_of.emplace(b, groups.size());
             if (g->second == groups.size()) groups.emplace_back();
             groups[g->second].push_back(i);
@@ -213,25 +213,25 @@ std::vector<double> simulate_step_times(const Scenario& s, const std::vector<Ste
     std::size_t done = 0;
     const auto task  = [&](std::size_t g) {
         const std::vector<std::size_t>& group = groups[g];
-        RunPlan plan = plan_run(shape_scenario(s, shapes[group.front()]));
+        RunPlan plan                          = plan_run(shape_scenario(s, shapes[group.front()]));
         std::vector<std::string> ns(group.size());
         std::string inner_failure;
         std::vector<std::size_t> members(group.size());
         std::iota(members.begin(), members.end(), std::size_t(0));
         sweep::run_local_pool(
-            members,
-            [&](std::size_t k) {
+             members,
+             [&](std::size_t k) {
                 restage_run(plan, shape_scenario(s, shapes[group[k]]));
                 return std::to_string(assemble_run(plan, execute_run(plan)).summary.step_time_ns);
             },
-            [&](std::size_t k, const sweep::TaskOutcome& o) {
+             [&](std::size_t k, const sweep::TaskOutcome& o) {
                 if (o.status == sweep::TaskStatus::Ok)
                     ns[k] = o.text;
                 else if (inner_failure.empty())
-                    inner_failure = "step simulation of " + shape_text(s.workload.phase, shapes[group[k]]) +
-                                    " failed: " + o.text;
+                    inner_failure =
+                        "step simulation of " + shape_text(s.workload.phase, shapes[group[k]]) + " failed: " + o.text;
             },
-            sweep::PoolOptions{1, 0});
+             sweep::PoolOptions{1, 0});
         if (!inner_failure.empty()) throw ConfigError(inner_failure);
         std::string text;
         for (const std::string& t : ns)

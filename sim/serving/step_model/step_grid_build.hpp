@@ -105,11 +105,12 @@ std::string step_model_key(const std::string& keyed_scenario, const std::string&
 // $XDG_CACHE_HOME/moetwin/step_models, else $HOME/.cache/moetwin/step_models, else ./.moetwin_cache/step_models.
 std::filesystem::path default_step_model_cache_dir();
 
-// Contract: runs the step simulator at every shape, `jobs` workers at once; returns the step times in seconds, in the shapes' order. ConfigError naming the shape and the
-// simulator's message when one fails. `on_done` (optional) hears (shapes done, shapes in all). The shapes of
-// one simulated batch share a worker, which plans the step's routing once (plan_run) and forks one process per
-// shape to re-time its compute stages and run SimGrid (restage_run, sim/run.hpp): each time is run()'s of the
-// shape's scenario exactly, at ~1/4 of its CPU for a prefill grid's shapes (step_model/README.md).
+// Contract: runs the step simulator at every shape, `jobs` workers at once; returns the step times in seconds, in the
+// shapes' order. ConfigError naming the shape and the simulator's message when one fails. `on_done` (optional) hears
+// (shapes done, shapes in all). The shapes of one simulated batch share a worker, which plans the step's routing once
+// (plan_run) and forks one process per shape to re-time its compute stages and run SimGrid (restage_run, sim/run.hpp):
+// each time is run()'s of the shape's scenario exactly, at ~1/4 of its CPU for a prefill grid's shapes
+// (step_model/README.md).
 std::vector<double> simulate_step_times(const Scenario& s, const std::vector<StepShape>& shapes, int jobs,
                                         const std::function<void(std::size_t, std::size_t)>& on_done = {});
 
