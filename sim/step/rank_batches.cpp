@@ -44,10 +44,10 @@ void PrefillMix::add(int64_t new_tokens, int64_t request_tokens, double cached_p
     pairs += n * (cached_prefix_tokens + (whole + 1) / 2);
 }
 
-MicroBatch PrefillMix::micro_batch(int64_t mb_tokens, double rank_tokens) const {
+MicroBatch PrefillMix::micro_batch(int64_t mb_tokens) const {
     MicroBatch mb;
     mb.num_tokens      = mb_tokens;
-    const double share = rank_tokens > 0 ? double(mb_tokens) / rank_tokens : 0;
+    const double share = tokens > 0 ? double(mb_tokens) / tokens : 0;
     mb.num_requests    = std::max<int64_t>(1, std::llround(requests * share));
     const double n     = double(mb.num_requests);
     // kv_b_proj expands every key of the micro-batch's requests: its cached share plus its new tokens.
@@ -93,7 +93,7 @@ std::vector<RankBatch> make_rank_batches(const Scenario& s) {
             rb.output_tokens = double(w.requests_per_gpu) * (1.0 + w.mtp_draft_tokens * w.mtp_acceptance);
         } else {
             // Prompts of sampled lengths fill the rank's token budget, the last one cut short; the cut one
-            // counts as the fraction of its request that the step computes (prefill_mix, rank_batches.hpp).
+            // counts as the fraction of its request that the step computes (PrefillMix, rank_batches.hpp).
             PrefillMix mix;
             int64_t left = w.tokens_per_gpu;
             while (left > 0) {
@@ -103,8 +103,7 @@ std::vector<RankBatch> make_rank_batches(const Scenario& s) {
                 mix.add(len, want, double(w.cached_prefix_tokens));
             }
             for (int m = 0; m < mbs; ++m)
-                rb.micro_batches[std::size_t(m)] =
-                    mix.micro_batch(part_of(w.tokens_per_gpu, mbs, m), double(w.tokens_per_gpu));
+                rb.micro_batches[std::size_t(m)] = mix.micro_batch(part_of(w.tokens_per_gpu, mbs, m));
             rb.output_tokens = double(w.tokens_per_gpu);
         }
     }

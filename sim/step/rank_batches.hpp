@@ -15,8 +15,8 @@ struct MicroBatch {
     int64_t num_requests             = 0;
     int64_t num_tokens               = 0; // tokens through every layer (decode: requests x query tokens)
     int64_t query_tokens_per_request = 1; // decode: 1 + MTP draft tokens; prefill: prompt tokens per request
-    int64_t kv_len                   = 1; // mean keys a query sees (context + new tokens), >= 1; prefill:
-                                          // cached prefix + prompt (the new tokens are its last ones)
+    int64_t kv_len                   = 1; // mean keys a query sees (context + new tokens), >= 1; prefill: the
+                                          // keys per request, cached prefix + prompt (the new ones last)
 };
 
 struct RankBatch {
@@ -39,12 +39,12 @@ struct PrefillMix {
     // Contract: adds `new_tokens` of a request of `request_tokens` new tokens (the whole request when they are
     // equal; at least `new_tokens`) after `cached_prefix_tokens` cached ones, as above.
     void add(int64_t new_tokens, int64_t request_tokens, double cached_prefix_tokens);
-    // Contract: pure. A micro-batch of `mb_tokens` of the rank's `rank_tokens` new tokens, carrying that share of
+    // Contract: pure. A micro-batch of `mb_tokens` of the rank's `tokens` new tokens, carrying that share of
     // the requests, cached keys and pairs, as the integers the ops take (engine/attention_ops.cpp): requests
     // rounded (at least 1); kv_len = (cached share + new tokens) / requests, so kv_b_proj expands the share's keys
     // (to rounding); the chunk s_q such that requests × causal pairs(s_q, kv_len) is the share of the pairs.
     // A whole number of equal prompts per micro-batch gives its exact shape (s_q = N, kv_len = P + N).
-    MicroBatch micro_batch(int64_t mb_tokens, double rank_tokens) const;
+    MicroBatch micro_batch(int64_t mb_tokens) const;
 };
 
 // Contract: pure and deterministic in (scenario, seed). Decode: requests_per_gpu requests per DP
