@@ -99,6 +99,14 @@ RunPlan plan_run(const Scenario& s, const ProgressFn& progress) {
     return p;
 }
 
+void restage_run(RunPlan& plan, const Scenario& s) {
+    const RooflineModel roofline(s.gpu, {}, load_calibration_for(s));
+    const std::unique_ptr<ProfileTable> profile = load_profile_for(s, roofline);
+    plan.step = step::restage_step(plan.step, s, profile ? static_cast<const ComputeModel&>(*profile) : roofline);
+    plan.scenario_json = canonical_json_object(scenario_to_json(s));
+    plan.meta.scenario = s.name;
+}
+
 step::StepTrace execute_run(const RunPlan& plan, const ProgressFn& progress) {
     return step::execute_step(plan.step, *plan.router, plan.exec, progress);
 }

@@ -55,6 +55,13 @@ struct StageTimes {
 // result's meta carries. `progress` hears the start (0) and planning per MoE layer (to 0.5).
 RunPlan plan_run(const Scenario& scenario, const ProgressFn& progress = {});
 
+// Contract: deterministic. Turns `plan` (plan_run of a scenario) into the plan of `scenario`, a scenario that
+// differs from it only in workload.context and workload.cached_prefix_tokens (the step-time grid's shapes of one
+// batch, sim/serving/step_model/): the routing and placement kept, the batches and compute stages planned anew
+// (step::restage_step), so that execute_run gives what run(scenario) gives at a fraction of plan_run's cost.
+// The meta's notes stay the first scenario's (the memory fit's margin among them). ConfigError as restage_step.
+void restage_run(RunPlan& plan, const Scenario& scenario);
+
 // Contract: deterministic in the plan. Simulates the step on SimGrid (sim/step/step_executor.hpp):
 // every dispatch and combine through the scenario's network backend and calibration, the overlap
 // schedule of the plan. `progress` hears the SimGrid run every ~10 % of the layers (0.5 to 0.95).

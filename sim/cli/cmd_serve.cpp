@@ -171,10 +171,10 @@ void add_serve_command(CLI::App& app) {
                     "Step-time model cache folder (default: $XDG_CACHE_HOME/moetwin/step_models)");
     cmd->add_option("--jobs,-j", o->models.jobs, "Worker processes building a step-time grid (default: every core)")
         ->check(CLI::Range(1, 4096));
-    cmd->add_option(
-           "--cached-points", o->models.cached_points,
-           "Planes of the prefill grid's cached-prefix axis, 0 included (default 3: 0, 2, 32; 1: none, prefix hits "
-           "then timed as whole prompts of the same mean attended context, as before that axis)")
+    cmd->add_option("--cached-points", o->models.cached_points,
+                    "Planes of the prefill grid's cached-prefix axis, 0 included (default 5: 0, 1, 3, 10, 32; 1: none, "
+                    "prefix hits "
+                    "then timed as whole prompts of the same mean attended context, as before that axis)")
         ->check(CLI::Range(1, 100));
     cmd->callback([o] {
         const Scenario s                = load_scenario_arg(o->scenario);

@@ -128,7 +128,7 @@ void add_stepmodel_command(CLI::App& app) {
     cmd->add_option("--context-points", a->context_points, "Context values of the grid")->check(CLI::Range(2, 1000));
     cmd->add_option(
            "--cached-points", a->cached_points,
-           "Prefill: planes of the cached-tokens-per-new-token axis, 0 included (default 3: 0, 2, 32; 1: none)")
+           "Prefill: planes of the cached-tokens-per-new-token axis, 0 included (default 5: 0, 1, 3, 10, 32; 1: none)")
         ->check(CLI::Range(1, 100));
     cmd->add_option("--cached-max", a->cached_max,
                     "Prefill: the cached axis's largest value, cached tokens per new token (default 32)")

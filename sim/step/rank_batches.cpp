@@ -36,6 +36,30 @@ int64_t part_of(int64_t n, int parts, int i) {
 
 } // namespace
 
+void PrefillMix::add(int64_t new_tokens, int64_t request_tokens, double cached_prefix_tokens) {
+    const double n = double(new_tokens), whole = double(std::max(new_tokens, request_tokens));
+    tokens += n;
+    requests += n / whole;
+    cached += cached_prefix_tokens * n / whole;
+    pairs += n * (cached_prefix_tokens + (whole + 1) / 2);
+}
+
+MicroBatch PrefillMix::micro_batch(int64_t mb_tokens) const {
+    MicroBatch mb;
+    mb.num_tokens      = mb_tokens;
+    const double share = tokens > 0 ? double(mb_tokens) / tokens : 0;
+    mb.num_requests    = std::max<int64_t>(1, std::llround(requests * share));
+    const double n     = double(mb.num_requests);
+    // kv_b_proj expands every key of the micro-batch's requests: its cached share plus its new tokens.
+    mb.kv_len = std::max<int64_t>(1, std::llround((cached * share + double(mb_tokens)) / n));
+    // The prompt chunk s_q whose causal pairs per request, s_q·kv − s_q(s_q − 1)/2 (engine/attention_ops.cpp),
+    // make the share of the pairs: the smaller root of s_q² − (2kv + 1)s_q + 2·pairs/n = 0, in [1, kv].
+    const double kv = double(mb.kv_len), b = 2 * kv + 1;
+    const double sq             = (b - std::sqrt(std::max(0.0, b * b - 8 * pairs * share / n))) / 2;
+    mb.query_tokens_per_request = std::clamp<int64_t>(std::llround(sq), 1, mb.kv_len);
+    return mb;
+}
+
 int64_t gpu_share(int64_t tokens, int tp_size, int index_in_group) {
     return part_of(tokens, tp_size, index_in_group);
 }
@@ -68,25 +92,18 @@ std::vector<RankBatch> make_rank_batches(const Scenario& s) {
             }
             rb.output_tokens = double(w.requests_per_gpu) * (1.0 + w.mtp_draft_tokens * w.mtp_acceptance);
         } else {
-            // Prompts of sampled lengths fill the rank's token budget; attention cost follows the
-            // mean prompt length (causal: a query sees on average half of its prompt, the op's formula)
-            // after the cached prefix, which every query sees whole.
-            int64_t left = w.tokens_per_gpu, requests = 0;
-            double sum_len = 0;
+            // Prompts of sampled lengths fill the rank's token budget, the last one cut short; the cut one
+            // counts as the fraction of its request that the step computes (PrefillMix, rank_batches.hpp).
+            PrefillMix mix;
+            int64_t left = w.tokens_per_gpu;
             while (left > 0) {
-                const int64_t len = std::min(left, std::max<int64_t>(1, sample_context(w, rng)));
+                const int64_t want = std::max<int64_t>(1, sample_context(w, rng));
+                const int64_t len  = std::min(left, want);
                 left -= len;
-                sum_len += double(len);
-                ++requests;
+                mix.add(len, want, double(w.cached_prefix_tokens));
             }
-            const int64_t mean_len = requests > 0 ? std::max<int64_t>(1, std::llround(sum_len / double(requests))) : 1;
-            for (int m = 0; m < mbs; ++m) {
-                MicroBatch& mb              = rb.micro_batches[std::size_t(m)];
-                mb.num_tokens               = part_of(w.tokens_per_gpu, mbs, m);
-                mb.num_requests             = std::max<int64_t>(1, (mb.num_tokens + mean_len - 1) / mean_len);
-                mb.query_tokens_per_request = std::max<int64_t>(1, mb.num_tokens / mb.num_requests);
-                mb.kv_len                   = w.cached_prefix_tokens + mean_len;
-            }
+            for (int m = 0; m < mbs; ++m)
+                rb.micro_batches[std::size_t(m)] = mix.micro_batch(part_of(w.tokens_per_gpu, mbs, m));
             rb.output_tokens = double(w.tokens_per_gpu);
         }
     }

@@ -100,6 +100,23 @@ MicroBatch mtp_pass_batch(const MicroBatch& mb, int pass) {
     return b;
 }
 
+// [pass][mb][gpu]: the tokens each GPU runs (and dispatches) per micro-batch; pass 0 = the main layers (and
+// the first MTP pass), pass k = MTP pass k.
+using PassTokens = std::vector<std::vector<std::vector<int64_t>>>;
+PassTokens pass_tokens_of(const StepPlan& p) {
+    const int passes = std::max(1, p.num_mtp);
+    PassTokens pass_tokens(
+        std::size_t(passes),
+        std::vector<std::vector<int64_t>>(std::size_t(p.micro_batches), std::vector<int64_t>(std::size_t(p.num_gpus))));
+    for (int k = 0; k < passes; ++k)
+        for (int g = 0; g < p.num_gpus; ++g)
+            for (int m = 0; m < p.micro_batches; ++m)
+                pass_tokens[std::size_t(k)][std::size_t(m)][std::size_t(g)] = gpu_share(
+                    mtp_pass_batch(p.ranks[std::size_t(g / p.tp_size)].micro_batches[std::size_t(m)], k).num_tokens,
+                    p.tp_size, g % p.tp_size);
+    return pass_tokens;
+}
+
 // Distinct tokens each GPU receives in one dispatch: column sums of the deduplicated traffic.
 std::vector<int64_t> received_tokens(const TrafficMatrix& t) {
     std::vector<int64_t> r(std::size_t(t.num_gpus), 0);
@@ -125,165 +142,12 @@ TpCommPlan tp_comm_plan(const StepPlan& p, ProgramKind kind, bool mlp_tp) {
     return tp;
 }
 
-} // namespace
-
-std::vector<std::optional<Stage>> moe_op_stages(const ModelSpec& model) {
-    const auto& ops = model.moe_layer_ops;
-    std::vector<std::optional<Stage>> st(ops.size());
-    int comms = 0;
-    bool core = false;
-    for (std::size_t i = 0; i < ops.size(); ++i) {
-        const OpSpec& op = ops[i];
-        if (op.kind == OpKind::Communication) {
-            ++comms;
-            continue;
-        }
-        if (op.kind == OpKind::Attention) core = true;
-        if (op.role == WeightRole::SharedExpert || comms >= 2)
-            st[i] = Stage::Shared;
-        else if (comms == 1)
-            st[i] = Stage::Mlp;
-        else
-            st[i] = core ? Stage::Attn1 : Stage::Attn0;
-    }
-    return st;
-}
-
-int mtp_passes_for(const Scenario& s, const ModelSpec& model) {
-    return s.workload.phase == Phase::Decode && model.num_mtp_modules > 0 && model.num_moe_layers() > 0
-               ? s.workload.mtp_draft_tokens
-               : 0;
-}
-
-ProgramKind program_kind_for(const Scenario& s) {
-    const bool prefill = s.workload.phase == Phase::Prefill;
-    return s.schedule.overlap == OverlapSchedule::Sequential          ? ProgramKind::Sequential
-           : s.schedule.overlap == OverlapSchedule::DualPipeChunkPair ? ProgramKind::TrainingChunkPair
-           : prefill                                                  ? ProgramKind::PrefillOverlap
-                                                                      : ProgramKind::DecodeOverlap;
-}
-
-DeepEpMode comm_mode_for(const Scenario& s) {
-    const bool prefill = s.workload.phase == Phase::Prefill;
-    return s.network.all_to_all == AllToAllMode::Normal       ? DeepEpMode::Normal
-           : s.network.all_to_all == AllToAllMode::LowLatency ? DeepEpMode::LowLatency
-           : prefill                                          ? DeepEpMode::Normal
-                                                              : DeepEpMode::LowLatency;
-}
-
-StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const ProgressFn& progress) {
+// The compute-stage seconds of every GPU, layer and micro-batch (and the TP all-reduce plan) of `p`, whose
+// placement, routing and ranks are set; returns the SMs the MoE-layer stages ran on.
+int time_stages(StepPlan& p, const Scenario& s, const ComputeModel& compute, const PassTokens& pass_tokens) {
     const DeploymentUnit& unit = s.active_unit();
-    const ModelSpec& full      = find_model(s.model.name);
-    StepPlan p;
-    p.model         = with_layers(full, s.model.num_dense_layers, s.model.num_moe_layers);
-    p.num_gpus      = unit.ep_size;
-    p.gpus_per_node = s.cluster.gpus_per_node;
-    p.micro_batches = s.workload.micro_batches;
-    p.num_dense     = p.model.num_dense_layers;
-    p.num_mtp       = mtp_passes_for(s, p.model);
-    p.num_moe       = p.model.num_moe_layers() + p.num_mtp;
-    if (s.workload.mtp_draft_tokens > 0 && p.num_mtp == 0)
-        p.notes.push_back("MTP module not run: the step simulates its layer in decode only");
-    p.tp_size                 = unit.tp_size;
-    const ProgramKind kind    = program_kind_for(s);
-    p.program                 = build_program(kind, p.num_dense, p.num_moe, p.micro_batches, p.num_mtp);
-    p.comm_mode               = comm_mode_for(s);
-    p.comm_shape.hidden       = int(p.model.hidden_size);
-    p.comm_shape.num_topk     = p.model.top_k;
-    p.comm_shape.fp8_dispatch = s.precision.dispatch == Precision::Fp8E4m3;
-    // Placement, fitted on the popularity the tokens are sampled from.
-    // A dense model (no MoE layer) has nothing to place or route.
-    const ExpertLoad pop = p.model.is_dense() ? ExpertLoad{} : expert_popularity(s, full, p.model);
-    if (!p.model.is_dense()) {
-        StepPlacement sp = place_step_experts(s, pop);
-        p.placement_spec = sp.spec;
-        p.shared_expert  = sp.shared_expert;
-        p.placement      = std::move(sp.placement);
-    }
-    const int main_moe = p.num_moe - p.num_mtp;
-    if (p.num_mtp > 0) { // the MTP passes use the last main MoE layer's placement (see the contract)
-        std::vector<int> phy2log = p.placement.phy2log;
-        const auto last          = p.placement.slots(main_moe - 1);
-        for (int k = 0; k < p.num_mtp; ++k)
-            phy2log.insert(phy2log.end(), last.begin(), last.end());
-        p.placement =
-            balancer::make_placement(p.num_moe, p.placement.num_experts, p.placement.num_slots, std::move(phy2log));
-        p.notes.push_back("MTP: " + std::to_string(p.num_mtp) + " pass(es) of the MTP module as MoE layer(s) " +
-                          std::to_string(p.num_layers() - p.num_mtp) + (p.num_mtp > 1 ? ".." : "") +
-                          (p.num_mtp > 1 ? std::to_string(p.num_layers() - 1) : std::string()) +
-                          " after the head, routed like the last main MoE layer");
-    }
-    if (p.shared_expert >= 0) {
-        p.comm_shape.num_topk += 1; // every token also selects the shared expert
-        p.notes.push_back("shared expert served from " + std::to_string(unit.shared_expert_slots) +
-                          " dedicated slots as logical expert " + std::to_string(p.shared_expert) +
-                          ": each token selects top-" + std::to_string(p.model.top_k) + " + 1");
-    }
-
-    // Batches and the tokens each GPU dispatches per micro-batch.
-    p.ranks = make_rank_batches(s);
-    // [pass][mb][gpu]: pass 0 = the main layers (and the first MTP pass), pass k = MTP pass k.
-    const int passes = std::max(1, p.num_mtp);
-    std::vector<std::vector<std::vector<int64_t>>> pass_tokens(
-        std::size_t(passes),
-        std::vector<std::vector<int64_t>>(std::size_t(p.micro_batches), std::vector<int64_t>(std::size_t(p.num_gpus))));
-    for (int k = 0; k < passes; ++k)
-        for (int g = 0; g < p.num_gpus; ++g)
-            for (int m = 0; m < p.micro_batches; ++m)
-                pass_tokens[std::size_t(k)][std::size_t(m)][std::size_t(g)] = gpu_share(
-                    mtp_pass_batch(p.ranks[std::size_t(g / p.tp_size)].micro_batches[std::size_t(m)], k).num_tokens,
-                    p.tp_size, g % p.tp_size);
-    const auto& gpu_tokens = pass_tokens[0];
-    for (const RankBatch& r : p.ranks)
-        p.output_tokens += r.output_tokens;
-
-    // Routing per MoE layer and micro-batch.
-    GateSpec gate{p.model.num_routed_experts, s.routing.num_groups, s.routing.topk_groups, p.model.top_k};
-    const balancer::DispatchFn dispatch = balancer::find_dispatch_policy(s.routing.replica_policy).dispatch;
-    int64_t relaxed                     = 0;
-    // Recorded loads: the layer's routed loads are held to the recording (popularity_fit.hpp).
-    const bool fit = s.routing.popularity == ExpertPopularity::File;
-    PopularityFitReport fit_report;
-    for (int l = 0; l < p.num_moe; ++l) {
-        std::optional<LayerGate> prepared; // the layer's gate tables, shared by its micro-batches
-        // The popularity holds the main layers only: an MTP layer is routed, and held, like the last one.
-        const int source = std::min(l, main_moe - 1);
-        // A recorded row with no load (a layer the recording missed) has nothing to hold.
-        const auto row  = pop.layer(source);
-        const bool held = fit && std::any_of(row.begin(), row.end(), [](double x) { return x > 0; });
-        for (int m = 0; m < p.micro_batches; ++m) {
-            LayerRoutingInput in;
-            in.gate           = gate;
-            in.node_limit     = s.routing.node_limit;
-            in.weights        = pop.layer(source);
-            in.placement      = &p.placement;
-            in.spec           = &p.placement_spec;
-            in.layer          = l;
-            in.dispatch       = dispatch;
-            in.tokens_per_gpu = pass_tokens[std::size_t(std::max(0, l - main_moe))][std::size_t(m)];
-            in.gpus_per_node  = p.gpus_per_node;
-            in.seed           = s.seed;
-            in.stream         = 0x70c0000ull + uint64_t(l) * 64 + uint64_t(m);
-            in.shared_expert  = p.shared_expert;
-            in.fit_samples    = held ? kFitSamples : 0;
-            if (!prepared) prepared = prepare_layer(in);
-            p.routing.push_back(route_layer(in, *prepared));
-            relaxed += p.routing.back().node_limit_relaxed;
-            if (progress && m + 1 == p.micro_batches)
-                progress(0.5 * (l + 1) / p.num_moe,
-                         "planned MoE layer " + std::to_string(l + 1) + "/" + std::to_string(p.num_moe));
-        }
-        if (prepared->control) add_layer_fit(fit_report, *prepared, pop.layer(source), p.routing, l, p.micro_batches);
-    }
-    if (!fit_report.tv_step.empty()) p.notes.push_back(describe(fit_report));
-    p.replica_choice_s = replica_choice_seconds(s, p); // a batch-aware dispatch policy's own cost
-    if (relaxed > 0)
-        p.notes.push_back("node limit lifted for " + std::to_string(relaxed) +
-                          " tokens that could not reach top-k "
-                          "experts within " +
-                          std::to_string(s.routing.node_limit) + " nodes");
-
-    // Compute-stage seconds.
+    const ProgramKind kind     = program_kind_for(s);
+    const auto& gpu_tokens     = pass_tokens[0];
     StageTimer timer(compute, s);
     const Phase phase   = s.workload.phase;
     const DeepEpMode cm = p.comm_mode;
@@ -391,8 +255,176 @@ StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const Progres
                 }
             }
         }
+    return moe_sms;
+}
+
+} // namespace
+
+std::vector<std::optional<Stage>> moe_op_stages(const ModelSpec& model) {
+    const auto& ops = model.moe_layer_ops;
+    std::vector<std::optional<Stage>> st(ops.size());
+    int comms = 0;
+    bool core = false;
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+        const OpSpec& op = ops[i];
+        if (op.kind == OpKind::Communication) {
+            ++comms;
+            continue;
+        }
+        if (op.kind == OpKind::Attention) core = true;
+        if (op.role == WeightRole::SharedExpert || comms >= 2)
+            st[i] = Stage::Shared;
+        else if (comms == 1)
+            st[i] = Stage::Mlp;
+        else
+            st[i] = core ? Stage::Attn1 : Stage::Attn0;
+    }
+    return st;
+}
+
+int mtp_passes_for(const Scenario& s, const ModelSpec& model) {
+    return s.workload.phase == Phase::Decode && model.num_mtp_modules > 0 && model.num_moe_layers() > 0
+               ? s.workload.mtp_draft_tokens
+               : 0;
+}
+
+ProgramKind program_kind_for(const Scenario& s) {
+    const bool prefill = s.workload.phase == Phase::Prefill;
+    return s.schedule.overlap == OverlapSchedule::Sequential          ? ProgramKind::Sequential
+           : s.schedule.overlap == OverlapSchedule::DualPipeChunkPair ? ProgramKind::TrainingChunkPair
+           : prefill                                                  ? ProgramKind::PrefillOverlap
+                                                                      : ProgramKind::DecodeOverlap;
+}
+
+DeepEpMode comm_mode_for(const Scenario& s) {
+    const bool prefill = s.workload.phase == Phase::Prefill;
+    return s.network.all_to_all == AllToAllMode::Normal       ? DeepEpMode::Normal
+           : s.network.all_to_all == AllToAllMode::LowLatency ? DeepEpMode::LowLatency
+           : prefill                                          ? DeepEpMode::Normal
+                                                              : DeepEpMode::LowLatency;
+}
+
+StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const ProgressFn& progress) {
+    const DeploymentUnit& unit = s.active_unit();
+    const ModelSpec& full      = find_model(s.model.name);
+    StepPlan p;
+    p.model         = with_layers(full, s.model.num_dense_layers, s.model.num_moe_layers);
+    p.num_gpus      = unit.ep_size;
+    p.gpus_per_node = s.cluster.gpus_per_node;
+    p.micro_batches = s.workload.micro_batches;
+    p.num_dense     = p.model.num_dense_layers;
+    p.num_mtp       = mtp_passes_for(s, p.model);
+    p.num_moe       = p.model.num_moe_layers() + p.num_mtp;
+    if (s.workload.mtp_draft_tokens > 0 && p.num_mtp == 0)
+        p.notes.push_back("MTP module not run: the step simulates its layer in decode only");
+    p.tp_size                 = unit.tp_size;
+    const ProgramKind kind    = program_kind_for(s);
+    p.program                 = build_program(kind, p.num_dense, p.num_moe, p.micro_batches, p.num_mtp);
+    p.comm_mode               = comm_mode_for(s);
+    p.comm_shape.hidden       = int(p.model.hidden_size);
+    p.comm_shape.num_topk     = p.model.top_k;
+    p.comm_shape.fp8_dispatch = s.precision.dispatch == Precision::Fp8E4m3;
+    // Placement, fitted on the popularity the tokens are sampled from.
+    // A dense model (no MoE layer) has nothing to place or route.
+    const ExpertLoad pop = p.model.is_dense() ? ExpertLoad{} : expert_popularity(s, full, p.model);
+    if (!p.model.is_dense()) {
+        StepPlacement sp = place_step_experts(s, pop);
+        p.placement_spec = sp.spec;
+        p.shared_expert  = sp.shared_expert;
+        p.placement      = std::move(sp.placement);
+    }
+    const int main_moe = p.num_moe - p.num_mtp;
+    if (p.num_mtp > 0) { // the MTP passes use the last main MoE layer's placement (see the contract)
+        std::vector<int> phy2log = p.placement.phy2log;
+        const auto last          = p.placement.slots(main_moe - 1);
+        for (int k = 0; k < p.num_mtp; ++k)
+            phy2log.insert(phy2log.end(), last.begin(), last.end());
+        p.placement =
+            balancer::make_placement(p.num_moe, p.placement.num_experts, p.placement.num_slots, std::move(phy2log));
+        p.notes.push_back("MTP: " + std::to_string(p.num_mtp) + " pass(es) of the MTP module as MoE layer(s) " +
+                          std::to_string(p.num_layers() - p.num_mtp) + (p.num_mtp > 1 ? ".." : "") +
+                          (p.num_mtp > 1 ? std::to_string(p.num_layers() - 1) : std::string()) +
+                          " after the head, routed like the last main MoE layer");
+    }
+    if (p.shared_expert >= 0) {
+        p.comm_shape.num_topk += 1; // every token also selects the shared expert
+        p.notes.push_back("shared expert served from " + std::to_string(unit.shared_expert_slots) +
+                          " dedicated slots as logical expert " + std::to_string(p.shared_expert) +
+                          ": each token selects top-" + std::to_string(p.model.top_k) + " + 1");
+    }
+
+    // Batches and the tokens each GPU dispatches per micro-batch.
+    p.ranks                      = make_rank_batches(s);
+    const PassTokens pass_tokens = pass_tokens_of(p);
+    for (const RankBatch& r : p.ranks)
+        p.output_tokens += r.output_tokens;
+
+    // Routing per MoE layer and micro-batch.
+    GateSpec gate{p.model.num_routed_experts, s.routing.num_groups, s.routing.topk_groups, p.model.top_k};
+    const balancer::DispatchFn dispatch = balancer::find_dispatch_policy(s.routing.replica_policy).dispatch;
+    int64_t relaxed                     = 0;
+    // Recorded loads: the layer's routed loads are held to the recording (popularity_fit.hpp).
+    const bool fit = s.routing.popularity == ExpertPopularity::File;
+    PopularityFitReport fit_report;
+    for (int l = 0; l < p.num_moe; ++l) {
+        std::optional<LayerGate> prepared; // the layer's gate tables, shared by its micro-batches
+        // The popularity holds the main layers only: an MTP layer is routed, and held, like the last one.
+        const int source = std::min(l, main_moe - 1);
+        // A recorded row with no load (a layer the recording missed) has nothing to hold.
+        const auto row  = pop.layer(source);
+        const bool held = fit && std::any_of(row.begin(), row.end(), [](double x) { return x > 0; });
+        for (int m = 0; m < p.micro_batches; ++m) {
+            LayerRoutingInput in;
+            in.gate           = gate;
+            in.node_limit     = s.routing.node_limit;
+            in.weights        = pop.layer(source);
+            in.placement      = &p.placement;
+            in.spec           = &p.placement_spec;
+            in.layer          = l;
+            in.dispatch       = dispatch;
+            in.tokens_per_gpu = pass_tokens[std::size_t(std::max(0, l - main_moe))][std::size_t(m)];
+            in.gpus_per_node  = p.gpus_per_node;
+            in.seed           = s.seed;
+            in.stream         = 0x70c0000ull + uint64_t(l) * 64 + uint64_t(m);
+            in.shared_expert  = p.shared_expert;
+            in.fit_samples    = held ? kFitSamples : 0;
+            if (!prepared) prepared = prepare_layer(in);
+            p.routing.push_back(route_layer(in, *prepared));
+            relaxed += p.routing.back().node_limit_relaxed;
+            if (progress && m + 1 == p.micro_batches)
+                progress(0.5 * (l + 1) / p.num_moe,
+                         "planned MoE layer " + std::to_string(l + 1) + "/" + std::to_string(p.num_moe));
+        }
+        if (prepared->control) add_layer_fit(fit_report, *prepared, pop.layer(source), p.routing, l, p.micro_batches);
+    }
+    if (!fit_report.tv_step.empty()) p.notes.push_back(describe(fit_report));
+    p.replica_choice_s = replica_choice_seconds(s, p); // a batch-aware dispatch policy's own cost
+    if (relaxed > 0)
+        p.notes.push_back("node limit lifted for " + std::to_string(relaxed) +
+                          " tokens that could not reach top-k "
+                          "experts within " +
+                          std::to_string(s.routing.node_limit) + " nodes");
+
+    const int moe_sms = time_stages(p, s, compute, pass_tokens);
     if (kind == ProgramKind::TrainingChunkPair) fill_backward_stages(p, s, compute, moe_sms);
     if (s.offload.enabled) apply_offload(p, s, pop); // expert_offload_step.hpp: misses fetched or run on the CPU
+    return p;
+}
+
+StepPlan restage_step(const StepPlan& routed, const Scenario& s, const ComputeModel& compute) {
+    if (program_kind_for(s) == ProgramKind::TrainingChunkPair || s.offload.enabled)
+        throw ConfigError("restage_step: a training step or an offloaded one is planned whole (plan_step)");
+    StepPlan p = routed;
+    p.ranks    = make_rank_batches(s);
+    if (p.ranks.size() != routed.ranks.size())
+        throw ConfigError("restage_step: the scenario has another DP size than the routed plan");
+    const PassTokens pass_tokens = pass_tokens_of(p);
+    if (pass_tokens != pass_tokens_of(routed))
+        throw ConfigError("restage_step: the scenario's tokens per GPU and micro-batch differ from the routed plan's");
+    p.output_tokens = 0;
+    for (const RankBatch& r : p.ranks)
+        p.output_tokens += r.output_tokens;
+    time_stages(p, s, compute, pass_tokens);
     return p;
 }
 

@@ -82,6 +82,14 @@ struct StepPlan {
 // `progress` hears fractions 0..0.5, one report per MoE layer routed.
 StepPlan plan_step(const Scenario& s, const ComputeModel& compute, const ProgressFn& progress = {});
 
+// Contract: pure. The plan of `s` from `routed`, the plan of a scenario that differs from `s` only in what the
+// routing does not see (workload.context, workload.cached_prefix_tokens): its placement and routing kept, the
+// ranks' batches, output tokens and compute-stage seconds made anew for `s`. Equal to plan_step(s, compute)
+// (routing and placement depend on the tokens each GPU runs per micro-batch, not on their contexts), at a
+// fraction of its cost (the routing is most of plan_step's time; sim/step/PERF.md). ConfigError when the tokens
+// per GPU and micro-batch differ from the routed plan's, or for a training or offloaded step.
+StepPlan restage_step(const StepPlan& routed, const Scenario& s, const ComputeModel& compute);
+
 // What plan_step derives from the scenario alone (also used by the checks `moetwin validate` runs,
 // sim/preflight.hpp): MTP passes of `model` (the scenario's truncated model), the schedule's program
 // kind, and the all-to-all mode (auto: normal in prefill, low-latency in decode).

@@ -48,7 +48,7 @@ TEST(ServeCli, TinyScenarioBuildsLoadsAndIsDeterministic) {
                                    " --out " + (root / "a").string());
     ASSERT_EQ(first.exit_code, 0) << first.output;
     EXPECT_THAT(first.output, HasSubstr("serve: decode unit: building the 12 x 8 x 1 step-time grid"));
-    EXPECT_THAT(first.output, HasSubstr("serve: prefill unit: building the 12 x 8 x 3 step-time grid"));
+    EXPECT_THAT(first.output, HasSubstr("serve: prefill unit: building the 12 x 8 x 5 step-time grid"));
     std::size_t models = 0;
     for (const auto& e : fs::directory_iterator(cache))
         models += e.path().extension() == ".json";

@@ -5,6 +5,8 @@
 // in forked workers; the test process never starts SimGrid.
 #include "common/atomic_file.hpp"
 #include "common/errors.hpp"
+#include "sim/network/subprocess.hpp"
+#include "sim/run.hpp"
 #include "sim/scenario_fit.hpp"
 #include "sim/serving/step_model/step_grid_build.hpp"
 #include "sim/serving/step_model/step_grid_check.hpp"
@@ -220,7 +222,9 @@ TEST(StepGridBuild, CheckAndExactAgreeWithTheGrid) {
 TEST(StepGridBuild, CachedAxisOfPrefillGridsAndItsShapes) {
     const Scenario p = tiny_prefill();
     GridSpec spec{.batch_points = 3, .context_points = 3};
-    EXPECT_EQ(grid_axes(p, spec).cached, (std::vector<double>{0, 2, 32})); // the default: 0, 32 / 16, 32
+    EXPECT_EQ(grid_axes(p, spec).cached, (std::vector<double>{0, 1, 3, 10, 32})); // the default: 5 planes
+    spec.cached_points = 3;
+    EXPECT_EQ(grid_axes(p, spec).cached, (std::vector<double>{0, 2, 32})); // 0, 32 / 16, 32
     spec.cached_points = 2;
     EXPECT_EQ(grid_axes(p, spec).cached, (std::vector<double>{0, 32}));
     spec.cached_points = 4;
@@ -272,17 +276,33 @@ TEST(StepGridBuild, ACachedPrefixCostsLessThanComputingItAndMoreThanNothing) {
     EXPECT_EQ(simulate_step_times(p, {{2048, 256.5}}, 1).front(), t[2]);
 }
 
+// The build plans one batch's routing once and re-times each shape's stages (restage_run): the same step times,
+// to the nanosecond, as a whole run of each shape's scenario.
+TEST(StepGridBuild, ShapesOfOneBatchShareTheRoutingAndGiveRunsTimes) {
+    const Scenario p                    = tiny_prefill();
+    const std::vector<StepShape> shapes = {
+        {2048, 1536 + 256.5, 3}, {2048, 100.5, 0}, {2048, 700.5, 1}, {1024, 60.5, 0}};
+    const std::vector<double> t = simulate_step_times(p, shapes, 1);
+    for (std::size_t i = 0; i < shapes.size(); ++i) {
+        const std::string ns =
+            run_in_child([&] { return std::to_string(run(shape_scenario(p, shapes[i])).summary.step_time_ns); });
+        EXPECT_EQ(t[i], double(std::stoll(ns)) * 1e-9) << i;
+    }
+    EXPECT_GT(t[0], t[1]); // not one time for the whole batch
+    EXPECT_NE(t[2], t[1]);
+}
+
 TEST(StepGridBuild, PrefillGridWithCachedPrefixesChecksAgainstTheSimulator) {
     const auto dir   = temp_dir("prefill_cached");
     const Scenario s = tiny_prefill();
     const GridSpec spec{.batch_points = 3, .context_points = 3};
     const BuildOutcome built = build_step_model(s, spec, BuildOptions{dir, 2, "v", {}});
     const StepGrid& g        = built.model.grid;
-    ASSERT_EQ(g.cached, (std::vector<double>{0, 2, 32}));
-    ASSERT_EQ(g.step_s.size(), 27u);
+    ASSERT_EQ(g.cached, (std::vector<double>{0, 1, 3, 10, 32}));
+    ASSERT_EQ(g.step_s.size(), 45u);
     for (std::size_t i = 0; i < g.batch.size(); ++i)
         for (std::size_t j = 0; j < g.context.size(); ++j)
-            EXPECT_GT(g.at(i, j, 2), g.at(i, j, 0)) << i << "," << j; // 32 cached keys per new token cost time
+            EXPECT_GT(g.at(i, j, 4), g.at(i, j, 0)) << i << "," << j; // 32 cached keys per new token cost time
     const std::vector<StepShape> shapes = random_off_grid_shapes(g, 8, 3, s.workload.micro_batches);
     ASSERT_EQ(shapes.size(), 8u);
     int with_prefix = 0;
@@ -294,7 +314,8 @@ TEST(StepGridBuild, PrefillGridWithCachedPrefixesChecksAgainstTheSimulator) {
         std::printf("check: batch %g context %g q %.3f direct %.4f ms grid %.4f ms (%+.2f %%)\n",
                     pt.shape.batch_per_rank, pt.shape.context_tokens, pt.shape.cached_per_token, pt.direct_s * 1e3,
                     pt.model_s * 1e3, 100 * (pt.model_s - pt.direct_s) / pt.direct_s);
-    EXPECT_LT(r.max_rel_error, 0.05);
+    // Measured: 1.31 % at most on these 8 shapes (5.55 % with whole requests each with its whole prefix).
+    EXPECT_LT(r.max_rel_error, 0.02);
     std::filesystem::remove_all(dir);
 }
 

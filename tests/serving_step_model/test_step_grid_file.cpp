@@ -66,7 +66,7 @@ TEST(StepGridFile, BadFilesNameTheFileAndThePath) {
     EXPECT_THAT(message_of(good.substr(0, good.size() / 2)), HasSubstr("m.json"));
     EXPECT_THAT(message_of(replaced(good, "\"key\"", "\"kee\"")), HasSubstr("unknown key"));
     EXPECT_THAT(message_of(replaced(good, "\"moetwin_step_model\"", "\"other\"")), HasSubstr("m.json: format"));
-    EXPECT_THAT(message_of(replaced(good, "\"format_version\": 2", "\"format_version\": 1")),
+    EXPECT_THAT(message_of(replaced(good, "\"format_version\": 3", "\"format_version\": 2")),
                 HasSubstr("format_version"));
     EXPECT_THAT(message_of(replaced(good, "\"prefill\"", "\"prefil\"")), HasSubstr("m.json: phase"));
     EXPECT_THAT(message_of(replaced(good, "2048", "100")), HasSubstr("m.json: batch[1]"));          // not increasing

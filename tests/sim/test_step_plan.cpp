@@ -254,6 +254,63 @@ TEST(StepBatches, PrefillWithACachedPrefixAttendsToItWithoutComputingIt) {
     EXPECT_EQ(make_rank_batches(s)[0].micro_batches[0].kv_len, 1024);
 }
 
+// A prompt cut short by the rank's budget is that fraction of a request (PrefillMix): at a fixed prompt length
+// the step's kv_b_proj rows and causal pairs follow the prompt, not its count per micro-batch. By hand, a rank
+// of 1,000 tokens in 2 micro-batches of 500, prompts of N new tokens after P = 32 N cached ones:
+//   N = 120: 8 whole prompts and 40/120 of one: 8.33 requests, 32,000 cached keys; a micro-batch holds half,
+//            4 requests (4.17 rounded) of (16,000 + 500) / 4 = 4,125 keys: 16,500 kv_b rows = 500 · 33.
+//   N = 130: 7 whole and 90/130 of one: 7.69 requests, again 32,000 cached keys: 4 requests of 4,125 keys.
+// Whole requests each with its whole prefix, ceil(500 / mean prompt) per micro-batch, gave 5 × (3,840 + 111) =
+// 19,755 rows at N = 120 and 4 × (4,160 + 125) = 17,140 at N = 130: less work for longer prompts (the
+// Day-6 prefill unit's step took 805.8 ms at N = 335 and 785.3 ms at N = 364; step_model/README.md).
+TEST(StepBatches, PrefillWorkGrowsWithThePromptWhateverItsCountPerMicroBatch) {
+    Scenario s                      = load_scenario("scenarios/deepseek_v3_prefill_ep32.json");
+    s.workload.tokens_per_gpu       = 1000;
+    s.workload.context_distribution = ContextDistribution::Fixed;
+    s.workload.micro_batches        = 2;
+    const auto mb_of                = [&](int64_t n) {
+        s.workload.context_tokens       = n;
+        s.workload.cached_prefix_tokens = 32 * n;
+        return make_rank_batches(s)[0].micro_batches[0];
+    };
+    for (const int64_t n : {120, 130}) {
+        const MicroBatch mb = mb_of(n);
+        EXPECT_EQ(mb.num_tokens, 500);
+        EXPECT_EQ(mb.num_requests, 4) << n;
+        EXPECT_EQ(mb.kv_len, 4125) << n;
+    }
+    // N = 120: pairs 1,000 · (3,840 + 60.5) = 3,900,500 (the cut prompt's 40 tokens attend as its request's do),
+    // half per micro-batch; s_q is the smaller root of s² − 8,251 s + 2 · 1,950,250 / 4:
+    // (8,251 − √64,178,501) / 2 = 119.92 → 120.
+    EXPECT_EQ(mb_of(120).query_tokens_per_request, 120);
+    // The attention work per micro-batch (causal pairs and kv_b_proj rows) does not fall as N grows, prompt by
+    // prompt, but for the rounding of the whole s_q and request count (≤ 0.3 %: N = 201, where the micro-batch's
+    // 2.49 requests round to 2 instead of 3, is 0.12 % below N = 200); the whole-request cut fell 13 % (above).
+    const auto& ops = find_model("deepseek_v3").moe_layer_ops;
+    const auto op   = [&](const char* name) {
+        return *std::find_if(ops.begin(), ops.end(), [&](const OpSpec& o) { return o.name == name; });
+    };
+    double last = 0;
+    for (int64_t n = 100; n <= 400; ++n) {
+        const MicroBatch mb = mb_of(n);
+        OpShape shape;
+        shape.phase                    = Phase::Prefill;
+        shape.num_tokens               = mb.num_tokens;
+        shape.num_requests             = mb.num_requests;
+        shape.kv_len                   = mb.kv_len;
+        shape.query_tokens_per_request = mb.query_tokens_per_request;
+        const double flops             = op("mla_prefill").flops(shape) + op("kv_b_proj").flops(shape);
+        EXPECT_GE(flops, last * (1 - 0.003)) << "N = " << n;
+        // Within rounding: 500 · 33 kv_b rows and 500 · (32 N + (N + 1) / 2) causal pairs.
+        const double sq = double(mb.query_tokens_per_request), kv = double(mb.kv_len), req = double(mb.num_requests);
+        EXPECT_NEAR(req * kv, 16500, req / 2 + 1e-9) << n;
+        EXPECT_NEAR(req * (sq * (kv - sq) + sq * (sq + 1) / 2), 500 * (32.0 * double(n) + double(n + 1) / 2),
+                    req * kv / 2)
+            << n;
+        last = flops;
+    }
+}
+
 TEST(StepPlan, StageTimesComeFromTheRoofline) {
     const Scenario s = load_scenario("scenarios/tiny_2gpu_1layer.json");
     const RooflineModel roof(s.gpu);

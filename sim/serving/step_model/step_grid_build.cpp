@@ -18,7 +18,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <numeric>
+#include <sstream>
 
 namespace moetwin::serving {
 namespace fs = std::filesystem;
@@ -191,21 +193,67 @@ fs::path default_step_model_cache_dir() {
 
 std::vector<double> simulate_step_times(const Scenario& s, const std::vector<StepShape>& shapes, int jobs,
                                         const std::function<void(std::size_t, std::size_t)>& on_done) {
-    std::vector<std::size_t> tasks(shapes.size());
+    // One task per simulated batch: its worker plans the step (routing and placement, most of a run's CPU) once,
+    // then forks one child per shape of the batch that re-times the compute stages for the shape and runs
+    // SimGrid (restage_run). The routing sees the batch only, so each child's step is run(shape)'s exactly.
+    std::vector<std::vector<std::size_t>> groups;
+    {
+        std::map<int64_t, std::size_t> group_of; // simulated batch -> group, in the shapes' first-seen order
+        for (std::size_t i = 0; i < shapes.size(); ++i) {
+            const auto b      = std::llround(simulated_shape(s.workload.phase, shapes[i]).batch_per_rank);
+            const auto [g, _] = group_of.emplace(b, groups.size());
+            if (g->second == groups.size()) groups.emplace_back();
+            groups[g->second].push_back(i);
+        }
+    }
+    std::vector<std::size_t> tasks(groups.size());
     std::iota(tasks.begin(), tasks.end(), std::size_t(0));
     std::vector<double> out(shapes.size(), 0);
     std::string failure;
     std::size_t done = 0;
-    const auto task  = [&](std::size_t i) {
-        return std::to_string(run(shape_scenario(s, shapes[i])).summary.step_time_ns);
+    const auto task  = [&](std::size_t g) {
+        const std::vector<std::size_t>& group = groups[g];
+        RunPlan plan                          = plan_run(shape_scenario(s, shapes[group.front()]));
+        std::vector<std::string> ns(group.size());
+        std::string inner_failure;
+        std::vector<std::size_t> members(group.size());
+        std::iota(members.begin(), members.end(), std::size_t(0));
+        sweep::run_local_pool(
+             members,
+             [&](std::size_t k) {
+                restage_run(plan, shape_scenario(s, shapes[group[k]]));
+                return std::to_string(assemble_run(plan, execute_run(plan)).summary.step_time_ns);
+            },
+             [&](std::size_t k, const sweep::TaskOutcome& o) {
+                if (o.status == sweep::TaskStatus::Ok)
+                    ns[k] = o.text;
+                else if (inner_failure.empty())
+                    inner_failure =
+                        "step simulation of " + shape_text(s.workload.phase, shapes[group[k]]) + " failed: " + o.text;
+            },
+             sweep::PoolOptions{1, 0});
+        if (!inner_failure.empty()) throw ConfigError(inner_failure);
+        std::string text;
+        for (const std::string& t : ns)
+            text += t + " ";
+        return text;
     };
-    const auto record = [&](std::size_t i, const sweep::TaskOutcome& o) {
-        ++done;
+    const auto record = [&](std::size_t g, const sweep::TaskOutcome& o) {
+        const std::vector<std::size_t>& group = groups[g];
+        done += group.size();
         if (on_done) on_done(done, shapes.size());
         if (o.status == sweep::TaskStatus::Ok) {
-            out[i] = double(std::stoll(o.text)) * 1e-9;
+            std::istringstream in(o.text);
+            for (const std::size_t i : group) {
+                long long ns = 0;
+                in >> ns;
+                out[i] = double(ns) * 1e-9;
+            }
         } else if (failure.empty()) {
-            failure = "step simulation of " + shape_text(s.workload.phase, shapes[i]) + " failed: " + o.text;
+            failure = o.status == sweep::TaskStatus::ConfigError && o.text.rfind("step simulation of ", 0) == 0
+                          ? o.text
+                          : "step simulation of " + shape_text(s.workload.phase, shapes[group.front()]) +
+                                " failed: " + o.text;
         }
     };
     sweep::run_local_pool(tasks, task, record, sweep::PoolOptions{std::max(1, jobs), 0});

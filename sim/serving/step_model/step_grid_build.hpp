@@ -11,10 +11,11 @@
 //            With q = cached_per_token > 0: prompts of N new tokens after P = round(q·N) cached ones
 //            (workload.cached_prefix_tokens), N = round(2·c_new − 1), c_new the grid's context coordinate
 //            (step_time_grid.hpp: grid_context); a grid point's q is an integer, so P = q·N exactly.
-//            The simulator's prompts are at most the rank's tokens: a shape with c_new > (batch + 1) / 2 runs
-//            with prompts of `batch` tokens (less attention than the shape asks), and a prompt longer than a
-//            micro-batch is split, each part attending as a prompt's tail (more attention than (N + 1) / 2).
-//            Known limits, README.md here.
+//            A prompt the rank's budget cuts (the last one, or the only one when N > batch) counts as that
+//            fraction of a request, its tokens attending as the request's do (sim/step/rank_batches.hpp,
+//            PrefillMix), and each micro-batch carries its share of the rank's requests, keys and pairs: the step
+//            has exactly `batch` tokens, `context` keys per new token and q·batch cached keys, and its time is
+//            continuous in them (whole requests per micro-batch made it jump, README.md here).
 // Every shape runs with allow_not_fitting (a grid is a rectangle; its far corner may not fit in memory).
 //
 // Cache: <cache dir>/<key>.json (step_grid_file.hpp), key = FNV-1a 64 of the moetwin version, the keyed
@@ -43,13 +44,16 @@ inline constexpr double kDefaultMinContextTokens = 128;
 inline constexpr double kDefaultMinPrefillTokens = 512;
 // The prefill grid's largest cached tokens per new token: a request whose prefix-cache hit is 32 times its new
 // tokens (a 16K-token conversation continued by a 500-token turn). Beyond it the model continues linearly in q,
-// as the step's work is affine in q (step_time_grid.hpp). Default planes q = 0, 2, 32: the step time is convex
-// in q where the prefix's attention work stops hiding under the all-to-all (measured on the Day-6 prefill unit
-// at 2,557 tokens, c_new 182.5: 7 ms per unit of q from 0 to 1, 9.5 from 1 to 2, 16.4–17.2 from 2 to 32), and
-// linear beyond; planes 0 and 32 alone erred by up to 5.9 % (step_model/README.md).
+// as the step's work is affine in q (step_time_grid.hpp). Default planes q = 0, 1, 3, 10, 32: the step time is
+// convex in q where the prefix's attention work stops hiding under the all-to-all, at a q that depends on the
+// batch and c_new (measured on the Day-6 prefill unit at 2,557 tokens, c_new 182.5: 7 ms per unit of q from 0 to
+// 1, 9.5 from 1 to 2, 16.4–17.2 from 2 to 32). On that unit's check (24 shapes, step_model/README.md) planes
+// 0, 2, 32 erred by up to 2.17 %, 0, 1, 6, 32 by 2.17 %, 0, 1, 3, 10, 32 by 1.78 %; a plane costs ~2.5 CPU s
+// there (its shapes share each batch's routing, simulate_step_times).
 inline constexpr double kDefaultMaxCachedPerToken = 32;
-inline constexpr int kDefaultPrefillCachedPoints  = 3;
-// The cached planes' spacing: q_max / 16^(points − 2) up to q_max, log-spaced (3 points: 0, 2, 32).
+inline constexpr int kDefaultPrefillCachedPoints  = 5;
+// The cached planes' spacing: q_max / 16^(points − 2) up to q_max, log-spaced, at least 1 (3 points: 0, 2, 32;
+// 4: 0, 1, 6, 32; 5: 0, 1, 3, 10, 32).
 inline constexpr double kCachedPlaneRatio = 16;
 
 // What grid to build; 0 means the default named beside it.
@@ -101,9 +105,12 @@ std::string step_model_key(const std::string& keyed_scenario, const std::string&
 // $XDG_CACHE_HOME/moetwin/step_models, else $HOME/.cache/moetwin/step_models, else ./.moetwin_cache/step_models.
 std::filesystem::path default_step_model_cache_dir();
 
-// Contract: runs the step simulator at every shape, `jobs` workers at once (each shape in its own forked
-// process); returns the step times in seconds, in the shapes' order. ConfigError naming the shape and the
-// simulator's message when one fails. `on_done` (optional) hears (shapes done, shapes in all).
+// Contract: runs the step simulator at every shape, `jobs` workers at once; returns the step times in seconds, in the
+// shapes' order. ConfigError naming the shape and the simulator's message when one fails. `on_done` (optional) hears
+// (shapes done, shapes in all). The shapes of one simulated batch share a worker, which plans the step's routing once
+// (plan_run) and forks one process per shape to re-time its compute stages and run SimGrid (restage_run, sim/run.hpp):
+// each time is run()'s of the shape's scenario exactly, at ~1/4 of its CPU for a prefill grid's shapes
+// (step_model/README.md).
 std::vector<double> simulate_step_times(const Scenario& s, const std::vector<StepShape>& shapes, int jobs,
                                         const std::function<void(std::size_t, std::size_t)>& on_done = {});
 

@@ -5,7 +5,10 @@
 //
 //   {
 //     "format": "moetwin_step_model",     fixed
-//     "format_version": 2,                 this reader's; another is a ConfigError (2 added "cached")
+//     "format_version": 3,                 this reader's; another is a ConfigError (2 added "cached"; 3: the same
+//                                          layout, times of the step simulator whose prefill cut prompts count
+//                                          as fractions of requests, sim/step/rank_batches.hpp: version 2 files
+//                                          hold the old prefill times and are rebuilt)
 //     "moetwin_version": "0.1.0",          the moetwin that built it (part of the key)
 //     "key": "<16 hex digits>",            the cache key (step_grid_build.hpp: step_model_key)
 //     "phase": "decode" | "prefill",
@@ -30,7 +33,7 @@
 namespace moetwin::serving {
 
 inline constexpr const char* kStepModelFormat = "moetwin_step_model";
-inline constexpr int kStepModelFormatVersion  = 2;
+inline constexpr int kStepModelFormatVersion  = 3;
 
 struct StepModelFile {
     StepGrid grid;
