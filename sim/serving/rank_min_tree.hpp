@@ -21,7 +21,7 @@ template <class Key> class RankMinTree {
     void resize(int32_t n) {
         keys_.resize(std::size_t(n));
         present_.resize(std::size_t(n), 0);
-        n_  = n;
+        n_   = n;
         cap_ = 1;
         while (cap_ < n_)
             cap_ *= 2;
