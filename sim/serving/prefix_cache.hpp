@@ -62,8 +62,6 @@ class PrefixCache {
     void grow();
     // Stores `b` (not held; its table position is p) as the most recent block, evicting the LRU at capacity.
     void add(uint64_t b, uint64_t h, std::size_t p);
-    // Prefetches the table position and slot of the victims after the current LRU tail (a hint).
-    void prefetch_victims() const;
     void touch(uint32_t slot);
     void unlink(uint32_t slot);
     void push_front(uint32_t slot);
