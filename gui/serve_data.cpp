@@ -113,11 +113,13 @@ ServeSummary read_serve_summary(const fs::path& file) {
     s.unfinished         = req.integer_in("unfinished", 0, INT64_MAX);
     req.integer_in("waited_for_kv", 0, INT64_MAX);
     if (s.requests_in != s.completed + s.unfinished) req.fail("in", "expected completed + unfinished");
-    const JsonObject tok = root.object("tokens", {"input", "cache_hit", "output", "cache_hit_ratio"});
-    s.input_tokens       = tok.integer_in("input", 0, INT64_MAX);
-    s.cache_hit_tokens   = tok.integer_in("cache_hit", 0, INT64_MAX);
-    s.output_tokens      = tok.integer_in("output", 0, INT64_MAX);
+    const JsonObject tok =
+        root.object("tokens", {"input", "cache_hit", "output", "cache_hit_ratio", "kv_per_output_token"});
+    s.input_tokens     = tok.integer_in("input", 0, INT64_MAX);
+    s.cache_hit_tokens = tok.integer_in("cache_hit", 0, INT64_MAX);
+    s.output_tokens    = tok.integer_in("output", 0, INT64_MAX);
     tok.number_in("cache_hit_ratio", 0, 1);
+    if (tok.has("kv_per_output_token")) tok.non_negative("kv_per_output_token"); // absent in older summaries
     const JsonObject lat = root.object("latency_s", {"quantiles", "ttft", "tpot", "e2e"});
     lat.string("quantiles");
     s.ttft_s             = percentiles(lat.object("ttft"));

@@ -7,14 +7,14 @@
 #include "common/errors.hpp"
 #include "common/rng.hpp"
 #include "sim/serving/prefix_cache.hpp"
+#include "sim/serving/rank_min_tree.hpp"
 #include "sim/serving/replay_state.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <functional>
-#include <set>
 #include <string>
-#include <tuple>
+#include <utility>
 
 namespace moetwin::serving {
 namespace {
@@ -73,9 +73,12 @@ class Replayer {
     void series_tick();
     int count_units(int pool, bool serving_only) const;
     // ---- LB keys ----
-    void pf_key_erase(int32_t u, int32_t r) { pf_lb_.erase({pf_[u].ranks[r].queued_tokens, u, r}); }
+    // Slots of the LB trees: unit × DP ranks + rank, so the trees' tie order (lower slot) is lower unit, then rank.
+    int32_t pf_slot(int32_t u, int32_t r) const { return u * in_.prefill.dp_ranks + r; }
+    int32_t dec_slot(int32_t u, int32_t r) const { return u * in_.decode.dp_ranks + r; }
+    void pf_key_erase(int32_t u, int32_t r) { pf_lb_.clear(pf_slot(u, r)); }
     void pf_key_insert(int32_t u, int32_t r) {
-        if (pf_[u].status == UnitStatus::Serving) pf_lb_.insert({pf_[u].ranks[r].queued_tokens, u, r});
+        if (pf_[u].status == UnitStatus::Serving) pf_lb_.set(pf_slot(u, r), pf_[u].ranks[r].queued_tokens);
     }
     // The decode LB's load of a rank: max(KV / capacity, requests / max batch), the KV as reserved (reserve) or
     // as held at the unit's next step (preempt_recompute). The key is stored as inserted: in
@@ -86,15 +89,12 @@ class Replayer {
         return std::max(kv / double(in_.decode.kv_capacity_tokens_per_rank),
                         double(d.committed) / double(cfg_.max_batch_per_rank));
     }
-    void dec_key_erase(int32_t u, int32_t r) {
-        const DecodeRank& d = dec_[u].ranks[r];
-        dec_lb_.erase({d.lb_load, d.committed, u, r});
-    }
+    void dec_key_erase(int32_t u, int32_t r) { dec_lb_.clear(dec_slot(u, r)); }
     void dec_key_insert(int32_t u, int32_t r) {
         DecodeRank& d = dec_[u].ranks[r];
         if (dec_[u].status != UnitStatus::Serving) return;
         d.lb_load = dec_score(u, r);
-        dec_lb_.insert({d.lb_load, d.committed, u, r});
+        dec_lb_.set(dec_slot(u, r), {d.lb_load, d.committed});
     }
     void hist_add(DecodeUnit& du, int64_t from, int64_t to);
     int32_t alloc(const Request& r);
@@ -117,8 +117,8 @@ class Replayer {
     int64_t n_live_ = 0;
     std::vector<PrefillUnit> pf_;
     std::vector<DecodeUnit> dec_;
-    std::set<std::tuple<int64_t, int32_t, int32_t>> pf_lb_;          // (queued tokens, unit, rank)
-    std::set<std::tuple<double, int64_t, int32_t, int32_t>> dec_lb_; // (load, committed, unit, rank)
+    RankMinTree<int64_t> pf_lb_;                     // serving prefill ranks by queued tokens
+    RankMinTree<std::pair<double, int64_t>> dec_lb_; // serving decode ranks by (load, committed)
     std::deque<int32_t> router_wait_, decode_wait_;
     int64_t prefill_queued_requests_ = 0;
     double period_busy_s_[2]         = {0, 0};
@@ -190,10 +190,10 @@ void Replayer::route_prefill(int32_t slot) {
         router_wait_.push_back(slot);
         return;
     }
-    const auto [tokens, u, r] = *pf_lb_.begin();
-    Live& l                   = live_[std::size_t(slot)];
-    l.pu                      = u;
-    l.pr                      = r;
+    const int32_t u = pf_lb_.top() / in_.prefill.dp_ranks, r = pf_lb_.top() % in_.prefill.dp_ranks;
+    Live& l = live_[std::size_t(slot)];
+    l.pu    = u;
+    l.pr    = r;
     pf_key_erase(u, r);
     PrefillRank& pr = pf_[u].ranks[r];
     pr.queue.push_back(slot);
@@ -287,9 +287,9 @@ void Replayer::after_prefill(int32_t slot) {
 // on ties. The request's whole KV (input + output) is reserved, so a rank never runs out mid-decode.
 bool Replayer::admit(int32_t slot) {
     if (dec_lb_.empty()) return false;
-    Live& l                 = live_[std::size_t(slot)];
-    const auto [s, c, u, r] = *dec_lb_.begin();
-    DecodeRank& d           = dec_[u].ranks[r];
+    Live& l         = live_[std::size_t(slot)];
+    const int32_t u = dec_lb_.top() / in_.decode.dp_ranks, r = dec_lb_.top() % in_.decode.dp_ranks;
+    DecodeRank& d = dec_[u].ranks[r];
     // reserve: the whole KV fits beside what is reserved; preempt_recompute: the KV it joins with fits beside
     // what the rank holds at the end of its next step.
     const int64_t need = admit_kv(l);
@@ -533,6 +533,7 @@ void Replayer::complete(int32_t slot) {
     sum_.input_tokens += l.input;
     sum_.hit_tokens += l.hit;
     sum_.output_tokens += l.output;
+    sum_.kv_token_products += double(l.output) * (double(l.input) + 0.5 * double(l.output));
     sum_.waited_for_kv += l.waited ? 1 : 0;
     sum_.ttft.add(rec.ttft_s);
     sum_.e2e.add(rec.e2e_s);
@@ -586,9 +587,11 @@ void Replayer::set_target(int pool, int units) {
         if (pre) {
             pf_.emplace_back();
             pf_.back().ranks.resize(std::size_t(in_.prefill.dp_ranks));
+            pf_lb_.resize(int32_t(pf_.size()) * in_.prefill.dp_ranks);
         } else {
             dec_.emplace_back();
             dec_.back().ranks.resize(std::size_t(in_.decode.dp_ranks));
+            dec_lb_.resize(int32_t(dec_.size()) * in_.decode.dp_ranks);
             dec_.back().hist.assign(std::size_t(cfg_.max_batch_per_rank) + 1, 0);
             dec_.back().hist[0] = in_.decode.dp_ranks;
         }

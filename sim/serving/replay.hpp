@@ -81,8 +81,11 @@ struct SeriesRow {
 struct ReplaySummary {
     int64_t requests_in = 0, completed = 0, unfinished = 0;      // in = completed + unfinished
     int64_t input_tokens = 0, hit_tokens = 0, output_tokens = 0; // of completed requests
-    int64_t waited_for_kv = 0;                                   // requests that waited for decode KV/batch
-    int64_t slo_met       = 0;
+    // Sum over completed requests of output × (input + output / 2): the KV tokens its output tokens attend,
+    // summed (Day-6's "average KV length per output token" is this over output_tokens).
+    double kv_token_products = 0;
+    int64_t waited_for_kv    = 0; // requests that waited for decode KV/batch
+    int64_t slo_met          = 0;
     LatencySketch ttft, tpot, e2e;
     double prefill_node_s = 0, decode_node_s = 0; // node-seconds paid within [0, duration]
     double prefill_busy_s = 0, decode_busy_s = 0; // unit-seconds stepping

@@ -74,7 +74,8 @@ std::string summary_json(const ReplayInputs& in, const ReplaySummary& s) {
     j["tokens"]     = {{"input", s.input_tokens},
                        {"cache_hit", s.hit_tokens},
                        {"output", s.output_tokens},
-                       {"cache_hit_ratio", s.input_tokens ? double(s.hit_tokens) / double(s.input_tokens) : 0.0}};
+                       {"cache_hit_ratio", s.input_tokens ? double(s.hit_tokens) / double(s.input_tokens) : 0.0},
+                       {"kv_per_output_token", s.output_tokens ? s.kv_token_products / double(s.output_tokens) : 0.0}};
     j["latency_s"]  = {{"quantiles", "log-bucketed histogram, relative error < 1 % (sim/serving/latency_sketch.hpp)"},
                        {"ttft", percentiles(s.ttft)},
                        {"tpot", percentiles(s.tpot)},

@@ -29,6 +29,8 @@ TEST(Replay, OneRequestHandComputed) {
     EXPECT_EQ(s.prefill_steps, 1);
     EXPECT_EQ(s.decode_steps, 2);
     EXPECT_EQ(s.slo_met, 1);
+    // KV per output token (Day-6's 4,989 figure): 3 outputs × (100 input + 3 / 2) = 304.5 token-attentions.
+    EXPECT_DOUBLE_EQ(s.kv_token_products, 304.5);
 }
 
 TEST(Replay, PrefillMicroBatchSplitsARequest) {
@@ -118,7 +120,9 @@ TEST(Replay, InvariantsUnderLoad) {
     EXPECT_GT(s.waited_for_kv, 0);
     EXPECT_LE(s.max_kv_reserved_tokens, in.decode.kv_capacity_tokens_per_rank);
     int64_t out = 0, hit = 0;
+    double kv = 0;
     for (const RequestRecord& r : sink.records) {
+        kv += double(r.output_tokens) * (double(r.input_tokens) + 0.5 * double(r.output_tokens));
         EXPECT_LE(r.hit_tokens, r.input_tokens - 1);
         EXPECT_GE(r.e2e_s, r.ttft_s);
         EXPECT_EQ(r.input_tokens, v[std::size_t(r.id)].r.input_tokens);
@@ -127,6 +131,7 @@ TEST(Replay, InvariantsUnderLoad) {
     }
     EXPECT_EQ(out, s.output_tokens);
     EXPECT_EQ(hit, s.hit_tokens);
+    EXPECT_NEAR(s.kv_token_products, kv, 1e-12 * kv);
     EXPECT_GT(s.hit_tokens, 0);
     // Paid nodes: prefill 1 node 0-200 s, 2 from 200 s, the second draining from 400 s; decode 2 then 1.
     EXPECT_GE(s.prefill_node_s, 800 - 1e-9);
