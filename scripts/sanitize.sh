@@ -4,7 +4,8 @@
 #   scripts/sanitize.sh        the full pass: every target, the whole test suite, every shipped scenario
 #                              through `moetwin run` (about 1.5 h on 2 cores: opt-in, MOETWIN_CI_SANITIZE=1)
 #   scripts/sanitize.sh --ci   the pass CI always runs (.ci/run): the CLI, the readers' test suites, the suites
-#                              of the serving replay, expert drift, sweep, training/pipeline, offload and TP, the
+#                              of the serving replay, expert drift, sweep, balancer floor and dynamic redundancy,
+#                              prefill micro-batches, training/pipeline, offload and TP, the
 #                              fuzz corpora replayed through every reader, `moetwin validate` of every shipped
 #                              scenario, the tiny ones and the 2,048-GPU training run through `moetwin run`, the
 #                              tiny and the drift serving scenarios through `moetwin serve`. Its cost on 2 cores
@@ -55,9 +56,12 @@ source scripts/asan_configure.sh # sets $build (build-asan) and the sanitizer op
 ci_tests=(test_common test_preflight test_scenario test_result test_profile test_balancer_expert_load test_calibrate
     test_traffic_readers test_serving_step_model test_cli_bad_input)
 # The code that landed after the last clean full pass (issue 15 item 3): the serving replay, its expert drift and
-# the sweep, whole; of test_step (every step and network suite), the training/pipeline, offload and TP suites.
-ci_new_tests=(test_serving test_serve_cli test_serving_drift test_drift_cli test_sweep)
-ci_step_suites=(Pipeline PipelineActors TrainingFabric TrainingPipeline TrainingRun TrainingWindow HostCpu OffloadFit
+# the sweep, whole; the balancer's placement floor and dynamic redundancy with sampled recent loads; of test_step
+# (every step and network suite), the prefill micro-batch cut (StepBatches), the training/pipeline, offload and TP
+# suites.
+ci_new_tests=(test_serving test_serve_cli test_serving_drift test_drift_cli test_sweep test_balancer_placement_floor
+    test_balancer_dynamic_redundancy)
+ci_step_suites=(StepBatches Pipeline PipelineActors TrainingFabric TrainingPipeline TrainingRun TrainingWindow HostCpu OffloadFit
     OffloadScenario OffloadStep Residency SharedLinkFetch StepTp)
 # The scenarios small enough to simulate instrumented on 2 cores in seconds, and the 2,048-GPU training run (about
 # a minute of CPU instrumented).
