@@ -34,9 +34,10 @@ namespace moetwin::balancer {
 // relative) and returns the largest T it saw fail (or the mean load, when that passes): every
 // placement's busiest GPU is above it. With 2 slots per GPU, (H_1) is the pairing argument: experts
 // heavier than T / 2 cannot share a GPU unsplit, and splitting one costs a slot.
-// Not exact in general: "every GPU ≤ T" is bin packing with splittable items and at most two per
-// bin (Chung, Graham, Mao, Varghese 2006 prove it NP-hard; Epstein, van Stee 2007), so no matching
-// or flow test decides it; the floor equals the exhaustive optimum on the cases
+// Not exact in general: "every GPU ≤ T" is bin packing with splittable items and at most k parts per
+// bin (k = slots per GPU), strongly NP-hard for every fixed k (Chung, Graham, Mao, Varghese 2006;
+// Epstein, Levin, van Stee, Algorithmica 62, 2012), so no matching or flow test decides it in
+// general; the floor equals the exhaustive optimum on the cases
 // tests/balancer/test_placement_floor.cpp names.
 // Throws ConfigError when the spec is invalid for loads.size() experts or a load is negative.
 double busiest_load_floor(std::span<const double> loads, const PlacementSpec& spec);
