@@ -3,6 +3,8 @@
 # NDEBUG, built by clang (scripts/asan_configure.sh, the build scripts/fuzz.sh shares).
 #   scripts/sanitize.sh        the full pass: every target, the whole test suite, every shipped scenario
 #                              through `moetwin run` (about 1.5 h on 2 cores: opt-in, MOETWIN_CI_SANITIZE=1)
+#   scripts/sanitize.sh --rest the full pass less what --ci runs (after --ci, in the same build folder: the two
+#                              together are the full pass, in two halves that each fit a short session)
 #   scripts/sanitize.sh --ci   the pass CI always runs (.ci/run): the CLI, the readers' test suites, the suites
 #                              of the serving replay, expert drift, sweep, balancer floor and dynamic redundancy,
 #                              prefill micro-batches, training/pipeline, offload and TP, the
@@ -18,8 +20,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mode=full
 if [ "${1:-}" = --ci ]; then
     mode=ci
+elif [ "${1:-}" = --rest ]; then
+    mode=rest
 elif [ $# -gt 0 ]; then
-    echo "usage: $0 [--ci]" >&2
+    echo "usage: $0 [--ci | --rest]" >&2
     exit 2
 fi
 jobs=${MOETWIN_JOBS:-$(nproc)}
@@ -82,25 +86,30 @@ build_targets() {
 # Test timeouts are scaled by 10 in this build (MOETWIN_TEST_TIMEOUT_SCALE): ASan -O1 and SimGrid's thread
 # contexts (sim/network/sim_engine.cpp) make the SimGrid-heavy tests several times slower.
 run_tests() {
+    # ctest runs each TEST in its own process, as SimGrid needs; the CI executables' suites select them.
+    local t suites=()
+    for t in "${ci_tests[@]}" "${ci_new_tests[@]}"; do
+        mapfile -t -O ${#suites[@]} suites < <("$build/bin/$t" --gtest_list_tests | sed -n 's/^\([^ ][^ ]*\)\.\( .*\)\{0,1\}$/\1/p')
+    done
+    suites+=("${ci_step_suites[@]}")
+    local regex
+    regex="^($(
+        IFS='|'
+        echo "${suites[*]}"
+    ))\\."
     if [ $mode = ci ]; then
-        # ctest runs each TEST in its own process, as SimGrid needs; the CI executables' suites select them.
-        local t suites=()
-        for t in "${ci_tests[@]}" "${ci_new_tests[@]}"; do
-            mapfile -t -O ${#suites[@]} suites < <("$build/bin/$t" --gtest_list_tests | sed -n 's/^\([^ ][^ ]*\)\.\( .*\)\{0,1\}$/\1/p')
-        done
-        suites+=("${ci_step_suites[@]}")
-        local regex
-        regex="^($(
-            IFS='|'
-            echo "${suites[*]}"
-        ))\\."
         (cd "$build" && ctest -j"$jobs" --output-on-failure -R "$regex" -E "$mpi_suites") || status=1
         run_mpi_tests
         (cd "$build" && ctest --output-on-failure -L fuzz) || status=1
         return
     fi
-    (cd "$build" && ctest -j"$jobs" --output-on-failure --timeout 1800 -LE gui -E "$mpi_suites") || status=1
-    run_mpi_tests
+    if [ $mode = rest ]; then # what --ci ran is left out: its suites, the MPI suites and the fuzz corpora
+        (cd "$build" && ctest -j"$jobs" --output-on-failure --timeout 1800 -LE 'gui|fuzz' -E "$regex|$mpi_suites") ||
+            status=1
+    else
+        (cd "$build" && ctest -j"$jobs" --output-on-failure --timeout 1800 -LE gui -E "$mpi_suites") || status=1
+        run_mpi_tests
+    fi
     # The GUI tests: Mesa dlcloses its software driver before LeakSanitizer looks, so the driver's leaks show
     # as "<unknown module>" frames that no suppression can name; preloading the driver keeps it mapped, and
     # scripts/lsan.supp's leak:swrast_dri.so then applies.
@@ -143,6 +152,9 @@ run_scenarios() {
     else
         for s in scenarios/*.json; do
             name=$(basename "$s" .json)
+            if [ $mode = rest ]; then # --ci ran these
+                case " ${ci_runs[*]} " in *" $name "*) continue ;; esac
+            fi
             cli "$out/$name.log" run "$s" --out "$out/$name"
         done
     fi
