@@ -40,8 +40,8 @@ constexpr std::string_view kShareReason =
 constexpr std::string_view kOverheadReason =
     "DeepEP fits give 0-20 µs per phase or chunk; 10 ms leaves three decades for what-ifs";
 constexpr std::string_view kRateReason =
-    "Day-6 serves about 600 req/s at its peak (reference §6); 1e7 is four decades above any service, and the "
-    "arrival times stay exact in a double over a year";
+    "Day-6's token totals give about 1,800 req/s on average (derived in sim/serving/README.md, \"The Day-6 "
+    "service\"); 1e7 is over three decades above, and the arrival times stay exact in a double over a year";
 constexpr std::string_view kCvReason =
     "coefficient of variation of the gaps: 1 is Poisson, production traces 1-4 (BurstGPT); at 20 the gamma shape "
     "1/cv² is already 0.0025";
