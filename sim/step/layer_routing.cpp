@@ -77,4 +77,16 @@ LayerRouting route_layer(const LayerRoutingInput& in, LayerGate& prepared) {
     return out;
 }
 
+GpuExpertWork gpu_expert_work(const LayerRouting& r, const balancer::PlacementSpec& spec, int gpu) {
+    GpuExpertWork w;
+    const int first = spec.first_slot(gpu);
+    for (int k = 0; k < spec.slots_on_gpu(gpu); ++k) {
+        const int64_t n = r.slot_selections[std::size_t(first + k)];
+        w.selections += n;
+        w.experts_used += n > 0;
+    }
+    w.tokens_per_expert = w.experts_used > 0 ? (w.selections + w.experts_used - 1) / w.experts_used : 0;
+    return w;
+}
+
 } // namespace moetwin::step

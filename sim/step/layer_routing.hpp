@@ -50,6 +50,17 @@ struct LayerRouting {
     int64_t node_limit_relaxed = 0; // tokens for which the node limit could not be met (see NOTES)
 };
 
+// The routed-expert work of one GPU in one layer and micro-batch, from its slots (spec.first_slot(gpu)
+// and the spec.slots_on_gpu(gpu) that follow; the count may differ by one between GPUs).
+struct GpuExpertWork {
+    int64_t selections        = 0; // (token, expert) pairs the GPU's slots serve
+    int64_t experts_used      = 0; // slots serving at least one pair (the grouped GEMM's groups)
+    int64_t tokens_per_expert = 0; // ⌈selections / experts_used⌉, 0 when none is used (its M per group)
+};
+
+// Contract: pure; r.slot_selections holds spec.num_slots entries and 0 ≤ gpu < spec.num_gpus.
+GpuExpertWork gpu_expert_work(const LayerRouting& r, const balancer::PlacementSpec& spec, int gpu);
+
 // Contract: pure and deterministic in its input. Every token gets gate.topk distinct logical
 // experts (tokens are conserved: sum(expert_selections) = sum(slot_selections) = topk x tokens),
 // plus shared_expert when set (then topk + 1 selections per token, its replica by the dispatch policy).

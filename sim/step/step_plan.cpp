@@ -7,6 +7,7 @@
 #include "sim/step/expert_offload_step.hpp"
 #include "sim/step/expert_popularity.hpp"
 #include "sim/step/layer_gate.hpp"
+#include "sim/step/layer_routing.hpp"
 #include "sim/step/popularity_fit.hpp"
 #include "sim/step/popularity_report.hpp"
 #include "sim/step/step_placement.hpp"
@@ -215,23 +216,16 @@ int time_stages(StepPlan& p, const Scenario& s, const ComputeModel& compute, con
                     attn_s + timer.time(md.dense_layer_ops, dense_ffn_ops, dense_attn_end, main_mb, tok, 1, 0, all_sms);
             }
             for (int L = p.num_dense; L < p.num_layers(); ++L) {
-                const bool mtp        = p.is_mtp(L);
-                const int pass        = mtp ? L - (p.num_layers() - p.num_mtp) : 0;
-                const MicroBatch mb   = mtp_pass_batch(main_mb, pass);
-                const int64_t ltok    = pass_tokens[std::size_t(pass)][std::size_t(m)][std::size_t(g)];
-                const LayerRouting& r = p.route(L, m);
-                int64_t sel = 0, used = 0;
-                // This GPU's slots (their count may differ by one between GPUs: PlacementSpec's layout).
-                const int first = spec.first_slot(g);
-                for (int k = 0; k < spec.slots_on_gpu(g); ++k) {
-                    const int64_t n = r.slot_selections[std::size_t(first + k)];
-                    sel += n;
-                    used += n > 0;
-                }
-                const int64_t per_expert = used > 0 ? (sel + used - 1) / used : 0;
-                const auto& rv           = received[std::size_t((L - p.num_dense) * p.micro_batches + m)];
-                const int64_t recv       = rv.empty() ? 0 : rv[std::size_t(g)];
-                auto& ops                = md.moe_layer_ops;
+                const bool mtp           = p.is_mtp(L);
+                const int pass           = mtp ? L - (p.num_layers() - p.num_mtp) : 0;
+                const MicroBatch mb      = mtp_pass_batch(main_mb, pass);
+                const int64_t ltok       = pass_tokens[std::size_t(pass)][std::size_t(m)][std::size_t(g)];
+                const LayerRouting& r    = p.route(L, m);
+                const GpuExpertWork work = gpu_expert_work(r, spec, g);
+                const int64_t sel = work.selections, used = work.experts_used, per_expert = work.tokens_per_expert;
+                const auto& rv     = received[std::size_t((L - p.num_dense) * p.micro_batches + m)];
+                const int64_t recv = rv.empty() ? 0 : rv[std::size_t(g)];
+                auto& ops          = md.moe_layer_ops;
                 // An MTP pass starts with the next tokens' embedding and the MTP projections.
                 const double pre =
                     mtp ? timer.time(md.mtp_ops, mtp_ops, md.mtp_ops.size(), mb, ltok, 1, 0, moe_sms) : 0.0;

@@ -3,6 +3,7 @@
 #include "sim/step/step_result.hpp"
 
 #include "common/errors.hpp"
+#include "sim/step/layer_routing.hpp"
 #include "sim/step/step_comm_timeline.hpp"
 
 #include <algorithm>
@@ -184,8 +185,7 @@ RunResult step_result(const StepPlan& plan, const StepTrace& trace, const Topolo
                     if (s != d) r.gpus[std::size_t(s)].tokens_sent += k;
                 }
             for (int g = 0; g < n; ++g)
-                for (int k = 0; k < spec.slots_on_gpu(g); ++k)
-                    r.gpus[std::size_t(g)].expert_selections += lr.slot_selections[std::size_t(spec.first_slot(g) + k)];
+                r.gpus[std::size_t(g)].expert_selections += gpu_expert_work(lr, spec, g).selections;
         }
     }
     for (int g = 0; g < n; ++g) {

@@ -3,6 +3,7 @@
 
 #include "common/errors.hpp"
 #include "engine/training_ops.hpp"
+#include "sim/step/layer_routing.hpp"
 
 #include <algorithm>
 #include <map>
@@ -204,21 +205,14 @@ void fill_backward_stages(StepPlan& p, const Scenario& s, const ComputeModel& co
             for (Stage st : {Stage::Attn, Stage::Mlp, Stage::Shared})
                 p.seconds(g, L, 1, st) = 0; // the backward chunk runs the backward stages only
             for (int i = 0; i < kSlots; ++i) {
-                const int m           = slots[i].mb;
-                const MicroBatch& mb  = p.ranks[std::size_t(g / p.tp_size)].micro_batches[std::size_t(m)];
-                const LayerRouting& r = p.route(L, m);
-                int64_t sel = 0, used = 0;
-                // This GPU's slots (their count may differ by one between GPUs: PlacementSpec's layout).
-                const int first = spec.first_slot(g);
-                for (int k = 0; k < spec.slots_on_gpu(g); ++k) {
-                    const int64_t n = r.slot_selections[std::size_t(first + k)];
-                    sel += n;
-                    used += n > 0;
-                }
-                const int64_t per_expert = used > 0 ? (sel + used - 1) / used : 0;
-                const int64_t recv       = received[m][std::size_t(g)];
-                const auto key           = std::make_tuple(i, mb.num_tokens, used, per_expert, recv);
-                auto it                  = cache.find(key);
+                const int m              = slots[i].mb;
+                const MicroBatch& mb     = p.ranks[std::size_t(g / p.tp_size)].micro_batches[std::size_t(m)];
+                const LayerRouting& r    = p.route(L, m);
+                const GpuExpertWork work = gpu_expert_work(r, spec, g);
+                const int64_t sel = work.selections, used = work.experts_used, per_expert = work.tokens_per_expert;
+                const int64_t recv = received[m][std::size_t(g)];
+                const auto key     = std::make_tuple(i, mb.num_tokens, used, per_expert, recv);
+                auto it            = cache.find(key);
                 if (it == cache.end()) {
                     double sec = 0;
                     for (const OpSpec* op : ops[std::size_t(i)]) {

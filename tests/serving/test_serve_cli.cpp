@@ -3,12 +3,11 @@
 // both units' grid step-time models built then loaded from the cache, byte-identical outputs for the same
 // scenario, the summary's invariants, --exact against the grid on a smaller replay, and bad input.
 #include "../support/run_moetwin.hpp"
+#include "../support/test_files.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-
-#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -18,6 +17,7 @@
 namespace {
 
 using moetwin_test::run_moetwin;
+using moetwin_test::slurp;
 using ::testing::HasSubstr;
 using json   = nlohmann::json;
 namespace fs = std::filesystem;
@@ -25,16 +25,7 @@ namespace fs = std::filesystem;
 const std::string kTiny = std::string(MOETWIN_SOURCE_DIR) + "/scenarios/tiny_serve_2node.json";
 
 fs::path temp_dir(const std::string& what) {
-    const fs::path dir = fs::temp_directory_path() / ("moetwin_serve_cli_" + what + "_" + std::to_string(::getpid()));
-    fs::remove_all(dir);
-    return dir;
-}
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    return moetwin_test::scratch_dir("serve_cli", what, false);
 }
 
 json summary_of(const fs::path& dir) {

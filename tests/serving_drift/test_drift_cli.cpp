@@ -3,11 +3,10 @@
 // simulated then loaded from the cache, byte-identical outputs for the same scenario and seed, the series' expert
 // columns, and a bad key refused with exit 1 and nothing written.
 #include "../support/run_moetwin.hpp"
+#include "../support/test_files.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -16,22 +15,14 @@
 namespace {
 
 using moetwin_test::run_moetwin;
+using moetwin_test::slurp;
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
 const std::string kDrift = std::string(MOETWIN_SOURCE_DIR) + "/tests/serving_drift/drift_serve_8gpu.json";
 
 fs::path temp_dir(const std::string& what) {
-    const fs::path dir = fs::temp_directory_path() / ("moetwin_drift_cli_" + what + "_" + std::to_string(::getpid()));
-    fs::remove_all(dir);
-    return dir;
-}
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    return moetwin_test::scratch_dir("drift_cli", what, false);
 }
 
 TEST(DriftCli, SimulatedThenCachedAndByteIdentical) {

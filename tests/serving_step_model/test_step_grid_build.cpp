@@ -3,6 +3,7 @@
 // simulator's shapes, the cache key, the build and its cache (a hit simulates nothing; a corrupt file is
 // rebuilt with a warning; same inputs, same bytes), the off-grid check and the exact model. Simulations run
 // in forked workers; the test process never starts SimGrid.
+#include "../support/test_files.hpp"
 #include "common/atomic_file.hpp"
 #include "common/errors.hpp"
 #include "sim/network/subprocess.hpp"
@@ -49,11 +50,7 @@ Scenario tiny_prefill() {
 }
 
 std::filesystem::path temp_dir(const std::string& name) {
-    const auto dir =
-        std::filesystem::temp_directory_path() / ("moetwin_stepmodel_" + std::to_string(::getpid()) + "_" + name);
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    return dir;
+    return moetwin_test::scratch_dir("stepmodel", name);
 }
 
 GridSpec small_spec() {

@@ -2,6 +2,7 @@
 // The moetwin binary end to end: exit codes (0 ok, 1 input error), messages on stderr, outputs
 // written atomically and only on success, and a simulated step's figures in the summary.
 #include "../support/run_moetwin.hpp"
+#include "../support/test_files.hpp"
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -297,10 +298,7 @@ TEST(CliUsage, MistypedSubcommandSuggestsTheClosestOne) {
 
 // Issue 13 item 2: a result records the resolved scenario it ran, and `run --from-result` reruns exactly that:
 // the same result.json, byte for byte.
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
+using moetwin_test::slurp;
 
 TEST(CliFromResult, RerunGivesTheSameBytes) {
     const fs::path a = scratch("from_a"), b = scratch("from_b");

@@ -303,5 +303,29 @@ TEST(StepRoutingExact, FastSamplerFollowsTheReferenceOnDeepSeekV3sGate) {
     expect_same_frequencies(a.group, b.group, n, "group touched");
 }
 
+// gpu_expert_work on an uneven layout: 5 slots on 2 GPUs of one node (GPU 0 holds slots 0-2, GPU 1
+// slots 3-4). GPU 0 serves 4 + 0 + 3 pairs: 7 pairs on 2 used slots, ⌈7 / 2⌉ = 4 per group; GPU 1
+// serves 5 + 1: 6 on 2, 3 per group; an idle GPU has no group and 0 per group.
+TEST(StepRoutingExact, GpuExpertWorkCountsTheGpusOwnSlots) {
+    balancer::PlacementSpec spec;
+    spec.num_slots = 5, spec.num_groups = 1, spec.num_nodes = 1, spec.num_gpus = 2;
+    LayerRouting r;
+    r.slot_selections      = {4, 0, 3, 5, 1};
+    const GpuExpertWork g0 = gpu_expert_work(r, spec, 0);
+    EXPECT_EQ(g0.selections, 7);
+    EXPECT_EQ(g0.experts_used, 2);
+    EXPECT_EQ(g0.tokens_per_expert, 4);
+    const GpuExpertWork g1 = gpu_expert_work(r, spec, 1);
+    EXPECT_EQ(g1.selections, 6);
+    EXPECT_EQ(g1.experts_used, 2);
+    EXPECT_EQ(g1.tokens_per_expert, 3);
+    r.slot_selections        = {0, 0, 0, 2, 0};
+    const GpuExpertWork idle = gpu_expert_work(r, spec, 0);
+    EXPECT_EQ(idle.selections, 0);
+    EXPECT_EQ(idle.experts_used, 0);
+    EXPECT_EQ(idle.tokens_per_expert, 0);
+    EXPECT_EQ(gpu_expert_work(r, spec, 1).tokens_per_expert, 2);
+}
+
 } // namespace
 } // namespace moetwin::step

@@ -2,10 +2,9 @@
 // Sweep files for the tests: written to a per-process temporary folder, on the tiny one-node scenario.
 #pragma once
 
+#include "../support/test_files.hpp"
 #include "common/atomic_file.hpp"
 #include "sim/sweep/sweep_spec.hpp"
-
-#include <unistd.h>
 
 #include <filesystem>
 #include <string>
@@ -13,11 +12,7 @@
 namespace moetwin::sweep::test {
 
 inline std::filesystem::path temp_dir(const std::string& name) {
-    const auto dir =
-        std::filesystem::temp_directory_path() / ("moetwin_sweep_" + std::to_string(::getpid()) + "_" + name);
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    return dir;
+    return moetwin_test::scratch_dir("sweep", name);
 }
 
 // The tiny one-node EP8 decode scenario (two MoE layers): a step simulates in well under a second.
