@@ -3,12 +3,15 @@
 #include "sim/balancer/cross_eval.hpp"
 
 #include "common/errors.hpp"
+#include "common/rng.hpp"
 #include "sim/balancer/placement_floor.hpp"
 #include "sim/balancer/placement_metrics.hpp"
 #include "sim/balancer/split_metrics.hpp"
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <numeric>
 
 namespace moetwin::balancer {
@@ -42,6 +45,13 @@ std::vector<Placer> registered_placers(const std::vector<std::string>& names) {
 
 void CrossSpec::validate() const {
     if (timing_repeats < 1) throw ConfigError("balance cross: timing repeats must be ≥ 1");
+    // σ = 2 already spreads an expert's load over a factor e^±4 (one standard deviation e^±2): beyond
+    // it, drift says nothing a recorded run of another workload would not.
+    if (!(drift_sigma >= 0 && drift_sigma <= 2))
+        throw ConfigError("balance cross: --drift: expected a relative σ in [0, 2], got " +
+                          std::to_string(drift_sigma));
+    if (drift_draws < 1 || drift_draws > 1000)
+        throw ConfigError("balance cross: --drift-draws: expected 1 … 1000, got " + std::to_string(drift_draws));
 }
 
 double CrossResult::in_mean() const {
@@ -58,6 +68,12 @@ double CrossResult::loo_mean() const {
 }
 double CrossResult::loo_worst() const {
     return worst_of(loo);
+}
+double CrossResult::drift_mean() const {
+    return mean_of(drift);
+}
+double CrossResult::drift_worst() const {
+    return worst_of(drift);
 }
 const PairRatio* CrossResult::worst_pair() const {
     const auto it =
@@ -90,7 +106,33 @@ ExpertLoad pooled_load(const std::vector<const ExpertLoad*>& loads, PoolRule rul
     return out;
 }
 
+ExpertLoad drifted_load(const ExpertLoad& load, double sigma, std::uint64_t seed, std::uint64_t draw) {
+    if (sigma == 0) return load;
+    Rng rng(seed, draw);
+    ExpertLoad out = load;
+    for (double& v : out.tokens)
+        v *= std::exp(sigma * rng.normal() - 0.5 * sigma * sigma);
+    return out;
+}
+
 namespace {
+
+// "run ~ σ 0.02": the eval name of a drifted run.
+std::string drift_label(const std::string& run, const CrossSpec& cs) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, " ~ σ %g", cs.drift_sigma);
+    return run + buf;
+}
+
+// Mean busiest/mean of `p` over cs.drift_draws drifted copies of `load`.
+double drifted_ratio(const Placement& p, const ExpertLoad& load, const CrossSpec& cs) {
+    double sum = 0;
+    for (int d = 0; d < cs.drift_draws; ++d)
+        sum +=
+            busiest_over_mean(p, cs.spec, drifted_load(load, cs.drift_sigma, cs.drift_seed, std::uint64_t(d)), cs.split)
+                .mean_ratio;
+    return sum / cs.drift_draws;
+}
 
 // The runs of the scope, checked: ≥ 2, all one shape, the spec valid for them.
 std::vector<const RecordedRun*> runs_in_scope(const std::vector<RecordedRun>& all_runs, const CrossSpec& cs) {
@@ -126,6 +168,14 @@ CrossResult floor_result(const std::vector<RecordedRun>& all_runs, const CrossSp
         for (std::size_t e = 0; e < runs.size(); ++e)
             (e == f ? res.in : res.out).push_back({runs[f]->name, runs[e]->name, floor[e]});
         res.loo.push_back({"all but " + runs[f]->name, runs[f]->name, floor[f]});
+        if (cs.drift_sigma > 0) {
+            double sum = 0;
+            for (int d = 0; d < cs.drift_draws; ++d)
+                sum += placement_floor(drifted_load(runs[f]->load, cs.drift_sigma, cs.drift_seed, std::uint64_t(d)),
+                                       cs.spec)
+                           .mean_ratio;
+            res.drift.push_back({runs[f]->name, drift_label(runs[f]->name, cs), sum / cs.drift_draws});
+        }
     }
     return res;
 }
@@ -161,6 +211,9 @@ std::vector<CrossResult> cross_evaluate(const std::vector<RecordedRun>& all_runs
                 check_placement(q, cs.spec);
                 res.loo.push_back({"all but " + runs[f]->name, runs[f]->name,
                                    busiest_over_mean(q, cs.spec, runs[f]->load, cs.split).mean_ratio});
+                if (cs.drift_sigma > 0)
+                    res.drift.push_back(
+                        {runs[f]->name, drift_label(runs[f]->name, cs), drifted_ratio(p, runs[f]->load, cs)});
             }
         } catch (const ConfigError& e) {
             res         = CrossResult{};

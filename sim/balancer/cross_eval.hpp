@@ -9,6 +9,7 @@
 #include "sim/balancer/split_metrics.hpp"
 
 #include <array>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -49,7 +50,13 @@ struct CrossSpec {
     // model) or MinMax (the load_aware dispatch's exact min-max split, split_metrics.hpp).
     ReplicaSplitModel split = ReplicaSplitModel::Even;
     PoolRule pool           = PoolRule::Mean; // leave-one-out fitting load
-    void validate() const;
+    // Drift (0: not measured): each placement also measured on the run it was fitted on with every
+    // expert's load drifted by a log-normal factor of this σ (drifted_load), mean over drift_draws
+    // seeded draws: how much of an in-sample figure survives a run that differs by that much.
+    double drift_sigma       = 0;
+    int drift_draws          = 4;
+    std::uint64_t drift_seed = 1;
+    void validate() const; // throws ConfigError: repeats < 1, drift σ outside [0, 2], draws outside [1, 1000]
 };
 
 struct PairRatio {
@@ -63,8 +70,11 @@ struct CrossResult {
     std::vector<PairRatio> in;  // fitted and measured on the same run, one per run
     std::vector<PairRatio> out; // every ordered pair of distinct runs
     std::vector<PairRatio> loo; // fitted on the scope's other runs (each normalised to one token), measured on this
-    std::vector<double> fit_s;  // fitting time of each run's placement (all layers), seconds
+    std::vector<PairRatio>
+        drift;                 // fitted on a run, measured on it drifted (CrossSpec::drift_sigma > 0): mean over draws
+    std::vector<double> fit_s; // fitting time of each run's placement (all layers), seconds
     double in_mean() const, out_mean() const, out_worst() const, loo_mean() const, loo_worst() const;
+    double drift_mean() const, drift_worst() const;
     const PairRatio* worst_pair() const;
     double fit_median_s() const, fit_max_s() const;
 };
@@ -85,5 +95,10 @@ inline constexpr const char* kFloorRowName = "floor (any placement)";
 CrossResult floor_result(const std::vector<RecordedRun>& runs, const CrossSpec& cs);
 
 ExpertLoad pooled_load(const std::vector<const ExpertLoad*>& loads, PoolRule rule = PoolRule::Mean);
+
+// `load` with every (layer, expert) entry × exp(σ·z − σ²/2), z a standard normal of moetwin::Rng(seed,
+// draw) in layer-major order: a run whose experts' loads differ from this one's by a relative σ,
+// each unchanged in expectation. Contract: pure, deterministic; σ = 0 returns `load`.
+ExpertLoad drifted_load(const ExpertLoad& load, double sigma, std::uint64_t seed, std::uint64_t draw);
 
 } // namespace moetwin::balancer

@@ -31,6 +31,10 @@ constexpr std::array kPolicies = {
                     &place_minmax_swap},
     PlacementPolicy{"joint_minmax", "ours: replica counts and pairing chosen together for the min-max split",
                     &place_joint_minmax},
+    PlacementPolicy{"tree_partition",
+                    "ours, 2 slots per GPU, for load_aware/least_loaded dispatch: experts partitioned into trees the "
+                    "min-max split serves exactly (other units: joint_minmax)",
+                    &place_tree_partition},
 };
 } // namespace
 

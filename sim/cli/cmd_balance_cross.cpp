@@ -110,7 +110,7 @@ std::string phase_pairs(const bal::CrossResult& r) {
 }
 
 void print_cross(const Unit& u, const std::string& phase, std::vector<bal::CrossResult> rs,
-                 const bal::CrossResult& floor, std::size_t n) {
+                 const bal::CrossResult& floor, std::size_t n, double drift_sigma) {
     rs.push_back(floor);
     std::cout << "\nunit " << u.name << ": " << u.spec << "; runs of phase " << (phase.empty() ? "any" : phase) << ": "
               << n << " (" << n * (n - 1) << " ordered pairs)\n";
@@ -118,8 +118,10 @@ void print_cross(const Unit& u, const std::string& phase, std::vector<bal::Cross
     double eplb_out        = 0;
     for (const auto& r : rs)
         if (r.policy == eplb && r.skipped.empty()) eplb_out = r.out_mean();
-    std::printf("%-21s %9s %9s %9s %8s %9s %9s  %-44s %8s %8s\n", "policy", "in-sample", "out mean", "out worst",
-                "vs EPLB", "LOO mean", "LOO worst", "worst pair (fit -> eval)", "fit ms", "max ms");
+    const bool drift = drift_sigma > 0;
+    std::printf("%-21s %9s %9s %9s %8s %9s %9s  %-44s %8s %8s%s\n", "policy", "in-sample", "out mean", "out worst",
+                "vs EPLB", "LOO mean", "LOO worst", "worst pair (fit -> eval)", "fit ms", "max ms",
+                drift ? "  drift mean drift worst" : "");
     for (const auto& r : rs) {
         if (!r.skipped.empty()) {
             std::printf("%-21s skipped: %s\n", r.policy.c_str(), r.skipped.c_str());
@@ -128,9 +130,11 @@ void print_cross(const Unit& u, const std::string& phase, std::vector<bal::Cross
         char gain[16] = "-";
         if (eplb_out > 0) std::snprintf(gain, sizeof gain, "%+.1f%%", 100 * (r.out_mean() / eplb_out - 1));
         const auto* w = r.worst_pair();
-        std::printf("%-21s %9.4f %9.4f %9.4f %8s %9.4f %9.4f  %-44s %8.2f %8.2f\n", r.policy.c_str(), r.in_mean(),
+        std::printf("%-21s %9.4f %9.4f %9.4f %8s %9.4f %9.4f  %-44s %8.2f %8.2f", r.policy.c_str(), r.in_mean(),
                     r.out_mean(), r.out_worst(), gain, r.loo_mean(), r.loo_worst(), (w->fit + " -> " + w->eval).c_str(),
                     r.fit_median_s() * 1e3, r.fit_max_s() * 1e3);
+        if (drift) std::printf("  %10.4f %11.4f", r.drift_mean(), r.drift_worst());
+        std::printf("\n");
     }
     if (phase.empty()) {
         std::cout << "out of sample by phase (fit -> eval: mean (pairs)):\n";
@@ -140,11 +144,16 @@ void print_cross(const Unit& u, const std::string& phase, std::vector<bal::Cross
     std::cout << "floor (any placement): a lower bound on busiest/mean that no placement of this unit's slots reaches "
                  "below, whatever its replica counts, pairing and split, on each evaluated run's own loads "
                  "(sim/balancer/placement_floor.hpp); a policy's gap to it is what placement can still gain\n";
+    if (drift)
+        std::printf("drift: fitted on a run, measured on that run with every expert's load drifted by a log-normal "
+                    "factor of σ = %g (same in expectation), mean over the seeded draws; mean and worst over runs\n",
+                    drift_sigma);
 }
 
 void run_cross(const std::string& data, const std::string& scope, const std::vector<std::string>& units,
                const std::vector<std::string>& policies, const std::string& command, double timeout_s, int repeats,
-               const std::string& split, const std::string& pool, const std::string& json_path) {
+               const std::string& split, const std::string& pool, double drift_sigma, int drift_draws,
+               const std::string& json_path) {
     const bal::ReplicaSplitModel model = table_parse(bal::kReplicaSplitNames, split, "balance cross --split");
     const bal::PoolRule pool_rule      = table_parse(bal::kPoolRuleNames, pool, "balance cross --pool");
     if (scope != "phase" && scope != "all")
@@ -165,13 +174,14 @@ void run_cross(const std::string& data, const std::string& scope, const std::vec
         const Unit& u = unit_named(un);
         bal::CrossSpec cs{u.name,  u.spec, scope == "phase" ? std::string(u.name) : std::string(),
                           repeats, model,  pool_rule};
+        cs.drift_sigma = drift_sigma, cs.drift_draws = drift_draws;
         const auto rs             = bal::cross_evaluate(runs, placers, cs);
         const bal::CrossResult fl = bal::floor_result(runs, cs);
         std::size_t n             = 0;
         json names                = json::array();
         for (const auto& r : runs)
             if (cs.phase.empty() || r.phase() == cs.phase) ++n, names.push_back(r.name);
-        print_cross(u, cs.phase, rs, fl, n);
+        print_cross(u, cs.phase, rs, fl, n, drift_sigma);
         json ju = {{"unit", u.name},
                    {"num_slots", u.spec.num_slots},
                    {"num_gpus", u.spec.num_gpus},
@@ -183,6 +193,11 @@ void run_cross(const std::string& data, const std::string& scope, const std::vec
                      {"out_of_sample", {{"mean", fl.out_mean()}, {"worst", fl.out_worst()}}},
                      {"leave_one_out", {{"mean", fl.loo_mean()}, {"worst", fl.loo_worst()}}}}},
                    {"policies", json::array()}};
+        if (drift_sigma > 0) {
+            ju["drift"]          = {{"sigma", drift_sigma}, {"draws", drift_draws}};
+            ju["floor"]["drift"] = {
+                {"mean", fl.drift_mean()}, {"worst", fl.drift_worst()}, {"runs", pairs_json(fl.drift)}};
+        }
         for (const auto& r : rs) {
             json jp = {{"policy", r.policy}};
             if (!r.skipped.empty()) {
@@ -192,6 +207,8 @@ void run_cross(const std::string& data, const std::string& scope, const std::vec
                 jp["out_of_sample"] = {{"mean", r.out_mean()}, {"worst", r.out_worst()}, {"pairs", pairs_json(r.out)}};
                 jp["leave_one_out"] = {{"mean", r.loo_mean()}, {"worst", r.loo_worst()}, {"runs", pairs_json(r.loo)}};
                 jp["fit_s"]         = {{"median", r.fit_median_s()}, {"max", r.fit_max_s()}, {"runs", r.fit_s}};
+                if (drift_sigma > 0)
+                    jp["drift"] = {{"mean", r.drift_mean()}, {"worst", r.drift_worst()}, {"runs", pairs_json(r.drift)}};
             }
             ju["policies"].push_back(jp);
         }
@@ -279,8 +296,8 @@ void add_balance_cross_commands(CLI::App& parent) {
     struct CrossOptions {
         std::string data = "../shared/data/expert_load", scope = "phase", command, json, split = "even", pool = "mean";
         std::vector<std::string> units = {"decode", "prefill"}, policies;
-        double timeout_s               = 60;
-        int repeats                    = 3;
+        double timeout_s = 60, drift = 0;
+        int repeats = 3, drift_draws = 4;
     };
     auto o    = std::make_shared<CrossOptions>();
     auto* cmd = parent.add_subcommand("cross", "every placement policy fitted on one recorded run, judged on others");
@@ -300,9 +317,14 @@ void add_balance_cross_commands(CLI::App& parent) {
     cmd->add_option("--pool", o->pool,
                     "leave-one-out fitting load from the other runs: mean (default; their normalised sum) or max "
                     "(per expert, the largest share any of them gave it)");
+    cmd->add_option("--drift", o->drift,
+                    "also measure each placement on its own run with every expert's load drifted by a log-normal "
+                    "factor of this relative σ (e.g. 0.02), same in expectation: how much of the in-sample figure "
+                    "survives a run that differs by that much (default 0: not measured)");
+    cmd->add_option("--drift-draws", o->drift_draws, "seeded drifted copies per run, averaged (default 4)");
     cmd->callback([o] {
         run_cross(o->data, o->scope, o->units, o->policies, o->command, o->timeout_s, o->repeats, o->split, o->pool,
-                  o->json);
+                  o->drift, o->drift_draws, o->json);
     });
 
     struct MixOptions {

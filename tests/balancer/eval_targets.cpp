@@ -221,7 +221,8 @@ void counts_floor_loo(const Unit& u, const std::vector<Run>& runs, const char* p
 
 // Issue 16's decode target against the active slots per GPU: the decode unit (144 GPUs, 18 nodes)
 // with `active` slots on every GPU. Prints, mean over the two decode runs (in) or their two ordered
-// pairs (out): the floor; eplb_global and joint_minmax fitted in sample and on the other run; then
+// pairs (out): the floor; eplb_global and joint_minmax (and at 2 active tree_partition) fitted in sample
+// and on the other run; then
 // per hosted count H > active, dynamic redundancy (hosted set: eplb_global + place_hosted, fitted
 // in sample or on the other run) with the active set chosen on the served run's exact loads (N=inf)
 // or on a sample of its last N steps, evaluated on its exact loads (minmax split).
@@ -243,7 +244,8 @@ void decode_active_sweep(const std::vector<Run>& runs) {
         for (const Run* r : dec)
             floor_in += bal::placement_floor(r->load, u.spec).mean_ratio / double(dec.size());
         std::printf("active %d/GPU (%d slots): floor (any placement) in %.4f", active, u.spec.num_slots, floor_in);
-        for (const char* pol : {"eplb_global", "joint_minmax"}) {
+        for (const char* pol : {"eplb_global", "joint_minmax", "tree_partition"}) {
+            if (active != 2 && std::string(pol) == "tree_partition") continue; // joint_minmax there
             double in = 0, out = 0;
             int pairs = 0;
             for (const Run* a : dec) {

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 using namespace moetwin;
@@ -103,6 +104,55 @@ TEST(CrossEval, PooledLoadMaxRuleAndSplitModel) {
     EXPECT_EQ(table_parse(kPoolRuleNames, "max", "pool"), PoolRule::Max);
     EXPECT_THROW((void)table_parse(kPoolRuleNames, "median", "pool"), ConfigError);
     EXPECT_THROW((void)table_parse(kReplicaSplitNames, "Even", "split"), ConfigError);
+}
+
+// drifted_load: σ = 0 is the identity; the same (seed, draw) the same copy, another draw another; the
+// factors' logs have mean −σ²/2 and spread σ, and the factors mean 1 (14,848 entries: the sample mean's
+// standard error is σ / 122).
+TEST(CrossEval, DriftedLoadIsSeededLogNormalAndUnbiased) {
+    ExpertLoad load{58, 256, std::vector<double>(58 * 256, 1000.0)};
+    EXPECT_EQ(drifted_load(load, 0, 1, 0).tokens, load.tokens);
+    const ExpertLoad a = drifted_load(load, 0.1, 1, 0), b = drifted_load(load, 0.1, 1, 0),
+                     c = drifted_load(load, 0.1, 1, 1);
+    EXPECT_EQ(a.tokens, b.tokens);
+    EXPECT_NE(a.tokens, c.tokens);
+    double mean = 0, log_mean = 0, log_sq = 0;
+    const double n = double(a.tokens.size());
+    for (double v : a.tokens) {
+        const double f = v / 1000.0, l = std::log(f);
+        mean += f / n, log_mean += l / n, log_sq += l * l / n;
+    }
+    EXPECT_NEAR(mean, 1.0, 0.004);
+    EXPECT_NEAR(log_mean, -0.005, 0.004);
+    EXPECT_NEAR(std::sqrt(log_sq - log_mean * log_mean), 0.1, 0.003);
+}
+
+// The drift column: one entry per run, the fitted placement on its own run drifted; at a vanishing σ it
+// is the in-sample figure (7/6 on both prefill runs), for the floor row too. Bad σ and draw counts are
+// refused.
+TEST(CrossEval, DriftColumnAndItsBounds) {
+    CrossSpec cs{"prefill", kSpec, "prefill", 1};
+    cs.drift_sigma = 1e-12;
+    const auto rs  = cross_evaluate(runs(), {{"toy", &heaviest_with_lightest}}, cs);
+    ASSERT_EQ(rs[0].drift.size(), 2u);
+    EXPECT_EQ(rs[0].drift[0].fit, "prefill_a");
+    EXPECT_EQ(rs[0].drift[0].eval, "prefill_a ~ σ 1e-12");
+    EXPECT_NEAR(rs[0].drift_mean(), 7.0 / 6, 1e-9);
+    const CrossResult fl = floor_result(runs(), cs);
+    ASSERT_EQ(fl.drift.size(), 2u);
+    EXPECT_NEAR(fl.drift_mean(), fl.in_mean(), 1e-9);
+    cs.drift_sigma   = 0.5; // a real drift moves the figure, and the floor stays under the policy
+    const auto moved = cross_evaluate(runs(), {{"toy", &heaviest_with_lightest}}, cs);
+    EXPECT_NE(moved[0].drift_mean(), rs[0].drift_mean());
+    EXPECT_LE(floor_result(runs(), cs).drift_mean(), moved[0].drift_mean() + 1e-9);
+    for (const double bad : {-0.1, 2.5}) {
+        cs.drift_sigma = bad;
+        EXPECT_THROW(cross_evaluate(runs(), {{"toy", &heaviest_with_lightest}}, cs), ConfigError) << bad;
+    }
+    cs.drift_sigma = 0.1, cs.drift_draws = 0;
+    EXPECT_THROW(cross_evaluate(runs(), {{"toy", &heaviest_with_lightest}}, cs), ConfigError);
+    EXPECT_TRUE(
+        cross_evaluate(runs(), {{"toy", &heaviest_with_lightest}}, {"prefill", kSpec, "prefill", 1})[0].drift.empty());
 }
 
 TEST(LoadMix, MovesLinearlyFromOneRunToTheOther) {

@@ -171,6 +171,32 @@ TEST(CliBalanceCross, SplitAndPoolOptions) {
     fs::remove_all(d);
 }
 
+// --drift adds the drift columns and the JSON's drift entries (policy and floor); a σ outside [0, 2] is
+// refused naming the option, and nothing is written.
+TEST(CliBalanceCross, DriftOption) {
+    const fs::path d = twin_runs();
+    const auto o     = run_moetwin("balance cross --data " + (d / "runs").string() +
+                                   " --unit prefill --scope all --policy eplb_global --split minmax --drift 0.05 "
+                                       "--drift-draws 2 --repeats 1 --json " +
+                                   (d / "c.json").string());
+    ASSERT_EQ(o.exit_code, 0) << o.output;
+    EXPECT_NE(o.output.find("drift mean"), std::string::npos) << o.output;
+    const json j = read_json(d / "c.json");
+    EXPECT_EQ(j.at("units")[0].at("drift").at("sigma").get<double>(), 0.05);
+    const json& p = j.at("units")[0].at("policies")[0];
+    // Drift only adds spread: the drifted run is never better balanced than the fitted one by much, and
+    // the floor's drift row stays under the policy's.
+    EXPECT_GE(p.at("drift").at("mean").get<double>(), p.at("in_sample").at("mean").get<double>() - 0.01);
+    EXPECT_LE(j.at("units")[0].at("floor").at("drift").at("mean").get<double>(),
+              p.at("drift").at("mean").get<double>() + 1e-9);
+    const auto bad =
+        run_moetwin("balance cross --data " + (d / "runs").string() + " --drift 3 --json " + (d / "bad.json").string());
+    EXPECT_EQ(bad.exit_code, 1);
+    EXPECT_NE(bad.output.find("--drift"), std::string::npos) << bad.output;
+    EXPECT_FALSE(fs::exists(d / "bad.json"));
+    fs::remove_all(d);
+}
+
 // balance mix charges every re-placement's migration as a pause: step factor = 1 + pause / serving time.
 TEST(CliBalanceMix, MigrationPausesChargedToTheSteps) {
     const fs::path d = twin_runs();

@@ -15,5 +15,6 @@ Placement place_lpt_swap(const ExpertLoad& load, const PlacementSpec& spec);    
 Placement place_group_affine(const ExpertLoad& load, const PlacementSpec& spec);      // group_affine.cpp
 Placement place_minmax_swap(const ExpertLoad& load, const PlacementSpec& spec);       // minmax_swap.cpp
 Placement place_joint_minmax(const ExpertLoad& load, const PlacementSpec& spec);      // joint_minmax.cpp
+Placement place_tree_partition(const ExpertLoad& load, const PlacementSpec& spec);    // tree_partition.cpp
 
 } // namespace moetwin::balancer
