@@ -4,6 +4,7 @@
 
 #include "common/errors.hpp"
 #include "common/rng.hpp"
+#include "sim/balancer/partition_lp_floor.hpp"
 #include "sim/balancer/placement_floor.hpp"
 #include "sim/balancer/placement_metrics.hpp"
 #include "sim/balancer/split_metrics.hpp"
@@ -157,23 +158,28 @@ std::vector<const RecordedRun*> runs_in_scope(const std::vector<RecordedRun>& al
 
 } // namespace
 
-CrossResult floor_result(const std::vector<RecordedRun>& all_runs, const CrossSpec& cs) {
+CrossResult floor_result(const std::vector<RecordedRun>& all_runs, const CrossSpec& cs, bool lp) {
     const auto runs = runs_in_scope(all_runs, cs);
+    if (lp && !lp_floor_applies(cs.spec, runs[0]->load.num_experts))
+        throw ConfigError("balance cross: the LP floor needs exactly 2 slots on every GPU and fewer GPUs than "
+                          "experts (unit " +
+                          cs.unit + ")");
+    const auto floor_of = [&](const ExpertLoad& l) {
+        return lp ? partition_lp_floor(l, cs.spec).mean_ratio : placement_floor(l, cs.spec).mean_ratio;
+    };
     std::vector<double> floor;
     for (const auto* r : runs)
-        floor.push_back(placement_floor(r->load, cs.spec).mean_ratio);
+        floor.push_back(floor_of(r->load));
     CrossResult res;
-    res.policy = kFloorRowName;
+    res.policy = lp ? kLpFloorRowName : kFloorRowName;
     for (std::size_t f = 0; f < runs.size(); ++f) {
         for (std::size_t e = 0; e < runs.size(); ++e)
             (e == f ? res.in : res.out).push_back({runs[f]->name, runs[e]->name, floor[e]});
         res.loo.push_back({"all but " + runs[f]->name, runs[f]->name, floor[f]});
-        if (cs.drift_sigma > 0) {
+        if (cs.drift_sigma > 0 && !lp) { // the LP floor of every drifted copy would cost minutes
             double sum = 0;
             for (int d = 0; d < cs.drift_draws; ++d)
-                sum += placement_floor(drifted_load(runs[f]->load, cs.drift_sigma, cs.drift_seed, std::uint64_t(d)),
-                                       cs.spec)
-                           .mean_ratio;
+                sum += floor_of(drifted_load(runs[f]->load, cs.drift_sigma, cs.drift_seed, std::uint64_t(d)));
             res.drift.push_back({runs[f]->name, drift_label(runs[f]->name, cs), sum / cs.drift_draws});
         }
     }

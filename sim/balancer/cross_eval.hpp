@@ -91,8 +91,12 @@ std::vector<CrossResult> cross_evaluate(const std::vector<RecordedRun>& runs, co
 // sample, fitted elsewhere or left out alike: a placement fitted anywhere is still a placement), so
 // every column reads as the least any policy can show there. fit_s stays empty. Throws as
 // cross_evaluate.
-inline constexpr const char* kFloorRowName = "floor (any placement)";
-CrossResult floor_result(const std::vector<RecordedRun>& runs, const CrossSpec& cs);
+// With `lp`, the row is partition_lp_floor's (partition_lp_floor.hpp: units of exactly 2 slots per GPU
+// and fewer GPUs than experts, else ConfigError; seconds per run; no drift entries), named
+// kLpFloorRowName.
+inline constexpr const char* kFloorRowName   = "floor (any placement)";
+inline constexpr const char* kLpFloorRowName = "LP floor (2 slots)";
+CrossResult floor_result(const std::vector<RecordedRun>& runs, const CrossSpec& cs, bool lp = false);
 
 ExpertLoad pooled_load(const std::vector<const ExpertLoad*>& loads, PoolRule rule = PoolRule::Mean);
 

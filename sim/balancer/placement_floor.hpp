@@ -39,18 +39,11 @@ namespace moetwin::balancer {
 // Epstein, Levin, van Stee, Algorithmica 62, 2012), so no matching or flow test decides it in
 // general; the floor equals the exhaustive optimum on the cases
 // tests/balancer/test_placement_floor.cpp names.
-// NOTES (2 slots per GPU, measured offline, not shipped): there the exact problem is a partition of
-// the E experts into E − G groups with Σ load ≤ (size − 1)·T each (proved in
-// placement/tree_partition.cpp). Its configuration LP bounds it far tighter than this floor: round
-// every load / T down to a grid of 0.02, take the LP relaxation of "exactly E − G groups, every
-// expert used once, each group of ≥ 2 with Σ (1 − rounded load / T) ≥ 1" over group types (multisets
-// of grid classes), solved by column generation (pricing: a bounded covering knapsack over the
-// classes, negative-slack classes first), and bisect on T where the LP is infeasible. A Python +
-// HiGHS prototype (7 bisection steps on [1, 1.35] × mean, about 7 s per layer) gave, on the 58 layers
-// at the decode unit: decode_in1000out1000 1.1041 (26 layers above 1.10; this floor 1.0596,
-// tree_partition 1.1320), decode_in2000out100 1.1149 (24 layers; 1.0895, 1.1475). So no 288-slot
-// placement reaches 1.10 on either decode run, even in sample. Shipping it needs an LP solver
-// (GLPK is in the Debian list) and about 25 s of CPU per run at this speed, so an opt-in.
+// With exactly 2 slots per GPU and fewer GPUs than experts, partition_lp_floor.hpp bounds the exact
+// problem (a partition, placement/tree_partition.cpp) far tighter: decode unit, 58 layers,
+// decode_in1000out1000 1.1045 and decode_in2000out100 1.1185 against this floor's 1.0596 / 1.0895
+// (tree_partition reaches 1.1320 / 1.1475). It needs an LP and about 25 s of CPU per run, so it is an
+// opt-in (`moetwin balance cross --lp-floor`).
 // Throws ConfigError when the spec is invalid for loads.size() experts or a load is negative.
 double busiest_load_floor(std::span<const double> loads, const PlacementSpec& spec);
 

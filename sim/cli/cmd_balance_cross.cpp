@@ -14,6 +14,7 @@
 #include "sim/balancer/external/placement_command.hpp"
 #include "sim/balancer/external/placement_json.hpp"
 #include "sim/balancer/load_mix.hpp"
+#include "sim/balancer/partition_lp_floor.hpp"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -110,8 +111,8 @@ std::string phase_pairs(const bal::CrossResult& r) {
 }
 
 void print_cross(const Unit& u, const std::string& phase, std::vector<bal::CrossResult> rs,
-                 const bal::CrossResult& floor, std::size_t n, double drift_sigma) {
-    rs.push_back(floor);
+                 const std::vector<bal::CrossResult>& floors, std::size_t n, double drift_sigma) {
+    rs.insert(rs.end(), floors.begin(), floors.end());
     std::cout << "\nunit " << u.name << ": " << u.spec << "; runs of phase " << (phase.empty() ? "any" : phase) << ": "
               << n << " (" << n * (n - 1) << " ordered pairs)\n";
     const std::string eplb = u.spec.num_groups % u.spec.num_nodes == 0 ? "eplb_hierarchical" : "eplb_global";
@@ -133,7 +134,7 @@ void print_cross(const Unit& u, const std::string& phase, std::vector<bal::Cross
         std::printf("%-21s %9.4f %9.4f %9.4f %8s %9.4f %9.4f  %-44s %8.2f %8.2f", r.policy.c_str(), r.in_mean(),
                     r.out_mean(), r.out_worst(), gain, r.loo_mean(), r.loo_worst(), (w->fit + " -> " + w->eval).c_str(),
                     r.fit_median_s() * 1e3, r.fit_max_s() * 1e3);
-        if (drift) std::printf("  %10.4f %11.4f", r.drift_mean(), r.drift_worst());
+        if (drift && !r.drift.empty()) std::printf("  %10.4f %11.4f", r.drift_mean(), r.drift_worst());
         std::printf("\n");
     }
     if (phase.empty()) {
@@ -144,6 +145,10 @@ void print_cross(const Unit& u, const std::string& phase, std::vector<bal::Cross
     std::cout << "floor (any placement): a lower bound on busiest/mean that no placement of this unit's slots reaches "
                  "below, whatever its replica counts, pairing and split, on each evaluated run's own loads "
                  "(sim/balancer/placement_floor.hpp); a policy's gap to it is what placement can still gain\n";
+    if (floors.size() > 1)
+        std::cout << "LP floor (2 slots): the configuration-LP bound of the exact 2-slot problem (a partition of "
+                     "the experts into E - G groups; sim/balancer/partition_lp_floor.hpp), never below the floor "
+                     "above: no placement reaches below it either\n";
     if (drift)
         std::printf("drift: fitted on a run, measured on that run with every expert's load drifted by a log-normal "
                     "factor of σ = %g (same in expectation), mean over the seeded draws; mean and worst over runs\n",
@@ -152,7 +157,7 @@ void print_cross(const Unit& u, const std::string& phase, std::vector<bal::Cross
 
 void run_cross(const std::string& data, const std::string& scope, const std::vector<std::string>& units,
                const std::vector<std::string>& policies, const std::string& command, double timeout_s, int repeats,
-               const std::string& split, const std::string& pool, double drift_sigma, int drift_draws,
+               const std::string& split, const std::string& pool, double drift_sigma, int drift_draws, bool lp_floor,
                const std::string& json_path) {
     const bal::ReplicaSplitModel model = table_parse(bal::kReplicaSplitNames, split, "balance cross --split");
     const bal::PoolRule pool_rule      = table_parse(bal::kPoolRuleNames, pool, "balance cross --pool");
@@ -177,11 +182,14 @@ void run_cross(const std::string& data, const std::string& scope, const std::vec
         cs.drift_sigma = drift_sigma, cs.drift_draws = drift_draws;
         const auto rs             = bal::cross_evaluate(runs, placers, cs);
         const bal::CrossResult fl = bal::floor_result(runs, cs);
-        std::size_t n             = 0;
-        json names                = json::array();
+        std::vector<bal::CrossResult> floors{fl};
+        const bool lp = lp_floor && bal::lp_floor_applies(cs.spec, runs.empty() ? 0 : runs[0].load.num_experts);
+        if (lp) floors.push_back(bal::floor_result(runs, cs, true));
+        std::size_t n = 0;
+        json names    = json::array();
         for (const auto& r : runs)
             if (cs.phase.empty() || r.phase() == cs.phase) ++n, names.push_back(r.name);
-        print_cross(u, cs.phase, rs, fl, n, drift_sigma);
+        print_cross(u, cs.phase, rs, floors, n, drift_sigma);
         json ju = {{"unit", u.name},
                    {"num_slots", u.spec.num_slots},
                    {"num_gpus", u.spec.num_gpus},
@@ -193,6 +201,12 @@ void run_cross(const std::string& data, const std::string& scope, const std::vec
                      {"out_of_sample", {{"mean", fl.out_mean()}, {"worst", fl.out_worst()}}},
                      {"leave_one_out", {{"mean", fl.loo_mean()}, {"worst", fl.loo_worst()}}}}},
                    {"policies", json::array()}};
+        if (lp) {
+            const bal::CrossResult& l = floors.back();
+            ju["lp_floor"]            = {{"in_sample", {{"mean", l.in_mean()}, {"runs", pairs_json(l.in)}}},
+                                         {"out_of_sample", {{"mean", l.out_mean()}, {"worst", l.out_worst()}}},
+                                         {"leave_one_out", {{"mean", l.loo_mean()}, {"worst", l.loo_worst()}}}};
+        }
         if (drift_sigma > 0) {
             ju["drift"]          = {{"sigma", drift_sigma}, {"draws", drift_draws}};
             ju["floor"]["drift"] = {
@@ -298,6 +312,7 @@ void add_balance_cross_commands(CLI::App& parent) {
         std::vector<std::string> units = {"decode", "prefill"}, policies;
         double timeout_s = 60, drift = 0;
         int repeats = 3, drift_draws = 4;
+        bool lp_floor = false;
     };
     auto o    = std::make_shared<CrossOptions>();
     auto* cmd = parent.add_subcommand("cross", "every placement policy fitted on one recorded run, judged on others");
@@ -322,9 +337,12 @@ void add_balance_cross_commands(CLI::App& parent) {
                     "factor of this relative σ (e.g. 0.02), same in expectation: how much of the in-sample figure "
                     "survives a run that differs by that much (default 0: not measured)");
     cmd->add_option("--drift-draws", o->drift_draws, "seeded drifted copies per run, averaged (default 4)");
+    cmd->add_flag("--lp-floor", o->lp_floor,
+                  "also the configuration-LP floor of units with exactly 2 slots per GPU (the decode unit): far "
+                  "tighter than the floor row, about a second per layer and run");
     cmd->callback([o] {
         run_cross(o->data, o->scope, o->units, o->policies, o->command, o->timeout_s, o->repeats, o->split, o->pool,
-                  o->drift, o->drift_draws, o->json);
+                  o->drift, o->drift_draws, o->lp_floor, o->json);
     });
 
     struct MixOptions {

@@ -197,6 +197,27 @@ TEST(CliBalanceCross, DriftOption) {
     fs::remove_all(d);
 }
 
+// --lp-floor adds the LP floor row and JSON entry at the decode unit (2 slots per GPU), never below the
+// floor row; at the prefill unit (9 slots per GPU) it does not apply and adds nothing.
+TEST(CliBalanceCross, LpFloorOption) {
+    const fs::path d = twin_runs();
+    const auto o     = run_moetwin("balance cross --data " + (d / "runs").string() +
+                                   " --unit decode --unit prefill --scope all --policy eplb_global --split minmax "
+                                       "--lp-floor --repeats 1 --json " +
+                                   (d / "c.json").string());
+    ASSERT_EQ(o.exit_code, 0) << o.output;
+    EXPECT_NE(o.output.find("LP floor (2 slots)"), std::string::npos) << o.output;
+    const json j    = read_json(d / "c.json");
+    const json& dec = j.at("units")[0];
+    ASSERT_EQ(dec.at("unit"), "decode");
+    EXPECT_GE(dec.at("lp_floor").at("in_sample").at("mean").get<double>(),
+              dec.at("floor").at("in_sample").at("mean").get<double>() - 1e-9);
+    EXPECT_LE(dec.at("lp_floor").at("in_sample").at("mean").get<double>(),
+              dec.at("policies")[0].at("in_sample").at("mean").get<double>() + 1e-9);
+    EXPECT_FALSE(j.at("units")[1].contains("lp_floor"));
+    fs::remove_all(d);
+}
+
 // balance mix charges every re-placement's migration as a pause: step factor = 1 + pause / serving time.
 TEST(CliBalanceMix, MigrationPausesChargedToTheSteps) {
     const fs::path d = twin_runs();
