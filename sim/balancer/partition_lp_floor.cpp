@@ -60,10 +60,18 @@ struct Pricer {
         low   = int(std::max<int64_t>(neg, -kMaxWidth));
         width = c.top - low + 1;
     }
-    // Beyond this many covered-unit states (loads hundreds of GPUs' worth on one expert) the pricing
-    // is not attempted and the trial T proves nothing.
-    static constexpr int64_t kMaxWidth = 1 << 20;
-    bool too_wide(int64_t neg) const { return neg < -kMaxWidth; }
+    // The pricing keeps a predecessor per (split step, size state, covered unit): 4 bytes each. Beyond
+    // kMaxTableBytes (the decode unit needs about 5 MB; a 2-slot unit of thousands of GPUs would need
+    // more) it is not attempted, and the trial T proves nothing.
+    static constexpr int64_t kMaxWidth      = 1 << 20;
+    static constexpr int64_t kMaxTableBytes = int64_t(256) << 20;
+    bool too_wide(int64_t neg) const {
+        int64_t steps = 0;
+        for (int n : c.count)
+            for (int rem = n, t = 1; rem > 0; t *= 2)
+                rem -= std::min(t, rem), ++steps;
+        return neg < -kMaxWidth || steps * 3 * (int64_t(c.top) - neg + 1) * 4 > kMaxTableBytes;
+    }
 
     // Returns the best value and the group type (counts per class), or −inf when none exists.
     double best(std::span<const double> y, std::vector<int>& a) const {
