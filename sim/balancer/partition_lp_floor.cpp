@@ -194,7 +194,7 @@ bool lp_infeasible(std::span<const double> loads, int groups, double T, const Lp
 } // namespace
 
 bool lp_floor_applies(const PlacementSpec& spec, int num_experts) {
-    return spec.even_slots() && spec.min_slots_per_gpu() == 2 && spec.num_gpus < num_experts;
+    return is_tree_partition_unit(spec, num_experts);
 }
 
 double partition_lp_floor(std::span<const double> loads, const PlacementSpec& spec, const LpFloorSpec& lp) {
@@ -215,18 +215,7 @@ double partition_lp_floor(std::span<const double> loads, const PlacementSpec& sp
 }
 
 FloorSummary partition_lp_floor(const ExpertLoad& load, const PlacementSpec& spec, const LpFloorSpec& lp) {
-    FloorSummary s;
-    std::vector<double> row(std::size_t(load.num_experts));
-    for (int l = 0; l < load.num_layers; ++l) {
-        double total = 0;
-        for (int e = 0; e < load.num_experts; ++e)
-            row[std::size_t(e)] = double(std::llround(load.at(l, e))), total += row[std::size_t(e)];
-        const double r = total > 0 ? partition_lp_floor(row, spec, lp) / (total / spec.num_gpus) : 1.0;
-        s.layer_ratio.push_back(r);
-        s.mean_ratio += r;
-    }
-    if (load.num_layers > 0) s.mean_ratio /= load.num_layers;
-    return s;
+    return floor_summary(load, spec, [&](std::span<const double> row) { return partition_lp_floor(row, spec, lp); });
 }
 
 } // namespace moetwin::balancer

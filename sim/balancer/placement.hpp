@@ -67,6 +67,13 @@ struct PlacementSpec {
 
 std::ostream& operator<<(std::ostream& os, const PlacementSpec& spec);
 
+// Exactly 2 slots on every GPU and fewer GPUs than experts: every placement of such a unit comes down
+// to a partition of the experts into num_experts − num_gpus groups (placement/tree_partition.cpp),
+// which tree_partition searches and partition_lp_floor.hpp bounds.
+inline bool is_tree_partition_unit(const PlacementSpec& spec, int num_experts) {
+    return spec.even_slots() && spec.min_slots_per_gpu() == 2 && spec.num_gpus < num_experts;
+}
+
 struct Placement {
     int num_layers   = 0;
     int num_experts  = 0;

@@ -87,13 +87,18 @@ double busiest_load_floor(std::span<const double> loads, const PlacementSpec& sp
 }
 
 FloorSummary placement_floor(const ExpertLoad& load, const PlacementSpec& spec) {
+    return floor_summary(load, spec, [&](std::span<const double> row) { return busiest_load_floor(row, spec); });
+}
+
+FloorSummary floor_summary(const ExpertLoad& load, const PlacementSpec& spec,
+                           const std::function<double(std::span<const double>)>& layer_floor) {
     FloorSummary s;
     std::vector<double> row(std::size_t(load.num_experts));
     for (int l = 0; l < load.num_layers; ++l) {
         double total = 0;
         for (int e = 0; e < load.num_experts; ++e)
             row[std::size_t(e)] = double(std::llround(load.at(l, e))), total += row[std::size_t(e)];
-        const double r = total > 0 ? busiest_load_floor(row, spec) / (total / spec.num_gpus) : 1.0;
+        const double r = total > 0 ? layer_floor(row) / (total / spec.num_gpus) : 1.0;
         s.layer_ratio.push_back(r);
         s.mean_ratio += r;
     }

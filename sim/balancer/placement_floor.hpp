@@ -9,6 +9,7 @@
 #include "moe/expert_load.hpp"
 #include "sim/balancer/placement.hpp"
 
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -56,5 +57,11 @@ struct FloorSummary {
 // the min-max split measures them (split_metrics.hpp), so floor ≤ busiest_over_mean(…, MinMax) and
 // ≤ the Even figure up to that rounding, for every placement. Throws as busiest_load_floor.
 FloorSummary placement_floor(const ExpertLoad& load, const PlacementSpec& spec);
+
+// `layer_floor` (a bound on one layer's busiest GPU, from its loads rounded to whole tokens) of every
+// layer over its mean GPU load, as placement_floor lays out busiest_load_floor (which it is with
+// that function); partition_lp_floor.hpp's summary uses it too.
+FloorSummary floor_summary(const ExpertLoad& load, const PlacementSpec& spec,
+                           const std::function<double(std::span<const double>)>& layer_floor);
 
 } // namespace moetwin::balancer

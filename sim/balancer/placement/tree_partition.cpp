@@ -326,15 +326,11 @@ void tree_edges(std::span<const double> w, Group members, std::vector<std::pair<
     edges.emplace_back(members[0], members[1]);
 }
 
-bool two_slots_everywhere(const PlacementSpec& spec, int num_experts) {
-    return spec.even_slots() && spec.min_slots_per_gpu() == 2 && spec.num_gpus < num_experts;
-}
-
 } // namespace
 
 Placement place_tree_partition(const ExpertLoad& load, const PlacementSpec& spec) {
     spec.validate(load.num_experts);
-    if (!two_slots_everywhere(spec, load.num_experts)) return place_joint_minmax(load, spec);
+    if (!is_tree_partition_unit(spec, load.num_experts)) return place_joint_minmax(load, spec);
     const int E = load.num_experts, G = spec.num_gpus, S = spec.num_slots, want = E - G;
     std::vector<int> phy2log(std::size_t(load.num_layers) * std::size_t(S));
     std::vector<int> desc(static_cast<std::size_t>(E));
