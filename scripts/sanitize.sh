@@ -60,12 +60,12 @@ source scripts/asan_configure.sh # sets $build (build-asan) and the sanitizer op
 ci_tests=(test_common test_preflight test_scenario test_result test_profile test_balancer_expert_load test_calibrate
     test_traffic_readers test_serving_step_model test_cli_bad_input)
 # The code that landed after the last clean full pass (issue 15 item 3): the serving replay, its expert drift and
-# the sweep, whole; the balancer's placement floor, LP floor, tree partition, cross judgement (with drift) and dynamic
+# the sweep, whole; the balancer's placement floor, LP floor, tree partition, replica ring, cross judgement (with drift) and dynamic
 # redundancy with sampled recent loads; of test_step
 # (every step and network suite), the prefill micro-batch cut (StepBatches), the training/pipeline, offload and TP
 # suites.
 ci_new_tests=(test_serving test_serve_cli test_serving_drift test_drift_cli test_sweep test_balancer_placement_floor
-    test_balancer_tree_partition test_balancer_lp_floor test_balancer_cross test_balancer_dynamic_redundancy)
+    test_balancer_tree_partition test_balancer_replica_ring test_balancer_lp_floor test_balancer_cross test_balancer_dynamic_redundancy)
 ci_step_suites=(StepBatches Pipeline PipelineActors TrainingFabric TrainingPipeline TrainingRun TrainingWindow HostCpu OffloadFit
     OffloadScenario OffloadStep Residency SharedLinkFetch StepTp)
 # The scenarios small enough to simulate instrumented on 2 cores in seconds, and the 2,048-GPU training run (about

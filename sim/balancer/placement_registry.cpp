@@ -35,6 +35,11 @@ constexpr std::array kPolicies = {
                     "ours, 2 slots per GPU, for load_aware/least_loaded dispatch: experts partitioned into trees the "
                     "min-max split serves exactly (other units: joint_minmax)",
                     &place_tree_partition},
+    PlacementPolicy{"replica_ring",
+                    "ours, for load_aware/least_loaded dispatch: replicated experts chained into one ring through "
+                    "every GPU, so the min-max split can move any GPU's surplus on loads it was not fitted on "
+                    "(units with fewer redundant slots than GPUs: tree_partition)",
+                    &place_replica_ring},
 };
 } // namespace
 

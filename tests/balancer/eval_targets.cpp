@@ -221,7 +221,8 @@ void counts_floor_loo(const Unit& u, const std::vector<Run>& runs, const char* p
 
 // Issue 16's decode target against the active slots per GPU: the decode unit (144 GPUs, 18 nodes)
 // with `active` slots on every GPU. Prints, mean over the two decode runs (in) or their two ordered
-// pairs (out): the floor; eplb_global and joint_minmax (and at 2 active tree_partition) fitted in sample
+// pairs (out): the floor; eplb_global and joint_minmax (and at 2 active tree_partition, at 3 and 4
+// replica_ring) fitted in sample
 // and on the other run; then
 // per hosted count H > active, dynamic redundancy (hosted set: eplb_global + place_hosted, fitted
 // in sample or on the other run) with the active set chosen on the served run's exact loads (N=inf)
@@ -244,8 +245,9 @@ void decode_active_sweep(const std::vector<Run>& runs) {
         for (const Run* r : dec)
             floor_in += bal::placement_floor(r->load, u.spec).mean_ratio / double(dec.size());
         std::printf("active %d/GPU (%d slots): floor (any placement) in %.4f", active, u.spec.num_slots, floor_in);
-        for (const char* pol : {"eplb_global", "joint_minmax", "tree_partition"}) {
+        for (const char* pol : {"eplb_global", "joint_minmax", "tree_partition", "replica_ring"}) {
             if (active != 2 && std::string(pol) == "tree_partition") continue; // joint_minmax there
+            if (active == 2 && std::string(pol) == "replica_ring") continue;   // tree_partition there
             double in = 0, out = 0;
             int pairs = 0;
             for (const Run* a : dec) {

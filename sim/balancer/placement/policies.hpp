@@ -16,5 +16,6 @@ Placement place_group_affine(const ExpertLoad& load, const PlacementSpec& spec);
 Placement place_minmax_swap(const ExpertLoad& load, const PlacementSpec& spec);       // minmax_swap.cpp
 Placement place_joint_minmax(const ExpertLoad& load, const PlacementSpec& spec);      // joint_minmax.cpp
 Placement place_tree_partition(const ExpertLoad& load, const PlacementSpec& spec);    // tree_partition.cpp
+Placement place_replica_ring(const ExpertLoad& load, const PlacementSpec& spec);      // replica_ring.cpp
 
 } // namespace moetwin::balancer
