@@ -38,7 +38,8 @@ std::vector<Placer> registered_placers(const std::vector<std::string>& names) {
     std::vector<Placer> out;
     for (const auto& p : placement_policies())
         if (names.empty() || std::find(names.begin(), names.end(), p.name) != names.end())
-            out.push_back({std::string(p.name), p.place});
+            out.push_back(
+                {std::string(p.name), p.place, p.min_max_split ? ReplicaSplitModel::MinMax : ReplicaSplitModel::Even});
     for (const auto& n : names)
         (void)find_placement_policy(n); // ConfigError lists the names
     return out;
@@ -128,12 +129,11 @@ std::string drift_label(const std::string& run, const CrossSpec& cs) {
 }
 
 // Mean busiest/mean of `p` over cs.drift_draws drifted copies of `load`.
-double drifted_ratio(const Placement& p, const ExpertLoad& load, const CrossSpec& cs) {
+double drifted_ratio(const Placement& p, const ExpertLoad& load, const CrossSpec& cs, ReplicaSplitModel split) {
     double sum = 0;
     for (int d = 0; d < cs.drift_draws; ++d)
-        sum +=
-            busiest_over_mean(p, cs.spec, drifted_load(load, cs.drift_sigma, cs.drift_seed, std::uint64_t(d)), cs.split)
-                .mean_ratio;
+        sum += busiest_over_mean(p, cs.spec, drifted_load(load, cs.drift_sigma, cs.drift_seed, std::uint64_t(d)), split)
+                   .mean_ratio;
     return sum / cs.drift_draws;
 }
 
@@ -194,7 +194,9 @@ std::vector<CrossResult> cross_evaluate(const std::vector<RecordedRun>& all_runs
     std::vector<CrossResult> results;
     for (const Placer& placer : placers) {
         CrossResult res;
-        res.policy = placer.name;
+        res.policy       = placer.name;
+        res.split        = cs.split.value_or(placer.split);
+        const auto split = res.split;
         try {
             for (std::size_t f = 0; f < runs.size(); ++f) {
                 Placement p;
@@ -209,7 +211,7 @@ std::vector<CrossResult> cross_evaluate(const std::vector<RecordedRun>& all_runs
                 res.fit_s.push_back(best);
                 for (std::size_t e = 0; e < runs.size(); ++e) {
                     const PairRatio pr{runs[f]->name, runs[e]->name,
-                                       busiest_over_mean(p, cs.spec, runs[e]->load, cs.split).mean_ratio};
+                                       busiest_over_mean(p, cs.spec, runs[e]->load, split).mean_ratio};
                     (e == f ? res.in : res.out).push_back(pr);
                 }
                 std::vector<const ExpertLoad*> rest;
@@ -218,14 +220,15 @@ std::vector<CrossResult> cross_evaluate(const std::vector<RecordedRun>& all_runs
                 const Placement q = placer.place(pooled_load(rest, cs.pool), cs.spec);
                 check_placement(q, cs.spec);
                 res.loo.push_back({"all but " + runs[f]->name, runs[f]->name,
-                                   busiest_over_mean(q, cs.spec, runs[f]->load, cs.split).mean_ratio});
+                                   busiest_over_mean(q, cs.spec, runs[f]->load, split).mean_ratio});
                 if (cs.drift_sigma > 0)
                     res.drift.push_back(
-                        {runs[f]->name, drift_label(runs[f]->name, cs), drifted_ratio(p, runs[f]->load, cs)});
+                        {runs[f]->name, drift_label(runs[f]->name, cs), drifted_ratio(p, runs[f]->load, cs, split)});
             }
         } catch (const ConfigError& e) {
             res         = CrossResult{};
             res.policy  = placer.name;
+            res.split   = split;
             res.skipped = e.what();
         }
         results.push_back(std::move(res));

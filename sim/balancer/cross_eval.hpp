@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,9 @@ struct RecordedRun {
 struct Placer {
     std::string name;
     std::function<Placement(const ExpertLoad&, const PlacementSpec&)> place; // may throw ConfigError: skipped
+    // The split it is judged under when CrossSpec::split is unset: a registered policy's own
+    // (PlacementPolicy::min_max_split), Even for a user's command or file (EPLB's model).
+    ReplicaSplitModel split = ReplicaSplitModel::Even;
 };
 
 std::vector<Placer> registered_placers(const std::vector<std::string>& names); // empty: every registered policy
@@ -47,9 +51,10 @@ struct CrossSpec {
     std::string phase;      // runs used: those whose phase() is this; empty: every run
     int timing_repeats = 1; // fitting time = fastest of this many fits, per run
     // How replicas share their expert's load when measured: Even (round_robin's expectation, EPLB's
-    // model) or MinMax (the load_aware dispatch's exact min-max split, split_metrics.hpp).
-    ReplicaSplitModel split = ReplicaSplitModel::Even;
-    PoolRule pool           = PoolRule::Mean; // leave-one-out fitting load
+    // model) or MinMax (the load_aware dispatch's exact min-max split, split_metrics.hpp); unset: each
+    // placer under its own (Placer::split), the dispatch its placement is built for.
+    std::optional<ReplicaSplitModel> split = ReplicaSplitModel::Even;
+    PoolRule pool                          = PoolRule::Mean; // leave-one-out fitting load
     // Drift (0: not measured): each placement also measured on the run it was fitted on with every
     // expert's load drifted by a log-normal factor of this σ (drifted_load), mean over drift_draws
     // seeded draws: how much of an in-sample figure survives a run that differs by that much.
@@ -66,6 +71,7 @@ struct PairRatio {
 
 struct CrossResult {
     std::string policy;
+    ReplicaSplitModel split = ReplicaSplitModel::Even; // the split it was measured under
     std::string skipped;        // non-empty: the policy does not apply to this spec (nothing measured)
     std::vector<PairRatio> in;  // fitted and measured on the same run, one per run
     std::vector<PairRatio> out; // every ordered pair of distinct runs

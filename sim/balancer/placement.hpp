@@ -112,6 +112,10 @@ struct PlacementPolicy {
     std::string_view name;
     std::string_view intent; // one line, printed by `moetwin balance --list`
     PlaceFn place;
+    // Placed for the load_aware dispatch's exact min-max split of each expert over its replicas
+    // (split_metrics.hpp), not for an even split: `moetwin balance cross` judges it under that split
+    // unless told otherwise (--split).
+    bool min_max_split = false;
 };
 
 std::span<const PlacementPolicy> placement_policies();

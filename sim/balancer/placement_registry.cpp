@@ -28,18 +28,18 @@ constexpr std::array kPolicies = {
                     &place_group_affine},
     PlacementPolicy{"minmax_swap",
                     "ours: lpt_swap, then swaps judged by load_aware's exact min-max split (the busiest GPU it pays)",
-                    &place_minmax_swap},
+                    &place_minmax_swap, true},
     PlacementPolicy{"joint_minmax", "ours: replica counts and pairing chosen together for the min-max split",
-                    &place_joint_minmax},
+                    &place_joint_minmax, true},
     PlacementPolicy{"tree_partition",
                     "ours, 2 slots per GPU, for load_aware/least_loaded dispatch: experts partitioned into trees the "
                     "min-max split serves exactly (other units: joint_minmax)",
-                    &place_tree_partition},
+                    &place_tree_partition, true},
     PlacementPolicy{"replica_ring",
                     "ours, for load_aware/least_loaded dispatch: replicated experts chained into one ring through "
                     "every GPU, so the min-max split can move any GPU's surplus on loads it was not fitted on "
                     "(units with fewer redundant slots than GPUs: tree_partition)",
-                    &place_replica_ring},
+                    &place_replica_ring, true},
 };
 } // namespace
 

@@ -24,6 +24,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 namespace moetwin::cli {
@@ -110,6 +111,11 @@ std::string phase_pairs(const bal::CrossResult& r) {
     return out;
 }
 
+// A floor row (floor_result): no placement, so no split; it bounds every split alike.
+bool is_floor(const bal::CrossResult& r) {
+    return r.policy == bal::kFloorRowName || r.policy == bal::kLpFloorRowName;
+}
+
 void print_cross(const Unit& u, const std::string& phase, std::vector<bal::CrossResult> rs,
                  const std::vector<bal::CrossResult>& floors, std::size_t n, double drift_sigma) {
     rs.insert(rs.end(), floors.begin(), floors.end());
@@ -120,8 +126,8 @@ void print_cross(const Unit& u, const std::string& phase, std::vector<bal::Cross
     for (const auto& r : rs)
         if (r.policy == eplb && r.skipped.empty()) eplb_out = r.out_mean();
     const bool drift = drift_sigma > 0;
-    std::printf("%-21s %9s %9s %9s %8s %9s %9s  %-44s %8s %8s%s\n", "policy", "in-sample", "out mean", "out worst",
-                "vs EPLB", "LOO mean", "LOO worst", "worst pair (fit -> eval)", "fit ms", "max ms",
+    std::printf("%-21s %-6s %9s %9s %9s %8s %9s %9s  %-44s %8s %8s%s\n", "policy", "split", "in-sample", "out mean",
+                "out worst", "vs EPLB", "LOO mean", "LOO worst", "worst pair (fit -> eval)", "fit ms", "max ms",
                 drift ? "  drift mean drift worst" : "");
     for (const auto& r : rs) {
         if (!r.skipped.empty()) {
@@ -130,10 +136,11 @@ void print_cross(const Unit& u, const std::string& phase, std::vector<bal::Cross
         }
         char gain[16] = "-";
         if (eplb_out > 0) std::snprintf(gain, sizeof gain, "%+.1f%%", 100 * (r.out_mean() / eplb_out - 1));
-        const auto* w = r.worst_pair();
-        std::printf("%-21s %9.4f %9.4f %9.4f %8s %9.4f %9.4f  %-44s %8.2f %8.2f", r.policy.c_str(), r.in_mean(),
-                    r.out_mean(), r.out_worst(), gain, r.loo_mean(), r.loo_worst(), (w->fit + " -> " + w->eval).c_str(),
-                    r.fit_median_s() * 1e3, r.fit_max_s() * 1e3);
+        const auto* w           = r.worst_pair();
+        const std::string split = is_floor(r) ? "-" : std::string(table_name(bal::kReplicaSplitNames, r.split));
+        std::printf("%-21s %-6s %9.4f %9.4f %9.4f %8s %9.4f %9.4f  %-44s %8.2f %8.2f", r.policy.c_str(), split.c_str(),
+                    r.in_mean(), r.out_mean(), r.out_worst(), gain, r.loo_mean(), r.loo_worst(),
+                    (w->fit + " -> " + w->eval).c_str(), r.fit_median_s() * 1e3, r.fit_max_s() * 1e3);
         if (drift && !r.drift.empty()) std::printf("  %10.4f %11.4f", r.drift_mean(), r.drift_worst());
         std::printf("\n");
     }
@@ -159,16 +166,22 @@ void run_cross(const std::string& data, const std::string& scope, const std::vec
                const std::vector<std::string>& policies, const std::string& command, double timeout_s, int repeats,
                const std::string& split, const std::string& pool, double drift_sigma, int drift_draws, bool lp_floor,
                const std::string& json_path) {
-    const bal::ReplicaSplitModel model = table_parse(bal::kReplicaSplitNames, split, "balance cross --split");
-    const bal::PoolRule pool_rule      = table_parse(bal::kPoolRuleNames, pool, "balance cross --pool");
+    // "policy": each placer under the split its placement is built for (CrossSpec::split unset).
+    const std::optional<bal::ReplicaSplitModel> model =
+        split == "policy" ? std::nullopt
+                          : std::optional(table_parse(bal::kReplicaSplitNames, split, "balance cross --split"));
+    const bal::PoolRule pool_rule = table_parse(bal::kPoolRuleNames, pool, "balance cross --pool");
     if (scope != "phase" && scope != "all")
         throw ConfigError("balance cross: --scope: expected phase or all, got \"" + scope + "\"");
     const auto runs    = read_runs(data);
     const auto placers = placers_of(policies, command, timeout_s);
     json out           = {{"data", data}, {"scope", scope}, {"split", split}, {"pool", pool}, {"units", json::array()}};
     std::cout
-        << "busiest GPU / mean GPU load (split \"" << split
-        << "\": " << table_entry(bal::kReplicaSplitNames, model).description
+        << "busiest GPU / mean GPU load (split \"" << split << "\": "
+        << (model ? std::string(table_entry(bal::kReplicaSplitNames, *model).description)
+                  : "each policy under the split its placement is built for: even (each replica carries load / "
+                    "replica count: round_robin, EPLB's model) for EPLB's policies and a placement command, "
+                    "minmax (load_aware's exact min-max split) for the policies placed for it")
         << "), mean over MoE layers.\n"
            "in-sample: fitted and measured on the same run; out: fitted on one run, measured on another, mean "
            "and worst over ordered pairs; LOO: fitted on the other runs of the scope pooled (each normalised; --pool), "
@@ -213,7 +226,7 @@ void run_cross(const std::string& data, const std::string& scope, const std::vec
                 {"mean", fl.drift_mean()}, {"worst", fl.drift_worst()}, {"runs", pairs_json(fl.drift)}};
         }
         for (const auto& r : rs) {
-            json jp = {{"policy", r.policy}};
+            json jp = {{"policy", r.policy}, {"split", table_name(bal::kReplicaSplitNames, r.split)}};
             if (!r.skipped.empty()) {
                 jp["skipped"] = r.skipped;
             } else {
@@ -308,7 +321,8 @@ void run_mix(const std::string& from, const std::string& to, const std::string& 
 
 void add_balance_cross_commands(CLI::App& parent) {
     struct CrossOptions {
-        std::string data = "../shared/data/expert_load", scope = "phase", command, json, split = "even", pool = "mean";
+        std::string data = "../shared/data/expert_load", scope = "phase", command, json, split = "policy",
+                    pool               = "mean";
         std::vector<std::string> units = {"decode", "prefill"}, policies;
         double timeout_s = 60, drift = 0;
         int repeats = 3, drift_draws = 4;
@@ -327,8 +341,9 @@ void add_balance_cross_commands(CLI::App& parent) {
     cmd->add_option("--repeats", o->repeats, "fitting time: fastest of this many fits (default 3)");
     cmd->add_option("--json", o->json, "write every ratio (per pair, per run) as JSON");
     cmd->add_option("--split", o->split,
-                    "how replicas share an expert's load when measured: even (default; round_robin, EPLB's "
-                    "model) or minmax (the load_aware dispatch's exact min-max split)");
+                    "how replicas share an expert's load when measured: policy (default: each policy under the "
+                    "split it is built for, shown in the table's split column), even (round_robin, EPLB's model) or "
+                    "minmax (the load_aware dispatch's exact min-max split) for all");
     cmd->add_option("--pool", o->pool,
                     "leave-one-out fitting load from the other runs: mean (default; their normalised sum) or max "
                     "(per expert, the largest share any of them gave it)");

@@ -106,6 +106,37 @@ TEST(CrossEval, PooledLoadMaxRuleAndSplitModel) {
     EXPECT_THROW((void)table_parse(kReplicaSplitNames, "Even", "split"), ConfigError);
 }
 
+// The split a result is measured under: CrossSpec's when set, else the placer's own (a registered
+// policy's PlacementPolicy::min_max_split). A fixed placement on 2 GPUs × 3 slots, GPU 0 {0, 1, 2},
+// GPU 1 {0, 3, 1}: on a (6, 3, 2, 1) the even split gives 3 + 1.5 + 2 = 6.5 | 3 + 1 + 1.5 = 5.5, 13/12
+// of the mean 6; the min-max split moves 1 of expert 0 to GPU 1: 6 | 6. On b (1, 6, 2, 3): 5.5 | 6.5
+// and 6 | 6 alike.
+TEST(CrossEval, EachPlacerUnderItsOwnSplitUnlessTheSpecSetsOne) {
+    const PlacementSpec spec{6, 1, 1, 2};
+    const auto fixed = [](const ExpertLoad&, const PlacementSpec&) {
+        return make_placement(1, 4, 6, {0, 1, 2, 0, 3, 1});
+    };
+    const std::vector<Placer> placers{{"for_even", fixed, ReplicaSplitModel::Even},
+                                      {"for_minmax", fixed, ReplicaSplitModel::MinMax}};
+    CrossSpec cs{"prefill", spec, "prefill", 1};
+    cs.split      = std::nullopt;
+    const auto rs = cross_evaluate(runs(), placers, cs);
+    ASSERT_EQ(rs.size(), 2u);
+    EXPECT_EQ(rs[0].split, ReplicaSplitModel::Even);
+    EXPECT_DOUBLE_EQ(rs[0].in_mean(), 13.0 / 12);
+    EXPECT_EQ(rs[1].split, ReplicaSplitModel::MinMax);
+    EXPECT_DOUBLE_EQ(rs[1].in_mean(), 1.0);
+    EXPECT_DOUBLE_EQ(rs[1].out_mean(), 1.0);
+    cs.split = ReplicaSplitModel::Even; // set: every placer under it
+    for (const CrossResult& r : cross_evaluate(runs(), placers, cs)) {
+        EXPECT_EQ(r.split, ReplicaSplitModel::Even) << r.policy;
+        EXPECT_DOUBLE_EQ(r.in_mean(), 13.0 / 12) << r.policy;
+    }
+    // The registered policies built for load_aware's split say so; EPLB's do not.
+    for (const Placer& p : registered_placers({"eplb_global", "joint_minmax", "tree_partition", "replica_ring"}))
+        EXPECT_EQ(p.split, p.name == "eplb_global" ? ReplicaSplitModel::Even : ReplicaSplitModel::MinMax) << p.name;
+}
+
 // drifted_load: σ = 0 is the identity; the same (seed, draw) the same copy, another draw another; the
 // factors' logs have mean −σ²/2 and spread σ, and the factors mean 1 (14,848 entries: the sample mean's
 // standard error is σ / 122).

@@ -42,9 +42,16 @@ bool has_python3() {
 TEST(CliBalanceCross, IdenticalRunsGiveOutOfSampleEqualToInSample) {
     const fs::path d = twin_runs();
     const auto o     = run_moetwin("balance cross --data " + (d / "runs").string() +
-                                   " --unit prefill --policy eplb_global --policy lpt_swap --repeats 1 --json " +
+                                   " --unit prefill --policy eplb_global --policy lpt_swap --policy replica_ring "
+                                       "--repeats 1 --json " +
                                    (d / "c.json").string());
     ASSERT_EQ(o.exit_code, 0) << o.output;
+    // Default split "policy": EPLB's and lpt_swap's even, replica_ring's load_aware min-max split.
+    EXPECT_NE(o.output.find("split \"policy\": each policy under the split its placement is built for"),
+              std::string::npos)
+        << o.output;
+    EXPECT_NE(o.output.find("replica_ring          minmax "), std::string::npos) << o.output;
+    EXPECT_NE(o.output.find("eplb_global           even "), std::string::npos) << o.output;
     EXPECT_NE(o.output.find("runs of phase prefill: 2 (2 ordered pairs)"), std::string::npos) << o.output;
     const json j = read_json(d / "c.json");
     ASSERT_EQ(j.at("units").size(), 1u);
@@ -53,6 +60,7 @@ TEST(CliBalanceCross, IdenticalRunsGiveOutOfSampleEqualToInSample) {
     EXPECT_GE(floor, 1.0);
     for (const auto& p : j.at("units")[0].at("policies")) {
         SCOPED_TRACE(p.at("policy").get<std::string>());
+        EXPECT_EQ(p.at("split"), p.at("policy") == "replica_ring" ? "minmax" : "even");
         EXPECT_LE(floor, p.at("in_sample").at("mean").get<double>() + 1e-6); // no placement beats the floor
         EXPECT_EQ(p.at("out_of_sample").at("pairs").size(), 2u);
         EXPECT_DOUBLE_EQ(p.at("out_of_sample").at("mean").get<double>(), p.at("in_sample").at("mean").get<double>());
@@ -83,6 +91,7 @@ TEST(CliBalanceCross, JudgesAUsersPlacementCommand) {
     ASSERT_EQ(o.exit_code, 0) << o.output;
     const json p = read_json(d / "c.json").at("units")[0].at("policies")[0];
     EXPECT_EQ(p.at("policy"), "command");
+    EXPECT_EQ(p.at("split"), "even"); // a user's placement: EPLB's model unless --split says otherwise
     EXPECT_LT(p.at("out_of_sample").at("mean").get<double>(), 1.5);
     fs::remove_all(d);
 }
