@@ -40,6 +40,10 @@ constexpr std::array kPolicies = {
                     "every GPU, so the min-max split can move any GPU's surplus on loads it was not fitted on "
                     "(units with fewer redundant slots than GPUs: tree_partition)",
                     &place_replica_ring, true},
+    PlacementPolicy{"group_ring",
+                    "ours, for load_aware/least_loaded dispatch: replica_ring with each expert group on its home node "
+                    "(fewer IB bytes, as group_affine) and the ring crossing nodes at every link",
+                    &place_group_ring, true},
 };
 } // namespace
 

@@ -61,7 +61,7 @@ std::string measure(const Scenario& s) {
 
 struct StepOptions {
     std::vector<std::string> scenarios, policies;
-    std::string fit_loads, command, json;
+    std::string fit_loads, command, json, replica_policy;
     double timeout_s = 60;
 };
 
@@ -71,6 +71,7 @@ std::vector<StepRow> run_step_compare(const StepOptions& o) {
                                                        "scenarios/deepseek_v3_decode_ep144.json",
                                                        "scenarios/deepseek_v3_decode_ep144_recorded_loads.json"}
                             : o.scenarios;
+    if (!o.replica_policy.empty()) (void)balancer::find_dispatch_policy(o.replica_policy); // ConfigError lists them
     std::vector<std::string> names = o.policies;
     if (names.empty())
         for (const auto& p : balancer::placement_policies())
@@ -83,7 +84,8 @@ std::vector<StepRow> run_step_compare(const StepOptions& o) {
     for (const std::string& path : paths) {
         const Scenario base = load_scenario_arg(path);
         json j              = json::parse(scenario_to_json(base));
-        double eplb_s       = 0;
+        if (!o.replica_policy.empty()) j["routing"]["replica_policy"] = o.replica_policy;
+        double eplb_s = 0;
         for (const std::string& name : names) {
             StepRow row{base.name, name, "", 0, 0, 0};
             j["balancer"] = {{"policy", name}};
@@ -129,8 +131,9 @@ std::vector<StepRow> run_step_compare(const StepOptions& o) {
     std::printf(
         "pairs b/m: the busiest GPU's routed (token, expert) pairs over the mean GPU's in the simulated step, mean "
         "over MoE layers and micro-batches; vs EPLB: step time relative to policy eplb (deepseek-ai/EPLB's "
-        "choice) in the same scenario; placement fitted on %s\n",
-        o.fit_loads.empty() ? "the scenario's own popularity (in sample)" : o.fit_loads.c_str());
+        "choice) in the same scenario; placement fitted on %s; replica dispatch %s\n",
+        o.fit_loads.empty() ? "the scenario's own popularity (in sample)" : o.fit_loads.c_str(),
+        o.replica_policy.empty() ? "the scenario's (routing.replica_policy)" : o.replica_policy.c_str());
     return rows;
 }
 
@@ -146,6 +149,9 @@ void add_balance_step_command(CLI::App& parent) {
                     "placement policy, repeatable (default: all; \"-\": none, with --command)");
     cmd->add_option("--fit-loads", o->fit_loads,
                     "fit every placement on this expert-load JSON (balancer.fit_loads_path): out of sample");
+    cmd->add_option("--replica-policy", o->replica_policy,
+                    "token-to-replica dispatch for every scenario (routing.replica_policy: round_robin, least_loaded, "
+                    "same_node_first, load_aware; default: each scenario's own)");
     cmd->add_option("--command", o->command,
                     "also a placement command (balancer.policy command; argv split on spaces)");
     cmd->add_option("--command-timeout", o->timeout_s, "seconds before the command is killed (default 60)");
@@ -164,7 +170,9 @@ void add_balance_step_command(CLI::App& parent) {
                            {"tokens_per_s_per_gpu", r.tokens_per_s_per_gpu}});
             out.push_back(jr);
         }
-        write_file_atomic(o->json, json{{"fit_loads", o->fit_loads}, {"rows", out}}.dump(1) + "\n");
+        write_file_atomic(
+            o->json,
+            json{{"fit_loads", o->fit_loads}, {"replica_policy", o->replica_policy}, {"rows", out}}.dump(1) + "\n");
     });
 }
 

@@ -133,7 +133,8 @@ TEST(CrossEval, EachPlacerUnderItsOwnSplitUnlessTheSpecSetsOne) {
         EXPECT_DOUBLE_EQ(r.in_mean(), 13.0 / 12) << r.policy;
     }
     // The registered policies built for load_aware's split say so; EPLB's do not.
-    for (const Placer& p : registered_placers({"eplb_global", "joint_minmax", "tree_partition", "replica_ring"}))
+    for (const Placer& p :
+         registered_placers({"eplb_global", "joint_minmax", "tree_partition", "replica_ring", "group_ring"}))
         EXPECT_EQ(p.split, p.name == "eplb_global" ? ReplicaSplitModel::Even : ReplicaSplitModel::MinMax) << p.name;
 }
 

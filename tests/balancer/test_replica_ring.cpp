@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// replica_ring: a hand case, one component of all GPUs on every layer, the fallback to tree_partition,
-// determinism, drifted random loads, and the recorded prefill runs out of sample (skips without
-// ../shared).
+// replica_ring and group_ring: a hand case, one component of all GPUs on every layer, the fallback to
+// tree_partition, determinism, drifted random loads, group_ring's home nodes and IB bytes, and the
+// recorded prefill runs out of sample (skips without ../shared).
 #include "moe/expert_load_json.hpp"
+#include "moe/token_sampler.hpp"
+#include "sim/balancer/dispatch.hpp"
 #include "sim/balancer/placement.hpp"
+#include "sim/balancer/placement/home_nodes.hpp"
 #include "sim/balancer/split_metrics.hpp"
+#include "sim/balancer/traffic.hpp"
 #include "test_helpers.hpp"
 
 #include <gtest/gtest.h>
@@ -69,22 +73,26 @@ TEST(ReplicaRing, HandCase) {
 // even and uneven slot counts; the same input gives the same placement.
 TEST(ReplicaRing, OneComponentOfAllGpus) {
     const ExpertLoad load = test::random_load(6, 256, 31, 1.0);
-    for (const PlacementSpec spec : {PlacementSpec{288, 8, 4, 32}, PlacementSpec{320, 8, 8, 64},
-                                     PlacementSpec{300, 8, 4, 32}, PlacementSpec{512, 8, 4, 32}}) {
-        const Placement p = ring().place(load, spec);
-        check_placement(p, spec);
-        for (int l = 0; l < load.num_layers; ++l)
-            EXPECT_EQ(gpu_components(p, spec, l), 1) << spec << " layer " << l;
-        EXPECT_EQ(p.phy2log, ring().place(load, spec).phy2log);
-    }
+    for (const char* policy : {"replica_ring", "group_ring"})
+        for (const PlacementSpec spec :
+             {PlacementSpec{288, 8, 4, 32}, PlacementSpec{320, 8, 8, 64}, PlacementSpec{300, 8, 4, 32},
+              PlacementSpec{512, 8, 4, 32}, PlacementSpec{300, 8, 3, 24}}) {
+            const Placement p = find_placement_policy(policy).place(load, spec);
+            check_placement(p, spec);
+            for (int l = 0; l < load.num_layers; ++l)
+                EXPECT_EQ(gpu_components(p, spec, l), 1) << policy << ' ' << spec << " layer " << l;
+            EXPECT_EQ(p.phy2log, find_placement_policy(policy).place(load, spec).phy2log);
+        }
 }
 
 // Fewer redundant slots than GPUs (the decode unit; no redundancy): tree_partition's placement.
 TEST(ReplicaRing, FewerRedundantSlotsThanGpusIsTreePartition) {
     const ExpertLoad load = test::random_load(3, 256, 37, 1.0);
-    for (const PlacementSpec spec : {PlacementSpec{288, 8, 18, 144}, PlacementSpec{256, 8, 4, 32}})
-        EXPECT_EQ(ring().place(load, spec).phy2log, find_placement_policy("tree_partition").place(load, spec).phy2log)
-            << spec;
+    for (const char* policy : {"replica_ring", "group_ring"})
+        for (const PlacementSpec spec : {PlacementSpec{288, 8, 18, 144}, PlacementSpec{256, 8, 4, 32}})
+            EXPECT_EQ(find_placement_policy(policy).place(load, spec).phy2log,
+                      find_placement_policy("tree_partition").place(load, spec).phy2log)
+                << policy << ' ' << spec;
 }
 
 // Fitted on skewed random loads, judged on a copy with each expert's load × a seeded log-normal factor
@@ -107,9 +115,44 @@ TEST(ReplicaRing, DriftedLoadsOutOfSample) {
     EXPECT_LT(r, j - 0.02);
 }
 
+// group_ring at the prefill unit on skewed random loads: most unreplicated experts sit on their group's
+// home node (replica_ring: about one in 4, the share of GPUs on that node), so a token's experts span
+// fewer nodes and cross IB fewer times under load_aware dispatch; the ring still joins every GPU and
+// the split still meets the mean in sample.
+TEST(ReplicaRing, GroupRingKeepsGroupsHomeAndSavesIb) {
+    const ExpertLoad load = test::random_load(4, 256, 47, 1.0);
+    const PlacementSpec spec{288, 8, 4, 32};
+    const Placement g     = find_placement_policy("group_ring").place(load, spec);
+    const Placement r     = ring().place(load, spec);
+    const auto home_share = [&](const Placement& p) {
+        int home = 0, single = 0;
+        for (int l = 0; l < load.num_layers; ++l) {
+            const std::vector<int> h = home_nodes(load.layer(l), spec);
+            for (int e = 0; e < load.num_experts; ++e)
+                if (p.count(l, e) == 1)
+                    ++single, home += spec.node_of_gpu(spec.gpu_of_slot(p.replicas(l, e)[0])) == h[std::size_t(e)];
+        }
+        return double(home) / single;
+    };
+    TokenSampleSpec ts;
+    ts.num_tokens            = 1024;
+    const TokenSample sample = sample_tokens(load, GateSpec{}, ts);
+    const TrafficSummary tg  = measure_traffic(g, spec, sample, &dispatch_load_aware);
+    const TrafficSummary tr  = measure_traffic(r, spec, sample, &dispatch_load_aware);
+    const double in_g        = busiest_over_mean(g, spec, load, ReplicaSplitModel::MinMax).mean_ratio;
+    std::printf("group_ring: %.3f of unreplicated experts at home (replica_ring %.3f); remote nodes per token %.3f "
+                "(%.3f); in sample %.4f\n",
+                home_share(g), home_share(r), tg.remote_nodes_per_token, tr.remote_nodes_per_token, in_g);
+    EXPECT_GT(home_share(g), 0.9);
+    EXPECT_LT(home_share(r), 0.4);
+    EXPECT_LT(tg.remote_nodes_per_token, tr.remote_nodes_per_token - 0.1);
+    EXPECT_LT(in_g, 1.001);
+}
+
 // The six recorded prefill runs at the prefill unit (32 GPUs, 4 nodes, 288 slots), every ordered pair
-// under the min-max split. Measured (this commit): out of sample 1.0133 mean, 1.0615 worst (joint_minmax
-// 1.0536 / 1.1399, eplb_global 1.0564 / 1.1334); in sample 1.0000.
+// under the min-max split. Measured (this commit): replica_ring out of sample 1.0133 mean, 1.0615 worst
+// (joint_minmax 1.0536 / 1.1399, eplb_global 1.0564 / 1.1334), group_ring 1.0186 / 1.0837; in sample
+// 1.0000.
 TEST(ReplicaRing, RecordedPrefillRunsOutOfSample) {
     const auto dir = test::shared_loads_dir();
     if (!std::filesystem::is_directory(dir)) GTEST_SKIP() << dir << " not present";
@@ -118,25 +161,31 @@ TEST(ReplicaRing, RecordedPrefillRunsOutOfSample) {
                              "prefill_in2048", "prefill_in512"})
         runs.push_back(drop_empty_layers(load_expert_load(dir / (std::string(name) + ".json"))));
     const PlacementSpec spec{288, 8, 4, 32};
-    double sum_ring = 0, sum_eplb = 0, worst_ring = 0;
+    double sum_ring = 0, sum_group = 0, sum_eplb = 0, worst_ring = 0;
     int pairs = 0;
     for (const ExpertLoad& fit : runs) {
         const Placement r = ring().place(fit, spec), e = find_placement_policy("eplb_global").place(fit, spec);
+        const Placement g = find_placement_policy("group_ring").place(fit, spec);
         EXPECT_LT(busiest_over_mean(r, spec, fit, ReplicaSplitModel::MinMax).mean_ratio, 1.001);
+        EXPECT_LT(busiest_over_mean(g, spec, fit, ReplicaSplitModel::MinMax).mean_ratio, 1.001);
         for (const ExpertLoad& eval : runs) {
             if (&eval == &fit) continue;
             const double x = busiest_over_mean(r, spec, eval, ReplicaSplitModel::MinMax).mean_ratio;
             sum_ring += x, worst_ring = std::max(worst_ring, x);
+            sum_group += busiest_over_mean(g, spec, eval, ReplicaSplitModel::MinMax).mean_ratio;
             sum_eplb += busiest_over_mean(e, spec, eval, ReplicaSplitModel::MinMax).mean_ratio;
             ++pairs;
         }
     }
-    std::printf("recorded prefill pairs: replica_ring %.4f mean, %.4f worst; eplb_global %.4f mean\n", sum_ring / pairs,
-                worst_ring, sum_eplb / pairs);
+    std::printf("recorded prefill pairs: replica_ring %.4f mean, %.4f worst; group_ring %.4f mean; eplb_global %.4f "
+                "mean\n",
+                sum_ring / pairs, worst_ring, sum_group / pairs, sum_eplb / pairs);
     EXPECT_EQ(pairs, 30);
     EXPECT_LT(sum_ring / pairs, 1.02);
     EXPECT_LT(worst_ring, 1.07);
     EXPECT_LT(sum_ring / pairs, sum_eplb / pairs - 0.03);
+    EXPECT_LT(sum_group / pairs, 1.025); // measured 1.0186
+    EXPECT_LT(sum_group / pairs, sum_eplb / pairs - 0.03);
 }
 
 } // namespace

@@ -142,6 +142,32 @@ TEST(CliBalanceStep, StepTimePerPolicyAndFailingCommandsAreSkipped) {
     fs::remove(d);
 }
 
+// --replica-policy sets every scenario's routing.replica_policy: load_aware's min-max split of each
+// micro-batch never leaves the busiest GPU above round_robin's; an unknown name is refused up front.
+TEST(CliBalanceStep, ReplicaPolicyOverridesTheScenarios) {
+    const fs::path d = fs::temp_directory_path() / ("moetwin_step_rp_" + std::to_string(::getpid()));
+    fs::create_directories(d);
+    double pairs[2] = {0, 0};
+    int i           = 0;
+    for (const char* rp : {"round_robin", "load_aware"}) {
+        const fs::path out = d / (std::string(rp) + ".json");
+        const auto o = run_moetwin("balance step scenarios/tiny_1node_ep8_decode.json --policy eplb --replica-policy " +
+                                   std::string(rp) + " --json " + out.string());
+        ASSERT_EQ(o.exit_code, 0) << o.output;
+        EXPECT_NE(o.output.find(std::string("replica dispatch ") + rp), std::string::npos) << o.output;
+        const json j = read_json(out);
+        EXPECT_EQ(j.at("replica_policy"), rp);
+        pairs[i++] = j.at("rows")[0].at("busiest_over_mean_pairs").get<double>();
+    }
+    EXPECT_LE(pairs[1], pairs[0] + 1e-9);
+    const auto bad = run_moetwin("balance step scenarios/tiny_1node_ep8_decode.json --replica-policy fastest --json " +
+                                 (d / "bad.json").string());
+    EXPECT_EQ(bad.exit_code, 1);
+    EXPECT_NE(bad.output.find("\"fastest\""), std::string::npos) << bad.output;
+    EXPECT_FALSE(fs::exists(d / "bad.json"));
+    fs::remove_all(d);
+}
+
 TEST(CliBalanceStep, PythonPlacementCommandRunsAWholeStep) {
     if (!has_python3()) GTEST_SKIP() << "python3 not found";
     const fs::path d = fs::temp_directory_path() / ("moetwin_cmd_run_" + std::to_string(::getpid()));

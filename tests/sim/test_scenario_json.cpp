@@ -441,7 +441,8 @@ TEST(ScenarioJsonErrors, UnknownBalancerPolicy) {
     EXPECT_EQ(error_of(j),
               "day6_decode.json: balancer.policy: \"eplb_v2\" is not a known placement policy; known: "
               "none, replicate_hottest, eplb, eplb_hierarchical, eplb_global, lpt_swap, group_affine, minmax_swap, "
-              "joint_minmax, tree_partition, replica_ring; or \"file\" or \"command\" (bring your own placement)");
+              "joint_minmax, tree_partition, replica_ring, group_ring; or \"file\" or \"command\" (bring your own "
+              "placement)");
 }
 
 TEST(ScenarioJsonErrors, HierarchicalEplbNeedsGroupsToDivideOverNodes) {

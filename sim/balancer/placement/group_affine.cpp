@@ -3,6 +3,7 @@
 // token's experts then span few nodes: fewer IB bytes), but place the redundant replicas across
 // nodes to even out node loads, then pack each node's GPUs with LPT + swaps.
 #include "sim/balancer/placement/eplb_core.hpp"
+#include "sim/balancer/placement/home_nodes.hpp"
 #include "sim/balancer/placement/lpt_swap.hpp"
 #include "sim/balancer/placement/policies.hpp"
 
@@ -22,31 +23,6 @@ namespace {
 // every group's replicas on consecutive nodes, then these swaps: 5.629 → 5.677 remote nodes; without
 // the cross-node swaps 5.407 but busiest/mean 1.16 → 1.67. Under the group-limited gate (a token's 8
 // experts in 4 groups) the placement has little locality left to win at equal balance.
-// NOTES: home nodes: with num_groups % num_nodes == 0, EPLB's balanced packing of group loads; else
-// experts are cut into num_nodes contiguous chunks (groups then straddle neighbouring nodes), sized
-// like the nodes' slot counts.
-std::vector<int> home_nodes(std::span<const double> w, const PlacementSpec& spec) {
-    const int E = static_cast<int>(w.size()), N = spec.num_nodes;
-    std::vector<int> home(E);
-    if (spec.num_groups % N == 0) {
-        const int gs = E / spec.num_groups;
-        std::vector<double> group_load(spec.num_groups, 0.0);
-        for (int e = 0; e < E; ++e)
-            group_load[e / gs] += w[e];
-        std::vector<int> pack, rank;
-        eplb::balanced_packing(group_load, N, pack, rank);
-        for (int e = 0; e < E; ++e)
-            home[e] = pack[e / gs];
-    } else {
-        // Node of slot floor(e × S / E): floor(e × N / E) with an even layout; with an uneven one no
-        // node gets more originals than slots (distinct experts name distinct slots).
-        const int S = spec.num_slots;
-        for (int e = 0; e < E; ++e)
-            home[e] = spec.node_of_gpu(spec.gpu_of_slot(static_cast<int>(static_cast<long long>(e) * S / E)));
-    }
-    return home;
-}
-
 // Stop node-level swaps once the busiest node is within 0.1 % of the mean; the GPU level then
 // has the rest of the budget.
 constexpr double kNodeStop = 1.001;

@@ -17,5 +17,6 @@ Placement place_minmax_swap(const ExpertLoad& load, const PlacementSpec& spec); 
 Placement place_joint_minmax(const ExpertLoad& load, const PlacementSpec& spec);      // joint_minmax.cpp
 Placement place_tree_partition(const ExpertLoad& load, const PlacementSpec& spec);    // tree_partition.cpp
 Placement place_replica_ring(const ExpertLoad& load, const PlacementSpec& spec);      // replica_ring.cpp
+Placement place_group_ring(const ExpertLoad& load, const PlacementSpec& spec);        // replica_ring.cpp
 
 } // namespace moetwin::balancer

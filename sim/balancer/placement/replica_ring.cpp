@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Intent (ours): a placement that stays balanced on loads it was not fitted on, under the load_aware
-// dispatch's exact min-max split (issue 16, prefill unit: 256 experts on 32 GPUs × 9 slots).
+// Intent (ours): placements that stay balanced on loads they were not fitted on, under the load_aware
+// dispatch's exact min-max split (issue 16, prefill unit: 256 experts on 32 GPUs × 9 slots):
+// replica_ring (balance only) and group_ring (the same ring, each expert group kept on its home node
+// as group_affine does, for fewer InfiniBand bytes).
 //
 // Why a ring. Under the min-max split a GPU can hand load to another only through an expert with
 // replicas on both. Call GPUs linked when they share an expert: the split balances load within each
@@ -18,11 +20,17 @@
 // ordered hottest, coolest, second hottest, second coolest, … (so hot and cool links alternate and no
 // stretch of the ring has only thin links); expert k's c_k replicas on c_k consecutive GPUs of the
 // ring, the next expert starting on the last GPU of the one before. That walks Σ (c_k − 1) = S − E
-// GPUs: one turn of the ring at the prefill unit, more when S − E > G (later turns skip full GPUs), and
-// GPU order keeps all
-// but about one link per node boundary inside a node (NVLink). The unreplicated experts then go by
-// LPT, heaviest first, each to the GPU with the least load (replicated experts counted at load / c_k)
-// among those with a free slot, lowest index on ties. In sample the min-max split then meets the mean.
+// GPUs: one turn of the ring at the prefill unit, more when S − E > G (later turns skip full GPUs).
+// The unreplicated experts then go by LPT, heaviest first, each to the GPU with the least load
+// (replicated experts counted at load / c_k) among those with a free slot, lowest index on ties. In
+// sample the min-max split then meets the mean.
+// - replica_ring: the ring visits the GPUs in index order, so all but about one link per node
+//   boundary stay inside a node (NVLink), and the unreplicated experts go to any GPU.
+// - group_ring: the unreplicated experts go to GPUs of their group's home node (home_nodes.hpp, as
+//   group_affine; any GPU once the home node is full), so a token's experts span fewer nodes; the ring
+//   then visits the nodes in turn (GPU 0 of every node, then GPU 1 of every node, …) so that every link
+//   crosses nodes and the split can even out the nodes, whose loads the homes fix by whole groups. The
+//   ring laid in index order instead left the nodes 1.0315 apart in sample (4 crossings).
 // Units with fewer redundant slots than GPUs (the decode unit: 32 for 144) cannot be joined into one
 // component; they get tree_partition's placement (which is joint_minmax's beyond 2 slots per GPU).
 //
@@ -42,9 +50,20 @@
 //   1.0018 / 1.3041); 576 slots 1.0238 / 1.1111 (1.0000 / 1.0410). A later turn lays hot replicas where
 //   the first turn already put two, and the few slots left for unreplicated experts cannot even them
 //   out. Not tuned: the production units have one turn (prefill) or none (decode).
+// - group_ring (same commands): in sample 1.0000, out of sample 1.0186 mean / 1.0837 worst, LOO 1.0071.
+//   Remote nodes per token per layer 2.373 and 51.55 KB of IB per token (`moetwin balance --loads
+//   prefill_in2048.json --dispatch load_aware`; group_affine 2.423 / 52.64, eplb_global 2.710 / 58.88,
+//   replica_ring 2.718 / 59.06). Whole prefill steps (`moetwin balance step
+//   scenarios/deepseek_v3_prefill_ep32.json --replica-policy load_aware`): in sample 1711.0 ms
+//   (group_affine 1716.6, replica_ring 1786.0, eplb_global 1789.5); fitted on prefill_in512 1752.0 ms
+//   (1789.7, 1815.6, 1844.5), the fastest of every policy and dispatch out of sample. With the
+//   scenario's same_node_first dispatch (local replicas first: fewer IB bytes, worse balance) 1673.2 /
+//   1838.7 ms, group_affine 1667.8 / 1859.1. The prefill step pays IB bytes more than the last percent
+//   of balance.
 // - For load_aware (or least_loaded) dispatch. Under an even split it is an LPT packing of EPLB's counts
 //   with the replicated experts fixed by the ring, no search.
 #include "sim/balancer/placement/eplb_core.hpp"
+#include "sim/balancer/placement/home_nodes.hpp"
 #include "sim/balancer/placement/policies.hpp"
 
 #include <algorithm>
@@ -54,9 +73,10 @@
 namespace moetwin::balancer {
 namespace {
 
-// One layer of the ring into `row` (spec.num_slots entries).
-void ring_layer(std::span<const double> w, const PlacementSpec& spec, std::span<int> row) {
+// One layer of the ring into `row` (spec.num_slots entries); group_homes: group_ring's layout.
+void ring_layer(std::span<const double> w, const PlacementSpec& spec, bool group_homes, std::span<int> row) {
     const int E = int(w.size()), G = spec.num_gpus, S = spec.num_slots;
+    const int N = spec.num_nodes, per_node = spec.gpus_per_node();
     std::vector<int> rep2log, rank, count;
     eplb::replicate_experts(w, S, rep2log, rank, count);
     std::vector<int> multi, single;
@@ -77,37 +97,52 @@ void ring_layer(std::span<const double> w, const PlacementSpec& spec, std::span<
         row[std::size_t(spec.first_slot(g) + used[std::size_t(g)]++)] = e;
         gpu_load[std::size_t(g)] += share;
     };
-    // The walk: each replica on the next GPU of the ring with a free slot. On the first turn a GPU takes
-    // at most 2 replicated experts, so with ≥ 2 slots on every GPU (S ≥ E + G ≥ 2G when E ≥ G) none is
+    // Position i of the ring: GPU i, or (group_ring) GPU i / N of node i % N.
+    const auto gpu_at = [&](int i) { return group_homes ? (i % N) * per_node + i / N : i; };
+    // The walk: each replica on the next position with a free slot. On the first turn a GPU takes at
+    // most 2 replicated experts, so with ≥ 2 slots on every GPU (S ≥ E + G ≥ 2G when E ≥ G) none is
     // full there: the chain is unbroken and joins every GPU. Later turns (S − E > G) skip full GPUs.
     int at = 0;
     for (int e : ring) {
         const int c = count[std::size_t(e)];
         for (int k = 0; k < c; ++k) {
             if (k > 0) at = (at + 1) % G;
-            while (full(at))
+            while (full(gpu_at(at)))
                 at = (at + 1) % G;
-            put(at, e, w[std::size_t(e)] / c);
+            put(gpu_at(at), e, w[std::size_t(e)] / c);
         }
     }
+    const std::vector<int> home = group_homes ? home_nodes(w, spec) : std::vector<int>();
     for (int e : single) {
         int best = -1;
-        for (int g = 0; g < G; ++g)
-            if (!full(g) && (best < 0 || gpu_load[std::size_t(g)] < gpu_load[std::size_t(best)])) best = g;
+        for (int pass = group_homes ? 0 : 1; pass < 2 && best < 0; ++pass) // pass 0: home node only
+            for (int g = 0; g < G; ++g)
+                if (!full(g) && (pass == 1 || spec.node_of_gpu(g) == home[std::size_t(e)]) &&
+                    (best < 0 || gpu_load[std::size_t(g)] < gpu_load[std::size_t(best)]))
+                    best = g;
         put(best, e, w[std::size_t(e)]); // the slots add up to the replicas: a free one exists
     }
 }
 
-} // namespace
-
-Placement place_replica_ring(const ExpertLoad& load, const PlacementSpec& spec) {
+Placement place_ring(const ExpertLoad& load, const PlacementSpec& spec, bool group_homes) {
     spec.validate(load.num_experts);
     const int E = load.num_experts, S = spec.num_slots;
     if (S - E < spec.num_gpus) return place_tree_partition(load, spec);
     std::vector<int> phy2log(std::size_t(load.num_layers) * std::size_t(S));
     for (int l = 0; l < load.num_layers; ++l)
-        ring_layer(load.layer(l), spec, {phy2log.data() + std::size_t(l) * std::size_t(S), std::size_t(S)});
+        ring_layer(load.layer(l), spec, group_homes,
+                   {phy2log.data() + std::size_t(l) * std::size_t(S), std::size_t(S)});
     return make_placement(load.num_layers, E, S, std::move(phy2log));
+}
+
+} // namespace
+
+Placement place_replica_ring(const ExpertLoad& load, const PlacementSpec& spec) {
+    return place_ring(load, spec, false);
+}
+
+Placement place_group_ring(const ExpertLoad& load, const PlacementSpec& spec) {
+    return place_ring(load, spec, true);
 }
 
 } // namespace moetwin::balancer
