@@ -17,7 +17,8 @@ constexpr std::array kPolicies = {
     DispatchPolicy{"same_node_first", "source GPU, then source node, then an already-targeted node",
                    &dispatch_same_node_first},
     DispatchPolicy{"load_aware",
-                   "per micro-batch, all-gathered expert counts, exact min-max split over replicas, prefix order",
+                   "per micro-batch, all-gathered expert counts, exact min-max split over replicas, tokens matched to "
+                   "the replicas' quotas same GPU, then same node, then the rest",
                    &dispatch_load_aware, true},
 };
 } // namespace

@@ -24,7 +24,7 @@ std::vector<double> replica_choice_seconds(const Scenario& s, const StepPlan& pl
         const int layer                    = int(i) / plan.micro_batches;
         const balancer::ReplicaSplit split = balancer::split_replicas_from_totals(
             plan.placement, plan.placement_spec, layer, plan.routing[i].expert_selections, plan.num_gpus);
-        in.sum_ops   = split.sum_ops;
+        in.sum_ops   = split.sum_ops + split.match_ops;
         in.solve_ops = split.ops;
         out.push_back(balancer::replica_choice_cost(in).total_s());
     }

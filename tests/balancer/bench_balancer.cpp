@@ -6,6 +6,7 @@
 // 6 MoE layers tiled to 58.
 #include "common/rng.hpp"
 #include "moe/expert_load_json.hpp"
+#include "sim/balancer/dispatch.hpp"
 #include "sim/balancer/dispatch/replica_choice_cost.hpp"
 #include "sim/balancer/dispatch/replica_split.hpp"
 #include "sim/balancer/placement.hpp"
@@ -113,10 +114,58 @@ void load_aware_split(benchmark::State& state, bool from_totals) {
         double(std::max<int64_t>(layers, 1));
 }
 
+// The whole load_aware dispatch of one EP144 decode micro-batch per layer (the same draws as above,
+// as token lists): the count gather's sums, the split, the locality matching and every token's replica.
+// A rank computes the same split and matching but places only its own 118 tokens, so this is an upper
+// bound of one rank's work.
+void load_aware_dispatch(benchmark::State& state) {
+    static const moetwin::ExpertLoad load = [] {
+        const std::filesystem::path real =
+            std::string(MOETWIN_SHARED_DIR) + "/data/expert_load/decode_in1000out1000.json";
+        return std::filesystem::exists(real) ? moetwin::drop_empty_layers(moetwin::load_expert_load(real)) : loads();
+    }();
+    const bal::PlacementSpec spec{288, 8, 18, 144};
+    const bal::Placement p = bal::find_placement_policy("eplb_global").place(load, spec);
+    constexpr int kRanks = 144, kTokensPerRank = 118, kTopk = 8;
+    std::vector<std::vector<int>> experts(std::size_t(load.num_layers));
+    std::vector<int> source;
+    for (int r = 0; r < kRanks; ++r)
+        for (int t = 0; t < kTokensPerRank; ++t)
+            source.push_back(r);
+    moetwin::Rng rng(16);
+    for (int l = 0; l < load.num_layers; ++l) {
+        std::vector<double> cdf(std::size_t(load.num_experts));
+        double sum = 0;
+        for (int e = 0; e < load.num_experts; ++e)
+            cdf[std::size_t(e)] = sum += load.at(l, e);
+        for (std::size_t t = 0; t < source.size(); ++t) {
+            std::vector<int> picked;
+            while (int(picked.size()) < kTopk) {
+                const int e = int(std::upper_bound(cdf.begin(), cdf.end(), rng.uniform() * sum) - cdf.begin());
+                if (e < load.num_experts && std::find(picked.begin(), picked.end(), e) == picked.end())
+                    picked.push_back(e);
+            }
+            experts[std::size_t(l)].insert(experts[std::size_t(l)].end(), picked.begin(), picked.end());
+        }
+    }
+    std::vector<int> slot(source.size() * kTopk);
+    int64_t layers = 0;
+    for (auto _ : state)
+        for (int l = 0; l < load.num_layers; ++l) {
+            bal::dispatch_load_aware(bal::DispatchInput{&p, &spec, l, kTopk, experts[std::size_t(l)], source}, slot);
+            benchmark::DoNotOptimize(slot.data());
+            ++layers;
+        }
+    state.counters["us_per_layer"] =
+        benchmark::Counter(double(layers) * 1e-6, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
 const int registered = [] {
     benchmark::RegisterBenchmark("load_aware_split_ep144_decode", load_aware_split, false)
         ->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark("load_aware_split_ep144_decode_from_totals", load_aware_split, true)
+        ->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark("load_aware_dispatch_ep144_decode", load_aware_dispatch)
         ->Unit(benchmark::kMicrosecond);
     for (const auto& policy : bal::placement_policies()) {
         benchmark::RegisterBenchmark(("prefill_32gpu_288slots/" + std::string(policy.name)).c_str(), run_policy, policy,

@@ -128,6 +128,25 @@ TEST(LoadAwareDispatch, HandComputedPolicy) {
     EXPECT_EQ(gpu_loads(spec, slot), (std::vector<int64_t>{6, 5, 1}));
 }
 
+// Locality: one expert with a replica on each of 2 nodes (GPU 0 of node 0, GPU 2 of node 1; 2 GPUs
+// per node), 3 tokens from GPU 1 (node 0) then 3 from GPU 3 (node 1). The split is 3 / 3; by rank
+// order GPU 1's tokens would fill the first replica's interval anyway, so put node 1's ranks first in
+// the input: a prefix order over ranks 1 then 3 is the same, but tokens from GPU 3 listed first must
+// still go to node 1's replica: every pair stays on its node, none crosses InfiniBand.
+TEST(LoadAwareDispatch, SameNodeReplicasServeTheirNodesTokens) {
+    const PlacementSpec spec{4, 1, 2, 4};
+    const Placement p = make_placement(1, 3, 4, {0, 1, 0, 2}); // expert 0 on GPUs 0 and 2
+    const std::vector<int> experts(6, 0), source{3, 3, 3, 1, 1, 1};
+    std::vector<int> slot(6, -1);
+    dispatch_load_aware(DispatchInput{&p, &spec, 0, 1, experts, source}, slot);
+    EXPECT_EQ(slot, (std::vector<int>{2, 2, 2, 0, 0, 0}));
+    // Uneven: 5 tokens from node 0 (GPU 1) and 1 from node 1 (GPU 3): split 3 / 3, so 2 of node 0's
+    // cross to node 1 and node 1's one stays: 4 of 6 pairs on their node, the most the split allows.
+    const std::vector<int> source2{1, 1, 1, 1, 1, 3};
+    dispatch_load_aware(DispatchInput{&p, &spec, 0, 1, experts, source2}, slot);
+    EXPECT_EQ(slot, (std::vector<int>{0, 0, 0, 2, 2, 2}));
+}
+
 // A random small layer: experts with 1-3 replicas on `gpus` GPUs in `nodes` nodes, tokens with
 // `topk` distinct experts (the last one the shared expert when `shared`).
 struct Case {
@@ -212,7 +231,7 @@ TEST(LoadAwareDispatch, ExactAgainstBruteForce) {
     }
 }
 
-TEST(LoadAwareDispatch, PrefixAssignmentMatchesTheSplitDeterministicBeatsRoundRobin) {
+TEST(LoadAwareDispatch, MatchingFillsTheSplitLocallyDeterministicBeatsRoundRobin) {
     for (uint64_t seed = 1; seed <= 5; ++seed) {
         const Case c = random_case(seed, 4, 16, 33, 48, 400, 5, true);
         std::vector<int> slot(c.experts.size(), -1), again(slot.size(), -1);
@@ -220,7 +239,7 @@ TEST(LoadAwareDispatch, PrefixAssignmentMatchesTheSplitDeterministicBeatsRoundRo
         dispatch_load_aware(input_of(c), again);
         EXPECT_EQ(slot, again);
         // The split every rank computes from the gathered counts.
-        const int E = c.placement.num_experts, G = c.spec.num_gpus;
+        const int E = c.placement.num_experts, G = c.spec.num_gpus, N = c.spec.num_nodes;
         std::vector<int64_t> counts(std::size_t(G * E), 0);
         for (std::size_t i = 0; i < c.experts.size(); ++i)
             ++counts[std::size_t(c.source[i / std::size_t(c.topk)] * E + c.experts[i])];
@@ -232,16 +251,34 @@ TEST(LoadAwareDispatch, PrefixAssignmentMatchesTheSplitDeterministicBeatsRoundRo
             ++served[std::size_t(slot[i])];
         }
         EXPECT_EQ(served, split.slot_count) << "seed " << seed; // every replica serves exactly its count
-        // Prefix order: walking each expert's pairs by (source rank, token), its replicas' interval
-        // starts never go back.
+        // Locality: per expert with ≥ 2 replicas, the pairs served on their source's GPU (node) are
+        // the most any assignment of these quotas allows: Σ over GPUs (nodes) of min(the tokens from
+        // there, the quotas there).
         for (int e = 0; e < E; ++e) {
-            int64_t last = -1;
+            if (c.placement.count(0, e) < 2) continue;
+            std::vector<int64_t> from_gpu(std::size_t(G), 0), quota_gpu(std::size_t(G), 0);
+            std::vector<int64_t> from_node(std::size_t(N), 0), quota_node(std::size_t(N), 0);
             for (int r = 0; r < G; ++r)
-                for (std::size_t i = 0; i < slot.size(); ++i)
-                    if (c.experts[i] == e && c.source[i / std::size_t(c.topk)] == r) {
-                        EXPECT_GE(split.slot_start[std::size_t(slot[i])], last) << "expert " << e;
-                        last = split.slot_start[std::size_t(slot[i])];
-                    }
+                from_gpu[std::size_t(r)] = counts[std::size_t(r * E + e)],
+                from_node[std::size_t(c.spec.node_of_gpu(r))] += counts[std::size_t(r * E + e)];
+            for (int sl : c.placement.replicas(0, e)) {
+                const int g = c.spec.gpu_of_slot(sl);
+                quota_gpu[std::size_t(g)] += split.slot_count[std::size_t(sl)];
+                quota_node[std::size_t(c.spec.node_of_gpu(g))] += split.slot_count[std::size_t(sl)];
+            }
+            int64_t best_gpu = 0, best_node = 0, on_gpu = 0, on_node = 0;
+            for (int g = 0; g < G; ++g)
+                best_gpu += std::min(from_gpu[std::size_t(g)], quota_gpu[std::size_t(g)]);
+            for (int n = 0; n < N; ++n)
+                best_node += std::min(from_node[std::size_t(n)], quota_node[std::size_t(n)]);
+            for (std::size_t i = 0; i < slot.size(); ++i)
+                if (c.experts[i] == e) {
+                    const int src = c.source[i / std::size_t(c.topk)], g = c.spec.gpu_of_slot(slot[i]);
+                    on_gpu += g == src;
+                    on_node += c.spec.node_of_gpu(g) == c.spec.node_of_gpu(src);
+                }
+            EXPECT_EQ(on_gpu, best_gpu) << "seed " << seed << " expert " << e;
+            EXPECT_EQ(on_node, best_node) << "seed " << seed << " expert " << e;
         }
         const auto load = gpu_loads(c.spec, slot);
         EXPECT_EQ(*std::max_element(load.begin(), load.end()), split.max_load);

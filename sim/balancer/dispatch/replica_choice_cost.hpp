@@ -2,7 +2,8 @@
 // What a batch-aware dispatch policy (load_aware) costs the real system per MoE layer and
 // micro-batch, before its dispatch can start: every rank all-gathers every rank's per-expert token
 // counts, then solves the same min-max split (dispatch/replica_split.hpp; deterministic, so all
-// ranks agree without another exchange) and places its own tokens by prefix.
+// ranks agree without another exchange), matches the counts to the replicas' quotas (same GPU, then
+// same node) and places its own tokens.
 #pragma once
 
 #include <cstdint>
@@ -31,7 +32,7 @@ struct ReplicaChoiceCostInput {
     double nvlink_Bps      = 160e9;
     double latency_s       = 0; // one-way latency to the farthest rank (IB cross-leaf)
     double overhead_s      = 0; // fixed cost of one low-latency kernel (NetworkCalibration)
-    int64_t sum_ops        = 0; // ReplicaSplit::sum_ops of the micro-batch's split
+    int64_t sum_ops        = 0; // ReplicaSplit::sum_ops + match_ops of the micro-batch's split (streaming ops)
     int64_t solve_ops      = 0; // ReplicaSplit::ops of the micro-batch's split
     double seconds_per_sum = kLoadAwareSecondsPerSum;
     double seconds_per_op  = kLoadAwareSecondsPerOp;

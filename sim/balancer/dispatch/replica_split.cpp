@@ -21,6 +21,9 @@ ReplicaSplit split_replicas_from_totals(const Placement& p, const PlacementSpec&
     out.slot_start.assign(std::size_t(s.num_slots), 0);
     out.sum_ops = int64_t(num_ranks) * p.num_experts;
     out.ops     = s.num_slots;
+    for (int e = 0; e < p.num_experts; ++e)
+        if (const auto n = int64_t(p.replicas(layer, e).size()); n > 1)
+            out.match_ops += num_ranks + n * (s.gpus_per_node() + 1);
 
     MinMaxProblem prob;
     prob.num_gpus = s.num_gpus;

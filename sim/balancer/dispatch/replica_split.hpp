@@ -18,7 +18,10 @@ struct ReplicaSplit {
     std::vector<int64_t> slot_start;   // [num_slots] where the replica's interval begins in its expert's order
     int64_t max_load = 0;              // the busiest GPU's tokens (the optimum)
     int64_t sum_ops  = 0;              // additions of the count reduction: num_ranks x num_experts
-    int64_t ops      = 0;              // the rest: the solver's ops + num_slots (per-slot split)
+    // The locality matching's streaming steps (dispatch/load_aware.cpp): per expert with ≥ 2 replicas,
+    // a pass over the ranks and, per replica, over its node's ranks: num_ranks + replicas x (gpus_per_node + 1).
+    int64_t match_ops = 0;
+    int64_t ops       = 0; // the rest: the solver's ops + num_slots (per-slot split)
 };
 
 // Contract: pure and deterministic (every rank computes the same result from the same counts).

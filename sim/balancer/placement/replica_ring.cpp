@@ -51,12 +51,12 @@
 //   the first turn already put two, and the few slots left for unreplicated experts cannot even them
 //   out. Not tuned: the production units have one turn (prefill) or none (decode).
 // - group_ring (same commands): in sample 1.0000, out of sample 1.0186 mean / 1.0837 worst, LOO 1.0071.
-//   Remote nodes per token per layer 2.373 and 51.55 KB of IB per token (`moetwin balance --loads
-//   prefill_in2048.json --dispatch load_aware`; group_affine 2.423 / 52.64, eplb_global 2.710 / 58.88,
-//   replica_ring 2.718 / 59.06). Whole prefill steps (`moetwin balance step
-//   scenarios/deepseek_v3_prefill_ep32.json --replica-policy load_aware`): in sample 1711.0 ms
-//   (group_affine 1716.6, replica_ring 1786.0, eplb_global 1789.5); fitted on prefill_in512 1752.0 ms
-//   (1789.7, 1815.6, 1844.5), the fastest of every policy and dispatch out of sample. With the
+//   Remote nodes per token per layer 2.313 and 50.26 KB of IB per token (`moetwin balance --loads
+//   prefill_in2048.json --dispatch load_aware`; group_affine 2.389 / 51.90, eplb_global 2.698 / 58.62,
+//   replica_ring 2.713 / 58.95). Whole prefill steps (`moetwin balance step
+//   scenarios/deepseek_v3_prefill_ep32.json --replica-policy load_aware`): in sample 1692.5 ms
+//   (group_affine 1702.8, replica_ring 1783.6, eplb_global 1785.4); fitted on prefill_in512 1740.7 ms
+//   (1781.1, 1814.1, 1842.4), the fastest of every policy and dispatch out of sample. With the
 //   scenario's same_node_first dispatch (local replicas first: fewer IB bytes, worse balance) 1673.2 /
 //   1838.7 ms, group_affine 1667.8 / 1859.1. The prefill step pays IB bytes more than the last percent
 //   of balance.
