@@ -194,9 +194,8 @@ double excess(double s, std::size_t k, double T) {
 // experts moved in the last kTabuSteps steps (plus a seeded random share of as many again).
 void search(std::span<const double> w, Partition& p, Rng& rng) {
     const std::size_t C = p.groups.size(), E = w.size();
-    Partition best = p;
-    double best_v  = p.busiest();
-    double T       = best_v * (1 - kTargetCut);
+    double best_v = p.busiest();
+    double T      = best_v * (1 - kTargetCut);
     std::vector<int> tabu_until(E, -1);
     std::vector<std::size_t> group_of(E);
     std::vector<double> exc(C);
@@ -206,6 +205,9 @@ void search(std::span<const double> w, Partition& p, Rng& rng) {
     for (std::size_t g = 0; g < C; ++g)
         for (int e : p.groups[g])
             group_of[std::size_t(e)] = g;
+    // The best partition so far as each expert's group (a copy of E indices, not of C vectors: a new
+    // best comes often, and copying the groups was the search's largest cost).
+    std::vector<std::size_t> best_of = group_of;
     for (int step = 0; step < kSearchSteps; ++step) {
         std::size_t a = C;
         double ea = 0, room = 0; // the largest excess (group a) and the largest room under T
@@ -215,7 +217,7 @@ void search(std::span<const double> w, Partition& p, Rng& rng) {
             room = std::max(room, double(p.groups[g].size() - 1) * T - p.sum[g]);
         }
         if (a == C) { // target met: a new best, and a lower target
-            best = p, best_v = p.busiest();
+            best_of = group_of, best_v = p.busiest();
             T = best_v * (1 - kTargetCut);
             continue;
         }
@@ -269,8 +271,12 @@ void search(std::span<const double> w, Partition& p, Rng& rng) {
             group_of[std::size_t(x_best)] = b_best, group_of[std::size_t(y_best)] = a;
         }
     }
-    if (p.busiest() < best_v) best = p;
-    p = std::move(best);
+    if (p.busiest() < best_v) return;
+    for (auto& g : p.groups)
+        g.clear();
+    std::fill(p.sum.begin(), p.sum.end(), 0.0);
+    for (std::size_t e = 0; e < E; ++e)
+        p.groups[best_of[e]].push_back(int(e)), p.sum[best_of[e]] += w[e];
 }
 
 // The components of a layer's placement row (GPU g holds the experts in its two slots) as a partition,
