@@ -19,11 +19,12 @@
 // The layout, per layer: EPLB's replica counts (D'Hondt on the fitted loads); the replicated experts
 // ordered hottest, coolest, second hottest, second coolest, … (so hot and cool links alternate and no
 // stretch of the ring has only thin links); expert k's c_k replicas on c_k consecutive GPUs of the
-// ring, the next expert starting on the last GPU of the one before. That walks Σ (c_k − 1) = S − E
-// GPUs: one turn of the ring at the prefill unit, more when S − E > G (later turns skip full GPUs).
-// The unreplicated experts then go by LPT, heaviest first, each to the GPU with the least load
-// (replicated experts counted at load / c_k) among those with a free slot, lowest index on ties. In
-// sample the min-max split then meets the mean.
+// ring, the next expert starting on the last GPU of the one before, until the walk (Σ (c_k − 1)) has
+// gone once round the G GPUs: exactly S − E = G at the prefill unit. With more redundant slots than
+// GPUs the replicas past that turn join the unreplicated experts, and all go by LPT, heaviest share
+// first, each to the GPU with the least load (replicated experts counted at load / c_k) among those
+// with a free slot (a replica first among GPUs without its expert), lowest index on ties. In sample
+// the min-max split then meets the mean.
 // - replica_ring: the ring visits the GPUs in index order, so all but about one link per node
 //   boundary stay inside a node (NVLink), and the unreplicated experts go to any GPU.
 // - group_ring: the unreplicated experts go to GPUs of their group's home node (home_nodes.hpp, as
@@ -45,11 +46,12 @@
 //   order 1.0156 / 1.0709; two replicas for each of the 32 hottest (32 links of one hop) instead of
 //   EPLB's counts 1.0233 / 1.0818; LPT of the unreplicated experts on their own load only (the
 //   replicated share left to the split) 1.0279 / 1.0745.
-// - More than one turn packs worse (`build/bin/eval_balancer_targets --quick`, decode unit with 3 and 4
-//   active slots per GPU, the two decode runs): 432 slots in sample 1.0751, out 1.2321 (joint_minmax
-//   1.0018 / 1.3041); 576 slots 1.0238 / 1.1111 (1.0000 / 1.0410). A later turn lays hot replicas where
-//   the first turn already put two, and the few slots left for unreplicated experts cannot even them
-//   out. Not tuned: the production units have one turn (prefill) or none (decode).
+// - More redundant slots than GPUs (`build/bin/eval_balancer_targets --quick`, the decode unit with 3
+//   and 4 active slots per GPU, the two decode runs, in sample / out of sample): 432 slots 1.0020 /
+//   1.1925, 576 slots 1.0000 / 1.0345 (joint_minmax 1.0019 / 1.3034 and 1.0000 / 1.0406, eplb_global
+//   1.0352 / 1.3383 and 1.0041 / 1.1100). Walking the extra replicas round the ring for more turns
+//   (each on the next GPU with room) measured 1.0751 / 1.2321 and 1.0238 / 1.1111: a later turn lays
+//   hot replicas where the first already put two, and too few slots stay free for LPT to even them.
 // - group_ring (same commands): in sample 1.0000, out of sample 1.0186 mean / 1.0837 worst, LOO 1.0071.
 //   Remote nodes per token per layer 2.313 and 50.26 KB of IB per token (`moetwin balance --loads
 //   prefill_in2048.json --dispatch load_aware`; group_affine 2.389 / 51.90, eplb_global 2.698 / 58.62,
@@ -99,28 +101,51 @@ void ring_layer(std::span<const double> w, const PlacementSpec& spec, bool group
     };
     // Position i of the ring: GPU i, or (group_ring) GPU i / N of node i % N.
     const auto gpu_at = [&](int i) { return group_homes ? (i % N) * per_node + i / N : i; };
-    // The walk: each replica on the next position with a free slot. On the first turn a GPU takes at
-    // most 2 replicated experts, so with ≥ 2 slots on every GPU (S ≥ E + G ≥ 2G when E ≥ G) none is
-    // full there: the chain is unbroken and joins every GPU. Later turns (S − E > G) skip full GPUs.
-    int at = 0;
+    // The walk, one turn: expert k's replicas on consecutive positions, the next expert from the last
+    // one's position, until the advance Σ (c_k − 1) reaches G and the ring closes on position 0. A GPU
+    // takes at most 2 replicated experts on the turn, so with ≥ 2 slots on every GPU (S ≥ E + G ≥ 2G
+    // when E ≥ G) the chain is unbroken and joins every GPU. Replicas beyond the turn (S − E > G: the
+    // rest of the expert that closes it and every later one) go by LPT with the unreplicated experts.
+    struct Item {
+        int expert;
+        double share;
+        bool replica; // of a replicated expert: kept off GPUs that already hold one
+    };
+    std::vector<Item> rest;
+    int at = 0, advance = 0;
     for (int e : ring) {
-        const int c = count[std::size_t(e)];
-        for (int k = 0; k < c; ++k) {
+        const int c        = count[std::size_t(e)];
+        const double share = w[std::size_t(e)] / c;
+        const int on_ring  = advance < G ? std::min(c, G - advance + 1) : 0;
+        int k              = 0;
+        for (; k < on_ring; ++k) {
             if (k > 0) at = (at + 1) % G;
-            while (full(gpu_at(at)))
-                at = (at + 1) % G;
-            put(gpu_at(at), e, w[std::size_t(e)] / c);
+            if (full(gpu_at(at))) break; // < 2 slots on a GPU: the chain breaks here
+            put(gpu_at(at), e, share);
         }
+        if (on_ring > 0) advance += on_ring - 1;
+        for (; k < c; ++k)
+            rest.push_back({e, share, true});
     }
+    for (int e : single)
+        rest.push_back({e, w[std::size_t(e)], false});
+    std::stable_sort(rest.begin(), rest.end(), [](const Item& a, const Item& b) { return a.share > b.share; });
     const std::vector<int> home = group_homes ? home_nodes(w, spec) : std::vector<int>();
-    for (int e : single) {
+    const auto holds            = [&](int g, int e) {
+        const auto first = row.begin() + spec.first_slot(g);
+        return std::find(first, first + used[std::size_t(g)], e) != first + used[std::size_t(g)];
+    };
+    for (const Item& it : rest) {
+        // Pass 0: an unreplicated expert's home node (group_ring), a replica's GPUs without its expert.
         int best = -1;
-        for (int pass = group_homes ? 0 : 1; pass < 2 && best < 0; ++pass) // pass 0: home node only
+        for (int pass = 0; pass < 2 && best < 0; ++pass)
             for (int g = 0; g < G; ++g)
-                if (!full(g) && (pass == 1 || spec.node_of_gpu(g) == home[std::size_t(e)]) &&
+                if (!full(g) &&
+                    (pass == 1 || (it.replica ? !holds(g, it.expert)
+                                              : !group_homes || spec.node_of_gpu(g) == home[std::size_t(it.expert)])) &&
                     (best < 0 || gpu_load[std::size_t(g)] < gpu_load[std::size_t(best)]))
                     best = g;
-        put(best, e, w[std::size_t(e)]); // the slots add up to the replicas: a free one exists
+        put(best, it.expert, it.share); // the slots add up to the replicas: a free one exists
     }
 }
 
