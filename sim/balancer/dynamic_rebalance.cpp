@@ -35,7 +35,8 @@ std::ostream& operator<<(std::ostream& os, const DriftSpec& d) {
 
 std::ostream& operator<<(std::ostream& os, const RebalanceSpec& r) {
     return os << "RebalanceSpec{interval_minutes=" << r.interval_minutes << ", window_minutes=" << r.window_minutes
-              << ", incremental=" << r.incremental << ", " << r.migration << "}";
+              << ", incremental=" << r.incremental << ", split=" << table_name(kReplicaSplitNames, r.split) << ", "
+              << r.migration << "}";
 }
 
 std::vector<ExpertLoad> drifting_loads(const ExpertLoad& base, const DriftSpec& d) {
@@ -91,8 +92,8 @@ std::vector<RebalanceMinute> simulate_rebalancing(const ExpertLoad& base, const 
             row.moved      = migration_cost(current, next, spec, r.migration);
             current        = std::move(next);
         }
-        row.static_ratio  = busiest_over_mean(fixed, spec, minutes[m]).mean_ratio;
-        row.dynamic_ratio = busiest_over_mean(current, spec, minutes[m]).mean_ratio;
+        row.static_ratio  = busiest_over_mean(fixed, spec, minutes[m], r.split).mean_ratio;
+        row.dynamic_ratio = busiest_over_mean(current, spec, minutes[m], r.split).mean_ratio;
         out.push_back(row);
     }
     return out;

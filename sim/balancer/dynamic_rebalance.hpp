@@ -6,6 +6,7 @@
 
 #include "sim/balancer/migration.hpp"
 #include "sim/balancer/placement.hpp"
+#include "sim/balancer/split_metrics.hpp"
 
 #include <cstdint>
 #include <iosfwd>
@@ -31,6 +32,9 @@ struct RebalanceSpec {
     int window_minutes   = 10; // moving average over the last W observed minutes
     PlaceFn place        = nullptr;
     bool incremental     = false; // re-place with place_incremental from the placement in force
+    // How replicas share an expert's load when a minute is measured (split_metrics.hpp): Even is
+    // round_robin's expectation (EPLB's model), MinMax load_aware's exact split.
+    ReplicaSplitModel split = ReplicaSplitModel::Even;
     MigrationSpec migration;
     void validate() const;
 };

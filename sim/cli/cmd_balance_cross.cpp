@@ -245,22 +245,31 @@ void run_cross(const std::string& data, const std::string& scope, const std::vec
 }
 
 void run_mix(const std::string& from, const std::string& to, const std::string& unit, const std::string& policy,
-             std::vector<int> intervals, bool incremental, const bal::MixSpec& mix, const std::string& json_path) {
-    const Unit& u          = unit_named(unit);
+             std::vector<int> intervals, bool incremental, const std::string& split, const bal::MixSpec& mix,
+             const std::string& json_path) {
+    const Unit& u                   = unit_named(unit);
+    const bal::PlacementPolicy& pol = bal::find_placement_policy(policy);
+    // "policy": the split the policy's placement is built for, as in balance cross.
+    const bal::ReplicaSplitModel model =
+        split == "policy" ? (pol.min_max_split ? bal::ReplicaSplitModel::MinMax : bal::ReplicaSplitModel::Even)
+                          : table_parse(bal::kReplicaSplitNames, split, "balance mix --split");
     const ExpertLoad a     = drop_empty_layers(load_expert_load(from));
     const ExpertLoad b     = drop_empty_layers(load_expert_load(to));
     const auto minutes     = bal::mixed_loads(a, b, mix);
-    const bal::PlaceFn fit = bal::find_placement_policy(policy).place;
+    const bal::PlaceFn fit = pol.place;
     if (intervals.empty()) intervals = {5, 10, 20, 30};
     std::cout << "loads: " << from << " turning into " << to << " over " << mix.num_minutes << " minutes; " << mix
               << "\nunit " << u.name << ": " << u.spec << "; policy " << policy << (incremental ? " (incremental)" : "")
-              << ", fitted at minute 0 on " << from << "; re-placing every N minutes on the loads observed since\n";
+              << ", fitted at minute 0 on " << from
+              << "; re-placing every N minutes on the loads observed since; split "
+              << table_name(bal::kReplicaSplitNames, model) << "\n";
     std::printf("%-22s %10s %10s %10s %10s %10s %10s %10s %9s %10s\n", "placement", "mean b/m", "worst min", "last min",
                 "moved GB", "IB GB", "slowest s", "pause s", "step +%", "b/m×pause");
     json out         = {{"from", from},
                         {"to", to},
                         {"unit", u.name},
                         {"policy", policy},
+                        {"split", table_name(bal::kReplicaSplitNames, model)},
                         {"minutes", mix.num_minutes},
                         {"timelines", json::array()}};
     bool static_done = false;
@@ -270,6 +279,7 @@ void run_mix(const std::string& from, const std::string& to, const std::string& 
         rs.window_minutes   = n;
         rs.place            = fit;
         rs.incremental      = incremental;
+        rs.split            = model;
         const auto tl       = bal::simulate_rebalancing(a, u.spec, minutes, rs);
         const auto report   = [&](const std::string& label, bool dynamic) {
             double mean = 0, worst = 0, gb = 0, ib = 0, slow = 0;
@@ -361,7 +371,7 @@ void add_balance_cross_commands(CLI::App& parent) {
     });
 
     struct MixOptions {
-        std::string from, to, unit = "decode", policy = "eplb", json;
+        std::string from, to, unit = "decode", policy = "eplb", json, split = "policy";
         std::vector<int> intervals;
         bool incremental = false;
         bal::MixSpec mix;
@@ -379,7 +389,11 @@ void add_balance_cross_commands(CLI::App& parent) {
     mc->add_option("--tokens-per-minute", m->mix.tokens_per_minute, "tokens per MoE layer per minute (default 1e6)");
     mc->add_option("--seed", m->mix.seed, "sampling-noise seed (default 1)");
     mc->add_option("--json", m->json, "write every minute's busiest/mean per interval as JSON");
-    mc->callback([m] { run_mix(m->from, m->to, m->unit, m->policy, m->intervals, m->incremental, m->mix, m->json); });
+    mc->add_option("--split", m->split,
+                   "how replicas share an expert's load when measured: policy (default: the split the policy's "
+                   "placement is built for), even or minmax");
+    mc->callback(
+        [m] { run_mix(m->from, m->to, m->unit, m->policy, m->intervals, m->incremental, m->split, m->mix, m->json); });
 
     struct PlaceOptions {
         std::string loads, unit = "prefill", policy = "eplb", out, request;

@@ -120,6 +120,22 @@ TEST(CliBalanceMix, StaticAndRebalancedStartTogether) {
     EXPECT_EQ(j.at("timelines")[0].at("interval_minutes"), 0);
     EXPECT_EQ(j.at("timelines")[1].at("interval_minutes"), 5);
     EXPECT_GT(j.at("timelines")[1].at("moved_GB").get<double>(), 0.0); // it re-placed at minute 5
+    EXPECT_EQ(j.at("split"), "even"); // eplb's placement: measured under its own (even) split
+    // A policy placed for load_aware: measured under the min-max split by default; --split overrides.
+    for (const auto& [args, split] : {std::pair<std::string, std::string>{"--policy replica_ring", "minmax"},
+                                      {"--policy replica_ring --split even", "even"}}) {
+        const auto r =
+            run_moetwin("balance mix --from " + kSample.string() + " --to " + (d / "flat.json").string() +
+                        " --unit prefill --minutes 4 --interval 2 " + args + " --json " + (d / "r.json").string());
+        ASSERT_EQ(r.exit_code, 0) << r.output;
+        EXPECT_EQ(read_json(d / "r.json").at("split"), split) << args;
+        EXPECT_NE(r.output.find("split " + split), std::string::npos) << r.output;
+    }
+    const auto bad = run_moetwin("balance mix --from " + kSample.string() + " --to " + (d / "flat.json").string() +
+                                 " --unit prefill --split median --json " + (d / "bad.json").string());
+    EXPECT_EQ(bad.exit_code, 1);
+    EXPECT_NE(bad.output.find("\"median\""), std::string::npos) << bad.output;
+    EXPECT_FALSE(fs::exists(d / "bad.json"));
     fs::remove_all(d);
 }
 
