@@ -85,6 +85,21 @@ TEST(ReplicaRing, OneComponentOfAllGpus) {
         }
 }
 
+// Odd shapes: fewer experts than GPUs (GPUs with 1 slot, where the chain may break), uneven slots,
+// many turns' worth of redundant slots, one node: every placement is valid and deterministic.
+TEST(ReplicaRing, OddShapesGiveValidPlacements) {
+    for (const char* policy : {"replica_ring", "group_ring"})
+        for (const auto& [experts, spec] :
+             {std::pair{8, PlacementSpec{24, 2, 2, 16}}, std::pair{8, PlacementSpec{25, 2, 1, 16}},
+              std::pair{16, PlacementSpec{100, 4, 2, 8}}, std::pair{12, PlacementSpec{20, 3, 1, 7}}}) {
+            const ExpertLoad load = test::random_load(2, experts, 53, 1.5);
+            const Placement p     = find_placement_policy(policy).place(load, spec);
+            check_placement(p, spec);
+            EXPECT_EQ(p.phy2log, find_placement_policy(policy).place(load, spec).phy2log) << policy << ' ' << spec;
+            EXPECT_GE(busiest_over_mean(p, spec, load, ReplicaSplitModel::MinMax).mean_ratio, 1.0 - 1e-9);
+        }
+}
+
 // Fewer redundant slots than GPUs (the decode unit; no redundancy): tree_partition's placement.
 TEST(ReplicaRing, FewerRedundantSlotsThanGpusIsTreePartition) {
     const ExpertLoad load = test::random_load(3, 256, 37, 1.0);
