@@ -38,8 +38,9 @@
 // NOTES (issue 16; `moetwin balance cross --unit prefill --split minmax`, the 6 prefill runs of
 // ../shared/data/expert_load, 30 ordered pairs; an offline Python + HiGHS prototype first, the same
 // figures to 4 digits):
-// - Out of sample: mean over pairs 1.0133, worst pair 1.0615 (joint_minmax 1.0536 / 1.1399,
-//   eplb_global 1.0564 / 1.1334); in sample 1.0000. The busiest GPU of joint_minmax's out-of-sample
+// - Out of sample: mean over pairs 1.0133, worst pair 1.0615 (joint_minmax 1.0542 / 1.1369, and
+//   1.0536 / 1.1399 with its earlier 3 candidates and 6 solves; eplb_global 1.0564 / 1.1334); in
+//   sample 1.0000. The busiest GPU of joint_minmax's out-of-sample
 //   layers sat in a component of 15 of the 32 GPUs on average (eplb_global 11), with 5.9 (7.1)
 //   components per layer.
 // - Variants measured with the prototype, not shipped: replicated experts in plain hottest-first ring
