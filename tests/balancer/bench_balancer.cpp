@@ -60,34 +60,53 @@ void run_policy(benchmark::State& state, const bal::PlacementPolicy& policy, bal
 // the solve time the step charges.
 // from_totals: the split from the summed counts only (the count sums' share of the time is the
 // difference between the two benchmarks).
-void load_aware_split(benchmark::State& state, bool from_totals) {
+// The recorded decode loads (decode_in1000out1000.json when present, else the prefill sample) and, per
+// layer, the experts of an EP144 decode micro-batch drawn from them: rank-major, 118 tokens per rank,
+// top-8 distinct experts each drawn by the recorded load, seeded (Rng 16).
+constexpr int kRanks = 144, kTokensPerRank = 118, kTopk = 8; // 17,050 tokens / 144 ranks, DeepSeek-V3 top-8
+
+const moetwin::ExpertLoad& decode_load() {
     static const moetwin::ExpertLoad load = [] {
         const std::filesystem::path real =
             std::string(MOETWIN_SHARED_DIR) + "/data/expert_load/decode_in1000out1000.json";
         return std::filesystem::exists(real) ? moetwin::drop_empty_layers(moetwin::load_expert_load(real)) : loads();
     }();
-    const bal::PlacementSpec spec{288, 8, 18, 144};
-    const bal::Placement p = bal::find_placement_policy("eplb_global").place(load, spec);
-    constexpr int kRanks = 144, kTokensPerRank = 118, kTopk = 8; // 17,050 tokens / 144 ranks, DeepSeek-V3 top-8
-    std::vector<std::vector<int64_t>> counts(std::size_t(load.num_layers));
+    return load;
+}
+
+std::vector<std::vector<int>> decode_token_experts(const moetwin::ExpertLoad& load) {
+    std::vector<std::vector<int>> experts(std::size_t(load.num_layers));
     moetwin::Rng rng(16);
     for (int l = 0; l < load.num_layers; ++l) {
         std::vector<double> cdf(std::size_t(load.num_experts));
         double sum = 0;
         for (int e = 0; e < load.num_experts; ++e)
             cdf[std::size_t(e)] = sum += load.at(l, e);
-        counts[std::size_t(l)].assign(std::size_t(kRanks) * std::size_t(load.num_experts), 0);
-        for (int r = 0; r < kRanks; ++r)
-            for (int t = 0; t < kTokensPerRank; ++t) {
-                std::vector<int> picked; // top-k distinct experts, each drawn by the recorded load
-                while (int(picked.size()) < kTopk) {
-                    const int e = int(std::upper_bound(cdf.begin(), cdf.end(), rng.uniform() * sum) - cdf.begin());
-                    if (e < load.num_experts && std::find(picked.begin(), picked.end(), e) == picked.end())
-                        picked.push_back(e);
-                }
-                for (int e : picked)
-                    ++counts[std::size_t(l)][std::size_t(r) * std::size_t(load.num_experts) + std::size_t(e)];
+        for (int t = 0; t < kRanks * kTokensPerRank; ++t) {
+            std::vector<int> picked; // top-k distinct experts, each drawn by the recorded load
+            while (int(picked.size()) < kTopk) {
+                const int e = int(std::upper_bound(cdf.begin(), cdf.end(), rng.uniform() * sum) - cdf.begin());
+                if (e < load.num_experts && std::find(picked.begin(), picked.end(), e) == picked.end())
+                    picked.push_back(e);
             }
+            experts[std::size_t(l)].insert(experts[std::size_t(l)].end(), picked.begin(), picked.end());
+        }
+    }
+    return experts;
+}
+
+void load_aware_split(benchmark::State& state, bool from_totals) {
+    const moetwin::ExpertLoad& load = decode_load();
+    const bal::PlacementSpec spec{288, 8, 18, 144};
+    const bal::Placement p = bal::find_placement_policy("eplb_global").place(load, spec);
+    const auto experts     = decode_token_experts(load);
+    std::vector<std::vector<int64_t>> counts(std::size_t(load.num_layers));
+    for (int l = 0; l < load.num_layers; ++l) {
+        counts[std::size_t(l)].assign(std::size_t(kRanks) * std::size_t(load.num_experts), 0);
+        const auto& x = experts[std::size_t(l)];
+        for (std::size_t i = 0; i < x.size(); ++i) // token i / kTopk of rank (i / kTopk) / kTokensPerRank
+            ++counts[std::size_t(l)]
+                    [std::size_t(int(i) / kTopk / kTokensPerRank) * std::size_t(load.num_experts) + std::size_t(x[i])];
     }
     std::vector<std::vector<int64_t>> totals(counts.size(), std::vector<int64_t>(std::size_t(load.num_experts), 0));
     for (std::size_t l = 0; l < counts.size(); ++l)
@@ -119,35 +138,14 @@ void load_aware_split(benchmark::State& state, bool from_totals) {
 // A rank computes the same split and matching but places only its own 118 tokens, so this is an upper
 // bound of one rank's work.
 void load_aware_dispatch(benchmark::State& state) {
-    static const moetwin::ExpertLoad load = [] {
-        const std::filesystem::path real =
-            std::string(MOETWIN_SHARED_DIR) + "/data/expert_load/decode_in1000out1000.json";
-        return std::filesystem::exists(real) ? moetwin::drop_empty_layers(moetwin::load_expert_load(real)) : loads();
-    }();
+    const moetwin::ExpertLoad& load = decode_load();
     const bal::PlacementSpec spec{288, 8, 18, 144};
     const bal::Placement p = bal::find_placement_policy("eplb_global").place(load, spec);
-    constexpr int kRanks = 144, kTokensPerRank = 118, kTopk = 8;
-    std::vector<std::vector<int>> experts(std::size_t(load.num_layers));
+    const auto experts     = decode_token_experts(load);
     std::vector<int> source;
     for (int r = 0; r < kRanks; ++r)
         for (int t = 0; t < kTokensPerRank; ++t)
             source.push_back(r);
-    moetwin::Rng rng(16);
-    for (int l = 0; l < load.num_layers; ++l) {
-        std::vector<double> cdf(std::size_t(load.num_experts));
-        double sum = 0;
-        for (int e = 0; e < load.num_experts; ++e)
-            cdf[std::size_t(e)] = sum += load.at(l, e);
-        for (std::size_t t = 0; t < source.size(); ++t) {
-            std::vector<int> picked;
-            while (int(picked.size()) < kTopk) {
-                const int e = int(std::upper_bound(cdf.begin(), cdf.end(), rng.uniform() * sum) - cdf.begin());
-                if (e < load.num_experts && std::find(picked.begin(), picked.end(), e) == picked.end())
-                    picked.push_back(e);
-            }
-            experts[std::size_t(l)].insert(experts[std::size_t(l)].end(), picked.begin(), picked.end());
-        }
-    }
     std::vector<int> slot(source.size() * kTopk);
     int64_t layers = 0;
     for (auto _ : state)
